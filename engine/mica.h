@@ -1,0 +1,337 @@
+/*
+ * mica.h: the public API of libmica, the Mica SQL engine.
+ *
+ * This is the only boundary between the engine and everything built on it (micad's pgwire layer, the
+ * mica shell, libmica-sqlite3, contrib extensions, tests). It is modelled on the sqlite3 C API so that
+ * libmica-sqlite3 is a thin mapping: the same object model (a connection, prepared statements stepped
+ * row by row, typed column accessors), the same result codes and the same fundamental datatypes.
+ *
+ * OBJECTS
+ *   mica_db       one connection. Not thread-safe itself: one thread uses a connection at a time. Every
+ *                 connection to the same file within a process shares one database object (page cache,
+ *                 WAL index, schema, write lock), which is thread-safe.
+ *   mica_stmt     a prepared statement, owned by its connection; finalize it before closing the db.
+ *   mica_value    a value (a column of a row, a function argument). Valid until the next step/reset/
+ *                 finalize of the statement it came from, or until the function call returns.
+ *   mica_context  the context of a user function call, used to return its result.
+ *
+ * MEMORY
+ *   Strings returned by mica_column_*, mica_errmsg and mica_value_* are owned by the engine and stay
+ *   valid until the next call on the same statement (or connection for errmsg). Strings the caller must
+ *   free say so (mica_exec's errmsg, mica_mprintf, mica_expanded_sql): free them with mica_free().
+ *
+ * RESULT CODES
+ *   The primary codes are SQLite's, with the same numbers; extended codes are (primary | n<<8), also as
+ *   in SQLite. pgwire maps them to SQLSTATEs.
+ *
+ * DIALECTS
+ *   A connection parses SQL in the SQLite dialect by default. mica_db_config(db, MICA_DBCONFIG_DIALECT,
+ *   MICA_DIALECT_POSTGRES) switches the parser to the PostgreSQL dialect; both dialects build the same
+ *   AST, so everything below the parser is shared.
+ */
+#ifndef MICA_H
+#define MICA_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MICA_VERSION "0.1.0"
+#define MICA_VERSION_NUMBER 1000
+
+typedef struct mica_db mica_db;
+typedef struct mica_stmt mica_stmt;
+typedef struct mica_value mica_value;
+typedef struct mica_context mica_context;
+typedef int64_t mica_int64;
+
+/* ------------------------------------------------------------------------------------------------
+ * Result codes (SQLite's numbering).
+ */
+#define MICA_OK 0
+#define MICA_ERROR 1
+#define MICA_INTERNAL 2
+#define MICA_PERM 3
+#define MICA_ABORT 4
+#define MICA_BUSY 5
+#define MICA_LOCKED 6
+#define MICA_NOMEM 7
+#define MICA_READONLY 8
+#define MICA_INTERRUPT 9
+#define MICA_IOERR 10
+#define MICA_CORRUPT 11
+#define MICA_NOTFOUND 12
+#define MICA_FULL 13
+#define MICA_CANTOPEN 14
+#define MICA_PROTOCOL 15
+#define MICA_EMPTY 16
+#define MICA_SCHEMA 17
+#define MICA_TOOBIG 18
+#define MICA_CONSTRAINT 19
+#define MICA_MISMATCH 20
+#define MICA_MISUSE 21
+#define MICA_NOLFS 22
+#define MICA_AUTH 23
+#define MICA_FORMAT 24
+#define MICA_RANGE 25
+#define MICA_NOTADB 26
+#define MICA_NOTICE 27
+#define MICA_WARNING 28
+#define MICA_ROW 100
+#define MICA_DONE 101
+
+/* Extended result codes used by the engine (same values as SQLite's). */
+#define MICA_IOERR_READ (MICA_IOERR | (1 << 8))
+#define MICA_IOERR_SHORT_READ (MICA_IOERR | (2 << 8))
+#define MICA_IOERR_WRITE (MICA_IOERR | (3 << 8))
+#define MICA_IOERR_FSYNC (MICA_IOERR | (4 << 8))
+#define MICA_IOERR_TRUNCATE (MICA_IOERR | (6 << 8))
+#define MICA_IOERR_LOCK (MICA_IOERR | (15 << 8))
+#define MICA_BUSY_SNAPSHOT (MICA_BUSY | (2 << 8))
+#define MICA_BUSY_TIMEOUT (MICA_BUSY | (3 << 8))
+#define MICA_CORRUPT_INDEX (MICA_CORRUPT | (3 << 8))
+#define MICA_READONLY_DBMOVED (MICA_READONLY | (4 << 8))
+#define MICA_CONSTRAINT_CHECK (MICA_CONSTRAINT | (1 << 8))
+#define MICA_CONSTRAINT_FOREIGNKEY (MICA_CONSTRAINT | (3 << 8))
+#define MICA_CONSTRAINT_FUNCTION (MICA_CONSTRAINT | (4 << 8))
+#define MICA_CONSTRAINT_NOTNULL (MICA_CONSTRAINT | (5 << 8))
+#define MICA_CONSTRAINT_PRIMARYKEY (MICA_CONSTRAINT | (6 << 8))
+#define MICA_CONSTRAINT_TRIGGER (MICA_CONSTRAINT | (7 << 8))
+#define MICA_CONSTRAINT_UNIQUE (MICA_CONSTRAINT | (8 << 8))
+#define MICA_CONSTRAINT_ROWID (MICA_CONSTRAINT | (10 << 8))
+#define MICA_CONSTRAINT_DATATYPE (MICA_CONSTRAINT | (12 << 8))
+
+/* ------------------------------------------------------------------------------------------------
+ * Fundamental datatypes (SQLite's numbering).
+ */
+#define MICA_INTEGER 1
+#define MICA_FLOAT 2
+#define MICA_TEXT 3
+#define MICA_BLOB 4
+#define MICA_NULL 5
+
+/* ------------------------------------------------------------------------------------------------
+ * Connections.
+ */
+#define MICA_OPEN_READONLY 0x00000001
+#define MICA_OPEN_READWRITE 0x00000002
+#define MICA_OPEN_CREATE 0x00000004
+#define MICA_OPEN_URI 0x00000040
+#define MICA_OPEN_MEMORY 0x00000080
+#define MICA_OPEN_NOMUTEX 0x00008000
+#define MICA_OPEN_FULLMUTEX 0x00010000
+/* Mica-specific: force an I/O backend (default: io_uring where the kernel allows it, else posix).
+ * The environment variable MICA_IO=posix|uring does the same for a whole process. */
+#define MICA_OPEN_IO_POSIX 0x01000000
+#define MICA_OPEN_IO_URING 0x02000000
+
+/* Opens (and with MICA_OPEN_CREATE creates) the database file at path. ":memory:" or MICA_OPEN_MEMORY
+ * opens a private in-memory database. *out is set even on failure (except NOMEM) so that mica_errmsg
+ * can explain; the caller must mica_close it either way. */
+int mica_open(const char *path, int flags, mica_db **out);
+/* Closes the connection. Returns MICA_BUSY (and closes nothing) while statements are unfinalized. */
+int mica_close(mica_db *db);
+/* Like mica_close, but with unfinalized statements the close is deferred until the last is finalized. */
+int mica_close_v2(mica_db *db);
+
+#define MICA_DBCONFIG_DIALECT 1001 /* int: MICA_DIALECT_* */
+#define MICA_DIALECT_SQLITE 0
+#define MICA_DIALECT_POSTGRES 1
+int mica_db_config(mica_db *db, int op, ...);
+
+/* Sets how long a writer waits in the queue for the write lock before MICA_BUSY (ms; 0 = no wait). */
+int mica_busy_timeout(mica_db *db, int ms);
+/* Makes the running statement(s) of db stop with MICA_INTERRUPT at the next instruction boundary.
+ * Safe to call from another thread. */
+void mica_interrupt(mica_db *db);
+int mica_is_interrupted(mica_db *db);
+
+/* Runs every statement of sql. callback (may be NULL) gets each result row as text; a non-zero return
+ * aborts with MICA_ABORT. *errmsg (if errmsg is not NULL) gets a message to free with mica_free. */
+typedef int (*mica_exec_callback)(void *arg, int ncol, char **values, char **names);
+int mica_exec(mica_db *db, const char *sql, mica_exec_callback callback, void *arg, char **errmsg);
+
+mica_int64 mica_last_insert_rowid(mica_db *db);
+void mica_set_last_insert_rowid(mica_db *db, mica_int64 rowid);
+int mica_changes(mica_db *db);
+mica_int64 mica_changes64(mica_db *db);
+int mica_total_changes(mica_db *db);
+mica_int64 mica_total_changes64(mica_db *db);
+/* 0 when db is inside an explicit transaction (BEGIN ... not yet COMMIT/ROLLBACK), 1 otherwise. */
+int mica_get_autocommit(mica_db *db);
+/* The file name of a schema ("main", "temp", attached names); NULL if no such schema. */
+const char *mica_db_filename(mica_db *db, const char *schema);
+
+/* ------------------------------------------------------------------------------------------------
+ * Errors. The message and offset describe the most recent failed call on db.
+ */
+int mica_errcode(mica_db *db);
+int mica_extended_errcode(mica_db *db);
+const char *mica_errmsg(mica_db *db);
+const char *mica_errstr(int rc);
+/* Byte offset into the SQL text of the token an error refers to, or -1. */
+int mica_error_offset(mica_db *db);
+
+/* ------------------------------------------------------------------------------------------------
+ * Statements.
+ */
+#define MICA_PREPARE_PERSISTENT 0x01
+
+/* Compiles the first statement of sql (nbytes < 0: up to the NUL). *tail (if not NULL) is set to the
+ * rest of the text. An empty statement (only whitespace/comments) gives MICA_OK with *out = NULL. */
+int mica_prepare(mica_db *db, const char *sql, int nbytes, mica_stmt **out, const char **tail);
+int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mica_stmt **out,
+                    const char **tail);
+/* Returns MICA_ROW for each row, then MICA_DONE, or an error code. */
+int mica_step(mica_stmt *stmt);
+int mica_reset(mica_stmt *stmt);
+int mica_finalize(mica_stmt *stmt);
+int mica_clear_bindings(mica_stmt *stmt);
+mica_db *mica_db_handle(mica_stmt *stmt);
+mica_stmt *mica_next_stmt(mica_db *db, mica_stmt *stmt);
+/* 1 if the statement makes no direct change to the database. */
+int mica_stmt_readonly(mica_stmt *stmt);
+/* 1 if the statement has been stepped but not reset or run to completion. */
+int mica_stmt_busy(mica_stmt *stmt);
+/* 1 for EXPLAIN, 2 for EXPLAIN QUERY PLAN, 0 otherwise. */
+int mica_stmt_isexplain(mica_stmt *stmt);
+const char *mica_sql(mica_stmt *stmt);
+/* The SQL with bound parameters expanded as literals; free with mica_free. */
+char *mica_expanded_sql(mica_stmt *stmt);
+
+/* Parameters are numbered from 1. Text and blob data are copied before the call returns. */
+int mica_bind_null(mica_stmt *stmt, int idx);
+int mica_bind_int(mica_stmt *stmt, int idx, int v);
+int mica_bind_int64(mica_stmt *stmt, int idx, mica_int64 v);
+int mica_bind_double(mica_stmt *stmt, int idx, double v);
+int mica_bind_text(mica_stmt *stmt, int idx, const char *v, int nbytes);
+int mica_bind_blob(mica_stmt *stmt, int idx, const void *v, int nbytes);
+int mica_bind_zeroblob(mica_stmt *stmt, int idx, int nbytes);
+int mica_bind_value(mica_stmt *stmt, int idx, const mica_value *v);
+int mica_bind_parameter_count(mica_stmt *stmt);
+/* The name of parameter idx including its prefix (":a", "$1", "?3"), or NULL for a nameless "?". */
+const char *mica_bind_parameter_name(mica_stmt *stmt, int idx);
+int mica_bind_parameter_index(mica_stmt *stmt, const char *name);
+
+/* Result columns are numbered from 0. */
+int mica_column_count(mica_stmt *stmt);
+/* Number of columns in the current row: 0 unless the last step returned MICA_ROW. */
+int mica_data_count(mica_stmt *stmt);
+const char *mica_column_name(mica_stmt *stmt, int col);
+/* The declared type of a result column that is a direct table column, else NULL. */
+const char *mica_column_decltype(mica_stmt *stmt, int col);
+const char *mica_column_database_name(mica_stmt *stmt, int col);
+const char *mica_column_table_name(mica_stmt *stmt, int col);
+const char *mica_column_origin_name(mica_stmt *stmt, int col);
+int mica_column_type(mica_stmt *stmt, int col);
+mica_int64 mica_column_int64(mica_stmt *stmt, int col);
+int mica_column_int(mica_stmt *stmt, int col);
+double mica_column_double(mica_stmt *stmt, int col);
+const unsigned char *mica_column_text(mica_stmt *stmt, int col);
+const void *mica_column_blob(mica_stmt *stmt, int col);
+int mica_column_bytes(mica_stmt *stmt, int col);
+mica_value *mica_column_value(mica_stmt *stmt, int col);
+
+/* ------------------------------------------------------------------------------------------------
+ * Values (function arguments, column values).
+ */
+int mica_value_type(const mica_value *v);
+/* The type the value would have after numeric affinity (used by functions like abs()). */
+int mica_value_numeric_type(mica_value *v);
+mica_int64 mica_value_int64(const mica_value *v);
+int mica_value_int(const mica_value *v);
+double mica_value_double(const mica_value *v);
+const unsigned char *mica_value_text(mica_value *v);
+const void *mica_value_blob(mica_value *v);
+int mica_value_bytes(mica_value *v);
+/* Copies a value; free with mica_value_free. */
+mica_value *mica_value_dup(const mica_value *v);
+void mica_value_free(mica_value *v);
+
+/* ------------------------------------------------------------------------------------------------
+ * User-defined functions (scalar, aggregate, window) and collations. Built-in functions are
+ * registered through this same interface.
+ */
+#define MICA_UTF8 1
+#define MICA_DETERMINISTIC 0x000000800
+#define MICA_DIRECTONLY 0x000080000
+#define MICA_INNOCUOUS 0x000200000
+
+typedef void (*mica_destructor)(void *);
+#define MICA_STATIC ((mica_destructor)0)
+#define MICA_TRANSIENT ((mica_destructor)-1)
+
+typedef void (*mica_func_fn)(mica_context *ctx, int argc, mica_value **argv);
+typedef void (*mica_final_fn)(mica_context *ctx);
+
+/* nargs = -1 accepts any number. A scalar function sets xfunc; an aggregate sets xstep and xfinal; a
+ * window function also sets xvalue and xinverse. Registering again with the same name and nargs
+ * replaces the earlier one; all NULL callbacks delete it. destroy (may be NULL) is called on userdata
+ * when the function is replaced or the connection closes. */
+int mica_create_function(mica_db *db, const char *name, int nargs, int flags, void *userdata,
+                         mica_func_fn xfunc, mica_func_fn xstep, mica_final_fn xfinal,
+                         mica_final_fn xvalue, mica_func_fn xinverse, mica_destructor destroy);
+
+void *mica_user_data(mica_context *ctx);
+mica_db *mica_context_db_handle(mica_context *ctx);
+/* Per-group aggregate state: zeroed nbytes on first call for a group, same pointer afterwards.
+ * With nbytes == 0, returns the existing state or NULL. */
+void *mica_aggregate_context(mica_context *ctx, int nbytes);
+/* Auxiliary data attached to constant arguments (e.g. a compiled regexp). */
+void *mica_get_auxdata(mica_context *ctx, int arg);
+void mica_set_auxdata(mica_context *ctx, int arg, void *data, mica_destructor destroy);
+
+void mica_result_null(mica_context *ctx);
+void mica_result_int(mica_context *ctx, int v);
+void mica_result_int64(mica_context *ctx, mica_int64 v);
+void mica_result_double(mica_context *ctx, double v);
+/* nbytes < 0: up to NUL. destroy: MICA_STATIC, MICA_TRANSIENT (copied), or a free function. */
+void mica_result_text(mica_context *ctx, const char *v, int nbytes, mica_destructor destroy);
+void mica_result_blob(mica_context *ctx, const void *v, int nbytes, mica_destructor destroy);
+void mica_result_zeroblob(mica_context *ctx, int nbytes);
+void mica_result_value(mica_context *ctx, mica_value *v);
+void mica_result_error(mica_context *ctx, const char *msg, int nbytes);
+void mica_result_error_code(mica_context *ctx, int rc);
+void mica_result_error_nomem(mica_context *ctx);
+void mica_result_error_toobig(mica_context *ctx);
+/* Marks a text result as JSON (the JSON functions use this to avoid re-quoting nested results). */
+void mica_result_subtype(mica_context *ctx, unsigned subtype);
+unsigned mica_value_subtype(const mica_value *v);
+
+/* A collation compares two UTF-8 strings; it returns <0, 0 or >0. */
+typedef int (*mica_collation_fn)(void *arg, int n1, const void *s1, int n2, const void *s2);
+int mica_create_collation(mica_db *db, const char *name, void *arg, mica_collation_fn cmp,
+                          mica_destructor destroy);
+
+/* The REGEXP operator calls the user function regexp(pattern, text); none is built in. */
+
+/* ------------------------------------------------------------------------------------------------
+ * Memory and formatting.
+ */
+void *mica_malloc(int n);
+void *mica_malloc64(uint64_t n);
+void *mica_realloc(void *p, int n);
+void mica_free(void *p);
+/* printf-style formatting with SQLite's extra conversions: %q (quote '), %Q (quoted or NULL), %w
+ * (quote "), %z (string freed after use). The result must be freed with mica_free. */
+char *mica_mprintf(const char *fmt, ...);
+char *mica_vmprintf(const char *fmt, va_list ap);
+char *mica_snprintf(int n, char *buf, const char *fmt, ...);
+int mica_stricmp(const char *a, const char *b);
+int mica_strnicmp(const char *a, const char *b, int n);
+
+const char *mica_libversion(void);
+int mica_libversion_number(void);
+const char *mica_sourceid(void);
+
+/* 1 if sql ends in a complete statement (a semicolon outside strings, comments and triggers). */
+int mica_complete(const char *sql);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MICA_H */

@@ -1,0 +1,69 @@
+/*
+ * pager.h: the page cache over one database file and its WAL.
+ *
+ * The pager hands out fixed-size pages by number (1-based, as in SQLite), tracks which are dirty,
+ * keeps memory bounded by the configured cache size (clean, unpinned pages are evicted; the policy
+ * resists scans), and turns a transaction's dirty pages into WAL frames at commit (wal.h). It knows
+ * nothing of b-trees: page allocation, the freelist and pointer maps are the b-tree's business.
+ *
+ * SHARING
+ *   A Pager (one per database file per process) is shared by every connection to that file; each
+ *   connection has a PagerConn holding its snapshot and, for the writer, its private dirty pages.
+ *   Readers see the snapshot pinned by pager_begin_read; the writer sees its own changes.
+ *
+ * PAGES
+ *   pager_get pins a page (reference counted) and returns a PgHdr whose data is page_size bytes.
+ *   Before changing data, the writer calls pager_write, which makes the page private to the
+ *   transaction (copy-on-write against readers' snapshots) and journals its prior image for
+ *   savepoints. pager_unref unpins. Page 1 holds the 100-byte database header at offset 0.
+ */
+#ifndef MICA_PAGER_H
+#define MICA_PAGER_H
+
+#include <stdint.h>
+
+typedef struct Pager Pager;
+typedef struct PagerConn PagerConn;
+
+typedef struct PgHdr {
+  uint8_t *data; /* page_size bytes */
+  uint32_t pgno;
+  void *extra;   /* pager-owned bookkeeping; not for callers */
+} PgHdr;
+
+#define PAGER_OPEN_READONLY 0x01
+#define PAGER_OPEN_CREATE 0x02
+#define PAGER_OPEN_MEMORY 0x04
+#define PAGER_OPEN_IO_POSIX 0x10
+#define PAGER_OPEN_IO_URING 0x20
+
+/* Opens (or joins the shared Pager of) path and returns this connection's handle. */
+int pager_open(const char *path, int flags, PagerConn **out);
+int pager_close(PagerConn *pc);
+const char *pager_errmsg(PagerConn *pc);
+
+uint32_t pager_page_size(PagerConn *pc);
+int pager_set_page_size(PagerConn *pc, uint32_t size, int reserved); /* empty database only */
+int pager_reserved_bytes(PagerConn *pc);
+/* Pages in the database as of this connection's snapshot (or its write transaction). */
+uint32_t pager_page_count(PagerConn *pc);
+
+int pager_begin_read(PagerConn *pc);
+int pager_end_read(PagerConn *pc);
+int pager_begin_write(PagerConn *pc, int timeout_ms); /* MICA_BUSY / MICA_BUSY_SNAPSHOT */
+int pager_commit(PagerConn *pc);                       /* writes WAL frames, syncs per synchronous */
+int pager_rollback(PagerConn *pc);
+int pager_savepoint(PagerConn *pc, int op, int idx);   /* BTREE_SAVEPOINT_* semantics */
+
+int pager_get(PagerConn *pc, uint32_t pgno, PgHdr **out); /* pgno may be page_count+1.. when writing */
+int pager_write(PgHdr *pg);
+void pager_unref(PgHdr *pg);
+/* Sets the database size (writer only): truncating drops pages past n at commit. */
+int pager_set_page_count(PagerConn *pc, uint32_t n);
+
+int pager_set_cache_size(PagerConn *pc, int64_t pages_or_neg_kib);
+int pager_set_synchronous(PagerConn *pc, int level);
+int pager_checkpoint(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
+int pager_set_autocheckpoint(PagerConn *pc, int frames);
+
+#endif /* MICA_PAGER_H */
