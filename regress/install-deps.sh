@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# install-deps.sh build|test: installs the Debian packages Mica needs, skipping those already installed.
+#   build  what building and running micad needs
+#   test   that, plus what the test suite and lint need (check, libpq, psql, sqlite3, client drivers)
+# Runs apt-get as root, or through sudo.
+set -euo pipefail
+what=${1:-build}
+pkgs=(build-essential autoconf automake libtool pkg-config libevent-dev libssl-dev liburing-dev
+      libreadline-dev)
+if [ "$what" = test ]; then
+  pkgs+=(check libpq-dev postgresql-client sqlite3 libsqlite3-dev python3 python3-psycopg2
+         clang clang-format clang-tidy cppcheck)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
