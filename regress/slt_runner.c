@@ -235,7 +235,7 @@ static char *render_real(double v) {
     exp10 = ep ? atoi(ep + 1) : 0;
     if (exp10 >= 13) {
       /* Integer part has exp10+1 digits: take the 16 mantissa digits, pad with zeros. */
-      char digits[17];
+      char digits[17] = {0};
       int nd = 0;
       for (const char *p = e; p < ep && nd < 16; p++)
         if (*p >= '0' && *p <= '9') digits[nd++] = *p;
@@ -414,7 +414,9 @@ static void do_query(FileRun *fr, int line, const char *types, const char *sortm
   /* As in the reference harness, an error while stepping (e.g. "integer overflow") ends the result;
    * the rows produced so far are compared. */
 
-  if (strcmp(sortmode, "rowsort") == 0 && ncol > 0) {
+  if (vals.n < 2) {
+    /* nothing to sort */
+  } else if (strcmp(sortmode, "rowsort") == 0 && ncol > 0) {
     ncols_for_sort = ncol;
     /* sort rows as blocks of ncol string pointers */
     qsort(vals.v, nrows, sizeof(char *) * ncol, cmp_rows);
