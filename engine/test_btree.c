@@ -1,0 +1,287 @@
+/* Unit tests for the b-tree page/cell layer: files written by SQLite (libsqlite3, test only) are read
+ * page by page with btpage_parse/btpage_cell, walking table and index trees and overflow chains. */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "btree_int.h"
+#include "mica.h"
+#include "record.h"
+
+typedef struct DbImage {
+  uint8_t *data;
+  size_t size;
+  uint32_t page_size, usable, npages;
+} DbImage;
+
+static void load_image(const char *path, DbImage *img) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  fseek(f, 0, SEEK_END);
+  img->size = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  img->data = malloc(img->size);
+  ck_assert_uint_eq(fread(img->data, 1, img->size, f), img->size);
+  fclose(f);
+  uint32_t ps = ((uint32_t)img->data[16] << 8) | img->data[17];
+  img->page_size = ps == 1 ? 65536 : ps;
+  img->usable = img->page_size - img->data[20];
+  img->npages = (uint32_t)(img->size / img->page_size);
+}
+
+static const uint8_t *page_of(DbImage *img, uint32_t pgno) {
+  ck_assert(pgno >= 1 && pgno <= img->npages);
+  return img->data + (size_t)(pgno - 1) * img->page_size;
+}
+
+/* Assembles a cell's payload (local part plus overflow chain). Caller frees. */
+static uint8_t *cell_payload(DbImage *img, const BtPage *pg, const BtCell *c) {
+  uint8_t *out = malloc(c->npayload + 1);
+  memcpy(out, pg->data + c->payload, c->nlocal);
+  uint64_t got = c->nlocal;
+  uint32_t next = c->overflow;
+  while (got < c->npayload) {
+    const uint8_t *ov = page_of(img, next);
+    uint64_t take = c->npayload - got;
+    if (take > img->usable - 4) take = img->usable - 4;
+    memcpy(out + got, ov + 4, take);
+    got += take;
+    next = ((uint32_t)ov[0] << 24) | ((uint32_t)ov[1] << 16) | ((uint32_t)ov[2] << 8) | ov[3];
+  }
+  ck_assert_uint_eq(next, 0);
+  return out;
+}
+
+typedef void (*VisitFn)(void *arg, int64_t rowid, const uint8_t *payload, uint64_t n);
+
+static void walk(DbImage *img, uint32_t pgno, int depth, VisitFn fn, void *arg) {
+  BtPage pg;
+  ck_assert(depth < 20);
+  ck_assert_int_eq(btpage_parse(&pg, page_of(img, pgno), pgno, img->page_size, img->usable), MICA_OK);
+  for (int i = 0; i < pg.ncell; i++) {
+    BtCell c;
+    ck_assert_int_eq(btpage_cell(&pg, i, &c), MICA_OK);
+    if (!pg.leaf) walk(img, c.left_child, depth + 1, fn, arg);
+    if (pg.leaf || !pg.intkey) {
+      uint8_t *p = cell_payload(img, &pg, &c);
+      fn(arg, c.rowid, p, c.npayload);
+      free(p);
+    }
+  }
+  if (!pg.leaf) walk(img, pg.right_child, depth + 1, fn, arg);
+}
+
+/* sqlite_schema: find root pages by name. */
+typedef struct FindRoot {
+  const char *name;
+  int64_t root;
+} FindRoot;
+
+static void find_root_cb(void *arg, int64_t rowid, const uint8_t *p, uint64_t n) {
+  FindRoot *fr = arg;
+  RecValue v[5];
+  int nf;
+  ck_assert_int_eq(record_decode(p, (uint32_t)n, v, 5, &nf), MICA_OK);
+  ck_assert_int_eq(nf, 5);
+  if (v[1].type == REC_TEXT && v[1].u.s.n == strlen(fr->name) && memcmp(v[1].u.s.p, fr->name, v[1].u.s.n) == 0)
+    fr->root = v[3].u.i;
+}
+
+static uint32_t blob_len_for(int64_t id, uint32_t page_size) {
+  return (uint32_t)((id * 7919) % (3 * page_size + 50));
+}
+
+typedef struct CheckRows {
+  int64_t last, count;
+  uint32_t page_size;
+} CheckRows;
+
+static void check_row_cb(void *arg, int64_t rowid, const uint8_t *p, uint64_t n) {
+  CheckRows *cr = arg;
+  RecValue v[2];
+  int nf;
+  ck_assert_int_gt(rowid, cr->last);
+  cr->last = rowid;
+  cr->count++;
+  ck_assert_int_eq(record_decode(p, (uint32_t)n, v, 2, &nf), MICA_OK);
+  ck_assert_int_eq(nf, 2);
+  ck_assert_int_eq(v[0].type, REC_NULL); /* INTEGER PRIMARY KEY alias is stored as NULL */
+  ck_assert_int_eq(v[1].type, REC_BLOB);
+  ck_assert_uint_eq(v[1].u.s.n, blob_len_for(rowid, cr->page_size));
+  int bad = 0;
+  for (uint32_t i = 0; i < v[1].u.s.n; i++) bad |= (uint8_t)v[1].u.s.p[i] != (uint8_t)(rowid + i);
+  ck_assert_int_eq(bad, 0);
+}
+
+typedef struct CheckIdx {
+  RecValue prev;
+  uint8_t *prevbuf;
+  int64_t count;
+} CheckIdx;
+
+static void check_idx_cb(void *arg, int64_t rowid, const uint8_t *p, uint64_t n) {
+  CheckIdx *ci = arg;
+  RecColl coll = {NULL, NULL};
+  KeyInfo ki = {2, NULL, NULL};
+  (void)coll;
+  if (ci->prevbuf) {
+    UnpackedKey k = {&ki, ci->prevbuf, (uint32_t)ci->prev.u.i, 0};
+    int corrupt = 0;
+    ck_assert_int_lt(record_compare_key(&k, p, (uint32_t)n, &corrupt), 0);
+    ck_assert_int_eq(corrupt, 0);
+    free(ci->prevbuf);
+  }
+  ci->prevbuf = malloc(n);
+  memcpy(ci->prevbuf, p, n);
+  ci->prev.u.i = (int64_t)n;
+  ci->count++;
+}
+
+static void check_sqlite_file(uint32_t page_size, int autovac, int nrows) {
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_%d_%u.db", (int)getpid(), page_size);
+  unlink(path);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  char sql[256];
+  snprintf(sql, sizeof sql, "PRAGMA page_size=%u; PRAGMA auto_vacuum=%d;", page_size, autovac);
+  ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db,
+                                "CREATE TABLE t(a INTEGER PRIMARY KEY, b BLOB);"
+                                "CREATE TABLE w(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+                                "BEGIN;",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_stmt *st, *st2;
+  ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO t VALUES(?, ?)", -1, &st, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO w VALUES(?, ?)", -1, &st2, NULL), SQLITE_OK);
+  uint8_t *buf = malloc(3 * page_size + 50);
+  for (int64_t id = 1; id <= nrows; id++) {
+    int64_t rid = (id * 37) % 1000003 + 1; /* out-of-order inserts */
+    uint32_t len = blob_len_for(rid, page_size);
+    for (uint32_t i = 0; i < len; i++) buf[i] = (uint8_t)(rid + i);
+    sqlite3_bind_int64(st, 1, rid);
+    sqlite3_bind_blob(st, 2, buf, (int)len, SQLITE_TRANSIENT);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_reset(st);
+    char key[32];
+    snprintf(key, sizeof key, "k%08lld", (long long)((rid * 13) % 100000));
+    sqlite3_bind_text(st2, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st2, 2, rid);
+    int r = sqlite3_step(st2);
+    ck_assert(r == SQLITE_DONE || r == SQLITE_CONSTRAINT);
+    sqlite3_reset(st2);
+  }
+  free(buf);
+  sqlite3_finalize(st);
+  sqlite3_finalize(st2);
+  ck_assert_int_eq(sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_int64 wcount = 0;
+  ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM w", -1, &st, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+  wcount = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+
+  DbImage img;
+  load_image(path, &img);
+  ck_assert_uint_eq(img.page_size, page_size);
+  FindRoot fr = {"t", 0};
+  walk(&img, 1, 0, find_root_cb, &fr);
+  ck_assert_int_gt(fr.root, 1);
+  CheckRows cr = {INT64_MIN, 0, page_size};
+  walk(&img, (uint32_t)fr.root, 0, check_row_cb, &cr);
+  ck_assert_int_eq(cr.count, nrows);
+  FindRoot fw = {"w", 0};
+  walk(&img, 1, 0, find_root_cb, &fw);
+  ck_assert_int_gt(fw.root, 1);
+  CheckIdx ci = {{0}, NULL, 0};
+  walk(&img, (uint32_t)fw.root, 0, check_idx_cb, &ci);
+  free(ci.prevbuf);
+  ck_assert_int_eq(ci.count, wcount);
+  free(img.data);
+  unlink(path);
+}
+
+START_TEST(test_reads_sqlite_files_all_page_sizes) {
+  check_sqlite_file(512, 0, 300);
+  check_sqlite_file(1024, 1, 300);
+  check_sqlite_file(4096, 0, 400);
+  check_sqlite_file(65536, 1, 60);
+}
+END_TEST
+
+START_TEST(test_local_size_spill_rule) {
+  /* U = 4096: table leaf X = 4061; index X = 1002; M = 489. */
+  ck_assert_uint_eq(btree_max_local(4096, 1), 4061);
+  ck_assert_uint_eq(btree_max_local(4096, 0), 1002);
+  ck_assert_uint_eq(btree_min_local(4096), 489);
+  ck_assert_uint_eq(btree_local_size(4096, 1, 4061), 4061);
+  /* P = 4062: K = 489 + 3573 = 4062 > X, so only M stays local. */
+  ck_assert_uint_eq(btree_local_size(4096, 1, 4062), 489);
+  /* P = 8000: K = 489 + (7511 % 4092) = 3908 <= 4061 on a table leaf. */
+  ck_assert_uint_eq(btree_local_size(4096, 1, 8000), 3908);
+  /* Index page, P = 4600: K = 489 + 4111 % 4092 = 508 <= 1002. */
+  ck_assert_uint_eq(btree_local_size(4096, 0, 4600), 508);
+  ck_assert_uint_eq(btree_local_size(4096, 0, 1002), 1002);
+  ck_assert_uint_eq(btree_local_size(4096, 0, 2000), 489);
+}
+END_TEST
+
+START_TEST(test_corrupt_pages_rejected) {
+  uint8_t page[512];
+  BtPage pg;
+  BtCell c;
+  memset(page, 0, sizeof page);
+  page[0] = 7; /* bad type */
+  ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
+  page[0] = BTP_LEAF_TABLE;
+  page[3] = 0x01; /* 256 cells: pointer array past the page */
+  ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
+  page[3] = 0;
+  page[4] = 1;           /* one cell */
+  page[5] = 0x01; page[6] = 0xfc; /* content at 508 */
+  page[8] = 0x01; page[9] = 0xfc;
+  ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_OK);
+  page[508] = 0x81; page[509] = 0x81; page[510] = 0x81; page[511] = 0x81; /* varint runs off the page */
+  ck_assert_int_eq(btpage_cell(&pg, 0, &c), MICA_CORRUPT);
+  page[508] = 100; page[509] = 1; /* payload of 100 bytes doesn't fit */
+  ck_assert_int_eq(btpage_cell(&pg, 0, &c), MICA_CORRUPT);
+  page[8] = 0x00; page[9] = 0x05; /* pointer into the header */
+  ck_assert_int_eq(btpage_cell(&pg, 0, &c), MICA_CORRUPT);
+  /* Random pages never crash. */
+  uint64_t s = 88172645463325252ULL;
+  for (int it = 0; it < 3000; it++) {
+    for (int i = 0; i < 512; i++) {
+      s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+      page[i] = (uint8_t)s;
+    }
+    page[0] = (uint8_t)(it % 4 == 0 ? 2 : it % 4 == 1 ? 5 : it % 4 == 2 ? 10 : 13);
+    page[3] = 0;
+    if (btpage_parse(&pg, page, 2, 512, 512) == MICA_OK)
+      for (int i = 0; i < pg.ncell; i++) (void)btpage_cell(&pg, i, &c);
+  }
+}
+END_TEST
+
+static Suite *btree_suite(void) {
+  Suite *s = suite_create("btree");
+  TCase *tc = tcase_create("pages");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_local_size_spill_rule);
+  tcase_add_test(tc, test_corrupt_pages_rejected);
+  tcase_add_test(tc, test_reads_sqlite_files_all_page_sizes);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  SRunner *sr = srunner_create(btree_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
