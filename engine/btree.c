@@ -24,6 +24,8 @@
  * page. Violations return MICA_CORRUPT.
  */
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "btree_int.h"
 #include "mica.h"
@@ -137,4 +139,141 @@ int btpage_cell(const BtPage *pg, int idx, BtCell *c) {
   }
   c->size = sz < 4 ? 4 : sz;
   return MICA_OK;
+}
+
+/* ---------------------------------------------------------------- page writing */
+
+static void put2(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+static void put4(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+void btree_format_header(uint8_t *h, uint32_t page_size, int reserved, uint32_t npages, int rw_version) {
+  static const char magic[16] = "SQLite format 3";
+  memset(h, 0, 100);
+  memcpy(h, magic, 16);
+  put2(h + 16, page_size == 65536 ? 1 : page_size);
+  h[18] = (uint8_t)rw_version;
+  h[19] = (uint8_t)rw_version;
+  h[20] = (uint8_t)reserved;
+  h[21] = 64;
+  h[22] = 32;
+  h[23] = 32;
+  put4(h + 24, 1);            /* file change counter */
+  put4(h + 28, npages);       /* database size in pages (valid: 92 == 24) */
+  put4(h + 44, 4);            /* schema format */
+  put4(h + 56, 1);            /* UTF-8 */
+  put4(h + 92, 1);            /* version-valid-for */
+  put4(h + 96, MICA_VERSION_NUMBER);
+}
+
+void btpage_init(uint8_t *data, uint32_t pgno, int type, uint32_t usable) {
+  uint32_t hdr = pgno == 1 ? 100 : 0;
+  int leaf = type == BTP_LEAF_INDEX || type == BTP_LEAF_TABLE;
+  memset(data + hdr, 0, leaf ? 8 : 12);
+  data[hdr] = (uint8_t)type;
+  put2(data + hdr + 5, usable == 65536 ? 0 : usable);
+}
+
+int btpage_free_space(const BtPage *pg, uint32_t *nfree) {
+  uint32_t gap_start = pg->hdr + pg->hdr_size + 2u * pg->ncell;
+  uint32_t total = pg->content_start > gap_start ? pg->content_start - gap_start : 0;
+  uint32_t fb = pg->first_freeblock, prev = 0;
+  int guard = 0;
+  while (fb != 0) {
+    if (fb <= prev || fb < pg->content_start || fb + 4 > pg->usable || ++guard > 20000) return MICA_CORRUPT;
+    uint32_t sz = get2(pg->data + fb + 2);
+    if (sz < 4 || fb + sz > pg->usable) return MICA_CORRUPT;
+    total += sz;
+    prev = fb;
+    fb = get2(pg->data + fb);
+  }
+  total += pg->nfrag;
+  *nfree = total;
+  return MICA_OK;
+}
+
+int btpage_defragment(uint8_t *data, BtPage *pg) {
+  uint8_t *tmp = malloc(pg->usable);
+  if (!tmp) return MICA_NOMEM;
+  uint32_t top = pg->usable;
+  uint32_t ptr = pg->hdr + pg->hdr_size;
+  for (int i = 0; i < pg->ncell; i++) {
+    BtCell c;
+    int rc = btpage_cell(pg, i, &c);
+    if (rc != MICA_OK) {
+      free(tmp);
+      return rc;
+    }
+    if (c.offset + c.size > pg->usable || top < ptr + 2u * pg->ncell ||
+        c.size > top - (ptr + 2u * pg->ncell)) {
+      free(tmp);
+      return MICA_CORRUPT;
+    }
+    top -= c.size;
+    memcpy(tmp + top, data + c.offset, c.size);
+    put2(data + ptr + 2 * (uint32_t)i, top);
+  }
+  memcpy(data + top, tmp + top, pg->usable - top);
+  free(tmp);
+  uint8_t *h = data + pg->hdr;
+  put2(h + 1, 0);
+  put2(h + 5, top == 65536 ? 0 : top);
+  h[7] = 0;
+  return btpage_parse(pg, data, pg->pgno, pg->page_size, pg->usable);
+}
+
+int btpage_insert_cell(uint8_t *data, BtPage *pg, int idx, const uint8_t *cell, uint32_t size) {
+  uint32_t nfree;
+  int rc;
+  if (idx < 0 || idx > pg->ncell) return MICA_MISUSE;
+  if (size < 4) size = 4;
+  if ((rc = btpage_free_space(pg, &nfree)) != MICA_OK) return rc;
+  if (nfree < size + 2) return MICA_FULL;
+  uint32_t gap_start = pg->hdr + pg->hdr_size + 2u * pg->ncell;
+  if (pg->content_start < gap_start + 2 + size) {
+    if ((rc = btpage_defragment(data, pg)) != MICA_OK) return rc;
+  }
+  uint32_t off = pg->content_start - size;
+  memcpy(data + off, cell, size);
+  uint8_t *ptrs = data + pg->hdr + pg->hdr_size;
+  memmove(ptrs + 2 * (idx + 1), ptrs + 2 * idx, 2u * (uint32_t)(pg->ncell - idx));
+  put2(ptrs + 2 * idx, off);
+  put2(data + pg->hdr + 3, pg->ncell + 1u);
+  put2(data + pg->hdr + 5, off);
+  return btpage_parse(pg, data, pg->pgno, pg->page_size, pg->usable);
+}
+
+int btpage_drop_cell(uint8_t *data, BtPage *pg, int idx) {
+  BtCell c;
+  int rc = btpage_cell(pg, idx, &c);
+  if (rc != MICA_OK) return rc;
+  uint8_t *ptrs = data + pg->hdr + pg->hdr_size;
+  memmove(ptrs + 2 * idx, ptrs + 2 * (idx + 1), 2u * (uint32_t)(pg->ncell - idx - 1));
+  put2(data + pg->hdr + 3, pg->ncell - 1u);
+  if ((rc = btpage_parse(pg, data, pg->pgno, pg->page_size, pg->usable)) != MICA_OK) return rc;
+  /* Simple and always valid: repack the remaining cells (freeblock reuse comes later). */
+  return btpage_defragment(data, pg);
+}
+
+uint32_t btree_build_leaf_cell(uint8_t *out, uint32_t usable, int intkey, int64_t rowid,
+                               const uint8_t *payload, uint32_t npayload, uint32_t overflow_pgno) {
+  uint32_t n = 0;
+  n += (uint32_t)record_put_varint(out + n, npayload);
+  if (intkey) n += (uint32_t)record_put_varint(out + n, (uint64_t)rowid);
+  uint32_t local = btree_local_size(usable, intkey, npayload);
+  if (local > 0) memcpy(out + n, payload, local);
+  n += local;
+  if (local < npayload) {
+    put4(out + n, overflow_pgno);
+    n += 4;
+  }
+  while (n < 4) out[n++] = 0;
+  return n;
 }

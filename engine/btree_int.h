@@ -57,4 +57,25 @@ uint32_t btree_local_size(uint32_t usable, int intkey_leaf, uint64_t npayload);
 uint32_t btree_max_local(uint32_t usable, int intkey_leaf);
 uint32_t btree_min_local(uint32_t usable);
 
+/* ---- page writing (data is a writable page image; pg must have been parsed from it) ---- */
+
+/* Writes the 100-byte database header for a new file (SQLite defaults; rw_version 1 rollback or
+ * 2 WAL for bytes 18/19). */
+void btree_format_header(uint8_t *page1, uint32_t page_size, int reserved, uint32_t npages, int rw_version);
+/* Formats an empty b-tree page of the given type (page 1 keeps its file header). */
+void btpage_init(uint8_t *data, uint32_t pgno, int type, uint32_t usable);
+/* Total free bytes on the page: unallocated gap + freeblocks + fragments. */
+int btpage_free_space(const BtPage *pg, uint32_t *nfree);
+/* Packs all cells at the end of the page, removing freeblocks and fragments. Re-parses *pg. */
+int btpage_defragment(uint8_t *data, BtPage *pg);
+/* Inserts cell bytes as cell number idx (0..ncell). MICA_FULL when the page lacks room. */
+int btpage_insert_cell(uint8_t *data, BtPage *pg, int idx, const uint8_t *cell, uint32_t size);
+/* Removes cell idx, returning its space to the page. */
+int btpage_drop_cell(uint8_t *data, BtPage *pg, int idx);
+/* Builds a leaf cell (table leaf when intkey) for a payload whose local part fits: writes at most
+ * 9+9+npayload bytes to out and returns the cell size; the caller writes overflow pages and the
+ * 4-byte overflow pointer when btree_local_size(...) < npayload (out gets the local part only). */
+uint32_t btree_build_leaf_cell(uint8_t *out, uint32_t usable, int intkey, int64_t rowid,
+                               const uint8_t *payload, uint32_t npayload, uint32_t overflow_pgno);
+
 #endif /* MICA_BTREE_INT_H */

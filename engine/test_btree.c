@@ -267,6 +267,97 @@ START_TEST(test_corrupt_pages_rejected) {
 }
 END_TEST
 
+static int count_cb(void *arg, int ncol, char **vals, char **names) {
+  (void)ncol;
+  (void)names;
+  snprintf(arg, 64, "%s", vals[0] ? vals[0] : "NULL");
+  return 0;
+}
+
+/* Builds a two-page file by hand with the page writer (header, sqlite_schema row, table leaf with
+ * random inserts and deletes), then lets sqlite3 check it and read it back. */
+START_TEST(test_written_pages_pass_sqlite_integrity_check) {
+  const uint32_t ps = 4096;
+  uint8_t *file = calloc(2, ps);
+  btree_format_header(file, ps, 0, 2, 1);
+  file[43] = 1; /* schema cookie */
+  btpage_init(file, 1, BTP_LEAF_TABLE, ps);
+  BtPage pg;
+  ck_assert_int_eq(btpage_parse(&pg, file, 1, ps, ps), MICA_OK);
+  const char *sql = "CREATE TABLE t(a INTEGER PRIMARY KEY, b)";
+  RecValue sv[5] = {{.type = REC_TEXT, .u.s = {"table", 5}}, {.type = REC_TEXT, .u.s = {"t", 1}},
+                    {.type = REC_TEXT, .u.s = {"t", 1}}, {.type = REC_INT, .u.i = 2},
+                    {.type = REC_TEXT, .u.s = {sql, (uint32_t)strlen(sql)}}};
+  uint8_t rec[600], cell[700];
+  size_t rn = record_encode(sv, 5, rec);
+  uint32_t cn = btree_build_leaf_cell(cell, ps, 1, 1, rec, (uint32_t)rn, 0);
+  ck_assert_int_eq(btpage_insert_cell(file, &pg, 0, cell, cn), MICA_OK);
+
+  uint8_t *p2 = file + ps;
+  btpage_init(p2, 2, BTP_LEAF_TABLE, ps);
+  ck_assert_int_eq(btpage_parse(&pg, p2, 2, ps, ps), MICA_OK);
+  int64_t model[400];
+  uint32_t model_len[400];
+  int nmodel = 0;
+  uint64_t s = 1234567;
+  for (int it = 0; it < 400; it++) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    if (nmodel > 0 && (s >> 60) < 5) { /* delete a random row */
+      int k = (int)((s >> 20) % (uint64_t)nmodel);
+      ck_assert_int_eq(btpage_drop_cell(p2, &pg, k), MICA_OK);
+      memmove(model + k, model + k + 1, sizeof model[0] * (size_t)(nmodel - k - 1));
+      memmove(model_len + k, model_len + k + 1, sizeof model_len[0] * (size_t)(nmodel - k - 1));
+      nmodel--;
+      continue;
+    }
+    int64_t rowid = (int64_t)((s >> 33) % 100000);
+    int pos = 0;
+    while (pos < nmodel && model[pos] < rowid) pos++;
+    if (pos < nmodel && model[pos] == rowid) continue;
+    uint32_t blen = (uint32_t)((s >> 8) % 300);
+    char blob[300];
+    memset(blob, 'x', blen);
+    RecValue rv[2] = {{.type = REC_NULL}, {.type = REC_BLOB, .u.s = {blob, blen}}};
+    rn = record_encode(rv, 2, rec);
+    cn = btree_build_leaf_cell(cell, ps, 1, rowid, rec, (uint32_t)rn, 0);
+    int rc = btpage_insert_cell(p2, &pg, pos, cell, cn);
+    if (rc == MICA_FULL) continue;
+    ck_assert_int_eq(rc, MICA_OK);
+    memmove(model + pos + 1, model + pos, sizeof model[0] * (size_t)(nmodel - pos));
+    memmove(model_len + pos + 1, model_len + pos, sizeof model_len[0] * (size_t)(nmodel - pos));
+    model[pos] = rowid;
+    model_len[pos] = blen;
+    nmodel++;
+  }
+  ck_assert_int_gt(nmodel, 5);
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_w_%d.db", (int)getpid());
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(file, 1, 2 * ps, f), 2 * ps);
+  fclose(f);
+  free(file);
+  sqlite3 *db;
+  char out[64];
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, "PRAGMA integrity_check", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_str_eq(out, "ok");
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT count(*) FROM t", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_int_eq(atoi(out), nmodel);
+  int64_t sum = 0, lsum = 0;
+  for (int i = 0; i < nmodel; i++) {
+    sum += model[i];
+    lsum += model_len[i];
+  }
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT sum(a) FROM t", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_int_eq(atoll(out), sum);
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT total(length(b)) FROM t", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_int_eq((int64_t)atof(out), lsum);
+  sqlite3_close(db);
+  unlink(path);
+}
+END_TEST
+
 static Suite *btree_suite(void) {
   Suite *s = suite_create("btree");
   TCase *tc = tcase_create("pages");
@@ -274,6 +365,7 @@ static Suite *btree_suite(void) {
   tcase_add_test(tc, test_local_size_spill_rule);
   tcase_add_test(tc, test_corrupt_pages_rejected);
   tcase_add_test(tc, test_reads_sqlite_files_all_page_sizes);
+  tcase_add_test(tc, test_written_pages_pass_sqlite_integrity_check);
   suite_add_tcase(s, tc);
   return s;
 }
