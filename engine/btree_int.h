@@ -78,4 +78,15 @@ int btpage_drop_cell(uint8_t *data, BtPage *pg, int idx);
 uint32_t btree_build_leaf_cell(uint8_t *out, uint32_t usable, int intkey, int64_t rowid,
                                const uint8_t *payload, uint32_t npayload, uint32_t overflow_pgno);
 
+/* ---- integrity check over any page source (btree_check.c) ---- */
+
+/* Returns page pgno's image (page_size bytes, valid until the next call) or an error code. */
+typedef int (*BtGetPage)(void *arg, uint32_t pgno, const uint8_t **data);
+/* Checks the trees at roots[0..nroots), the freelist, pointer-map pages and that every page in
+ * 1..npages is used exactly once. Problems are appended to *report (malloc'd, newline separated,
+ * NULL when none; caller frees), at most max_errors. Never reads outside a page; corrupt structures
+ * are reported, not followed. Returns MICA_OK, or MICA_NOMEM. */
+int btree_check_pages(BtGetPage get, void *arg, uint32_t page_size, uint32_t usable, uint32_t npages,
+                      const uint32_t *roots, int nroots, int max_errors, char **report);
+
 #endif /* MICA_BTREE_INT_H */
