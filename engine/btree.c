@@ -76,7 +76,8 @@ int btpage_parse(BtPage *pg, const uint8_t *data, uint32_t pgno, uint32_t page_s
   pg->right_child = pg->leaf ? 0 : get4(h + 8);
   uint32_t ptr_end = pg->hdr + pg->hdr_size + 2u * pg->ncell;
   if (ptr_end > usable) return MICA_CORRUPT;
-  if (pg->ncell > 0 && (pg->content_start < ptr_end || pg->content_start > usable)) return MICA_CORRUPT;
+  if (pg->content_start > usable) return MICA_CORRUPT;
+  if (pg->ncell > 0 && pg->content_start < ptr_end) return MICA_CORRUPT;
   if (!pg->leaf && pg->right_child == 0) return MICA_CORRUPT;
   return MICA_OK;
 }

@@ -312,6 +312,9 @@ START_TEST(test_corrupt_pages_rejected) {
   page[0] = 7; /* bad type */
   ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
   page[0] = BTP_LEAF_TABLE;
+  page[5] = 0x02; page[6] = 0x58; /* empty page whose content area starts past the page end */
+  ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
+  page[5] = 0; page[6] = 0;
   page[3] = 0x01; /* 256 cells: pointer array past the page */
   ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
   page[3] = 0;
