@@ -314,7 +314,7 @@ START_TEST(test_corrupt_pages_rejected) {
   page[0] = BTP_LEAF_TABLE;
   page[5] = 0x02; page[6] = 0x58; /* empty page whose content area starts past the page end */
   ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
-  page[5] = 0; page[6] = 0;
+  page[5] = 0x01; page[6] = 0xfc;
   page[3] = 0x01; /* 256 cells: pointer array past the page */
   ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
   page[3] = 0;
@@ -337,6 +337,8 @@ START_TEST(test_corrupt_pages_rejected) {
     }
     page[0] = (uint8_t)(it % 4 == 0 ? 2 : it % 4 == 1 ? 5 : it % 4 == 2 ? 10 : 13);
     page[3] = 0;
+    page[4] &= 0x3f;
+    page[5] &= 0x01; /* keep the content offset inside the page so cells get parsed */
     if (btpage_parse(&pg, page, 2, 512, 512) == MICA_OK)
       for (int i = 0; i < pg.ncell; i++) (void)btpage_cell(&pg, i, &c);
   }
