@@ -278,3 +278,11 @@ uint32_t btree_build_leaf_cell(uint8_t *out, uint32_t usable, int intkey, int64_
   while (n < 4) out[n++] = 0;
   return n;
 }
+
+uint32_t btree_build_interior_cell(uint8_t *out, uint32_t usable, int intkey, uint32_t left_child,
+                                   int64_t rowid, const uint8_t *payload, uint32_t npayload,
+                                   uint32_t overflow_pgno) {
+  put4(out, left_child);
+  if (intkey) return 4 + (uint32_t)record_put_varint(out + 4, (uint64_t)rowid);
+  return 4 + btree_build_leaf_cell(out + 4, usable, 0, 0, payload, npayload, overflow_pgno);
+}

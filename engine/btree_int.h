@@ -78,6 +78,12 @@ int btpage_drop_cell(uint8_t *data, BtPage *pg, int idx);
 uint32_t btree_build_leaf_cell(uint8_t *out, uint32_t usable, int intkey, int64_t rowid,
                                const uint8_t *payload, uint32_t npayload, uint32_t overflow_pgno);
 
+/* Builds an interior cell: table trees (intkey) hold the left child and the rowid divider; index
+ * trees the left child and a key payload (local part, plus overflow pointer when it spills). */
+uint32_t btree_build_interior_cell(uint8_t *out, uint32_t usable, int intkey, uint32_t left_child,
+                                   int64_t rowid, const uint8_t *payload, uint32_t npayload,
+                                   uint32_t overflow_pgno);
+
 /* ---- integrity check over any page source (btree_check.c) ---- */
 
 /* Returns page pgno's image (page_size bytes, valid until the next call) or an error code. */

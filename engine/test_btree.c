@@ -451,6 +451,137 @@ START_TEST(test_written_pages_pass_sqlite_integrity_check) {
 }
 END_TEST
 
+/* Builds a two-level table tree with overflow chains by hand (leaf cells, interior root, overflow
+ * pages) and has sqlite3 and btree_check_pages verify it. */
+START_TEST(test_handbuilt_two_level_tree_with_overflow_is_valid) {
+  const uint32_t ps = 1024, U = 1024;
+  uint32_t npages = 2;
+  uint8_t *img = calloc(2, ps);
+  uint32_t leaves[256];
+  int64_t maxrow[256];
+  int nleaves = 0;
+  BtPage leaf;
+  uint8_t *buf = malloc(6000), *rec = malloc(6100), *cell = malloc(7000);
+  int64_t total_len = 0;
+  const int nrows = 150;
+  for (int64_t r = 1; r <= nrows; r++) {
+    uint32_t blen = (uint32_t)((r * 2654435761u) % 5000);
+    for (uint32_t i = 0; i < blen; i++) buf[i] = (uint8_t)(r * 3 + i);
+    total_len += blen;
+    RecValue rv[2] = {{.type = REC_NULL}, {.type = REC_BLOB, .u.s = {(const char *)buf, blen}}};
+    uint32_t rn = (uint32_t)record_encode(rv, 2, rec);
+    uint32_t local = btree_local_size(U, 1, rn);
+    uint32_t ovfl = 0;
+    if (local < rn) { /* write the overflow chain */
+      uint32_t done = local, prev = 0;
+      while (done < rn) {
+        img = realloc(img, (size_t)(npages + 1) * ps);
+        uint8_t *op = img + (size_t)npages * ps;
+        memset(op, 0, ps);
+        npages++;
+        if (prev) {
+          uint8_t *pp = img + (size_t)(prev - 1) * ps;
+          pp[0] = (uint8_t)(npages >> 24); pp[1] = (uint8_t)(npages >> 16);
+          pp[2] = (uint8_t)(npages >> 8); pp[3] = (uint8_t)npages;
+        } else {
+          ovfl = npages;
+        }
+        uint32_t take = rn - done < U - 4 ? rn - done : U - 4;
+        memcpy(op + 4, rec + done, take);
+        done += take;
+        prev = npages;
+      }
+    }
+    uint32_t cn = btree_build_leaf_cell(cell, U, 1, r, rec, rn, ovfl);
+    if (nleaves) /* img may have moved (realloc): re-parse the current leaf */
+      ck_assert_int_eq(btpage_parse(&leaf, img + (size_t)(leaves[nleaves - 1] - 1) * ps, leaves[nleaves - 1], ps, U),
+                       MICA_OK);
+    int rc = nleaves ? btpage_insert_cell(img + (size_t)(leaves[nleaves - 1] - 1) * ps, &leaf, leaf.ncell, cell, cn)
+                     : MICA_FULL;
+    if (rc == MICA_FULL) {
+      img = realloc(img, (size_t)(npages + 1) * ps);
+      npages++;
+      uint8_t *lp = img + (size_t)(npages - 1) * ps;
+      memset(lp, 0, ps);
+      btpage_init(lp, npages, BTP_LEAF_TABLE, U);
+      ck_assert_int_eq(btpage_parse(&leaf, lp, npages, ps, U), MICA_OK);
+      ck_assert_int_lt(nleaves, 256);
+      leaves[nleaves++] = npages;
+      rc = btpage_insert_cell(lp, &leaf, 0, cell, cn);
+    }
+    ck_assert_int_eq(rc, MICA_OK);
+    maxrow[nleaves - 1] = r;
+  }
+  ck_assert_int_gt(nleaves, 2);
+  /* Root (page 2): dividers = max rowid of each leaf but the last; right child = last leaf. */
+  BtPage root;
+  uint8_t *rp = img + ps;
+  btpage_init(rp, 2, BTP_INTERIOR_TABLE, U);
+  rp[8] = (uint8_t)(leaves[nleaves - 1] >> 24); rp[9] = (uint8_t)(leaves[nleaves - 1] >> 16);
+  rp[10] = (uint8_t)(leaves[nleaves - 1] >> 8); rp[11] = (uint8_t)leaves[nleaves - 1];
+  ck_assert_int_eq(btpage_parse(&root, rp, 2, ps, U), MICA_OK);
+  for (int i = 0; i < nleaves - 1; i++) {
+    uint32_t cn = btree_build_interior_cell(cell, U, 1, leaves[i], maxrow[i], NULL, 0, 0);
+    ck_assert_int_eq(btpage_insert_cell(rp, &root, i, cell, cn), MICA_OK);
+  }
+  /* Page 1: header and the schema row. */
+  btree_format_header(img, ps, 0, npages, 1);
+  img[43] = 1;
+  btpage_init(img, 1, BTP_LEAF_TABLE, U);
+  BtPage p1;
+  ck_assert_int_eq(btpage_parse(&p1, img, 1, ps, U), MICA_OK);
+  const char *sql = "CREATE TABLE t(a INTEGER PRIMARY KEY, b)";
+  RecValue sv[5] = {{.type = REC_TEXT, .u.s = {"table", 5}}, {.type = REC_TEXT, .u.s = {"t", 1}},
+                    {.type = REC_TEXT, .u.s = {"t", 1}}, {.type = REC_INT, .u.i = 2},
+                    {.type = REC_TEXT, .u.s = {sql, (uint32_t)strlen(sql)}}};
+  uint32_t rn = (uint32_t)record_encode(sv, 5, rec);
+  uint32_t cn = btree_build_leaf_cell(cell, U, 1, 1, rec, rn, 0);
+  ck_assert_int_eq(btpage_insert_cell(img, &p1, 0, cell, cn), MICA_OK);
+
+  DbImage di = {img, (size_t)npages * ps, ps, U, npages};
+  char *rep = check_image(&di);
+  if (rep) fprintf(stderr, "%s\n", rep);
+  ck_assert_ptr_null(rep);
+
+  char path[64], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_t_%d.db", (int)getpid());
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(img, 1, di.size, f), di.size);
+  fclose(f);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, "PRAGMA integrity_check", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_str_eq(out, "ok");
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT count(*) FROM t", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_int_eq(atoi(out), nrows);
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT total(length(b)) FROM t", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_int_eq((int64_t)atof(out), total_len);
+  /* Byte-exact content of one spilled row. */
+  int64_t best = 1;
+  uint32_t blen_best = 0;
+  for (int64_t r = 1; r <= nrows; r++) {
+    uint32_t l = (uint32_t)((r * 2654435761u) % 5000);
+    if (l > blen_best) {
+      blen_best = l;
+      best = r;
+    }
+  }
+  ck_assert_uint_gt(blen_best, 3 * U);
+  char q[128], want[8];
+  snprintf(q, sizeof q, "SELECT hex(substr(b, %u, 2)) FROM t WHERE a = %lld", blen_best - 1, (long long)best);
+  ck_assert_int_eq(sqlite3_exec(db, q, count_cb, out, NULL), SQLITE_OK);
+  snprintf(want, sizeof want, "%02X%02X", (uint8_t)(best * 3 + blen_best - 2), (uint8_t)(best * 3 + blen_best - 1));
+  ck_assert_str_eq(out, want);
+  sqlite3_close(db);
+  unlink(path);
+  free(img);
+  free(buf);
+  free(rec);
+  free(cell);
+}
+END_TEST
+
 static Suite *btree_suite(void) {
   Suite *s = suite_create("btree");
   TCase *tc = tcase_create("pages");
@@ -459,6 +590,7 @@ static Suite *btree_suite(void) {
   tcase_add_test(tc, test_corrupt_pages_rejected);
   tcase_add_test(tc, test_reads_sqlite_files_all_page_sizes);
   tcase_add_test(tc, test_written_pages_pass_sqlite_integrity_check);
+  tcase_add_test(tc, test_handbuilt_two_level_tree_with_overflow_is_valid);
   suite_add_tcase(s, tc);
   return s;
 }
