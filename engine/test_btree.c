@@ -1,0 +1,604 @@
+/* Unit tests for the b-tree page/cell layer: files written by SQLite (libsqlite3, test only) are read
+ * page by page with btpage_parse/btpage_cell, walking table and index trees and overflow chains. */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "btree_int.h"
+#include "mica.h"
+#include "record.h"
+
+typedef struct DbImage {
+  uint8_t *data;
+  size_t size;
+  uint32_t page_size, usable, npages;
+} DbImage;
+
+static void load_image(const char *path, DbImage *img) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  fseek(f, 0, SEEK_END);
+  img->size = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  img->data = malloc(img->size);
+  ck_assert_uint_eq(fread(img->data, 1, img->size, f), img->size);
+  fclose(f);
+  uint32_t ps = ((uint32_t)img->data[16] << 8) | img->data[17];
+  img->page_size = ps == 1 ? 65536 : ps;
+  img->usable = img->page_size - img->data[20];
+  img->npages = (uint32_t)(img->size / img->page_size);
+}
+
+static const uint8_t *page_of(DbImage *img, uint32_t pgno) {
+  ck_assert(pgno >= 1 && pgno <= img->npages);
+  return img->data + (size_t)(pgno - 1) * img->page_size;
+}
+
+/* Assembles a cell's payload (local part plus overflow chain). Caller frees. */
+static uint8_t *cell_payload(DbImage *img, const BtPage *pg, const BtCell *c) {
+  uint8_t *out = malloc(c->npayload + 1);
+  memcpy(out, pg->data + c->payload, c->nlocal);
+  uint64_t got = c->nlocal;
+  uint32_t next = c->overflow;
+  while (got < c->npayload) {
+    const uint8_t *ov = page_of(img, next);
+    uint64_t take = c->npayload - got;
+    if (take > img->usable - 4) take = img->usable - 4;
+    memcpy(out + got, ov + 4, take);
+    got += take;
+    next = ((uint32_t)ov[0] << 24) | ((uint32_t)ov[1] << 16) | ((uint32_t)ov[2] << 8) | ov[3];
+  }
+  ck_assert_uint_eq(next, 0);
+  return out;
+}
+
+typedef void (*VisitFn)(void *arg, int64_t rowid, const uint8_t *payload, uint64_t n);
+
+static void walk(DbImage *img, uint32_t pgno, int depth, VisitFn fn, void *arg) {
+  BtPage pg;
+  ck_assert(depth < 20);
+  ck_assert_int_eq(btpage_parse(&pg, page_of(img, pgno), pgno, img->page_size, img->usable), MICA_OK);
+  for (int i = 0; i < pg.ncell; i++) {
+    BtCell c;
+    ck_assert_int_eq(btpage_cell(&pg, i, &c), MICA_OK);
+    if (!pg.leaf) walk(img, c.left_child, depth + 1, fn, arg);
+    if (pg.leaf || !pg.intkey) {
+      uint8_t *p = cell_payload(img, &pg, &c);
+      fn(arg, c.rowid, p, c.npayload);
+      free(p);
+    }
+  }
+  if (!pg.leaf) walk(img, pg.right_child, depth + 1, fn, arg);
+}
+
+/* sqlite_schema: find root pages by name. */
+typedef struct FindRoot {
+  const char *name;
+  int64_t root;
+} FindRoot;
+
+static void find_root_cb(void *arg, int64_t rowid, const uint8_t *p, uint64_t n) {
+  FindRoot *fr = arg;
+  RecValue v[5];
+  int nf;
+  ck_assert_int_eq(record_decode(p, (uint32_t)n, v, 5, &nf), MICA_OK);
+  ck_assert_int_eq(nf, 5);
+  if (v[1].type == REC_TEXT && v[1].u.s.n == strlen(fr->name) && memcmp(v[1].u.s.p, fr->name, v[1].u.s.n) == 0)
+    fr->root = v[3].u.i;
+}
+
+typedef struct Roots {
+  uint32_t r[64];
+  int n;
+} Roots;
+
+static void roots_cb(void *arg, int64_t rowid, const uint8_t *p, uint64_t n) {
+  Roots *rs = arg;
+  RecValue v[5];
+  int nf;
+  (void)rowid;
+  ck_assert_int_eq(record_decode(p, (uint32_t)n, v, 5, &nf), MICA_OK);
+  if (v[3].type == REC_INT && v[3].u.i > 0 && rs->n < 64) rs->r[rs->n++] = (uint32_t)v[3].u.i;
+}
+
+static int image_get(void *arg, uint32_t pgno, const uint8_t **data) {
+  DbImage *img = arg;
+  if (pgno < 1 || pgno > img->npages) return MICA_CORRUPT;
+  *data = img->data + (size_t)(pgno - 1) * img->page_size;
+  return MICA_OK;
+}
+
+static char *check_image(DbImage *img) {
+  Roots rs = {{1}, 1};
+  walk(img, 1, 0, roots_cb, &rs);
+  char *rep = NULL;
+  ck_assert_int_eq(btree_check_pages(image_get, img, img->page_size, img->usable, img->npages, rs.r, rs.n,
+                                     100, &rep),
+                   MICA_OK);
+  return rep;
+}
+
+static uint32_t blob_len_for(int64_t id, uint32_t page_size) {
+  return (uint32_t)((id * 7919) % (3 * page_size + 50));
+}
+
+typedef struct CheckRows {
+  int64_t last, count;
+  uint32_t page_size;
+} CheckRows;
+
+static void check_row_cb(void *arg, int64_t rowid, const uint8_t *p, uint64_t n) {
+  CheckRows *cr = arg;
+  RecValue v[2];
+  int nf;
+  ck_assert_int_gt(rowid, cr->last);
+  cr->last = rowid;
+  cr->count++;
+  ck_assert_int_eq(record_decode(p, (uint32_t)n, v, 2, &nf), MICA_OK);
+  ck_assert_int_eq(nf, 2);
+  ck_assert_int_eq(v[0].type, REC_NULL); /* INTEGER PRIMARY KEY alias is stored as NULL */
+  ck_assert_int_eq(v[1].type, REC_BLOB);
+  ck_assert_uint_eq(v[1].u.s.n, blob_len_for(rowid, cr->page_size));
+  int bad = 0;
+  for (uint32_t i = 0; i < v[1].u.s.n; i++) bad |= (uint8_t)v[1].u.s.p[i] != (uint8_t)(rowid + i);
+  ck_assert_int_eq(bad, 0);
+}
+
+typedef struct CheckIdx {
+  RecValue prev;
+  uint8_t *prevbuf;
+  int64_t count;
+} CheckIdx;
+
+static void check_idx_cb(void *arg, int64_t rowid, const uint8_t *p, uint64_t n) {
+  CheckIdx *ci = arg;
+  RecColl coll = {NULL, NULL};
+  KeyInfo ki = {2, NULL, NULL};
+  (void)coll;
+  if (ci->prevbuf) {
+    UnpackedKey k = {&ki, ci->prevbuf, (uint32_t)ci->prev.u.i, 0};
+    int corrupt = 0;
+    ck_assert_int_lt(record_compare_key(&k, p, (uint32_t)n, &corrupt), 0);
+    ck_assert_int_eq(corrupt, 0);
+    free(ci->prevbuf);
+  }
+  ci->prevbuf = malloc(n);
+  memcpy(ci->prevbuf, p, n);
+  ci->prev.u.i = (int64_t)n;
+  ci->count++;
+}
+
+static void check_sqlite_file(uint32_t page_size, int autovac, int nrows) {
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_%d_%u.db", (int)getpid(), page_size);
+  unlink(path);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  char sql[256];
+  snprintf(sql, sizeof sql, "PRAGMA page_size=%u; PRAGMA auto_vacuum=%d;", page_size, autovac);
+  ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db,
+                                "CREATE TABLE t(a INTEGER PRIMARY KEY, b BLOB);"
+                                "CREATE TABLE w(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+                                "BEGIN;",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_stmt *st, *st2;
+  ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO t VALUES(?, ?)", -1, &st, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO w VALUES(?, ?)", -1, &st2, NULL), SQLITE_OK);
+  uint8_t *buf = malloc(3 * page_size + 50);
+  for (int64_t id = 1; id <= nrows; id++) {
+    int64_t rid = (id * 37) % 1000003 + 1; /* out-of-order inserts */
+    uint32_t len = blob_len_for(rid, page_size);
+    for (uint32_t i = 0; i < len; i++) buf[i] = (uint8_t)(rid + i);
+    sqlite3_bind_int64(st, 1, rid);
+    sqlite3_bind_blob(st, 2, buf, (int)len, SQLITE_TRANSIENT);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_reset(st);
+    char key[32];
+    snprintf(key, sizeof key, "k%08lld", (long long)((rid * 13) % 100000));
+    sqlite3_bind_text(st2, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st2, 2, rid);
+    int r = sqlite3_step(st2);
+    ck_assert(r == SQLITE_DONE || r == SQLITE_CONSTRAINT);
+    sqlite3_reset(st2);
+  }
+  free(buf);
+  sqlite3_finalize(st);
+  sqlite3_finalize(st2);
+  ck_assert_int_eq(sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_int64 wcount = 0;
+  ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM w", -1, &st, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+  wcount = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+
+  DbImage img;
+  load_image(path, &img);
+  ck_assert_uint_eq(img.page_size, page_size);
+  FindRoot fr = {"t", 0};
+  walk(&img, 1, 0, find_root_cb, &fr);
+  ck_assert_int_gt(fr.root, 1);
+  CheckRows cr = {INT64_MIN, 0, page_size};
+  walk(&img, (uint32_t)fr.root, 0, check_row_cb, &cr);
+  ck_assert_int_eq(cr.count, nrows);
+  FindRoot fw = {"w", 0};
+  walk(&img, 1, 0, find_root_cb, &fw);
+  ck_assert_int_gt(fw.root, 1);
+  CheckIdx ci = {{0}, NULL, 0};
+  walk(&img, (uint32_t)fw.root, 0, check_idx_cb, &ci);
+  free(ci.prevbuf);
+  ck_assert_int_eq(ci.count, wcount);
+  /* The integrity check finds nothing wrong with SQLite's file... */
+  char *rep = check_image(&img);
+  if (rep) fprintf(stderr, "%s\n", rep);
+  ck_assert_ptr_null(rep);
+  /* ...but notices a wrong freelist count, and an orphan page. */
+  img.data[39] ^= 1;
+  rep = check_image(&img);
+  ck_assert_ptr_nonnull(rep);
+  ck_assert_ptr_nonnull(strstr(rep, "Freelist"));
+  free(rep);
+  img.data[39] ^= 1;
+  uint8_t *bigger = realloc(img.data, img.size + page_size);
+  ck_assert_ptr_nonnull(bigger);
+  img.data = bigger;
+  memset(img.data + img.size, 0, page_size);
+  img.npages++;
+  rep = check_image(&img);
+  ck_assert_ptr_nonnull(rep);
+  char want[64];
+  snprintf(want, sizeof want, "Page %u is never used", img.npages);
+  ck_assert_ptr_nonnull(strstr(rep, want));
+  free(rep);
+  /* Random byte corruption never crashes the checker (ASan/UBSan watch the reads). */
+  Roots rs = {{1}, 1};
+  img.npages--;
+  walk(&img, 1, 0, roots_cb, &rs);
+  uint8_t *copy = malloc(img.size);
+  uint64_t s = 99991;
+  for (int it = 0; it < 200; it++) {
+    memcpy(copy, img.data, img.size);
+    for (int k = 0; k < 8; k++) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      copy[(s >> 16) % img.size] = (uint8_t)(s >> 40);
+    }
+    DbImage c = img;
+    c.data = copy;
+    rep = NULL;
+    ck_assert_int_eq(btree_check_pages(image_get, &c, c.page_size, c.usable, c.npages, rs.r, rs.n, 10, &rep),
+                     MICA_OK);
+    free(rep);
+  }
+  free(copy);
+  free(img.data);
+  unlink(path);
+}
+
+START_TEST(test_reads_sqlite_files_all_page_sizes) {
+  check_sqlite_file(512, 0, 300);
+  check_sqlite_file(1024, 1, 300);
+  check_sqlite_file(4096, 0, 400);
+  check_sqlite_file(65536, 1, 60);
+}
+END_TEST
+
+START_TEST(test_local_size_spill_rule) {
+  /* U = 4096: table leaf X = 4061; index X = 1002; M = 489. */
+  ck_assert_uint_eq(btree_max_local(4096, 1), 4061);
+  ck_assert_uint_eq(btree_max_local(4096, 0), 1002);
+  ck_assert_uint_eq(btree_min_local(4096), 489);
+  ck_assert_uint_eq(btree_local_size(4096, 1, 4061), 4061);
+  /* P = 4062: K = 489 + 3573 = 4062 > X, so only M stays local. */
+  ck_assert_uint_eq(btree_local_size(4096, 1, 4062), 489);
+  /* P = 8000: K = 489 + (7511 % 4092) = 3908 <= 4061 on a table leaf. */
+  ck_assert_uint_eq(btree_local_size(4096, 1, 8000), 3908);
+  /* Index page, P = 4600: K = 489 + 4111 % 4092 = 508 <= 1002. */
+  ck_assert_uint_eq(btree_local_size(4096, 0, 4600), 508);
+  ck_assert_uint_eq(btree_local_size(4096, 0, 1002), 1002);
+  ck_assert_uint_eq(btree_local_size(4096, 0, 2000), 489);
+}
+END_TEST
+
+START_TEST(test_corrupt_pages_rejected) {
+  uint8_t page[512];
+  BtPage pg;
+  BtCell c;
+  memset(page, 0, sizeof page);
+  page[0] = 7; /* bad type */
+  ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
+  page[0] = BTP_LEAF_TABLE;
+  page[5] = 0x02; page[6] = 0x58; /* empty page whose content area starts past the page end */
+  ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
+  page[5] = 0x01; page[6] = 0xfc;
+  page[3] = 0x01; /* 256 cells: pointer array past the page */
+  ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
+  page[3] = 0;
+  page[4] = 1;           /* one cell */
+  page[5] = 0x01; page[6] = 0xfc; /* content at 508 */
+  page[8] = 0x01; page[9] = 0xfc;
+  ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_OK);
+  page[508] = 0x81; page[509] = 0x81; page[510] = 0x81; page[511] = 0x81; /* varint runs off the page */
+  ck_assert_int_eq(btpage_cell(&pg, 0, &c), MICA_CORRUPT);
+  page[508] = 100; page[509] = 1; /* payload of 100 bytes doesn't fit */
+  ck_assert_int_eq(btpage_cell(&pg, 0, &c), MICA_CORRUPT);
+  page[8] = 0x00; page[9] = 0x05; /* pointer into the header */
+  ck_assert_int_eq(btpage_cell(&pg, 0, &c), MICA_CORRUPT);
+  /* Random pages never crash. */
+  uint64_t s = 88172645463325252ULL;
+  for (int it = 0; it < 3000; it++) {
+    for (int i = 0; i < 512; i++) {
+      s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+      page[i] = (uint8_t)s;
+    }
+    page[0] = (uint8_t)(it % 4 == 0 ? 2 : it % 4 == 1 ? 5 : it % 4 == 2 ? 10 : 13);
+    page[3] = 0;
+    page[4] &= 0x3f;
+    page[5] &= 0x01; /* keep the content offset inside the page so cells get parsed */
+    if (btpage_parse(&pg, page, 2, 512, 512) == MICA_OK)
+      for (int i = 0; i < pg.ncell; i++) (void)btpage_cell(&pg, i, &c);
+  }
+}
+END_TEST
+
+static int count_cb(void *arg, int ncol, char **vals, char **names) {
+  (void)ncol;
+  (void)names;
+  snprintf(arg, 64, "%s", vals[0] ? vals[0] : "NULL");
+  return 0;
+}
+
+/* Builds a two-page file by hand with the page writer (header, sqlite_schema row, table leaf with
+ * random inserts and deletes), then lets sqlite3 check it and read it back. */
+START_TEST(test_written_pages_pass_sqlite_integrity_check) {
+  const uint32_t ps = 4096;
+  uint8_t *file = calloc(2, ps);
+  btree_format_header(file, ps, 0, 2, 1);
+  file[43] = 1; /* schema cookie */
+  btpage_init(file, 1, BTP_LEAF_TABLE, ps);
+  BtPage pg;
+  ck_assert_int_eq(btpage_parse(&pg, file, 1, ps, ps), MICA_OK);
+  const char *sql = "CREATE TABLE t(a INTEGER PRIMARY KEY, b)";
+  RecValue sv[5] = {{.type = REC_TEXT, .u.s = {"table", 5}}, {.type = REC_TEXT, .u.s = {"t", 1}},
+                    {.type = REC_TEXT, .u.s = {"t", 1}}, {.type = REC_INT, .u.i = 2},
+                    {.type = REC_TEXT, .u.s = {sql, (uint32_t)strlen(sql)}}};
+  uint8_t rec[600], cell[700];
+  size_t rn = record_encode(sv, 5, rec);
+  uint32_t cn = btree_build_leaf_cell(cell, ps, 1, 1, rec, (uint32_t)rn, 0);
+  ck_assert_int_eq(btpage_insert_cell(file, &pg, 0, cell, cn), MICA_OK);
+
+  uint8_t *p2 = file + ps;
+  btpage_init(p2, 2, BTP_LEAF_TABLE, ps);
+  ck_assert_int_eq(btpage_parse(&pg, p2, 2, ps, ps), MICA_OK);
+  int64_t model[400];
+  uint32_t model_len[400];
+  int nmodel = 0;
+  uint64_t s = 1234567;
+  for (int it = 0; it < 400; it++) {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    if (nmodel > 0 && (s >> 60) < 5) { /* delete a random row */
+      int k = (int)((s >> 20) % (uint64_t)nmodel);
+      ck_assert_int_eq(btpage_drop_cell(p2, &pg, k), MICA_OK);
+      memmove(model + k, model + k + 1, sizeof model[0] * (size_t)(nmodel - k - 1));
+      memmove(model_len + k, model_len + k + 1, sizeof model_len[0] * (size_t)(nmodel - k - 1));
+      nmodel--;
+      continue;
+    }
+    int64_t rowid = (int64_t)((s >> 33) % 100000);
+    int pos = 0;
+    while (pos < nmodel && model[pos] < rowid) pos++;
+    if (pos < nmodel && model[pos] == rowid) continue;
+    uint32_t blen = (uint32_t)((s >> 8) % 300);
+    char blob[300];
+    memset(blob, 'x', blen);
+    RecValue rv[2] = {{.type = REC_NULL}, {.type = REC_BLOB, .u.s = {blob, blen}}};
+    rn = record_encode(rv, 2, rec);
+    cn = btree_build_leaf_cell(cell, ps, 1, rowid, rec, (uint32_t)rn, 0);
+    int rc = btpage_insert_cell(p2, &pg, pos, cell, cn);
+    if (rc == MICA_FULL) continue;
+    ck_assert_int_eq(rc, MICA_OK);
+    memmove(model + pos + 1, model + pos, sizeof model[0] * (size_t)(nmodel - pos));
+    memmove(model_len + pos + 1, model_len + pos, sizeof model_len[0] * (size_t)(nmodel - pos));
+    model[pos] = rowid;
+    model_len[pos] = blen;
+    nmodel++;
+  }
+  ck_assert_int_gt(nmodel, 5);
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_w_%d.db", (int)getpid());
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(file, 1, 2 * ps, f), 2 * ps);
+  fclose(f);
+  free(file);
+  sqlite3 *db;
+  char out[64];
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, "PRAGMA integrity_check", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_str_eq(out, "ok");
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT count(*) FROM t", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_int_eq(atoi(out), nmodel);
+  {
+    DbImage img;
+    load_image(path, &img);
+    char *rep = check_image(&img);
+    ck_assert_ptr_null(rep);
+    /* Swap two cell pointers: rowids out of order must be reported. */
+    uint8_t *p2 = img.data + ps;
+    uint8_t t0 = p2[8], t1 = p2[9];
+    p2[8] = p2[10]; p2[9] = p2[11]; p2[10] = t0; p2[11] = t1;
+    rep = check_image(&img);
+    ck_assert_ptr_nonnull(rep);
+    ck_assert_ptr_nonnull(strstr(rep, "out of order"));
+    free(rep);
+    free(img.data);
+  }
+  int64_t sum = 0, lsum = 0;
+  for (int i = 0; i < nmodel; i++) {
+    sum += model[i];
+    lsum += model_len[i];
+  }
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT sum(a) FROM t", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_int_eq(atoll(out), sum);
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT total(length(b)) FROM t", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_int_eq((int64_t)atof(out), lsum);
+  sqlite3_close(db);
+  unlink(path);
+}
+END_TEST
+
+/* Builds a two-level table tree with overflow chains by hand (leaf cells, interior root, overflow
+ * pages) and has sqlite3 and btree_check_pages verify it. */
+START_TEST(test_handbuilt_two_level_tree_with_overflow_is_valid) {
+  const uint32_t ps = 1024, U = 1024;
+  uint32_t npages = 2;
+  uint8_t *img = calloc(2, ps);
+  uint32_t leaves[256];
+  int64_t maxrow[256];
+  int nleaves = 0;
+  BtPage leaf;
+  uint8_t *buf = malloc(6000), *rec = malloc(6100), *cell = malloc(7000);
+  int64_t total_len = 0;
+  const int nrows = 150;
+  for (int64_t r = 1; r <= nrows; r++) {
+    uint32_t blen = (uint32_t)((r * 2654435761u) % 5000);
+    for (uint32_t i = 0; i < blen; i++) buf[i] = (uint8_t)(r * 3 + i);
+    total_len += blen;
+    RecValue rv[2] = {{.type = REC_NULL}, {.type = REC_BLOB, .u.s = {(const char *)buf, blen}}};
+    uint32_t rn = (uint32_t)record_encode(rv, 2, rec);
+    uint32_t local = btree_local_size(U, 1, rn);
+    uint32_t ovfl = 0;
+    if (local < rn) { /* write the overflow chain */
+      uint32_t done = local, prev = 0;
+      while (done < rn) {
+        img = realloc(img, (size_t)(npages + 1) * ps);
+        uint8_t *op = img + (size_t)npages * ps;
+        memset(op, 0, ps);
+        npages++;
+        if (prev) {
+          uint8_t *pp = img + (size_t)(prev - 1) * ps;
+          pp[0] = (uint8_t)(npages >> 24); pp[1] = (uint8_t)(npages >> 16);
+          pp[2] = (uint8_t)(npages >> 8); pp[3] = (uint8_t)npages;
+        } else {
+          ovfl = npages;
+        }
+        uint32_t take = rn - done < U - 4 ? rn - done : U - 4;
+        memcpy(op + 4, rec + done, take);
+        done += take;
+        prev = npages;
+      }
+    }
+    uint32_t cn = btree_build_leaf_cell(cell, U, 1, r, rec, rn, ovfl);
+    if (nleaves) /* img may have moved (realloc): re-parse the current leaf */
+      ck_assert_int_eq(btpage_parse(&leaf, img + (size_t)(leaves[nleaves - 1] - 1) * ps, leaves[nleaves - 1], ps, U),
+                       MICA_OK);
+    int rc = nleaves ? btpage_insert_cell(img + (size_t)(leaves[nleaves - 1] - 1) * ps, &leaf, leaf.ncell, cell, cn)
+                     : MICA_FULL;
+    if (rc == MICA_FULL) {
+      img = realloc(img, (size_t)(npages + 1) * ps);
+      npages++;
+      uint8_t *lp = img + (size_t)(npages - 1) * ps;
+      memset(lp, 0, ps);
+      btpage_init(lp, npages, BTP_LEAF_TABLE, U);
+      ck_assert_int_eq(btpage_parse(&leaf, lp, npages, ps, U), MICA_OK);
+      ck_assert_int_lt(nleaves, 256);
+      leaves[nleaves++] = npages;
+      rc = btpage_insert_cell(lp, &leaf, 0, cell, cn);
+    }
+    ck_assert_int_eq(rc, MICA_OK);
+    maxrow[nleaves - 1] = r;
+  }
+  ck_assert_int_gt(nleaves, 2);
+  /* Root (page 2): dividers = max rowid of each leaf but the last; right child = last leaf. */
+  BtPage root;
+  uint8_t *rp = img + ps;
+  btpage_init(rp, 2, BTP_INTERIOR_TABLE, U);
+  rp[8] = (uint8_t)(leaves[nleaves - 1] >> 24); rp[9] = (uint8_t)(leaves[nleaves - 1] >> 16);
+  rp[10] = (uint8_t)(leaves[nleaves - 1] >> 8); rp[11] = (uint8_t)leaves[nleaves - 1];
+  ck_assert_int_eq(btpage_parse(&root, rp, 2, ps, U), MICA_OK);
+  for (int i = 0; i < nleaves - 1; i++) {
+    uint32_t cn = btree_build_interior_cell(cell, U, 1, leaves[i], maxrow[i], NULL, 0, 0);
+    ck_assert_int_eq(btpage_insert_cell(rp, &root, i, cell, cn), MICA_OK);
+  }
+  /* Page 1: header and the schema row. */
+  btree_format_header(img, ps, 0, npages, 1);
+  img[43] = 1;
+  btpage_init(img, 1, BTP_LEAF_TABLE, U);
+  BtPage p1;
+  ck_assert_int_eq(btpage_parse(&p1, img, 1, ps, U), MICA_OK);
+  const char *sql = "CREATE TABLE t(a INTEGER PRIMARY KEY, b)";
+  RecValue sv[5] = {{.type = REC_TEXT, .u.s = {"table", 5}}, {.type = REC_TEXT, .u.s = {"t", 1}},
+                    {.type = REC_TEXT, .u.s = {"t", 1}}, {.type = REC_INT, .u.i = 2},
+                    {.type = REC_TEXT, .u.s = {sql, (uint32_t)strlen(sql)}}};
+  uint32_t rn = (uint32_t)record_encode(sv, 5, rec);
+  uint32_t cn = btree_build_leaf_cell(cell, U, 1, 1, rec, rn, 0);
+  ck_assert_int_eq(btpage_insert_cell(img, &p1, 0, cell, cn), MICA_OK);
+
+  DbImage di = {img, (size_t)npages * ps, ps, U, npages};
+  char *rep = check_image(&di);
+  if (rep) fprintf(stderr, "%s\n", rep);
+  ck_assert_ptr_null(rep);
+
+  char path[64], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_t_%d.db", (int)getpid());
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(img, 1, di.size, f), di.size);
+  fclose(f);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, "PRAGMA integrity_check", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_str_eq(out, "ok");
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT count(*) FROM t", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_int_eq(atoi(out), nrows);
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT total(length(b)) FROM t", count_cb, out, NULL), SQLITE_OK);
+  ck_assert_int_eq((int64_t)atof(out), total_len);
+  /* Byte-exact content of one spilled row. */
+  int64_t best = 1;
+  uint32_t blen_best = 0;
+  for (int64_t r = 1; r <= nrows; r++) {
+    uint32_t l = (uint32_t)((r * 2654435761u) % 5000);
+    if (l > blen_best) {
+      blen_best = l;
+      best = r;
+    }
+  }
+  ck_assert_uint_gt(blen_best, 3 * U);
+  char q[128], want[8];
+  snprintf(q, sizeof q, "SELECT hex(substr(b, %u, 2)) FROM t WHERE a = %lld", blen_best - 1, (long long)best);
+  ck_assert_int_eq(sqlite3_exec(db, q, count_cb, out, NULL), SQLITE_OK);
+  snprintf(want, sizeof want, "%02X%02X", (uint8_t)(best * 3 + blen_best - 2), (uint8_t)(best * 3 + blen_best - 1));
+  ck_assert_str_eq(out, want);
+  sqlite3_close(db);
+  unlink(path);
+  free(img);
+  free(buf);
+  free(rec);
+  free(cell);
+}
+END_TEST
+
+static Suite *btree_suite(void) {
+  Suite *s = suite_create("btree");
+  TCase *tc = tcase_create("pages");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_local_size_spill_rule);
+  tcase_add_test(tc, test_corrupt_pages_rejected);
+  tcase_add_test(tc, test_reads_sqlite_files_all_page_sizes);
+  tcase_add_test(tc, test_written_pages_pass_sqlite_integrity_check);
+  tcase_add_test(tc, test_handbuilt_two_level_tree_with_overflow_is_valid);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  SRunner *sr = srunner_create(btree_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
