@@ -61,10 +61,22 @@ int btpage_parse(BtPage *pg, const uint8_t *data, uint32_t pgno, uint32_t page_s
   const uint8_t *h = data + pg->hdr;
   pg->type = h[0];
   switch (pg->type) {
-  case BTP_INTERIOR_INDEX: pg->leaf = 0; pg->intkey = 0; break;
-  case BTP_INTERIOR_TABLE: pg->leaf = 0; pg->intkey = 1; break;
-  case BTP_LEAF_INDEX: pg->leaf = 1; pg->intkey = 0; break;
-  case BTP_LEAF_TABLE: pg->leaf = 1; pg->intkey = 1; break;
+  case BTP_INTERIOR_INDEX:
+    pg->leaf = 0;
+    pg->intkey = 0;
+    break;
+  case BTP_INTERIOR_TABLE:
+    pg->leaf = 0;
+    pg->intkey = 1;
+    break;
+  case BTP_LEAF_INDEX:
+    pg->leaf = 1;
+    pg->intkey = 0;
+    break;
+  case BTP_LEAF_TABLE:
+    pg->leaf = 1;
+    pg->intkey = 1;
+    break;
   default: return MICA_CORRUPT;
   }
   pg->hdr_size = pg->leaf ? 8 : 12;
@@ -166,11 +178,11 @@ void btree_format_header(uint8_t *h, uint32_t page_size, int reserved, uint32_t 
   h[21] = 64;
   h[22] = 32;
   h[23] = 32;
-  put4(h + 24, 1);            /* file change counter */
-  put4(h + 28, npages);       /* database size in pages (valid: 92 == 24) */
-  put4(h + 44, 4);            /* schema format */
-  put4(h + 56, 1);            /* UTF-8 */
-  put4(h + 92, 1);            /* version-valid-for */
+  put4(h + 24, 1);      /* file change counter */
+  put4(h + 28, npages); /* database size in pages (valid: 92 == 24) */
+  put4(h + 44, 4);      /* schema format */
+  put4(h + 56, 1);      /* UTF-8 */
+  put4(h + 92, 1);      /* version-valid-for */
   put4(h + 96, MICA_VERSION_NUMBER);
 }
 
@@ -275,7 +287,8 @@ uint32_t btree_build_leaf_cell(uint8_t *out, uint32_t usable, int intkey, int64_
     put4(out + n, overflow_pgno);
     n += 4;
   }
-  while (n < 4) out[n++] = 0;
+  while (n < 4)
+    out[n++] = 0;
   return n;
 }
 

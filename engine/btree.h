@@ -99,9 +99,9 @@ uint32_t btree_page_size(Btree *bt);
 int btree_set_page_size(Btree *bt, uint32_t size, int reserved); /* only before the first write */
 uint32_t btree_page_count(Btree *bt);
 int btree_set_cache_size(Btree *bt, int64_t pages_or_neg_kib); /* PRAGMA cache_size semantics */
-int btree_set_synchronous(Btree *bt, int level);            /* 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA */
-int btree_get_autovacuum(Btree *bt);                         /* 0 none, 1 full, 2 incremental */
-int btree_set_autovacuum(Btree *bt, int mode);               /* only before the first table */
+int btree_set_synchronous(Btree *bt, int level);               /* 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA */
+int btree_get_autovacuum(Btree *bt);                           /* 0 none, 1 full, 2 incremental */
+int btree_set_autovacuum(Btree *bt, int mode);                 /* only before the first table */
 /* mode: 0 PASSIVE, 1 FULL, 2 RESTART, 3 TRUNCATE. Outputs may be NULL. */
 int btree_checkpoint(Btree *bt, int mode, int *wal_frames, int *checkpointed);
 int btree_set_autocheckpoint(Btree *bt, int frames);

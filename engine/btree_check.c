@@ -44,7 +44,8 @@ static void report(Checker *ck, const char *fmt, ...) {
   if ((size_t)n >= sizeof line) n = sizeof line - 1;
   if (ck->len + (size_t)n + 2 > ck->cap) {
     size_t cap = ck->cap ? ck->cap * 2 : 256;
-    while (cap < ck->len + (size_t)n + 2) cap *= 2;
+    while (cap < ck->len + (size_t)n + 2)
+      cap *= 2;
     char *b = realloc(ck->buf, cap);
     if (!b) {
       ck->nomem = 1;
@@ -103,8 +104,8 @@ static void check_overflow(Checker *ck, uint32_t pgno, int cell, const BtCell *c
 
 /* Returns the leaf depth of the subtree (or -1 after an error). lo/hi bound rowids (table trees):
  * every rowid r must satisfy lo < r <= hi (has_lo/has_hi select the bounds). */
-static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has_lo, int64_t hi,
-                      int has_hi, int *intkey_out) {
+static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has_lo, int64_t hi, int has_hi,
+                      int *intkey_out) {
   BtPage pg;
   const uint8_t *d;
   char ctx[48];
@@ -122,7 +123,8 @@ static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has
     report(ck, "Page %u: btreeInitPage() returns error code 11", pgno);
     return -1;
   }
-  if (*intkey_out < 0) *intkey_out = pg.intkey;
+  if (*intkey_out < 0)
+    *intkey_out = pg.intkey;
   else if (*intkey_out != pg.intkey) {
     report(ck, "Page %u: wrong page type %d for this tree", pgno, pg.type);
     return -1;
@@ -146,8 +148,10 @@ static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has
     if (!pg.leaf) {
       int dd = check_tree(ck, c.left_child, depth + 1, prev, has_prev, c.rowid, pg.intkey, intkey_out);
       if (dd >= 0) {
-        if (leaf_depth == -2) leaf_depth = dd;
-        else if (dd != leaf_depth) report(ck, "Page %u: child page depth differs", pgno);
+        if (leaf_depth == -2)
+          leaf_depth = dd;
+        else if (dd != leaf_depth)
+          report(ck, "Page %u: child page depth differs", pgno);
       }
     }
     if (pg.intkey) {
@@ -158,8 +162,10 @@ static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has
   if (pg.leaf) return depth;
   int dd = check_tree(ck, pg.right_child, depth + 1, prev, has_prev, hi, has_hi, intkey_out);
   if (dd >= 0) {
-    if (leaf_depth == -2) leaf_depth = dd;
-    else if (dd != leaf_depth) report(ck, "Page %u: child page depth differs", pgno);
+    if (leaf_depth == -2)
+      leaf_depth = dd;
+    else if (dd != leaf_depth)
+      report(ck, "Page %u: child page depth differs", pgno);
   }
   return leaf_depth < 0 ? -1 : leaf_depth;
 }
@@ -184,8 +190,7 @@ static void check_freelist(Checker *ck, uint32_t trunk, uint32_t expected) {
     }
     trunk = rd4(d);
   }
-  if (seen != expected)
-    report(ck, "Freelist: size is %u but should be %u", seen, expected);
+  if (seen != expected) report(ck, "Freelist: size is %u but should be %u", seen, expected);
 }
 
 int btree_check_pages(BtGetPage get, void *arg, uint32_t page_size, uint32_t usable, uint32_t npages,
@@ -211,7 +216,8 @@ int btree_check_pages(BtGetPage get, void *arg, uint32_t page_size, uint32_t usa
     if (autovac) {
       /* Pointer-map pages: page 2, then every usable/5 + 1 pages. */
       uint32_t per = usable / 5;
-      for (uint64_t pm = 2; pm <= npages; pm += per + 1) mark(&ck, (uint32_t)pm, "Pointer map");
+      for (uint64_t pm = 2; pm <= npages; pm += per + 1)
+        mark(&ck, (uint32_t)pm, "Pointer map");
     }
     for (int i = 0; i < nroots; i++) {
       int intkey = -1;

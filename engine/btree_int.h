@@ -20,29 +20,29 @@ typedef struct BtPage {
   const uint8_t *data; /* whole page image (page 1 includes the 100-byte file header) */
   uint32_t pgno;
   uint32_t page_size;
-  uint32_t usable;     /* U = page_size - reserved */
-  uint32_t hdr;        /* offset of the b-tree page header: 100 on page 1, else 0 */
-  uint8_t type;        /* BTP_* */
-  uint8_t leaf;        /* 1 for leaf pages */
-  uint8_t intkey;      /* 1 for table trees */
-  uint8_t hdr_size;    /* 8 (leaf) or 12 (interior) */
+  uint32_t usable;  /* U = page_size - reserved */
+  uint32_t hdr;     /* offset of the b-tree page header: 100 on page 1, else 0 */
+  uint8_t type;     /* BTP_* */
+  uint8_t leaf;     /* 1 for leaf pages */
+  uint8_t intkey;   /* 1 for table trees */
+  uint8_t hdr_size; /* 8 (leaf) or 12 (interior) */
   uint16_t ncell;
   uint32_t first_freeblock;
   uint32_t content_start; /* 0 in the file means 65536 */
   uint8_t nfrag;
-  uint32_t right_child;   /* interior pages only */
+  uint32_t right_child; /* interior pages only */
 } BtPage;
 
 /* One parsed cell. */
 typedef struct BtCell {
-  uint32_t offset;    /* of the cell within the page */
-  uint32_t left_child;/* interior pages */
-  int64_t rowid;      /* table trees (leaf and interior) */
-  uint64_t npayload;  /* total payload bytes (0 for table interior cells) */
-  uint32_t nlocal;    /* payload bytes stored on this page */
-  uint32_t payload;   /* offset of the local payload within the page */
-  uint32_t overflow;  /* first overflow page, 0 if none */
-  uint32_t size;      /* bytes the cell occupies on the page (at least 4) */
+  uint32_t offset;     /* of the cell within the page */
+  uint32_t left_child; /* interior pages */
+  int64_t rowid;       /* table trees (leaf and interior) */
+  uint64_t npayload;   /* total payload bytes (0 for table interior cells) */
+  uint32_t nlocal;     /* payload bytes stored on this page */
+  uint32_t payload;    /* offset of the local payload within the page */
+  uint32_t overflow;   /* first overflow page, 0 if none */
+  uint32_t size;       /* bytes the cell occupies on the page (at least 4) */
 } BtCell;
 
 /* Parses and validates the header of page pgno (data = page image). */

@@ -273,8 +273,8 @@ typedef void (*mica_final_fn)(mica_context *ctx);
  * replaces the earlier one; all NULL callbacks delete it. destroy (may be NULL) is called on userdata
  * when the function is replaced or the connection closes. */
 int mica_create_function(mica_db *db, const char *name, int nargs, int flags, void *userdata,
-                         mica_func_fn xfunc, mica_func_fn xstep, mica_final_fn xfinal,
-                         mica_final_fn xvalue, mica_func_fn xinverse, mica_destructor destroy);
+                         mica_func_fn xfunc, mica_func_fn xstep, mica_final_fn xfinal, mica_final_fn xvalue,
+                         mica_func_fn xinverse, mica_destructor destroy);
 
 void *mica_user_data(mica_context *ctx);
 mica_db *mica_context_db_handle(mica_context *ctx);

@@ -28,7 +28,7 @@ typedef struct PagerConn PagerConn;
 typedef struct PgHdr {
   uint8_t *data; /* page_size bytes */
   uint32_t pgno;
-  void *extra;   /* pager-owned bookkeeping; not for callers */
+  void *extra; /* pager-owned bookkeeping; not for callers */
 } PgHdr;
 
 #define PAGER_OPEN_READONLY 0x01
@@ -51,9 +51,9 @@ uint32_t pager_page_count(PagerConn *pc);
 int pager_begin_read(PagerConn *pc);
 int pager_end_read(PagerConn *pc);
 int pager_begin_write(PagerConn *pc, int timeout_ms); /* MICA_BUSY / MICA_BUSY_SNAPSHOT */
-int pager_commit(PagerConn *pc);                       /* writes WAL frames, syncs per synchronous */
+int pager_commit(PagerConn *pc);                      /* writes WAL frames, syncs per synchronous */
 int pager_rollback(PagerConn *pc);
-int pager_savepoint(PagerConn *pc, int op, int idx);   /* BTREE_SAVEPOINT_* semantics */
+int pager_savepoint(PagerConn *pc, int op, int idx); /* BTREE_SAVEPOINT_* semantics */
 
 int pager_get(PagerConn *pc, uint32_t pgno, PgHdr **out); /* pgno may be page_count+1.. when writing */
 int pager_write(PgHdr *pg);

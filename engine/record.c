@@ -102,14 +102,10 @@ uint32_t record_serial_type(const RecValue *v, int file_format) {
     if (i >= -140737488355328LL && i <= 140737488355327LL) return 5;
     return 6;
   }
-  case REC_REAL:
-    return 7;
-  case REC_TEXT:
-    return v->u.s.n * 2 + 13;
-  case REC_BLOB:
-    return v->u.s.n * 2 + 12;
-  default:
-    return 0;
+  case REC_REAL: return 7;
+  case REC_TEXT: return v->u.s.n * 2 + 13;
+  case REC_BLOB: return v->u.s.n * 2 + 12;
+  default: return 0;
   }
 }
 
@@ -125,15 +121,18 @@ static uint32_t value_serial(const RecValue *v) { return record_serial_type(v, 4
 
 static size_t header_size(const RecValue *vals, int n) {
   size_t h = 0;
-  for (int i = 0; i < n; i++) h += (size_t)record_varint_len(value_serial(&vals[i]));
+  for (int i = 0; i < n; i++)
+    h += (size_t)record_varint_len(value_serial(&vals[i]));
   size_t hdr = h + 1;
-  while ((size_t)record_varint_len(hdr) + h != hdr) hdr = h + (size_t)record_varint_len(hdr);
+  while ((size_t)record_varint_len(hdr) + h != hdr)
+    hdr = h + (size_t)record_varint_len(hdr);
   return hdr;
 }
 
 size_t record_size(const RecValue *vals, int n) {
   size_t sz = header_size(vals, n);
-  for (int i = 0; i < n; i++) sz += record_serial_len(value_serial(&vals[i]));
+  for (int i = 0; i < n; i++)
+    sz += record_serial_len(value_serial(&vals[i]));
   return sz;
 }
 
@@ -194,7 +193,8 @@ static int hdr_init(HdrIter *it, const void *rec, uint32_t n) {
 
 static int64_t get_be_signed(const uint8_t *p, int len) {
   uint64_t x = (p[0] & 0x80) ? ~(uint64_t)0 : 0;
-  for (int i = 0; i < len; i++) x = (x << 8) | p[i];
+  for (int i = 0; i < len; i++)
+    x = (x << 8) | p[i];
   return (int64_t)x;
 }
 
@@ -211,21 +211,26 @@ static int hdr_next(HdrIter *it, RecValue *out) {
   it->boff += len;
   if (out == NULL) return 1;
   switch (st) {
-  case 0:
-    out->type = REC_NULL;
-    break;
-  case 1: case 2: case 3: case 4: case 5: case 6:
+  case 0: out->type = REC_NULL; break;
+  case 1:
+  case 2:
+  case 3:
+  case 4:
+  case 5:
+  case 6:
     out->type = REC_INT;
     out->u.i = get_be_signed(p, (int)len);
     break;
   case 7: {
     uint64_t bits = 0;
-    for (int i = 0; i < 8; i++) bits = (bits << 8) | p[i];
+    for (int i = 0; i < 8; i++)
+      bits = (bits << 8) | p[i];
     out->type = REC_REAL;
     memcpy(&out->u.r, &bits, 8);
     break;
   }
-  case 8: case 9:
+  case 8:
+  case 9:
     out->type = REC_INT;
     out->u.i = (int64_t)(st - 8);
     break;
@@ -243,7 +248,8 @@ int record_decode(const void *rec, uint32_t n, RecValue *vals, int max, int *nfi
   int cnt = 0, r;
   if (hdr_init(&it, rec, n) != MICA_OK) return MICA_CORRUPT;
   RecValue dummy;
-  while ((r = hdr_next(&it, cnt < max ? &vals[cnt] : &dummy)) == 1) cnt++;
+  while ((r = hdr_next(&it, cnt < max ? &vals[cnt] : &dummy)) == 1)
+    cnt++;
   if (r < 0) return MICA_CORRUPT;
   if (nfields) *nfields = cnt;
   return MICA_OK;
@@ -295,8 +301,10 @@ int record_coll_nocase(void *arg, int n1, const void *s1, int n2, const void *s2
 
 int record_coll_rtrim(void *arg, int n1, const void *s1, int n2, const void *s2) {
   const char *a = s1, *b = s2;
-  while (n1 > 0 && a[n1 - 1] == ' ') n1--;
-  while (n2 > 0 && b[n2 - 1] == ' ') n2--;
+  while (n1 > 0 && a[n1 - 1] == ' ')
+    n1--;
+  while (n2 > 0 && b[n2 - 1] == ' ')
+    n2--;
   return record_coll_binary(arg, n1, s1, n2, s2);
 }
 
@@ -317,7 +325,8 @@ static int cmp_int_real(int64_t i, double r) {
 static int type_rank(int t) {
   switch (t) {
   case REC_NULL: return 0;
-  case REC_INT: case REC_REAL: return 1;
+  case REC_INT:
+  case REC_REAL: return 1;
   case REC_TEXT: return 2;
   default: return 3;
   }
@@ -327,8 +336,7 @@ int record_compare_values(const RecValue *a, const RecValue *b, const RecColl *c
   int ra = type_rank(a->type), rb = type_rank(b->type);
   if (ra != rb) return ra < rb ? -1 : 1;
   switch (ra) {
-  case 0:
-    return 0;
+  case 0: return 0;
   case 1:
     if (a->type == REC_INT && b->type == REC_INT) return a->u.i < b->u.i ? -1 : a->u.i > b->u.i;
     if (a->type == REC_INT) return cmp_int_real(a->u.i, b->u.r);

@@ -63,8 +63,8 @@ typedef struct UnpackedKey {
 } UnpackedKey;
 
 /* Varints (1..9 bytes, big-endian, 9th byte contributes 8 bits). */
-int record_put_varint(uint8_t *p, uint64_t v);            /* returns bytes written (<= 9) */
-int record_get_varint(const uint8_t *p, uint64_t *v);     /* returns bytes read; p needs 9 bytes */
+int record_put_varint(uint8_t *p, uint64_t v);        /* returns bytes written (<= 9) */
+int record_get_varint(const uint8_t *p, uint64_t *v); /* returns bytes read; p needs 9 bytes */
 int record_get_varint_safe(const uint8_t *p, const uint8_t *end, uint64_t *v); /* 0 if truncated */
 int record_varint_len(uint64_t v);
 

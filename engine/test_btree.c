@@ -17,6 +17,16 @@ typedef struct DbImage {
   uint32_t page_size, usable, npages;
 } DbImage;
 
+/* realloc that fails the test instead of leaking on failure. */
+static uint8_t *test_grow(uint8_t *p, size_t n) {
+  uint8_t *q = realloc(p, n);
+  if (!q) {
+    free(p);
+    ck_abort_msg("out of memory");
+  }
+  return q;
+}
+
 static void load_image(const char *path, DbImage *img) {
   FILE *f = fopen(path, "rb");
   ck_assert_ptr_nonnull(f);
@@ -86,7 +96,8 @@ static void find_root_cb(void *arg, int64_t rowid, const uint8_t *p, uint64_t n)
   int nf;
   ck_assert_int_eq(record_decode(p, (uint32_t)n, v, 5, &nf), MICA_OK);
   ck_assert_int_eq(nf, 5);
-  if (v[1].type == REC_TEXT && v[1].u.s.n == strlen(fr->name) && memcmp(v[1].u.s.p, fr->name, v[1].u.s.n) == 0)
+  if (v[1].type == REC_TEXT && v[1].u.s.n == strlen(fr->name) &&
+      memcmp(v[1].u.s.p, fr->name, v[1].u.s.n) == 0)
     fr->root = v[3].u.i;
 }
 
@@ -115,9 +126,9 @@ static char *check_image(DbImage *img) {
   Roots rs = {{1}, 1};
   walk(img, 1, 0, roots_cb, &rs);
   char *rep = NULL;
-  ck_assert_int_eq(btree_check_pages(image_get, img, img->page_size, img->usable, img->npages, rs.r, rs.n,
-                                     100, &rep),
-                   MICA_OK);
+  ck_assert_int_eq(
+      btree_check_pages(image_get, img, img->page_size, img->usable, img->npages, rs.r, rs.n, 100, &rep),
+      MICA_OK);
   return rep;
 }
 
@@ -143,7 +154,8 @@ static void check_row_cb(void *arg, int64_t rowid, const uint8_t *p, uint64_t n)
   ck_assert_int_eq(v[1].type, REC_BLOB);
   ck_assert_uint_eq(v[1].u.s.n, blob_len_for(rowid, cr->page_size));
   int bad = 0;
-  for (uint32_t i = 0; i < v[1].u.s.n; i++) bad |= (uint8_t)v[1].u.s.p[i] != (uint8_t)(rowid + i);
+  for (uint32_t i = 0; i < v[1].u.s.n; i++)
+    bad |= (uint8_t)v[1].u.s.p[i] != (uint8_t)(rowid + i);
   ck_assert_int_eq(bad, 0);
 }
 
@@ -193,7 +205,8 @@ static void check_sqlite_file(uint32_t page_size, int autovac, int nrows) {
   for (int64_t id = 1; id <= nrows; id++) {
     int64_t rid = (id * 37) % 1000003 + 1; /* out-of-order inserts */
     uint32_t len = blob_len_for(rid, page_size);
-    for (uint32_t i = 0; i < len; i++) buf[i] = (uint8_t)(rid + i);
+    for (uint32_t i = 0; i < len; i++)
+      buf[i] = (uint8_t)(rid + i);
     sqlite3_bind_int64(st, 1, rid);
     sqlite3_bind_blob(st, 2, buf, (int)len, SQLITE_TRANSIENT);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
@@ -312,27 +325,38 @@ START_TEST(test_corrupt_pages_rejected) {
   page[0] = 7; /* bad type */
   ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
   page[0] = BTP_LEAF_TABLE;
-  page[5] = 0x02; page[6] = 0x58; /* empty page whose content area starts past the page end */
+  page[5] = 0x02;
+  page[6] = 0x58; /* empty page whose content area starts past the page end */
   ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
-  page[5] = 0x01; page[6] = 0xfc;
+  page[5] = 0x01;
+  page[6] = 0xfc;
   page[3] = 0x01; /* 256 cells: pointer array past the page */
   ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_CORRUPT);
   page[3] = 0;
-  page[4] = 1;           /* one cell */
-  page[5] = 0x01; page[6] = 0xfc; /* content at 508 */
-  page[8] = 0x01; page[9] = 0xfc;
+  page[4] = 1; /* one cell */
+  page[5] = 0x01;
+  page[6] = 0xfc; /* content at 508 */
+  page[8] = 0x01;
+  page[9] = 0xfc;
   ck_assert_int_eq(btpage_parse(&pg, page, 2, 512, 512), MICA_OK);
-  page[508] = 0x81; page[509] = 0x81; page[510] = 0x81; page[511] = 0x81; /* varint runs off the page */
+  page[508] = 0x81;
+  page[509] = 0x81;
+  page[510] = 0x81;
+  page[511] = 0x81; /* varint runs off the page */
   ck_assert_int_eq(btpage_cell(&pg, 0, &c), MICA_CORRUPT);
-  page[508] = 100; page[509] = 1; /* payload of 100 bytes doesn't fit */
+  page[508] = 100;
+  page[509] = 1; /* payload of 100 bytes doesn't fit */
   ck_assert_int_eq(btpage_cell(&pg, 0, &c), MICA_CORRUPT);
-  page[8] = 0x00; page[9] = 0x05; /* pointer into the header */
+  page[8] = 0x00;
+  page[9] = 0x05; /* pointer into the header */
   ck_assert_int_eq(btpage_cell(&pg, 0, &c), MICA_CORRUPT);
   /* Random pages never crash. */
   uint64_t s = 88172645463325252ULL;
   for (int it = 0; it < 3000; it++) {
     for (int i = 0; i < 512; i++) {
-      s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+      s ^= s << 13;
+      s ^= s >> 7;
+      s ^= s << 17;
       page[i] = (uint8_t)s;
     }
     page[0] = (uint8_t)(it % 4 == 0 ? 2 : it % 4 == 1 ? 5 : it % 4 == 2 ? 10 : 13);
@@ -340,7 +364,8 @@ START_TEST(test_corrupt_pages_rejected) {
     page[4] &= 0x3f;
     page[5] &= 0x01; /* keep the content offset inside the page so cells get parsed */
     if (btpage_parse(&pg, page, 2, 512, 512) == MICA_OK)
-      for (int i = 0; i < pg.ncell; i++) (void)btpage_cell(&pg, i, &c);
+      for (int i = 0; i < pg.ncell; i++)
+        (void)btpage_cell(&pg, i, &c);
   }
 }
 END_TEST
@@ -363,8 +388,10 @@ START_TEST(test_written_pages_pass_sqlite_integrity_check) {
   BtPage pg;
   ck_assert_int_eq(btpage_parse(&pg, file, 1, ps, ps), MICA_OK);
   const char *sql = "CREATE TABLE t(a INTEGER PRIMARY KEY, b)";
-  RecValue sv[5] = {{.type = REC_TEXT, .u.s = {"table", 5}}, {.type = REC_TEXT, .u.s = {"t", 1}},
-                    {.type = REC_TEXT, .u.s = {"t", 1}}, {.type = REC_INT, .u.i = 2},
+  RecValue sv[5] = {{.type = REC_TEXT, .u.s = {"table", 5}},
+                    {.type = REC_TEXT, .u.s = {"t", 1}},
+                    {.type = REC_TEXT, .u.s = {"t", 1}},
+                    {.type = REC_INT, .u.i = 2},
                     {.type = REC_TEXT, .u.s = {sql, (uint32_t)strlen(sql)}}};
   uint8_t rec[600], cell[700];
   size_t rn = record_encode(sv, 5, rec);
@@ -390,7 +417,8 @@ START_TEST(test_written_pages_pass_sqlite_integrity_check) {
     }
     int64_t rowid = (int64_t)((s >> 33) % 100000);
     int pos = 0;
-    while (pos < nmodel && model[pos] < rowid) pos++;
+    while (pos < nmodel && model[pos] < rowid)
+      pos++;
     if (pos < nmodel && model[pos] == rowid) continue;
     uint32_t blen = (uint32_t)((s >> 8) % 300);
     char blob[300];
@@ -430,7 +458,10 @@ START_TEST(test_written_pages_pass_sqlite_integrity_check) {
     /* Swap two cell pointers: rowids out of order must be reported. */
     uint8_t *p2 = img.data + ps;
     uint8_t t0 = p2[8], t1 = p2[9];
-    p2[8] = p2[10]; p2[9] = p2[11]; p2[10] = t0; p2[11] = t1;
+    p2[8] = p2[10];
+    p2[9] = p2[11];
+    p2[10] = t0;
+    p2[11] = t1;
     rep = check_image(&img);
     ck_assert_ptr_nonnull(rep);
     ck_assert_ptr_nonnull(strstr(rep, "out of order"));
@@ -457,7 +488,7 @@ START_TEST(test_handbuilt_two_level_tree_with_overflow_is_valid) {
   const uint32_t ps = 1024, U = 1024;
   uint32_t npages = 2;
   uint8_t *img = calloc(2, ps);
-  uint32_t leaves[256];
+  uint32_t leaves[256] = {0};
   int64_t maxrow[256];
   int nleaves = 0;
   BtPage leaf;
@@ -466,7 +497,8 @@ START_TEST(test_handbuilt_two_level_tree_with_overflow_is_valid) {
   const int nrows = 150;
   for (int64_t r = 1; r <= nrows; r++) {
     uint32_t blen = (uint32_t)((r * 2654435761u) % 5000);
-    for (uint32_t i = 0; i < blen; i++) buf[i] = (uint8_t)(r * 3 + i);
+    for (uint32_t i = 0; i < blen; i++)
+      buf[i] = (uint8_t)(r * 3 + i);
     total_len += blen;
     RecValue rv[2] = {{.type = REC_NULL}, {.type = REC_BLOB, .u.s = {(const char *)buf, blen}}};
     uint32_t rn = (uint32_t)record_encode(rv, 2, rec);
@@ -475,14 +507,16 @@ START_TEST(test_handbuilt_two_level_tree_with_overflow_is_valid) {
     if (local < rn) { /* write the overflow chain */
       uint32_t done = local, prev = 0;
       while (done < rn) {
-        img = realloc(img, (size_t)(npages + 1) * ps);
+        img = test_grow(img, (size_t)(npages + 1) * ps);
         uint8_t *op = img + (size_t)npages * ps;
         memset(op, 0, ps);
         npages++;
         if (prev) {
           uint8_t *pp = img + (size_t)(prev - 1) * ps;
-          pp[0] = (uint8_t)(npages >> 24); pp[1] = (uint8_t)(npages >> 16);
-          pp[2] = (uint8_t)(npages >> 8); pp[3] = (uint8_t)npages;
+          pp[0] = (uint8_t)(npages >> 24);
+          pp[1] = (uint8_t)(npages >> 16);
+          pp[2] = (uint8_t)(npages >> 8);
+          pp[3] = (uint8_t)npages;
         } else {
           ovfl = npages;
         }
@@ -494,12 +528,14 @@ START_TEST(test_handbuilt_two_level_tree_with_overflow_is_valid) {
     }
     uint32_t cn = btree_build_leaf_cell(cell, U, 1, r, rec, rn, ovfl);
     if (nleaves) /* img may have moved (realloc): re-parse the current leaf */
-      ck_assert_int_eq(btpage_parse(&leaf, img + (size_t)(leaves[nleaves - 1] - 1) * ps, leaves[nleaves - 1], ps, U),
-                       MICA_OK);
-    int rc = nleaves ? btpage_insert_cell(img + (size_t)(leaves[nleaves - 1] - 1) * ps, &leaf, leaf.ncell, cell, cn)
+      ck_assert_int_eq(
+          btpage_parse(&leaf, img + (size_t)(leaves[nleaves - 1] - 1) * ps, leaves[nleaves - 1], ps, U),
+          MICA_OK);
+    int rc = nleaves ? btpage_insert_cell(img + (size_t)(leaves[nleaves - 1] - 1) * ps, &leaf, leaf.ncell,
+                                          cell, cn)
                      : MICA_FULL;
     if (rc == MICA_FULL) {
-      img = realloc(img, (size_t)(npages + 1) * ps);
+      img = test_grow(img, (size_t)(npages + 1) * ps);
       npages++;
       uint8_t *lp = img + (size_t)(npages - 1) * ps;
       memset(lp, 0, ps);
@@ -517,8 +553,10 @@ START_TEST(test_handbuilt_two_level_tree_with_overflow_is_valid) {
   BtPage root;
   uint8_t *rp = img + ps;
   btpage_init(rp, 2, BTP_INTERIOR_TABLE, U);
-  rp[8] = (uint8_t)(leaves[nleaves - 1] >> 24); rp[9] = (uint8_t)(leaves[nleaves - 1] >> 16);
-  rp[10] = (uint8_t)(leaves[nleaves - 1] >> 8); rp[11] = (uint8_t)leaves[nleaves - 1];
+  rp[8] = (uint8_t)(leaves[nleaves - 1] >> 24);
+  rp[9] = (uint8_t)(leaves[nleaves - 1] >> 16);
+  rp[10] = (uint8_t)(leaves[nleaves - 1] >> 8);
+  rp[11] = (uint8_t)leaves[nleaves - 1];
   ck_assert_int_eq(btpage_parse(&root, rp, 2, ps, U), MICA_OK);
   for (int i = 0; i < nleaves - 1; i++) {
     uint32_t cn = btree_build_interior_cell(cell, U, 1, leaves[i], maxrow[i], NULL, 0, 0);
@@ -531,8 +569,10 @@ START_TEST(test_handbuilt_two_level_tree_with_overflow_is_valid) {
   BtPage p1;
   ck_assert_int_eq(btpage_parse(&p1, img, 1, ps, U), MICA_OK);
   const char *sql = "CREATE TABLE t(a INTEGER PRIMARY KEY, b)";
-  RecValue sv[5] = {{.type = REC_TEXT, .u.s = {"table", 5}}, {.type = REC_TEXT, .u.s = {"t", 1}},
-                    {.type = REC_TEXT, .u.s = {"t", 1}}, {.type = REC_INT, .u.i = 2},
+  RecValue sv[5] = {{.type = REC_TEXT, .u.s = {"table", 5}},
+                    {.type = REC_TEXT, .u.s = {"t", 1}},
+                    {.type = REC_TEXT, .u.s = {"t", 1}},
+                    {.type = REC_INT, .u.i = 2},
                     {.type = REC_TEXT, .u.s = {sql, (uint32_t)strlen(sql)}}};
   uint32_t rn = (uint32_t)record_encode(sv, 5, rec);
   uint32_t cn = btree_build_leaf_cell(cell, U, 1, 1, rec, rn, 0);
@@ -571,7 +611,8 @@ START_TEST(test_handbuilt_two_level_tree_with_overflow_is_valid) {
   char q[128], want[8];
   snprintf(q, sizeof q, "SELECT hex(substr(b, %u, 2)) FROM t WHERE a = %lld", blen_best - 1, (long long)best);
   ck_assert_int_eq(sqlite3_exec(db, q, count_cb, out, NULL), SQLITE_OK);
-  snprintf(want, sizeof want, "%02X%02X", (uint8_t)(best * 3 + blen_best - 2), (uint8_t)(best * 3 + blen_best - 1));
+  snprintf(want, sizeof want, "%02X%02X", (uint8_t)(best * 3 + blen_best - 2),
+           (uint8_t)(best * 3 + blen_best - 1));
   ck_assert_str_eq(out, want);
   sqlite3_close(db);
   unlink(path);

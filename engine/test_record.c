@@ -16,8 +16,19 @@ static uint64_t rnd(void) {
 
 START_TEST(test_varint_roundtrips_all_lengths) {
   uint8_t buf[9];
-  uint64_t vals[] = {0, 1, 127, 128, 240, 16383, 16384, 2097151, 2097152, 0xffffffffULL,
-                     ((uint64_t)1 << 56) - 1, (uint64_t)1 << 56, ~(uint64_t)0};
+  uint64_t vals[] = {0,
+                     1,
+                     127,
+                     128,
+                     240,
+                     16383,
+                     16384,
+                     2097151,
+                     2097152,
+                     0xffffffffULL,
+                     ((uint64_t)1 << 56) - 1,
+                     (uint64_t)1 << 56,
+                     ~(uint64_t)0};
   for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
     int n = record_put_varint(buf, vals[i]);
     ck_assert_int_eq(n, record_varint_len(vals[i]));
@@ -44,9 +55,19 @@ END_TEST
 
 START_TEST(test_serial_types_pick_smallest_int) {
   RecValue v = {.type = REC_INT};
-  struct { int64_t i; uint32_t st; } cases[] = {
-      {0, 8}, {1, 9}, {2, 1}, {-128, 1}, {128, 2}, {-32769, 3}, {8388608, 4},
-      {2147483648LL, 5}, {140737488355328LL, 6}, {INT64_MIN, 6}};
+  struct {
+    int64_t i;
+    uint32_t st;
+  } cases[] = {{0, 8},
+               {1, 9},
+               {2, 1},
+               {-128, 1},
+               {128, 2},
+               {-32769, 3},
+               {8388608, 4},
+               {2147483648LL, 5},
+               {140737488355328LL, 6},
+               {INT64_MIN, 6}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     v.u.i = cases[i].i;
     ck_assert_uint_eq(record_serial_type(&v, 4), cases[i].st);
@@ -69,11 +90,18 @@ START_TEST(test_record_encode_decode_roundtrip) {
     for (int i = 0; i < n; i++) {
       switch (rnd() % 5) {
       case 0: in[i].type = REC_NULL; break;
-      case 1: in[i].type = REC_INT; in[i].u.i = (int64_t)(rnd() >> (rnd() % 64)) * ((rnd() & 1) ? -1 : 1); break;
-      case 2: in[i].type = REC_REAL; in[i].u.r = (double)(int64_t)rnd() / 1000.0; break;
+      case 1:
+        in[i].type = REC_INT;
+        in[i].u.i = (int64_t)(rnd() >> (rnd() % 64)) * ((rnd() & 1) ? -1 : 1);
+        break;
+      case 2:
+        in[i].type = REC_REAL;
+        in[i].u.r = (double)(int64_t)rnd() / 1000.0;
+        break;
       default: {
         uint32_t len = (uint32_t)(rnd() % 40);
-        for (uint32_t k = 0; k < len; k++) text[i][k] = (char)rnd();
+        for (uint32_t k = 0; k < len; k++)
+          text[i][k] = (char)rnd();
         in[i].type = (rnd() & 1) ? REC_TEXT : REC_BLOB;
         in[i].u.s.p = text[i];
         in[i].u.s.n = len;
@@ -119,9 +147,9 @@ END_TEST
 START_TEST(test_record_corrupt_inputs_rejected) {
   RecValue out[4];
   int nf;
-  const uint8_t bad_hdr[] = {9, 1, 1};         /* header larger than record */
-  const uint8_t bad_body[] = {2, 6, 0, 0};     /* 8-byte int with 2 body bytes */
-  const uint8_t reserved[] = {2, 10};          /* reserved serial type */
+  const uint8_t bad_hdr[] = {9, 1, 1};     /* header larger than record */
+  const uint8_t bad_body[] = {2, 6, 0, 0}; /* 8-byte int with 2 body bytes */
+  const uint8_t reserved[] = {2, 10};      /* reserved serial type */
   const uint8_t trunc_varint[] = {3, 0x81, 0x81};
   ck_assert_int_eq(record_decode(bad_hdr, sizeof bad_hdr, out, 4, &nf), MICA_CORRUPT);
   ck_assert_int_eq(record_decode(bad_body, sizeof bad_body, out, 4, &nf), MICA_CORRUPT);
@@ -133,7 +161,8 @@ START_TEST(test_record_corrupt_inputs_rejected) {
   for (int i = 0; i < 5000; i++) {
     uint8_t g[16];
     uint32_t len = (uint32_t)(rnd() % 16) + 1;
-    for (uint32_t k = 0; k < len; k++) g[k] = (uint8_t)rnd();
+    for (uint32_t k = 0; k < len; k++)
+      g[k] = (uint8_t)rnd();
     uint8_t *h = malloc(len);
     memcpy(h, g, len);
     (void)record_decode(h, len, out, 4, &nf);
@@ -179,7 +208,8 @@ START_TEST(test_compare_key_desc_collation_and_default_rc) {
   KeyInfo ki = {2, colls, desc};
   uint8_t kbuf[64], ebuf[64];
   RecValue k[1] = {{.type = REC_TEXT, .u.s = {"ABC", 3}}};
-  RecValue e[3] = {{.type = REC_TEXT, .u.s = {"abc", 3}}, {.type = REC_INT, .u.i = 5}, {.type = REC_INT, .u.i = 77}};
+  RecValue e[3] = {
+      {.type = REC_TEXT, .u.s = {"abc", 3}}, {.type = REC_INT, .u.i = 5}, {.type = REC_INT, .u.i = 77}};
   size_t kn = enc(k, 1, kbuf), en = enc(e, 3, ebuf);
   int corrupt = 0;
   UnpackedKey uk = {&ki, kbuf, (uint32_t)kn, -1};
@@ -194,7 +224,8 @@ START_TEST(test_compare_key_desc_collation_and_default_rc) {
   uk.nrec = (uint32_t)kn;
   ck_assert_int_lt(record_compare_key(&uk, ebuf, (uint32_t)en, &corrupt), 0);
   /* Third field is beyond KeyInfo: BINARY ASC. */
-  RecValue k3[3] = {{.type = REC_TEXT, .u.s = {"abc", 3}}, {.type = REC_INT, .u.i = 5}, {.type = REC_INT, .u.i = 78}};
+  RecValue k3[3] = {
+      {.type = REC_TEXT, .u.s = {"abc", 3}}, {.type = REC_INT, .u.i = 5}, {.type = REC_INT, .u.i = 78}};
   kn = enc(k3, 3, kbuf);
   uk.nrec = (uint32_t)kn;
   ck_assert_int_gt(record_compare_key(&uk, ebuf, (uint32_t)en, &corrupt), 0);

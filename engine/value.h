@@ -75,9 +75,9 @@ int value_set_blob(Value *v, const void *z, int n, int own);
 /* Copies text/blob bytes (value owns the copy). */
 int value_set_text_copy(Value *v, const char *z, int n);
 int value_set_blob_copy(Value *v, const void *z, int n);
-int value_copy(Value *dst, const Value *src);  /* deep copy */
-void value_move(Value *dst, Value *src);       /* dst takes src's content; src becomes NULL */
-int value_make_owned(Value *v);                /* copy borrowed bytes */
+int value_copy(Value *dst, const Value *src); /* deep copy */
+void value_move(Value *dst, Value *src);      /* dst takes src's content; src becomes NULL */
+int value_make_owned(Value *v);               /* copy borrowed bytes */
 /* From/to the record format. from_rec borrows text/blob from the record (VAL_EPHEM). */
 void value_from_rec(Value *v, const RecValue *r);
 void value_to_rec(const Value *v, RecValue *r); /* borrows v's bytes */
@@ -107,8 +107,8 @@ int value_compare(const Value *a, const Value *b, const RecColl *coll);
 /* The function-call context. The executor sets it up per call; functions see only mica.h. */
 typedef struct FuncDef FuncDef;
 struct mica_context {
-  Value *out;       /* where the result goes (initialised to NULL by the caller) */
-  FuncDef *func;    /* the function being called */
+  Value *out;    /* where the result goes (initialised to NULL by the caller) */
+  FuncDef *func; /* the function being called */
   mica_db *db;
   void **agg_state; /* slot holding this group's aggregate state (NULL for scalar calls) */
   int is_error;     /* set by mica_result_error* */
@@ -134,7 +134,7 @@ struct FuncDef {
   mica_destructor destroy;
   FuncDef *next; /* next in the same hash bucket / overload chain */
 };
-#define FUNC_NEEDCOLL 0x10000000 /* gets the collation of its first argument (min, max, ...) */
+#define FUNC_NEEDCOLL 0x10000000    /* gets the collation of its first argument (min, max, ...) */
 #define FUNC_WINDOW_ONLY 0x20000000 /* row_number, rank, ...: usable only with OVER */
 
 typedef struct AuxData {
