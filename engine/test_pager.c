@@ -390,6 +390,230 @@ START_TEST(test_pager_page_size_settable_when_empty) {
 }
 END_TEST
 
+
+/* sqlite3 crashes mid-transaction in rollback-journal mode (simulated by copying the files while
+ * its transaction has spilled pages to the database): Mica rolls the hot journal back on open. */
+START_TEST(test_pager_rolls_back_hot_journal) {
+  char path[300], cpath[300], jpath[320], cjpath[320];
+  tpath(path, sizeof path, "j.db");
+  tpath(cpath, sizeof cpath, "jcopy.db");
+  snprintf(jpath, sizeof jpath, "%s-journal", path);
+  snprintf(cjpath, sizeof cjpath, "%s-journal", cpath);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sql_exec(db, "PRAGMA page_size=1024; CREATE TABLE t(x); WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
+               "SELECT i+1 FROM c WHERE i<2000) INSERT INTO t SELECT printf('%0200d', i) FROM c;");
+  sqlite3_close(db);
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sql_exec(db, "PRAGMA cache_size=5; BEGIN; UPDATE t SET x = 'changed' || x; INSERT INTO t SELECT x FROM t;");
+  struct stat st;
+  ck_assert_int_eq(stat(jpath, &st), 0);
+  ck_assert_int_gt(st.st_size, 1024);
+  copy_file(path, cpath);
+  copy_file(jpath, cjpath);
+  sql_exec(db, "ROLLBACK");
+  sqlite3_close(db);
+  /* The copy really is torn: its file differs from the committed state. */
+  ck_assert_int_eq(stat(cpath, &st), 0);
+  off_t torn_size = st.st_size;
+
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(cpath, 0, &pc), MICA_OK);
+  ck_assert_int_ne(stat(cjpath, &st), 0); /* journal deleted */
+  ck_assert_int_eq(stat(cpath, &st), 0);
+  ck_assert_int_le(st.st_size, torn_size);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  ck_assert_int_eq(page_byte(pc, 1, 18), 1); /* still a rollback-mode file */
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+  ck_assert_int_eq(sqlite3_open(cpath, &db), SQLITE_OK);
+  ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM t"), 2000);
+  ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM t WHERE x LIKE 'changed%'"), 0);
+  char *ic = sql_text(db, "PRAGMA integrity_check");
+  ck_assert_str_eq(ic, "ok");
+  free(ic);
+  sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_pager_checkpoint_modes) {
+  char path[300], wpath[310];
+  tpath(path, sizeof path, "c.db");
+  snprintf(wpath, sizeof wpath, "%s-wal", path);
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &pc), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(pc, 0), MICA_OK);
+  write_pages(pc, 1, 4, 0);
+  write_pages(pc, 2, 2, 50);
+  int nlog = -5, nck = -5;
+  ck_assert_int_eq(pager_checkpoint(pc, PAGER_CHECKPOINT_PASSIVE, &nlog, &nck), MICA_OK);
+  ck_assert_int_eq(nlog, 7);
+  ck_assert_int_eq(nck, 7);
+  struct stat st;
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_eq(st.st_size, 4 * 4096);
+  /* The next write restarts the log from frame 1. */
+  write_pages(pc, 3, 1, 90);
+  ck_assert_int_eq(pager_checkpoint(pc, PAGER_CHECKPOINT_FULL, &nlog, &nck), MICA_OK);
+  ck_assert_int_eq(nlog, 2);
+  ck_assert_int_eq(nck, 2);
+  write_pages(pc, 4, 1, 100);
+  ck_assert_int_eq(pager_checkpoint(pc, PAGER_CHECKPOINT_RESTART, &nlog, &nck), MICA_OK);
+  ck_assert_int_eq(pager_checkpoint(pc, PAGER_CHECKPOINT_TRUNCATE, &nlog, &nck), MICA_OK);
+  ck_assert_int_eq(nlog, 0);
+  ck_assert_int_eq(nck, 0);
+  ck_assert_int_eq(stat(wpath, &st), 0);
+  ck_assert_int_eq(st.st_size, 0);
+  ck_assert_int_eq(pager_checkpoint(pc, 9, NULL, NULL), MICA_MISUSE);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  ck_assert_int_eq(page_byte(pc, 2, 0), 52);
+  ck_assert_int_eq(page_byte(pc, 3, 0), 93);
+  ck_assert_int_eq(page_byte(pc, 4, 0), 104);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
+START_TEST(test_pager_autocheckpoint_bounds_wal) {
+  char path[300], wpath[310];
+  tpath(path, sizeof path, "ac.db");
+  snprintf(wpath, sizeof wpath, "%s-wal", path);
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &pc), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(pc, 10), MICA_OK);
+  ck_assert_int_eq(pager_set_synchronous(pc, 0), MICA_OK);
+  for (int i = 0; i < 60; i++) write_pages(pc, 1, 3, i);
+  struct stat st;
+  ck_assert_int_eq(stat(wpath, &st), 0);
+  /* At most ~10 frames plus one transaction's worth beyond the threshold. */
+  ck_assert_int_le(st.st_size, 32 + 14 * (24 + 4096));
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  ck_assert_int_eq(page_byte(pc, 3, 0), 62);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
+/* Opener wrapping the WAL in a fault injector, exposing it through ctx. */
+typedef struct FaultCtx {
+  IoFile *wal, *db;
+} FaultCtx;
+
+static int fault_open(void *ctx, const char *path, int flags, IoFile **out) {
+  FaultCtx *fc = ctx;
+  IoFile *inner;
+  int rc = io_open(path, flags, &inner);
+  if (rc != MICA_OK) return rc;
+  rc = io_fault_wrap(inner, out);
+  if (rc != MICA_OK) return rc;
+  size_t n = strlen(path);
+  if (n > 4 && strcmp(path + n - 4, "-wal") == 0) fc->wal = *out;
+  else if (n > 3 && strcmp(path + n - 3, ".db") == 0) fc->db = *out;
+  return MICA_OK;
+}
+
+START_TEST(test_pager_synchronous_controls_wal_sync) {
+  char path[300];
+  tpath(path, sizeof path, "sync.db");
+  FaultCtx fc = {0};
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open_io(path, PAGER_OPEN_CREATE, fault_open, &fc, &pc), MICA_OK);
+  ck_assert_ptr_nonnull(fc.wal);
+  write_pages(pc, 1, 2, 0);
+  io_fault_set(fc.wal, IO_FAULT_SYNC, 1, 1); /* every sync of the log fails */
+  /* FULL: the commit syncs, so it fails and reports it. */
+  ck_assert_int_eq(pager_begin_write(pc, 0), MICA_OK);
+  PgHdr *pg;
+  ck_assert_int_eq(pager_get(pc, 2, &pg), MICA_OK);
+  ck_assert_int_eq(pager_write(pg), MICA_OK);
+  pg->data[0] = 0x77;
+  pager_unref(pg);
+  ck_assert_int_eq(pager_commit(pc), MICA_IOERR_FSYNC);
+  ck_assert_int_eq(pager_rollback(pc), MICA_OK);
+  /* NORMAL and OFF: commits do not sync the log. */
+  ck_assert_int_eq(pager_set_synchronous(pc, 1), MICA_OK);
+  int before = io_fault_count(fc.wal);
+  write_pages(pc, 2, 1, 1);
+  ck_assert_int_eq(pager_set_synchronous(pc, 0), MICA_OK);
+  write_pages(pc, 2, 1, 2);
+  ck_assert_int_eq(io_fault_count(fc.wal), before);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  ck_assert_int_eq(page_byte(pc, 2, 0), 4);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  /* NORMAL syncs at checkpoint: it fails there. */
+  ck_assert_int_eq(pager_set_synchronous(pc, 1), MICA_OK);
+  ck_assert_int_eq(pager_checkpoint(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL), MICA_IOERR_FSYNC);
+  io_fault_set(fc.wal, 0, 0, 0);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
+START_TEST(test_pager_failed_commit_loses_nothing_committed) {
+  char path[300];
+  tpath(path, sizeof path, "f.db");
+  FaultCtx fc = {0};
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open_io(path, PAGER_OPEN_CREATE, fault_open, &fc, &pc), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(pc, 0), MICA_OK);
+  write_pages(pc, 1, 5, 10);
+  for (int mode = 0; mode < 2; mode++) {
+    io_fault_set(fc.wal, mode ? IO_FAULT_SHORT_WRITE : IO_FAULT_WRITE, 2, 0);
+    ck_assert_int_eq(pager_begin_write(pc, 0), MICA_OK);
+    for (uint32_t i = 2; i <= 5; i++) {
+      PgHdr *pg;
+      ck_assert_int_eq(pager_get(pc, i, &pg), MICA_OK);
+      ck_assert_int_eq(pager_write(pg), MICA_OK);
+      memset(pg->data, 0xab, 4096);
+      pager_unref(pg);
+    }
+    ck_assert_int_eq(pager_commit(pc), MICA_IOERR_WRITE);
+    ck_assert_int_eq(pager_rollback(pc), MICA_OK);
+    ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+    for (uint32_t i = 2; i <= 5; i++) ck_assert_int_eq(page_byte(pc, i, 0), 10 + (int)i);
+    ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  }
+  /* A later commit works and everything survives a reopen (recovery of the log). */
+  write_pages(pc, 3, 1, 70);
+  /* Simulate a crash: copy files while open, then recover from the copy. */
+  char cpath[300], wpath[310], cwpath[310];
+  tpath(cpath, sizeof cpath, "fcopy.db");
+  snprintf(wpath, sizeof wpath, "%s-wal", path);
+  snprintf(cwpath, sizeof cwpath, "%s-wal", cpath);
+  copy_file(path, cpath);
+  copy_file(wpath, cwpath);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+  ck_assert_int_eq(pager_open(cpath, 0, &pc), MICA_OK);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  ck_assert_int_eq(page_byte(pc, 2, 0), 12);
+  ck_assert_int_eq(page_byte(pc, 3, 0), 73);
+  ck_assert_int_eq(page_byte(pc, 5, 0), 15);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
+START_TEST(test_pager_read_error_surfaces) {
+  char path[300];
+  tpath(path, sizeof path, "r.db");
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &pc), MICA_OK);
+  write_pages(pc, 1, 3, 0);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+  FaultCtx fc = {0};
+  ck_assert_int_eq(pager_open_io(path, 0, fault_open, &fc, &pc), MICA_OK);
+  ck_assert_ptr_nonnull(fc.db);
+  io_fault_set(fc.db, IO_FAULT_READ, 1, 0);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  PgHdr *pg;
+  ck_assert_int_eq(pager_get(pc, 2, &pg), MICA_IOERR_READ);
+  ck_assert_int_eq(pager_get(pc, 2, &pg), MICA_OK);
+  ck_assert_int_eq(pg->data[0], 2);
+  pager_unref(pg);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
 static Suite *pager_suite(void) {
   Suite *s = suite_create("pager");
   TCase *tc = tcase_create("core");
@@ -405,6 +629,12 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_savepoint_rollback_restores_pages);
   tcase_add_test(tc, test_pager_truncate_shrinks_database);
   tcase_add_test(tc, test_pager_page_size_settable_when_empty);
+  tcase_add_test(tc, test_pager_rolls_back_hot_journal);
+  tcase_add_test(tc, test_pager_checkpoint_modes);
+  tcase_add_test(tc, test_pager_autocheckpoint_bounds_wal);
+  tcase_add_test(tc, test_pager_synchronous_controls_wal_sync);
+  tcase_add_test(tc, test_pager_failed_commit_loses_nothing_committed);
+  tcase_add_test(tc, test_pager_read_error_surfaces);
   suite_add_tcase(s, tc);
   return s;
 }
