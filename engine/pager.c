@@ -42,7 +42,8 @@
  *       needs to read from the file (limit = the oldest snapshot's mx).
  *   (2) Only the holder of the write lock appends to the log or restarts it.
  *   (3) Pager.mu protects the cache, the WAL index and every PagerConn's snapshot fields; ckpt_mu
- *       serialises checkpoints and log restarts. Lock order: registry_mu, ckpt_mu, mu.
+ *       serialises checkpoints and log restarts. Lock order: registry_mu, write lock, ckpt_mu, mu
+ *       (the write lock is waited for under mu alone, never while holding ckpt_mu).
  *
  * REGISTRY (the only global mutable state): registry_mu protects a list of open file Pagers keyed by
  * device and inode; pager_open joins an existing Pager, pager_close of the last connection runs a
@@ -928,36 +929,38 @@ int pager_begin_write(PagerConn *pc, int timeout_ms) {
   Pager *p = pc->p;
   if (p->readonly) return seterr(pc, MICA_READONLY, "attempt to write a readonly database");
   if (pc->state == PS_WRITE) return MICA_OK;
-  pthread_mutex_lock(&p->ckpt_mu); /* a log restart below must not race a checkpoint */
   pthread_mutex_lock(&p->mu);
   int rc = wlock_acquire(p, pc, timeout_ms);
   if (rc != MICA_OK) {
     pthread_mutex_unlock(&p->mu);
-    pthread_mutex_unlock(&p->ckpt_mu);
     return seterr(pc, MICA_BUSY, "database is locked");
   }
   if (pc->state == PS_READ &&
       (pc->snap_gen != wal_generation(p->wal) || pc->snap_mx != wal_max_frame(p->wal))) {
     wlock_release(p);
     pthread_mutex_unlock(&p->mu);
-    pthread_mutex_unlock(&p->ckpt_mu);
     return seterr(pc, MICA_BUSY_SNAPSHOT, "database snapshot is stale");
   }
   if (pc->state == PS_NONE) take_snapshot(pc);
-  /* Fully checkpointed log: restart it so it does not grow without bound. Snapshots of the old
-   * generation then read from the database file, which holds exactly their image. */
-  uint32_t mx = wal_max_frame(p->wal);
-  if (mx > 0 && wal_backfilled(p->wal) == mx) {
-    cache_rekey_for_reset(p);
-    if (wal_reset(p->wal, 0) == MICA_OK) {
-      pc->snap_gen = wal_generation(p->wal);
-      pc->snap_mx = 0;
-    }
-  }
   pc->w_npages = pc->snap_npages;
   pc->state = PS_WRITE;
   pthread_mutex_unlock(&p->mu);
-  pthread_mutex_unlock(&p->ckpt_mu);
+  /* Fully checkpointed log: restart it so it does not grow without bound. Snapshots of the old
+   * generation then read from the database file, which holds exactly their image. Lock order is
+   * write lock, ckpt_mu, mu; skipped when a checkpoint is running (it will not wait for us). */
+  if (pthread_mutex_trylock(&p->ckpt_mu) == 0) {
+    pthread_mutex_lock(&p->mu);
+    uint32_t mx = wal_max_frame(p->wal);
+    if (mx > 0 && wal_backfilled(p->wal) == mx && pc->snap_mx == mx) {
+      cache_rekey_for_reset(p);
+      if (wal_reset(p->wal, 0) == MICA_OK) {
+        pc->snap_gen = wal_generation(p->wal);
+        pc->snap_mx = 0;
+      }
+    }
+    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_unlock(&p->ckpt_mu);
+  }
   return MICA_OK;
 }
 

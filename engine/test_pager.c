@@ -3,6 +3,8 @@
  * interoperability).
  */
 #include <check.h>
+#include <pthread.h>
+#include <time.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -614,6 +616,235 @@ START_TEST(test_pager_read_error_surfaces) {
 }
 END_TEST
 
+
+START_TEST(test_pager_connections_share_one_pager) {
+  char path[300];
+  tpath(path, sizeof path, "sh.db");
+  PagerConn *a, *b;
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &a), MICA_OK);
+  ck_assert_int_eq(pager_open(path, 0, &b), MICA_OK); /* joins: no self-BUSY on the file lock */
+  write_pages(a, 1, 3, 5);
+  ck_assert_uint_eq(pager_page_count(b), 3);
+  ck_assert_int_eq(pager_begin_read(b), MICA_OK);
+  ck_assert_int_eq(page_byte(b, 3, 0), 8);
+  ck_assert_int_eq(pager_end_read(b), MICA_OK);
+  ck_assert_int_eq(pager_close(a), MICA_OK);
+  write_pages(b, 2, 1, 100);
+  ck_assert_int_eq(pager_close(b), MICA_OK);
+  ck_assert_int_eq(pager_open(path, 0, &a), MICA_OK);
+  ck_assert_int_eq(pager_begin_read(a), MICA_OK);
+  ck_assert_int_eq(page_byte(a, 2, 0), 102);
+  ck_assert_int_eq(pager_end_read(a), MICA_OK);
+  ck_assert_int_eq(pager_close(a), MICA_OK);
+}
+END_TEST
+
+START_TEST(test_pager_reader_snapshot_isolated) {
+  char path[300];
+  tpath(path, sizeof path, "iso.db");
+  PagerConn *a, *b;
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &a), MICA_OK);
+  ck_assert_int_eq(pager_open(path, 0, &b), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(b, 0), MICA_OK);
+  write_pages(a, 1, 30, 0);
+  ck_assert_int_eq(pager_set_cache_size(a, 10), MICA_OK); /* force re-reads from file and log */
+  ck_assert_int_eq(pager_begin_read(a), MICA_OK);
+  ck_assert_int_eq(page_byte(a, 2, 0), 2);
+  write_pages(b, 2, 34, 100); /* rewrites 2..30, extends to 35 */
+  ck_assert_uint_eq(pager_page_count(a), 30);
+  ck_assert_uint_eq(pager_page_count(b), 35);
+  int nlog, nck;
+  ck_assert_int_eq(pager_checkpoint(b, PAGER_CHECKPOINT_PASSIVE, &nlog, &nck), MICA_OK);
+  ck_assert_int_lt(nck, nlog); /* the reader's snapshot holds the checkpoint back */
+  ck_assert_int_eq(pager_checkpoint(b, PAGER_CHECKPOINT_RESTART, NULL, NULL), MICA_BUSY);
+  for (uint32_t i = 2; i <= 30; i++) ck_assert_int_eq(page_byte(a, i, 0), (int)i);
+  ck_assert_int_eq(pager_begin_write(a, 0), MICA_BUSY_SNAPSHOT);
+  ck_assert_int_eq(pager_end_read(a), MICA_OK);
+  ck_assert_int_eq(pager_begin_read(a), MICA_OK);
+  ck_assert_uint_eq(pager_page_count(a), 35);
+  for (uint32_t i = 2; i <= 35; i++) ck_assert_int_eq(page_byte(a, i, 0), (100 + (int)i) & 0xff);
+  ck_assert_int_eq(pager_begin_write(a, 0), MICA_OK); /* snapshot is current: upgrade works */
+  ck_assert_int_eq(pager_rollback(a), MICA_OK);
+  ck_assert_int_eq(pager_checkpoint(b, PAGER_CHECKPOINT_RESTART, &nlog, &nck), MICA_OK);
+  ck_assert_int_eq(nlog, nck);
+  ck_assert_int_eq(pager_close(a), MICA_OK);
+  ck_assert_int_eq(pager_close(b), MICA_OK);
+}
+END_TEST
+
+/* A reader pinned before the log restarts keeps reading its snapshot from the database file. */
+START_TEST(test_pager_reader_survives_wal_restart) {
+  char path[300];
+  tpath(path, sizeof path, "gen.db");
+  PagerConn *a, *b;
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &a), MICA_OK);
+  ck_assert_int_eq(pager_open(path, 0, &b), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(b, 0), MICA_OK);
+  write_pages(a, 1, 20, 0);
+  write_pages(a, 5, 5, 50);
+  ck_assert_int_eq(pager_checkpoint(a, PAGER_CHECKPOINT_PASSIVE, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(pager_set_cache_size(a, 10), MICA_OK);
+  ck_assert_int_eq(pager_begin_read(a), MICA_OK);
+  ck_assert_int_eq(page_byte(a, 6, 0), 56);
+  write_pages(b, 1, 20, 200); /* restarts the log, then commits */
+  write_pages(b, 1, 20, 201);
+  int nlog, nck;
+  ck_assert_int_eq(pager_checkpoint(b, PAGER_CHECKPOINT_PASSIVE, &nlog, &nck), MICA_OK);
+  ck_assert_int_eq(nck, 0); /* the old-generation reader needs the file as it is */
+  for (uint32_t i = 2; i <= 20; i++) ck_assert_int_eq(page_byte(a, i, 0), (i >= 5 && i < 10 ? 50 : 0) + (int)i);
+  ck_assert_int_eq(pager_end_read(a), MICA_OK);
+  ck_assert_int_eq(pager_checkpoint(b, PAGER_CHECKPOINT_TRUNCATE, &nlog, &nck), MICA_OK);
+  ck_assert_int_eq(pager_begin_read(a), MICA_OK);
+  for (uint32_t i = 2; i <= 20; i++) ck_assert_int_eq(page_byte(a, i, 0), (201 + (int)i) & 0xff);
+  ck_assert_int_eq(pager_end_read(a), MICA_OK);
+  ck_assert_int_eq(pager_close(a), MICA_OK);
+  ck_assert_int_eq(pager_close(b), MICA_OK);
+}
+END_TEST
+
+typedef struct LockArg {
+  PagerConn *pc;
+  int timeout, rc, *order, *norder;
+  pthread_mutex_t *mu;
+} LockArg;
+
+static void *lock_thread(void *v) {
+  LockArg *a = v;
+  a->rc = pager_begin_write(a->pc, a->timeout);
+  if (a->rc == MICA_OK) {
+    pthread_mutex_lock(a->mu);
+    a->order[(*a->norder)++] = a->timeout;
+    pthread_mutex_unlock(a->mu);
+    usleep(20000);
+    pager_rollback(a->pc);
+  }
+  return NULL;
+}
+
+START_TEST(test_pager_write_lock_fifo_and_timeout) {
+  char path[300];
+  tpath(path, sizeof path, "lk.db");
+  PagerConn *a, *b, *c;
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &a), MICA_OK);
+  ck_assert_int_eq(pager_open(path, 0, &b), MICA_OK);
+  ck_assert_int_eq(pager_open(path, 0, &c), MICA_OK);
+  ck_assert_int_eq(pager_begin_write(a, 0), MICA_OK);
+  ck_assert_int_eq(pager_begin_write(b, 0), MICA_BUSY);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  ck_assert_int_eq(pager_begin_write(b, 60), MICA_BUSY);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+  ck_assert_int_ge(ms, 50);
+  /* Two waiters queue in arrival order (timeouts used as their names). */
+  pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+  int order[2], norder = 0;
+  LockArg lb = {b, 5000, -1, order, &norder, &mu}, lc = {c, 5001, -1, order, &norder, &mu};
+  pthread_t tb, tc;
+  pthread_create(&tb, NULL, lock_thread, &lb);
+  usleep(30000);
+  pthread_create(&tc, NULL, lock_thread, &lc);
+  usleep(30000);
+  ck_assert_int_eq(pager_rollback(a), MICA_OK);
+  pthread_join(tb, NULL);
+  pthread_join(tc, NULL);
+  ck_assert_int_eq(lb.rc, MICA_OK);
+  ck_assert_int_eq(lc.rc, MICA_OK);
+  ck_assert_int_eq(norder, 2);
+  ck_assert_int_eq(order[0], 5000);
+  ck_assert_int_eq(order[1], 5001);
+  ck_assert_int_eq(pager_close(a), MICA_OK);
+  ck_assert_int_eq(pager_close(b), MICA_OK);
+  ck_assert_int_eq(pager_close(c), MICA_OK);
+}
+END_TEST
+
+/* Writers increment a counter kept on pages 2 and 3 (always equal); readers check that every
+ * snapshot they see is consistent. */
+typedef struct StressArg {
+  const char *path;
+  int iters, writer, failures;
+} StressArg;
+
+static uint32_t page_u32(PagerConn *pc, uint32_t pgno) {
+  PgHdr *pg;
+  if (pager_get(pc, pgno, &pg) != MICA_OK) return 0xffffffffu;
+  uint32_t v = rd32(pg->data + 200);
+  pager_unref(pg);
+  return v;
+}
+
+static void *stress_thread(void *v) {
+  StressArg *a = v;
+  PagerConn *pc;
+  if (pager_open(a->path, 0, &pc) != MICA_OK) {
+    a->failures++;
+    return NULL;
+  }
+  pager_set_synchronous(pc, 1);
+  pager_set_autocheckpoint(pc, 20);
+  for (int i = 0; i < a->iters; i++) {
+    if (a->writer) {
+      if (pager_begin_write(pc, 10000) != MICA_OK) {
+        a->failures++;
+        continue;
+      }
+      uint32_t n = page_u32(pc, 2) + 1;
+      for (uint32_t pgno = 2; pgno <= 3; pgno++) {
+        PgHdr *pg;
+        if (pager_get(pc, pgno, &pg) != MICA_OK || pager_write(pg) != MICA_OK) {
+          a->failures++;
+          continue;
+        }
+        pg->data[200] = (uint8_t)(n >> 24);
+        pg->data[201] = (uint8_t)(n >> 16);
+        pg->data[202] = (uint8_t)(n >> 8);
+        pg->data[203] = (uint8_t)n;
+        pager_unref(pg);
+      }
+      if (pager_commit(pc) != MICA_OK) a->failures++;
+    } else {
+      pager_begin_read(pc);
+      if (page_u32(pc, 2) != page_u32(pc, 3)) a->failures++;
+      pager_end_read(pc);
+    }
+  }
+  pager_close(pc);
+  return NULL;
+}
+
+START_TEST(test_pager_concurrent_writers_and_readers_consistent) {
+  char path[300];
+  tpath(path, sizeof path, "stress.db");
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &pc), MICA_OK); /* keeps the Pager open */
+  write_pages(pc, 1, 3, 0);
+  ck_assert_int_eq(pager_begin_write(pc, 0), MICA_OK);
+  for (uint32_t pgno = 2; pgno <= 3; pgno++) {
+    PgHdr *pg;
+    ck_assert_int_eq(pager_get(pc, pgno, &pg), MICA_OK);
+    ck_assert_int_eq(pager_write(pg), MICA_OK);
+    memset(pg->data + 200, 0, 4);
+    pager_unref(pg);
+  }
+  ck_assert_int_eq(pager_commit(pc), MICA_OK);
+  enum { NT = 4, ITERS = 60 };
+  StressArg args[NT];
+  pthread_t th[NT];
+  for (int i = 0; i < NT; i++) {
+    args[i] = (StressArg){path, ITERS, i < 2, 0};
+    pthread_create(&th[i], NULL, stress_thread, &args[i]);
+  }
+  for (int i = 0; i < NT; i++) pthread_join(th[i], NULL);
+  for (int i = 0; i < NT; i++) ck_assert_int_eq(args[i].failures, 0);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  ck_assert_uint_eq(page_u32(pc, 2), 2 * ITERS);
+  ck_assert_uint_eq(page_u32(pc, 3), 2 * ITERS);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
 static Suite *pager_suite(void) {
   Suite *s = suite_create("pager");
   TCase *tc = tcase_create("core");
@@ -635,6 +866,11 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_synchronous_controls_wal_sync);
   tcase_add_test(tc, test_pager_failed_commit_loses_nothing_committed);
   tcase_add_test(tc, test_pager_read_error_surfaces);
+  tcase_add_test(tc, test_pager_connections_share_one_pager);
+  tcase_add_test(tc, test_pager_reader_snapshot_isolated);
+  tcase_add_test(tc, test_pager_reader_survives_wal_restart);
+  tcase_add_test(tc, test_pager_write_lock_fifo_and_timeout);
+  tcase_add_test(tc, test_pager_concurrent_writers_and_readers_consistent);
   suite_add_tcase(s, tc);
   return s;
 }

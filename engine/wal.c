@@ -356,7 +356,7 @@ int wal_append(Wal *w, uint32_t page_size, const uint32_t *pgnos, uint8_t *const
   if (n <= 0) return MICA_OK;
   if (w->need_header || w->max_frame == 0) {
     /* A fresh log (or one restarted after a reset): the page size may change only here. */
-    w->page_size = page_size;
+    if (w->page_size != page_size) w->page_size = page_size;
   }
   if (page_size != w->page_size) return MICA_MISUSE;
   uint8_t hdr[WAL_HDR_SIZE];
