@@ -99,6 +99,10 @@ int io_fault_wrap(IoFile *inner, IoFile **out);
 void io_fault_set(IoFile *f, int ops, int countdown, int persistent);
 /* Number of faults injected so far. */
 int io_fault_count(IoFile *f);
+/* Number of calls made of one kind (IO_FAULT_READ, _WRITE, _SYNC or _TRUNCATE), failed or not. */
+int io_fault_calls(IoFile *f, int op);
+/* Makes every sync take at least usec microseconds (a slow disk), to exercise group commit. */
+void io_fault_set_sync_delay(IoFile *f, int usec);
 
 /* Convenience wrappers. */
 static inline int io_read(IoFile *f, void *buf, size_t n, uint64_t off) { return f->m->read(f, buf, n, off); }

@@ -34,8 +34,14 @@
  *   NOTE pg->data changes in pager_write: callers must re-read pg->data after it.
  *   pager_commit updates page 1's header (change counter at 24, size in pages at 28, version-valid-for
  *   at 92, SQLite version number 3040001 at 96, read/write versions 18/19 = 2 for WAL), appends the
- *   dirty pages as frames (the last a commit frame carrying the database size), syncs the log when
- *   synchronous >= FULL, publishes the commit to new snapshots and hands the pages to the cache.
+ *   dirty pages as frames (the last a commit frame carrying the database size), publishes the commit
+ *   to new snapshots, hands the pages to the cache and releases the write lock; then, when
+ *   synchronous >= FULL, waits until the log is synced past its commit (GROUP COMMIT: one fdatasync
+ *   covers every commit published before it started, so commits arriving while a sync is in flight
+ *   share the next one). pager_commit returns only once the commit is durable. If that sync fails
+ *   the commit is already visible to new snapshots but MICA_IOERR_FSYNC is returned (as with
+ *   SQLite, an fsync failure leaves durability unknown). NORMAL syncs the log only at checkpoints,
+ *   OFF never.
  *
  * INVARIANTS
  *   (1) The database file is written only by checkpoints, and only with frames no active snapshot
@@ -81,7 +87,9 @@ struct CacheEntry {
   uint32_t pgno, frame;
   uint8_t *data;
   int pins;
-  int orphan; /* removed from the hash; freed at the last unpin */
+  int orphan;  /* removed from the hash; freed at the last unpin */
+  int loading; /* being read (pinned by the loader); waiters sleep on Pager.load_cv */
+  int failed;  /* the load failed with this code (the entry is an orphan) */
   int list;   /* 0 none, 1 probation, 2 protected */
   CacheEntry *hnext, *prev, *next;
 };
@@ -100,6 +108,10 @@ typedef struct Waiter {
 
 struct Pager {
   pthread_mutex_t mu, ckpt_mu;
+  pthread_cond_t load_cv, sync_cv;
+  /* group commit: commits are numbered; synced_seq is the last known durable one */
+  uint64_t commit_seq, synced_seq;
+  int sync_busy;
   char *path;
   dev_t dev;
   ino_t ino;
@@ -696,6 +708,8 @@ static void pager_free(Pager *p) {
   cache_clear(p);
   pthread_mutex_destroy(&p->mu);
   pthread_mutex_destroy(&p->ckpt_mu);
+  pthread_cond_destroy(&p->load_cv);
+  pthread_cond_destroy(&p->sync_cv);
   free(p->path);
   free(p);
 }
@@ -753,6 +767,8 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
   }
   pthread_mutex_init(&p->mu, NULL);
   pthread_mutex_init(&p->ckpt_mu, NULL);
+  pthread_cond_init(&p->load_cv, NULL);
+  pthread_cond_init(&p->sync_cv, NULL);
   p->memory = memory;
   p->readonly = !memory && (flags & PAGER_OPEN_READONLY);
   p->nconn = 1;
@@ -979,6 +995,31 @@ static void end_write(PagerConn *pc) {
   pthread_mutex_unlock(&p->mu);
 }
 
+/* Group commit: waits until commit number seq is durable. The first committer to find no sync in
+ * flight syncs the log for every commit published so far; commits arriving meanwhile wait for the
+ * next sync, which covers all of them. */
+static int group_sync(Pager *p, uint64_t seq) {
+  int rc = MICA_OK;
+  pthread_mutex_lock(&p->mu);
+  while (p->synced_seq < seq) {
+    if (p->sync_busy) {
+      pthread_cond_wait(&p->sync_cv, &p->mu);
+      continue;
+    }
+    p->sync_busy = 1;
+    uint64_t upto = p->commit_seq;
+    pthread_mutex_unlock(&p->mu);
+    rc = wal_sync(p->wal);
+    pthread_mutex_lock(&p->mu);
+    p->sync_busy = 0;
+    if (rc == MICA_OK && upto > p->synced_seq) p->synced_seq = upto;
+    pthread_cond_broadcast(&p->sync_cv);
+    if (rc != MICA_OK) break;
+  }
+  pthread_mutex_unlock(&p->mu);
+  return rc;
+}
+
 int pager_commit(PagerConn *pc) {
   Pager *p = pc->p;
   if (pc->state != PS_WRITE) return pager_end_read(pc);
@@ -1025,7 +1066,9 @@ int pager_commit(PagerConn *pc) {
     pgnos[i] = list[i]->hdr.pgno;
     datas[i] = list[i]->priv;
   }
-  rc = wal_append(p->wal, p->page_size, pgnos, datas, (int)n, pc->w_npages, pc->synchronous >= 2 && !p->memory);
+  int full = pc->synchronous >= 2 && !p->memory;
+  uint64_t seq = 0;
+  rc = wal_append(p->wal, p->page_size, pgnos, datas, (int)n, pc->w_npages, 0);
   if (rc != MICA_OK) {
     seterr(pc, rc, "cannot write the WAL (commit failed)");
   } else {
@@ -1033,6 +1076,7 @@ int pager_commit(PagerConn *pc) {
     uint32_t first = wal_max_frame(p->wal) + 1;
     rc = wal_publish(p->wal, pgnos, (int)n, pc->w_npages);
     if (rc == MICA_OK) {
+      seq = ++p->commit_seq;
       /* Hand unreferenced private pages to the cache as the new committed versions. */
       for (uint32_t i = 0; i < n; i++) {
         ConnPage *cp = list[i];
@@ -1050,6 +1094,10 @@ int pager_commit(PagerConn *pc) {
   free(datas);
   if (rc != MICA_OK) return rc;
   end_write(pc);
+  if (full) {
+    rc = group_sync(p, seq);
+    if (rc != MICA_OK) return seterr(pc, rc, "cannot sync the WAL (commit is not durable)");
+  }
   if (pc->autockpt > 0) {
     pthread_mutex_lock(&p->mu);
     int due = wal_frame_count(p->wal) >= (uint32_t)pc->autockpt;
@@ -1069,6 +1117,62 @@ int pager_rollback(PagerConn *pc) {
 /* ------------------------------------------------------------------------------------------------
  * Pages.
  */
+/* Returns (pinned) the shared image of pgno in pc's snapshot. A miss is loaded without holding mu:
+ * the entry is inserted first in the loading state (pinned), so concurrent getters of the same
+ * version wait for that one read instead of blocking everyone on the mutex during I/O. */
+static int cache_get(PagerConn *pc, uint32_t pgno, CacheEntry **out) {
+  Pager *p = pc->p;
+  int rc = MICA_OK;
+  *out = NULL;
+  pthread_mutex_lock(&p->mu);
+  uint32_t frame = snapshot_frame(pc, pgno);
+  CacheEntry *e = cache_lookup(p, pgno, frame);
+  if (e) {
+    e->pins++;
+    while (e->loading) pthread_cond_wait(&p->load_cv, &p->mu);
+    if (e->failed) {
+      rc = e->failed;
+      cache_unpin(p, e);
+    } else {
+      if (!e->orphan) cache_touch(p, e);
+      *out = e;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+  }
+  uint8_t *buf = malloc(p->page_size);
+  e = buf ? cache_insert(p, pgno, frame, buf) : NULL;
+  if (!e) {
+    pthread_mutex_unlock(&p->mu);
+    return MICA_NOMEM;
+  }
+  e->pins++;
+  e->loading = 1;
+  uint32_t gen = wal_generation(p->wal);
+  pthread_mutex_unlock(&p->mu);
+  rc = load_image(p, pgno, frame, buf);
+  pthread_mutex_lock(&p->mu);
+  if (rc == MICA_OK && frame && wal_generation(p->wal) != gen) {
+    /* The log restarted during the read and the frame may have been overwritten. It was the newest
+     * image of the page (a restart needs every snapshot at the last commit), so the database file
+     * holds it now, and no checkpoint writes the file while this older-generation reader lives. */
+    pthread_mutex_unlock(&p->mu);
+    rc = load_image(p, pgno, 0, buf);
+    pthread_mutex_lock(&p->mu);
+  }
+  e->loading = 0;
+  pthread_cond_broadcast(&p->load_cv);
+  if (rc != MICA_OK) {
+    e->failed = rc;
+    if (!e->orphan) cache_drop(p, e);
+    cache_unpin(p, e);
+  } else {
+    *out = e;
+  }
+  pthread_mutex_unlock(&p->mu);
+  return rc;
+}
+
 int pager_get(PagerConn *pc, uint32_t pgno, PgHdr **out) {
   *out = NULL;
   Pager *p = pc->p;
@@ -1090,29 +1194,11 @@ int pager_get(PagerConn *pc, uint32_t pgno, PgHdr **out) {
       return seterr(pc, MICA_NOMEM, "out of memory");
     }
   } else {
-    pthread_mutex_lock(&p->mu);
-    uint32_t frame = snapshot_frame(pc, pgno);
-    CacheEntry *e = cache_lookup(p, pgno, frame);
-    if (e) {
-      cache_touch(p, e);
-    } else {
-      uint8_t *buf = malloc(p->page_size);
-      int rc = buf ? load_image(p, pgno, frame, buf) : MICA_NOMEM;
-      if (rc == MICA_OK) {
-        e = cache_insert(p, pgno, frame, buf);
-        if (!e) rc = MICA_NOMEM;
-      } else {
-        free(buf);
-      }
-      if (rc != MICA_OK) {
-        pthread_mutex_unlock(&p->mu);
-        free(cp);
-        return seterr(pc, rc, "cannot read page %u", pgno);
-      }
+    int rc = cache_get(pc, pgno, &cp->ce);
+    if (rc != MICA_OK) {
+      free(cp);
+      return seterr(pc, rc, "cannot read page %u", pgno);
     }
-    e->pins++;
-    pthread_mutex_unlock(&p->mu);
-    cp->ce = e;
   }
   cp->hdr.data = cp->priv ? cp->priv : cp->ce->data;
   cp->hdr.pgno = pgno;

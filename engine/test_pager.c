@@ -845,6 +845,64 @@ START_TEST(test_pager_concurrent_writers_and_readers_consistent) {
 }
 END_TEST
 
+
+typedef struct GcArg {
+  const char *path;
+  int id, iters, failures;
+} GcArg;
+
+static void *group_commit_thread(void *v) {
+  GcArg *a = v;
+  PagerConn *pc;
+  if (pager_open(a->path, 0, &pc) != MICA_OK) {
+    a->failures++;
+    return NULL;
+  }
+  pager_set_autocheckpoint(pc, 0);
+  for (int i = 0; i < a->iters; i++) {
+    PgHdr *pg;
+    if (pager_begin_write(pc, 10000) != MICA_OK || pager_get(pc, (uint32_t)a->id + 2, &pg) != MICA_OK) {
+      a->failures++;
+      continue;
+    }
+    if (pager_write(pg) == MICA_OK) pg->data[0] = (uint8_t)(i + 1);
+    pager_unref(pg);
+    if (pager_commit(pc) != MICA_OK) a->failures++;
+  }
+  pager_close(pc);
+  return NULL;
+}
+
+START_TEST(test_pager_group_commit_shares_syncs) {
+  char path[300];
+  tpath(path, sizeof path, "gc.db");
+  FaultCtx fc = {0};
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open_io(path, PAGER_OPEN_CREATE, fault_open, &fc, &pc), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(pc, 0), MICA_OK);
+  write_pages(pc, 1, 6, 0);
+  io_fault_set_sync_delay(fc.wal, 20000); /* a slow disk: 20 ms per fdatasync */
+  int before = io_fault_calls(fc.wal, IO_FAULT_SYNC);
+  enum { NT = 4, ITERS = 8 };
+  GcArg args[NT];
+  pthread_t th[NT];
+  for (int i = 0; i < NT; i++) {
+    args[i] = (GcArg){path, i, ITERS, 0};
+    pthread_create(&th[i], NULL, group_commit_thread, &args[i]);
+  }
+  for (int i = 0; i < NT; i++) pthread_join(th[i], NULL);
+  int syncs = io_fault_calls(fc.wal, IO_FAULT_SYNC) - before;
+  for (int i = 0; i < NT; i++) ck_assert_int_eq(args[i].failures, 0);
+  ck_assert_int_ge(syncs, 1);
+  ck_assert_int_lt(syncs, NT * ITERS); /* commits shared syncs */
+  io_fault_set_sync_delay(fc.wal, 0);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  for (int i = 0; i < NT; i++) ck_assert_int_eq(page_byte(pc, (uint32_t)i + 2, 0), ITERS);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
 static Suite *pager_suite(void) {
   Suite *s = suite_create("pager");
   TCase *tc = tcase_create("core");
@@ -871,6 +929,7 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_reader_survives_wal_restart);
   tcase_add_test(tc, test_pager_write_lock_fifo_and_timeout);
   tcase_add_test(tc, test_pager_concurrent_writers_and_readers_consistent);
+  tcase_add_test(tc, test_pager_group_commit_shares_syncs);
   suite_add_tcase(s, tc);
   return s;
 }
