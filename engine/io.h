@@ -82,6 +82,7 @@ const char *io_backend_name(int flags);
 
 /* Backends. */
 int io_posix_open(const char *path, int flags, IoFile **out);
+int io_posix_fd(IoFile *f); /* the descriptor of a posix IoFile (used by the uring backend) */
 int io_uring_open(const char *path, int flags, IoFile **out); /* MICA_CANTOPEN if unavailable */
 int io_uring_available(void);
 /* A new, empty in-memory file. */

@@ -138,3 +138,5 @@ int io_posix_open(const char *path, int flags, IoFile **out) {
   *out = &p->base;
   return MICA_OK;
 }
+
+int io_posix_fd(IoFile *f) { return ((PosixFile *)f)->fd; }

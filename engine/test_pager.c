@@ -934,10 +934,22 @@ static Suite *pager_suite(void) {
   return s;
 }
 
+/* The whole suite runs once per I/O backend: posix, then io_uring when the kernel allows it. */
 int main(void) {
-  SRunner *sr = srunner_create(pager_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  int failed = 0;
+  const char *backends[] = {"posix", "uring"};
+  for (int b = 0; b < 2; b++) {
+    if (b == 1 && !io_uring_available()) {
+      printf("io_uring unavailable: uring pass skipped\n");
+      continue;
+    }
+    setenv("MICA_IO", backends[b], 1);
+    printf("backend %s (%s)\n", backends[b], io_backend_name(0));
+    SRunner *sr = srunner_create(pager_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    failed += srunner_ntests_failed(sr);
+    srunner_free(sr);
+  }
+  unsetenv("MICA_IO");
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
