@@ -56,9 +56,9 @@ int pager_open(const char *path, int flags, PagerConn **out);
 /* As pager_open, opening the database, WAL and journal files through open_fn(ctx, ...) (an IoOpenFn
  * from io.h; NULL: io_open). Used by tests to inject I/O faults. */
 struct IoFile;
-int pager_open_io(const char *path, int flags, int (*open_fn)(void *ctx, const char *path, int flags,
-                                                              struct IoFile **out),
-                  void *ctx, PagerConn **out);
+int pager_open_io(const char *path, int flags,
+                  int (*open_fn)(void *ctx, const char *path, int flags, struct IoFile **out), void *ctx,
+                  PagerConn **out);
 int pager_close(PagerConn *pc);
 const char *pager_errmsg(PagerConn *pc);
 
