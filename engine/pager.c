@@ -127,6 +127,7 @@ struct Pager {
   CacheEntry **htab;
   uint32_t hcap, ncache, cache_max;
   CacheList a1, am;
+  uint64_t hits, misses;
   /* write lock */
   PagerConn *writer;
   Waiter *qhead, *qtail;
@@ -661,6 +662,7 @@ static int hot_journal_rollback(Pager *p, PagerConn *pc, IoOpenFn open_fn, void 
       for (int k = (int)ps - 200; k > 0; k -= 200)
         ck += buf[4 + k];
       if (pgno == 0 || ck != get32(buf + 4 + ps)) break;
+      if (pgno > dbsize) continue; /* truncated away below anyway */
       rc = io_write(p->db, buf + 4, ps, (uint64_t)(pgno - 1) * ps);
       if (rc != MICA_OK) break;
     }
@@ -835,6 +837,7 @@ int pager_open(const char *path, int flags, PagerConn **out) {
 }
 
 static int checkpoint_locked(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
+static int checkpoint_run(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
 
 int pager_close(PagerConn *pc) {
   if (!pc) return MICA_OK;
@@ -935,6 +938,16 @@ int pager_set_cache_size(PagerConn *pc, int64_t pages_or_neg_kib) {
   cache_evict(p, p->cache_max);
   pthread_mutex_unlock(&p->mu);
   return MICA_OK;
+}
+
+void pager_cache_stats(PagerConn *pc, PagerCacheStats *st) {
+  Pager *p = pc->p;
+  pthread_mutex_lock(&p->mu);
+  st->entries = p->ncache;
+  st->limit = p->cache_max;
+  st->hits = p->hits;
+  st->misses = p->misses;
+  pthread_mutex_unlock(&p->mu);
 }
 
 int pager_set_synchronous(PagerConn *pc, int level) {
@@ -1131,7 +1144,12 @@ int pager_commit(PagerConn *pc) {
     pthread_mutex_lock(&p->mu);
     int due = wal_frame_count(p->wal) >= (uint32_t)pc->autockpt;
     pthread_mutex_unlock(&p->mu);
-    if (due) pager_checkpoint(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (due && pthread_mutex_trylock(&p->ckpt_mu) == 0) {
+      /* PASSIVE, in the committing thread; skipped while another checkpoint runs. Its errors do not
+       * fail the commit (which is already durable); the next commit retries. */
+      checkpoint_run(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
+      pthread_mutex_unlock(&p->ckpt_mu);
+    }
   }
   return MICA_OK;
 }
@@ -1157,6 +1175,7 @@ static int cache_get(PagerConn *pc, uint32_t pgno, CacheEntry **out) {
   uint32_t frame = snapshot_frame(pc, pgno);
   CacheEntry *e = cache_lookup(p, pgno, frame);
   if (e) {
+    p->hits++;
     e->pins++;
     while (e->loading)
       pthread_cond_wait(&p->load_cv, &p->mu);
@@ -1176,6 +1195,7 @@ static int cache_get(PagerConn *pc, uint32_t pgno, CacheEntry **out) {
     pthread_mutex_unlock(&p->mu);
     return MICA_NOMEM;
   }
+  p->misses++;
   e->pins++;
   e->loading = 1;
   uint32_t gen = wal_generation(p->wal);

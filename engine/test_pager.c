@@ -918,6 +918,84 @@ START_TEST(test_pager_group_commit_shares_syncs) {
 }
 END_TEST
 
+START_TEST(test_pager_cache_bounded_by_cache_size) {
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(":memory:", 0, &pc), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(pc, 0), MICA_OK);
+  write_pages(pc, 1, 200, 0);
+  PagerCacheStats st;
+  ck_assert_int_eq(pager_set_cache_size(pc, 30), MICA_OK);
+  pager_cache_stats(pc, &st);
+  ck_assert_uint_eq(st.limit, 30);
+  ck_assert_uint_le(st.entries, 30);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  for (uint32_t i = 2; i <= 200; i++)
+    ck_assert_int_eq(page_byte(pc, i, 0), (int)i & 0xff);
+  pager_cache_stats(pc, &st);
+  ck_assert_uint_le(st.entries, 30);
+  /* Pinned pages may exceed the budget; they are released on unref. */
+  PgHdr *pins[40];
+  for (uint32_t i = 0; i < 40; i++)
+    ck_assert_int_eq(pager_get(pc, i + 2, &pins[i]), MICA_OK);
+  pager_cache_stats(pc, &st);
+  ck_assert_uint_ge(st.entries, 40);
+  for (int i = 0; i < 40; i++)
+    pager_unref(pins[i]);
+  ck_assert_int_eq(page_byte(pc, 150, 0), 150);
+  pager_cache_stats(pc, &st);
+  ck_assert_uint_le(st.entries, 30);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  /* Negative sizes are KiB: -400 KiB of 4 KiB pages is 100 pages. */
+  ck_assert_int_eq(pager_set_cache_size(pc, -400), MICA_OK);
+  pager_cache_stats(pc, &st);
+  ck_assert_uint_eq(st.limit, 100);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
+/* A hot set used repeatedly survives a one-pass scan over many more pages than the cache holds. */
+START_TEST(test_pager_cache_resists_scans) {
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(":memory:", 0, &pc), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(pc, 0), MICA_OK);
+  write_pages(pc, 1, 600, 0);
+  ck_assert_int_eq(pager_set_cache_size(pc, 64), MICA_OK);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  for (int round = 0; round < 3; round++)
+    for (uint32_t i = 2; i < 22; i++)
+      page_byte(pc, i, 0);
+  for (uint32_t i = 100; i <= 600; i++)
+    page_byte(pc, i, 0); /* the scan */
+  PagerCacheStats before, after;
+  pager_cache_stats(pc, &before);
+  for (uint32_t i = 2; i < 22; i++)
+    page_byte(pc, i, 0);
+  pager_cache_stats(pc, &after);
+  ck_assert_uint_eq(after.misses, before.misses); /* the hot set is still cached */
+  ck_assert_uint_eq(after.hits, before.hits + 20);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
+START_TEST(test_pager_readonly_open_reads_but_refuses_writes) {
+  char path[300];
+  tpath(path, sizeof path, "ro.db");
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_READONLY, &pc), MICA_CANTOPEN); /* no such file */
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &pc), MICA_OK);
+  write_pages(pc, 1, 3, 9);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_READONLY, &pc), MICA_OK);
+  ck_assert_int_eq(pager_begin_write(pc, 0), MICA_READONLY);
+  ck_assert_int_eq(pager_checkpoint(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL), MICA_READONLY);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  ck_assert_int_eq(page_byte(pc, 3, 0), 12);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
 static Suite *pager_suite(void) {
   Suite *s = suite_create("pager");
   TCase *tc = tcase_create("core");
@@ -945,6 +1023,9 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_write_lock_fifo_and_timeout);
   tcase_add_test(tc, test_pager_concurrent_writers_and_readers_consistent);
   tcase_add_test(tc, test_pager_group_commit_shares_syncs);
+  tcase_add_test(tc, test_pager_cache_bounded_by_cache_size);
+  tcase_add_test(tc, test_pager_cache_resists_scans);
+  tcase_add_test(tc, test_pager_readonly_open_reads_but_refuses_writes);
   suite_add_tcase(s, tc);
   return s;
 }
