@@ -926,7 +926,7 @@ static int redistribute(Btree *bt, BtPath *path, int p, CellList *over, int pack
   {
     int dm = kind != BTP_LEAF_TABLE;
     int pos = 0;
-    uint8_t dbuf[4 + 9 + 9 + 65536 / 4];
+    uint8_t dbuf[4 + 9 + 9 + 4 + 65536 / 4 + 64]; /* largest divider: index X < U/4 */
     /* Remove the old dividers first..first+nsib-2. */
     for (int s = 0; s < nsib - 1; s++)
       cl_remove(&parent, first);
