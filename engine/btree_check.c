@@ -102,6 +102,16 @@ static void check_overflow(Checker *ck, uint32_t pgno, int cell, const BtCell *c
   if (next != 0) report(ck, "%s: extends off end of overflow list (next page %u)", ctx, next);
 }
 
+/* Re-reads page pgno after other pages were read (the page source keeps one image valid at a time). */
+static int refetch(Checker *ck, uint32_t pgno, BtPage *pg) {
+  const uint8_t *d;
+  if (ck->get(ck->arg, pgno, &d) != MICA_OK || btpage_parse(pg, d, pgno, ck->page_size, ck->usable) != MICA_OK) {
+    report(ck, "Page %u: unable to read", pgno);
+    return 0;
+  }
+  return 1;
+}
+
 /* Returns the leaf depth of the subtree (or -1 after an error). lo/hi bound rowids (table trees):
  * every rowid r must satisfy lo < r <= hi (has_lo/has_hi select the bounds). */
 static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has_lo, int64_t hi, int has_hi,
@@ -144,9 +154,13 @@ static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has
       if ((has_prev && c.rowid <= prev) || (has_hi && c.rowid > hi))
         report(ck, "On tree page %u cell %d: Rowid %lld out of order", pgno, i, (long long)c.rowid);
     }
-    if (c.overflow) check_overflow(ck, pgno, i, &c);
+    if (c.overflow) {
+      check_overflow(ck, pgno, i, &c);
+      if (!refetch(ck, pgno, &pg)) return -1;
+    }
     if (!pg.leaf) {
       int dd = check_tree(ck, c.left_child, depth + 1, prev, has_prev, c.rowid, pg.intkey, intkey_out);
+      if (!refetch(ck, pgno, &pg)) return -1;
       if (dd >= 0) {
         if (leaf_depth == -2)
           leaf_depth = dd;
