@@ -1202,6 +1202,177 @@ START_TEST(test_btree_reads_and_extends_sqlite_files) {
 }
 END_TEST
 
+
+static uint8_t *read_file(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  fseek(f, 0, SEEK_END);
+  *n = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *b = malloc(*n);
+  ck_assert_uint_eq(fread(b, 1, *n, f), *n);
+  fclose(f);
+  return b;
+}
+
+static void write_file(const char *path, const uint8_t *b, size_t n) {
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+  fclose(f);
+}
+
+/* Exercises every tree operation on a possibly corrupt file; any error code is fine, crashes and
+ * hangs are not (ASan/UBSan watch). */
+static int torture(const char *path, uint32_t troot, uint32_t iroot, uint64_t *s) {
+  Btree *bt;
+  int found = 0;
+  if (btree_open(path, 0, &bt) != MICA_OK) return 1;
+  if (btree_begin_read(bt) == MICA_OK) {
+    uint32_t roots[3] = {1, troot, iroot};
+    for (int r = 0; r < 3; r++) {
+      BtCursor *c;
+      int eof, res, steps = 0;
+      int64_t n;
+      ck_assert_int_eq(btree_cursor_open(bt, roots[r], 0, NULL, &c), MICA_OK);
+      if (btree_first(c, &eof) == MICA_OK)
+        while (!eof && steps++ < 5000) {
+          const void *d;
+          uint32_t dn;
+          RecValue v[4];
+          int nf;
+          if (btree_data(c, &d, &dn) == MICA_OK) (void)record_decode(d, dn, v, 4, &nf);
+          if (btree_next(c, &eof) != MICA_OK) break;
+        }
+      steps = 0;
+      if (btree_last(c, &eof) == MICA_OK)
+        while (!eof && steps++ < 5000)
+          if (btree_prev(c, &eof) != MICA_OK) break;
+      if (r != 2) (void)btree_seek_rowid(c, (int64_t)(rng_next(s) % 500), &res);
+      (void)btree_count(c, &n);
+      btree_cursor_close(c);
+    }
+    char *rep = NULL;
+    if (btree_integrity_check(bt, roots, 3, 10, &rep) == MICA_OK) {
+      found = rep != NULL;
+      free(rep);
+    }
+    if (btree_begin_write(bt, 0) == MICA_OK) {
+      BtCursor *c, *ic;
+      ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
+      ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+      uint8_t blob[1500];
+      for (int k = 0; k < 30; k++) {
+        int64_t rowid = (int64_t)(rng_next(s) % 600);
+        uint32_t len = (uint32_t)(rng_next(s) % sizeof blob), n;
+        fill_blob(blob, len, rowid, 0);
+        uint8_t *rec = make_row(blob, len, rowid, 0, &n);
+        (void)btree_insert(c, rowid, rec, n);
+        free(rec);
+        rec = make_row(blob, len, rowid, 1, &n);
+        (void)btree_insert(ic, 0, rec, n);
+        free(rec);
+        int res, eof;
+        if (btree_seek_rowid(c, (int64_t)(rng_next(s) % 600), &res) == MICA_OK && !btree_eof(c))
+          (void)btree_delete(c);
+        if (btree_first(ic, &eof) == MICA_OK && !eof) (void)btree_delete(ic);
+      }
+      btree_cursor_close(c);
+      btree_cursor_close(ic);
+      if (rng_next(s) % 2) {
+        int64_t n;
+        (void)btree_clear_table(bt, iroot, &n);
+        (void)btree_drop_table(bt, troot, NULL);
+      }
+      btree_rollback(bt);
+    }
+  }
+  btree_rollback(bt);
+  btree_close(bt);
+  return found;
+}
+
+/* Files with random damage (bytes, page pointers, counts) give errors, never crashes. */
+START_TEST(test_btree_corrupt_files_never_crash) {
+  char path[96], cpath[96], wal[110];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_fz_%d.db", (int)getpid());
+  snprintf(cpath, sizeof cpath, "/tmp/mica_test_btree_fzc_%d.db", (int)getpid());
+  snprintf(wal, sizeof wal, "%s-wal", cpath);
+  unlink(path);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t troot, iroot;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  put_schema_row(bt, 1, "table", "t", "t", troot, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+  put_schema_row(bt, 2, "index", "i", "t", iroot, "CREATE INDEX i ON t(b)");
+  BtCursor *c, *ic;
+  ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+  uint8_t blob[1500];
+  for (int64_t r = 1; r <= 300; r++) {
+    uint32_t len = (uint32_t)(r * 37 % 1500), n;
+    fill_blob(blob, len, r, 0);
+    uint8_t *rec = make_row(blob, len, r, 0, &n);
+    ck_assert_int_eq(btree_insert(c, r, rec, n), MICA_OK);
+    free(rec);
+    rec = make_row(blob, len, r, 1, &n);
+    ck_assert_int_eq(btree_insert(ic, 0, rec, n), MICA_OK);
+    free(rec);
+    if (r % 4 == 0) {
+      int res;
+      ck_assert_int_eq(btree_seek_rowid(c, r - 2, &res), MICA_OK);
+      ck_assert_int_eq(btree_delete(c), MICA_OK);
+    }
+  }
+  btree_cursor_close(c);
+  btree_cursor_close(ic);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  size_t n;
+  uint8_t *img = read_file(path, &n);
+  uint32_t npages = (uint32_t)(n / 512);
+  uint8_t *copy = malloc(n);
+  uint64_t s = 20261124;
+  int detected = 0;
+  for (int it = 0; it < 150; it++) {
+    memcpy(copy, img, n);
+    int nhits = 1 + (int)(rng_next(&s) % 4);
+    for (int h = 0; h < nhits; h++) {
+      uint32_t pg = 1 + (uint32_t)(rng_next(&s) % npages);
+      uint8_t *p = copy + (size_t)(pg - 1) * 512;
+      uint32_t lo = pg == 1 ? 100 : 0;
+      uint32_t off = lo + (uint32_t)(rng_next(&s) % (512 - lo - 4));
+      switch (rng_next(&s) % 4) {
+      case 0: p[off] ^= (uint8_t)(1 + rng_next(&s) % 255); break;
+      case 1: /* a plausible page number */
+        p[off] = 0;
+        p[off + 1] = 0;
+        p[off + 2] = 0;
+        p[off + 3] = (uint8_t)(1 + rng_next(&s) % (npages + 2));
+        break;
+      case 2: p[lo + 3 + rng_next(&s) % 5] = (uint8_t)rng_next(&s); break; /* header fields */
+      default:
+        if (pg == 1) p = copy, off = 32 + 4 * (uint32_t)(rng_next(&s) % 2); /* freelist head/count */
+        p[off + 3] = (uint8_t)rng_next(&s);
+        break;
+      }
+    }
+    unlink(wal);
+    write_file(cpath, copy, n);
+    detected += torture(cpath, troot, iroot, &s);
+  }
+  ck_assert_int_gt(detected, 30); /* the damage is real: the integrity check sees most of it */
+  free(copy);
+  free(img);
+  unlink(cpath);
+  unlink(wal);
+  unlink(path);
+}
+END_TEST
+
 static Suite *btree_suite(void) {
   Suite *s = suite_create("btree");
   TCase *tc = tcase_create("pages");
@@ -1219,6 +1390,7 @@ static Suite *btree_suite(void) {
   tcase_add_test(tt, test_btree_delete_during_scan_continues);
   tcase_add_test(tt, test_btree_freelist_reuse);
   tcase_add_test(tt, test_btree_reads_and_extends_sqlite_files);
+  tcase_add_test(tt, test_btree_corrupt_files_never_crash);
   suite_add_tcase(s, tt);
   return s;
 }
