@@ -471,6 +471,24 @@ START_TEST(test_written_pages_pass_sqlite_integrity_check) {
     ck_assert_ptr_nonnull(rep);
     ck_assert_ptr_nonnull(strstr(rep, "out of order"));
     free(rep);
+    /* Two pointers to one cell: its bytes are used twice. */
+    p2[8] = p2[10];
+    p2[9] = p2[11];
+    rep = check_image(&img);
+    ck_assert_ptr_nonnull(rep);
+    ck_assert_ptr_nonnull(strstr(rep, "Multiple uses for byte"));
+    free(rep);
+    /* A wrong fragment count (on a fresh copy of the file). */
+    {
+      DbImage img2;
+      load_image(path, &img2);
+      img2.data[ps + 7] += 3;
+      rep = check_image(&img2);
+      ck_assert_ptr_nonnull(rep);
+      ck_assert_ptr_nonnull(strstr(rep, "Fragmentation of"));
+      free(rep);
+      free(img2.data);
+    }
     free(img.data);
   }
   int64_t sum = 0, lsum = 0;
