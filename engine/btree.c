@@ -1938,6 +1938,7 @@ int btree_update_meta(Btree *bt, int idx, uint32_t value) {
 uint32_t btree_page_size(Btree *bt) { return pager_page_size(bt->pc); }
 
 int btree_set_page_size(Btree *bt, uint32_t size, int reserved) {
+  if (reserved < 0) reserved = pager_reserved_bytes(bt->pc); /* keep the current reserve */
   if (size < 512 || size > 65536 || (size & (size - 1)) || reserved < 0 || reserved > 255 ||
       size - (uint32_t)reserved < 480)
     return MICA_RANGE;
