@@ -367,7 +367,8 @@ SQLITE_API int sqlite3_create_function_v2(sqlite3 *db, const char *zFunctionName
                                           void (*xStep)(sqlite3_context *, int, sqlite3_value **),
                                           void (*xFinal)(sqlite3_context *), void (*xDestroy)(void *));
 SQLITE_API int sqlite3_create_window_function(sqlite3 *db, const char *zFunctionName, int nArg, int eTextRep,
-                                              void *pApp, void (*xStep)(sqlite3_context *, int, sqlite3_value **),
+                                              void *pApp,
+                                              void (*xStep)(sqlite3_context *, int, sqlite3_value **),
                                               void (*xFinal)(sqlite3_context *),
                                               void (*xValue)(sqlite3_context *),
                                               void (*xInverse)(sqlite3_context *, int, sqlite3_value **),

@@ -120,9 +120,9 @@ int sqlite3_status(int op, int *pCurrent, int *pHighwater, int resetFlag) {
 }
 
 /* ---------------------------------------------------------------- connections */
-#define PASSED_OPEN_FLAGS                                                                                   \
-  (SQLITE_OPEN_READONLY | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_MEMORY | \
-   SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_FULLMUTEX)
+#define PASSED_OPEN_FLAGS                                                                                    \
+  (SQLITE_OPEN_READONLY | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |                     \
+   SQLITE_OPEN_MEMORY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_FULLMUTEX)
 
 int sqlite3_open_v2(const char *filename, sqlite3 **ppDb, int flags, const char *zVfs) {
   if (ppDb == NULL) return SQLITE_MISUSE;
@@ -192,7 +192,8 @@ void sqlite3_free_table(char **result) {
   if (result == NULL) return;
   char **slots = result - 1;
   size_t n = (size_t)(uintptr_t)slots[0];
-  for (size_t i = 1; i < n; i++) mica_free(slots[i]);
+  for (size_t i = 1; i < n; i++)
+    mica_free(slots[i]);
   mica_free(slots);
 }
 
@@ -233,7 +234,9 @@ void sqlite3_interrupt(sqlite3 *db) { mica_interrupt(db); }
 int sqlite3_extended_result_codes(sqlite3 *db, int onoff) { return db ? SQLITE_OK : SQLITE_MISUSE; }
 
 sqlite3_int64 sqlite3_last_insert_rowid(sqlite3 *db) { return mica_last_insert_rowid(db); }
-void sqlite3_set_last_insert_rowid(sqlite3 *db, sqlite3_int64 rowid) { mica_set_last_insert_rowid(db, rowid); }
+void sqlite3_set_last_insert_rowid(sqlite3 *db, sqlite3_int64 rowid) {
+  mica_set_last_insert_rowid(db, rowid);
+}
 int sqlite3_changes(sqlite3 *db) { return mica_changes(db); }
 sqlite3_int64 sqlite3_changes64(sqlite3 *db) { return mica_changes64(db); }
 int sqlite3_total_changes(sqlite3 *db) { return mica_total_changes(db); }
@@ -252,15 +255,16 @@ const char *sqlite3_errmsg(sqlite3 *db) { return db ? mica_errmsg(db) : mica_err
 int sqlite3_error_offset(sqlite3 *db) { return db ? mica_error_offset(db) : -1; }
 
 int sqlite3_db_status(sqlite3 *db, int op, int *pCur, int *pHiwtr, int resetFlg) {
-  if (db == NULL || pCur == NULL || pHiwtr == NULL || op < 0 || op > SQLITE_DBSTATUS_MAX) return SQLITE_MISUSE;
+  if (db == NULL || pCur == NULL || pHiwtr == NULL || op < 0 || op > SQLITE_DBSTATUS_MAX)
+    return SQLITE_MISUSE;
   *pCur = 0;
   *pHiwtr = 0;
   return SQLITE_OK;
 }
 
 /* ---------------------------------------------------------------- statements */
-int sqlite3_prepare_v3(sqlite3 *db, const char *zSql, int nByte, unsigned int prepFlags, sqlite3_stmt **ppStmt,
-                       const char **pzTail) {
+int sqlite3_prepare_v3(sqlite3 *db, const char *zSql, int nByte, unsigned int prepFlags,
+                       sqlite3_stmt **ppStmt, const char **pzTail) {
   if (ppStmt == NULL) return SQLITE_MISUSE;
   *ppStmt = NULL;
   if (db == NULL || zSql == NULL) return SQLITE_MISUSE;
@@ -328,7 +332,8 @@ int sqlite3_bind_blob(sqlite3_stmt *stmt, int idx, const void *v, int n, void (*
   return rc;
 }
 
-int sqlite3_bind_blob64(sqlite3_stmt *stmt, int idx, const void *v, sqlite3_uint64 n, void (*destroy)(void *)) {
+int sqlite3_bind_blob64(sqlite3_stmt *stmt, int idx, const void *v, sqlite3_uint64 n,
+                        void (*destroy)(void *)) {
   int rc;
   if (n > INT_MAX)
     rc = SQLITE_TOOBIG;
@@ -344,7 +349,9 @@ int sqlite3_bind_zeroblob(sqlite3_stmt *stmt, int idx, int n) {
 int sqlite3_bind_zeroblob64(sqlite3_stmt *stmt, int idx, sqlite3_uint64 n) {
   return n > INT_MAX ? SQLITE_TOOBIG : mica_bind_zeroblob(stmt, idx, (int)n);
 }
-int sqlite3_bind_value(sqlite3_stmt *stmt, int idx, const sqlite3_value *v) { return mica_bind_value(stmt, idx, v); }
+int sqlite3_bind_value(sqlite3_stmt *stmt, int idx, const sqlite3_value *v) {
+  return mica_bind_value(stmt, idx, v);
+}
 int sqlite3_bind_parameter_count(sqlite3_stmt *stmt) { return stmt ? mica_bind_parameter_count(stmt) : 0; }
 const char *sqlite3_bind_parameter_name(sqlite3_stmt *stmt, int idx) {
   return stmt ? mica_bind_parameter_name(stmt, idx) : NULL;
@@ -360,8 +367,12 @@ const char *sqlite3_column_decltype(sqlite3_stmt *stmt, int col) { return mica_c
 const char *sqlite3_column_database_name(sqlite3_stmt *stmt, int col) {
   return mica_column_database_name(stmt, col);
 }
-const char *sqlite3_column_table_name(sqlite3_stmt *stmt, int col) { return mica_column_table_name(stmt, col); }
-const char *sqlite3_column_origin_name(sqlite3_stmt *stmt, int col) { return mica_column_origin_name(stmt, col); }
+const char *sqlite3_column_table_name(sqlite3_stmt *stmt, int col) {
+  return mica_column_table_name(stmt, col);
+}
+const char *sqlite3_column_origin_name(sqlite3_stmt *stmt, int col) {
+  return mica_column_origin_name(stmt, col);
+}
 int sqlite3_column_type(sqlite3_stmt *stmt, int col) { return mica_column_type(stmt, col); }
 int sqlite3_column_int(sqlite3_stmt *stmt, int col) { return mica_column_int(stmt, col); }
 sqlite3_int64 sqlite3_column_int64(sqlite3_stmt *stmt, int col) { return mica_column_int64(stmt, col); }
@@ -404,8 +415,8 @@ int sqlite3_create_function_v2(sqlite3 *db, const char *zFunctionName, int nArg,
                                void (*xFinal)(sqlite3_context *), void (*xDestroy)(void *)) {
   int rc = check_function_args(db, zFunctionName, nArg, xFunc != NULL, xStep != NULL, xFinal != NULL);
   if (rc != SQLITE_OK) return rc;
-  return mica_create_function(db, zFunctionName, nArg, MICA_UTF8 | (eTextRep & PASSED_FUNC_FLAGS), pApp, xFunc,
-                              xStep, xFinal, NULL, NULL, xDestroy);
+  return mica_create_function(db, zFunctionName, nArg, MICA_UTF8 | (eTextRep & PASSED_FUNC_FLAGS), pApp,
+                              xFunc, xStep, xFinal, NULL, NULL, xDestroy);
 }
 
 int sqlite3_create_function(sqlite3 *db, const char *zFunctionName, int nArg, int eTextRep, void *pApp,
