@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
@@ -75,6 +76,28 @@ static int buf_append(struct buf *b, const char *s, size_t n) {
   b->n += n;
   b->p[b->n] = 0;
   return 0;
+}
+
+static int buf_puts(struct buf *b, const char *s) { return buf_append(b, s, strlen(s)); }
+
+/* Appends name as a double-quoted SQL identifier ("" for an embedded "). */
+static int buf_put_ident(struct buf *b, const char *name) {
+  if (buf_append(b, "\"", 1)) return -1;
+  for (const char *p = name; *p; p++) {
+    if (*p == '"' && buf_append(b, "\"", 1)) return -1;
+    if (buf_append(b, p, 1)) return -1;
+  }
+  return buf_append(b, "\"", 1);
+}
+
+/* before + "name" + after, malloc'd (NULL when out of memory). */
+static char *sql_with_ident(const char *before, const char *name, const char *after) {
+  struct buf b = {0};
+  if (buf_puts(&b, before) || buf_put_ident(&b, name) || buf_puts(&b, after)) {
+    free(b.p);
+    return NULL;
+  }
+  return b.p;
 }
 
 /* 1 if s holds only whitespace and SQL comments. */
@@ -200,7 +223,7 @@ static int run_sql(struct shell *sh, const char *sql, int startline, enum sql_or
     rc = shell_output_stmt(sh, stmt);
     interrupt_target = NULL;
     if (rc != MICA_DONE) {
-      char *msg = mica_mprintf("%s", mica_errmsg(sh->db));
+      char *msg = strdup(mica_errmsg(sh->db));
       int code = mica_errcode(sh->db) & 0xff;
       if (code == MICA_OK) code = rc & 0xff;
       mica_finalize(stmt);
@@ -213,7 +236,7 @@ static int run_sql(struct shell *sh, const char *sql, int startline, enum sql_or
         shell_error(sh, "Runtime error near line %d: %s", startline, m);
       if (code > 1) fprintf(stderr, " (%d)", code);
       fputc('\n', stderr);
-      mica_free(msg);
+      free(msg);
       return 1;
     }
     mica_finalize(stmt);
@@ -267,10 +290,8 @@ static int split_args(char *line, char **argv) {
 }
 
 static int parse_bool(const char *s) {
-  if (!mica_stricmp(s, "on") || !mica_stricmp(s, "yes") || !mica_stricmp(s, "true") || !strcmp(s, "1"))
-    return 1;
-  if (!mica_stricmp(s, "off") || !mica_stricmp(s, "no") || !mica_stricmp(s, "false") || !strcmp(s, "0"))
-    return 0;
+  if (!strcasecmp(s, "on") || !strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1")) return 1;
+  if (!strcasecmp(s, "off") || !strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0")) return 0;
   fprintf(stderr, "ERROR: Not a boolean value: \"%s\". Assuming \"no\".\n", s);
   return 0;
 }
@@ -342,7 +363,7 @@ static int cmd_tables(struct shell *sh, int argc, char **argv, int indexes) {
 static void print_create(struct shell *sh, const char *sql) {
   static const char prefix[] = "CREATE TABLE ";
   size_t n = sizeof prefix - 1;
-  if (mica_strnicmp(sql, prefix, (int)n) == 0 && (sql[n] == '"' || sql[n] == '\'')) {
+  if (strncasecmp(sql, prefix, n) == 0 && (sql[n] == '"' || sql[n] == '\'')) {
     fprintf(sh->out, "CREATE TABLE IF NOT EXISTS %s", sql + n);
   } else {
     fputs(sql, sh->out);
@@ -366,7 +387,7 @@ static int cmd_schema(struct shell *sh, int argc, char **argv) {
     print_create(sh, text ? text : "");
     if (type && name && strcmp(type, "view") == 0) {
       /* Views get their column list as a comment, as sqlite3 shows it. */
-      char *q = mica_mprintf("SELECT * FROM \"%w\"", name);
+      char *q = sql_with_ident("SELECT * FROM ", name, "");
       mica_stmt *vs = NULL;
       if (q && mica_prepare(sh->db, q, -1, &vs, NULL) == MICA_OK && vs) {
         fputs("\n/* ", sh->out);
@@ -380,7 +401,7 @@ static int cmd_schema(struct shell *sh, int argc, char **argv) {
         fputs(") */", sh->out);
       }
       if (vs) mica_finalize(vs);
-      mica_free(q);
+      free(q);
     }
     fputs(";\n", sh->out);
   }
@@ -391,11 +412,11 @@ static int cmd_schema(struct shell *sh, int argc, char **argv) {
 
 /* Writes the rows of one table as INSERT statements. */
 static int dump_rows(struct shell *sh, const char *table) {
-  char *q = mica_mprintf("SELECT * FROM \"%w\"", table);
+  char *q = sql_with_ident("SELECT * FROM ", table, "");
   mica_stmt *stmt = NULL;
   if (q == NULL) return 1;
   int rc = mica_prepare(sh->db, q, -1, &stmt, NULL);
-  mica_free(q);
+  free(q);
   if (rc != MICA_OK || stmt == NULL) {
     shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
     return 1;
@@ -449,7 +470,7 @@ static int cmd_dump(struct shell *sh, int argc, char **argv) {
     if (name == NULL || create == NULL) continue;
     if (strcmp(name, "sqlite_sequence") == 0) {
       fputs("DELETE FROM sqlite_sequence;\n", sh->out);
-    } else if (mica_strnicmp(name, "sqlite_", 7) == 0) {
+    } else if (strncasecmp(name, "sqlite_", 7) == 0) {
       continue;
     } else {
       print_create(sh, create);
@@ -578,7 +599,7 @@ static int cmd_import(struct shell *sh, int argc, char **argv) {
   }
   int errors = 0, ncol = 0;
   mica_stmt *ins = NULL;
-  char *sql = mica_mprintf("SELECT * FROM \"%w\"", table);
+  char *sql = sql_with_ident("SELECT * FROM ", table, "");
   mica_stmt *probe = NULL;
   if (sql && mica_prepare(sh->db, sql, -1, &probe, NULL) == MICA_OK && probe) {
     ncol = mica_column_count(probe);
@@ -587,13 +608,13 @@ static int cmd_import(struct shell *sh, int argc, char **argv) {
     /* New table: the first record names its columns. */
     if (!csv_read(&r)) goto done;
     struct buf create = {0};
-    char *head = mica_mprintf("CREATE TABLE \"%w\"(\n", table);
-    buf_append(&create, head, strlen(head));
-    mica_free(head);
+    buf_puts(&create, "CREATE TABLE ");
+    buf_put_ident(&create, table);
+    buf_puts(&create, "(\n");
     for (int i = 0; i < r.nfields; i++) {
-      char *col = mica_mprintf("%s\"%w\" TEXT", i ? ", " : "", r.fields[i]);
-      buf_append(&create, col, strlen(col));
-      mica_free(col);
+      if (i) buf_puts(&create, ", ");
+      buf_put_ident(&create, r.fields[i]);
+      buf_puts(&create, " TEXT");
     }
     buf_append(&create, ")", 1);
     ncol = r.nfields;
@@ -605,13 +626,13 @@ static int cmd_import(struct shell *sh, int argc, char **argv) {
       goto done;
     }
   }
-  mica_free(sql);
+  free(sql);
   sql = NULL;
   {
     struct buf q = {0};
-    char *head = mica_mprintf("INSERT INTO \"%w\" VALUES(", table);
-    buf_append(&q, head, strlen(head));
-    mica_free(head);
+    buf_puts(&q, "INSERT INTO ");
+    buf_put_ident(&q, table);
+    buf_puts(&q, " VALUES(");
     for (int i = 0; i < ncol; i++)
       buf_append(&q, i ? ",?" : "?", i ? 2 : 1);
     buf_append(&q, ")", 1);
@@ -652,7 +673,7 @@ static int cmd_import(struct shell *sh, int argc, char **argv) {
   }
   if (own_txn) mica_exec(sh->db, "COMMIT", NULL, NULL, NULL);
 done:
-  mica_free(sql);
+  free(sql);
   if (ins) mica_finalize(ins);
   csv_clear(&r);
   free(r.fields);
@@ -965,7 +986,12 @@ static void usage(FILE *out, const char *argv0) {
 static char *history_path(void) {
   const char *home = getenv("HOME");
   if (home == NULL || home[0] == 0) return NULL;
-  return mica_mprintf("%s/.mica_history", home);
+  struct buf b = {0};
+  if (buf_puts(&b, home) || buf_puts(&b, "/.mica_history")) {
+    free(b.p);
+    return NULL;
+  }
+  return b.p;
 }
 
 int main(int argc, char **argv) {
@@ -1115,7 +1141,7 @@ int main(int argc, char **argv) {
 #ifdef HAVE_READLINE
     if (hist) write_history(hist);
 #endif
-    mica_free(hist);
+    free(hist);
     (void)history_path;
   }
 

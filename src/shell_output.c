@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "shell.h"
 
@@ -190,7 +191,7 @@ int shell_needs_quote(const char *name) {
   for (const char *p = name; *p; p++)
     if (!isalnum((unsigned char)*p) && *p != '_') return 1;
   for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-    if (mica_stricmp(name, keywords[i]) == 0) return 1;
+    if (strcasecmp(name, keywords[i]) == 0) return 1;
   return 0;
 }
 

@@ -49,16 +49,6 @@ double mica_column_double(mica_stmt *stmt, int col) { return sqlite3_column_doub
 const unsigned char *mica_column_text(mica_stmt *stmt, int col) { return sqlite3_column_text(ST(stmt), col); }
 const void *mica_column_blob(mica_stmt *stmt, int col) { return sqlite3_column_blob(ST(stmt), col); }
 int mica_column_bytes(mica_stmt *stmt, int col) { return sqlite3_column_bytes(ST(stmt), col); }
-void mica_free(void *p) { sqlite3_free(p); }
-char *mica_mprintf(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  char *s = sqlite3_vmprintf(fmt, ap);
-  va_end(ap);
-  return s;
-}
-int mica_stricmp(const char *a, const char *b) { return sqlite3_stricmp(a, b); }
-int mica_strnicmp(const char *a, const char *b, int n) { return sqlite3_strnicmp(a, b, n); }
 int mica_complete(const char *sql) { return sqlite3_complete(sql); }
 const char *mica_libversion(void) { return sqlite3_libversion(); }
 const char *mica_sourceid(void) { return sqlite3_sourceid(); }
