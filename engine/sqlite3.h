@@ -285,7 +285,7 @@ SQLITE_API int sqlite3_error_offset(sqlite3 *db);
 #define SQLITE_DBSTATUS_CACHE_USED_SHARED 11
 #define SQLITE_DBSTATUS_CACHE_SPILL 12
 #define SQLITE_DBSTATUS_MAX 12
-/* No counters are kept: every valid op reports 0 and returns SQLITE_OK; an unknown op SQLITE_MISUSE. */
+/* No counters are kept: every valid op reports 0 and returns SQLITE_OK; an unknown op SQLITE_ERROR. */
 SQLITE_API int sqlite3_db_status(sqlite3 *db, int op, int *pCur, int *pHiwtr, int resetFlg);
 
 /* ---------------------------------------------------------------- statements */
