@@ -766,9 +766,73 @@ done:
   return rc;
 }
 
+/* ---------------------------------------------------------------- EXPLAIN QUERY PLAN */
+/* EXPLAIN QUERY PLAN rows are (id, parent, notused, detail); they are drawn as a tree whatever the
+ * mode, as sqlite3 does:
+ *   QUERY PLAN
+ *   |--first child of the root
+ *   |  `--its only child
+ *   `--last child of the root
+ */
+struct eqp_row {
+  int id, parent;
+  char *detail;
+};
+
+static void eqp_render(FILE *out, const struct eqp_row *rows, size_t n, int parent, char *prefix,
+                       size_t plen) {
+  for (size_t i = 0; i < n; i++) {
+    if (rows[i].parent != parent) continue;
+    int last = 1;
+    for (size_t j = i + 1; j < n; j++)
+      if (rows[j].parent == parent) last = 0;
+    fprintf(out, "%.*s%s%s\n", (int)plen, prefix, last ? "`--" : "|--", rows[i].detail);
+    if (plen + 4 < 400) {
+      memcpy(prefix + plen, last ? "   " : "|  ", 3);
+      eqp_render(out, rows, n, rows[i].id, prefix, plen + 3);
+    }
+  }
+}
+
+static int output_query_plan(struct shell *sh, mica_stmt *stmt) {
+  struct eqp_row *rows = NULL;
+  size_t n = 0, cap = 0;
+  int rc;
+  while ((rc = mica_step(stmt)) == MICA_ROW) {
+    if (n == cap) {
+      cap = cap ? cap * 2 : 16;
+      struct eqp_row *r = realloc(rows, cap * sizeof *rows);
+      if (r == NULL) {
+        rc = MICA_NOMEM;
+        break;
+      }
+      rows = r;
+    }
+    const char *d = (const char *)mica_column_text(stmt, 3);
+    rows[n].id = (int)mica_column_int64(stmt, 0);
+    rows[n].parent = (int)mica_column_int64(stmt, 1);
+    rows[n].detail = strdup(d ? d : "");
+    if (rows[n].detail == NULL) {
+      rc = MICA_NOMEM;
+      break;
+    }
+    n++;
+  }
+  if (n > 0) {
+    char prefix[400];
+    fputs("QUERY PLAN\n", sh->out);
+    eqp_render(sh->out, rows, n, 0, prefix, 0);
+  }
+  for (size_t i = 0; i < n; i++)
+    free(rows[i].detail);
+  free(rows);
+  return rc;
+}
+
 int shell_output_stmt(struct shell *sh, mica_stmt *stmt) {
   int ncol = mica_column_count(stmt);
   int rc;
+  if (ncol == 4 && mica_stmt_isexplain(stmt) == 2) return output_query_plan(sh, stmt);
   if (ncol == 0) {
     while ((rc = mica_step(stmt)) == MICA_ROW) {
     }

@@ -41,6 +41,7 @@ int mica_bind_null(mica_stmt *stmt, int idx) { return sqlite3_bind_null(ST(stmt)
 int mica_bind_text(mica_stmt *stmt, int idx, const char *v, int n) {
   return sqlite3_bind_text(ST(stmt), idx, v, n, SQLITE_TRANSIENT);
 }
+int mica_stmt_isexplain(mica_stmt *stmt) { return sqlite3_stmt_isexplain(ST(stmt)); }
 int mica_column_count(mica_stmt *stmt) { return sqlite3_column_count(ST(stmt)); }
 const char *mica_column_name(mica_stmt *stmt, int col) { return sqlite3_column_name(ST(stmt), col); }
 int mica_column_type(mica_stmt *stmt, int col) { return sqlite3_column_type(ST(stmt), col); }

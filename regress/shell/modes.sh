@@ -83,4 +83,14 @@ compare "option -header then .mode csv from stdin" -header <<'SQL'
 select 'a' as x, 'b' as y;
 SQL
 
+compare "explain query plan is drawn as a tree" <<'SQL'
+create table t(a, b); create index ta on t(a);
+explain query plan select * from t where a = 1 order by b;
+explain query plan select * from t, t as u where t.a = u.b union select 1, 2;
+.mode csv
+explain query plan select * from t;
+.mode box
+explain query plan select * from t;
+SQL
+
 finish
