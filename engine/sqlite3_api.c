@@ -21,6 +21,14 @@
  *       pointer handed out, so free_table needs no other state.
  *     - snprintf/vsnprintf: formatted with mica_vmprintf, then copied and truncated into the buffer.
  *     - status/db_status: no counters exist; valid ops report zeros (documented in sqlite3.h).
+ *     - result codes: SQLite returns primary codes from its functions unless the connection turned on
+ *       extended result codes (sqlite3_extended_result_codes or SQLITE_OPEN_EXRESCODE); mica may
+ *       return extended ones, so results go through ret(), which masks them to the primary code
+ *       unless the connection is in the extended set.
+ *
+ * GLOBAL STATE
+ *   `extended`: the set of connections with extended result codes on, a small array guarded by
+ *   extended_lock. Entries are added by sqlite3_extended_result_codes/open_v2 and removed on close.
  *
  * LINKING
  *   Built as libmica-sqlite3.so with -Wl,-Bsymbolic and only ^sqlite3_ symbols exported, so calls made
@@ -32,6 +40,8 @@
  *   mica_malloc and released with sqlite3_free / sqlite3_free_table.
  */
 #include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -44,6 +54,55 @@
 #include "sqlite3.h"
 
 const char sqlite3_version[] = SQLITE_VERSION;
+
+/* ---------------------------------------------------------------- extended result code mode */
+static pthread_mutex_t extended_lock = PTHREAD_MUTEX_INITIALIZER;
+static sqlite3 **extended;
+static size_t extended_n, extended_cap;
+
+static int extended_find(sqlite3 *db) {
+  for (size_t i = 0; i < extended_n; i++)
+    if (extended[i] == db) return (int)i;
+  return -1;
+}
+
+static int extended_set(sqlite3 *db, int on) {
+  int rc = SQLITE_OK;
+  pthread_mutex_lock(&extended_lock);
+  int i = extended_find(db);
+  if (on && i < 0) {
+    if (extended_n == extended_cap) {
+      size_t cap = extended_cap ? extended_cap * 2 : 8;
+      sqlite3 **p = realloc(extended, cap * sizeof *p);
+      if (p == NULL) {
+        rc = SQLITE_NOMEM;
+        goto out;
+      }
+      extended = p;
+      extended_cap = cap;
+    }
+    extended[extended_n++] = db;
+  } else if (!on && i >= 0) {
+    extended[i] = extended[--extended_n];
+    if (extended_n == 0) {
+      free(extended);
+      extended = NULL;
+      extended_cap = 0;
+    }
+  }
+out:
+  pthread_mutex_unlock(&extended_lock);
+  return rc;
+}
+
+/* The result code as the caller of a connection should see it (primary unless extended mode). */
+static int ret(sqlite3 *db, int rc) {
+  if ((rc & ~0xff) == 0 || db == NULL) return rc & 0xff;
+  pthread_mutex_lock(&extended_lock);
+  int on = extended_find(db) >= 0;
+  pthread_mutex_unlock(&extended_lock);
+  return on ? rc : (rc & 0xff);
+}
 
 /* ---------------------------------------------------------------- library */
 const char *sqlite3_libversion(void) { return SQLITE_VERSION; }
@@ -128,19 +187,33 @@ int sqlite3_open_v2(const char *filename, sqlite3 **ppDb, int flags, const char 
   if (ppDb == NULL) return SQLITE_MISUSE;
   *ppDb = NULL;
   if (filename == NULL) filename = "";
-  return mica_open(filename, flags & PASSED_OPEN_FLAGS, ppDb);
+  int rc = mica_open(filename, flags & PASSED_OPEN_FLAGS, ppDb);
+  if (*ppDb && (flags & SQLITE_OPEN_EXRESCODE) && extended_set(*ppDb, 1) != SQLITE_OK) rc = SQLITE_NOMEM;
+  return ret(*ppDb, rc);
 }
 
 int sqlite3_open(const char *filename, sqlite3 **ppDb) {
   return sqlite3_open_v2(filename, ppDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 }
 
-int sqlite3_close(sqlite3 *db) { return db ? mica_close(db) : SQLITE_OK; }
-int sqlite3_close_v2(sqlite3 *db) { return db ? mica_close_v2(db) : SQLITE_OK; }
+int sqlite3_close(sqlite3 *db) {
+  if (db == NULL) return SQLITE_OK;
+  int rc = mica_close(db);
+  if (rc != SQLITE_OK) return ret(db, rc);
+  extended_set(db, 0);
+  return SQLITE_OK;
+}
+
+int sqlite3_close_v2(sqlite3 *db) {
+  if (db == NULL) return SQLITE_OK;
+  int rc = ret(db, mica_close_v2(db));
+  if (rc == SQLITE_OK) extended_set(db, 0);
+  return rc;
+}
 
 int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **), void *arg,
                  char **errmsg) {
-  return mica_exec(db, sql, callback, arg, errmsg);
+  return ret(db, mica_exec(db, sql, callback, arg, errmsg));
 }
 
 /* get_table's growing result: slot 0 holds the total slot count (as an integer in a pointer), the
@@ -220,7 +293,7 @@ int sqlite3_get_table(sqlite3 *db, const char *zSql, char ***pazResult, int *pnR
   t.slots[0] = (char *)(uintptr_t)t.n;
   if (rc != SQLITE_OK) {
     sqlite3_free_table(&t.slots[1]);
-    return rc;
+    return ret(db, rc);
   }
   *pazResult = &t.slots[1];
   if (pnRow) *pnRow = t.nrow;
@@ -228,10 +301,12 @@ int sqlite3_get_table(sqlite3 *db, const char *zSql, char ***pazResult, int *pnR
   return SQLITE_OK;
 }
 
-int sqlite3_busy_timeout(sqlite3 *db, int ms) { return mica_busy_timeout(db, ms); }
+int sqlite3_busy_timeout(sqlite3 *db, int ms) { return ret(db, mica_busy_timeout(db, ms)); }
 void sqlite3_interrupt(sqlite3 *db) { mica_interrupt(db); }
-/* Mica always keeps extended codes; sqlite3_errcode masks them to the primary code. */
-int sqlite3_extended_result_codes(sqlite3 *db, int onoff) { return db ? SQLITE_OK : SQLITE_MISUSE; }
+/* Mica always keeps extended codes; this chooses whether the API's return values show them. */
+int sqlite3_extended_result_codes(sqlite3 *db, int onoff) {
+  return db ? extended_set(db, onoff != 0) : SQLITE_MISUSE;
+}
 
 sqlite3_int64 sqlite3_last_insert_rowid(sqlite3 *db) { return mica_last_insert_rowid(db); }
 void sqlite3_set_last_insert_rowid(sqlite3 *db, sqlite3_int64 rowid) {
@@ -268,7 +343,7 @@ int sqlite3_prepare_v3(sqlite3 *db, const char *zSql, int nByte, unsigned int pr
   if (ppStmt == NULL) return SQLITE_MISUSE;
   *ppStmt = NULL;
   if (db == NULL || zSql == NULL) return SQLITE_MISUSE;
-  return mica_prepare_v3(db, zSql, nByte, prepFlags & SQLITE_PREPARE_PERSISTENT, ppStmt, pzTail);
+  return ret(db, mica_prepare_v3(db, zSql, nByte, prepFlags & SQLITE_PREPARE_PERSISTENT, ppStmt, pzTail));
 }
 
 int sqlite3_prepare_v2(sqlite3 *db, const char *zSql, int nByte, sqlite3_stmt **ppStmt, const char **pzTail) {
@@ -279,9 +354,18 @@ int sqlite3_prepare(sqlite3 *db, const char *zSql, int nByte, sqlite3_stmt **ppS
   return sqlite3_prepare_v3(db, zSql, nByte, 0, ppStmt, pzTail);
 }
 
-int sqlite3_step(sqlite3_stmt *stmt) { return stmt ? mica_step(stmt) : SQLITE_MISUSE; }
-int sqlite3_reset(sqlite3_stmt *stmt) { return stmt ? mica_reset(stmt) : SQLITE_OK; }
-int sqlite3_finalize(sqlite3_stmt *stmt) { return stmt ? mica_finalize(stmt) : SQLITE_OK; }
+int sqlite3_step(sqlite3_stmt *stmt) {
+  return stmt ? ret(mica_db_handle(stmt), mica_step(stmt)) : SQLITE_MISUSE;
+}
+int sqlite3_reset(sqlite3_stmt *stmt) {
+  return stmt ? ret(mica_db_handle(stmt), mica_reset(stmt)) : SQLITE_OK;
+}
+int sqlite3_finalize(sqlite3_stmt *stmt) {
+  if (stmt == NULL) return SQLITE_OK;
+  sqlite3 *db = mica_db_handle(stmt);
+  int rc = mica_finalize(stmt);
+  return ret(db, rc);
+}
 int sqlite3_clear_bindings(sqlite3_stmt *stmt) { return stmt ? mica_clear_bindings(stmt) : SQLITE_OK; }
 const char *sqlite3_sql(sqlite3_stmt *stmt) { return stmt ? mica_sql(stmt) : NULL; }
 char *sqlite3_expanded_sql(sqlite3_stmt *stmt) { return stmt ? mica_expanded_sql(stmt) : NULL; }

@@ -229,6 +229,16 @@ START_TEST(test_errors_carry_codes_and_messages) {
   ck_assert_str_eq(sqlite3_errstr(SQLITE_BUSY), "database is locked");
   ck_assert_str_eq(sqlite3_errstr(SQLITE_OK), "not an error");
   ck_assert_str_eq(sqlite3_errstr(SQLITE_CONSTRAINT), "constraint failed");
+  /* Return values are primary codes unless extended result codes are turned on. */
+  ck_assert_int_eq(sqlite3_prepare_v2(db, "INSERT INTO t VALUES(1)", -1, &st, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(st), SQLITE_CONSTRAINT);
+  ck_assert_int_eq(sqlite3_reset(st), SQLITE_CONSTRAINT);
+  ck_assert_int_eq(sqlite3_extended_result_codes(db, 1), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(st), SQLITE_CONSTRAINT_UNIQUE);
+  ck_assert_int_eq(sqlite3_finalize(st), SQLITE_CONSTRAINT_UNIQUE);
+  ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO t VALUES(1)", NULL, NULL, NULL), SQLITE_CONSTRAINT_UNIQUE);
+  ck_assert_int_eq(sqlite3_extended_result_codes(db, 0), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO t VALUES(1)", NULL, NULL, NULL), SQLITE_CONSTRAINT);
   /* A prepared statement over a missing table fails at prepare time. */
   ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT * FROM nosuch", -1, &st, NULL), SQLITE_ERROR);
   ck_assert_str_eq(sqlite3_errmsg(db), "no such table: nosuch");
