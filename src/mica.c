@@ -587,7 +587,8 @@ static int cmd_import(struct shell *sh, int argc, char **argv) {
       file = NULL, i = argc;
   }
   if (file == NULL || table == NULL) {
-    shell_error(sh, "Usage: .import [--csv] [--skip N] FILE TABLE\n");
+    shell_error(sh, "ERROR: missing %s argument. Usage:\n.import [--csv] [--skip N] FILE TABLE\n",
+                file ? "TABLE" : "FILE");
     return 1;
   }
   struct csv_reader r = {.path = file, .line = 1, .next_line = 1};
@@ -606,7 +607,11 @@ static int cmd_import(struct shell *sh, int argc, char **argv) {
     mica_finalize(probe);
   } else {
     /* New table: the first record names its columns. */
-    if (!csv_read(&r)) goto done;
+    if (!csv_read(&r)) {
+      shell_error(sh, "%s: empty file\n", file);
+      errors++;
+      goto done;
+    }
     struct buf create = {0};
     buf_puts(&create, "CREATE TABLE ");
     buf_put_ident(&create, table);
@@ -651,7 +656,6 @@ static int cmd_import(struct shell *sh, int argc, char **argv) {
       skip--;
       continue;
     }
-    if (r.nfields == 1 && r.fields[0][0] == 0 && ncol > 1) continue; /* blank line */
     for (int i = 0; i < ncol; i++) {
       if (i < r.nfields)
         mica_bind_text(ins, i + 1, r.fields[i], -1);

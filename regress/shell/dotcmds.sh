@@ -108,6 +108,28 @@ compare ".import missing file" <<'SQL'
 select 1;
 SQL
 
+printf 'a,b\r\n1,"x,y"\r\n2,"he said ""hi"""\r\n"3",\r\n' | datafile crlf.csv
+printf '' | datafile empty.csv
+printf 'onlyheader,h2\n' | datafile hdr.csv
+printf 'x,y\n1,2\n\n3,4\n' | datafile blank.csv
+printf 'p|q\n1|2\n' | datafile pipe.txt
+
+compare ".import edge cases" <<'SQL'
+.import --csv data/crlf.csv c1
+.import --csv data/empty.csv c2
+.import --csv data/hdr.csv c3
+.import --csv data/blank.csv c4
+.import data/pipe.txt c5
+.schema
+.mode quote
+select * from c1;
+select * from c3;
+select * from c4;
+select * from c5;
+.import --csv --skip 1 data/crlf.csv c1
+select count(*) from c1;
+SQL
+
 datafile sub.sql <<'EOF2'
 create table r(x);
 insert into r values(1),(2);
