@@ -825,12 +825,18 @@ static int do_meta(struct shell *sh, char *line, int *exit_code) {
       fprintf(sh->out, "%s%s", i > 1 ? " " : "", argv[i]);
     fputc('\n', sh->out);
   } else if (IS("read") && argc == 2) {
+    if (sh->read_depth >= SHELL_MAX_READ_DEPTH) {
+      shell_error(sh, "Error: .read nested too deeply (%d levels)\n", SHELL_MAX_READ_DEPTH);
+      return META_ERROR;
+    }
     FILE *f = fopen(argv[1], "r");
     if (f == NULL) {
       shell_error(sh, "Error: cannot open \"%s\"\n", argv[1]);
       return META_ERROR;
     }
+    sh->read_depth++;
     int rc = process_file(sh, f);
+    sh->read_depth--;
     fclose(f);
     return rc;
   } else if (IS("schema") && n >= 2 && argc <= 2) {

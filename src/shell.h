@@ -26,6 +26,8 @@ enum shell_mode {
   SHELL_MODE_TABS
 };
 
+#define SHELL_MAX_READ_DEPTH 25
+
 struct shell {
   mica_db *db;
   char *db_path; /* as given on the command line (owned) */
@@ -40,6 +42,7 @@ struct shell {
   int bail;           /* stop at the first error */
   int timer;          /* print "Run Time:" after each statement */
   int interactive;    /* reading from a terminal */
+  int read_depth;     /* .read files being processed (bounded by SHELL_MAX_READ_DEPTH) */
   int nerr;           /* errors so far (the exit status is non-zero if any) */
   int json_rows;      /* rows printed by the current json/line result (for separators) */
 };
