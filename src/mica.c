@@ -688,10 +688,11 @@ done:
 }
 
 static const char *const mode_names[] = {
-    [SHELL_MODE_LIST] = "list", [SHELL_MODE_CSV] = "csv",       [SHELL_MODE_COLUMN] = "column",
-    [SHELL_MODE_BOX] = "box",   [SHELL_MODE_TABLE] = "table",   [SHELL_MODE_JSON] = "json",
-    [SHELL_MODE_LINE] = "line", [SHELL_MODE_INSERT] = "insert", [SHELL_MODE_QUOTE] = "quote",
-    [SHELL_MODE_TABS] = "tabs",
+    [SHELL_MODE_LIST] = "list",   [SHELL_MODE_CSV] = "csv",           [SHELL_MODE_COLUMN] = "column",
+    [SHELL_MODE_BOX] = "box",     [SHELL_MODE_TABLE] = "table",       [SHELL_MODE_JSON] = "json",
+    [SHELL_MODE_LINE] = "line",   [SHELL_MODE_INSERT] = "insert",     [SHELL_MODE_QUOTE] = "quote",
+    [SHELL_MODE_TABS] = "tabs",   [SHELL_MODE_MARKDOWN] = "markdown", [SHELL_MODE_HTML] = "html",
+    [SHELL_MODE_ASCII] = "ascii",
 };
 
 /* Switches the output mode; `from_option` for -csv etc., which differ from .mode in separators. */
@@ -720,10 +721,12 @@ static int set_mode(struct shell *sh, const char *name, const char *table, int f
     if (!from_option) strcpy(sh->rowsep, "\r\n");
     break;
   case SHELL_MODE_TABS: strcpy(sh->colsep, "\t"); break;
+  case SHELL_MODE_ASCII:
+    strcpy(sh->colsep, "\x1f");
+    strcpy(sh->rowsep, "\x1e");
+    break;
   case SHELL_MODE_QUOTE: strcpy(sh->colsep, ","); break;
-  case SHELL_MODE_COLUMN:
-  case SHELL_MODE_TABLE:
-  case SHELL_MODE_BOX:
+  case SHELL_MODE_COLUMN: /* box, table and markdown always show headers without turning them on */
     if (!sh->headers_set && !from_option) sh->headers = 1;
     break;
   case SHELL_MODE_INSERT:
@@ -747,7 +750,8 @@ static void print_help(FILE *out) {
         ".help                    Show this message\n"
         ".import FILE TABLE       Import data from FILE into TABLE (options: --csv, --skip N)\n"
         ".indexes ?TABLE?         Show names of indexes (TABLE is a LIKE pattern)\n"
-        ".mode MODE ?TABLE?       Set output mode: box column csv insert json line list quote table tabs\n"
+        ".mode MODE ?TABLE?       Set output mode: ascii box column csv html insert json line list\n"
+        "                         markdown quote table tabs\n"
         ".nullvalue STRING        Use STRING in place of NULL values\n"
         ".open FILE               Close the current database and open FILE\n"
         ".output ?FILE?           Send output to FILE, or to stdout if FILE is omitted\n"
@@ -791,8 +795,8 @@ static int do_meta(struct shell *sh, char *line, int *exit_code) {
     if (argc == 1) {
       fprintf(sh->out, "current output mode: %s\n", mode_names[sh->mode]);
     } else if (set_mode(sh, argv[1], argc > 2 ? argv[2] : NULL, 0)) {
-      shell_error(sh,
-                  "Error: mode should be one of: box column csv insert json line list quote table tabs\n");
+      shell_error(sh, "Error: mode should be one of: ascii box column csv html insert json line list "
+                      "markdown quote table tabs\n");
       return META_ERROR;
     }
   } else if (IS("nullvalue") && argc == 2) {
@@ -1044,7 +1048,8 @@ int main(int argc, char **argv) {
       sh.headers_set = 1;
     } else if (!strcmp(a, "-csv") || !strcmp(a, "-json") || !strcmp(a, "-line") || !strcmp(a, "-list") ||
                !strcmp(a, "-box") || !strcmp(a, "-column") || !strcmp(a, "-table") || !strcmp(a, "-quote") ||
-               !strcmp(a, "-tabs")) {
+               !strcmp(a, "-tabs") || !strcmp(a, "-markdown") || !strcmp(a, "-html") ||
+               !strcmp(a, "-ascii")) {
       set_mode(&sh, a + 1, NULL, 1);
     } else if (!strcmp(a, "-separator")) {
       NEEDS_ARG();

@@ -8,19 +8,19 @@
  *                the nullvalue string; headers only when the result has at least one row.
  *   csv          as list, but a field is double-quoted (with "" for ") when it is empty or contains a
  *                byte <= 0x20, >= 0x7f, '"', '\'' or the separator.
- *   column, box, table
+ *   column, box, table, markdown
  *                all rows are collected first, then each column is as wide as its widest cell or name
  *                (counted in UTF-8 characters). A cell is split into lines at every control character
  *                (a final empty line is dropped); tabs expand to the next multiple of 8. If any cell
  *                spans several lines, rows are separated by a blank line (column) or a rule (box,
- *                table). Box/table always show the header, centred; column shows it when headers are
- *                on, underlined with dashes. An empty result prints nothing.
- *   json         [{"name":value,...},\n{...}]\n ; reals as in insert mode, blobs as JSON strings of
- *                their bytes.
- *   line         one "name = value" line per column, names right-aligned to max(5, longest name),
- *                records separated by the row separator.
- *   insert       INSERT INTO <table>[(cols)] VALUES(...); reals with up to 20 significant digits
+ *                table; markdown never). Box/table/markdown always show the header, centred; column shows it
+ * when headers are on, underlined with dashes. An empty result prints nothing. json
+ * [{"name":value,...},\n{...}]\n ; reals as in insert mode, blobs as JSON strings of their bytes. line one
+ * "name = value" line per column, names right-aligned to max(5, longest name), records separated by the row
+ * separator. insert       INSERT INTO <table>[(cols)] VALUES(...); reals with up to 20 significant digits
  *                (integral reals as N.0), text containing newlines as replace(...) expressions.
+ *   html         <TR><TD>..</TD>\n..</TR>\n rows (<TH> for the header), < > & " ' escaped.
+ *   ascii        list with 0x1F between columns and 0x1E after rows.
  *   quote        values as SQL literals joined by "," (reals as in insert mode, newlines kept as is).
  *
  * Memory: collected cells of the columnar modes are owned by this file and freed before returning.
@@ -393,6 +393,19 @@ static void write_csv_field(FILE *out, const char *s, const char *sep) {
   fputc('"', out);
 }
 
+static void write_html(FILE *out, const char *s) {
+  for (; s && *s; s++) {
+    switch (*s) {
+    case '<': fputs("&lt;", out); break;
+    case '>': fputs("&gt;", out); break;
+    case '&': fputs("&amp;", out); break;
+    case '"': fputs("&quot;", out); break;
+    case '\'': fputs("&#39;", out); break;
+    default: fputc(*s, out);
+    }
+  }
+}
+
 /* A value as an SQL literal, as insert and quote modes print it. */
 static void write_sql_value(struct shell *sh, mica_stmt *stmt, int i, int insert_mode) {
   char buf[64];
@@ -426,6 +439,7 @@ static void print_row_streaming(struct shell *sh, mica_stmt *stmt, int ncol, int
   switch (sh->mode) {
   case SHELL_MODE_LIST:
   case SHELL_MODE_TABS:
+  case SHELL_MODE_ASCII:
   case SHELL_MODE_CSV: {
     int csv = sh->mode == SHELL_MODE_CSV;
     const char *sep = sh->mode == SHELL_MODE_TABS ? "\t" : sh->colsep;
@@ -450,6 +464,24 @@ static void print_row_streaming(struct shell *sh, mica_stmt *stmt, int ncol, int
     fputs(sh->rowsep, out);
     break;
   }
+  case SHELL_MODE_HTML:
+    if (first && sh->headers) {
+      fputs("<TR>", out);
+      for (int i = 0; i < ncol; i++) {
+        fputs("<TH>", out);
+        write_html(out, mica_column_name(stmt, i));
+        fputs("</TH>\n", out);
+      }
+      fputs("</TR>\n", out);
+    }
+    fputs("<TR>", out);
+    for (int i = 0; i < ncol; i++) {
+      fputs("<TD>", out);
+      write_html(out, text_or_null(sh, stmt, i));
+      fputs("</TD>\n", out);
+    }
+    fputs("</TR>\n", out);
+    break;
   case SHELL_MODE_QUOTE:
     if (first && sh->headers) {
       for (int i = 0; i < ncol; i++) {
@@ -714,6 +746,18 @@ static void print_grid(struct shell *sh, const struct grid *g) {
     }
     return;
   }
+  if (sh->mode == SHELL_MODE_MARKDOWN) {
+    put_grid_row(sh, g, 0, 1);
+    fputc('|', out);
+    for (int i = 0; i < g->ncol; i++) {
+      put_repeat(out, "-", g->width[i] + 2);
+      fputc('|', out);
+    }
+    fputc('\n', out);
+    for (size_t r = 1; r < g->nrow; r++)
+      put_grid_row(sh, g, r, 0);
+    return;
+  }
   int box = sh->mode == SHELL_MODE_BOX;
   const char *h = box ? "\xe2\x94\x80" : "-";
   if (box)
@@ -841,7 +885,8 @@ int shell_output_stmt(struct shell *sh, mica_stmt *stmt) {
   switch (sh->mode) {
   case SHELL_MODE_COLUMN:
   case SHELL_MODE_BOX:
-  case SHELL_MODE_TABLE: return output_columnar(sh, stmt, ncol);
+  case SHELL_MODE_TABLE:
+  case SHELL_MODE_MARKDOWN: return output_columnar(sh, stmt, ncol);
   default: break;
   }
   int first = 1;

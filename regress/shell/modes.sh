@@ -10,7 +10,7 @@ insert into t values(0, -0.0, '', x'41', 3.0);
 insert into t values(NULL, 123456.789, 'tab	inside', NULL, 'line1
 line2');"
 
-for mode in list csv column box table json line insert quote tabs; do
+for mode in list csv column box table markdown html ascii json line insert quote tabs; do
   for headers in on off; do
     compare "mode $mode headers $headers" <<SQL
 $setup
@@ -33,6 +33,19 @@ select 1 as a;
 .headers off
 .mode column
 select 22 as a;
+SQL
+
+compare "box, table and markdown show headers without turning them on" <<'SQL'
+.mode box
+select 1 as a;
+.mode list
+select 1 as a;
+.mode table
+select 2 as b;
+.mode markdown
+select 3 as c;
+.mode list
+select 4 as d;
 SQL
 
 compare "insert mode with table name" <<'SQL'
@@ -76,6 +89,9 @@ compare "option -json" -json DB "select 1 as a, 'x' as b union all select 2, NUL
 compare "option -line" -line DB "select 1 as a, 'x' as bbbbbbb"
 compare "option -list -separator" -list -separator ' :: ' DB "select 1, 2, 3"
 compare "option -box" -box DB "select 1 as a, 'hello' as b"
+compare "option -markdown" -markdown DB "select 1 as a, 'hello' as b"
+compare "option -html -header" -html -header DB "select 1 as a, '<x>' as b"
+compare "option -ascii" -ascii DB "select 1 as a, 'x' as b"
 compare "option -column -noheader" -column -noheader DB "select 1 as a, 'hello' as b"
 compare "option -column" -column DB "select 1 as a, 'hello' as b"
 compare "option -header then .mode csv from stdin" -header <<'SQL'
