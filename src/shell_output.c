@@ -873,10 +873,92 @@ static int output_query_plan(struct shell *sh, mica_stmt *stmt) {
   return rc;
 }
 
+/* ---------------------------------------------------------------- EXPLAIN */
+/* EXPLAIN rows (addr, opcode, p1, p2, p3, p4, p5, comment) are shown in fixed-width columns whatever the
+ * mode, as sqlite3 does, with the body of each loop indented by two spaces per level: a loop is the range
+ * from a Next-style opcode's (or a subroutine Return's) jump target (p2 > 0) up to it, or from a backward
+ * Goto's target up to the Goto when the target starts a loop (Yield, SeekLT, SeekGT, RowSetRead, Rewind) or
+ * the Goto's p1 is set. */
+static int in_list(const char *s, const char *const *list) {
+  for (; *list; list++)
+    if (strcmp(s, *list) == 0) return 1;
+  return 0;
+}
+
+static int output_explain(struct shell *sh, mica_stmt *stmt) {
+  static const int widths[8] = {4, 13, 4, 4, 4, 13, 2, 13};
+  static const char *const names[8] = {"addr", "opcode", "p1", "p2", "p3", "p4", "p5", "comment"};
+  static const char *const loop_ends[] = {"Next", "Prev", "VNext", "VPrev", "SorterNext", "Return", NULL};
+  static const char *const loop_starts[] = {"Yield", "SeekLT", "SeekGT", "RowSetRead", "Rewind", NULL};
+  char **cells = NULL; /* 8 per row */
+  size_t n = 0, cap = 0;
+  int rc;
+  while ((rc = mica_step(stmt)) == MICA_ROW) {
+    if (n == cap) {
+      cap = cap ? cap * 2 : 32;
+      char **c = realloc(cells, cap * 8 * sizeof(char *));
+      if (c == NULL) {
+        rc = MICA_NOMEM;
+        break;
+      }
+      cells = c;
+    }
+    for (int i = 0; i < 8; i++) {
+      const char *t = (const char *)mica_column_text(stmt, i);
+      cells[n * 8 + i] = strdup(t ? t : "");
+    }
+    n++;
+  }
+  int *indent = calloc(n ? n : 1, sizeof(int));
+  if (indent == NULL) rc = MICA_NOMEM;
+  for (size_t i = 0; indent && i < n; i++) {
+    const char *op = cells[i * 8 + 1] ? cells[i * 8 + 1] : "";
+    long target = cells[i * 8 + 3] ? strtol(cells[i * 8 + 3], NULL, 10) : 0;
+    long p1 = cells[i * 8 + 2] ? strtol(cells[i * 8 + 2], NULL, 10) : 0;
+    int loop = 0;
+    if (in_list(op, loop_ends) && target > 0 && (size_t)target < i) loop = 1;
+    if (strcmp(op, "Goto") == 0 && target >= 0 && (size_t)target < i &&
+        (p1 != 0 || (cells[target * 8 + 1] && in_list(cells[target * 8 + 1], loop_starts))))
+      loop = 1;
+    if (loop)
+      for (size_t j = (size_t)target; j < i; j++)
+        indent[j] += 2;
+  }
+  if (n > 0 && indent) {
+    FILE *out = sh->out;
+    for (int c = 0; c < 8; c++)
+      fprintf(out, "%s%-*s", c ? "  " : "", widths[c], names[c]);
+    fputc('\n', out);
+    for (int c = 0; c < 8; c++) {
+      fputs(c ? "  " : "", out);
+      put_repeat(out, "-", widths[c]);
+    }
+    fputc('\n', out);
+    for (size_t i = 0; i < n; i++) {
+      for (int c = 0; c < 8; c++) {
+        const char *v = cells[i * 8 + c] ? cells[i * 8 + c] : "";
+        if (c) fputs("  ", out);
+        if (c == 1) put_repeat(out, " ", indent[i]);
+        if (c == 7)
+          fputs(v, out);
+        else
+          put_padded(out, v, strlen(v), widths[c], 0);
+      }
+      fputc('\n', out);
+    }
+  }
+  for (size_t i = 0; i < n * 8; i++)
+    free(cells[i]);
+  free(cells);
+  free(indent);
+  return rc;
+}
+
 int shell_output_stmt(struct shell *sh, mica_stmt *stmt) {
   int ncol = mica_column_count(stmt);
   int rc;
   if (ncol == 4 && mica_stmt_isexplain(stmt) == 2) return output_query_plan(sh, stmt);
+  if (ncol == 8 && mica_stmt_isexplain(stmt) == 1) return output_explain(sh, stmt);
   if (ncol == 0) {
     while ((rc = mica_step(stmt)) == MICA_ROW) {
     }

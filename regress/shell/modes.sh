@@ -109,4 +109,13 @@ explain query plan select * from t;
 explain query plan select * from t;
 SQL
 
+compare "explain is shown in indented columns in every mode" <<'SQL'
+create table t(a, b); create index tb on t(b);
+explain select sum(a) from t group by b;
+explain select * from t where b in (select a from t) order by a;
+explain with recursive c(x) as (select 1 union all select x + 1 from c where x < 3) select * from c;
+.mode json
+explain insert into t select * from t;
+SQL
+
 finish
