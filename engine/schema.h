@@ -109,4 +109,7 @@ Trigger *schema_find_trigger(Schema *s, const char *name);
  * set *is_rowid when not shadowed by a real column. */
 int schema_column_index(const Table *t, const char *name, int *is_rowid);
 
+/* The text of column col's DEFAULT expression as written (malloc'd), or NULL. */
+char *schema_default_text(const Table *t, int col);
+
 #endif /* MICA_SCHEMA_H */
