@@ -257,6 +257,11 @@ struct SelectPlan {
   SelectPlan *left, *right; /* left is itself possibly compound */
   int *order_col; /* compound ORDER BY: result column per term (else order[] is used) */
   int out_slot; /* slot exposing the output row when used as a source (or -1) */
+  /* result column metadata (arena) */
+  const char **res_names;
+  const char **res_types;  /* declared type of a direct column reference, else NULL */
+  const char **res_table;  /* origin table name, else NULL */
+  const char **res_origin; /* origin column name, else NULL */
 
   /* runtime */
   int state;
