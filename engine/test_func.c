@@ -203,8 +203,10 @@ static void call_scalar(const FuncSpec *f, const Arg **args, int n, Value *out, 
     value_release(&av[i]);
 }
 
-/* Runs name with random argument tuples of arity n through both engines. */
-static void diff_scalar(sqlite3 *db, const char *name, int n, int iters) {
+/* Runs name with random argument tuples of arity n, drawn from apool, through both engines. Argument 0
+ * comes from apool0 when given (e.g. format strings), the others from apool. */
+static void diff_scalar_pools(sqlite3 *db, const char *name, int n, int iters, const Arg *apool0, int npool0,
+                              const Arg *apool, int npool) {
   const FuncSpec *f = func_find_builtin(name, n);
   ck_assert_msg(f != NULL && f->xfunc != NULL, "no scalar %s/%d", name, n);
   char sql[256];
@@ -217,7 +219,7 @@ static void diff_scalar(sqlite3 *db, const char *name, int n, int iters) {
   for (int it = 0; it < iters; it++) {
     const Arg *args[8];
     for (int i = 0; i < n; i++) {
-      args[i] = &pool[rnd() % NPOOL];
+      args[i] = (i == 0 && apool0) ? &apool0[rnd() % (uint64_t)npool0] : &apool[rnd() % (uint64_t)npool];
       bind_arg(st, i + 1, args[i]);
     }
     int src = sqlite3_step(st);
@@ -232,6 +234,10 @@ static void diff_scalar(sqlite3 *db, const char *name, int n, int iters) {
     sqlite3_reset(st);
   }
   sqlite3_finalize(st);
+}
+
+static void diff_scalar(sqlite3 *db, const char *name, int n, int iters) {
+  diff_scalar_pools(db, name, n, iters, NULL, 0, pool, NPOOL);
 }
 
 START_TEST(test_core_scalars_match_sqlite) {
@@ -252,6 +258,156 @@ START_TEST(test_core_scalars_match_sqlite) {
     for (int n = fns[i].nmin; n <= fns[i].nmax; n++)
       diff_scalar(db, fns[i].name, n, 400);
   sqlite3_close(db);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ date and time */
+
+static const Arg date_values[] = {T("2024-02-29"),
+                                  T("2023-01-31 13:45"),
+                                  T("2023-01-31T13:45:10"),
+                                  T("2023-06-15 23:59:59.999"),
+                                  T("2000-01-01 00:00:00.5"),
+                                  T("1970-01-01"),
+                                  T("0000-01-01"),
+                                  T("9999-12-31 23:59:59"),
+                                  T("-0044-03-15"),
+                                  T("12:30"),
+                                  T("12:30:45.123"),
+                                  T("24:00"),
+                                  T("2023-02-31"),
+                                  T("2023-13-01"),
+                                  T("2023-1-01"),
+                                  T("20230101"),
+                                  T("2023-05-05 10:00+05:30"),
+                                  T("2023-05-05 10:00 -02:00"),
+                                  T("2023-05-05 10:00Z"),
+                                  T("2023-05-05 10:00:00.123456"),
+                                  T("2459000.5"),
+                                  T(" 2459000.5 "),
+                                  T("junk"),
+                                  T(""),
+                                  I(2459000),
+                                  R(2459000.25),
+                                  I(0),
+                                  I(1700000000),
+                                  R(1700000000.5),
+                                  I(-1),
+                                  R(5373484.4),
+                                  I(5373485),
+                                  R(1e10),
+                                  {VAL_NULL, 0, 0, NULL, 0},
+                                  T("2023-05-05 10:00:60"),
+                                  T("1899-12-31 12:00"),
+                                  T("2038-01-19 03:14:08"),
+                                  T("1600-02-29 06:00"),
+                                  T("2023-05-05   08:09"),
+                                  T("2023-05-05 8:09")};
+static const Arg date_mods[] = {T("+1 day"),
+                                T("-1 days"),
+                                T("+1.5 hours"),
+                                T("+90 minutes"),
+                                T("-30 seconds"),
+                                T("+1 month"),
+                                T("-1 month"),
+                                T("+13 months"),
+                                T("+1 year"),
+                                T("-2000 years"),
+                                T("+0.5 years"),
+                                T("1.25 months"),
+                                T("start of month"),
+                                T("start of year"),
+                                T("start of day"),
+                                T("weekday 0"),
+                                T("weekday 3"),
+                                T("weekday 7"),
+                                T("weekday 1.5"),
+                                T("unixepoch"),
+                                T("julianday"),
+                                T("auto"),
+                                T("utc"),
+                                T("localtime"),
+                                T("+01:30"),
+                                T("-12:00:30.5"),
+                                T("+5"),
+                                T("+5 decades"),
+                                T("bogus"),
+                                T("  +1 day"),
+                                T("+1 DAY"),
+                                T("+1 dayss"),
+                                T("1e2 days"),
+                                T("+10000000 days"),
+                                T("+5000 years"),
+                                T("+12:00"),
+                                {VAL_NULL, 0, 0, NULL, 0},
+                                I(5),
+                                T("Start Of Month"),
+                                T("+ 1 day"),
+                                T("+1day"),
+                                T("-0.5 day")};
+static const Arg date_formats[] = {T("%Y-%m-%d %H:%M:%S"),
+                                   T("%f|%j|%J|%s|%w|%W"),
+                                   T("%d/%m/%Y %%"),
+                                   T("no conversions"),
+                                   T("%e"),
+                                   T("%"),
+                                   T(""),
+                                   T("%H%M%S%f%j%W%w%J"),
+                                   T("%Y%Y%Y")};
+
+START_TEST(test_date_functions_match_sqlite) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  int nv = (int)(sizeof date_values / sizeof date_values[0]),
+      nm = (int)(sizeof date_mods / sizeof date_mods[0]);
+  int nfmt = (int)(sizeof date_formats / sizeof date_formats[0]);
+  static const char *fns[] = {"date", "time", "datetime", "julianday", "unixepoch"};
+  for (size_t f = 0; f < sizeof fns / sizeof fns[0]; f++) {
+    diff_scalar_pools(db, fns[f], 1, 200, NULL, 0, date_values, nv);
+    for (int n = 2; n <= 4; n++)
+      diff_scalar_pools(db, fns[f], n, 600, date_values, nv, date_mods, nm);
+  }
+  /* strftime: format, value, modifiers */
+  Arg mixed[64];
+  int nmixed = 0;
+  for (int i = 0; i < nv && nmixed < 64; i++)
+    mixed[nmixed++] = date_values[i];
+  for (int n = 2; n <= 3; n++)
+    diff_scalar_pools(db, "strftime", n, 500, date_formats, nfmt, mixed, nmixed);
+  sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_date_now_uses_statement_time) {
+  const FuncSpec *f = func_find_builtin("datetime", 1);
+  Value out, arg;
+  value_init(&out);
+  value_init(&arg);
+  value_set_text(&arg, "now", -1, VAL_STATIC);
+  mica_value *argv[] = {&arg};
+  struct mica_context ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.out = &out;
+  ctx.now_ms = 1700000000123LL; /* 2023-11-14 22:13:20.123 UTC */
+  f->xfunc(&ctx, 1, argv);
+  ck_assert_str_eq(value_as_text(&out, NULL), "2023-11-14 22:13:20");
+  value_set_null(&out);
+  func_find_builtin("unixepoch", 0)->xfunc(&ctx, 0, argv);
+  ck_assert_int_eq(out.type, VAL_INT);
+  ck_assert_int_eq(out.u.i, 1700000000);
+  /* subsec (3.42) */
+  Value mod;
+  value_init(&mod);
+  value_set_text(&mod, "subsec", -1, VAL_STATIC);
+  mica_value *argv2[] = {&arg, &mod};
+  f->xfunc(&ctx, 2, argv2);
+  ck_assert_str_eq(value_as_text(&out, NULL), "2023-11-14 22:13:20.123");
+  func_find_builtin("unixepoch", 2)->xfunc(&ctx, 2, argv2);
+  ck_assert_int_eq(out.type, VAL_REAL);
+  ck_assert(out.u.r == 1700000000.123);
+  value_release(&out);
+  value_release(&arg);
+  value_release(&mod);
 }
 END_TEST
 
@@ -719,6 +875,8 @@ static Suite *func_suite(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_core_scalars_match_sqlite);
   tcase_add_test(tc, test_aggregates_match_sqlite);
+  tcase_add_test(tc, test_date_functions_match_sqlite);
+  tcase_add_test(tc, test_date_now_uses_statement_time);
   tcase_add_test(tc, test_window_aggregates_inverse_matches_recompute);
   tcase_add_test(tc, test_like_and_glob_match_sqlite);
   tcase_add_test(tc, test_mprintf_matches_sqlite);
