@@ -25,7 +25,7 @@ static int bterr(Exec *x, int rc) {
 }
 
 int dml_encode(Value *vals, int n, uint8_t **out, uint32_t *nout) {
-  RecValue stackrv[16];
+  RecValue stackrv[16] = {0};
   RecValue *rv = n <= 16 ? stackrv : malloc(sizeof(RecValue) * (size_t)n);
   if (!rv) return MICA_NOMEM;
   for (int i = 0; i < n; i++) value_to_rec(&vals[i], &rv[i]);
@@ -170,6 +170,7 @@ int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found
     value_init(&vals[i]);
     if (i < got) {
       Value tmp;
+      value_init(&tmp);
       value_from_rec(&tmp, &rv[i]);
       value_copy(&vals[i], &tmp);
     } else if (t->cols[i].dflt) {
@@ -281,7 +282,7 @@ int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t
 /* Deletes the row conflicting at rowid for REPLACE. */
 static int replace_delete(Exec *x, TableWriter *w, int64_t rowid) {
   Table *t = w->t;
-  Value *old = calloc((size_t)t->ncol + 1, sizeof(Value));
+  Value *old = values_alloc((size_t)t->ncol + 1);
   if (!old) return nomem(x);
   int found = 0;
   int rc = dml_read_row(x, w, rowid, old, &found);

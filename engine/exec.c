@@ -75,6 +75,13 @@ void arena_free(Arena *a) {
 }
 
 /* ------------------------------------------------------------------ rows */
+Value *values_alloc(size_t n) {
+  Value *v = malloc(sizeof(Value) * (n ? n : 1));
+  if (v)
+    for (size_t i = 0; i < n; i++) value_init(&v[i]);
+  return v;
+}
+
 Row *row_new(int n) {
   Row *r = malloc(sizeof(Row) + sizeof(Value) * (size_t)(n > 0 ? n : 1));
   if (!r) return NULL;
@@ -701,7 +708,7 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
   Value *keybuf = NULL;
   if (sel->ngroup) {
     gcolls = malloc(sizeof(RecColl *) * (size_t)sel->ngroup);
-    keybuf = calloc((size_t)sel->ngroup, sizeof(Value));
+    keybuf = values_alloc((size_t)sel->ngroup);
     if (!gcolls || !keybuf) {
       free(gcolls);
       free(keybuf);
@@ -740,7 +747,7 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
       memset(g, 0, sizeof *g);
       g->key = row_new(sel->ngroup + 1);
       g->states = calloc((size_t)sel->nagg + 1, sizeof(void *));
-      g->cap = calloc((size_t)sel->ncapture + 1, sizeof(Value));
+      g->cap = values_alloc((size_t)sel->ncapture + 1);
       ngs++;
       if (!g->key || !g->states || !g->cap) {
         rc = nomem(x);
@@ -776,7 +783,7 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
       ngs = 1;
       gs[0].key = row_new(1);
       gs[0].states = calloc((size_t)sel->nagg + 1, sizeof(void *));
-      gs[0].cap = calloc((size_t)sel->ncapture + 1, sizeof(Value));
+      gs[0].cap = values_alloc((size_t)sel->ncapture + 1);
       if (!gs[0].key || !gs[0].states || !gs[0].cap) rc = nomem(x);
     }
   }
@@ -1090,6 +1097,8 @@ void prog_free(Prog *p) {
   prog_reset(p);
   if (p->free_dml) p->free_dml(p->dml);
   free(p->ops);
+  free(p->slots);
+  free(p->subs);
   free(p->sub_val);
   free(p->sub_done);
   free(p->sub_set);

@@ -45,6 +45,8 @@ typedef struct Row {
   int n;
   Value v[];
 } Row;
+/* n NULL values (malloc'd; free with free() after releasing them). */
+Value *values_alloc(size_t n);
 Row *row_new(int n);
 void row_free(Row *r);
 

@@ -408,7 +408,7 @@ static int call_func(Exec *x, PExpr *e, Value *out) {
   Value stackv[8];
   Value *stackp[8];
   int n = e->nlist;
-  Value *argv = n <= 8 ? stackv : calloc((size_t)n, sizeof(Value));
+  Value *argv = n <= 8 ? stackv : values_alloc((size_t)n);
   Value **argp = n <= 8 ? stackp : calloc((size_t)n, sizeof(Value *));
   int rc = MICA_OK;
   if (!argv || !argp) {

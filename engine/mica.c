@@ -32,7 +32,7 @@
 #include "exec.h"
 #include "func.h"
 #include "mica_int.h"
-#include "parse.h"
+#include "plan_parse.h"
 #include "plan.h"
 #include "schema.h"
 
@@ -431,11 +431,11 @@ int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mi
     const char *nul = memchr(sql, 0, (size_t)nbytes);
     if (nul) n = (int)(nul - sql);
   }
-  Stmt *ast = NULL;
+  PStmt *ast = NULL;
   const char *end = sql;
   char *errmsg = NULL;
   int erroff = -1;
-  int rc = parse_statement(sql, n, db->dialect, &ast, &end, &errmsg, &erroff);
+  int rc = pp_parse(sql, n, &ast, &end, &errmsg, &erroff);
   if (tail) *tail = end;
   if (rc != MICA_OK) {
     mica_set_error_at(db, rc, erroff, "%s", errmsg ? errmsg : mica_errstr(rc));
@@ -446,20 +446,26 @@ int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mi
   if (!ast) return MICA_OK;
   mica_stmt *st = calloc(1, sizeof *st);
   if (!st) {
-    ast_free(ast);
+    pp_free(ast);
     return mica_set_error(db, MICA_NOMEM, "out of memory");
   }
   st->db = db;
   st->ast = ast;
   st->stmt_savepoint = -1;
   /* the statement's own text, trimmed of the trailing semicolon and whitespace */
-  const char *s = sql;
-  const char *e = end;
-  while (e > s && (e[-1] == ';' || isspace((unsigned char)e[-1]))) e--;
-  while (s < e && isspace((unsigned char)*s)) s++;
-  st->sql = strndup(s, (size_t)(e - s));
+  /* the statement's text from the start of sql (node offsets are relative to it) up to its end */
+  st->sql = strndup(sql, (size_t)(sql + ast->end - sql));
+  st->nparam = ast->nparam;
+  st->params = values_alloc((size_t)st->nparam + 1);
+  if (!st->params) {
+    pp_free(ast);
+    free(st->sql);
+    free(st);
+    return mica_set_error(db, MICA_NOMEM, "out of memory");
+  }
+  for (int i = 0; i < st->nparam; i++) value_init(&st->params[i]);
   if (!st->sql) {
-    ast_free(ast);
+    pp_free(ast);
     free(st);
     return mica_set_error(db, MICA_NOMEM, "out of memory");
   }
@@ -470,7 +476,9 @@ int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mi
   if (own && btree_txn_state(db->bt) == 1 && db->nactive == 0) btree_rollback(db->bt);
   if (rc != MICA_OK) {
     plan_unprepare(st);
-    ast_free(ast);
+    pp_free(ast);
+    for (int i = 0; i < st->nparam; i++) value_release(&st->params[i]);
+    free(st->params);
     free(st->sql);
     free(st);
     return db->errcode ? db->errcode : rc;
@@ -623,7 +631,7 @@ int mica_finalize(mica_stmt *st) {
   while (*pp && *pp != st) pp = &(*pp)->next;
   if (*pp) *pp = st->next;
   plan_unprepare(st);
-  if (st->ast) ast_free(st->ast);
+  if (st->ast) pp_free(st->ast);
   for (int i = 0; i < st->nparam; i++) value_release(&st->params[i]);
   free(st->params);
   if (st->param_names) {

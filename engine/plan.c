@@ -34,12 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast.h"
 #include "ddl.h"
 #include "dml.h"
 #include "exec.h"
 #include "func.h"
-#include "parse.h"
+#include "plan_parse.h"
 #include "plan.h"
 #include "plan_view.h"
 #include "pragma.h"
@@ -335,8 +334,6 @@ static int resolve_column(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
   }
   return mica_set_error_at(c->db, MICA_ERROR, x->off, "no such column: %s", x->name);
 }
-
-static char expr_aff(const PExpr *e) { return e ? e->aff : 0; }
 
 static const RecColl *binary_coll(const PExpr *a, const PExpr *b) {
   if (a && a->coll_explicit) return a->coll;
@@ -2097,7 +2094,7 @@ void plan_unprepare(mica_stmt *st) {
 
 static int set_columns(mica_stmt *st, int n, const char **names, const char **types, const char **tabs, const char **origs) {
   st->ncol = n;
-  st->row = calloc((size_t)n + 1, sizeof(Value));
+  st->row = values_alloc((size_t)n + 1);
   st->colnames = calloc((size_t)n + 1, sizeof(char *));
   st->decltypes = calloc((size_t)n + 1, sizeof(char *));
   st->col_table = calloc((size_t)n + 1, sizeof(char *));
@@ -2232,7 +2229,7 @@ int plan_prepare(mica_stmt *st) {
     break;
   }
   if (rc) return db->errcode ? db->errcode : rc;
-  if (st->nparam > old_nparam || !st->params) {
+  if (st->nparam > old_nparam) {
     Value *np = realloc(st->params, sizeof(Value) * (size_t)(st->nparam + 1));
     if (!np) return mica_set_error(db, MICA_NOMEM, "out of memory");
     for (int i = old_nparam; i < st->nparam; i++) value_init(&np[i]);
@@ -2356,8 +2353,9 @@ static int prepare_writer(Exec *x, DmlPlan *d, TableWriter *w) {
 static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc) {
   Table *t = d->t;
   int rc = MICA_OK;
-  Value *vals = calloc((size_t)t->ncol + 1, sizeof(Value));
+  Value *vals = values_alloc((size_t)t->ncol + 1);
   if (!vals) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  for (int i = 0; i < t->ncol; i++) value_init(&vals[i]);
   Value rowid;
   value_init(&rowid);
   uint8_t *given = calloc((size_t)t->ncol + 1, 1);
@@ -2407,7 +2405,7 @@ static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
   TableWriter w;
   int rc = prepare_writer(x, d, &w);
   if (rc == MICA_OK && d->rows) {
-    Value *src = calloc((size_t)d->ncols + 1, sizeof(Value));
+    Value *src = values_alloc((size_t)d->ncols + 1);
     if (!src) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
     for (int r = 0; rc == MICA_OK && r < d->nrows; r++) {
       for (int i = 0; i < d->ncols && rc == MICA_OK; i++) {
@@ -2501,7 +2499,7 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
   TableWriter w;
   memset(&w, 0, sizeof w);
   if (rc == MICA_OK) rc = prepare_writer(x, d, &w);
-  Value *old = calloc((size_t)t->ncol + 1, sizeof(Value));
+  Value *old = values_alloc((size_t)t->ncol + 1);
   if (!old && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
   for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
     Row *r = rows.rows[i];
@@ -2563,7 +2561,7 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
   TableWriter w;
   memset(&w, 0, sizeof w);
   if (rc == MICA_OK) rc = prepare_writer(x, d, &w);
-  Value *old = calloc((size_t)t->ncol + 1, sizeof(Value));
+  Value *old = values_alloc((size_t)t->ncol + 1);
   if (!old && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
   for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
     int64_t rowid = rows.rows[i]->v[0].u.i;
@@ -2604,7 +2602,7 @@ static int populate_index(Exec *x, Index *ix) {
     rc = btree_cursor_open(x->db->bt, ix->root, 1, &ix->keyinfo, &icur);
     if (rc) rc = mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
   }
-  Value *vals = calloc((size_t)t->ncol + 1, sizeof(Value));
+  Value *vals = values_alloc((size_t)t->ncol + 1);
   if (!vals && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
   /* collect rowids first: reading through w.cur while inserting into another tree is fine */
   RowList ids = {0};
@@ -2775,4 +2773,23 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   default:
     return mica_set_error(db, MICA_ERROR, "statement not supported yet", NULL);
   }
+}
+
+/* ------------------------------------------------------------------ adapter: plan_parse.c nodes */
+static void xv_expr(ANode *e, XExpr *x, Arena *a) {
+  (void)a;
+  *x = *(const XExpr *)e;
+}
+
+static int xv_select(ANode *s, XSelect *x, Arena *a) {
+  (void)a;
+  *x = *(const XSelect *)s;
+  return MICA_OK;
+}
+
+static int xv_stmt(ANode *s, XStmt *x, Arena *a) {
+  (void)a;
+  if (!s) return MICA_ERROR;
+  *x = *(const XStmt *)s;
+  return MICA_OK;
 }

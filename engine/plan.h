@@ -14,9 +14,10 @@ int plan_prepare(mica_stmt *st);
 /* Frees st's compiled program and column metadata (the AST stays). */
 void plan_unprepare(mica_stmt *st);
 
-/* Properties of the parsed statement. */
-int plan_stmt_readonly(const mica_stmt *st);
-int plan_stmt_is_txn_control(const mica_stmt *st);
+/* Schema objects from their parsed CREATE statements (used by schema.c). */
+int plan_build_table(mica_db *db, Table *t);
+int plan_build_index(mica_db *db, Index *ix);
+int plan_build_autoindexes(mica_db *db, Schema *s);
 
 /* Runs a non-SELECT program to completion; result rows (PRAGMA output, RETURNING) are appended to
  * out, each an owned Row of st->ncol values. */

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast.h"
 #include "exec.h"
-#include "parse.h"
+#include "plan.h"
+#include "plan_parse.h"
 #include "schema.h"
 #include "value.h"
 
@@ -39,7 +39,7 @@ static void table_free(Table *t) {
     for (int i = 0; i < t->nchecks; i++) free(t->check_names[i]);
     free(t->check_names);
   }
-  if (t->ast) ast_free(t->ast);
+  if (t->ast) pp_free(t->ast);
   free(t->name);
   free(t->sql);
   free(t);
@@ -57,7 +57,7 @@ static void index_free(Index *ix) {
     for (int i = 0; i < ix->ncol; i++) free(ix->coll_names[i]);
     free(ix->coll_names);
   }
-  if (ix->ast) ast_free(ix->ast);
+  if (ix->ast) pp_free(ix->ast);
   free(ix);
 }
 
@@ -81,7 +81,7 @@ void schema_free(Schema *s) {
     free(tr->name);
     free(tr->table);
     free(tr->sql);
-    if (tr->ast) ast_free(tr->ast);
+    if (tr->ast) pp_free(tr->ast);
     free(tr);
     tr = n;
   }
@@ -153,10 +153,6 @@ static Table *master_table(void) {
   return t;
 }
 
-/* Implemented with the AST in schema_ast.c-like section below. */
-static int build_table(mica_db *db, Table *t, Stmt *ast);
-static int build_index(mica_db *db, Index *ix, Stmt *ast);
-static int build_autoindexes(mica_db *db, Schema *s);
 
 static char *dup_rec_text(const RecValue *v) {
   if (v->type != REC_TEXT && v->type != REC_BLOB) return NULL;
@@ -199,12 +195,12 @@ int schema_ensure(mica_db *db) {
     char *tbl = dup_rec_text(&rv[2]);
     uint32_t root = rv[3].type == REC_INT ? (uint32_t)rv[3].u.i : 0;
     char *sql = dup_rec_text(&rv[4]);
-    Stmt *ast = NULL;
+    PStmt *ast = NULL;
     if (sql) {
       const char *tail;
       char *err = NULL;
       int off;
-      if (parse_statement(sql, (int)strlen(sql), MICA_DIALECT_SQLITE, &ast, &tail, &err, &off) != MICA_OK) {
+      if (pp_parse(sql, (int)strlen(sql), &ast, &tail, &err, &off) != MICA_OK) {
         mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s) - %s", name ? name : "?", err ? err : "");
         free(err);
         free(type);
@@ -230,7 +226,7 @@ int schema_ensure(mica_db *db) {
         ast = NULL;
         *ttail = t;
         ttail = &t->next;
-        rc = build_table(db, t, t->ast);
+        rc = plan_build_table(db, t);
       }
     } else if (type && !strcmp(type, "index")) {
       Index *ix = calloc(1, sizeof *ix);
@@ -245,7 +241,7 @@ int schema_ensure(mica_db *db) {
         ast = NULL;
         *itail = ix;
         itail = &ix->next;
-        if (ix->ast) rc = build_index(db, ix, ix->ast);
+        if (ix->ast) rc = plan_build_index(db, ix);
       }
     } else if (type && !strcmp(type, "trigger")) {
       Trigger *tr = calloc(1, sizeof *tr);
@@ -261,7 +257,7 @@ int schema_ensure(mica_db *db) {
         trtail = &tr->next;
       }
     }
-    if (ast) ast_free(ast);
+    if (ast) pp_free(ast);
     free(type);
     free(name);
     free(tbl);
@@ -269,7 +265,7 @@ int schema_ensure(mica_db *db) {
     if (rc) break;
   }
   btree_cursor_close(cur);
-  if (rc == MICA_OK) rc = build_autoindexes(db, s);
+  if (rc == MICA_OK) rc = plan_build_autoindexes(db, s);
   if (rc) {
     if (!db->errcode || db->errcode == MICA_OK) mica_set_error(db, rc, "%s", rc == MICA_NOMEM ? "out of memory" : "malformed database schema");
     return rc;
