@@ -169,6 +169,7 @@ struct PagerConn {
   Savepoint *sp;
   int nsp, spcap;
   int synchronous, autockpt;
+  int readonly;    /* opened PAGER_OPEN_READONLY (the shared Pager may still be writable) */
   PagerConn *next; /* Pager.conns */
   char errmsg[256];
 };
@@ -738,10 +739,11 @@ static void pager_free(Pager *p) {
   free(p);
 }
 
-static PagerConn *conn_new(Pager *p) {
+static PagerConn *conn_new(Pager *p, int flags) {
   PagerConn *pc = calloc(1, sizeof *pc);
   if (!pc) return NULL;
   pc->p = p;
+  pc->readonly = (flags & PAGER_OPEN_READONLY) != 0;
   pc->synchronous = p->memory ? 0 : 2;
   pc->autockpt = 1000;
   return pc;
@@ -766,7 +768,7 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
   if (!memory && stat(path, &st) == 0) {
     for (Pager *q = registry; q; q = q->next) {
       if (q->dev == st.st_dev && q->ino == st.st_ino) {
-        PagerConn *pc = conn_new(q);
+        PagerConn *pc = conn_new(q, flags);
         if (!pc) {
           pthread_mutex_unlock(&registry_mu);
           return MICA_NOMEM;
@@ -783,7 +785,7 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
     }
   }
   Pager *p = calloc(1, sizeof *p);
-  PagerConn *pc = p ? conn_new(p) : NULL;
+  PagerConn *pc = p ? conn_new(p, flags) : NULL;
   if (!pc) {
     free(p);
     pthread_mutex_unlock(&registry_mu);
@@ -857,7 +859,22 @@ int pager_close(PagerConn *pc) {
   last = --p->nconn == 0;
   pthread_mutex_unlock(&p->mu);
   if (last) {
-    if (!p->readonly && !p->memory) rc = checkpoint_locked(pc, PAGER_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (!p->readonly && !p->memory) {
+      /* Clean close: everything goes home and the log is removed, as sqlite3 does, so that a
+       * rollback-mode file we only read is left exactly as it was. */
+      rc = checkpoint_locked(pc, PAGER_CHECKPOINT_TRUNCATE, NULL, NULL);
+      uint64_t wsz = 1;
+      if (rc == MICA_OK && io_size(wal_file(p->wal), &wsz) == MICA_OK && wsz == 0) {
+        size_t n = strlen(p->path);
+        char *wpath = malloc(n + 5);
+        if (wpath) {
+          memcpy(wpath, p->path, n);
+          memcpy(wpath + n, "-wal", 5);
+          unlink(wpath);
+          free(wpath);
+        }
+      }
+    }
     if (rc == MICA_BUSY) rc = MICA_OK;
     Pager **pp = &registry;
     while (*pp && *pp != p)
@@ -985,7 +1002,7 @@ int pager_end_read(PagerConn *pc) {
 
 int pager_begin_write(PagerConn *pc, int timeout_ms) {
   Pager *p = pc->p;
-  if (p->readonly) return seterr(pc, MICA_READONLY, "attempt to write a readonly database");
+  if (p->readonly || pc->readonly) return seterr(pc, MICA_READONLY, "attempt to write a readonly database");
   if (pc->state == PS_WRITE) return MICA_OK;
   pthread_mutex_lock(&p->mu);
   int rc = wlock_acquire(p, pc, timeout_ms);

@@ -148,12 +148,11 @@ START_TEST(test_pager_file_persists_across_reopen) {
   write_pages(pc, 3, 3, 40); /* rewrites 3,4 and extends to 5 */
   ck_assert_uint_eq(pager_page_count(pc), 5);
   ck_assert_int_eq(pager_close(pc), MICA_OK);
-  /* Clean close checkpoints and truncates the log. */
+  /* Clean close checkpoints everything and removes the log. */
   char wpath[310];
   snprintf(wpath, sizeof wpath, "%s-wal", path);
   struct stat st;
-  ck_assert_int_eq(stat(wpath, &st), 0);
-  ck_assert_int_eq(st.st_size, 0);
+  ck_assert_int_ne(stat(wpath, &st), 0);
   ck_assert_int_eq(stat(path, &st), 0);
   ck_assert_int_eq(st.st_size, 5 * 4096);
 
@@ -988,11 +987,59 @@ START_TEST(test_pager_readonly_open_reads_but_refuses_writes) {
   ck_assert_int_eq(pager_close(pc), MICA_OK);
   ck_assert_int_eq(pager_open(path, PAGER_OPEN_READONLY, &pc), MICA_OK);
   ck_assert_int_eq(pager_begin_write(pc, 0), MICA_READONLY);
+  PagerConn *rw;
+  ck_assert_int_eq(pager_open(path, 0, &rw), MICA_OK); /* joins the read-only Pager */
+  ck_assert_int_eq(pager_begin_write(rw, 0), MICA_READONLY);
+  ck_assert_int_eq(pager_close(rw), MICA_OK);
   ck_assert_int_eq(pager_checkpoint(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL), MICA_READONLY);
   ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
   ck_assert_int_eq(page_byte(pc, 3, 0), 12);
   ck_assert_int_eq(pager_end_read(pc), MICA_OK);
   ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
+static char *slurp(const char *path, long *len) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  fseek(f, 0, SEEK_END);
+  *len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *b = malloc((size_t)*len + 1);
+  ck_assert_uint_eq(fread(b, 1, (size_t)*len, f), (size_t)*len);
+  fclose(f);
+  return b;
+}
+
+/* Opening a rollback-mode sqlite3 file and only reading leaves it byte for byte as it was. */
+START_TEST(test_pager_reading_leaves_sqlite3_file_untouched) {
+  char path[300], wpath[310];
+  tpath(path, sizeof path, "u.db");
+  snprintf(wpath, sizeof wpath, "%s-wal", path);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sql_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1),(2);");
+  sqlite3_close(db);
+  long n1, n2;
+  char *before = slurp(path, &n1);
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(path, 0, &pc), MICA_OK);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  ck_assert_int_eq(page_byte(pc, 1, 18), 1);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+  char *after = slurp(path, &n2);
+  ck_assert_int_eq(n1, n2);
+  ck_assert_mem_eq(before, after, (size_t)n1);
+  free(before);
+  free(after);
+  struct stat st;
+  ck_assert_int_ne(stat(wpath, &st), 0);
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  char *jm = sql_text(db, "PRAGMA journal_mode");
+  ck_assert_str_eq(jm, "delete");
+  free(jm);
+  sqlite3_close(db);
 }
 END_TEST
 
@@ -1026,6 +1073,7 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_cache_bounded_by_cache_size);
   tcase_add_test(tc, test_pager_cache_resists_scans);
   tcase_add_test(tc, test_pager_readonly_open_reads_but_refuses_writes);
+  tcase_add_test(tc, test_pager_reading_leaves_sqlite3_file_untouched);
   suite_add_tcase(s, tc);
   return s;
 }
