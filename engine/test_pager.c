@@ -1104,7 +1104,14 @@ START_TEST(test_pager_survives_kill_9_mid_commit) {
     while (read(fds[0], &v, sizeof v) == (ssize_t)sizeof v)
       acked = v;
     close(fds[0]);
-    ck_assert_int_eq(pager_open(path, 0, &pc), MICA_OK);
+    /* The kernel tears a dead process's io_uring down asynchronously; its file (and lock) can
+     * outlive waitpid by a few milliseconds: retry BUSY like a busy timeout would. */
+    int rc = MICA_BUSY;
+    for (int tries = 0; tries < 200 && rc == MICA_BUSY; tries++) {
+      rc = pager_open(path, 0, &pc);
+      if (rc == MICA_BUSY) usleep(10000);
+    }
+    ck_assert_int_eq(rc, MICA_OK);
     ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
     uint32_t a = page_u32(pc, 2), b = page_u32(pc, 3);
     ck_assert_uint_eq(a, b);
