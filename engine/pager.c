@@ -128,6 +128,7 @@ struct Pager {
   uint32_t hcap, ncache, cache_max;
   CacheList a1, am;
   uint64_t hits, misses;
+  int64_t cache_cfg; /* as given to pager_set_cache_size */
   /* write lock */
   PagerConn *writer;
   Waiter *qhead, *qtail;
@@ -824,7 +825,8 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
     pager_free(p);
     return rc;
   }
-  p->cache_max = cache_pages_for(-2000, p->page_size);
+  p->cache_cfg = -2000;
+  p->cache_max = cache_pages_for(p->cache_cfg, p->page_size);
   if (!memory) {
     p->next = registry;
     registry = p;
@@ -913,6 +915,7 @@ int pager_set_page_size(PagerConn *pc, uint32_t size, int reserved) {
   else {
     p->page_size = size;
     p->reserved = reserved;
+    p->cache_max = cache_pages_for(p->cache_cfg, size);
   }
   pthread_mutex_unlock(&p->mu);
   return rc;
@@ -937,6 +940,11 @@ int pager_set_page_count(PagerConn *pc, uint32_t n) {
       while (cp) {
         ConnPage *nx = cp->hnext;
         if (cp->hdr.pgno > n && cp->nref == 0) {
+          /* A savepoint rollback must be able to bring a changed page back. */
+          if (cp->dirty && pc->nsp > 0 && !sp_has(&pc->sp[pc->nsp - 1], cp->hdr.pgno)) {
+            int rc = sp_add(&pc->sp[pc->nsp - 1], cp->hdr.pgno, cp->priv, pc->p->page_size);
+            if (rc != MICA_OK) return seterr(pc, rc, "out of memory");
+          }
           pt_remove(pc, cp);
           cp_free(pc, cp);
         }
@@ -951,6 +959,7 @@ int pager_set_page_count(PagerConn *pc, uint32_t n) {
 int pager_set_cache_size(PagerConn *pc, int64_t pages_or_neg_kib) {
   Pager *p = pc->p;
   pthread_mutex_lock(&p->mu);
+  p->cache_cfg = pages_or_neg_kib;
   p->cache_max = cache_pages_for(pages_or_neg_kib, p->page_size);
   cache_evict(p, p->cache_max);
   pthread_mutex_unlock(&p->mu);

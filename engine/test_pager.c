@@ -1153,6 +1153,31 @@ START_TEST(test_pager_failed_checkpoint_keeps_data) {
 }
 END_TEST
 
+START_TEST(test_pager_savepoint_restores_truncated_pages) {
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(":memory:", 0, &pc), MICA_OK);
+  write_pages(pc, 1, 6, 0);
+  ck_assert_int_eq(pager_begin_write(pc, 0), MICA_OK);
+  PgHdr *pg;
+  ck_assert_int_eq(pager_get(pc, 6, &pg), MICA_OK);
+  ck_assert_int_eq(pager_write(pg), MICA_OK);
+  pg->data[0] = 0x66; /* changed before the savepoint */
+  pager_unref(pg);
+  ck_assert_int_eq(pager_savepoint(pc, PAGER_SAVEPOINT_BEGIN, 0), MICA_OK);
+  ck_assert_int_eq(pager_set_page_count(pc, 4), MICA_OK);
+  ck_assert_uint_eq(pager_page_count(pc), 4);
+  ck_assert_int_eq(pager_savepoint(pc, PAGER_SAVEPOINT_ROLLBACK, 0), MICA_OK);
+  ck_assert_uint_eq(pager_page_count(pc), 6);
+  ck_assert_int_eq(page_byte(pc, 6, 0), 0x66);
+  ck_assert_int_eq(page_byte(pc, 5, 0), 5);
+  ck_assert_int_eq(pager_commit(pc), MICA_OK);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  ck_assert_int_eq(page_byte(pc, 6, 0), 0x66);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
 static Suite *pager_suite(void) {
   Suite *s = suite_create("pager");
   TCase *tc = tcase_create("core");
@@ -1166,6 +1191,7 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_reads_wal_left_by_sqlite3);
   tcase_add_test(tc, test_pager_rejects_non_database);
   tcase_add_test(tc, test_pager_savepoint_rollback_restores_pages);
+  tcase_add_test(tc, test_pager_savepoint_restores_truncated_pages);
   tcase_add_test(tc, test_pager_truncate_shrinks_database);
   tcase_add_test(tc, test_pager_page_size_settable_when_empty);
   tcase_add_test(tc, test_pager_rolls_back_hot_journal);
