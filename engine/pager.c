@@ -53,7 +53,14 @@
  *
  * REGISTRY (the only global mutable state): registry_mu protects a list of open file Pagers keyed by
  * device and inode; pager_open joins an existing Pager, pager_close of the last connection runs a
- * TRUNCATE checkpoint, closes the files and frees the Pager. In-memory databases are never shared.
+ * TRUNCATE checkpoint, deletes the emptied -wal file (as sqlite3 does), closes the files and frees
+ * the Pager. In-memory databases are never shared: their database and log are in-memory IoFiles
+ * (io_mem_open), so they run the same code paths without touching the disk.
+ *
+ * OPENING: take the file lock; roll back a hot rollback journal (-journal) a crashed sqlite3 left;
+ * read the header (page size, reserved bytes, size in pages when valid); open the -wal file and
+ * recover it (wal.c). A rollback-mode file (header bytes 18/19 = 1) is read as is; the first commit
+ * switches it to WAL mode (18/19 = 2).
  *
  * LOCKING: a process holds an exclusive fcntl lock on SQLite's lock bytes of the database file for
  * as long as the Pager is open (shared when read-only), so sqlite3 sees SQLITE_BUSY.
@@ -129,6 +136,11 @@ struct Pager {
   CacheList a1, am;
   uint64_t hits, misses;
   int64_t cache_cfg; /* as given to pager_set_cache_size */
+  /* background checkpointer */
+  pthread_t ckpt_thread;
+  pthread_cond_t ckpt_cv;
+  int ckpt_started, ckpt_request, ckpt_stop, ckpt_sync;
+  PagerConn *ckpt_conn;
   /* write lock */
   PagerConn *writer;
   Waiter *qhead, *qtail;
@@ -736,6 +748,7 @@ static void pager_free(Pager *p) {
   pthread_mutex_destroy(&p->ckpt_mu);
   pthread_cond_destroy(&p->load_cv);
   pthread_cond_destroy(&p->sync_cv);
+  pthread_cond_destroy(&p->ckpt_cv);
   free(p->path);
   free(p);
 }
@@ -796,6 +809,7 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
   pthread_mutex_init(&p->ckpt_mu, NULL);
   pthread_cond_init(&p->load_cv, NULL);
   pthread_cond_init(&p->sync_cv, NULL);
+  pthread_cond_init(&p->ckpt_cv, NULL);
   p->memory = memory;
   p->readonly = !memory && (flags & PAGER_OPEN_READONLY);
   p->nconn = 1;
@@ -842,6 +856,7 @@ int pager_open(const char *path, int flags, PagerConn **out) {
 
 static int checkpoint_locked(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
 static int checkpoint_run(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
+static void ckpt_thread_stop(Pager *p);
 
 int pager_close(PagerConn *pc) {
   if (!pc) return MICA_OK;
@@ -861,6 +876,7 @@ int pager_close(PagerConn *pc) {
   last = --p->nconn == 0;
   pthread_mutex_unlock(&p->mu);
   if (last) {
+    ckpt_thread_stop(p);
     if (!p->readonly && !p->memory) {
       /* Clean close: everything goes home and the log is removed, as sqlite3 does, so that a
        * rollback-mode file we only read is left exactly as it was. */
@@ -976,6 +992,13 @@ void pager_cache_stats(PagerConn *pc, PagerCacheStats *st) {
   pthread_mutex_unlock(&p->mu);
 }
 
+void pager_wal_stats(PagerConn *pc, uint32_t *frames, uint32_t *backfilled) {
+  pthread_mutex_lock(&pc->p->mu);
+  *frames = wal_max_frame(pc->p->wal);
+  *backfilled = wal_backfilled(pc->p->wal);
+  pthread_mutex_unlock(&pc->p->mu);
+}
+
 int pager_set_synchronous(PagerConn *pc, int level) {
   if (level < 0 || level > 3) return seterr(pc, MICA_MISUSE, "invalid synchronous level");
   pc->synchronous = level;
@@ -1061,6 +1084,75 @@ static void end_write(PagerConn *pc) {
   wlock_release(p);
   pc->state = PS_NONE;
   pthread_mutex_unlock(&p->mu);
+}
+
+/* BACKGROUND CHECKPOINTER: for file databases, a commit that leaves at least autocheckpoint frames
+ * not yet backfilled wakes one thread per Pager (started on first need) that runs a PASSIVE
+ * checkpoint, so committers never do checkpoint I/O themselves. It uses a private PagerConn outside
+ * Pager.conns (it pins no snapshot). Memory databases checkpoint inline. The thread is stopped and
+ * joined at the last close, before the final TRUNCATE checkpoint. */
+static void *ckpt_main(void *arg) {
+  Pager *p = arg;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (!p->ckpt_request && !p->ckpt_stop)
+      pthread_cond_wait(&p->ckpt_cv, &p->mu);
+    if (p->ckpt_stop) break;
+    p->ckpt_request = 0;
+    p->ckpt_conn->synchronous = p->ckpt_sync;
+    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_lock(&p->ckpt_mu);
+    checkpoint_run(p->ckpt_conn, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
+    pthread_mutex_unlock(&p->ckpt_mu);
+    pthread_mutex_lock(&p->mu);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+static void ckpt_thread_stop(Pager *p) {
+  pthread_mutex_lock(&p->mu);
+  int started = p->ckpt_started;
+  p->ckpt_stop = 1;
+  pthread_cond_signal(&p->ckpt_cv);
+  pthread_mutex_unlock(&p->mu);
+  if (started) pthread_join(p->ckpt_thread, NULL);
+  p->ckpt_started = 0;
+  free(p->ckpt_conn);
+  p->ckpt_conn = NULL;
+}
+
+static void autocheckpoint(PagerConn *pc) {
+  Pager *p = pc->p;
+  pthread_mutex_lock(&p->mu);
+  int due = wal_max_frame(p->wal) - wal_backfilled(p->wal) >= (uint32_t)pc->autockpt;
+  int inline_ckpt = 0;
+  if (due && !p->memory) {
+    if (!p->ckpt_started && !p->ckpt_stop) {
+      p->ckpt_conn = conn_new(p, 0);
+      if (p->ckpt_conn && pthread_create(&p->ckpt_thread, NULL, ckpt_main, p) == 0) {
+        p->ckpt_started = 1;
+      } else {
+        free(p->ckpt_conn);
+        p->ckpt_conn = NULL;
+      }
+    }
+    if (p->ckpt_started) {
+      p->ckpt_request = 1;
+      p->ckpt_sync = pc->synchronous;
+      pthread_cond_signal(&p->ckpt_cv);
+    } else {
+      inline_ckpt = 1;
+    }
+  } else if (due) {
+    inline_ckpt = 1;
+  }
+  pthread_mutex_unlock(&p->mu);
+  if (inline_ckpt && pthread_mutex_trylock(&p->ckpt_mu) == 0) {
+    /* Errors do not fail the commit (already durable); the next commit retries. */
+    checkpoint_run(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
+    pthread_mutex_unlock(&p->ckpt_mu);
+  }
 }
 
 /* Group commit: waits until commit number seq is durable. The first committer to find no sync in
@@ -1166,17 +1258,7 @@ int pager_commit(PagerConn *pc) {
     rc = group_sync(p, seq);
     if (rc != MICA_OK) return seterr(pc, rc, "cannot sync the WAL (commit is not durable)");
   }
-  if (pc->autockpt > 0) {
-    pthread_mutex_lock(&p->mu);
-    int due = wal_frame_count(p->wal) >= (uint32_t)pc->autockpt;
-    pthread_mutex_unlock(&p->mu);
-    if (due && pthread_mutex_trylock(&p->ckpt_mu) == 0) {
-      /* PASSIVE, in the committing thread; skipped while another checkpoint runs. Its errors do not
-       * fail the commit (which is already durable); the next commit retries. */
-      checkpoint_run(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
-      pthread_mutex_unlock(&p->ckpt_mu);
-    }
-  }
+  if (pc->autockpt > 0) autocheckpoint(pc);
   return MICA_OK;
 }
 

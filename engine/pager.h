@@ -93,6 +93,10 @@ typedef struct PagerCacheStats {
 void pager_cache_stats(PagerConn *pc, PagerCacheStats *st);
 int pager_set_synchronous(PagerConn *pc, int level);
 int pager_checkpoint(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
+/* frames > 0: once a commit leaves that many frames not yet copied home, a PASSIVE checkpoint runs
+ * in a background thread (file databases) or inline (memory). 0 or less disables. Default 1000. */
 int pager_set_autocheckpoint(PagerConn *pc, int frames);
+/* Frames in the log (up to the last commit) and how many of them are checkpointed. */
+void pager_wal_stats(PagerConn *pc, uint32_t *frames, uint32_t *backfilled);
 
 #endif /* MICA_PAGER_H */
