@@ -1190,6 +1190,84 @@ START_TEST(test_pager_savepoint_restores_truncated_pages) {
 }
 END_TEST
 
+static void make_sqlite_db(const char *path, int rows, int seed) {
+  char sql[600];
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  snprintf(sql, sizeof sql,
+           "PRAGMA page_size=1024; CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT); CREATE INDEX tb ON t(b);"
+           "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<%d)"
+           " INSERT INTO t SELECT i, printf('%%d-%%0*d', %d, (i*37)%%500, i) FROM c;",
+           rows, seed);
+  sql_exec(db, sql);
+  sqlite3_close(db);
+}
+
+static char *content_of(const char *path) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  char *ic = sql_text(db, "PRAGMA integrity_check");
+  ck_assert_str_eq(ic, "ok");
+  free(ic);
+  char *v = sql_text(db, "SELECT count(*) || ':' || sum(length(b)) || ':' || group_concat(b) FROM t");
+  sqlite3_close(db);
+  return v;
+}
+
+/* Mica rewrites every page of one sqlite3 database with another's (growing and then shrinking the
+ * file); sqlite3 reads the result from db+WAL (crash copy) and from the checkpointed file. */
+START_TEST(test_pager_sqlite3_reads_multi_page_commits) {
+  char a[300], b[300], c[300], ca[300], wa[310], wca[310];
+  tpath(a, sizeof a, "ma.db");
+  tpath(b, sizeof b, "mb.db");
+  tpath(c, sizeof c, "mc.db");
+  tpath(ca, sizeof ca, "mcopy.db");
+  snprintf(wa, sizeof wa, "%s-wal", a);
+  snprintf(wca, sizeof wca, "%s-wal", ca);
+  make_sqlite_db(a, 50, 3);
+  make_sqlite_db(b, 900, 40); /* bigger */
+  make_sqlite_db(c, 20, 7);   /* smaller */
+  const char *sources[] = {b, c};
+  for (int k = 0; k < 2; k++) {
+    char *want = content_of(sources[k]);
+    PagerConn *dst, *src;
+    ck_assert_int_eq(pager_open(a, 0, &dst), MICA_OK);
+    ck_assert_int_eq(pager_set_autocheckpoint(dst, 0), MICA_OK);
+    ck_assert_int_eq(pager_open(sources[k], PAGER_OPEN_READONLY, &src), MICA_OK);
+    ck_assert_int_eq(pager_begin_read(src), MICA_OK);
+    uint32_t n = pager_page_count(src);
+    ck_assert_int_eq(pager_begin_write(dst, 0), MICA_OK);
+    ck_assert_int_eq(pager_set_page_count(dst, n), MICA_OK);
+    for (uint32_t i = 1; i <= n; i++) {
+      PgHdr *s, *d;
+      ck_assert_int_eq(pager_get(src, i, &s), MICA_OK);
+      ck_assert_int_eq(pager_get(dst, i, &d), MICA_OK);
+      ck_assert_int_eq(pager_write(d), MICA_OK);
+      memcpy(d->data, s->data, 1024);
+      if (i == 1) d->data[24] = (uint8_t)(d->data[24] + 50 + k); /* keep the change counter moving */
+      pager_unref(d);
+      pager_unref(s);
+    }
+    ck_assert_int_eq(pager_commit(dst), MICA_OK);
+    ck_assert_int_eq(pager_end_read(src), MICA_OK);
+    ck_assert_int_eq(pager_close(src), MICA_OK);
+    copy_file(a, ca);
+    copy_file(wa, wca);
+    char *got = content_of(ca);
+    ck_assert_str_eq(got, want);
+    free(got);
+    ck_assert_int_eq(pager_close(dst), MICA_OK);
+    struct stat st;
+    ck_assert_int_eq(stat(a, &st), 0);
+    ck_assert_int_eq(st.st_size, (off_t)n * 1024);
+    got = content_of(a);
+    ck_assert_str_eq(got, want);
+    free(got);
+    free(want);
+  }
+}
+END_TEST
+
 static Suite *pager_suite(void) {
   Suite *s = suite_create("pager");
   TCase *tc = tcase_create("core");
@@ -1201,6 +1279,7 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_file_persists_across_reopen);
   tcase_add_test(tc, test_pager_sqlite3_reads_mica_wal_and_file);
   tcase_add_test(tc, test_pager_reads_wal_left_by_sqlite3);
+  tcase_add_test(tc, test_pager_sqlite3_reads_multi_page_commits);
   tcase_add_test(tc, test_pager_rejects_non_database);
   tcase_add_test(tc, test_pager_savepoint_rollback_restores_pages);
   tcase_add_test(tc, test_pager_savepoint_restores_truncated_pages);
