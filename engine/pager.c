@@ -38,10 +38,10 @@
  *   to new snapshots, hands the pages to the cache and releases the write lock; then, when
  *   synchronous >= FULL, waits until the log is synced past its commit (GROUP COMMIT: one fdatasync
  *   covers every commit published before it started, so commits arriving while a sync is in flight
- *   share the next one). pager_commit returns only once the commit is durable. If that sync fails
- *   the commit is already visible to new snapshots but MICA_IOERR_FSYNC is returned (as with
- *   SQLite, an fsync failure leaves durability unknown). NORMAL syncs the log only at checkpoints,
- *   OFF never.
+ *   share the next one; when no sync is in flight and no writer is queued, the frames and the
+ *   fdatasync go out as one linked batch instead). pager_commit returns only once it is durable. If that sync
+ * fails the commit is already visible to new snapshots but MICA_IOERR_FSYNC is returned (as with SQLite, an
+ * fsync failure leaves durability unknown). NORMAL syncs the log only at checkpoints, OFF never.
  *
  * INVARIANTS
  *   (1) The database file is written only by checkpoints, and only with frames no active snapshot
@@ -1228,7 +1228,22 @@ int pager_commit(PagerConn *pc) {
   }
   int full = pc->synchronous >= 2 && !p->memory;
   uint64_t seq = 0;
-  rc = wal_append(p->wal, p->page_size, pgnos, datas, (int)n, pc->w_npages, 0);
+  /* With no sync in flight and nobody queued for the write lock there is nothing to group with:
+   * write the frames and fdatasync as one linked batch (one submission with io_uring). Otherwise
+   * release the write lock first and share a group sync (below). */
+  int linked = 0;
+  if (full) {
+    pthread_mutex_lock(&p->mu);
+    if (!p->sync_busy && !p->qhead) linked = p->sync_busy = 1;
+    pthread_mutex_unlock(&p->mu);
+  }
+  rc = wal_append(p->wal, p->page_size, pgnos, datas, (int)n, pc->w_npages, linked);
+  if (linked && rc != MICA_OK) {
+    pthread_mutex_lock(&p->mu);
+    p->sync_busy = 0;
+    pthread_cond_broadcast(&p->sync_cv);
+    pthread_mutex_unlock(&p->mu);
+  }
   if (rc != MICA_OK) {
     seterr(pc, rc, "cannot write the WAL (commit failed)");
   } else {
@@ -1237,6 +1252,7 @@ int pager_commit(PagerConn *pc) {
     rc = wal_publish(p->wal, pgnos, (int)n, pc->w_npages);
     if (rc == MICA_OK) {
       seq = ++p->commit_seq;
+      if (linked) p->synced_seq = seq; /* the linked sync covered every frame written so far */
       /* Hand unreferenced private pages to the cache as the new committed versions. */
       for (uint32_t i = 0; i < n; i++) {
         ConnPage *cp = list[i];
@@ -1247,6 +1263,10 @@ int pager_commit(PagerConn *pc) {
         free(cp);
       }
     }
+    if (linked) {
+      p->sync_busy = 0;
+      pthread_cond_broadcast(&p->sync_cv);
+    }
     pthread_mutex_unlock(&p->mu);
   }
   free(list);
@@ -1254,7 +1274,7 @@ int pager_commit(PagerConn *pc) {
   free(datas);
   if (rc != MICA_OK) return rc;
   end_write(pc);
-  if (full) {
+  if (full && !linked) {
     rc = group_sync(p, seq);
     if (rc != MICA_OK) return seterr(pc, rc, "cannot sync the WAL (commit is not durable)");
   }
