@@ -626,6 +626,45 @@ static int valid_page_size(uint32_t ps) { return ps >= 512 && ps <= 65536 && (ps
  * at offsets page_size-200, page_size-400, ... (> 0). Playback stops at the first bad record. */
 static const uint8_t journal_magic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
 
+/* A journal of a multi-database transaction ends with the super-journal's name: name, its length
+ * (4), its checksum (4), then the journal magic (8). If that super-journal no longer exists the
+ * transaction committed and the journal must not be played back. A relative name is taken relative
+ * to the database's directory. */
+static int super_journal_gone(IoFile *jf, uint64_t jsize, const char *dbpath) {
+  uint8_t tail[16];
+  if (jsize < 16 + 28 || io_read(jf, tail, 16, jsize - 16) != MICA_OK) return 0;
+  if (memcmp(tail + 8, journal_magic, 8) != 0) return 0;
+  uint32_t len = get32(tail), ck = get32(tail + 4);
+  if (len == 0 || len > 4096 || len + 16 > jsize) return 0;
+  char *name = calloc(1, (size_t)len + 1);
+  if (!name) return 0;
+  int gone = 0;
+  if (io_read(jf, name, len, jsize - 16 - len) == MICA_OK) {
+    uint32_t sum = 0;
+    for (uint32_t i = 0; i < len; i++)
+      sum += (uint8_t)name[i];
+    size_t nl = strlen(name);
+    if (sum == ck && nl > 0) {
+      struct stat st;
+      if (name[0] == '/') {
+        gone = stat(name, &st) != 0 && errno == ENOENT;
+      } else {
+        const char *slash = strrchr(dbpath, '/');
+        size_t dl = slash ? (size_t)(slash - dbpath + 1) : 0;
+        char *full = malloc(dl + nl + 1);
+        if (full) {
+          memcpy(full, dbpath, dl);
+          memcpy(full + dl, name, nl + 1);
+          gone = stat(full, &st) != 0 && errno == ENOENT;
+          free(full);
+        }
+      }
+    }
+  }
+  free(name);
+  return gone;
+}
+
 static int hot_journal_rollback(Pager *p, PagerConn *pc, IoOpenFn open_fn, void *ctx, int ioflags) {
   size_t n = strlen(p->path);
   char *jpath = malloc(n + 9);
@@ -646,6 +685,13 @@ static int hot_journal_rollback(Pager *p, PagerConn *pc, IoOpenFn open_fn, void 
   uint32_t dbsize = 0, ps = 0;
   int first = 1;
   rc = io_size(jf, &jsize);
+  if (rc == MICA_OK && super_journal_gone(jf, jsize, p->path)) {
+    /* Part of a multi-database commit that completed: the journal is not hot, only stale. */
+    io_close(jf);
+    if (!p->readonly) unlink(jpath);
+    free(jpath);
+    return MICA_OK;
+  }
   while (rc == MICA_OK && off + 28 <= jsize) {
     if (io_read(jf, h, 28, off) != MICA_OK || memcmp(h, journal_magic, 8) != 0) break;
     uint32_t nrec = get32(h + 8), nonce = get32(h + 12), sector = get32(h + 20), hps = get32(h + 24);

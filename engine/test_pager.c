@@ -1268,6 +1268,74 @@ START_TEST(test_pager_sqlite3_reads_multi_page_commits) {
 }
 END_TEST
 
+static void append_super_journal(const char *jpath, const char *name) {
+  FILE *f = fopen(jpath, "ab");
+  ck_assert_ptr_nonnull(f);
+  uint32_t len = (uint32_t)strlen(name), sum = 0;
+  for (uint32_t i = 0; i < len; i++)
+    sum += (uint8_t)name[i];
+  uint8_t pg[4] = {0, 0, 0, 0}, tail[16] = {0};
+  fwrite(pg, 1, 4, f);
+  fwrite(name, 1, len, f);
+  for (int i = 0; i < 4; i++)
+    tail[i] = (uint8_t)(len >> (24 - 8 * i));
+  for (int i = 0; i < 4; i++)
+    tail[4 + i] = (uint8_t)(sum >> (24 - 8 * i));
+  const uint8_t magic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+  memcpy(tail + 8, magic, 8);
+  fwrite(tail, 1, 16, f);
+  fclose(f);
+}
+
+/* A journal naming a super-journal that no longer exists belongs to a committed multi-database
+ * transaction: it is discarded, not played back. One whose super-journal exists is hot. */
+START_TEST(test_pager_super_journal_decides_hotness) {
+  char path[300], cpath[300], jpath[320], cjpath[320], sj[300];
+  tpath(path, sizeof path, "sj.db");
+  snprintf(jpath, sizeof jpath, "%s-journal", path);
+  tpath(sj, sizeof sj, "sj.db-mj01");
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sql_exec(db, "PRAGMA page_size=1024; CREATE TABLE t(x); WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
+               "SELECT i+1 FROM c WHERE i<1000) INSERT INTO t SELECT printf('%0200d', i) FROM c;");
+  sqlite3_close(db);
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sql_exec(db, "PRAGMA cache_size=5; BEGIN; UPDATE t SET x = 'changed' || x;");
+  for (int k = 0; k < 2; k++) {
+    snprintf(cpath, sizeof cpath, "%s/sjcopy%d.db", tmpdir, k);
+    snprintf(cjpath, sizeof cjpath, "%s-journal", cpath);
+    copy_file(path, cpath);
+    copy_file(jpath, cjpath);
+    append_super_journal(cjpath, "sj.db-mj01"); /* relative to the database's directory */
+  }
+  sql_exec(db, "ROLLBACK");
+  sqlite3_close(db);
+  long n0, n1;
+  snprintf(cpath, sizeof cpath, "%s/sjcopy0.db", tmpdir);
+  char *torn = slurp(cpath, &n0);
+  /* Super-journal gone: no playback, the (torn) file is left as it is. */
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(cpath, 0, &pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+  char *after = slurp(cpath, &n1);
+  ck_assert_int_eq(n0, n1);
+  ck_assert_mem_eq(torn, after, (size_t)n0);
+  free(torn);
+  free(after);
+  /* Super-journal present: played back. */
+  FILE *f = fopen(sj, "wb");
+  fputs("x", f);
+  fclose(f);
+  snprintf(cpath, sizeof cpath, "%s/sjcopy1.db", tmpdir);
+  ck_assert_int_eq(pager_open(cpath, 0, &pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+  ck_assert_int_eq(sqlite3_open(cpath, &db), SQLITE_OK);
+  ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM t WHERE x LIKE 'changed%'"), 0);
+  ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM t"), 1000);
+  sqlite3_close(db);
+}
+END_TEST
+
 static Suite *pager_suite(void) {
   Suite *s = suite_create("pager");
   TCase *tc = tcase_create("core");
@@ -1286,6 +1354,7 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_truncate_shrinks_database);
   tcase_add_test(tc, test_pager_page_size_settable_when_empty);
   tcase_add_test(tc, test_pager_rolls_back_hot_journal);
+  tcase_add_test(tc, test_pager_super_journal_decides_hotness);
   tcase_add_test(tc, test_pager_checkpoint_modes);
   tcase_add_test(tc, test_pager_autocheckpoint_bounds_wal);
   tcase_add_test(tc, test_pager_synchronous_controls_wal_sync);
