@@ -1336,6 +1336,44 @@ START_TEST(test_pager_super_journal_decides_hotness) {
 }
 END_TEST
 
+/* A commit whose fdatasync fails is reported failed and, once rolled back, is not resurrected by
+ * recovery even though its frames (commit frame included) had been written. */
+START_TEST(test_pager_failed_sync_commit_not_recovered) {
+  char path[300], cpath[300], wpath[310], cwpath[310];
+  tpath(path, sizeof path, "fs.db");
+  tpath(cpath, sizeof cpath, "fscopy.db");
+  snprintf(wpath, sizeof wpath, "%s-wal", path);
+  snprintf(cwpath, sizeof cwpath, "%s-wal", cpath);
+  FaultCtx fc = {0};
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open_io(path, PAGER_OPEN_CREATE, fault_open, &fc, &pc), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(pc, 0), MICA_OK);
+  write_pages(pc, 1, 4, 10);
+  io_fault_set(fc.wal, IO_FAULT_SYNC, 1, 0);
+  ck_assert_int_eq(pager_begin_write(pc, 0), MICA_OK);
+  PgHdr *pg;
+  ck_assert_int_eq(pager_get(pc, 3, &pg), MICA_OK);
+  ck_assert_int_eq(pager_write(pg), MICA_OK);
+  pg->data[0] = 0xcc;
+  pager_unref(pg);
+  ck_assert_int_eq(pager_commit(pc), MICA_IOERR_FSYNC);
+  ck_assert_int_eq(pager_rollback(pc), MICA_OK);
+  ck_assert_int_eq(io_fault_count(fc.wal), 1);
+  copy_file(path, cpath);
+  copy_file(wpath, cwpath);
+  PagerConn *rc;
+  ck_assert_int_eq(pager_open(cpath, 0, &rc), MICA_OK);
+  ck_assert_int_eq(pager_begin_read(rc), MICA_OK);
+  ck_assert_int_eq(page_byte(rc, 3, 0), 13);
+  ck_assert_int_eq(pager_end_read(rc), MICA_OK);
+  ck_assert_int_eq(pager_close(rc), MICA_OK);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  ck_assert_int_eq(page_byte(pc, 3, 0), 13);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
 static Suite *pager_suite(void) {
   Suite *s = suite_create("pager");
   TCase *tc = tcase_create("core");
@@ -1372,6 +1410,7 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_reading_leaves_sqlite3_file_untouched);
   tcase_add_test(tc, test_pager_survives_kill_9_mid_commit);
   tcase_add_test(tc, test_pager_failed_checkpoint_keeps_data);
+  tcase_add_test(tc, test_pager_failed_sync_commit_not_recovered);
   suite_add_tcase(s, tc);
   return s;
 }
