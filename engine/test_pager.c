@@ -1374,6 +1374,35 @@ START_TEST(test_pager_failed_sync_commit_not_recovered) {
 }
 END_TEST
 
+/* An idle sqlite3 connection in WAL mode keeps a shared lock on the database: Mica refuses to open
+ * (BUSY) rather than change the file under sqlite3's -shm index. An idle rollback-mode connection
+ * holds no lock: Mica opens, and sqlite3's next statement gets SQLITE_BUSY. */
+START_TEST(test_pager_coexists_with_open_sqlite3_connections) {
+  char path[300];
+  tpath(path, sizeof path, "co.db");
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  sql_exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES(1);");
+  ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM t"), 1);
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(path, 0, &pc), MICA_BUSY);
+  ck_assert_ptr_null(pc);
+  sql_exec(db, "PRAGMA journal_mode=DELETE;");
+  ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM t"), 1);
+  ck_assert_int_eq(pager_open(path, 0, &pc), MICA_OK);
+  sqlite3_stmt *st;
+  int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM t", -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+  }
+  ck_assert_int_eq(rc, SQLITE_BUSY);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+  ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM t"), 1);
+  sqlite3_close(db);
+}
+END_TEST
+
 static Suite *pager_suite(void) {
   Suite *s = suite_create("pager");
   TCase *tc = tcase_create("core");
@@ -1385,6 +1414,7 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_file_persists_across_reopen);
   tcase_add_test(tc, test_pager_sqlite3_reads_mica_wal_and_file);
   tcase_add_test(tc, test_pager_reads_wal_left_by_sqlite3);
+  tcase_add_test(tc, test_pager_coexists_with_open_sqlite3_connections);
   tcase_add_test(tc, test_pager_sqlite3_reads_multi_page_commits);
   tcase_add_test(tc, test_pager_rejects_non_database);
   tcase_add_test(tc, test_pager_savepoint_rollback_restores_pages);
