@@ -277,7 +277,12 @@ static void cache_drop(Pager *p, CacheEntry *e) {
 
 static void cache_evict(Pager *p, uint32_t target) {
   while (p->ncache > target) {
-    CacheList *first = (p->a1.n > p->cache_max / 4 || !p->am.n) ? &p->a1 : &p->am;
+    /* Probation goes first while it holds over a quarter of the budget; protected is capped at
+     * three quarters so a stale hot set cannot starve new pages. */
+    uint32_t q = p->cache_max / 4;
+    CacheList *first = (p->am.n > p->cache_max - q || !p->a1.n) ? &p->am
+                       : (p->a1.n > q || !p->am.n)              ? &p->a1
+                                                                : &p->am;
     CacheList *second = first == &p->a1 ? &p->am : &p->a1;
     CacheEntry *victim = NULL;
     for (CacheEntry *e = first->head; e && !victim; e = e->next)
@@ -330,6 +335,24 @@ static CacheEntry *cache_insert(Pager *p, uint32_t pgno, uint32_t frame, uint8_t
   p->ncache++;
   list_append(p, e, 1);
   return e;
+}
+
+/* A commit made a newer version of pgno: older versions are needed only by older snapshots, so
+ * they become the first candidates for eviction (head of probation). */
+static void cache_demote_older(Pager *p, uint32_t pgno, uint32_t newest) {
+  for (CacheEntry *e = p->htab[cache_slot(p, pgno)]; e; e = e->hnext) {
+    if (e->pgno != pgno || e->frame == newest) continue;
+    list_remove(p, e);
+    e->list = 1;
+    e->prev = NULL;
+    e->next = p->a1.head;
+    if (p->a1.head)
+      p->a1.head->prev = e;
+    else
+      p->a1.tail = e;
+    p->a1.head = e;
+    p->a1.n++;
+  }
 }
 
 static void cache_touch(Pager *p, CacheEntry *e) {
@@ -1304,7 +1327,8 @@ int pager_commit(PagerConn *pc) {
         ConnPage *cp = list[i];
         if (cp->nref != 0) continue;
         pt_remove(pc, cp);
-        cache_insert(p, cp->hdr.pgno, first + i, cp->priv);
+        if (cache_insert(p, cp->hdr.pgno, first + i, cp->priv))
+          cache_demote_older(p, cp->hdr.pgno, first + i);
         cp->priv = NULL;
         free(cp);
       }

@@ -1403,6 +1403,37 @@ START_TEST(test_pager_coexists_with_open_sqlite3_connections) {
 }
 END_TEST
 
+/* Stale versions left by many commits must not crowd current pages out of the cache. */
+START_TEST(test_pager_cache_keeps_current_versions_after_many_commits) {
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(":memory:", 0, &pc), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(pc, 0), MICA_OK);
+  ck_assert_int_eq(pager_set_cache_size(pc, 100), MICA_OK);
+  write_pages(pc, 1, 60, 0);
+  for (int i = 0; i < 1500; i++) {
+    ck_assert_int_eq(pager_begin_write(pc, 0), MICA_OK);
+    PgHdr *pg;
+    ck_assert_int_eq(pager_get(pc, 2 + (uint32_t)(i % 59), &pg), MICA_OK);
+    ck_assert_int_eq(pager_write(pg), MICA_OK);
+    pg->data[7] = (uint8_t)i;
+    pager_unref(pg);
+    ck_assert_int_eq(pager_commit(pc), MICA_OK);
+  }
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  for (uint32_t i = 1; i <= 60; i++)
+    page_byte(pc, i, 0);
+  PagerCacheStats a, b;
+  pager_cache_stats(pc, &a);
+  for (int round = 0; round < 3; round++)
+    for (uint32_t i = 1; i <= 60; i++)
+      page_byte(pc, i, 0);
+  pager_cache_stats(pc, &b);
+  ck_assert_uint_eq(b.misses, a.misses);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
 static Suite *pager_suite(void) {
   Suite *s = suite_create("pager");
   TCase *tc = tcase_create("core");
@@ -1436,6 +1467,7 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_group_commit_shares_syncs);
   tcase_add_test(tc, test_pager_cache_bounded_by_cache_size);
   tcase_add_test(tc, test_pager_cache_resists_scans);
+  tcase_add_test(tc, test_pager_cache_keeps_current_versions_after_many_commits);
   tcase_add_test(tc, test_pager_readonly_open_reads_but_refuses_writes);
   tcase_add_test(tc, test_pager_reading_leaves_sqlite3_file_untouched);
   tcase_add_test(tc, test_pager_survives_kill_9_mid_commit);
