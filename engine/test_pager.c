@@ -21,12 +21,21 @@
 
 static char tmpdir[256];
 
+static struct timespec t_start;
+
 static void setup(void) {
+  clock_gettime(CLOCK_MONOTONIC, &t_start);
   snprintf(tmpdir, sizeof tmpdir, "/tmp/mica_test_pager_XXXXXX");
   ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
 static void teardown(void) {
+  if (getenv("PAGER_TEST_TIMING")) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    fprintf(stderr, "%s: %.0f ms\n", tmpdir,
+            (double)(t.tv_sec - t_start.tv_sec) * 1e3 + (double)(t.tv_nsec - t_start.tv_nsec) / 1e6);
+  }
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
   ck_assert_int_eq(system(cmd), 0);
@@ -1434,6 +1443,165 @@ START_TEST(test_pager_cache_keeps_current_versions_after_many_commits) {
 }
 END_TEST
 
+/* Model-based random test: transactions, savepoints, growth and truncation, checkpoints and reopens
+ * against a simple in-memory model of every page's tag (a 32-bit value stored at offset 200 and in
+ * the last 4 bytes). UNKNOWN marks pages whose content the pager leaves unspecified (grown by
+ * pager_set_page_count and not written yet). */
+#define MODEL_MAX 80
+#define UNKNOWN 0xffffffffu
+
+typedef struct Model {
+  uint32_t tag[MODEL_MAX + 1];
+  uint32_t n;
+} Model;
+
+static void put_tag(uint8_t *d, uint32_t ps, uint32_t v) {
+  for (int k = 0; k < 4; k++)
+    d[200 + k] = d[ps - 4 + k] = (uint8_t)(v >> (8 * k));
+}
+
+static uint32_t get_tag(const uint8_t *d, uint32_t ps) {
+  uint32_t a = 0, b = 0;
+  for (int k = 0; k < 4; k++) {
+    a |= (uint32_t)d[200 + k] << (8 * k);
+    b |= (uint32_t)d[ps - 4 + k] << (8 * k);
+  }
+  ck_assert_uint_eq(a, b);
+  return a;
+}
+
+static void model_verify(PagerConn *pc, const Model *m) {
+  ck_assert_uint_eq(pager_page_count(pc), m->n);
+  for (uint32_t i = 1; i <= m->n; i++) {
+    if (m->tag[i] == UNKNOWN) continue;
+    PgHdr *pg;
+    ck_assert_int_eq(pager_get(pc, i, &pg), MICA_OK);
+    uint32_t t = get_tag(pg->data, pager_page_size(pc));
+    if (t != m->tag[i]) fprintf(stderr, "page %u: tag %u, model %u\n", i, t, m->tag[i]);
+    ck_assert_uint_eq(t, m->tag[i]);
+    pager_unref(pg);
+  }
+}
+
+static void run_model(const char *path, uint64_t seed, int nops) {
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &pc), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(pc, 25), MICA_OK);
+  ck_assert_int_eq(pager_set_synchronous(pc, 0), MICA_OK);
+  ck_assert_int_eq(pager_set_cache_size(pc, 16), MICA_OK);
+  uint32_t ps = pager_page_size(pc);
+  Model committed = {{0}, 0}, cur, sp[8];
+  int nsp = 0, in_write = 0;
+  /* Page 1 carries a valid header so that reopening works. */
+  ck_assert_int_eq(pager_begin_write(pc, 0), MICA_OK);
+  PgHdr *p1;
+  ck_assert_int_eq(pager_get(pc, 1, &p1), MICA_OK);
+  ck_assert_int_eq(pager_write(p1), MICA_OK);
+  format_page1(p1->data, ps);
+  put_tag(p1->data, ps, 1);
+  pager_unref(p1);
+  ck_assert_int_eq(pager_commit(pc), MICA_OK);
+  committed.n = 1;
+  committed.tag[1] = 1;
+  uint64_t s = seed;
+  uint32_t next_tag = 2;
+  for (int op = 0; op < nops; op++) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    int r = (int)((s >> 33) % 100);
+    uint32_t x = (uint32_t)(s >> 13);
+    if (getenv("MODEL_TRACE"))
+      fprintf(stderr, "op %d: %s r=%d x=%u n=%u\n", op, in_write ? "W" : "-", r, x % 1000, cur.n);
+    if (!in_write) {
+      if (r < 55) {
+        ck_assert_int_eq(pager_begin_write(pc, 0), MICA_OK);
+        in_write = 1;
+        cur = committed;
+        nsp = 0;
+      } else if (r < 80) {
+        ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+        model_verify(pc, &committed);
+        ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+      } else if (r < 92) {
+        int rc = pager_checkpoint(pc, (int)(x % 4), NULL, NULL);
+        ck_assert(rc == MICA_OK || rc == MICA_BUSY);
+      } else if (strcmp(path, ":memory:") != 0) {
+        ck_assert_int_eq(pager_close(pc), MICA_OK);
+        ck_assert_int_eq(pager_open(path, 0, &pc), MICA_OK);
+        ck_assert_int_eq(pager_set_autocheckpoint(pc, 25), MICA_OK);
+        ck_assert_int_eq(pager_set_synchronous(pc, 0), MICA_OK);
+        ck_assert_int_eq(pager_set_cache_size(pc, 16), MICA_OK);
+      }
+      continue;
+    }
+    if (r < 50) { /* write a page, possibly one past the end */
+      uint32_t pgno = 1 + x % (cur.n + 1);
+      if (pgno > MODEL_MAX) pgno = MODEL_MAX;
+      PgHdr *pg;
+      ck_assert_int_eq(pager_get(pc, pgno, &pg), MICA_OK);
+      ck_assert_int_eq(pager_write(pg), MICA_OK);
+      put_tag(pg->data, ps, next_tag);
+      pager_unref(pg);
+      if (pgno > cur.n) {
+        for (uint32_t i = cur.n + 1; i < pgno; i++)
+          cur.tag[i] = UNKNOWN;
+        cur.n = pgno;
+      }
+      cur.tag[pgno] = next_tag++;
+    } else if (r < 56) { /* resize */
+      uint32_t n = 1 + x % MODEL_MAX;
+      ck_assert_int_eq(pager_set_page_count(pc, n), MICA_OK);
+      for (uint32_t i = cur.n + 1; i <= n; i++)
+        cur.tag[i] = UNKNOWN;
+      if (n < cur.n)
+        for (uint32_t i = n + 1; i <= cur.n; i++)
+          cur.tag[i] = UNKNOWN; /* gone */
+      cur.n = n;
+    } else if (r < 64) {
+      if (nsp < 8) {
+        ck_assert_int_eq(pager_savepoint(pc, PAGER_SAVEPOINT_BEGIN, nsp), MICA_OK);
+        sp[nsp++] = cur;
+      }
+    } else if (r < 70) {
+      if (nsp > 0) {
+        int idx = (int)(x % (uint32_t)nsp);
+        ck_assert_int_eq(pager_savepoint(pc, PAGER_SAVEPOINT_RELEASE, idx), MICA_OK);
+        nsp = idx;
+      }
+    } else if (r < 78) {
+      if (nsp > 0) {
+        int idx = (int)(x % (uint32_t)nsp);
+        ck_assert_int_eq(pager_savepoint(pc, PAGER_SAVEPOINT_ROLLBACK, idx), MICA_OK);
+        cur = sp[idx];
+        nsp = idx + 1;
+      }
+    } else if (r < 86) {
+      model_verify(pc, &cur);
+    } else if (r < 95) {
+      ck_assert_int_eq(pager_commit(pc), MICA_OK);
+      in_write = 0;
+      committed = cur;
+    } else {
+      ck_assert_int_eq(pager_rollback(pc), MICA_OK);
+      in_write = 0;
+    }
+  }
+  if (in_write) ck_assert_int_eq(pager_rollback(pc), MICA_OK);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  model_verify(pc, &committed);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+
+START_TEST(test_pager_random_ops_match_model) {
+  char path[300];
+  tpath(path, sizeof path, "model.db");
+  run_model(path, 1, 3000);
+  run_model(":memory:", 2, 3000);
+  tpath(path, sizeof path, "model2.db");
+  run_model(path, 3, 3000);
+}
+END_TEST
+
 static Suite *pager_suite(void) {
   Suite *s = suite_create("pager");
   TCase *tc = tcase_create("core");
@@ -1467,6 +1635,7 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_group_commit_shares_syncs);
   tcase_add_test(tc, test_pager_cache_bounded_by_cache_size);
   tcase_add_test(tc, test_pager_cache_resists_scans);
+  tcase_add_test(tc, test_pager_random_ops_match_model);
   tcase_add_test(tc, test_pager_cache_keeps_current_versions_after_many_commits);
   tcase_add_test(tc, test_pager_readonly_open_reads_but_refuses_writes);
   tcase_add_test(tc, test_pager_reading_leaves_sqlite3_file_untouched);
