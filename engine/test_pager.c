@@ -1505,10 +1505,28 @@ static void run_model(const char *path, uint64_t seed, int nops) {
   committed.tag[1] = 1;
   uint64_t s = seed;
   uint32_t next_tag = 2;
+  /* A second connection on the same Pager holds read snapshots across the writer's operations. */
+  PagerConn *rd = NULL;
+  Model rsnap = committed;
+  int reading = 0;
+  if (strcmp(path, ":memory:") != 0) ck_assert_int_eq(pager_open(path, 0, &rd), MICA_OK);
   for (int op = 0; op < nops; op++) {
     s = s * 6364136223846793005ull + 1442695040888963407ull;
     int r = (int)((s >> 33) % 100);
     uint32_t x = (uint32_t)(s >> 13);
+    if (rd && (x & 0x700) == 0x100) {
+      if (!reading) {
+        ck_assert_int_eq(pager_begin_read(rd), MICA_OK);
+        rsnap = committed;
+        reading = 1;
+      } else if (x & 1) {
+        model_verify(rd, &rsnap);
+      } else {
+        model_verify(rd, &rsnap);
+        ck_assert_int_eq(pager_end_read(rd), MICA_OK);
+        reading = 0;
+      }
+    }
     if (getenv("MODEL_TRACE"))
       fprintf(stderr, "op %d: %s r=%d x=%u n=%u\n", op, in_write ? "W" : "-", r, x % 1000, cur.n);
     if (!in_write) {
@@ -1525,7 +1543,11 @@ static void run_model(const char *path, uint64_t seed, int nops) {
         int rc = pager_checkpoint(pc, (int)(x % 4), NULL, NULL);
         ck_assert(rc == MICA_OK || rc == MICA_BUSY);
       } else if (strcmp(path, ":memory:") != 0) {
+        if (reading) ck_assert_int_eq(pager_end_read(rd), MICA_OK);
+        reading = 0;
+        ck_assert_int_eq(pager_close(rd), MICA_OK);
         ck_assert_int_eq(pager_close(pc), MICA_OK);
+        ck_assert_int_eq(pager_open(path, 0, &rd), MICA_OK);
         ck_assert_int_eq(pager_open(path, 0, &pc), MICA_OK);
         ck_assert_int_eq(pager_set_autocheckpoint(pc, 25), MICA_OK);
         ck_assert_int_eq(pager_set_synchronous(pc, 0), MICA_OK);
@@ -1586,6 +1608,8 @@ static void run_model(const char *path, uint64_t seed, int nops) {
     }
   }
   if (in_write) ck_assert_int_eq(pager_rollback(pc), MICA_OK);
+  if (reading) model_verify(rd, &rsnap);
+  ck_assert_int_eq(pager_close(rd), MICA_OK);
   ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
   model_verify(pc, &committed);
   ck_assert_int_eq(pager_end_read(pc), MICA_OK);
