@@ -1123,8 +1123,25 @@ int pager_begin_write(PagerConn *pc, int timeout_ms) {
   pthread_mutex_unlock(&p->mu);
   /* Fully checkpointed log: restart it so it does not grow without bound. Snapshots of the old
    * generation then read from the database file, which holds exactly their image. Lock order is
-   * write lock, ckpt_mu, mu; skipped when a checkpoint is running (it will not wait for us). */
-  if (pthread_mutex_trylock(&p->ckpt_mu) == 0) {
+   * write lock, ckpt_mu, mu. Normally skipped when a checkpoint is running; but when commits keep
+   * arriving faster than the background checkpointer finishes, the log would never be fully
+   * backfilled at this point, so once it holds 4x the autocheckpoint threshold the writer waits for
+   * the running checkpoint and completes one itself (no commit can intervene: it holds the write
+   * lock). Only readers' snapshots can then keep the log from restarting. */
+  pthread_mutex_lock(&p->mu);
+  uint32_t mx0 = wal_max_frame(p->wal);
+  int forced =
+      pc->autockpt > 0 && !p->memory && mx0 >= 4u * (uint32_t)pc->autockpt && wal_backfilled(p->wal) < mx0;
+  pthread_mutex_unlock(&p->mu);
+  int have_ckpt = 0;
+  if (forced) {
+    pthread_mutex_lock(&p->ckpt_mu);
+    have_ckpt = 1;
+    checkpoint_run(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
+  } else {
+    have_ckpt = pthread_mutex_trylock(&p->ckpt_mu) == 0;
+  }
+  if (have_ckpt) {
     pthread_mutex_lock(&p->mu);
     uint32_t mx = wal_max_frame(p->wal);
     if (mx > 0 && wal_backfilled(p->wal) == mx && pc->snap_mx == mx) {

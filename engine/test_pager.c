@@ -503,7 +503,6 @@ START_TEST(test_pager_autocheckpoint_bounds_wal) {
     write_pages(pc, 1, 3, i);
     pager_wal_stats(pc, &frames, &backfilled);
     if (frames > max_frames) max_frames = frames;
-    usleep(2000);
   }
   /* The background checkpointer keeps the unchecked tail under the threshold without any explicit
    * checkpoint, and the log is restarted along the way instead of growing to 180 frames. */
@@ -514,7 +513,7 @@ START_TEST(test_pager_autocheckpoint_bounds_wal) {
   }
   ck_assert_uint_lt(frames - backfilled, 10);
   ck_assert_uint_gt(backfilled + (frames < max_frames), 0);
-  ck_assert_uint_lt(max_frames, 120);
+  ck_assert_uint_le(max_frames, 4 * 10 + 3); /* bounded even when commits outrun the checkpointer */
   write_pages(pc, 1, 3, 99);
   ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
   ck_assert_int_eq(page_byte(pc, 3, 0), 102);
@@ -775,9 +774,9 @@ START_TEST(test_pager_write_lock_fifo_and_timeout) {
   LockArg lb = {b, 5000, -1, order, &norder, &mu}, lc = {c, 5001, -1, order, &norder, &mu};
   pthread_t tb, tc;
   pthread_create(&tb, NULL, lock_thread, &lb);
-  usleep(30000);
+  usleep(100000);
   pthread_create(&tc, NULL, lock_thread, &lc);
-  usleep(30000);
+  usleep(100000);
   ck_assert_int_eq(pager_rollback(a), MICA_OK);
   pthread_join(tb, NULL);
   pthread_join(tc, NULL);
@@ -1098,6 +1097,7 @@ START_TEST(test_pager_survives_kill_9_mid_commit) {
   PagerConn *pc;
   ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &pc), MICA_OK);
   write_pages(pc, 1, 3, 0);
+  ck_assert_int_eq(commit_counter(pc, 0), MICA_OK); /* consistent even if no child commit lands */
   ck_assert_int_eq(pager_close(pc), MICA_OK);
   uint32_t acked = 0;
   for (int round = 0; round < 3; round++) {
@@ -1116,12 +1116,14 @@ START_TEST(test_pager_survives_kill_9_mid_commit) {
       }
     }
     close(fds[1]);
-    usleep(30000 + 40000 * (useconds_t)round);
+    uint32_t v;
+    ck_assert_int_eq(read(fds[0], &v, sizeof v), (ssize_t)sizeof v); /* the child is committing */
+    acked = v;
+    usleep(5000 + 20000 * (useconds_t)round);
     kill(pid, SIGKILL);
     int status;
     waitpid(pid, &status, 0);
     ck_assert(WIFSIGNALED(status));
-    uint32_t v;
     while (read(fds[0], &v, sizeof v) == (ssize_t)sizeof v)
       acked = v;
     close(fds[0]);
@@ -1142,7 +1144,6 @@ START_TEST(test_pager_survives_kill_9_mid_commit) {
     ck_assert_int_eq(pager_close(pc), MICA_OK);
     acked = a;
   }
-  ck_assert_uint_gt(acked, 0);
 }
 END_TEST
 
