@@ -350,6 +350,8 @@ struct Btree {
   int txn;      /* 0 none, 1 read, 2 write */
   int readonly; /* opened with BTREE_OPEN_READONLY */
   int dirty;    /* a page was written in this write transaction */
+  int av;       /* auto-vacuum mode of the file: 0 none, 1 full, 2 incremental (header 52/64) */
+  int av_new;   /* mode for a database not created yet (btree_set_autovacuum before page 1) */
   uint32_t page_size, usable;
   BtCursor *cursors; /* open cursors of this handle (for invalidation) */
   char errmsg[200];
@@ -441,10 +443,109 @@ static int bt_get_write(Btree *bt, uint32_t pgno, PgHdr **out) {
 static int is_leaf_type(int t) { return t == BTP_LEAF_INDEX || t == BTP_LEAF_TABLE; }
 static int is_intkey_type(int t) { return t == BTP_LEAF_TABLE || t == BTP_INTERIOR_TABLE; }
 
+/* ---------------------------------------------------------------- pointer map (auto-vacuum) */
+
+#define PTRMAP_ROOTPAGE 1
+#define PTRMAP_FREEPAGE 2
+#define PTRMAP_OVERFLOW1 3
+#define PTRMAP_OVERFLOW2 4
+#define PTRMAP_BTREE 5
+
+static uint32_t pending_page(Btree *bt);
+
+/* The pointer-map page that holds the entry of pgno (pgno >= 2): page 2 and every usable/5 + 1
+ * pages after it, moved up by one when it would be the pending-byte page. */
+static uint32_t ptrmap_pageno(Btree *bt, uint32_t pgno) {
+  uint32_t per = bt->usable / 5 + 1;
+  uint32_t m = (pgno - 2) / per * per + 2;
+  if (m == pending_page(bt)) m++;
+  return m;
+}
+
+static int is_ptrmap_page(Btree *bt, uint32_t pgno) { return pgno >= 2 && ptrmap_pageno(bt, pgno) == pgno; }
+
+static int ptrmap_put(Btree *bt, uint32_t pgno, int type, uint32_t parent) {
+  if (!bt->av) return MICA_OK;
+  if (pgno < 3) return bt_corrupt(bt, pgno);
+  uint32_t m = ptrmap_pageno(bt, pgno);
+  uint32_t off = 5 * (pgno - m - 1);
+  if (m >= pgno || off + 5 > bt->usable) return bt_corrupt(bt, pgno);
+  PgHdr *pg;
+  int rc = bt_get(bt, m, &pg, NULL);
+  if (rc != MICA_OK) return rc;
+  if (pg->data[off] != type || get4(pg->data + off + 1) != parent) {
+    if ((rc = bt_write(bt, pg)) == MICA_OK) {
+      pg->data[off] = (uint8_t)type;
+      put4(pg->data + off + 1, parent);
+    }
+  }
+  pager_unref(pg);
+  return rc;
+}
+
+static int ptrmap_get(Btree *bt, uint32_t pgno, int *type, uint32_t *parent) {
+  uint32_t m = ptrmap_pageno(bt, pgno);
+  uint32_t off = 5 * (pgno - m - 1);
+  if (pgno < 3 || m >= pgno || off + 5 > bt->usable) return bt_corrupt(bt, pgno);
+  PgHdr *pg;
+  int rc = bt_get(bt, m, &pg, NULL);
+  if (rc != MICA_OK) return rc;
+  *type = pg->data[off];
+  *parent = get4(pg->data + off + 1);
+  pager_unref(pg);
+  return MICA_OK;
+}
+
+/* After b-tree page pgno was written: its children and first overflow pages point back to it. */
+static int ptrmap_refresh(Btree *bt, uint32_t pgno) {
+  if (!bt->av) return MICA_OK;
+  PgHdr *ph;
+  BtPage pg;
+  int rc = bt_get(bt, pgno, &ph, &pg);
+  if (rc != MICA_OK) return rc;
+  for (int i = 0; i < pg.ncell && rc == MICA_OK; i++) {
+    BtCell c;
+    if (btpage_cell(&pg, i, &c) != MICA_OK) {
+      rc = bt_corrupt(bt, pgno);
+      break;
+    }
+    if (!pg.leaf) rc = ptrmap_put(bt, c.left_child, PTRMAP_BTREE, pgno);
+    if (rc == MICA_OK && c.overflow) rc = ptrmap_put(bt, c.overflow, PTRMAP_OVERFLOW1, pgno);
+    /* ptrmap_put may have written a pointer-map page: the pinned page stays valid (not written). */
+  }
+  if (rc == MICA_OK && !pg.leaf) rc = ptrmap_put(bt, pg.right_child, PTRMAP_BTREE, pgno);
+  pager_unref(ph);
+  return rc;
+}
+
 /* ---------------------------------------------------------------- freelist */
 
 /* The page holding the pending byte (offset 2^30) is never used for data. */
 static uint32_t pending_page(Btree *bt) { return (uint32_t)(0x40000000u / bt->page_size) + 1; }
+
+/* Grows the file by one usable page (skipping the pending-byte page; in auto-vacuum files creating
+ * pointer-map pages on the way). */
+static int bt_grow(Btree *bt, uint32_t *out) {
+  uint32_t result = pager_page_count(bt->pc) + 1;
+  int rc = MICA_OK;
+  for (;;) {
+    if (result == pending_page(bt)) {
+      result++;
+      continue;
+    }
+    if (!(bt->av && is_ptrmap_page(bt, result))) break;
+    PgHdr *pm;
+    if ((rc = pager_set_page_count(bt->pc, result)) != MICA_OK) break;
+    if ((rc = bt_get_write(bt, result, &pm)) != MICA_OK) return rc;
+    memset(pm->data, 0, bt->page_size);
+    pager_unref(pm);
+    result++;
+  }
+  if (rc == MICA_OK) rc = pager_set_page_count(bt->pc, result);
+  if (rc != MICA_OK) return bt_error(bt, rc, "cannot grow the database: %s", pager_errmsg(bt->pc));
+  *out = result;
+  return MICA_OK;
+}
 
 /* Allocates a page (freelist first, else grows the file). The page comes back pinned and writable,
  * with unspecified content. */
@@ -475,12 +576,7 @@ static int bt_alloc(Btree *bt, PgHdr **out) {
     }
     put4(p1->data + 36, nfree - 1);
   } else {
-    result = pager_page_count(bt->pc) + 1;
-    if (result == pending_page(bt)) result++;
-    if ((rc = pager_set_page_count(bt->pc, result)) != MICA_OK) {
-      rc = bt_error(bt, rc, "cannot grow the database: %s", pager_errmsg(bt->pc));
-      goto done;
-    }
+    if ((rc = bt_grow(bt, &result)) != MICA_OK) goto done;
   }
   if (t) pager_unref(t);
   t = NULL;
@@ -494,9 +590,11 @@ done:
 /* Returns page pgno to the freelist. */
 static int bt_free(Btree *bt, uint32_t pgno) {
   PgHdr *p1, *pg;
-  if (pgno < 2 || pgno > pager_page_count(bt->pc)) return bt_corrupt(bt, pgno);
-  int rc = bt_get_write(bt, 1, &p1);
+  if (pgno < 2 || pgno > pager_page_count(bt->pc) || (bt->av && is_ptrmap_page(bt, pgno)))
+    return bt_corrupt(bt, pgno);
+  int rc = ptrmap_put(bt, pgno, PTRMAP_FREEPAGE, 0);
   if (rc != MICA_OK) return rc;
+  if ((rc = bt_get_write(bt, 1, &p1)) != MICA_OK) return rc;
   uint32_t trunk = get4(p1->data + 32), nfree = get4(p1->data + 36);
   if (trunk != 0) {
     if ((rc = bt_get(bt, trunk, &pg, NULL)) != MICA_OK) goto done;
@@ -569,7 +667,12 @@ static int bt_write_overflow(Btree *bt, const uint8_t *src, uint64_t n, uint32_t
     if (take < per) memset(pg->data + 4 + take, 0, per - take);
     if (prev) {
       put4(prev->data, pg->pgno);
+      rc = ptrmap_put(bt, pg->pgno, PTRMAP_OVERFLOW2, prev->pgno);
       pager_unref(prev);
+      if (rc != MICA_OK) {
+        pager_unref(pg);
+        return rc;
+      }
     } else {
       *first = pg->pgno;
     }
@@ -740,7 +843,7 @@ static int cl_write(Btree *bt, uint32_t pgno, const CellList *l) {
   if (rc != MICA_OK) return rc;
   cl_write_range(bt, pg->data, pgno, l, 0, l->n, l->type, l->right);
   pager_unref(pg);
-  return MICA_OK;
+  return ptrmap_refresh(bt, pgno);
 }
 
 /* Length of a leaf cell's meaningful bytes (without the 4-byte minimum padding). */
@@ -938,6 +1041,7 @@ static int redistribute(Btree *bt, BtPath *path, int p, CellList *over, int pack
       if ((rc = bt_get_write(bt, newpg[j], &pg)) != MICA_OK) goto out;
       cl_write_range(bt, pg->data, newpg[j], &all, pos, cnt[j], kind, right);
       pager_unref(pg);
+      if ((rc = ptrmap_refresh(bt, newpg[j])) != MICA_OK) goto out;
       if (j < k - 1) {
         uint32_t dl;
         if (kind == BTP_LEAF_TABLE) {
@@ -1774,12 +1878,23 @@ int btree_close(Btree *bt) {
 
 int btree_txn_state(Btree *bt) { return bt->txn; }
 
+/* Reads the auto-vacuum mode from page 1 (header 52: largest root page, non-zero in auto-vacuum
+ * files; 64: incremental). */
+static void bt_refresh_av(Btree *bt) {
+  PgHdr *p1;
+  bt->av = 0;
+  if (pager_page_count(bt->pc) == 0 || bt_get(bt, 1, &p1, NULL) != MICA_OK) return;
+  bt->av = get4(p1->data + 52) == 0 ? 0 : get4(p1->data + 64) ? 2 : 1;
+  pager_unref(p1);
+}
+
 int btree_begin_read(Btree *bt) {
   if (bt->txn >= 1) return MICA_OK;
   int rc = pager_begin_read(bt->pc);
   if (rc != MICA_OK) return bt_error(bt, rc, "%s", pager_errmsg(bt->pc));
   bt->txn = 1;
   bt_refresh_sizes(bt);
+  bt_refresh_av(bt);
   return MICA_OK;
 }
 
@@ -1793,6 +1908,11 @@ static int bt_format(Btree *bt) {
   memset(p1->data, 0, bt->page_size);
   btree_format_header(p1->data, bt->page_size, (int)(bt->page_size - bt->usable), 1, 2);
   btpage_init(p1->data, 1, BTP_LEAF_TABLE, bt->usable);
+  if (bt->av_new) {
+    put4(p1->data + 52, 1); /* largest root page so far: sqlite_schema's */
+    put4(p1->data + 64, bt->av_new == 2);
+  }
+  bt->av = bt->av_new;
   pager_unref(p1);
   return MICA_OK;
 }
@@ -1822,10 +1942,13 @@ static int save_all_cursors(Btree *bt) {
   return rc;
 }
 
+static int av_truncate(Btree *bt);
+
 int btree_commit(Btree *bt) {
   int rc = MICA_OK;
   save_all_cursors(bt);
   if (bt->txn == 2) {
+    if (bt->av == 1 && bt->dirty && (rc = av_truncate(bt)) != MICA_OK) return rc;
     rc = pager_commit(bt->pc);
     if (rc != MICA_OK) return bt_error(bt, rc, "%s", pager_errmsg(bt->pc));
     bt->dirty = 0;
@@ -1846,6 +1969,167 @@ int btree_rollback(Btree *bt) {
   return rc;
 }
 
+/* ---------------------------------------------------------------- auto-vacuum: moving pages */
+
+/* Moves the content of page `from` (pointer-map type/parent as given) to the unused page `to` and
+ * repoints whatever referenced it: the parent's child pointer or overflow pointer, the pointer map
+ * of its own children / next overflow page. Root pages (type 1) have no parent: the caller updates
+ * sqlite_schema. All cursors must have been saved. */
+static int relocate(Btree *bt, uint32_t from, uint32_t to, int type, uint32_t parent) {
+  PgHdr *src, *dst;
+  int rc = bt_get(bt, from, &src, NULL);
+  if (rc != MICA_OK) return rc;
+  if ((rc = bt_get_write(bt, to, &dst)) != MICA_OK) {
+    pager_unref(src);
+    return rc;
+  }
+  memcpy(dst->data, src->data, bt->page_size);
+  pager_unref(src);
+  uint32_t next = get4(dst->data);
+  pager_unref(dst);
+  if (type == PTRMAP_BTREE || type == PTRMAP_ROOTPAGE) {
+    if ((rc = ptrmap_refresh(bt, to)) != MICA_OK) return rc;
+  } else if (type == PTRMAP_OVERFLOW1 || type == PTRMAP_OVERFLOW2) {
+    if (next && (rc = ptrmap_put(bt, next, PTRMAP_OVERFLOW2, to)) != MICA_OK) return rc;
+  } else {
+    return bt_corrupt(bt, from);
+  }
+  if ((rc = ptrmap_put(bt, to, type, type == PTRMAP_ROOTPAGE ? 0 : parent)) != MICA_OK) return rc;
+  if (type == PTRMAP_ROOTPAGE) return MICA_OK;
+  PgHdr *pp;
+  if ((rc = bt_get_write(bt, parent, &pp)) != MICA_OK) return rc;
+  int done = 0;
+  if (type == PTRMAP_OVERFLOW2) {
+    if (get4(pp->data) == from) {
+      put4(pp->data, to);
+      done = 1;
+    }
+  } else {
+    BtPage pg;
+    if (btpage_parse(&pg, pp->data, parent, bt->page_size, bt->usable) == MICA_OK) {
+      for (int i = 0; i < pg.ncell && !done; i++) {
+        BtCell c;
+        if (btpage_cell(&pg, i, &c) != MICA_OK) break;
+        if (type == PTRMAP_BTREE && !pg.leaf && c.left_child == from) {
+          put4(pp->data + c.offset, to);
+          done = 1;
+        } else if (type == PTRMAP_OVERFLOW1 && c.overflow == from) {
+          put4(pp->data + c.payload + c.nlocal, to);
+          done = 1;
+        }
+      }
+      if (!done && type == PTRMAP_BTREE && !pg.leaf && pg.right_child == from) {
+        put4(pp->data + pg.hdr + 8, to);
+        done = 1;
+      }
+    }
+  }
+  pager_unref(pp);
+  return done ? MICA_OK : bt_corrupt(bt, parent);
+}
+
+/* All free pages, trunks included (malloc'd array; caller frees). */
+static int freelist_collect(Btree *bt, uint32_t **out, uint32_t *nout) {
+  PgHdr *p1;
+  int rc = bt_get(bt, 1, &p1, NULL);
+  if (rc != MICA_OK) return rc;
+  uint32_t trunk = get4(p1->data + 32), nfree = get4(p1->data + 36);
+  pager_unref(p1);
+  uint32_t npages = pager_page_count(bt->pc);
+  if (nfree > npages) return bt_corrupt(bt, 1);
+  uint32_t *a = malloc(sizeof *a * ((size_t)nfree + 1)), n = 0;
+  if (!a) return MICA_NOMEM;
+  while (trunk != 0) {
+    PgHdr *t;
+    if (n >= nfree || (rc = bt_get(bt, trunk, &t, NULL)) != MICA_OK) {
+      free(a);
+      return rc != MICA_OK ? rc : bt_corrupt(bt, trunk);
+    }
+    a[n++] = trunk;
+    uint32_t k = get4(t->data + 4);
+    if (k > (bt->usable - 8) / 4 || n + k > nfree) {
+      pager_unref(t);
+      free(a);
+      return bt_corrupt(bt, trunk);
+    }
+    for (uint32_t i = 0; i < k; i++)
+      a[n++] = get4(t->data + 8 + 4 * i);
+    trunk = get4(t->data);
+    pager_unref(t);
+  }
+  if (n != nfree) {
+    free(a);
+    return bt_corrupt(bt, 1);
+  }
+  *out = a;
+  *nout = n;
+  return MICA_OK;
+}
+
+/* Empties the freelist and frees the given pages again (those not marked 0). */
+static int freelist_rebuild(Btree *bt, const uint32_t *pages, uint32_t n) {
+  PgHdr *p1;
+  int rc = bt_get_write(bt, 1, &p1);
+  if (rc != MICA_OK) return rc;
+  put4(p1->data + 32, 0);
+  put4(p1->data + 36, 0);
+  pager_unref(p1);
+  for (uint32_t i = 0; i < n && rc == MICA_OK; i++)
+    if (pages[i]) rc = bt_free(bt, pages[i]);
+  return rc;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* auto_vacuum=full at commit: move the pages in use past the final size into free pages below it,
+ * then truncate the file (SQLite's final-size rule: free pages and the pointer-map pages that
+ * only served them go away). */
+static int av_truncate(Btree *bt) {
+  uint32_t *fl, nfree, norig = pager_page_count(bt->pc);
+  int rc = freelist_collect(bt, &fl, &nfree);
+  if (rc != MICA_OK || nfree == 0) {
+    if (rc == MICA_OK) free(fl);
+    return rc;
+  }
+  uint32_t per = bt->usable / 5;
+  uint32_t nptr = (uint32_t)(((uint64_t)nfree - norig + ptrmap_pageno(bt, norig) + per) / per);
+  uint32_t nfin = norig - nfree - nptr;
+  if (norig > pending_page(bt) && nfin < pending_page(bt)) nfin--;
+  while (nfin > 1 && (is_ptrmap_page(bt, nfin) || nfin == pending_page(bt)))
+    nfin--;
+  qsort(fl, nfree, sizeof *fl, cmp_u32);
+  /* Targets: free pages <= nfin, lowest first; sources: used pages > nfin, highest first. */
+  uint32_t ti = 0, fi = nfree; /* fl[fi..] are the free pages > nfin */
+  while (fi > 0 && fl[fi - 1] > nfin)
+    fi--;
+  for (uint32_t pg = norig; pg > nfin && rc == MICA_OK; pg--) {
+    if (pg == pending_page(bt) || is_ptrmap_page(bt, pg)) continue;
+    if (bsearch(&pg, fl + fi, nfree - fi, sizeof *fl, cmp_u32)) continue; /* free already */
+    int type;
+    uint32_t parent;
+    if ((rc = ptrmap_get(bt, pg, &type, &parent)) != MICA_OK) break;
+    if (ti >= fi || type == PTRMAP_ROOTPAGE || type == PTRMAP_FREEPAGE) {
+      rc = bt_corrupt(bt, pg);
+      break;
+    }
+    rc = relocate(bt, pg, fl[ti], type, parent);
+    fl[ti++] = 0;
+  }
+  if (rc == MICA_OK) {
+    for (uint32_t i = fi; i < nfree; i++)
+      fl[i] = 0; /* dropped with the truncated tail */
+    /* Free pages left below nfin (only with a damaged count) stay on the list. */
+    rc = freelist_rebuild(bt, fl, fi);
+  }
+  free(fl);
+  if (rc == MICA_OK && (rc = pager_set_page_count(bt->pc, nfin)) != MICA_OK)
+    rc = bt_error(bt, rc, "%s", pager_errmsg(bt->pc));
+  return rc;
+}
+
 int btree_savepoint(Btree *bt, int op, int idx) {
   if (bt->txn != 2) return bt_error(bt, MICA_MISUSE, "savepoint outside a write transaction");
   if (op == BTREE_SAVEPOINT_ROLLBACK) save_all_cursors(bt);
@@ -1856,19 +2140,77 @@ int btree_savepoint(Btree *bt, int op, int idx) {
 
 /* ---------------------------------------------------------------- trees and meta */
 
-static int bt_autovacuum_file(Btree *bt) {
-  PgHdr *p1;
-  if (pager_page_count(bt->pc) == 0 || bt_get(bt, 1, &p1, NULL) != MICA_OK) return 0;
-  int av = get4(p1->data + 52) != 0;
-  pager_unref(p1);
-  return av;
-}
-
 static int check_write_txn(Btree *bt) {
   if (bt->txn != 2) return bt_error(bt, MICA_MISUSE, "no write transaction is open");
-  if (bt_autovacuum_file(bt))
-    return bt_error(bt, MICA_READONLY, "writing auto-vacuum databases is not supported yet");
   return MICA_OK;
+}
+
+static int meta_put(Btree *bt, uint32_t off, uint32_t v) {
+  PgHdr *p1;
+  int rc = bt_get_write(bt, 1, &p1);
+  if (rc != MICA_OK) return rc;
+  put4(p1->data + off, v);
+  pager_unref(p1);
+  return MICA_OK;
+}
+
+static int meta_read(Btree *bt, uint32_t off, uint32_t *v) {
+  PgHdr *p1;
+  int rc = bt_get(bt, 1, &p1, NULL);
+  if (rc != MICA_OK) return rc;
+  *v = get4(p1->data + off);
+  pager_unref(p1);
+  return MICA_OK;
+}
+
+/* Auto-vacuum files keep every root page right after the previous one (header 52 = the largest):
+ * the page there is freed up, moving what used it, and handed back pinned and writable. */
+static int av_alloc_root(Btree *bt, PgHdr **out) {
+  uint32_t maxroot, npages = pager_page_count(bt->pc);
+  int rc = meta_read(bt, 52, &maxroot);
+  if (rc != MICA_OK) return rc;
+  uint32_t root = maxroot + 1;
+  while (root == pending_page(bt) || is_ptrmap_page(bt, root))
+    root++;
+  if ((rc = save_all_cursors(bt)) != MICA_OK) return rc;
+  if (root > npages) {
+    /* Past the end: only pointer-map / pending pages can lie between, so growing lands on it. */
+    uint32_t got;
+    if ((rc = bt_grow(bt, &got)) != MICA_OK) return rc;
+    if (got != root) return bt_corrupt(bt, root);
+    if ((rc = bt_get_write(bt, root, out)) != MICA_OK) return rc;
+  } else {
+    int type;
+    uint32_t parent;
+    if ((rc = ptrmap_get(bt, root, &type, &parent)) != MICA_OK) return rc;
+    if (type == PTRMAP_FREEPAGE) {
+      /* Take it off the freelist. */
+      uint32_t *fl, n;
+      if ((rc = freelist_collect(bt, &fl, &n)) != MICA_OK) return rc;
+      int found = 0;
+      for (uint32_t i = 0; i < n; i++)
+        if (fl[i] == root) {
+          fl[i] = 0;
+          found = 1;
+        }
+      rc = found ? freelist_rebuild(bt, fl, n) : bt_corrupt(bt, root);
+      free(fl);
+      if (rc != MICA_OK) return rc;
+    } else {
+      if (type == PTRMAP_ROOTPAGE) return bt_corrupt(bt, root);
+      PgHdr *np;
+      if ((rc = bt_alloc(bt, &np)) != MICA_OK) return rc;
+      uint32_t to = np->pgno;
+      pager_unref(np);
+      if ((rc = relocate(bt, root, to, type, parent)) != MICA_OK) return rc;
+    }
+    if ((rc = bt_get_write(bt, root, out)) != MICA_OK) return rc;
+  }
+  if ((rc = meta_put(bt, 52, root)) != MICA_OK || (rc = ptrmap_put(bt, root, PTRMAP_ROOTPAGE, 0)) != MICA_OK) {
+    pager_unref(*out);
+    *out = NULL;
+  }
+  return rc;
 }
 
 int btree_create_table(Btree *bt, int flags, uint32_t *root_out) {
@@ -1876,7 +2218,7 @@ int btree_create_table(Btree *bt, int flags, uint32_t *root_out) {
   int rc = check_write_txn(bt);
   *root_out = 0;
   if (rc != MICA_OK) return rc;
-  if ((rc = bt_alloc(bt, &pg)) != MICA_OK) return rc;
+  if ((rc = bt->av ? av_alloc_root(bt, &pg) : bt_alloc(bt, &pg)) != MICA_OK) return rc;
   memset(pg->data, 0, bt->page_size);
   btpage_init(pg->data, pg->pgno, (flags & BTREE_INTKEY) ? BTP_LEAF_TABLE : BTP_LEAF_INDEX, bt->usable);
   *root_out = pg->pgno;
@@ -1906,7 +2248,32 @@ int btree_drop_table(Btree *bt, uint32_t root, uint32_t *moved_from) {
       cur_release(c);
       c->state = CUR_INVALID;
     }
-  return walk_tree(bt, root, 0, 1, 1, &n);
+  if ((rc = walk_tree(bt, root, 0, 1, 1, &n)) != MICA_OK || !bt->av) return rc;
+  /* Auto-vacuum: the largest root moves into the freed slot so that roots stay packed. */
+  uint32_t maxroot;
+  if ((rc = meta_read(bt, 52, &maxroot)) != MICA_OK) return rc;
+  if (root < maxroot) {
+    if ((rc = save_all_cursors(bt)) != MICA_OK) return rc;
+    uint32_t *fl, nf;
+    if ((rc = freelist_collect(bt, &fl, &nf)) != MICA_OK) return rc;
+    for (uint32_t i = 0; i < nf; i++)
+      if (fl[i] == root) fl[i] = 0;
+    rc = freelist_rebuild(bt, fl, nf);
+    free(fl);
+    if (rc == MICA_OK) rc = relocate(bt, maxroot, root, PTRMAP_ROOTPAGE, 0);
+    if (rc == MICA_OK) rc = bt_free(bt, maxroot);
+    if (rc != MICA_OK) return rc;
+    for (BtCursor *c = bt->cursors; c; c = c->next)
+      if (c->root == maxroot) c->root = root;
+    if (moved_from) *moved_from = maxroot;
+  }
+  if (root <= maxroot) {
+    maxroot--;
+    while (maxroot > 1 && (maxroot == pending_page(bt) || is_ptrmap_page(bt, maxroot)))
+      maxroot--;
+    rc = meta_put(bt, 52, maxroot);
+  }
+  return rc;
 }
 
 int btree_get_meta(Btree *bt, int idx, uint32_t *value) {
@@ -1957,16 +2324,34 @@ int btree_checkpoint(Btree *bt, int mode, int *wal_frames, int *checkpointed) {
 int btree_set_autocheckpoint(Btree *bt, int frames) { return pager_set_autocheckpoint(bt->pc, frames); }
 
 int btree_get_autovacuum(Btree *bt) {
-  PgHdr *p1;
-  if (pager_page_count(bt->pc) == 0 || bt->txn == 0 || bt_get(bt, 1, &p1, NULL) != MICA_OK) return 0;
-  int mode = get4(p1->data + 52) == 0 ? 0 : get4(p1->data + 64) ? 2 : 1;
-  pager_unref(p1);
-  return mode;
+  if (bt->txn && pager_page_count(bt->pc) > 0) bt_refresh_av(bt);
+  return pager_page_count(bt->pc) == 0 ? bt->av_new : bt->av;
 }
 
+/* As SQLite: NONE <-> FULL/INCREMENTAL only while the database has no tables (page 1 alone);
+ * FULL <-> INCREMENTAL any time. Otherwise the request is ignored (VACUUM would apply it). */
 int btree_set_autovacuum(Btree *bt, int mode) {
-  if (mode == 0) return MICA_OK;
-  return bt_error(bt, MICA_ERROR, "auto-vacuum is not supported yet");
+  if (mode < 0 || mode > 2) return MICA_RANGE;
+  bt->av_new = mode;
+  uint32_t npages = pager_page_count(bt->pc);
+  if (npages == 0) return MICA_OK; /* applied when page 1 is written */
+  int own = bt->txn == 0, rc;
+  if (bt->txn == 1) return bt_error(bt, MICA_BUSY, "cannot change auto_vacuum in a read transaction");
+  if (own && (rc = btree_begin_write(bt, 0)) != MICA_OK) return rc;
+  uint32_t maxroot;
+  rc = meta_read(bt, 52, &maxroot);
+  if (rc == MICA_OK && (pager_page_count(bt->pc) == 1 || (mode == 0) == (bt->av == 0))) {
+    if (mode == 0 || bt->av == 0) rc = meta_put(bt, 52, mode ? 1 : 0);
+    if (rc == MICA_OK) rc = meta_put(bt, 64, mode == 2);
+    if (rc == MICA_OK) bt->av = mode;
+  }
+  if (own) {
+    if (rc == MICA_OK)
+      rc = btree_commit(bt);
+    else
+      btree_rollback(bt);
+  }
+  return rc;
 }
 
 int btree_vacuum(Btree *bt, const char *into_path) {

@@ -1391,6 +1391,215 @@ START_TEST(test_btree_corrupt_files_never_crash) {
 }
 END_TEST
 
+
+/* Rewrites the sqlite_schema row whose rootpage is `from` to point at `to`. */
+static void schema_move_root(Btree *bt, uint32_t from, uint32_t to) {
+  BtCursor *c;
+  int eof, moved = 0;
+  ck_assert_int_eq(btree_cursor_open(bt, 1, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+  while (!eof) {
+    const void *d;
+    uint32_t n;
+    RecValue v[5];
+    int nf;
+    ck_assert_int_eq(btree_data(c, &d, &n), MICA_OK);
+    ck_assert_int_eq(record_decode(d, n, v, 5, &nf), MICA_OK);
+    if (v[3].type == REC_INT && v[3].u.i == from) {
+      v[3].u.i = to;
+      uint8_t rec[600];
+      size_t rn = record_encode(v, 5, rec);
+      ck_assert_int_eq(btree_insert(c, btree_rowid(c), rec, (uint32_t)rn), MICA_OK);
+      moved++;
+    }
+    ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+  }
+  ck_assert_int_eq(moved, 1);
+  btree_cursor_close(c);
+}
+
+static void insert_rows(Btree *bt, uint32_t troot, uint32_t iroot, int64_t from, int64_t to, uint32_t maxlen) {
+  BtCursor *c, *ic;
+  ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
+  ic = NULL;
+  if (iroot) ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+  uint8_t *blob = malloc(maxlen + 1);
+  for (int64_t r = from; r <= to; r++) {
+    uint32_t len = (uint32_t)(r * 131 % (maxlen + 1)), n;
+    fill_blob(blob, len, r, 0);
+    uint8_t *rec = make_row(blob, len, r, 0, &n);
+    ck_assert_int_eq(btree_insert(c, r, rec, n), MICA_OK);
+    free(rec);
+    if (iroot) {
+      rec = make_row(blob, len, r, 1, &n);
+      ck_assert_int_eq(btree_insert(ic, 0, rec, n), MICA_OK);
+      free(rec);
+    }
+  }
+  free(blob);
+  btree_cursor_close(c);
+  btree_cursor_close(ic);
+}
+
+/* Deletes the rows whose rowid satisfies rowid % mod != keep, from the table and its index. */
+static int64_t delete_rows(Btree *bt, uint32_t troot, uint32_t iroot, int mod, uint32_t maxlen) {
+  BtCursor *c, *ic;
+  int eof;
+  int64_t left = 0;
+  ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+  uint8_t *blob = malloc(maxlen + 1);
+  ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+  while (!eof) {
+    int64_t r = btree_rowid(c);
+    if (r % mod != 0) {
+      uint32_t len = (uint32_t)(r * 131 % (maxlen + 1));
+      fill_blob(blob, len, r, 0);
+      ck_assert_int_eq(btree_delete(c), MICA_OK);
+      index_delete(ic, blob, len, r);
+    } else {
+      left++;
+    }
+    ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+  }
+  free(blob);
+  btree_cursor_close(c);
+  btree_cursor_close(ic);
+  return left;
+}
+
+/* auto_vacuum=full: pointer maps stay exact through splits, merges, overflow chains and root moves,
+ * and commits give freed pages back to the file system (sqlite3 agrees page by page). */
+START_TEST(test_btree_autovacuum_full_truncates_and_keeps_pointer_maps) {
+  char path[96], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_av_%d.db", (int)getpid());
+  unlink(path);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 1024, 0), MICA_OK);
+  ck_assert_int_eq(btree_set_autovacuum(bt, 1), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 1);
+  uint32_t xroot, troot, iroot, moved;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &xroot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  ck_assert_uint_eq(xroot, 3); /* page 2 is the first pointer-map page */
+  ck_assert_uint_eq(troot, 4);
+  ck_assert_uint_eq(iroot, 5);
+  put_schema_row(bt, 1, "table", "x", "x", xroot, "CREATE TABLE x(a INTEGER PRIMARY KEY, b)");
+  put_schema_row(bt, 2, "table", "t", "t", troot, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+  put_schema_row(bt, 3, "index", "i", "t", iroot, "CREATE INDEX i ON t(b)");
+  insert_rows(bt, xroot, 0, 1, 300, 3000);
+  insert_rows(bt, troot, iroot, 1, 400, 2500);
+  uint32_t roots[4] = {1, xroot, troot, iroot};
+  assert_integrity(bt, roots, 4);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  uint32_t full = btree_page_count(bt);
+  ck_assert_uint_gt(full, 600); /* several pointer-map pages */
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  /* sqlite3 checks every pointer-map entry. */
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "PRAGMA auto_vacuum", out);
+  ck_assert_str_eq(out, "1");
+  ck_assert_int_eq(btree_open(path, 0, &bt), MICA_OK);
+
+  /* Drop x (not the last root: the index root moves into its slot) and delete most rows of t. */
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  ck_assert_int_eq(btree_drop_table(bt, xroot, &moved), MICA_OK);
+  ck_assert_uint_eq(moved, iroot);
+  schema_move_root(bt, iroot, xroot);
+  iroot = xroot;
+  {
+    BtCursor *c;
+    int res;
+    ck_assert_int_eq(btree_cursor_open(bt, 1, 1, NULL, &c), MICA_OK);
+    ck_assert_int_eq(btree_seek_rowid(c, 1, &res), MICA_OK);
+    ck_assert_int_eq(btree_delete(c), MICA_OK);
+    btree_cursor_close(c);
+  }
+  int64_t left = delete_rows(bt, troot, iroot, 3, 2500);
+  uint32_t roots2[3] = {1, troot, iroot};
+  assert_integrity(bt, roots2, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  uint32_t after = btree_page_count(bt), nfree;
+  ck_assert_int_eq(btree_get_meta(bt, BTREE_FREE_PAGE_COUNT, &nfree), MICA_OK);
+  ck_assert_uint_eq(nfree, 0);
+  ck_assert_uint_lt(after, full / 2);
+  uint32_t largest;
+  ck_assert_int_eq(btree_get_meta(bt, BTREE_LARGEST_ROOT_PAGE, &largest), MICA_OK);
+  ck_assert_uint_eq(largest, 4);
+  assert_integrity(bt, roots2, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  /* A new table goes right after the largest root, moving whatever page was there. */
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t yroot;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &yroot), MICA_OK);
+  ck_assert_uint_eq(yroot, 5);
+  put_schema_row(bt, 4, "table", "y", "y", yroot, "CREATE TABLE y(a INTEGER PRIMARY KEY, b)");
+  insert_rows(bt, yroot, 0, 1, 50, 2000);
+  uint32_t roots3[4] = {1, troot, iroot, yroot};
+  assert_integrity(bt, roots3, 4);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "SELECT count(*) FROM t", out);
+  ck_assert_int_eq(atoi(out), left);
+  sqlite_query(path, "SELECT count(*) FROM y", out);
+  ck_assert_int_eq(atoi(out), 50);
+  sqlite_query(path, "PRAGMA freelist_count", out);
+  ck_assert_str_eq(out, "0");
+  unlink(path);
+}
+END_TEST
+
+/* Auto-vacuum files sqlite3 wrote can be changed: pointer maps stay valid for sqlite3. */
+START_TEST(test_btree_extends_sqlite_autovacuum_files) {
+  char path[96], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_sqav_%d.db", (int)getpid());
+  unlink(path);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db,
+                                "PRAGMA page_size=512; PRAGMA auto_vacuum=FULL;"
+                                "CREATE TABLE t(a INTEGER PRIMARY KEY, b); CREATE INDEX i ON t(b);"
+                                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<200)"
+                                " INSERT INTO t SELECT x*1000, zeroblob(x*7%900) FROM c;",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, 0, &bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 1);
+  uint32_t before = btree_page_count(bt);
+  insert_rows(bt, 3, 4, 1, 300, 1200); /* t is page 3, i page 4 */
+  ck_assert_uint_gt(btree_page_count(bt), before * 3 / 2);
+  uint32_t roots[3] = {1, 3, 4};
+  assert_integrity(bt, roots, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  (void)delete_rows(bt, 3, 4, 1000, 1200); /* back to sqlite3's rows */
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  uint32_t peak = btree_page_count(bt);
+  ck_assert_uint_le(peak, before * 11 / 10); /* the inserted rows' pages went back */
+  assert_integrity(bt, roots, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "SELECT count(*) FROM t", out);
+  ck_assert_int_eq(atoi(out), 200);
+  unlink(path);
+}
+END_TEST
+
 static Suite *btree_suite(void) {
   Suite *s = suite_create("btree");
   TCase *tc = tcase_create("pages");
@@ -1409,6 +1618,8 @@ static Suite *btree_suite(void) {
   tcase_add_test(tt, test_btree_freelist_reuse);
   tcase_add_test(tt, test_btree_reads_and_extends_sqlite_files);
   tcase_add_test(tt, test_btree_corrupt_files_never_crash);
+  tcase_add_test(tt, test_btree_autovacuum_full_truncates_and_keeps_pointer_maps);
+  tcase_add_test(tt, test_btree_extends_sqlite_autovacuum_files);
   suite_add_tcase(s, tt);
   return s;
 }
