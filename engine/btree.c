@@ -328,8 +328,25 @@ uint32_t btree_build_interior_cell(uint8_t *out, uint32_t usable, int intkey, ui
  * Allocation takes the last leaf of the first trunk, then the trunk itself, and only then grows the
  * file (skipping the pending-byte page). Freed pages go to the first trunk, or become a new trunk.
  *
- * The pager stamps page 1 at commit (change counter, size, version-valid-for). A new file gets page 1 (header + empty sqlite_schema leaf) in its first write
- * transaction, so btree_set_page_size works until then. Auto-vacuum files are read-only for now.
+ * The pager stamps page 1 at commit (change counter, size, version-valid-for). A new file gets
+ * page 1 (header + empty sqlite_schema leaf) in its first write transaction, so btree_set_page_size
+ * and btree_set_autovacuum work until then.
+ *
+ * AUTO-VACUUM (header 52 = largest root page != 0; 64 = incremental). Pointer-map pages (page 2,
+ * then every usable/5 + 1 pages) give each page's type and parent: 1 root, 2 free, 3 first
+ * overflow page (parent: the b-tree page holding the cell), 4 later overflow page (parent: the
+ * previous one), 5 b-tree page (parent page). They are kept exact by construction: every b-tree
+ * page written by the balancer re-points its children and first overflow pages at itself
+ * (ptrmap_refresh), bt_write_overflow links the chain, bt_free marks free; growing the file
+ * creates pointer-map pages in passing. Roots stay packed after page 2: a new root takes the page
+ * after the largest root (relocating the page there), a dropped root is filled by the largest root
+ * (*moved_from). relocate() moves any non-root page and fixes its parent's pointer through the
+ * pointer map. At commit, auto_vacuum=full moves the pages in use past SQLite's final size into
+ * free pages below it and truncates (incremental mode keeps its free pages).
+ *
+ * VACUUM copies every tree named in sqlite_schema, in order and without key comparisons (so any
+ * collation survives), into a fresh database (the INTO file, or a private in-memory one whose pages
+ * then replace this file's in one write transaction), rewriting the schema's root page numbers.
  */
 
 #include <stdarg.h>
@@ -1607,15 +1624,21 @@ static int cur_at_end(BtCursor *cur) {
   return 1;
 }
 
-int btree_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n) {
+/* Inserts (or replaces) an entry. append: the caller guarantees the entry sorts after every entry
+ * in the tree; it goes at the end without key comparisons (VACUUM copies trees this way, whatever
+ * their collations). */
+static int bt_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n, int append) {
   Btree *bt = cur->bt;
-  int rc, res;
+  int rc, res, eof;
   uint8_t *cell = NULL;
   if ((rc = check_writable(cur)) != MICA_OK) return rc;
   if ((rc = save_cursors(bt, cur->root, cur)) != MICA_OK) return rc;
   UnpackedKey key;
   if (cur->intkey < 0 && (rc = cur_root(cur)) != MICA_OK) return cur_fail(cur, rc); /* learn the kind */
-  if (cur->intkey) {
+  if (append) {
+    rc = cur_first_last(cur, 1, &eof);
+    res = -1;
+  } else if (cur->intkey) {
     rc = cur_seek(cur, rowid, NULL, &res);
   } else {
     key.keyinfo = cur->keyinfo ? cur->keyinfo : &default_keyinfo;
@@ -1657,7 +1680,7 @@ int btree_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n) {
       pos = 0;
     else if (res < 0)
       pos++;
-    pack = intkey && res < 0 && cur_at_end(cur);
+    pack = res < 0 && cur_at_end(cur);
   } else {
     /* Replacing an equal key held in an interior cell (index trees). */
     BtCell old;
@@ -1688,13 +1711,21 @@ int btree_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n) {
   rc = balance_page(bt, &path, lv, &l, pack);
   if (rc == MICA_OK) {
     /* Leave the cursor on the new entry. */
-    rc = intkey ? cur_seek(cur, rowid, NULL, &res) : cur_seek(cur, 0, &key, &res);
-    if (rc == MICA_OK && res != 0) rc = bt_corrupt(bt, cur->root);
+    if (append) {
+      rc = cur_first_last(cur, 1, &eof);
+    } else {
+      rc = intkey ? cur_seek(cur, rowid, NULL, &res) : cur_seek(cur, 0, &key, &res);
+      if (rc == MICA_OK && res != 0) rc = bt_corrupt(bt, cur->root);
+    }
   }
 out:
   free(cell);
   if (rc != MICA_OK) cur_fail(cur, rc);
   return rc;
+}
+
+int btree_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n) {
+  return bt_insert(cur, rowid, data, n, 0);
 }
 
 int btree_delete(BtCursor *cur) {
@@ -2354,9 +2385,151 @@ int btree_set_autovacuum(Btree *bt, int mode) {
   return rc;
 }
 
+/* Copies every entry of tree `root` of src into a new tree of dst (in order, appended). */
+static int vacuum_copy_tree(Btree *src, Btree *dst, uint32_t root, uint32_t *newroot) {
+  BtCursor *in, *out;
+  PgHdr *ph;
+  BtPage pg;
+  int rc = bt_get(src, root, &ph, &pg), eof;
+  if (rc != MICA_OK) return rc;
+  int intkey = pg.intkey;
+  pager_unref(ph);
+  if ((rc = btree_create_table(dst, intkey ? BTREE_INTKEY : BTREE_BLOBKEY, newroot)) != MICA_OK) return rc;
+  if ((rc = btree_cursor_open(src, root, 0, NULL, &in)) != MICA_OK) return rc;
+  if ((rc = btree_cursor_open(dst, *newroot, 1, NULL, &out)) != MICA_OK) {
+    btree_cursor_close(in);
+    return rc;
+  }
+  for (rc = btree_first(in, &eof); rc == MICA_OK && !eof; rc = btree_next(in, &eof)) {
+    const void *d;
+    uint32_t n;
+    if ((rc = btree_data(in, &d, &n)) != MICA_OK) break;
+    if ((rc = bt_insert(out, btree_rowid(in), d, n, 1)) != MICA_OK) break;
+  }
+  if (rc != MICA_OK && rc != MICA_CORRUPT) rc = bt_error(src, rc, "%s", btree_errmsg(dst));
+  btree_cursor_close(in);
+  btree_cursor_close(out);
+  return rc;
+}
+
+/* Builds a compact copy of bt's database in dst (an empty database, in a write transaction): the
+ * trees named in sqlite_schema in schema order, then sqlite_schema itself with the new root page
+ * numbers, then the meta values SQLite's VACUUM keeps (schema cookie + 1). */
+static int vacuum_build(Btree *bt, Btree *dst) {
+  BtCursor *sc = NULL, *dc = NULL;
+  int rc, eof;
+  uint8_t *rec = NULL;
+  if ((rc = btree_cursor_open(bt, 1, 0, NULL, &sc)) != MICA_OK) return rc;
+  if ((rc = btree_cursor_open(dst, 1, 1, NULL, &dc)) != MICA_OK) goto out;
+  for (rc = btree_first(sc, &eof); rc == MICA_OK && !eof; rc = btree_next(sc, &eof)) {
+    const void *d;
+    uint32_t n;
+    RecValue v[5];
+    int nf;
+    if ((rc = btree_data(sc, &d, &n)) != MICA_OK) break;
+    if (record_decode(d, n, v, 5, &nf) != MICA_OK || nf < 5) {
+      rc = bt_error(bt, MICA_CORRUPT, "malformed sqlite_schema row");
+      break;
+    }
+    if (v[3].type == REC_INT && v[3].u.i > 1) {
+      uint32_t nr;
+      if ((rc = vacuum_copy_tree(bt, dst, (uint32_t)v[3].u.i, &nr)) != MICA_OK) break;
+      /* record_decode points into the cursor's data, which copying did not move. */
+      if ((rc = btree_data(sc, &d, &n)) != MICA_OK) break;
+      record_decode(d, n, v, 5, &nf);
+      v[3].u.i = nr;
+      size_t sz = record_size(v, nf);
+      uint8_t *r2 = realloc(rec, sz);
+      if (!r2) {
+        rc = MICA_NOMEM;
+        break;
+      }
+      rec = r2;
+      record_encode(v, nf, rec);
+      rc = bt_insert(dc, btree_rowid(sc), rec, (uint32_t)sz, 1);
+    } else {
+      rc = bt_insert(dc, btree_rowid(sc), d, n, 1);
+    }
+    if (rc != MICA_OK) break;
+  }
+  if (rc == MICA_OK) {
+    static const int keep[] = {BTREE_SCHEMA_VERSION, BTREE_DEFAULT_CACHE_SIZE, BTREE_TEXT_ENCODING,
+                               BTREE_USER_VERSION, BTREE_APPLICATION_ID, BTREE_FILE_FORMAT};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0] && rc == MICA_OK; i++) {
+      uint32_t v;
+      if ((rc = btree_get_meta(bt, keep[i], &v)) == MICA_OK)
+        rc = btree_update_meta(dst, keep[i], keep[i] == BTREE_SCHEMA_VERSION ? v + 1 : v);
+    }
+  }
+out:
+  free(rec);
+  btree_cursor_close(sc);
+  btree_cursor_close(dc);
+  return rc;
+}
+
 int btree_vacuum(Btree *bt, const char *into_path) {
-  (void)into_path;
-  return bt_error(bt, MICA_ERROR, "VACUUM is not supported yet");
+  Btree *dst = NULL;
+  int rc, own = 0;
+  if (bt->txn == 0) {
+    if ((rc = into_path ? btree_begin_read(bt) : btree_begin_write(bt, 0)) != MICA_OK) return rc;
+    own = 1;
+  } else if (!into_path && bt->txn == 1 && (rc = btree_begin_write(bt, 0)) != MICA_OK) {
+    return rc;
+  }
+  if (pager_page_count(bt->pc) == 0) {
+    rc = MICA_OK;
+    goto done;
+  }
+  if (into_path) {
+    FILE *f = fopen(into_path, "rb");
+    if (f) {
+      int c = fgetc(f);
+      fclose(f);
+      if (c != EOF) {
+        rc = bt_error(bt, MICA_ERROR, "output file already exists");
+        goto done;
+      }
+    }
+  }
+  if ((rc = btree_open(into_path ? into_path : ":memory:", into_path ? BTREE_OPEN_CREATE : BTREE_OPEN_MEMORY,
+                       &dst)) != MICA_OK) {
+    rc = bt_error(bt, rc, "cannot open %s", into_path ? into_path : "a temporary database");
+    goto done;
+  }
+  if ((rc = btree_set_page_size(dst, bt->page_size, (int)(bt->page_size - bt->usable))) != MICA_OK) goto done;
+  dst->av_new = bt->av;
+  if ((rc = btree_begin_write(dst, 0)) != MICA_OK) goto done;
+  if ((rc = vacuum_build(bt, dst)) != MICA_OK) goto done;
+  if ((rc = btree_commit(dst)) != MICA_OK) goto done;
+  if (!into_path) {
+    /* Copy the compact image over this database, page by page, in this write transaction. */
+    if ((rc = save_all_cursors(bt)) != MICA_OK) goto done;
+    if ((rc = btree_begin_read(dst)) != MICA_OK) goto done;
+    uint32_t n = pager_page_count(dst->pc);
+    for (uint32_t pg = 1; pg <= n && rc == MICA_OK; pg++) {
+      PgHdr *from, *to;
+      if ((rc = pager_get(dst->pc, pg, &from)) != MICA_OK) break;
+      if (pg > pager_page_count(bt->pc)) rc = pager_set_page_count(bt->pc, pg);
+      if (rc == MICA_OK) rc = pager_get(bt->pc, pg, &to);
+      if (rc == MICA_OK) {
+        if ((rc = bt_write(bt, to)) == MICA_OK) memcpy(to->data, from->data, bt->page_size);
+        pager_unref(to);
+      }
+      pager_unref(from);
+    }
+    if (rc == MICA_OK) rc = pager_set_page_count(bt->pc, n);
+    btree_rollback(dst);
+  }
+done:
+  if (dst) btree_close(dst);
+  if (own) {
+    if (rc == MICA_OK)
+      rc = btree_commit(bt);
+    else
+      btree_rollback(bt);
+  }
+  return rc;
 }
 
 /* ---------------------------------------------------------------- integrity check */

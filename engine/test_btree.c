@@ -1554,6 +1554,16 @@ START_TEST(test_btree_autovacuum_full_truncates_and_keeps_pointer_maps) {
   ck_assert_int_eq(atoi(out), 50);
   sqlite_query(path, "PRAGMA freelist_count", out);
   ck_assert_str_eq(out, "0");
+  /* VACUUM keeps the file auto-vacuum (roots packed again, pointer maps rebuilt). */
+  ck_assert_int_eq(btree_open(path, 0, &bt), MICA_OK);
+  ck_assert_int_eq(btree_vacuum(bt, NULL), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "PRAGMA auto_vacuum", out);
+  ck_assert_str_eq(out, "1");
+  sqlite_query(path, "SELECT count(*) FROM t", out);
+  ck_assert_int_eq(atoi(out), left);
   unlink(path);
 }
 END_TEST
@@ -1600,6 +1610,137 @@ START_TEST(test_btree_extends_sqlite_autovacuum_files) {
 }
 END_TEST
 
+
+/* Root page of the sqlite_schema entry called name (0 if none). */
+static uint32_t schema_root(Btree *bt, const char *name) {
+  BtCursor *c;
+  int eof;
+  uint32_t root = 0;
+  ck_assert_int_eq(btree_cursor_open(bt, 1, 0, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+  while (!eof) {
+    const void *d;
+    uint32_t n;
+    RecValue v[5];
+    int nf;
+    ck_assert_int_eq(btree_data(c, &d, &n), MICA_OK);
+    ck_assert_int_eq(record_decode(d, n, v, 5, &nf), MICA_OK);
+    if (v[1].u.s.n == strlen(name) && memcmp(v[1].u.s.p, name, v[1].u.s.n) == 0) root = (uint32_t)v[3].u.i;
+    ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+  }
+  btree_cursor_close(c);
+  return root;
+}
+
+/* VACUUM INTO writes a compact copy, VACUUM compacts in place; both keep every tree in its own
+ * order (a DESC index is copied without re-sorting) and pass sqlite3's integrity check. */
+START_TEST(test_btree_vacuum_compacts_and_copies) {
+  char path[96], into[96], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_vac_%d.db", (int)getpid());
+  snprintf(into, sizeof into, "/tmp/mica_test_btree_vacinto_%d.db", (int)getpid());
+  unlink(path);
+  unlink(into);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 1024, 0), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t troot, iroot, jroot;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &jroot), MICA_OK);
+  put_schema_row(bt, 1, "table", "t", "t", troot, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+  put_schema_row(bt, 2, "index", "i", "t", iroot, "CREATE INDEX i ON t(b)");
+  put_schema_row(bt, 3, "index", "j", "t", jroot, "CREATE INDEX j ON t(b DESC)");
+  ck_assert_int_eq(btree_update_meta(bt, BTREE_USER_VERSION, 77), MICA_OK);
+  insert_rows(bt, troot, iroot, 1, 500, 1500);
+  static const uint8_t desc[2] = {1, 0};
+  KeyInfo dki = {2, NULL, desc};
+  BtCursor *jc;
+  ck_assert_int_eq(btree_cursor_open(bt, jroot, 1, &dki, &jc), MICA_OK);
+  uint8_t *blob = malloc(1501);
+  for (int64_t r = 1; r <= 500; r++) {
+    uint32_t len = (uint32_t)(r * 131 % 1501), n;
+    fill_blob(blob, len, r, 0);
+    uint8_t *rec = make_row(blob, len, r, 1, &n);
+    ck_assert_int_eq(btree_insert(jc, 0, rec, n), MICA_OK);
+    free(rec);
+  }
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  /* Delete 2/3 of the rows (and their entries in both indexes). */
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  int64_t left = delete_rows(bt, troot, iroot, 3, 1500);
+  int eof;
+  ck_assert_int_eq(btree_first(jc, &eof), MICA_OK);
+  while (!eof) {
+    const void *d;
+    uint32_t n;
+    RecValue v[2];
+    int nf;
+    ck_assert_int_eq(btree_data(jc, &d, &n), MICA_OK);
+    ck_assert_int_eq(record_decode(d, n, v, 2, &nf), MICA_OK);
+    if (v[1].u.i % 3 != 0) ck_assert_int_eq(btree_delete(jc), MICA_OK);
+    ck_assert_int_eq(btree_next(jc, &eof), MICA_OK);
+  }
+  btree_cursor_close(jc);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  uint32_t before = btree_page_count(bt);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_vacuum(bt, into), MICA_OK);
+  ck_assert_int_ne(btree_vacuum(bt, into), MICA_OK); /* exists now */
+  sqlite_query(into, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(into, "SELECT count(*) FROM t", out);
+  ck_assert_int_eq(atoi(out), left);
+  sqlite_query(into, "PRAGMA freelist_count", out);
+  ck_assert_str_eq(out, "0");
+  sqlite_query(into, "PRAGMA user_version", out);
+  ck_assert_str_eq(out, "77");
+  sqlite_query(into, "PRAGMA page_count", out);
+  ck_assert_int_lt(atoi(out), (int)before * 2 / 3);
+  /* In place. */
+  ck_assert_int_eq(btree_vacuum(bt, NULL), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  ck_assert_uint_lt(btree_page_count(bt), before * 2 / 3);
+  uint32_t roots[4] = {1, schema_root(bt, "t"), schema_root(bt, "i"), schema_root(bt, "j")};
+  ck_assert_uint_eq(roots[1], 2);
+  assert_integrity(bt, roots, 4);
+  /* The DESC index is still in DESC order. */
+  ck_assert_int_eq(btree_cursor_open(bt, roots[3], 0, &dki, &jc), MICA_OK);
+  uint8_t *prev = NULL;
+  uint32_t nprev = 0;
+  int64_t cnt = 0;
+  ck_assert_int_eq(btree_first(jc, &eof), MICA_OK);
+  while (!eof) {
+    const void *d;
+    uint32_t n;
+    ck_assert_int_eq(btree_data(jc, &d, &n), MICA_OK);
+    if (prev) {
+      UnpackedKey pk = {&dki, prev, nprev, 0};
+      ck_assert_int_lt(record_compare_key(&pk, d, n, NULL), 0);
+    }
+    free(prev);
+    prev = malloc(n);
+    memcpy(prev, d, n);
+    nprev = n;
+    cnt++;
+    ck_assert_int_eq(btree_next(jc, &eof), MICA_OK);
+  }
+  free(prev);
+  ck_assert_int_eq(cnt, left);
+  btree_cursor_close(jc);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  free(blob);
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "SELECT count(*) FROM t WHERE b IS NOT NULL", out);
+  ck_assert_int_eq(atoi(out), left);
+  unlink(path);
+  unlink(into);
+}
+END_TEST
+
 static Suite *btree_suite(void) {
   Suite *s = suite_create("btree");
   TCase *tc = tcase_create("pages");
@@ -1620,6 +1761,7 @@ static Suite *btree_suite(void) {
   tcase_add_test(tt, test_btree_corrupt_files_never_crash);
   tcase_add_test(tt, test_btree_autovacuum_full_truncates_and_keeps_pointer_maps);
   tcase_add_test(tt, test_btree_extends_sqlite_autovacuum_files);
+  tcase_add_test(tt, test_btree_vacuum_compacts_and_copies);
   suite_add_tcase(s, tt);
   return s;
 }
