@@ -1700,6 +1700,27 @@ static int bt_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n,
     }
     if ((rc = bt_free_overflow(bt, &old)) != MICA_OK) goto out;
   }
+  if (res != 0 && pg.leaf) {
+    /* Fast path: the cell fits on the leaf as it is. */
+    PgHdr *ph = cur->pg[lv];
+    uint32_t nfree;
+    if (btpage_free_space(&pg, &nfree) == MICA_OK && nfree >= csz + 2) {
+      if ((rc = bt_write(bt, ph)) != MICA_OK) goto out;
+      if (btpage_parse(&pg, ph->data, ph->pgno, bt->page_size, bt->usable) != MICA_OK) {
+        rc = bt_corrupt(bt, ph->pgno);
+        goto out;
+      }
+      rc = btpage_insert_cell(ph->data, &pg, pos, cell, csz);
+      if (rc == MICA_FULL || rc == MICA_CORRUPT) rc = bt_corrupt(bt, ph->pgno);
+      if (rc == MICA_OK && ovfl) rc = ptrmap_put(bt, ovfl, PTRMAP_OVERFLOW1, ph->pgno);
+      if (rc == MICA_OK) {
+        cur->idx[lv] = pos;
+        cur->state = CUR_VALID;
+        cur->skip = 0;
+      }
+      goto out;
+    }
+  }
   cur_path(cur, &path);
   if ((rc = cl_load(bt, &pg, &l)) != MICA_OK) goto out;
   cur_release(cur);
