@@ -1741,6 +1741,158 @@ START_TEST(test_btree_vacuum_compacts_and_copies) {
 }
 END_TEST
 
+
+static int64_t table_count(Btree *bt, uint32_t root) {
+  BtCursor *c;
+  int64_t n;
+  ck_assert_int_eq(btree_cursor_open(bt, root, 0, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_count(c, &n), MICA_OK);
+  btree_cursor_close(c);
+  return n;
+}
+
+/* Savepoint rollback undoes tree changes (splits, frees, new pages) and cursors re-seek after it;
+ * a second connection keeps its snapshot until it starts a new transaction. */
+START_TEST(test_btree_savepoints_and_snapshots) {
+  char path[96];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_sp_%d.db", (int)getpid());
+  unlink(path);
+  Btree *bt, *rd;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t root;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &root), MICA_OK);
+  insert_rows(bt, root, 0, 1, 200, 300);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_open(path, 0, &rd), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(rd), MICA_OK);
+  ck_assert_int_eq(table_count(rd, root), 200);
+
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t pages = btree_page_count(bt);
+  BtCursor *c;
+  int res, eof;
+  ck_assert_int_eq(btree_cursor_open(bt, root, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_seek_rowid(c, 150, &res), MICA_OK);
+  ck_assert_int_eq(btree_savepoint(bt, BTREE_SAVEPOINT_BEGIN, 0), MICA_OK);
+  insert_rows(bt, root, 0, 201, 600, 300);
+  {
+    BtCursor *d;
+    ck_assert_int_eq(btree_cursor_open(bt, root, 1, NULL, &d), MICA_OK);
+    ck_assert_int_eq(btree_first(d, &eof), MICA_OK);
+    while (!eof) {
+      ck_assert_int_eq(btree_delete(d), MICA_OK);
+      ck_assert_int_eq(btree_next(d, &eof), MICA_OK);
+    }
+    btree_cursor_close(d);
+  }
+  ck_assert_int_eq(table_count(bt, root), 0);
+  ck_assert_uint_gt(btree_page_count(bt), pages);
+  ck_assert_int_eq(btree_savepoint(bt, BTREE_SAVEPOINT_ROLLBACK, 0), MICA_OK);
+  ck_assert_int_eq(table_count(bt, root), 200);
+  ck_assert_uint_eq(btree_page_count(bt), pages);
+  ck_assert_int_eq(btree_rowid(c), 150); /* re-sought */
+  ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+  ck_assert_int_eq(btree_rowid(c), 151);
+  ck_assert_int_eq(btree_savepoint(bt, BTREE_SAVEPOINT_RELEASE, 0), MICA_OK);
+  insert_rows(bt, root, 0, 1001, 1100, 300);
+  btree_cursor_close(c);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  /* The reader still sees its snapshot, then the commit once it starts over. */
+  ck_assert_int_eq(table_count(rd, root), 200);
+  ck_assert_int_eq(btree_commit(rd), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(rd), MICA_OK);
+  ck_assert_int_eq(table_count(rd, root), 300);
+  uint32_t roots[2] = {1, root};
+  assert_integrity(rd, roots, 2);
+  ck_assert_int_eq(btree_commit(rd), MICA_OK);
+  ck_assert_int_eq(btree_close(rd), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  unlink(path);
+}
+END_TEST
+
+/* Extreme rowids, empty payloads, and index seeks by prefix in both directions. */
+START_TEST(test_btree_seek_edges) {
+  Btree *bt;
+  ck_assert_int_eq(btree_open(":memory:", 0, &bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t root, iroot;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &root), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  BtCursor *c, *ic;
+  int res, eof;
+  ck_assert_int_eq(btree_cursor_open(bt, root, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_seek_rowid(c, 5, &res), MICA_OK);
+  ck_assert(btree_eof(c));
+  ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+  ck_assert_int_eq(eof, 1);
+  int64_t ids[] = {INT64_MIN, -1, 0, 1, INT64_MAX};
+  for (int i = 0; i < 5; i++)
+    ck_assert_int_eq(btree_insert(c, ids[i], "", 0), MICA_OK);
+  ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+  for (int i = 0; i < 5; i++) {
+    ck_assert_int_eq(eof, 0);
+    ck_assert_int_eq(btree_rowid(c), ids[i]);
+    ck_assert_uint_eq(btree_data_size(c), 0);
+    ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+  }
+  ck_assert_int_eq(eof, 1);
+  ck_assert_int_eq(btree_seek_rowid(c, INT64_MAX - 1, &res), MICA_OK);
+  ck_assert_int_ne(res, 0);
+  ck_assert_int_eq(btree_rowid(c), res < 0 ? 1 : INT64_MAX);
+  btree_cursor_close(c);
+  /* Index of (k, rowid) with 20 rowids per k: prefix seeks find the first / last of a group. */
+  ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+  for (int64_t k = 0; k < 50; k++)
+    for (int64_t r = 0; r < 20; r++) {
+      RecValue v[2] = {{.type = REC_INT, .u.i = k * 2}, {.type = REC_INT, .u.i = r}};
+      uint8_t rec[32];
+      size_t n = record_encode(v, 2, rec);
+      ck_assert_int_eq(btree_insert(ic, 0, rec, (uint32_t)n), MICA_OK);
+    }
+  for (int64_t k = -1; k < 101; k++) {
+    RecValue v = {.type = REC_INT, .u.i = k};
+    uint8_t rec[16];
+    size_t n = record_encode(&v, 1, rec);
+    for (int dir = -1; dir <= 1; dir += 2) {
+      UnpackedKey key = {NULL, rec, (uint32_t)n, dir};
+      ck_assert_int_eq(btree_seek_key(ic, &key, &res), MICA_OK);
+      ck_assert_int_ne(res, 0);
+      /* Step to the first entry >= key (dir -1) or the last entry <= key (dir +1). */
+      if (dir < 0 && res < 0) ck_assert_int_eq(btree_next(ic, &eof), MICA_OK);
+      if (dir > 0 && res > 0) ck_assert_int_eq(btree_prev(ic, &eof), MICA_OK);
+      if (btree_eof(ic)) {
+        ck_assert(dir < 0 ? k > 98 : k < 0);
+        continue;
+      }
+      const void *d;
+      uint32_t dn;
+      RecValue got[2];
+      int nf;
+      ck_assert_int_eq(btree_data(ic, &d, &dn), MICA_OK);
+      ck_assert_int_eq(record_decode(d, dn, got, 2, &nf), MICA_OK);
+      if (dir < 0) {
+        int64_t want = k <= 0 ? 0 : (k + 1) / 2 * 2;
+        ck_assert_int_eq(got[0].u.i, want);
+        ck_assert_int_eq(got[1].u.i, 0);
+      } else {
+        int64_t want = k >= 98 ? 98 : k / 2 * 2;
+        ck_assert_int_eq(got[0].u.i, want);
+        ck_assert_int_eq(got[1].u.i, 19);
+      }
+    }
+  }
+  int64_t n;
+  ck_assert_int_eq(btree_count(ic, &n), MICA_OK);
+  ck_assert_int_eq(n, 1000);
+  btree_cursor_close(ic);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+}
+END_TEST
+
 static Suite *btree_suite(void) {
   Suite *s = suite_create("btree");
   TCase *tc = tcase_create("pages");
@@ -1762,6 +1914,8 @@ static Suite *btree_suite(void) {
   tcase_add_test(tt, test_btree_autovacuum_full_truncates_and_keeps_pointer_maps);
   tcase_add_test(tt, test_btree_extends_sqlite_autovacuum_files);
   tcase_add_test(tt, test_btree_vacuum_compacts_and_copies);
+  tcase_add_test(tt, test_btree_savepoints_and_snapshots);
+  tcase_add_test(tt, test_btree_seek_edges);
   suite_add_tcase(s, tt);
   return s;
 }
