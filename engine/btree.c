@@ -1214,6 +1214,7 @@ static int cur_root(BtCursor *cur) {
   cur->skip = 0;
   if (cur->bt->txn == 0) return bt_error(cur->bt, MICA_MISUSE, "no transaction is open");
   if (pager_page_count(cur->bt->pc) == 0 && cur->root == 1) return MICA_EMPTY;
+  cur->intkey = -1; /* learnt again from the root: a root number can be reused by another tree kind */
   int rc = cur_push(cur, cur->root);
   if (rc == MICA_OK) cur->state = CUR_VALID;
   return rc;
@@ -1857,11 +1858,14 @@ int btree_delete(BtCursor *cur) {
   return balance_page(bt, &path, lv, &l, 0);
 }
 
-/* Counts (and with clear != 0 frees) the entries and pages below pgno. */
-static int walk_tree(Btree *bt, uint32_t pgno, int depth, int clear, int free_root, int64_t *count) {
+/* Counts (and with clear != 0 frees) the entries and pages below pgno. *budget bounds the pages
+ * visited (a damaged tree sharing pages between subtrees must not make this explode). */
+static int walk_tree_b(Btree *bt, uint32_t pgno, int depth, int clear, int free_root, int64_t *count,
+                       uint32_t *budget) {
   PgHdr *ph;
   BtPage pg;
-  if (depth > BT_MAX_DEPTH) return bt_corrupt(bt, pgno);
+  if (depth > BT_MAX_DEPTH || *budget == 0) return bt_corrupt(bt, pgno);
+  (*budget)--;
   int rc = bt_get(bt, pgno, &ph, &pg);
   if (rc != MICA_OK) return rc;
   for (int i = 0; i <= pg.ncell && rc == MICA_OK; i++) {
@@ -1873,9 +1877,9 @@ static int walk_tree(Btree *bt, uint32_t pgno, int depth, int clear, int free_ro
       }
       if (pg.leaf || !pg.intkey) (*count)++;
       if (clear && c.overflow) rc = bt_free_overflow(bt, &c);
-      if (rc == MICA_OK && !pg.leaf) rc = walk_tree(bt, c.left_child, depth + 1, clear, 1, count);
+      if (rc == MICA_OK && !pg.leaf) rc = walk_tree_b(bt, c.left_child, depth + 1, clear, 1, count, budget);
     } else if (!pg.leaf) {
-      rc = walk_tree(bt, pg.right_child, depth + 1, clear, 1, count);
+      rc = walk_tree_b(bt, pg.right_child, depth + 1, clear, 1, count, budget);
     }
   }
   int type = pg.intkey ? BTP_LEAF_TABLE : BTP_LEAF_INDEX;
@@ -1886,6 +1890,11 @@ static int walk_tree(Btree *bt, uint32_t pgno, int depth, int clear, int free_ro
   memset(&empty, 0, sizeof empty);
   empty.type = type;
   return cl_write(bt, pgno, &empty);
+}
+
+static int walk_tree(Btree *bt, uint32_t pgno, int depth, int clear, int free_root, int64_t *count) {
+  uint32_t budget = pager_page_count(bt->pc);
+  return walk_tree_b(bt, pgno, depth, clear, free_root, count, &budget);
 }
 
 int btree_count(BtCursor *cur, int64_t *n) {
