@@ -251,6 +251,8 @@ int btpage_insert_cell(uint8_t *data, BtPage *pg, int idx, const uint8_t *cell, 
   uint32_t gap_start = pg->hdr + pg->hdr_size + 2u * pg->ncell;
   if (pg->content_start < gap_start + 2 + size) {
     if ((rc = btpage_defragment(data, pg)) != MICA_OK) return rc;
+    /* A fragment count larger than the real free space shows up here. */
+    if (pg->content_start < gap_start + 2 + size) return MICA_CORRUPT;
   }
   uint32_t off = pg->content_start - size;
   memcpy(data + off, cell, size);

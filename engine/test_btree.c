@@ -1310,8 +1310,13 @@ static int torture(const char *path, uint32_t troot, uint32_t iroot, uint64_t *s
   return found;
 }
 
+#ifndef FUZZ_ITERS
+#define FUZZ_ITERS 150
+#define FUZZ_SEED 20261124
+#endif
+
 /* Files with random damage (bytes, page pointers, counts) give errors, never crashes. */
-START_TEST(test_btree_corrupt_files_never_crash) {
+static void fuzz_corrupt_files(int av) {
   char path[96], cpath[96], wal[110];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_fz_%d.db", (int)getpid());
   snprintf(cpath, sizeof cpath, "/tmp/mica_test_btree_fzc_%d.db", (int)getpid());
@@ -1320,6 +1325,7 @@ START_TEST(test_btree_corrupt_files_never_crash) {
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
+  ck_assert_int_eq(btree_set_autovacuum(bt, av), MICA_OK);
   ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
   uint32_t troot, iroot;
   ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
@@ -1353,9 +1359,9 @@ START_TEST(test_btree_corrupt_files_never_crash) {
   uint8_t *img = read_file(path, &n);
   uint32_t npages = (uint32_t)(n / 512);
   uint8_t *copy = malloc(n);
-  uint64_t s = 20261124;
+  uint64_t s = FUZZ_SEED + (uint64_t)av;
   int detected = 0;
-  for (int it = 0; it < 150; it++) {
+  for (int it = 0; it < FUZZ_ITERS; it++) {
     memcpy(copy, img, n);
     int nhits = 1 + (int)(rng_next(&s) % 4);
     for (int h = 0; h < nhits; h++) {
@@ -1382,12 +1388,17 @@ START_TEST(test_btree_corrupt_files_never_crash) {
     write_file(cpath, copy, n);
     detected += torture(cpath, troot, iroot, &s);
   }
-  ck_assert_int_gt(detected, 30); /* the damage is real: the integrity check sees most of it */
+  ck_assert_int_gt(detected, FUZZ_ITERS / 5); /* the damage is real: the integrity check sees most of it */
   free(copy);
   free(img);
   unlink(cpath);
   unlink(wal);
   unlink(path);
+}
+
+START_TEST(test_btree_corrupt_files_never_crash) {
+  fuzz_corrupt_files(0);
+  fuzz_corrupt_files(1); /* auto-vacuum: pointer maps, relocation and truncation too */
 }
 END_TEST
 
