@@ -96,7 +96,8 @@ static int mem_read(IoFile *f, void *buf, size_t n, uint64_t off) {
 static int mem_grow(MemFile *m, uint64_t need) {
   if (need <= m->cap) return MICA_OK;
   uint64_t cap = m->cap ? m->cap : 65536;
-  while (cap < need) cap *= 2;
+  while (cap < need)
+    cap *= 2;
   uint8_t *nb = realloc(m->buf, (size_t)cap);
   if (!nb) return MICA_NOMEM;
   memset(nb + m->cap, 0, (size_t)(cap - m->cap));
@@ -118,7 +119,9 @@ static int mem_write(IoFile *f, const void *buf, size_t n, uint64_t off) {
   return rc;
 }
 
-static int mem_writev(IoFile *f, const IoVec *v, int nv, int sync) { return io_writev_serial(f, v, nv, sync); }
+static int mem_writev(IoFile *f, const IoVec *v, int nv, int sync) {
+  return io_writev_serial(f, v, nv, sync);
+}
 
 static int mem_sync(IoFile *f) {
   (void)f;
@@ -186,7 +189,9 @@ typedef struct FaultFile {
   int sync_delay_us;
 } FaultFile;
 
-static int op_index(int op) { return op == IO_FAULT_READ ? 0 : op == IO_FAULT_SYNC ? 2 : op == IO_FAULT_TRUNCATE ? 3 : 1; }
+static int op_index(int op) {
+  return op == IO_FAULT_READ ? 0 : op == IO_FAULT_SYNC ? 2 : op == IO_FAULT_TRUNCATE ? 3 : 1;
+}
 
 /* Returns 1 when this operation (of kind op) must fail. */
 static int fault_hit(FaultFile *ff, int op) {

@@ -107,8 +107,12 @@ void io_fault_set_sync_delay(IoFile *f, int usec);
 
 /* Convenience wrappers. */
 static inline int io_read(IoFile *f, void *buf, size_t n, uint64_t off) { return f->m->read(f, buf, n, off); }
-static inline int io_write(IoFile *f, const void *buf, size_t n, uint64_t off) { return f->m->write(f, buf, n, off); }
-static inline int io_writev(IoFile *f, const IoVec *v, int nv, int sync) { return f->m->writev(f, v, nv, sync); }
+static inline int io_write(IoFile *f, const void *buf, size_t n, uint64_t off) {
+  return f->m->write(f, buf, n, off);
+}
+static inline int io_writev(IoFile *f, const IoVec *v, int nv, int sync) {
+  return f->m->writev(f, v, nv, sync);
+}
 static inline int io_sync(IoFile *f) { return f->m->sync(f); }
 static inline int io_truncate(IoFile *f, uint64_t size) { return f->m->truncate(f, size); }
 static inline int io_size(IoFile *f, uint64_t *out) { return f->m->size(f, out); }

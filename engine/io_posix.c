@@ -32,7 +32,8 @@ static int px_read(IoFile *f, void *buf, size_t n, uint64_t off) {
       return MICA_IOERR_READ;
     }
     if (r == 0) {
-      for (size_t i = done; i < n; i++) ((char *)buf)[i] = 0;
+      for (size_t i = done; i < n; i++)
+        ((char *)buf)[i] = 0;
       return MICA_IOERR_SHORT_READ;
     }
     done += (size_t)r;

@@ -63,8 +63,10 @@ static int ur_submit_wait(UringFile *u, int n, int *res) {
 static int ur_rw_one(UringFile *u, int write, void *buf, size_t n, uint64_t off, int *res) {
   struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
   if (!sqe) return MICA_IOERR;
-  if (write) io_uring_prep_write(sqe, u->fd, buf, (unsigned)n, off);
-  else io_uring_prep_read(sqe, u->fd, buf, (unsigned)n, off);
+  if (write)
+    io_uring_prep_write(sqe, u->fd, buf, (unsigned)n, off);
+  else
+    io_uring_prep_read(sqe, u->fd, buf, (unsigned)n, off);
   io_uring_sqe_set_data64(sqe, 0);
   return ur_submit_wait(u, 1, res);
 }
@@ -206,7 +208,8 @@ int io_uring_available(void) {
   int ok = 0;
   struct io_uring_probe *probe = io_uring_get_probe_ring(&ring);
   if (probe) {
-    ok = io_uring_opcode_supported(probe, IORING_OP_READ) && io_uring_opcode_supported(probe, IORING_OP_WRITE) &&
+    ok = io_uring_opcode_supported(probe, IORING_OP_READ) &&
+         io_uring_opcode_supported(probe, IORING_OP_WRITE) &&
          io_uring_opcode_supported(probe, IORING_OP_FSYNC);
     io_uring_free_probe(probe);
   }

@@ -90,7 +90,7 @@ struct CacheEntry {
   int orphan;  /* removed from the hash; freed at the last unpin */
   int loading; /* being read (pinned by the loader); waiters sleep on Pager.load_cv */
   int failed;  /* the load failed with this code (the entry is an orphan) */
-  int list;   /* 0 none, 1 probation, 2 protected */
+  int list;    /* 0 none, 1 probation, 2 protected */
   CacheEntry *hnext, *prev, *next;
 };
 
@@ -127,6 +127,7 @@ struct Pager {
   CacheEntry **htab;
   uint32_t hcap, ncache, cache_max;
   CacheList a1, am;
+  uint64_t hits, misses;
   /* write lock */
   PagerConn *writer;
   Waiter *qhead, *qtail;
@@ -201,10 +202,14 @@ static int seterr(PagerConn *pc, int rc, const char *fmt, ...) {
 static void list_remove(Pager *p, CacheEntry *e) {
   CacheList *l = e->list == 1 ? &p->a1 : e->list == 2 ? &p->am : NULL;
   if (!l) return;
-  if (e->prev) e->prev->next = e->next;
-  else l->head = e->next;
-  if (e->next) e->next->prev = e->prev;
-  else l->tail = e->prev;
+  if (e->prev)
+    e->prev->next = e->next;
+  else
+    l->head = e->next;
+  if (e->next)
+    e->next->prev = e->prev;
+  else
+    l->tail = e->prev;
   e->prev = e->next = NULL;
   e->list = 0;
   l->n--;
@@ -215,8 +220,10 @@ static void list_append(Pager *p, CacheEntry *e, int which) {
   e->list = which;
   e->next = NULL;
   e->prev = l->tail;
-  if (l->tail) l->tail->next = e;
-  else l->head = e;
+  if (l->tail)
+    l->tail->next = e;
+  else
+    l->head = e;
   l->tail = e;
   l->n++;
 }
@@ -232,7 +239,8 @@ static CacheEntry *cache_lookup(Pager *p, uint32_t pgno, uint32_t frame) {
 
 static void cache_unhash(Pager *p, CacheEntry *e) {
   CacheEntry **pp = &p->htab[cache_slot(p, e->pgno)];
-  while (*pp && *pp != e) pp = &(*pp)->hnext;
+  while (*pp && *pp != e)
+    pp = &(*pp)->hnext;
   if (*pp) *pp = e->hnext;
   e->hnext = NULL;
   list_remove(p, e);
@@ -247,8 +255,10 @@ static void cache_free_entry(CacheEntry *e) {
 /* Drops e from the cache: freed now if unpinned, else at its last unpin. */
 static void cache_drop(Pager *p, CacheEntry *e) {
   cache_unhash(p, e);
-  if (e->pins == 0) cache_free_entry(e);
-  else e->orphan = 1;
+  if (e->pins == 0)
+    cache_free_entry(e);
+  else
+    e->orphan = 1;
 }
 
 static void cache_evict(Pager *p, uint32_t target) {
@@ -268,7 +278,7 @@ static void cache_evict(Pager *p, uint32_t target) {
 static int cache_grow(Pager *p) {
   if (p->ncache + 1 <= p->hcap) return MICA_OK;
   uint32_t ncap = p->hcap ? p->hcap * 2 : 256;
-  CacheEntry **nt = calloc(ncap, sizeof *nt);
+  CacheEntry **nt = calloc(ncap, sizeof(CacheEntry *));
   if (!nt) return MICA_NOMEM;
   CacheEntry **ot = p->htab;
   uint32_t ocap = p->hcap;
@@ -329,7 +339,8 @@ static void cache_rekey_for_reset(Pager *p) {
     }
   }
   for (uint32_t i = 0; i < p->hcap; i++)
-    for (CacheEntry *e = p->htab[i]; e; e = e->hnext) e->frame = 0;
+    for (CacheEntry *e = p->htab[i]; e; e = e->hnext)
+      e->frame = 0;
 }
 
 static void cache_clear(Pager *p) {
@@ -376,8 +387,10 @@ static int wlock_acquire(Pager *p, PagerConn *pc, int timeout_ms) {
   if (timeout_ms <= 0) return MICA_BUSY;
   Waiter w = {.pc = pc};
   pthread_cond_init(&w.cv, NULL);
-  if (p->qtail) p->qtail->next = &w;
-  else p->qhead = &w;
+  if (p->qtail)
+    p->qtail->next = &w;
+  else
+    p->qhead = &w;
   p->qtail = &w;
   struct timespec dl;
   deadline_after(&dl, timeout_ms);
@@ -427,7 +440,7 @@ static ConnPage *pt_find(PagerConn *pc, uint32_t pgno) {
 static int pt_add(PagerConn *pc, ConnPage *cp) {
   if (pc->ptn + 1 > pc->ptcap) {
     uint32_t ncap = pc->ptcap ? pc->ptcap * 2 : 64;
-    ConnPage **nt = calloc(ncap, sizeof *nt);
+    ConnPage **nt = calloc(ncap, sizeof(ConnPage *));
     if (!nt) return MICA_NOMEM;
     for (uint32_t i = 0; i < pc->ptcap; i++) {
       ConnPage *c = pc->ptab[i];
@@ -452,7 +465,8 @@ static int pt_add(PagerConn *pc, ConnPage *cp) {
 
 static void pt_remove(PagerConn *pc, ConnPage *cp) {
   ConnPage **pp = &pc->ptab[pt_slot(pc->ptcap, cp->hdr.pgno)];
-  while (*pp && *pp != cp) pp = &(*pp)->hnext;
+  while (*pp && *pp != cp)
+    pp = &(*pp)->hnext;
   if (*pp) *pp = cp->hnext;
   cp->hnext = NULL;
   pc->ptn--;
@@ -477,8 +491,10 @@ static void pt_release_all(PagerConn *pc) {
     while (cp) {
       ConnPage *nx = cp->hnext;
       cp->hnext = NULL;
-      if (cp->nref > 0) cp->detached = 1;
-      else cp_free(pc, cp);
+      if (cp->nref > 0)
+        cp->detached = 1;
+      else
+        cp_free(pc, cp);
       cp = nx;
     }
     pc->ptab[i] = NULL;
@@ -504,7 +520,8 @@ static int sp_add(Savepoint *sp, uint32_t pgno, const uint8_t *data, uint32_t pa
     for (uint32_t i = 0; i < sp->setcap; i++) {
       if (!sp->set[i]) continue;
       uint32_t j = pt_slot(ncap, sp->set[i]);
-      while (ns[j]) j = (j + 1) & (ncap - 1);
+      while (ns[j])
+        j = (j + 1) & (ncap - 1);
       ns[j] = sp->set[i];
     }
     free(sp->set);
@@ -523,14 +540,16 @@ static int sp_add(Savepoint *sp, uint32_t pgno, const uint8_t *data, uint32_t pa
   memcpy(img, data, page_size);
   sp->e[sp->n++] = (SpEntry){pgno, img};
   uint32_t j = pt_slot(sp->setcap, pgno);
-  while (sp->set[j]) j = (j + 1) & (sp->setcap - 1);
+  while (sp->set[j])
+    j = (j + 1) & (sp->setcap - 1);
   sp->set[j] = pgno;
   sp->setn++;
   return MICA_OK;
 }
 
 static void sp_clear(Savepoint *sp) {
-  for (int i = 0; i < sp->n; i++) free(sp->e[i].img);
+  for (int i = 0; i < sp->n; i++)
+    free(sp->e[i].img);
   free(sp->e);
   free(sp->set);
   uint32_t np = sp->npages;
@@ -539,7 +558,8 @@ static void sp_clear(Savepoint *sp) {
 }
 
 static void sp_free_all(PagerConn *pc) {
-  for (int i = 0; i < pc->nsp; i++) sp_clear(&pc->sp[i]);
+  for (int i = 0; i < pc->nsp; i++)
+    sp_clear(&pc->sp[i]);
   free(pc->sp);
   pc->sp = NULL;
   pc->nsp = pc->spcap = 0;
@@ -639,8 +659,10 @@ static int hot_journal_rollback(Pager *p, PagerConn *pc, IoOpenFn open_fn, void 
     for (i = 0; i < nrec && off + recsz <= jsize; i++, off += recsz) {
       if (io_read(jf, buf, recsz, off) != MICA_OK) break;
       uint32_t pgno = get32(buf), ck = nonce;
-      for (int k = (int)ps - 200; k > 0; k -= 200) ck += buf[4 + k];
+      for (int k = (int)ps - 200; k > 0; k -= 200)
+        ck += buf[4 + k];
       if (pgno == 0 || ck != get32(buf + 4 + ps)) break;
+      if (pgno > dbsize) continue; /* truncated away below anyway */
       rc = io_write(p->db, buf + 4, ps, (uint64_t)(pgno - 1) * ps);
       if (rc != MICA_OK) break;
     }
@@ -696,8 +718,10 @@ static int pager_init_files(Pager *p, PagerConn *pc, IoOpenFn open_fn, void *ctx
   rc = wal_open(wf, &wps, &p->wal);
   if (rc != MICA_OK) return seterr(pc, rc, "cannot recover the WAL file");
   p->page_size = wps ? wps : PAGER_DEFAULT_PAGE_SIZE;
-  if (have_hdr && get32(hdr + 28) != 0 && get32(hdr + 24) == get32(hdr + 92)) p->db_file_pages = get32(hdr + 28);
-  else p->db_file_pages = (uint32_t)(size / p->page_size);
+  if (have_hdr && get32(hdr + 28) != 0 && get32(hdr + 24) == get32(hdr + 92))
+    p->db_file_pages = get32(hdr + 28);
+  else
+    p->db_file_pages = (uint32_t)(size / p->page_size);
   return MICA_OK;
 }
 
@@ -808,15 +832,20 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
   return MICA_OK;
 }
 
-int pager_open(const char *path, int flags, PagerConn **out) { return pager_open_io(path, flags, NULL, NULL, out); }
+int pager_open(const char *path, int flags, PagerConn **out) {
+  return pager_open_io(path, flags, NULL, NULL, out);
+}
 
 static int checkpoint_locked(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
+static int checkpoint_run(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
 
 int pager_close(PagerConn *pc) {
   if (!pc) return MICA_OK;
   Pager *p = pc->p;
-  if (pc->state == PS_WRITE) pager_rollback(pc);
-  else if (pc->state == PS_READ) pager_end_read(pc);
+  if (pc->state == PS_WRITE)
+    pager_rollback(pc);
+  else if (pc->state == PS_READ)
+    pager_end_read(pc);
   pt_release_all(pc);
   free(pc->ptab);
   pc->ptab = NULL;
@@ -831,12 +860,14 @@ int pager_close(PagerConn *pc) {
     if (!p->readonly && !p->memory) rc = checkpoint_locked(pc, PAGER_CHECKPOINT_TRUNCATE, NULL, NULL);
     if (rc == MICA_BUSY) rc = MICA_OK;
     Pager **pp = &registry;
-    while (*pp && *pp != p) pp = &(*pp)->next;
+    while (*pp && *pp != p)
+      pp = &(*pp)->next;
     if (*pp) *pp = p->next;
   }
   pthread_mutex_lock(&p->mu);
   PagerConn **cc = &p->conns;
-  while (*cc && *cc != pc) cc = &(*cc)->next;
+  while (*cc && *cc != pc)
+    cc = &(*cc)->next;
   if (*cc) *cc = pc->next;
   pthread_mutex_unlock(&p->mu);
   pthread_mutex_unlock(&registry_mu);
@@ -881,7 +912,8 @@ uint32_t pager_page_count(PagerConn *pc) {
 }
 
 int pager_set_page_count(PagerConn *pc, uint32_t n) {
-  if (pc->state != PS_WRITE) return seterr(pc, MICA_MISUSE, "pager_set_page_count outside a write transaction");
+  if (pc->state != PS_WRITE)
+    return seterr(pc, MICA_MISUSE, "pager_set_page_count outside a write transaction");
   if (n < pc->w_npages) {
     for (uint32_t i = 0; i < pc->ptcap; i++) {
       ConnPage *cp = pc->ptab[i];
@@ -906,6 +938,16 @@ int pager_set_cache_size(PagerConn *pc, int64_t pages_or_neg_kib) {
   cache_evict(p, p->cache_max);
   pthread_mutex_unlock(&p->mu);
   return MICA_OK;
+}
+
+void pager_cache_stats(PagerConn *pc, PagerCacheStats *st) {
+  Pager *p = pc->p;
+  pthread_mutex_lock(&p->mu);
+  st->entries = p->ncache;
+  st->limit = p->cache_max;
+  st->hits = p->hits;
+  st->misses = p->misses;
+  pthread_mutex_unlock(&p->mu);
 }
 
 int pager_set_synchronous(PagerConn *pc, int level) {
@@ -1049,7 +1091,7 @@ int pager_commit(PagerConn *pc) {
   pager_unref(pg1);
 
   uint32_t n = 0;
-  ConnPage **list = malloc(((size_t)pc->ptn + 1) * sizeof *list);
+  ConnPage **list = malloc(((size_t)pc->ptn + 1) * sizeof(ConnPage *));
   uint32_t *pgnos = malloc(((size_t)pc->ptn + 1) * sizeof *pgnos);
   uint8_t **datas = malloc(((size_t)pc->ptn + 1) * sizeof *datas);
   if (!list || !pgnos || !datas) {
@@ -1061,7 +1103,7 @@ int pager_commit(PagerConn *pc) {
   for (uint32_t i = 0; i < pc->ptcap; i++)
     for (ConnPage *cp = pc->ptab[i]; cp; cp = cp->hnext)
       if (cp->dirty && cp->hdr.pgno <= pc->w_npages) list[n++] = cp;
-  qsort(list, n, sizeof *list, cmp_cp);
+  qsort(list, n, sizeof(ConnPage *), cmp_cp);
   for (uint32_t i = 0; i < n; i++) {
     pgnos[i] = list[i]->hdr.pgno;
     datas[i] = list[i]->priv;
@@ -1102,7 +1144,12 @@ int pager_commit(PagerConn *pc) {
     pthread_mutex_lock(&p->mu);
     int due = wal_frame_count(p->wal) >= (uint32_t)pc->autockpt;
     pthread_mutex_unlock(&p->mu);
-    if (due) pager_checkpoint(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (due && pthread_mutex_trylock(&p->ckpt_mu) == 0) {
+      /* PASSIVE, in the committing thread; skipped while another checkpoint runs. Its errors do not
+       * fail the commit (which is already durable); the next commit retries. */
+      checkpoint_run(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
+      pthread_mutex_unlock(&p->ckpt_mu);
+    }
   }
   return MICA_OK;
 }
@@ -1128,8 +1175,10 @@ static int cache_get(PagerConn *pc, uint32_t pgno, CacheEntry **out) {
   uint32_t frame = snapshot_frame(pc, pgno);
   CacheEntry *e = cache_lookup(p, pgno, frame);
   if (e) {
+    p->hits++;
     e->pins++;
-    while (e->loading) pthread_cond_wait(&p->load_cv, &p->mu);
+    while (e->loading)
+      pthread_cond_wait(&p->load_cv, &p->mu);
     if (e->failed) {
       rc = e->failed;
       cache_unpin(p, e);
@@ -1146,6 +1195,7 @@ static int cache_get(PagerConn *pc, uint32_t pgno, CacheEntry **out) {
     pthread_mutex_unlock(&p->mu);
     return MICA_NOMEM;
   }
+  p->misses++;
   e->pins++;
   e->loading = 1;
   uint32_t gen = wal_generation(p->wal);
@@ -1164,7 +1214,8 @@ static int cache_get(PagerConn *pc, uint32_t pgno, CacheEntry **out) {
   pthread_cond_broadcast(&p->load_cv);
   if (rc != MICA_OK) {
     e->failed = rc;
-    if (!e->orphan) cache_drop(p, e);
+    if (!e->orphan) cache_unhash(p, e);
+    e->orphan = 1;
     cache_unpin(p, e);
   } else {
     *out = e;
@@ -1177,7 +1228,8 @@ int pager_get(PagerConn *pc, uint32_t pgno, PgHdr **out) {
   *out = NULL;
   Pager *p = pc->p;
   if (pc->state == PS_NONE) return seterr(pc, MICA_MISUSE, "pager_get outside a transaction");
-  if (pgno == 0 || pgno > PAGER_MAX_PGNO) return seterr(pc, MICA_CORRUPT, "page number %u out of range", pgno);
+  if (pgno == 0 || pgno > PAGER_MAX_PGNO)
+    return seterr(pc, MICA_CORRUPT, "page number %u out of range", pgno);
   ConnPage *cp = pt_find(pc, pgno);
   if (cp) {
     cp->nref++;

@@ -60,8 +60,10 @@ static void write_pages(PagerConn *pc, uint32_t first, uint32_t n, int seed) {
     PgHdr *pg;
     ck_assert_int_eq(pager_get(pc, i, &pg), MICA_OK);
     ck_assert_int_eq(pager_write(pg), MICA_OK);
-    if (i == 1) format_page1(pg->data, pager_page_size(pc));
-    else memset(pg->data, (seed + (int)i) & 0xff, pager_page_size(pc));
+    if (i == 1)
+      format_page1(pg->data, pager_page_size(pc));
+    else
+      memset(pg->data, (seed + (int)i) & 0xff, pager_page_size(pc));
     pager_unref(pg);
   }
   ck_assert_int_eq(pager_commit(pc), MICA_OK);
@@ -83,7 +85,8 @@ START_TEST(test_pager_memory_pages_roundtrip) {
   write_pages(pc, 1, 5, 7);
   ck_assert_uint_eq(pager_page_count(pc), 5);
   ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
-  for (uint32_t i = 2; i <= 5; i++) ck_assert_int_eq(page_byte(pc, i, 100), (7 + (int)i) & 0xff);
+  for (uint32_t i = 2; i <= 5; i++)
+    ck_assert_int_eq(page_byte(pc, i, 100), (7 + (int)i) & 0xff);
   PgHdr *pg1;
   ck_assert_int_eq(pager_get(pc, 1, &pg1), MICA_OK);
   ck_assert_uint_eq(rd32(pg1->data + 28), 5);
@@ -172,7 +175,8 @@ static void copy_file(const char *from, const char *to) {
   ck_assert_ptr_nonnull(b);
   char buf[8192];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, a)) > 0) ck_assert_uint_eq(fwrite(buf, 1, n, b), n);
+  while ((n = fread(buf, 1, sizeof buf, a)) > 0)
+    ck_assert_uint_eq(fwrite(buf, 1, n, b), n);
   fclose(a);
   fclose(b);
 }
@@ -297,7 +301,8 @@ START_TEST(test_pager_rejects_non_database) {
   char path[300];
   tpath(path, sizeof path, "junk.db");
   FILE *f = fopen(path, "wb");
-  for (int i = 0; i < 4096; i++) fputc(i * 7, f);
+  for (int i = 0; i < 4096; i++)
+    fputc(i * 7, f);
   fclose(f);
   PagerConn *pc;
   ck_assert_int_eq(pager_open(path, 0, &pc), MICA_NOTADB);
@@ -392,7 +397,6 @@ START_TEST(test_pager_page_size_settable_when_empty) {
 }
 END_TEST
 
-
 /* sqlite3 crashes mid-transaction in rollback-journal mode (simulated by copying the files while
  * its transaction has spilled pages to the database): Mica rolls the hot journal back on open. */
 START_TEST(test_pager_rolls_back_hot_journal) {
@@ -484,7 +488,8 @@ START_TEST(test_pager_autocheckpoint_bounds_wal) {
   ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &pc), MICA_OK);
   ck_assert_int_eq(pager_set_autocheckpoint(pc, 10), MICA_OK);
   ck_assert_int_eq(pager_set_synchronous(pc, 0), MICA_OK);
-  for (int i = 0; i < 60; i++) write_pages(pc, 1, 3, i);
+  for (int i = 0; i < 60; i++)
+    write_pages(pc, 1, 3, i);
   struct stat st;
   ck_assert_int_eq(stat(wpath, &st), 0);
   /* At most ~10 frames plus one transaction's worth beyond the threshold. */
@@ -509,8 +514,10 @@ static int fault_open(void *ctx, const char *path, int flags, IoFile **out) {
   rc = io_fault_wrap(inner, out);
   if (rc != MICA_OK) return rc;
   size_t n = strlen(path);
-  if (n > 4 && strcmp(path + n - 4, "-wal") == 0) fc->wal = *out;
-  else if (n > 3 && strcmp(path + n - 3, ".db") == 0) fc->db = *out;
+  if (n > 4 && strcmp(path + n - 4, "-wal") == 0)
+    fc->wal = *out;
+  else if (n > 3 && strcmp(path + n - 3, ".db") == 0)
+    fc->db = *out;
   return MICA_OK;
 }
 
@@ -571,7 +578,8 @@ START_TEST(test_pager_failed_commit_loses_nothing_committed) {
     ck_assert_int_eq(pager_commit(pc), MICA_IOERR_WRITE);
     ck_assert_int_eq(pager_rollback(pc), MICA_OK);
     ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
-    for (uint32_t i = 2; i <= 5; i++) ck_assert_int_eq(page_byte(pc, i, 0), 10 + (int)i);
+    for (uint32_t i = 2; i <= 5; i++)
+      ck_assert_int_eq(page_byte(pc, i, 0), 10 + (int)i);
     ck_assert_int_eq(pager_end_read(pc), MICA_OK);
   }
   /* A later commit works and everything survives a reopen (recovery of the log). */
@@ -616,7 +624,6 @@ START_TEST(test_pager_read_error_surfaces) {
 }
 END_TEST
 
-
 START_TEST(test_pager_connections_share_one_pager) {
   char path[300];
   tpath(path, sizeof path, "sh.db");
@@ -657,12 +664,14 @@ START_TEST(test_pager_reader_snapshot_isolated) {
   ck_assert_int_eq(pager_checkpoint(b, PAGER_CHECKPOINT_PASSIVE, &nlog, &nck), MICA_OK);
   ck_assert_int_lt(nck, nlog); /* the reader's snapshot holds the checkpoint back */
   ck_assert_int_eq(pager_checkpoint(b, PAGER_CHECKPOINT_RESTART, NULL, NULL), MICA_BUSY);
-  for (uint32_t i = 2; i <= 30; i++) ck_assert_int_eq(page_byte(a, i, 0), (int)i);
+  for (uint32_t i = 2; i <= 30; i++)
+    ck_assert_int_eq(page_byte(a, i, 0), (int)i);
   ck_assert_int_eq(pager_begin_write(a, 0), MICA_BUSY_SNAPSHOT);
   ck_assert_int_eq(pager_end_read(a), MICA_OK);
   ck_assert_int_eq(pager_begin_read(a), MICA_OK);
   ck_assert_uint_eq(pager_page_count(a), 35);
-  for (uint32_t i = 2; i <= 35; i++) ck_assert_int_eq(page_byte(a, i, 0), (100 + (int)i) & 0xff);
+  for (uint32_t i = 2; i <= 35; i++)
+    ck_assert_int_eq(page_byte(a, i, 0), (100 + (int)i) & 0xff);
   ck_assert_int_eq(pager_begin_write(a, 0), MICA_OK); /* snapshot is current: upgrade works */
   ck_assert_int_eq(pager_rollback(a), MICA_OK);
   ck_assert_int_eq(pager_checkpoint(b, PAGER_CHECKPOINT_RESTART, &nlog, &nck), MICA_OK);
@@ -691,11 +700,13 @@ START_TEST(test_pager_reader_survives_wal_restart) {
   int nlog, nck;
   ck_assert_int_eq(pager_checkpoint(b, PAGER_CHECKPOINT_PASSIVE, &nlog, &nck), MICA_OK);
   ck_assert_int_eq(nck, 0); /* the old-generation reader needs the file as it is */
-  for (uint32_t i = 2; i <= 20; i++) ck_assert_int_eq(page_byte(a, i, 0), (i >= 5 && i < 10 ? 50 : 0) + (int)i);
+  for (uint32_t i = 2; i <= 20; i++)
+    ck_assert_int_eq(page_byte(a, i, 0), (i >= 5 && i < 10 ? 50 : 0) + (int)i);
   ck_assert_int_eq(pager_end_read(a), MICA_OK);
   ck_assert_int_eq(pager_checkpoint(b, PAGER_CHECKPOINT_TRUNCATE, &nlog, &nck), MICA_OK);
   ck_assert_int_eq(pager_begin_read(a), MICA_OK);
-  for (uint32_t i = 2; i <= 20; i++) ck_assert_int_eq(page_byte(a, i, 0), (201 + (int)i) & 0xff);
+  for (uint32_t i = 2; i <= 20; i++)
+    ck_assert_int_eq(page_byte(a, i, 0), (201 + (int)i) & 0xff);
   ck_assert_int_eq(pager_end_read(a), MICA_OK);
   ck_assert_int_eq(pager_close(a), MICA_OK);
   ck_assert_int_eq(pager_close(b), MICA_OK);
@@ -835,8 +846,10 @@ START_TEST(test_pager_concurrent_writers_and_readers_consistent) {
     args[i] = (StressArg){path, ITERS, i < 2, 0};
     pthread_create(&th[i], NULL, stress_thread, &args[i]);
   }
-  for (int i = 0; i < NT; i++) pthread_join(th[i], NULL);
-  for (int i = 0; i < NT; i++) ck_assert_int_eq(args[i].failures, 0);
+  for (int i = 0; i < NT; i++)
+    pthread_join(th[i], NULL);
+  for (int i = 0; i < NT; i++)
+    ck_assert_int_eq(args[i].failures, 0);
   ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
   ck_assert_uint_eq(page_u32(pc, 2), 2 * ITERS);
   ck_assert_uint_eq(page_u32(pc, 3), 2 * ITERS);
@@ -844,7 +857,6 @@ START_TEST(test_pager_concurrent_writers_and_readers_consistent) {
   ck_assert_int_eq(pager_close(pc), MICA_OK);
 }
 END_TEST
-
 
 typedef struct GcArg {
   const char *path;
@@ -890,14 +902,95 @@ START_TEST(test_pager_group_commit_shares_syncs) {
     args[i] = (GcArg){path, i, ITERS, 0};
     pthread_create(&th[i], NULL, group_commit_thread, &args[i]);
   }
-  for (int i = 0; i < NT; i++) pthread_join(th[i], NULL);
+  for (int i = 0; i < NT; i++)
+    pthread_join(th[i], NULL);
   int syncs = io_fault_calls(fc.wal, IO_FAULT_SYNC) - before;
-  for (int i = 0; i < NT; i++) ck_assert_int_eq(args[i].failures, 0);
+  for (int i = 0; i < NT; i++)
+    ck_assert_int_eq(args[i].failures, 0);
   ck_assert_int_ge(syncs, 1);
   ck_assert_int_lt(syncs, NT * ITERS); /* commits shared syncs */
   io_fault_set_sync_delay(fc.wal, 0);
   ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
-  for (int i = 0; i < NT; i++) ck_assert_int_eq(page_byte(pc, (uint32_t)i + 2, 0), ITERS);
+  for (int i = 0; i < NT; i++)
+    ck_assert_int_eq(page_byte(pc, (uint32_t)i + 2, 0), ITERS);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
+START_TEST(test_pager_cache_bounded_by_cache_size) {
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(":memory:", 0, &pc), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(pc, 0), MICA_OK);
+  write_pages(pc, 1, 200, 0);
+  PagerCacheStats st;
+  ck_assert_int_eq(pager_set_cache_size(pc, 30), MICA_OK);
+  pager_cache_stats(pc, &st);
+  ck_assert_uint_eq(st.limit, 30);
+  ck_assert_uint_le(st.entries, 30);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  for (uint32_t i = 2; i <= 200; i++)
+    ck_assert_int_eq(page_byte(pc, i, 0), (int)i & 0xff);
+  pager_cache_stats(pc, &st);
+  ck_assert_uint_le(st.entries, 30);
+  /* Pinned pages may exceed the budget; they are released on unref. */
+  PgHdr *pins[40];
+  for (uint32_t i = 0; i < 40; i++)
+    ck_assert_int_eq(pager_get(pc, i + 2, &pins[i]), MICA_OK);
+  pager_cache_stats(pc, &st);
+  ck_assert_uint_ge(st.entries, 40);
+  for (int i = 0; i < 40; i++)
+    pager_unref(pins[i]);
+  ck_assert_int_eq(page_byte(pc, 150, 0), 150);
+  pager_cache_stats(pc, &st);
+  ck_assert_uint_le(st.entries, 30);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  /* Negative sizes are KiB: -400 KiB of 4 KiB pages is 100 pages. */
+  ck_assert_int_eq(pager_set_cache_size(pc, -400), MICA_OK);
+  pager_cache_stats(pc, &st);
+  ck_assert_uint_eq(st.limit, 100);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
+/* A hot set used repeatedly survives a one-pass scan over many more pages than the cache holds. */
+START_TEST(test_pager_cache_resists_scans) {
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(":memory:", 0, &pc), MICA_OK);
+  ck_assert_int_eq(pager_set_autocheckpoint(pc, 0), MICA_OK);
+  write_pages(pc, 1, 600, 0);
+  ck_assert_int_eq(pager_set_cache_size(pc, 64), MICA_OK);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  for (int round = 0; round < 3; round++)
+    for (uint32_t i = 2; i < 22; i++)
+      page_byte(pc, i, 0);
+  for (uint32_t i = 100; i <= 600; i++)
+    page_byte(pc, i, 0); /* the scan */
+  PagerCacheStats before, after;
+  pager_cache_stats(pc, &before);
+  for (uint32_t i = 2; i < 22; i++)
+    page_byte(pc, i, 0);
+  pager_cache_stats(pc, &after);
+  ck_assert_uint_eq(after.misses, before.misses); /* the hot set is still cached */
+  ck_assert_uint_eq(after.hits, before.hits + 20);
+  ck_assert_int_eq(pager_end_read(pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+}
+END_TEST
+
+START_TEST(test_pager_readonly_open_reads_but_refuses_writes) {
+  char path[300];
+  tpath(path, sizeof path, "ro.db");
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_READONLY, &pc), MICA_CANTOPEN); /* no such file */
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_CREATE, &pc), MICA_OK);
+  write_pages(pc, 1, 3, 9);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+  ck_assert_int_eq(pager_open(path, PAGER_OPEN_READONLY, &pc), MICA_OK);
+  ck_assert_int_eq(pager_begin_write(pc, 0), MICA_READONLY);
+  ck_assert_int_eq(pager_checkpoint(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL), MICA_READONLY);
+  ck_assert_int_eq(pager_begin_read(pc), MICA_OK);
+  ck_assert_int_eq(page_byte(pc, 3, 0), 12);
   ck_assert_int_eq(pager_end_read(pc), MICA_OK);
   ck_assert_int_eq(pager_close(pc), MICA_OK);
 }
@@ -930,6 +1023,9 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_write_lock_fifo_and_timeout);
   tcase_add_test(tc, test_pager_concurrent_writers_and_readers_consistent);
   tcase_add_test(tc, test_pager_group_commit_shares_syncs);
+  tcase_add_test(tc, test_pager_cache_bounded_by_cache_size);
+  tcase_add_test(tc, test_pager_cache_resists_scans);
+  tcase_add_test(tc, test_pager_readonly_open_reads_but_refuses_writes);
   suite_add_tcase(s, tc);
   return s;
 }
