@@ -835,8 +835,8 @@ static int cl_fits(Btree *bt, const CellList *l, uint32_t pgno) {
 }
 
 /* Formats page data (page pgno) to hold exactly the cells l[from..from+n). */
-static void cl_write_range(Btree *bt, uint8_t *data, uint32_t pgno, const CellList *l, int from, int n, int type,
-                           uint32_t right) {
+static void cl_write_range(Btree *bt, uint8_t *data, uint32_t pgno, const CellList *l, int from, int n,
+                           int type, uint32_t right) {
   uint32_t hdr = page_hdr(pgno);
   int leaf = is_leaf_type(type);
   btpage_init(data, pgno, type, bt->usable);
@@ -1342,7 +1342,8 @@ static int cur_seek(BtCursor *cur, int64_t rowid, const UnpackedKey *key, int *r
   *res = -1;
   if (rc == MICA_EMPTY) return MICA_OK;
   if (rc != MICA_OK) return cur_fail(cur, rc);
-  if (key ? cur->intkey : !cur->intkey) return cur_fail(cur, bt_error(bt, MICA_MISUSE, "wrong seek for tree kind"));
+  if (key ? cur->intkey : !cur->intkey)
+    return cur_fail(cur, bt_error(bt, MICA_MISUSE, "wrong seek for tree kind"));
   for (;;) {
     BtPage pg;
     int lv = cur->depth - 1;
@@ -1846,8 +1847,10 @@ int btree_delete(BtCursor *cur) {
   if (cl_fits(bt, &l, path.pgno[lv])) {
     rc = cl_write(bt, path.pgno[lv], &l);
     cl_free(&l);
-    if (rc == MICA_OK) rc = balance_page(bt, &path, d, &leafl, 0);
-    else cl_free(&leafl);
+    if (rc == MICA_OK)
+      rc = balance_page(bt, &path, d, &leafl, 0);
+    else
+      cl_free(&leafl);
     return rc;
   }
   /* The interior page overflows with the longer replacement: write the leaf as is, then split. */
@@ -2269,7 +2272,8 @@ static int av_alloc_root(Btree *bt, PgHdr **out) {
     }
     if ((rc = bt_get_write(bt, root, out)) != MICA_OK) return rc;
   }
-  if ((rc = meta_put(bt, 52, root)) != MICA_OK || (rc = ptrmap_put(bt, root, PTRMAP_ROOTPAGE, 0)) != MICA_OK) {
+  if ((rc = meta_put(bt, 52, root)) != MICA_OK ||
+      (rc = ptrmap_put(bt, root, PTRMAP_ROOTPAGE, 0)) != MICA_OK) {
     pager_unref(*out);
     *out = NULL;
   }
@@ -2486,7 +2490,7 @@ static int vacuum_build(Btree *bt, Btree *dst) {
   }
   if (rc == MICA_OK) {
     static const int keep[] = {BTREE_SCHEMA_VERSION, BTREE_DEFAULT_CACHE_SIZE, BTREE_TEXT_ENCODING,
-                               BTREE_USER_VERSION, BTREE_APPLICATION_ID, BTREE_FILE_FORMAT};
+                               BTREE_USER_VERSION,   BTREE_APPLICATION_ID,     BTREE_FILE_FORMAT};
     for (size_t i = 0; i < sizeof keep / sizeof keep[0] && rc == MICA_OK; i++) {
       uint32_t v;
       if ((rc = btree_get_meta(bt, keep[i], &v)) == MICA_OK)
@@ -2591,8 +2595,8 @@ int btree_integrity_check(Btree *bt, const uint32_t *roots, int nroots, int max_
   uint32_t npages = pager_page_count(bt->pc);
   if (npages == 0) return MICA_OK;
   PagerSrc src = {bt, NULL};
-  int rc = btree_check_pages(pager_src_get, &src, bt->page_size, bt->usable, npages, roots, nroots, max_errors,
-                             report);
+  int rc = btree_check_pages(pager_src_get, &src, bt->page_size, bt->usable, npages, roots, nroots,
+                             max_errors, report);
   if (src.cur) pager_unref(src.cur);
   return rc;
 }

@@ -161,14 +161,16 @@ static void check_space(Checker *ck, const BtPage *pg) {
   uint32_t frag = 0;
   for (uint32_t b = pg->content_start; b < pg->usable; b++)
     frag += !use[b];
-  if (frag != pg->nfrag) report(ck, "Fragmentation of %u bytes reported as %u on page %u", frag, pg->nfrag, pg->pgno);
+  if (frag != pg->nfrag)
+    report(ck, "Fragmentation of %u bytes reported as %u on page %u", frag, pg->nfrag, pg->pgno);
   free(use);
 }
 
 /* Re-reads page pgno after other pages were read (the page source keeps one image valid at a time). */
 static int refetch(Checker *ck, uint32_t pgno, BtPage *pg) {
   const uint8_t *d;
-  if (ck->get(ck->arg, pgno, &d) != MICA_OK || btpage_parse(pg, d, pgno, ck->page_size, ck->usable) != MICA_OK) {
+  if (ck->get(ck->arg, pgno, &d) != MICA_OK ||
+      btpage_parse(pg, d, pgno, ck->page_size, ck->usable) != MICA_OK) {
     report(ck, "Page %u: unable to read", pgno);
     return 0;
   }
@@ -177,8 +179,8 @@ static int refetch(Checker *ck, uint32_t pgno, BtPage *pg) {
 
 /* Returns the leaf depth of the subtree (or -1 after an error). lo/hi bound rowids (table trees):
  * every rowid r must satisfy lo < r <= hi (has_lo/has_hi select the bounds). */
-static int check_tree(Checker *ck, uint32_t pgno, uint32_t parent, int depth, int64_t lo, int has_lo, int64_t hi,
-                      int has_hi, int *intkey_out) {
+static int check_tree(Checker *ck, uint32_t pgno, uint32_t parent, int depth, int64_t lo, int has_lo,
+                      int64_t hi, int has_hi, int *intkey_out) {
   BtPage pg;
   const uint8_t *d;
   char ctx[48];

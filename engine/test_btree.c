@@ -15,7 +15,6 @@
 #include "mica.h"
 #include "record.h"
 
-
 typedef struct DbImage {
   uint8_t *data;
   size_t size;
@@ -646,7 +645,6 @@ START_TEST(test_handbuilt_two_level_tree_with_overflow_is_valid) {
 }
 END_TEST
 
-
 /* ---------------------------------------------------------------- tree layer (btree.h) */
 
 /* Deterministic pseudo-random numbers for the tree tests. */
@@ -794,8 +792,9 @@ static void run_random_ops(uint32_t ps, int nops, uint64_t seed) {
     }
     int64_t rowid = (int64_t)(rng_next(&s) % 4000) - 100; /* some negative rowids too */
     uint64_t lr = rng_next(&s) % 100;
-    uint32_t len = lr < 70 ? (uint32_t)(rng_next(&s) % 60) : lr < 95 ? (uint32_t)(rng_next(&s) % ps)
-                                                                      : (uint32_t)(rng_next(&s) % (3 * ps));
+    uint32_t len = lr < 70   ? (uint32_t)(rng_next(&s) % 60)
+                   : lr < 95 ? (uint32_t)(rng_next(&s) % ps)
+                             : (uint32_t)(rng_next(&s) % (3 * ps));
     uint32_t ver = (uint32_t)op;
     if (model_find(&m, rowid, &pos)) {
       fill_blob(blob, m.len[pos], rowid, m.ver[pos]);
@@ -1220,7 +1219,6 @@ START_TEST(test_btree_reads_and_extends_sqlite_files) {
 }
 END_TEST
 
-
 static uint8_t *read_file(const char *path, size_t *n) {
   FILE *f = fopen(path, "rb");
   ck_assert_ptr_nonnull(f);
@@ -1402,7 +1400,6 @@ START_TEST(test_btree_corrupt_files_never_crash) {
 }
 END_TEST
 
-
 /* Rewrites the sqlite_schema row whose rootpage is `from` to point at `to`. */
 static void schema_move_root(Btree *bt, uint32_t from, uint32_t to) {
   BtCursor *c;
@@ -1429,7 +1426,8 @@ static void schema_move_root(Btree *bt, uint32_t from, uint32_t to) {
   btree_cursor_close(c);
 }
 
-static void insert_rows(Btree *bt, uint32_t troot, uint32_t iroot, int64_t from, int64_t to, uint32_t maxlen) {
+static void insert_rows(Btree *bt, uint32_t troot, uint32_t iroot, int64_t from, int64_t to,
+                        uint32_t maxlen) {
   BtCursor *c, *ic;
   ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
   ic = NULL;
@@ -1621,7 +1619,6 @@ START_TEST(test_btree_extends_sqlite_autovacuum_files) {
 }
 END_TEST
 
-
 /* Root page of the sqlite_schema entry called name (0 if none). */
 static uint32_t schema_root(Btree *bt, const char *name) {
   BtCursor *c;
@@ -1751,7 +1748,6 @@ START_TEST(test_btree_vacuum_compacts_and_copies) {
   unlink(into);
 }
 END_TEST
-
 
 static int64_t table_count(Btree *bt, uint32_t root) {
   BtCursor *c;
