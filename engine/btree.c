@@ -51,6 +51,7 @@ uint32_t btree_local_size(uint32_t usable, int intkey_leaf, uint64_t npayload) {
 }
 
 int btpage_parse(BtPage *pg, const uint8_t *data, uint32_t pgno, uint32_t page_size, uint32_t usable) {
+  memset(pg, 0, sizeof *pg);
   pg->data = data;
   pg->pgno = pgno;
   pg->page_size = page_size;
@@ -430,6 +431,7 @@ static void bt_refresh_sizes(Btree *bt) {
  * page. */
 static int bt_get(Btree *bt, uint32_t pgno, PgHdr **out, BtPage *pg) {
   *out = NULL;
+  if (pg) memset(pg, 0, sizeof *pg);
   if (pgno == 0 || pgno > pager_page_count(bt->pc)) return bt_corrupt(bt, pgno);
   int rc = pager_get(bt->pc, pgno, out);
   if (rc != MICA_OK) return bt_error(bt, rc, "cannot read page %u: %s", pgno, pager_errmsg(bt->pc));
@@ -503,6 +505,8 @@ static int ptrmap_put(Btree *bt, uint32_t pgno, int type, uint32_t parent) {
 }
 
 static int ptrmap_get(Btree *bt, uint32_t pgno, int *type, uint32_t *parent) {
+  *type = 0;
+  *parent = 0;
   uint32_t m = ptrmap_pageno(bt, pgno);
   uint32_t off = 5 * (pgno - m - 1);
   if (pgno < 3 || m >= pgno || off + 5 > bt->usable) return bt_corrupt(bt, pgno);
@@ -570,7 +574,7 @@ static int bt_grow(Btree *bt, uint32_t *out) {
  * with unspecified content. */
 static int bt_alloc(Btree *bt, PgHdr **out) {
   PgHdr *p1, *t = NULL;
-  uint32_t result;
+  uint32_t result = 0;
   int rc = bt_get_write(bt, 1, &p1);
   if (rc != MICA_OK) return rc;
   uint32_t trunk = get4(p1->data + 32), nfree = get4(p1->data + 36);
@@ -793,6 +797,7 @@ static int cl_insert(CellList *l, int idx, const uint8_t *src, uint32_t len, uin
 static int cl_push(CellList *l, const uint8_t *src, uint32_t sz) { return cl_insert(l, l->n, src, sz, sz); }
 
 static void cl_remove(CellList *l, int idx) {
+  if (idx < 0 || idx >= l->n) return;
   memmove(l->off + idx, l->off + idx + 1, sizeof *l->off * (size_t)(l->n - idx - 1));
   memmove(l->sz + idx, l->sz + idx + 1, sizeof *l->sz * (size_t)(l->n - idx - 1));
   l->n--;
@@ -1199,6 +1204,7 @@ static void cur_pop(BtCursor *cur) {
 
 /* Child pointer number i (0..ncell; ncell is the right child) of an interior page. */
 static int child_at(Btree *bt, const BtPage *pg, int i, uint32_t *child) {
+  *child = 0;
   if (i == pg->ncell) {
     *child = pg->right_child;
     return MICA_OK;
@@ -1934,8 +1940,12 @@ int btree_open(const char *path, int flags, Btree **out) {
 
 int btree_close(Btree *bt) {
   if (!bt) return MICA_OK;
-  while (bt->cursors)
-    btree_cursor_close(bt->cursors);
+  while (bt->cursors) {
+    BtCursor *c = bt->cursors;
+    bt->cursors = c->next; /* detached first: btree_cursor_close finds nothing to unlink */
+    c->next = NULL;
+    btree_cursor_close(c);
+  }
   if (bt->txn) btree_rollback(bt);
   int rc = pager_close(bt->pc);
   free(bt);
@@ -2096,6 +2106,8 @@ static int relocate(Btree *bt, uint32_t from, uint32_t to, int type, uint32_t pa
 
 /* All free pages, trunks included (malloc'd array; caller frees). */
 static int freelist_collect(Btree *bt, uint32_t **out, uint32_t *nout) {
+  *out = NULL;
+  *nout = 0;
   PgHdr *p1;
   int rc = bt_get(bt, 1, &p1, NULL);
   if (rc != MICA_OK) return rc;
