@@ -2216,6 +2216,60 @@ int btree_savepoint(Btree *bt, int op, int idx) {
   return MICA_OK;
 }
 
+int btree_incremental_vacuum(Btree *bt, int64_t npages, uint32_t *freed) {
+  uint32_t done = 0;
+  int rc = MICA_OK;
+  if (freed) *freed = 0;
+  if (bt->txn != 2) return bt_error(bt, MICA_MISUSE, "no write transaction is open");
+  if (bt->av != 2) return MICA_OK;
+  if ((rc = save_all_cursors(bt)) != MICA_OK) return rc;
+  while (npages <= 0 || done < (uint64_t)npages) {
+    uint32_t *fl, nfree;
+    if ((rc = freelist_collect(bt, &fl, &nfree)) != MICA_OK) break;
+    if (nfree == 0) {
+      free(fl);
+      break;
+    }
+    uint32_t last = pager_page_count(bt->pc);
+    while (last > 2 && (last == pending_page(bt) || is_ptrmap_page(bt, last)))
+      last--;
+    int at = -1, use = -1;
+    for (uint32_t i = 0; i < nfree; i++) {
+      if (fl[i] == last)
+        at = (int)i;
+      else if (fl[i] < last && (use < 0 || fl[i] < fl[use]))
+        use = (int)i;
+    }
+    if (at >= 0) {
+      fl[at] = 0; /* the last page is free: drop it */
+    } else {
+      int type;
+      uint32_t parent;
+      if (use < 0 || (rc = ptrmap_get(bt, last, &type, &parent)) != MICA_OK || type == PTRMAP_ROOTPAGE ||
+          type == PTRMAP_FREEPAGE) {
+        free(fl);
+        if (rc == MICA_OK) rc = bt_corrupt(bt, last);
+        break;
+      }
+      rc = relocate(bt, last, fl[use], type, parent);
+      fl[use] = 0;
+    }
+    if (rc == MICA_OK) rc = freelist_rebuild(bt, fl, nfree);
+    free(fl);
+    if (rc != MICA_OK) break;
+    uint32_t n = last - 1;
+    while (n > 1 && (n == pending_page(bt) || is_ptrmap_page(bt, n)))
+      n--;
+    if ((rc = pager_set_page_count(bt->pc, n)) != MICA_OK) {
+      rc = bt_error(bt, rc, "%s", pager_errmsg(bt->pc));
+      break;
+    }
+    done++;
+  }
+  if (freed) *freed = done;
+  return rc;
+}
+
 /* ---------------------------------------------------------------- trees and meta */
 
 static int check_write_txn(Btree *bt) {

@@ -106,6 +106,10 @@ int btree_set_autovacuum(Btree *bt, int mode);                 /* only before th
 /* mode: 0 PASSIVE, 1 FULL, 2 RESTART, 3 TRUNCATE. Outputs may be NULL. */
 int btree_checkpoint(Btree *bt, int mode, int *wal_frames, int *checkpointed);
 int btree_set_autocheckpoint(Btree *bt, int frames);
+/* PRAGMA incremental_vacuum(N) in auto_vacuum=INCREMENTAL files (a no-op otherwise): gives up to
+ * npages free pages (all when npages <= 0) back by moving pages from the end of the file. Needs a
+ * write transaction. *freed (may be NULL) gets how many pages went. */
+int btree_incremental_vacuum(Btree *bt, int64_t npages, uint32_t *freed);
 /* Rebuilds the file compactly (VACUUM), or writes a compact copy to path (VACUUM INTO). */
 int btree_vacuum(Btree *bt, const char *into_path);
 /* Checks the trees rooted at roots[0..nroots) plus the freelist and page accounting. Returns

@@ -1900,6 +1900,54 @@ START_TEST(test_btree_seek_edges) {
 }
 END_TEST
 
+/* auto_vacuum=INCREMENTAL keeps free pages at commit; btree_incremental_vacuum gives them back,
+ * N at a time or all. */
+START_TEST(test_btree_incremental_vacuum) {
+  char path[96], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_iv_%d.db", (int)getpid());
+  unlink(path);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
+  ck_assert_int_eq(btree_set_autovacuum(bt, 2), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t troot, iroot, freed, nfree;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  put_schema_row(bt, 1, "table", "t", "t", troot, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+  put_schema_row(bt, 2, "index", "i", "t", iroot, "CREATE INDEX i ON t(b)");
+  insert_rows(bt, troot, iroot, 1, 300, 1000);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  int64_t left = delete_rows(bt, troot, iroot, 4, 1000);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 2);
+  ck_assert_int_eq(btree_get_meta(bt, BTREE_FREE_PAGE_COUNT, &nfree), MICA_OK);
+  ck_assert_uint_gt(nfree, 100);
+  uint32_t pages = btree_page_count(bt);
+  ck_assert_int_eq(btree_incremental_vacuum(bt, 10, &freed), MICA_OK);
+  ck_assert_uint_eq(freed, 10);
+  ck_assert_uint_le(btree_page_count(bt), pages - 10);
+  uint32_t roots[3] = {1, troot, iroot};
+  assert_integrity(bt, roots, 3);
+  ck_assert_int_eq(btree_incremental_vacuum(bt, 0, &freed), MICA_OK);
+  ck_assert_uint_eq(freed, nfree - 10);
+  ck_assert_int_eq(btree_get_meta(bt, BTREE_FREE_PAGE_COUNT, &nfree), MICA_OK);
+  ck_assert_uint_eq(nfree, 0);
+  assert_integrity(bt, roots, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "PRAGMA auto_vacuum", out);
+  ck_assert_str_eq(out, "2");
+  sqlite_query(path, "SELECT count(*) FROM t", out);
+  ck_assert_int_eq(atoi(out), left);
+  unlink(path);
+}
+END_TEST
+
 static Suite *btree_suite(void) {
   Suite *s = suite_create("btree");
   TCase *tc = tcase_create("pages");
@@ -1923,6 +1971,7 @@ static Suite *btree_suite(void) {
   tcase_add_test(tt, test_btree_vacuum_compacts_and_copies);
   tcase_add_test(tt, test_btree_savepoints_and_snapshots);
   tcase_add_test(tt, test_btree_seek_edges);
+  tcase_add_test(tt, test_btree_incremental_vacuum);
   suite_add_tcase(s, tt);
   return s;
 }
