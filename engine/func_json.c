@@ -134,6 +134,8 @@ static JNode *parse_value(JParse *p, const char *z, int *pi, int depth) {
   char c = z[i];
   JNode *x = NULL;
   if (depth > JSON_MAX_DEPTH) return NULL;
+  /* SQLite counts a level for parsing a container's contents, even an empty one's */
+  if ((c == '{' || c == '[') && depth >= JSON_MAX_DEPTH) return NULL;
   if (c == '{') {
     x = jnode(p, J_OBJECT, NULL, 0);
     if (!x) return NULL;

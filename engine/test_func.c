@@ -948,6 +948,79 @@ START_TEST(test_mprintf_matches_sqlite) {
 }
 END_TEST
 
+/* Random format strings through SQL printf() in both engines. */
+START_TEST(test_sql_printf_random_formats_match_sqlite) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  static const char flags[] = "-+ #0,!";
+  static const char convs[] = "diuxXorcsqQwfeEgG%zpTn";
+  static char fmtbuf[64][48];
+  static Arg fmts[64];
+  for (int it = 0; it < 40; it++) {
+    for (int k = 0; k < 64; k++) {
+      char *f = fmtbuf[k];
+      int n = 0;
+      if (rnd() % 3 == 0) f[n++] = 'a';
+      f[n++] = '%';
+      for (int j = (int)(rnd() % 3); j > 0; j--)
+        f[n++] = flags[rnd() % 7];
+      if (rnd() % 2)
+        n += snprintf(f + n, 8, "%d", (int)(rnd() % 25));
+      else if (rnd() % 5 == 0)
+        f[n++] = '*';
+      if (rnd() % 2) {
+        f[n++] = '.';
+        if (rnd() % 5 == 0)
+          f[n++] = '*';
+        else
+          n += snprintf(f + n, 8, "%d", (int)(rnd() % 20));
+      }
+      if (rnd() % 6 == 0) f[n++] = 'l';
+      f[n++] = convs[rnd() % (sizeof convs - 1)];
+      if (rnd() % 2) n += snprintf(f + n, 8, "|%%d");
+      f[n] = 0;
+      fmts[k] = (Arg){VAL_TEXT, 0, 0, f, -1};
+    }
+    for (int n = 1; n <= 3; n++)
+      diff_scalar_pools(db, "printf", n, 64, fmts, 64, pool, NPOOL);
+  }
+  sqlite3_close(db);
+}
+END_TEST
+
+/* Malformed and random JSON never crashes; validity agrees with SQLite. */
+START_TEST(test_json_random_text_agrees_on_validity) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  static const char alphabet[] = "{}[]\",:.-+eE0123456789 tnrufalse\\/\x01";
+  static char docs[200][40];
+  static Arg pool_docs[200];
+  for (int k = 0; k < 200; k++) {
+    int n = (int)(rnd() % 39);
+    for (int j = 0; j < n; j++)
+      docs[k][j] = alphabet[rnd() % (sizeof alphabet - 1)];
+    docs[k][n] = 0;
+    pool_docs[k] = (Arg){VAL_TEXT, 0, 0, docs[k], -1};
+  }
+  diff_scalar_pools(db, "json_valid", 1, 2000, NULL, 0, pool_docs, 200);
+  diff_scalar_pools(db, "json", 1, 2000, NULL, 0, pool_docs, 200);
+  /* deep nesting: limit is 2000 levels */
+  char *deep = malloc(5003);
+  for (int d = 0; d < 2; d++) {
+    int levels = d ? 2001 : 1999, n = 0;
+    for (int j = 0; j < levels; j++)
+      deep[n++] = '[';
+    for (int j = 0; j < levels; j++)
+      deep[n++] = ']';
+    deep[n] = 0;
+    Arg a = {VAL_TEXT, 0, 0, deep, -1};
+    diff_scalar_pools(db, "json_valid", 1, 1, NULL, 0, &a, 1);
+  }
+  free(deep);
+  sqlite3_close(db);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ window-only functions */
 
 /* A partition of values sorted by key; the harness computes peers and frames like an executor. */
@@ -1102,6 +1175,8 @@ static Suite *func_suite(void) {
   tcase_add_test(tc, test_window_aggregates_inverse_matches_recompute);
   tcase_add_test(tc, test_like_and_glob_match_sqlite);
   tcase_add_test(tc, test_mprintf_matches_sqlite);
+  tcase_add_test(tc, test_sql_printf_random_formats_match_sqlite);
+  tcase_add_test(tc, test_json_random_text_agrees_on_validity);
   tcase_add_test(tc, test_window_functions_match_sqlite);
   suite_add_tcase(s, tc);
   return s;
