@@ -895,6 +895,71 @@ START_TEST(test_like_and_glob_match_sqlite) {
 }
 END_TEST
 
+/* Random patterns and strings over a small alphabet, through the whole operator. */
+START_TEST(test_like_eval_random_patterns_match_sqlite) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  sqlite3_stmt *st;
+  ck_assert_int_eq(
+      sqlite3_prepare_v2(db, "SELECT ?2 LIKE ?1, ?2 GLOB ?1, ?2 LIKE ?1 ESCAPE ?3", -1, &st, NULL),
+      SQLITE_OK);
+  static const char *alpha[] = {"a", "b", "A", "%", "_", "*", "?", "[", "]", "^", "-", "\\", "\xc3\xa4", "!"};
+  for (int it = 0; it < 20000; it++) {
+    char pat[40] = "", str[40] = "", esc[8] = "";
+    int np = (int)(rnd() % 7), ns = (int)(rnd() % 7);
+    for (int i = 0; i < np; i++)
+      strcat(pat, alpha[rnd() % 14]);
+    for (int i = 0; i < ns; i++)
+      strcat(str, alpha[rnd() % 14]);
+    strcat(esc, rnd() % 4 ? alpha[rnd() % 14] : "xy");
+    sqlite3_bind_text(st, 1, pat, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, str, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, esc, -1, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    Value p, s, e, out;
+    value_init(&p);
+    value_init(&s);
+    value_init(&e);
+    value_init(&out);
+    value_set_text(&p, pat, -1, VAL_STATIC);
+    value_set_text(&s, str, -1, VAL_STATIC);
+    value_set_text(&e, esc, -1, VAL_STATIC);
+    char *err;
+    if (src == SQLITE_ROW) {
+      ck_assert_int_eq(func_like_eval(&p, &s, NULL, 0, 1, &out, &err), MICA_OK);
+      ck_assert_msg(out.u.i == sqlite3_column_int(st, 0), "'%s' LIKE '%s'", str, pat);
+      ck_assert_int_eq(func_like_eval(&p, &s, NULL, 1, 0, &out, &err), MICA_OK);
+      ck_assert_msg(out.u.i == sqlite3_column_int(st, 1), "'%s' GLOB '%s'", str, pat);
+      ck_assert_int_eq(func_like_eval(&p, &s, &e, 0, 1, &out, &err), MICA_OK);
+      ck_assert_msg(out.u.i == sqlite3_column_int(st, 2), "'%s' LIKE '%s' ESCAPE '%s'", str, pat, esc);
+    } else {
+      ck_assert_int_eq(func_like_eval(&p, &s, &e, 0, 1, &out, &err), MICA_ERROR);
+      ck_assert_str_eq(err, sqlite3_errmsg(db));
+      free(err);
+    }
+    sqlite3_reset(st);
+    value_release(&out);
+    value_release(&p);
+    value_release(&s);
+    value_release(&e);
+  }
+  /* blob operands give 0, NULL gives NULL */
+  Value b, n, out;
+  value_init(&b);
+  value_init(&n);
+  value_init(&out);
+  value_set_blob(&b, "a", 1, VAL_STATIC);
+  char *err;
+  ck_assert_int_eq(func_like_eval(&b, &n, NULL, 0, 1, &out, &err), MICA_OK);
+  ck_assert_int_eq(out.type, VAL_INT);
+  ck_assert_int_eq(out.u.i, 0);
+  ck_assert_int_eq(func_like_eval(&n, &n, NULL, 1, 0, &out, &err), MICA_OK);
+  ck_assert_int_eq(out.type, VAL_NULL);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ printf */
 
 START_TEST(test_mprintf_matches_sqlite) {
@@ -1174,6 +1239,7 @@ static Suite *func_suite(void) {
   tcase_add_test(tc, test_json_subtype_passes_json_through);
   tcase_add_test(tc, test_window_aggregates_inverse_matches_recompute);
   tcase_add_test(tc, test_like_and_glob_match_sqlite);
+  tcase_add_test(tc, test_like_eval_random_patterns_match_sqlite);
   tcase_add_test(tc, test_mprintf_matches_sqlite);
   tcase_add_test(tc, test_sql_printf_random_formats_match_sqlite);
   tcase_add_test(tc, test_json_random_text_agrees_on_validity);
