@@ -1109,12 +1109,13 @@ START_TEST(test_window_functions_match_sqlite) {
     int nargs;
     const char *extra; /* SQL for extra args, also fed to mica */
     int64_t e1, e2;
-  } fns[] = {{"row_number", 0, "", 0, 0},   {"rank", 0, "", 0, 0},          {"dense_rank", 0, "", 0, 0},
-             {"percent_rank", 0, "", 0, 0}, {"cume_dist", 0, "", 0, 0},     {"ntile", 1, "", 3, 0},
-             {"ntile", 1, "", 1, 0},        {"ntile", 1, "", 10, 0},        {"lag", 1, "x", 0, 0},
-             {"lag", 2, "x, 2", 2, 0},      {"lag", 3, "x, 1, -1", 1, -1},  {"lead", 1, "x", 0, 0},
-             {"lead", 2, "x, 3", 3, 0},     {"lead", 3, "x, 2, 99", 2, 99}, {"first_value", 1, "x", 0, 0},
-             {"last_value", 1, "x", 0, 0},  {"nth_value", 2, "x, 2", 2, 0}};
+  } fns[] = {{"row_number", 0, "", 0, 0},    {"rank", 0, "", 0, 0},          {"dense_rank", 0, "", 0, 0},
+             {"percent_rank", 0, "", 0, 0},  {"cume_dist", 0, "", 0, 0},     {"ntile", 1, "", 3, 0},
+             {"ntile", 1, "", 1, 0},         {"ntile", 1, "", 10, 0},        {"lag", 1, "x", 0, 0},
+             {"lag", 2, "x, 2", 2, 0},       {"lag", 3, "x, 1, -1", 1, -1},  {"lead", 1, "x", 0, 0},
+             {"lead", 2, "x, 3", 3, 0},      {"lead", 3, "x, 2, 99", 2, 99}, {"first_value", 1, "x", 0, 0},
+             {"last_value", 1, "x", 0, 0},   {"nth_value", 2, "x, 2", 2, 0}, {"lag", 2, "x, -1", -1, 0},
+             {"lead", 3, "x, -2, 7", -2, 7}, {"nth_value", 2, "x, 9", 9, 0}};
   for (int trial = 0; trial < 20; trial++) {
     int n = 1 + (int)(rnd() % 9);
     int64_t keys[16];
