@@ -215,11 +215,76 @@ static int has_agg(Compiler *c, ANode *node) {
   return 0;
 }
 
+static int make_colref(Compiler *c, Scope *sc, Scope *s, int depth, SrcItem *fitem, int fcol, PExpr **out) {
+  int fslot = fitem->slot;
+  if (depth > 0)
+    for (Scope *t = sc; t && t != s; t = t->outer)
+      if (t->correlated) *t->correlated = 1;
+  PExpr *e = pe_new(c, PX_COL);
+  if (!e) return nomem(c);
+  e->slot = fslot;
+  e->col = fcol;
+  if (fcol >= 0) {
+    e->aff = fitem->affs ? fitem->affs[fcol] : 0;
+    e->coll = fitem->colls ? fitem->colls[fcol] : NULL;
+    if (fitem->tab && fitem->tab->ipk == fcol) e->col = -1;
+  } else {
+    e->aff = AFF_INTEGER;
+  }
+  /* after aggregation: columns of this level are read from the captured copy */
+  if (depth == 0 && s->agg_mode == 1 && s->sel) {
+    SelectPlan *sel = s->sel;
+    int k;
+    for (k = 0; k < sel->ncapture; k++)
+      if (sel->cap_slot[k] == e->slot && sel->cap_col[k] == e->col) break;
+    if (k == sel->ncapture) {
+      int *ns = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
+      int *nc = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
+      if (!ns || !nc) return nomem(c);
+      if (k) {
+        memcpy(ns, sel->cap_slot, sizeof(int) * (size_t)k);
+        memcpy(nc, sel->cap_col, sizeof(int) * (size_t)k);
+      }
+      ns[k] = e->slot;
+      nc[k] = e->col;
+      sel->cap_slot = ns;
+      sel->cap_col = nc;
+      sel->ncapture++;
+    }
+    e->slot = sel->agg_slot;
+    e->col = k;
+  } else if (depth > 0 && s->agg_mode == 1 && s->sel) {
+    /* a correlated reference from a subquery in an aggregate's result: capture too */
+    SelectPlan *sel = s->sel;
+    int k;
+    for (k = 0; k < sel->ncapture; k++)
+      if (sel->cap_slot[k] == e->slot && sel->cap_col[k] == e->col) break;
+    if (k == sel->ncapture) {
+      int *ns = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
+      int *nc = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
+      if (!ns || !nc) return nomem(c);
+      if (k) {
+        memcpy(ns, sel->cap_slot, sizeof(int) * (size_t)k);
+        memcpy(nc, sel->cap_col, sizeof(int) * (size_t)k);
+      }
+      ns[k] = e->slot;
+      nc[k] = e->col;
+      sel->cap_slot = ns;
+      sel->cap_col = nc;
+      sel->ncapture++;
+    }
+    e->slot = sel->agg_slot;
+    e->col = k;
+  }
+  *out = e;
+  return MICA_OK;
+}
+
 /* Resolves a column reference. */
 static int resolve_column(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
   int depth = 0;
   for (Scope *s = sc; s; s = s->outer, depth++) {
-    int found = 0, fslot = -1, fcol = 0;
+    int found = 0, fcol = 0;
     SrcItem *fitem = NULL;
     for (int i = 0; i < s->nitems; i++) {
       SrcItem *it = &s->items[i];
@@ -230,81 +295,19 @@ static int resolve_column(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
         if (found && !x->table) return mica_set_error(c->db, MICA_ERROR, "ambiguous column name: %s", x->name);
         if (found) break;
         found = 1;
-        fslot = it->slot;
         fcol = k;
         fitem = it;
       }
       if (!found && it->is_rowid_ok && it->tab && !it->tab->is_view &&
           (name_eq(x->name, "rowid") || name_eq(x->name, "oid") || name_eq(x->name, "_rowid_"))) {
         found = 1;
-        fslot = it->slot;
         fcol = -1;
         fitem = it;
       }
       if (found && x->table) break;
     }
     if (!found) continue;
-    if (depth > 0)
-      for (Scope *t = sc; t && t != s; t = t->outer)
-        if (t->correlated) *t->correlated = 1;
-    PExpr *e = pe_new(c, PX_COL);
-    if (!e) return nomem(c);
-    e->slot = fslot;
-    e->col = fcol;
-    if (fcol >= 0) {
-      e->aff = fitem->affs ? fitem->affs[fcol] : 0;
-      e->coll = fitem->colls ? fitem->colls[fcol] : NULL;
-      if (fitem->tab && fitem->tab->ipk == fcol) e->col = -1;
-    } else {
-      e->aff = AFF_INTEGER;
-    }
-    /* after aggregation: columns of this level are read from the captured copy */
-    if (depth == 0 && s->agg_mode == 1 && s->sel) {
-      SelectPlan *sel = s->sel;
-      int k;
-      for (k = 0; k < sel->ncapture; k++)
-        if (sel->cap_slot[k] == e->slot && sel->cap_col[k] == e->col) break;
-      if (k == sel->ncapture) {
-        int *ns = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
-        int *nc = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
-        if (!ns || !nc) return nomem(c);
-        if (k) {
-          memcpy(ns, sel->cap_slot, sizeof(int) * (size_t)k);
-          memcpy(nc, sel->cap_col, sizeof(int) * (size_t)k);
-        }
-        ns[k] = e->slot;
-        nc[k] = e->col;
-        sel->cap_slot = ns;
-        sel->cap_col = nc;
-        sel->ncapture++;
-      }
-      e->slot = sel->agg_slot;
-      e->col = k;
-    } else if (depth > 0 && s->agg_mode == 1 && s->sel) {
-      /* a correlated reference from a subquery in an aggregate's result: capture too */
-      SelectPlan *sel = s->sel;
-      int k;
-      for (k = 0; k < sel->ncapture; k++)
-        if (sel->cap_slot[k] == e->slot && sel->cap_col[k] == e->col) break;
-      if (k == sel->ncapture) {
-        int *ns = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
-        int *nc = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
-        if (!ns || !nc) return nomem(c);
-        if (k) {
-          memcpy(ns, sel->cap_slot, sizeof(int) * (size_t)k);
-          memcpy(nc, sel->cap_col, sizeof(int) * (size_t)k);
-        }
-        ns[k] = e->slot;
-        nc[k] = e->col;
-        sel->cap_slot = ns;
-        sel->cap_col = nc;
-        sel->ncapture++;
-      }
-      e->slot = sel->agg_slot;
-      e->col = k;
-    }
-    *out = e;
-    return MICA_OK;
+    return make_colref(c, sc, s, depth, fitem, fcol, out);
   }
   /* result-column alias (WHERE / GROUP BY / ORDER BY may name one) */
   if (!x->table)
@@ -1197,18 +1200,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
           if (!r->star_table && it->merged && it->merged[k]) continue;
           if (it->tab && it->tab->cols[k].hidden) continue;
           GROW_RES();
-          XExpr cx;
-          memset(&cx, 0, sizeof cx);
-          cx.kind = XK_COLUMN;
-          cx.name = it->cols[k];
-          cx.table = it->name;
-          cx.off = -1;
-          /* resolve directly against this item (names may repeat across items) */
-          Scope one = sc;
-          one.items = it;
-          one.nitems = 1;
-          one.nalias = 0;
-          rc = resolve_column(c, &one, &cx, &res[nres]);
+          rc = make_colref(c, &sc, &sc, 0, it, k, &res[nres]);
           if (rc) return rc;
           names[nres] = it->cols[k];
           types[nres] = it->types ? it->types[k] : NULL;
@@ -2767,6 +2759,9 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   }
   case XS_REINDEX:
   case XS_ANALYZE:
+    if (xs->name && !schema_find_table(s, xs->name) && !schema_find_index(s, xs->name) &&
+        !mica_find_collation(db, xs->name))
+      return mica_set_error(db, MICA_ERROR, "unable to identify the object to be reindexed", NULL);
     return MICA_OK;
   case XS_VACUUM:
     return MICA_OK;
