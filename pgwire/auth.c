@@ -144,6 +144,105 @@ int pgw_hba_load(const char *path, struct hba_rules **out, char *err, size_t err
 
 void pgw_hba_free(struct hba_rules *r) { hba_free(r); }
 
+static int is_verifier(const char *s) {
+    if (!strncmp(s, "SCRAM-SHA-256$", 14)) {
+        scram_verifier v;
+        return scram_parse_verifier(s, &v) == 0;
+    }
+    if (strncmp(s, "md5", 3) || strlen(s) != 35) return 0;
+    for (int i = 3; i < 35; i++)
+        if (!strchr("0123456789abcdef", s[i])) return 0;
+    return 1;
+}
+
+int pgw_roles_change(struct pgw_server *srv, int op, const char *name, int superuser, int login, const char *password,
+                     int if_exists, char *sqlstate, char *err, size_t errlen) {
+    char secret[256] = "";
+    if (!*name || strchr(name, ':') || strchr(name, '\n')) {
+        snprintf(sqlstate, 6, "42602");
+        snprintf(err, errlen, "invalid role name \"%s\"", name);
+        return -1;
+    }
+    if (password && *password) {
+        pthread_mutex_lock(&srv->mu);
+        int md5 = !strcmp(srv->conf.password_encryption, "md5");
+        pthread_mutex_unlock(&srv->mu);
+        if (is_verifier(password)) snprintf(secret, sizeof secret, "%s", password);
+        else if (md5) pgw_md5_verifier(password, name, secret);
+        else if (scram_make_verifier(password, SCRAM_DEFAULT_ITERATIONS, secret, sizeof secret)) {
+            snprintf(sqlstate, 6, "XX000");
+            snprintf(err, errlen, "could not compute password verifier");
+            return -1;
+        }
+    }
+    int rc = 0;
+    pthread_mutex_lock(&srv->mu);
+    struct roles *rs = srv->roles;
+    role *r = NULL;
+    for (int i = 0; rs && i < rs->n; i++)
+        if (!strcmp(rs->r[i].name, name)) r = &rs->r[i];
+    if (!rs) {
+        snprintf(sqlstate, 6, "55000");
+        snprintf(err, errlen, "roles are not loaded");
+        rc = -1;
+    } else if (op == PGW_ROLE_CREATE) {
+        if (r) {
+            snprintf(sqlstate, 6, "42710");
+            snprintf(err, errlen, "role \"%s\" already exists", name);
+            rc = -1;
+        } else {
+            role *nr = realloc(rs->r, (size_t)(rs->n + 1) * sizeof *nr);
+            if (!nr) rc = -1;
+            else {
+                rs->r = nr;
+                r = &rs->r[rs->n];
+                memset(r, 0, sizeof *r);
+                r->name = strdup(name);
+                r->secret = strdup(secret);
+                r->superuser = superuser > 0;
+                r->login = login > 0;
+                if (!r->name || !r->secret) {
+                    free(r->name);
+                    free(r->secret);
+                    rc = -1;
+                } else rs->n++;
+            }
+            if (rc) {
+                snprintf(sqlstate, 6, "53200");
+                snprintf(err, errlen, "out of memory");
+            }
+        }
+    } else if (!r) {
+        if (!(op == PGW_ROLE_DROP && if_exists)) {
+            snprintf(sqlstate, 6, "42704");
+            snprintf(err, errlen, "role \"%s\" does not exist", name);
+            rc = -1;
+        } else rc = 1;
+    } else if (op == PGW_ROLE_DROP) {
+        free(r->name);
+        free(r->secret);
+        int idx = (int)(r - rs->r);
+        memmove(&rs->r[idx], &rs->r[idx + 1], (size_t)(rs->n - idx - 1) * sizeof *r);
+        rs->n--;
+    } else {
+        if (superuser >= 0) r->superuser = superuser;
+        if (login >= 0) r->login = login;
+        if (password) {
+            char *ns = strdup(secret);
+            if (ns) {
+                free(r->secret);
+                r->secret = ns;
+            }
+        }
+    }
+    if (rc == 0 && pgw_roles_save(rs, err, errlen)) {
+        snprintf(sqlstate, 6, "58030");
+        rc = -1;
+    }
+    pthread_mutex_unlock(&srv->mu);
+    return rc < 0 ? -1 : 0;
+}
+
 /* ------------------------------------------------------------------------------------------------
  * Exchange.
  */

@@ -41,6 +41,15 @@ const role *pgw_roles_find(const struct roles *r, const char *name);
 /* Writes roles to their file atomically. */
 int pgw_roles_save(const struct roles *r, char *err, size_t errlen);
 
+/* CREATE/ALTER/DROP ROLE on the server's roles (under srv->mu), saved to the roles file.
+ * superuser/login: -1 leaves unchanged. password: NULL unchanged, "" removes it; a value that already is a
+ * SCRAM or md5 verifier is stored as is, else it is hashed per password_encryption. Returns 0, or -1
+ * with a SQLSTATE (6 bytes) and message. */
+enum { PGW_ROLE_CREATE, PGW_ROLE_ALTER, PGW_ROLE_DROP };
+struct pgw_server;
+int pgw_roles_change(struct pgw_server *srv, int op, const char *name, int superuser, int login, const char *password,
+                     int if_exists, char *sqlstate, char *err, size_t errlen);
+
 int pgw_hba_load(const char *path, struct hba_rules **out, char *err, size_t errlen);
 void pgw_hba_free(struct hba_rules *r);
 

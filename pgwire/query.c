@@ -39,6 +39,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "pglog.h"
 #include "pgtypes.h"
 #include "session_int.h"
@@ -54,6 +55,7 @@ enum {
     LOCAL_ROLLBACK,
     LOCAL_DISCARD,
     LOCAL_DEALLOCATE,
+    LOCAL_ROLE,
 };
 
 /* ------------------------------------------------------------------------------------------------
@@ -214,6 +216,10 @@ static int classify_local(const char *p) {
         const char *r = read_word(q, kw2, sizeof kw2);
         if (!strcmp(kw2, "WORK") || !strcmp(kw2, "TRANSACTION")) r = read_word(r, kw2, sizeof kw2);
         return !strcmp(kw2, "TO") || !strcmp(kw2, "PREPARED") ? LOCAL_NONE : LOCAL_ROLLBACK;
+    }
+    if (!strcmp(kw, "CREATE") || !strcmp(kw, "ALTER") || !strcmp(kw, "DROP")) {
+        read_word(q, kw2, sizeof kw2);
+        return !strcmp(kw2, "ROLE") || !strcmp(kw2, "USER") ? LOCAL_ROLE : LOCAL_NONE;
     }
     if (!strcmp(kw, "DISCARD")) return LOCAL_DISCARD;
     if (!strcmp(kw, "DEALLOCATE")) return LOCAL_DEALLOCATE;
@@ -473,7 +479,8 @@ static int run_portal(pgw_session *s, pgw_portal *p, int64_t max_rows, int send_
     decide_types(p, p->ps);
     if (send_desc && p->ncols > 0) send_row_description(s, p, 1);
     char tag[96];
-    command_tag(mica_sql(p->stmt) ? mica_sql(p->stmt) : "", p->rows, mica_changes64(s->db), p->ncols, tag, sizeof tag);
+    /* As PostgreSQL, a SELECT resumed after PortalSuspended reports the rows of this Execute. */
+    command_tag(mica_sql(p->stmt) ? mica_sql(p->stmt) : "", sent, mica_changes64(s->db), p->ncols, tag, sizeof tag);
     send_command_complete(s, tag);
     p->done = 1;
     return MICA_DONE;
@@ -737,6 +744,7 @@ static void describe_local(pgw_session *s, int kind, const char *sql) {
 }
 
 static void drop_pstmt(pgw_session *s, pgw_pstmt *ps);
+static int run_role(pgw_session *s, const char *sql, const char *end, char *tag, size_t taglen);
 static void drop_all_portals(pgw_session *s);
 
 /* Runs a local statement. with_desc: send RowDescription for SHOW (simple protocol). Returns 0 or -1. */
@@ -841,10 +849,80 @@ static int run_local(pgw_session *s, int kind, const char *sql, const char *end,
         }
         break;
     }
+    case LOCAL_ROLE:
+        if (run_role(s, sql, end, tag, sizeof tag)) return -1;
+        break;
     default: return 0;
     }
     send_command_complete(s, tag);
     return 0;
+}
+
+/* CREATE ROLE|USER name [WITH] options, ALTER ROLE|USER name [WITH] options, DROP ROLE|USER [IF EXISTS] names. */
+static int run_role(pgw_session *s, const char *sql, const char *end, char *tag, size_t taglen) {
+    lexer lx = {sql, end};
+    char verb[32], w[256], name[128], state[8] = "42601", msg[512];
+    lex(&lx, verb, sizeof verb);
+    lex(&lx, w, sizeof w); /* ROLE / USER */
+    int op = !strcmp(verb, "create") ? PGW_ROLE_CREATE : !strcmp(verb, "alter") ? PGW_ROLE_ALTER : PGW_ROLE_DROP;
+    snprintf(tag, taglen, "%s ROLE", op == PGW_ROLE_CREATE ? "CREATE" : op == PGW_ROLE_ALTER ? "ALTER" : "DROP");
+    int superuser = -1, login = op == PGW_ROLE_CREATE ? (!strcmp(w, "user") ? 1 : 0) : -1, if_exists = 0;
+    int t = lex(&lx, name, sizeof name);
+    if (op == PGW_ROLE_DROP && t == 1 && !strcmp(name, "if")) {
+        lex(&lx, w, sizeof w);
+        if_exists = 1;
+        t = lex(&lx, name, sizeof name);
+    }
+    if (t != 1 && t != 2) goto syntax;
+    if (!strcmp(name, "current_user") || !strcmp(name, "session_user")) snprintf(name, sizeof name, "%s", s->user);
+    int self = !strcmp(name, s->user);
+    char password[256];
+    const char *pw = NULL;
+    if (op != PGW_ROLE_DROP) {
+        while ((t = lex(&lx, w, sizeof w)) > 0) {
+            if (t != 1) goto syntax;
+            if (!strcmp(w, "with") || !strcmp(w, "encrypted")) continue;
+            if (!strcmp(w, "superuser")) superuser = 1;
+            else if (!strcmp(w, "nosuperuser")) superuser = 0;
+            else if (!strcmp(w, "login")) login = 1;
+            else if (!strcmp(w, "nologin")) login = 0;
+            else if (!strcmp(w, "password")) {
+                t = lex(&lx, password, sizeof password);
+                if (t == 1 && !strcmp(password, "null")) password[0] = 0;
+                else if (t != 2) goto syntax;
+                pw = password;
+            } else if (!strcmp(w, "valid")) { /* VALID UNTIL 'x': accepted, not enforced */
+                lex(&lx, w, sizeof w);
+                lex(&lx, w, sizeof w);
+            } else if (!strcmp(w, "connection")) { /* CONNECTION LIMIT n */
+                lex(&lx, w, sizeof w);
+                lex(&lx, w, sizeof w);
+            } /* CREATEDB, CREATEROLE, INHERIT, REPLICATION, BYPASSRLS and negations: accepted, no effect */
+        }
+    } else if (lex(&lx, w, sizeof w) != 0) {
+        snprintf(msg, sizeof msg, "DROP ROLE takes one role name");
+        pgw_send_error(s, "ERROR", "0A000", msg, 0);
+        return -1;
+    }
+    if (t < 0) goto syntax;
+    /* Superusers manage every role; others may only change their own password. */
+    if (!pgw_auth_is_superuser(s) && !(op == PGW_ROLE_ALTER && self && superuser < 0 && login < 0)) {
+        snprintf(msg, sizeof msg, "permission denied to %s role", op == PGW_ROLE_CREATE ? "create" : op == PGW_ROLE_ALTER ? "alter" : "drop");
+        pgw_send_error(s, "ERROR", "42501", msg, 0);
+        return -1;
+    }
+    if (op == PGW_ROLE_DROP && self) {
+        pgw_send_error(s, "ERROR", "55006", "current user cannot be dropped", 0);
+        return -1;
+    }
+    if (pgw_roles_change(s->srv, op, name, superuser, login, pw, if_exists, state, msg, sizeof msg)) {
+        pgw_send_error(s, "ERROR", state, msg, 0);
+        return -1;
+    }
+    return 0;
+syntax:
+    pgw_send_error(s, "ERROR", "42601", "syntax error in role statement", 0);
+    return -1;
 }
 
 static void log_statement(pgw_session *s, const char *sql) {

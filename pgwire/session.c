@@ -29,6 +29,9 @@
  *   drained; close_mode 2 (peer gone) closes at once. Either way the engine side (statements, the
  *   mica_db) is released on a worker (mica_close may do I/O), then the loop frees the rest.
  *
+ * LOCK ORDER: bufferevent lock -> srv->mu -> s->mu (libevent runs a bufferevent's callbacks with its lock
+ * held); never take a bufferevent lock while holding s->mu or srv->mu.
+ *
  * CANCEL AND TIMEOUT
  *   Sessions are registered in srv->sessions under srv->mu with a pid and random secret (BackendKeyData).
  *   A CancelRequest with a matching pair, or the statement_timeout timer, calls mica_interrupt on the
@@ -142,15 +145,24 @@ void pgw_session_flush(pgw_session *s) {
         bufferevent_write(s->bev, s->out.data, s->out.len);
         pqbuf_reset(&s->out);
     }
-    /* Back-pressure: wait until the loop has written the socket down (write_cb signals). */
-    pthread_mutex_lock(&s->mu);
-    while (s->close_mode != 2 && evbuffer_get_length(bufferevent_get_output(s->bev)) > OUTPUT_HIGH) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 1;
-        pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+    /* Back-pressure: wait until the loop has written the socket down (write_cb signals). The output
+     * length is read without s->mu: callbacks hold the bufferevent lock when they take s->mu, so holding
+     * s->mu here while taking the bufferevent lock would invert the order. A wake-up lost between the
+     * check and the wait costs at most the 50 ms timeout. */
+    for (;;) {
+        if (evbuffer_get_length(bufferevent_get_output(s->bev)) <= OUTPUT_HIGH) break;
+        pthread_mutex_lock(&s->mu);
+        int gone = s->close_mode == 2;
+        if (!gone) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 50 * 1000000;
+            if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+            pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+        }
+        pthread_mutex_unlock(&s->mu);
+        if (gone) break;
     }
-    pthread_mutex_unlock(&s->mu);
 }
 
 /* Sends a FATAL error and closes once it is written (loop thread). */
