@@ -5,19 +5,22 @@
 # (libpq_test), the raw protocol tests (proto_test.py), psycopg2 when installed, authentication
 # (trust, scram-sha-256, md5, password, reject, pg_hba.conf reload on SIGHUP), TLS and
 # max_connections, and finally a clean SIGTERM shutdown (exit status 0, so sanitizer leak reports fail
-# the test). Skips (exit 77) when micad has not been built.
+# the test). Uses src/micad when built, else pgwire/micad_shim (micad over the system sqlite3).
 # Environment: top_srcdir, top_builddir (set by `make check`); MICAD overrides the binary.
 # Prints one line per check and "N passed, N failed" last.
 
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${top_builddir:-.}
-MICAD=${MICAD:-$builddir/src/micad}
+if [ -z "$MICAD" ]; then
+    MICAD=$builddir/src/micad
+    [ -x "$MICAD" ] || MICAD=$builddir/pgwire/micad_shim
+fi
 LIBPQ_TEST=${LIBPQ_TEST:-$builddir/regress/clients/libpq_test}
 HERE=$srcdir/regress/clients
 PSQL=${PSQL:-psql}
 
 if [ ! -x "$MICAD" ]; then
-    echo "skip: $MICAD not built (it joins the build when libmica provides the engine)"
+    echo "skip: no micad binary (src/micad or pgwire/micad_shim) built"
     echo "0 passed, 0 failed"
     exit 77
 fi
@@ -67,7 +70,7 @@ until "$PSQL" $TCP -c 'SELECT 1' >/dev/null 2>&1; do
     fi
     sleep 0.1
 done
-ok "micad starts and accepts connections"
+ok "micad starts and accepts connections ($(basename "$MICAD"))"
 for f in micad.conf pg_hba.conf micad.roles postgres.db micad.pid; do
     check "data directory has $f" test -e "$data/$f"
 done
