@@ -16,6 +16,9 @@
  *   Before changing data, the writer calls pager_write, which makes the page private to the
  *   transaction (copy-on-write against readers' snapshots) and journals its prior image for
  *   savepoints. pager_unref unpins. Page 1 holds the 100-byte database header at offset 0.
+ *   pager_write may replace pg->data (the private copy): re-read pg->data after calling it.
+ *   pager_get needs a read or write transaction (MICA_MISUSE otherwise). Pages referenced when the
+ *   transaction ends stay readable until pager_unref but are no longer part of any transaction.
  */
 #ifndef MICA_PAGER_H
 #define MICA_PAGER_H
@@ -37,8 +40,25 @@ typedef struct PgHdr {
 #define PAGER_OPEN_IO_POSIX 0x10
 #define PAGER_OPEN_IO_URING 0x20
 
-/* Opens (or joins the shared Pager of) path and returns this connection's handle. */
+/* Savepoint ops (same values as BTREE_SAVEPOINT_*) and checkpoint modes (as btree_checkpoint). */
+#define PAGER_SAVEPOINT_BEGIN 0
+#define PAGER_SAVEPOINT_RELEASE 1
+#define PAGER_SAVEPOINT_ROLLBACK 2
+#define PAGER_CHECKPOINT_PASSIVE 0
+#define PAGER_CHECKPOINT_FULL 1
+#define PAGER_CHECKPOINT_RESTART 2
+#define PAGER_CHECKPOINT_TRUNCATE 3
+
+/* Opens (or joins the shared Pager of) path and returns this connection's handle. path NULL, "" or
+ * ":memory:" (or PAGER_OPEN_MEMORY) is a private in-memory database. MICA_BUSY when another
+ * process (e.g. sqlite3) holds the file; MICA_NOTADB when it is not a database. */
 int pager_open(const char *path, int flags, PagerConn **out);
+/* As pager_open, opening the database, WAL and journal files through open_fn(ctx, ...) (an IoOpenFn
+ * from io.h; NULL: io_open). Used by tests to inject I/O faults. */
+struct IoFile;
+int pager_open_io(const char *path, int flags,
+                  int (*open_fn)(void *ctx, const char *path, int flags, struct IoFile **out), void *ctx,
+                  PagerConn **out);
 int pager_close(PagerConn *pc);
 const char *pager_errmsg(PagerConn *pc);
 
@@ -48,6 +68,7 @@ int pager_reserved_bytes(PagerConn *pc);
 /* Pages in the database as of this connection's snapshot (or its write transaction). */
 uint32_t pager_page_count(PagerConn *pc);
 
+/* Transactions. commit and rollback end the transaction (back to no transaction). */
 int pager_begin_read(PagerConn *pc);
 int pager_end_read(PagerConn *pc);
 int pager_begin_write(PagerConn *pc, int timeout_ms); /* MICA_BUSY / MICA_BUSY_SNAPSHOT */
@@ -61,7 +82,15 @@ void pager_unref(PgHdr *pg);
 /* Sets the database size (writer only): truncating drops pages past n at commit. */
 int pager_set_page_count(PagerConn *pc, uint32_t n);
 
+/* The shared cache's budget (PRAGMA cache_size semantics: > 0 pages, < 0 KiB; default -2000) is
+ * per file, shared by its connections. Dirty pages of a write transaction are private and not
+ * counted: a big transaction may exceed the budget until it ends. */
 int pager_set_cache_size(PagerConn *pc, int64_t pages_or_neg_kib);
+typedef struct PagerCacheStats {
+  uint32_t entries, limit; /* shared page images held, and the budget in pages */
+  uint64_t hits, misses;
+} PagerCacheStats;
+void pager_cache_stats(PagerConn *pc, PagerCacheStats *st);
 int pager_set_synchronous(PagerConn *pc, int level);
 int pager_checkpoint(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
 int pager_set_autocheckpoint(PagerConn *pc, int frames);

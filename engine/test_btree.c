@@ -1,5 +1,8 @@
-/* Unit tests for the b-tree page/cell layer: files written by SQLite (libsqlite3, test only) are read
- * page by page with btpage_parse/btpage_cell, walking table and index trees and overflow chains. */
+/* Unit tests for the b-tree. Page/cell layer: files written by SQLite (libsqlite3, test only) are read
+ * page by page with btpage_parse/btpage_cell, walking table and index trees and overflow chains. Tree
+ * layer (btree.h, on the real pager): random inserts/deletes against a model, appends, deletes during
+ * scans, freelist reuse, and files sqlite3 wrote read and extended; every file written is checked with
+ * btree_integrity_check and with sqlite3's PRAGMA integrity_check. */
 #include <check.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -7,9 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "btree.h"
 #include "btree_int.h"
 #include "mica.h"
 #include "record.h"
+
 
 typedef struct DbImage {
   uint8_t *data;
@@ -466,6 +471,24 @@ START_TEST(test_written_pages_pass_sqlite_integrity_check) {
     ck_assert_ptr_nonnull(rep);
     ck_assert_ptr_nonnull(strstr(rep, "out of order"));
     free(rep);
+    /* Two pointers to one cell: its bytes are used twice. */
+    p2[8] = p2[10];
+    p2[9] = p2[11];
+    rep = check_image(&img);
+    ck_assert_ptr_nonnull(rep);
+    ck_assert_ptr_nonnull(strstr(rep, "Multiple uses for byte"));
+    free(rep);
+    /* A wrong fragment count (on a fresh copy of the file). */
+    {
+      DbImage img2;
+      load_image(path, &img2);
+      img2.data[ps + 7] += 3;
+      rep = check_image(&img2);
+      ck_assert_ptr_nonnull(rep);
+      ck_assert_ptr_nonnull(strstr(rep, "Fragmentation of"));
+      free(rep);
+      free(img2.data);
+    }
     free(img.data);
   }
   int64_t sum = 0, lsum = 0;
@@ -623,6 +646,751 @@ START_TEST(test_handbuilt_two_level_tree_with_overflow_is_valid) {
 }
 END_TEST
 
+
+/* ---------------------------------------------------------------- tree layer (btree.h) */
+
+/* Deterministic pseudo-random numbers for the tree tests. */
+static uint64_t rng_next(uint64_t *s) {
+  *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+  return *s >> 33;
+}
+
+/* Row content: b is a blob of len bytes derived from (rowid, ver). */
+static void fill_blob(uint8_t *b, uint32_t len, int64_t rowid, uint32_t ver) {
+  for (uint32_t i = 0; i < len; i++)
+    b[i] = (uint8_t)(rowid * 31 + i * 7 + ver);
+}
+
+/* Encodes the table row (NULL, blob) or the index key (blob, rowid). Returns a malloc'd record. */
+static uint8_t *make_row(const uint8_t *b, uint32_t len, int64_t rowid, int as_index, uint32_t *n) {
+  RecValue v[2];
+  if (as_index) {
+    v[0].type = REC_BLOB;
+    v[0].u.s.p = (const char *)b;
+    v[0].u.s.n = len;
+    v[1].type = REC_INT;
+    v[1].u.i = rowid;
+  } else {
+    v[0].type = REC_NULL;
+    v[1].type = REC_BLOB;
+    v[1].u.s.p = (const char *)b;
+    v[1].u.s.n = len;
+  }
+  size_t sz = record_size(v, 2);
+  uint8_t *r = malloc(sz);
+  record_encode(v, 2, r);
+  *n = (uint32_t)sz;
+  return r;
+}
+
+static void put_schema_row(Btree *bt, int64_t rowid, const char *type, const char *name, const char *tbl,
+                           uint32_t root, const char *sql) {
+  RecValue v[5] = {{.type = REC_TEXT, .u.s = {type, (uint32_t)strlen(type)}},
+                   {.type = REC_TEXT, .u.s = {name, (uint32_t)strlen(name)}},
+                   {.type = REC_TEXT, .u.s = {tbl, (uint32_t)strlen(tbl)}},
+                   {.type = REC_INT, .u.i = root},
+                   {.type = REC_TEXT, .u.s = {sql, (uint32_t)strlen(sql)}}};
+  uint8_t rec[512];
+  size_t n = record_encode(v, 5, rec);
+  BtCursor *c;
+  ck_assert_int_eq(btree_cursor_open(bt, 1, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_insert(c, rowid, rec, (uint32_t)n), MICA_OK);
+  btree_cursor_close(c);
+  uint32_t cookie;
+  ck_assert_int_eq(btree_get_meta(bt, BTREE_SCHEMA_VERSION, &cookie), MICA_OK);
+  ck_assert_int_eq(btree_update_meta(bt, BTREE_SCHEMA_VERSION, cookie + 1), MICA_OK);
+}
+
+static void sqlite_query(const char *path, const char *sql, char *out) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  out[0] = 0;
+  int rc = sqlite3_exec(db, sql, count_cb, out, NULL);
+  if (rc != SQLITE_OK) ck_abort_msg("sqlite3: %s: %s", sql, sqlite3_errmsg(db));
+  sqlite3_close(db);
+}
+
+static void assert_integrity(Btree *bt, const uint32_t *roots, int n) {
+  char *rep = NULL;
+  ck_assert_int_eq(btree_integrity_check(bt, roots, n, 20, &rep), MICA_OK);
+  if (rep) {
+    fprintf(stderr, "%s\n", rep);
+    free(rep);
+    ck_abort_msg("integrity check failed");
+  }
+}
+
+typedef struct Model {
+  int64_t rowid[6000];
+  uint32_t len[6000], ver[6000];
+  int n;
+} Model;
+
+static int model_find(const Model *m, int64_t rowid, int *pos) {
+  int lo = 0, hi = m->n;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (m->rowid[mid] < rowid)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *pos = lo;
+  return lo < m->n && m->rowid[lo] == rowid;
+}
+
+/* Deletes the index entry (blob, rowid), which must exist. */
+static void index_delete(BtCursor *ic, const uint8_t *b, uint32_t len, int64_t rowid) {
+  uint32_t kn;
+  uint8_t *k = make_row(b, len, rowid, 1, &kn);
+  UnpackedKey key = {NULL, k, kn, 0};
+  int res;
+  ck_assert_int_eq(btree_seek_key(ic, &key, &res), MICA_OK);
+  ck_assert_int_eq(res, 0);
+  ck_assert_int_eq(btree_delete(ic), MICA_OK);
+  free(k);
+}
+
+static void run_random_ops(uint32_t ps, int nops, uint64_t seed) {
+  char path[96], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_rand_%d_%u.db", (int)getpid(), ps);
+  unlink(path);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, ps, 0), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 1000), MICA_OK);
+  uint32_t troot, iroot;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  put_schema_row(bt, 1, "table", "t", "t", troot, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+  put_schema_row(bt, 2, "index", "i", "t", iroot, "CREATE INDEX i ON t(b)");
+  static Model m;
+  m.n = 0;
+  uint64_t s = seed;
+  uint8_t *blob = malloc(4 * ps);
+  BtCursor *tc, *ic;
+  ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &tc), MICA_OK);
+  ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+  for (int op = 0; op < nops; op++) {
+    uint64_t r = rng_next(&s);
+    int pos, res;
+    if (op % 500 == 499) { /* commit now and then */
+      ck_assert_int_eq(btree_commit(bt), MICA_OK);
+      ck_assert_int_eq(btree_begin_write(bt, 1000), MICA_OK);
+    }
+    if (m.n > 0 && r % 100 < 35) {
+      pos = (int)(rng_next(&s) % (uint64_t)m.n);
+      int64_t rowid = m.rowid[pos];
+      ck_assert_int_eq(btree_seek_rowid(tc, rowid, &res), MICA_OK);
+      ck_assert_int_eq(res, 0);
+      ck_assert_int_eq(btree_delete(tc), MICA_OK);
+      fill_blob(blob, m.len[pos], rowid, m.ver[pos]);
+      index_delete(ic, blob, m.len[pos], rowid);
+      memmove(m.rowid + pos, m.rowid + pos + 1, sizeof m.rowid[0] * (size_t)(m.n - pos - 1));
+      memmove(m.len + pos, m.len + pos + 1, sizeof m.len[0] * (size_t)(m.n - pos - 1));
+      memmove(m.ver + pos, m.ver + pos + 1, sizeof m.ver[0] * (size_t)(m.n - pos - 1));
+      m.n--;
+      continue;
+    }
+    int64_t rowid = (int64_t)(rng_next(&s) % 4000) - 100; /* some negative rowids too */
+    uint64_t lr = rng_next(&s) % 100;
+    uint32_t len = lr < 70 ? (uint32_t)(rng_next(&s) % 60) : lr < 95 ? (uint32_t)(rng_next(&s) % ps)
+                                                                      : (uint32_t)(rng_next(&s) % (3 * ps));
+    uint32_t ver = (uint32_t)op;
+    if (model_find(&m, rowid, &pos)) {
+      fill_blob(blob, m.len[pos], rowid, m.ver[pos]);
+      index_delete(ic, blob, m.len[pos], rowid);
+    } else {
+      if (m.n == 6000) continue;
+      memmove(m.rowid + pos + 1, m.rowid + pos, sizeof m.rowid[0] * (size_t)(m.n - pos));
+      memmove(m.len + pos + 1, m.len + pos, sizeof m.len[0] * (size_t)(m.n - pos));
+      memmove(m.ver + pos + 1, m.ver + pos, sizeof m.ver[0] * (size_t)(m.n - pos));
+      m.n++;
+    }
+    m.rowid[pos] = rowid;
+    m.len[pos] = len;
+    m.ver[pos] = ver;
+    fill_blob(blob, len, rowid, ver);
+    uint32_t n;
+    uint8_t *rec = make_row(blob, len, rowid, 0, &n);
+    ck_assert_int_eq(btree_insert(tc, rowid, rec, n), MICA_OK);
+    ck_assert_int_eq(btree_rowid(tc), rowid);
+    free(rec);
+    rec = make_row(blob, len, rowid, 1, &n);
+    ck_assert_int_eq(btree_insert(ic, 0, rec, n), MICA_OK);
+    free(rec);
+  }
+  /* Forward scan of the table against the model. */
+  int eof, i = 0;
+  ck_assert_int_eq(btree_first(tc, &eof), MICA_OK);
+  while (!eof) {
+    ck_assert_int_lt(i, m.n);
+    ck_assert_int_eq(btree_rowid(tc), m.rowid[i]);
+    const void *d;
+    uint32_t n;
+    ck_assert_int_eq(btree_data(tc, &d, &n), MICA_OK);
+    RecValue v[2];
+    int nf;
+    ck_assert_int_eq(record_decode(d, n, v, 2, &nf), MICA_OK);
+    ck_assert_int_eq(v[1].u.s.n, m.len[i]);
+    fill_blob(blob, m.len[i], m.rowid[i], m.ver[i]);
+    ck_assert(memcmp(v[1].u.s.p, blob, m.len[i]) == 0);
+    i++;
+    ck_assert_int_eq(btree_next(tc, &eof), MICA_OK);
+  }
+  ck_assert_int_eq(i, m.n);
+  /* Backward scan. */
+  ck_assert_int_eq(btree_last(tc, &eof), MICA_OK);
+  while (!eof) {
+    i--;
+    ck_assert_int_ge(i, 0);
+    ck_assert_int_eq(btree_rowid(tc), m.rowid[i]);
+    ck_assert_int_eq(btree_prev(tc, &eof), MICA_OK);
+  }
+  ck_assert_int_eq(i, 0);
+  /* Seeks to missing rowids land next to them. */
+  for (int k = 0; k < 200; k++) {
+    int64_t rowid = (int64_t)(rng_next(&s) % 4200) - 150;
+    int pos, res;
+    int found = model_find(&m, rowid, &pos);
+    ck_assert_int_eq(btree_seek_rowid(tc, rowid, &res), MICA_OK);
+    if (m.n == 0) {
+      ck_assert(btree_eof(tc));
+      continue;
+    }
+    if (found)
+      ck_assert_int_eq(res, 0);
+    else if (res < 0)
+      ck_assert_int_eq(btree_rowid(tc), m.rowid[pos - 1]);
+    else
+      ck_assert_int_eq(btree_rowid(tc), m.rowid[pos]);
+  }
+  /* The index has one entry per row, in key order, and backward scan matches. */
+  int64_t cnt = 0, icount;
+  uint8_t *prev = NULL;
+  uint32_t nprev = 0;
+  ck_assert_int_eq(btree_first(ic, &eof), MICA_OK);
+  while (!eof) {
+    const void *d;
+    uint32_t n;
+    ck_assert_int_eq(btree_data(ic, &d, &n), MICA_OK);
+    RecValue v[2];
+    int nf, pos;
+    ck_assert_int_eq(record_decode(d, n, v, 2, &nf), MICA_OK);
+    ck_assert(model_find(&m, v[1].u.i, &pos));
+    ck_assert_int_eq(v[0].u.s.n, m.len[pos]);
+    if (prev) {
+      UnpackedKey pk = {NULL, prev, nprev, 0};
+      ck_assert_int_lt(record_compare_key(&pk, d, n, NULL), 0);
+    }
+    free(prev);
+    prev = malloc(n);
+    memcpy(prev, d, n);
+    nprev = n;
+    cnt++;
+    ck_assert_int_eq(btree_next(ic, &eof), MICA_OK);
+  }
+  free(prev);
+  ck_assert_int_eq(cnt, m.n);
+  ck_assert_int_eq(btree_count(ic, &icount), MICA_OK);
+  ck_assert_int_eq(icount, m.n);
+  ck_assert_int_eq(btree_last(ic, &eof), MICA_OK);
+  while (!eof) {
+    cnt--;
+    ck_assert_int_eq(btree_prev(ic, &eof), MICA_OK);
+  }
+  ck_assert_int_eq(cnt, 0);
+  btree_cursor_close(tc);
+  btree_cursor_close(ic);
+  uint32_t roots[3] = {1, troot, iroot};
+  assert_integrity(bt, roots, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  free(blob);
+  /* sqlite3 agrees. */
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "SELECT count(*) FROM t", out);
+  ck_assert_int_eq(atoi(out), m.n);
+  int64_t lsum = 0;
+  for (int k = 0; k < m.n; k++)
+    lsum += m.len[k];
+  sqlite_query(path, "SELECT total(length(b)) FROM t", out);
+  ck_assert_int_eq((int64_t)atof(out), lsum);
+  unlink(path);
+}
+
+START_TEST(test_btree_random_insert_delete_keeps_order) {
+  run_random_ops(512, 2500, 42);
+  run_random_ops(4096, 3000, 7);
+  run_random_ops(1024, 2000, 99);
+}
+END_TEST
+
+/* Sequential appends keep leaves well filled (quick balance). */
+START_TEST(test_btree_appends_fill_pages) {
+  Btree *bt;
+  ck_assert_int_eq(btree_open(":memory:", 0, &bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t root;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &root), MICA_OK);
+  BtCursor *c;
+  ck_assert_int_eq(btree_cursor_open(bt, root, 1, NULL, &c), MICA_OK);
+  uint8_t blob[100];
+  memset(blob, 7, sizeof blob);
+  uint32_t n;
+  uint8_t *rec = make_row(blob, sizeof blob, 0, 0, &n);
+  for (int64_t r = 1; r <= 10000; r++)
+    ck_assert_int_eq(btree_insert(c, r, rec, n), MICA_OK);
+  free(rec);
+  /* 10000 cells of ~106 bytes: 38 per 4096-byte page when full. */
+  ck_assert_uint_lt(btree_page_count(bt), 10000 / 38 * 115 / 100);
+  int64_t cnt;
+  ck_assert_int_eq(btree_count(c, &cnt), MICA_OK);
+  ck_assert_int_eq(cnt, 10000);
+  btree_cursor_close(c);
+  uint32_t roots[2] = {1, root};
+  assert_integrity(bt, roots, 2);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+}
+END_TEST
+
+/* A scan that deletes the row it is on continues with the next row; other cursors on the tree
+ * reposition after changes made through another cursor. */
+START_TEST(test_btree_delete_during_scan_continues) {
+  Btree *bt;
+  ck_assert_int_eq(btree_open(":memory:", 0, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t troot, iroot;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  BtCursor *c, *other, *ic;
+  ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_cursor_open(bt, troot, 0, NULL, &other), MICA_OK);
+  ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+  uint8_t blob[40];
+  for (int64_t r = 1; r <= 2000; r++) {
+    uint32_t n;
+    fill_blob(blob, sizeof blob, r, 0);
+    uint8_t *rec = make_row(blob, (uint32_t)(r % 40), r, 0, &n);
+    ck_assert_int_eq(btree_insert(c, r, rec, n), MICA_OK);
+    free(rec);
+    rec = make_row(blob, (uint32_t)(r % 40), r, 1, &n);
+    ck_assert_int_eq(btree_insert(ic, 0, rec, n), MICA_OK);
+    free(rec);
+  }
+  /* other sits on row 999; c deletes 999 and 1000; other's next is 1001. */
+  int res, eof;
+  ck_assert_int_eq(btree_seek_rowid(other, 999, &res), MICA_OK);
+  ck_assert_int_eq(res, 0);
+  ck_assert_int_eq(btree_seek_rowid(c, 999, &res), MICA_OK);
+  ck_assert_int_eq(btree_delete(c), MICA_OK);
+  ck_assert_int_eq(btree_seek_rowid(c, 1000, &res), MICA_OK);
+  ck_assert_int_eq(btree_delete(c), MICA_OK);
+  ck_assert_int_eq(btree_next(other, &eof), MICA_OK);
+  ck_assert_int_eq(eof, 0);
+  ck_assert_int_eq(btree_rowid(other), 1001);
+  ck_assert_int_eq(btree_prev(other, &eof), MICA_OK);
+  ck_assert_int_eq(btree_rowid(other), 998);
+  /* DELETE ... WHERE rowid % 3 == 0, scanning with the deleting cursor. */
+  int64_t kept = 0, seen = 0, last = 0;
+  ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+  while (!eof) {
+    int64_t r = btree_rowid(c);
+    ck_assert_int_gt(r, last);
+    last = r;
+    seen++;
+    if (r % 3 == 0)
+      ck_assert_int_eq(btree_delete(c), MICA_OK);
+    else
+      kept++;
+    ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+  }
+  ck_assert_int_eq(seen, 1998);
+  int64_t cnt;
+  ck_assert_int_eq(btree_count(c, &cnt), MICA_OK);
+  ck_assert_int_eq(cnt, kept);
+  /* Delete every index entry during a scan (entries live in interior cells too). */
+  seen = 0;
+  ck_assert_int_eq(btree_first(ic, &eof), MICA_OK);
+  while (!eof) {
+    seen++;
+    ck_assert_int_eq(btree_delete(ic), MICA_OK);
+    ck_assert_int_eq(btree_next(ic, &eof), MICA_OK);
+  }
+  ck_assert_int_eq(seen, 2000);
+  ck_assert_int_eq(btree_count(ic, &cnt), MICA_OK);
+  ck_assert_int_eq(cnt, 0);
+  /* And backwards through the table. */
+  ck_assert_int_eq(btree_last(c, &eof), MICA_OK);
+  seen = 0;
+  while (!eof) {
+    seen++;
+    ck_assert_int_eq(btree_delete(c), MICA_OK);
+    ck_assert_int_eq(btree_prev(c, &eof), MICA_OK);
+  }
+  ck_assert_int_eq(seen, kept);
+  ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+  ck_assert_int_eq(eof, 1);
+  btree_cursor_close(c);
+  btree_cursor_close(other);
+  btree_cursor_close(ic);
+  uint32_t roots[3] = {1, troot, iroot};
+  assert_integrity(bt, roots, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+}
+END_TEST
+
+/* Freed pages (deleted rows, cleared and dropped tables) are reused before the file grows. */
+START_TEST(test_btree_freelist_reuse) {
+  Btree *bt;
+  ck_assert_int_eq(btree_open(":memory:", 0, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 1024, 0), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t root, root2;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &root), MICA_OK);
+  BtCursor *c;
+  ck_assert_int_eq(btree_cursor_open(bt, root, 1, NULL, &c), MICA_OK);
+  uint8_t *blob = malloc(3000);
+  memset(blob, 1, 3000);
+  for (int pass = 0; pass < 3; pass++) {
+    for (int64_t r = 1; r <= 300; r++) {
+      uint32_t n;
+      uint8_t *rec = make_row(blob, (uint32_t)(r * 17 % 3000), r, 0, &n);
+      ck_assert_int_eq(btree_insert(c, r, rec, n), MICA_OK);
+      free(rec);
+    }
+    uint32_t full = btree_page_count(bt), nfree;
+    int64_t nrows;
+    if (pass == 0) {
+      int eof;
+      ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+      while (!eof) {
+        ck_assert_int_eq(btree_delete(c), MICA_OK);
+        ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+      }
+    } else if (pass == 1) {
+      ck_assert_int_eq(btree_clear_table(bt, root, &nrows), MICA_OK);
+      ck_assert_int_eq(nrows, 300);
+    } else {
+      btree_cursor_close(c);
+      c = NULL;
+      ck_assert_int_eq(btree_drop_table(bt, root, NULL), MICA_OK);
+    }
+    ck_assert_int_eq(btree_get_meta(bt, BTREE_FREE_PAGE_COUNT, &nfree), MICA_OK);
+    ck_assert_uint_ge(nfree, full - (pass == 2 ? 2 : 3));
+    ck_assert_uint_eq(btree_page_count(bt), full);
+    if (pass == 2) {
+      ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &root2), MICA_OK);
+      ck_assert_uint_lt(root2, full);
+      ck_assert_uint_eq(btree_page_count(bt), full);
+      uint32_t roots[2] = {1, root2};
+      assert_integrity(bt, roots, 2);
+    } else {
+      uint32_t roots[2] = {1, root};
+      assert_integrity(bt, roots, 2);
+    }
+  }
+  free(blob);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+}
+END_TEST
+
+/* Files sqlite3 wrote (several page sizes, WITHOUT ROWID, overflow) read through cursors; then
+ * rows added through the b-tree keep sqlite3's integrity check happy. */
+START_TEST(test_btree_reads_and_extends_sqlite_files) {
+  static const uint32_t sizes[] = {512, 1024, 4096, 65536};
+  for (int si = 0; si < 4; si++) {
+    uint32_t ps = sizes[si];
+    char path[96], sql[512], out[64];
+    snprintf(path, sizeof path, "/tmp/mica_test_btree_sq_%d_%u.db", (int)getpid(), ps);
+    unlink(path);
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    snprintf(sql, sizeof sql,
+             "PRAGMA page_size=%u; CREATE TABLE t(a INTEGER PRIMARY KEY, b); CREATE INDEX tb ON t(b);"
+             "CREATE TABLE w(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<700)"
+             " INSERT INTO t SELECT x*3, randomblob(x*x%%(3*%u)+1) FROM c;"
+             "INSERT INTO w SELECT printf('k%%05d', a), a FROM t;",
+             ps, ps);
+    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    Btree *bt;
+    ck_assert_int_eq(btree_open(path, 0, &bt), MICA_OK);
+    ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+    ck_assert_uint_eq(btree_page_size(bt), ps);
+    /* Find the roots through sqlite_schema. */
+    uint32_t troot = 0, iroot = 0, wroot = 0;
+    BtCursor *c;
+    int eof, res;
+    ck_assert_int_eq(btree_cursor_open(bt, 1, 0, NULL, &c), MICA_OK);
+    ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+    while (!eof) {
+      const void *d;
+      uint32_t n;
+      RecValue v[5];
+      int nf;
+      ck_assert_int_eq(btree_data(c, &d, &n), MICA_OK);
+      ck_assert_int_eq(record_decode(d, n, v, 5, &nf), MICA_OK);
+      if (v[1].u.s.n == 1 && v[1].u.s.p[0] == 't') troot = (uint32_t)v[3].u.i;
+      if (v[1].u.s.n == 1 && v[1].u.s.p[0] == 'w') wroot = (uint32_t)v[3].u.i;
+      if (v[1].u.s.n == 2 && memcmp(v[1].u.s.p, "tb", 2) == 0) iroot = (uint32_t)v[3].u.i;
+      ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+    }
+    btree_cursor_close(c);
+    ck_assert(troot && iroot && wroot);
+    ck_assert_int_eq(btree_cursor_open(bt, troot, 0, NULL, &c), MICA_OK);
+    int64_t cnt = 0;
+    ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+    while (!eof) {
+      cnt++;
+      ck_assert_int_eq(btree_rowid(c), cnt * 3);
+      const void *d;
+      uint32_t n;
+      RecValue v[2];
+      int nf;
+      ck_assert_int_eq(btree_data(c, &d, &n), MICA_OK);
+      ck_assert_int_eq(record_decode(d, n, v, 2, &nf), MICA_OK);
+      ck_assert_int_eq(v[1].u.s.n, (uint32_t)(cnt * cnt % (3 * ps)) + 1);
+      ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+    }
+    ck_assert_int_eq(cnt, 700);
+    ck_assert_int_eq(btree_seek_rowid(c, 301, &res), MICA_OK);
+    ck_assert_int_gt(res, 0);
+    ck_assert_int_eq(btree_rowid(c), 303);
+    btree_cursor_close(c);
+    /* WITHOUT ROWID: prefix seek on the text key. */
+    static const RecColl bin[2];
+    KeyInfo ki = {2, bin, NULL};
+    ck_assert_int_eq(btree_cursor_open(bt, wroot, 0, &ki, &c), MICA_OK);
+    RecValue kv = {.type = REC_TEXT, .u.s = {"k00300", 6}};
+    uint8_t kr[32];
+    size_t kn = record_encode(&kv, 1, kr);
+    UnpackedKey key = {&ki, kr, (uint32_t)kn, -1};
+    ck_assert_int_eq(btree_seek_key(c, &key, &res), MICA_OK);
+    if (res < 0) ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+    {
+      const void *d;
+      uint32_t n;
+      RecValue v[2];
+      int nf;
+      ck_assert_int_eq(btree_data(c, &d, &n), MICA_OK);
+      ck_assert_int_eq(record_decode(d, n, v, 2, &nf), MICA_OK);
+      ck_assert_int_eq(v[1].u.i, 300);
+    }
+    ck_assert_int_eq(btree_count(c, &cnt), MICA_OK);
+    ck_assert_int_eq(cnt, 700);
+    btree_cursor_close(c);
+    uint32_t roots[4] = {1, troot, iroot, wroot};
+    assert_integrity(bt, roots, 4);
+    /* Add rows through the b-tree (table + index stay consistent for sqlite3). */
+    ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+    BtCursor *ic;
+    ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
+    ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+    uint8_t *blob = malloc(2 * ps);
+    for (int64_t r = 1; r <= 400; r++) {
+      int64_t rowid = r * 3 - 1;
+      uint32_t len = (uint32_t)(r * 7 % (2 * ps)), n;
+      fill_blob(blob, len, rowid, 0);
+      uint8_t *rec = make_row(blob, len, rowid, 0, &n);
+      ck_assert_int_eq(btree_insert(c, rowid, rec, n), MICA_OK);
+      free(rec);
+      rec = make_row(blob, len, rowid, 1, &n);
+      ck_assert_int_eq(btree_insert(ic, 0, rec, n), MICA_OK);
+      free(rec);
+    }
+    free(blob);
+    btree_cursor_close(c);
+    btree_cursor_close(ic);
+    assert_integrity(bt, roots, 4);
+    ck_assert_int_eq(btree_commit(bt), MICA_OK);
+    ck_assert_int_eq(btree_close(bt), MICA_OK);
+    sqlite_query(path, "PRAGMA integrity_check", out);
+    ck_assert_str_eq(out, "ok");
+    sqlite_query(path, "SELECT count(*) FROM t", out);
+    ck_assert_int_eq(atoi(out), 1100);
+    unlink(path);
+  }
+}
+END_TEST
+
+
+static uint8_t *read_file(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  fseek(f, 0, SEEK_END);
+  *n = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *b = malloc(*n);
+  ck_assert_uint_eq(fread(b, 1, *n, f), *n);
+  fclose(f);
+  return b;
+}
+
+static void write_file(const char *path, const uint8_t *b, size_t n) {
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+  fclose(f);
+}
+
+/* Exercises every tree operation on a possibly corrupt file; any error code is fine, crashes and
+ * hangs are not (ASan/UBSan watch). */
+static int torture(const char *path, uint32_t troot, uint32_t iroot, uint64_t *s) {
+  Btree *bt;
+  int found = 0;
+  if (btree_open(path, 0, &bt) != MICA_OK) return 1;
+  if (btree_begin_read(bt) == MICA_OK) {
+    uint32_t roots[3] = {1, troot, iroot};
+    for (int r = 0; r < 3; r++) {
+      BtCursor *c;
+      int eof, res, steps = 0;
+      int64_t n;
+      ck_assert_int_eq(btree_cursor_open(bt, roots[r], 0, NULL, &c), MICA_OK);
+      if (btree_first(c, &eof) == MICA_OK)
+        while (!eof && steps++ < 5000) {
+          const void *d;
+          uint32_t dn;
+          RecValue v[4];
+          int nf;
+          if (btree_data(c, &d, &dn) == MICA_OK) (void)record_decode(d, dn, v, 4, &nf);
+          if (btree_next(c, &eof) != MICA_OK) break;
+        }
+      steps = 0;
+      if (btree_last(c, &eof) == MICA_OK)
+        while (!eof && steps++ < 5000)
+          if (btree_prev(c, &eof) != MICA_OK) break;
+      if (r != 2) (void)btree_seek_rowid(c, (int64_t)(rng_next(s) % 500), &res);
+      (void)btree_count(c, &n);
+      btree_cursor_close(c);
+    }
+    char *rep = NULL;
+    if (btree_integrity_check(bt, roots, 3, 10, &rep) == MICA_OK) {
+      found = rep != NULL;
+      free(rep);
+    }
+    if (btree_begin_write(bt, 0) == MICA_OK) {
+      BtCursor *c, *ic;
+      ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
+      ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+      uint8_t blob[1500];
+      for (int k = 0; k < 30; k++) {
+        int64_t rowid = (int64_t)(rng_next(s) % 600);
+        uint32_t len = (uint32_t)(rng_next(s) % sizeof blob), n;
+        fill_blob(blob, len, rowid, 0);
+        uint8_t *rec = make_row(blob, len, rowid, 0, &n);
+        (void)btree_insert(c, rowid, rec, n);
+        free(rec);
+        rec = make_row(blob, len, rowid, 1, &n);
+        (void)btree_insert(ic, 0, rec, n);
+        free(rec);
+        int res, eof;
+        if (btree_seek_rowid(c, (int64_t)(rng_next(s) % 600), &res) == MICA_OK && !btree_eof(c))
+          (void)btree_delete(c);
+        if (btree_first(ic, &eof) == MICA_OK && !eof) (void)btree_delete(ic);
+      }
+      btree_cursor_close(c);
+      btree_cursor_close(ic);
+      if (rng_next(s) % 2) {
+        int64_t n;
+        (void)btree_clear_table(bt, iroot, &n);
+        (void)btree_drop_table(bt, troot, NULL);
+      }
+      btree_rollback(bt);
+    }
+  }
+  btree_rollback(bt);
+  btree_close(bt);
+  return found;
+}
+
+/* Files with random damage (bytes, page pointers, counts) give errors, never crashes. */
+START_TEST(test_btree_corrupt_files_never_crash) {
+  char path[96], cpath[96], wal[110];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_fz_%d.db", (int)getpid());
+  snprintf(cpath, sizeof cpath, "/tmp/mica_test_btree_fzc_%d.db", (int)getpid());
+  snprintf(wal, sizeof wal, "%s-wal", cpath);
+  unlink(path);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t troot, iroot;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  put_schema_row(bt, 1, "table", "t", "t", troot, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+  put_schema_row(bt, 2, "index", "i", "t", iroot, "CREATE INDEX i ON t(b)");
+  BtCursor *c, *ic;
+  ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+  uint8_t blob[1500];
+  for (int64_t r = 1; r <= 300; r++) {
+    uint32_t len = (uint32_t)(r * 37 % 1500), n;
+    fill_blob(blob, len, r, 0);
+    uint8_t *rec = make_row(blob, len, r, 0, &n);
+    ck_assert_int_eq(btree_insert(c, r, rec, n), MICA_OK);
+    free(rec);
+    rec = make_row(blob, len, r, 1, &n);
+    ck_assert_int_eq(btree_insert(ic, 0, rec, n), MICA_OK);
+    free(rec);
+    if (r % 4 == 0) {
+      int res;
+      ck_assert_int_eq(btree_seek_rowid(c, r - 2, &res), MICA_OK);
+      ck_assert_int_eq(btree_delete(c), MICA_OK);
+    }
+  }
+  btree_cursor_close(c);
+  btree_cursor_close(ic);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  size_t n;
+  uint8_t *img = read_file(path, &n);
+  uint32_t npages = (uint32_t)(n / 512);
+  uint8_t *copy = malloc(n);
+  uint64_t s = 20261124;
+  int detected = 0;
+  for (int it = 0; it < 150; it++) {
+    memcpy(copy, img, n);
+    int nhits = 1 + (int)(rng_next(&s) % 4);
+    for (int h = 0; h < nhits; h++) {
+      uint32_t pg = 1 + (uint32_t)(rng_next(&s) % npages);
+      uint8_t *p = copy + (size_t)(pg - 1) * 512;
+      uint32_t lo = pg == 1 ? 100 : 0;
+      uint32_t off = lo + (uint32_t)(rng_next(&s) % (512 - lo - 4));
+      switch (rng_next(&s) % 4) {
+      case 0: p[off] ^= (uint8_t)(1 + rng_next(&s) % 255); break;
+      case 1: /* a plausible page number */
+        p[off] = 0;
+        p[off + 1] = 0;
+        p[off + 2] = 0;
+        p[off + 3] = (uint8_t)(1 + rng_next(&s) % (npages + 2));
+        break;
+      case 2: p[lo + 3 + rng_next(&s) % 5] = (uint8_t)rng_next(&s); break; /* header fields */
+      default:
+        if (pg == 1) p = copy, off = 32 + 4 * (uint32_t)(rng_next(&s) % 2); /* freelist head/count */
+        p[off + 3] = (uint8_t)rng_next(&s);
+        break;
+      }
+    }
+    unlink(wal);
+    write_file(cpath, copy, n);
+    detected += torture(cpath, troot, iroot, &s);
+  }
+  ck_assert_int_gt(detected, 30); /* the damage is real: the integrity check sees most of it */
+  free(copy);
+  free(img);
+  unlink(cpath);
+  unlink(wal);
+  unlink(path);
+}
+END_TEST
+
 static Suite *btree_suite(void) {
   Suite *s = suite_create("btree");
   TCase *tc = tcase_create("pages");
@@ -633,6 +1401,15 @@ static Suite *btree_suite(void) {
   tcase_add_test(tc, test_written_pages_pass_sqlite_integrity_check);
   tcase_add_test(tc, test_handbuilt_two_level_tree_with_overflow_is_valid);
   suite_add_tcase(s, tc);
+  TCase *tt = tcase_create("trees");
+  tcase_set_timeout(tt, 300);
+  tcase_add_test(tt, test_btree_random_insert_delete_keeps_order);
+  tcase_add_test(tt, test_btree_appends_fill_pages);
+  tcase_add_test(tt, test_btree_delete_during_scan_continues);
+  tcase_add_test(tt, test_btree_freelist_reuse);
+  tcase_add_test(tt, test_btree_reads_and_extends_sqlite_files);
+  tcase_add_test(tt, test_btree_corrupt_files_never_crash);
+  suite_add_tcase(s, tt);
   return s;
 }
 

@@ -2,15 +2,17 @@
 # install-deps.sh build|test: installs the Debian packages Mica needs, skipping those already installed.
 #   build  what building and running micad needs
 #   test   that, plus what the test suite and lint need (check, libpq, psql, sqlite3, client drivers)
+#   bench  that, plus the PostgreSQL 15 server `make bench` compares micad with
 # Runs apt-get as root, or through sudo.
 set -euo pipefail
 what=${1:-build}
 pkgs=(build-essential autoconf automake libtool pkg-config libevent-dev libssl-dev liburing-dev
       libreadline-dev)
-if [ "$what" = test ]; then
+if [ "$what" = test ] || [ "$what" = bench ]; then
   pkgs+=(check libpq-dev postgresql-client sqlite3 libsqlite3-dev python3 python3-psycopg2
          clang clang-format clang-tidy cppcheck)
 fi
+[ "$what" = bench ] && pkgs+=(postgresql-15)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

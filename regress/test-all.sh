@@ -26,6 +26,11 @@ grep -E '^(PASS|FAIL|XPASS|ERROR|SKIP):' check.log || true
 if [ $check_rc -ne 0 ]; then
   [ -f test-suite.log ] && cat test-suite.log | head -c 200000
 fi
+# The release tarball builds and passes its own tests out of tree (skipped when make check already failed).
+if [ $check_rc -eq 0 ]; then
+  if make -s -j"$jobs" distcheck >distcheck.log 2>&1; then extra_passed=$((extra_passed+1)); else
+    tail -n 60 distcheck.log; echo "FAIL: distcheck"; extra_failed=$((extra_failed+1)); fi
+fi
 EXTRA_PASSED=$extra_passed EXTRA_FAILED=$extra_failed bash "$top/regress/summarize.sh" .
 sum_rc=$?
 [ $check_rc -eq 0 ] && [ $extra_failed -eq 0 ] && [ $sum_rc -eq 0 ]

@@ -1,0 +1,131 @@
+/*
+ * crash_writer.c: the two halves of the crash test (regress/crash/crash.sh), over mica.h.
+ *
+ *   crash_writer write DB    commits small transactions forever: transaction n inserts row n into t and
+ *                            adds 1 to a counter row in c, then prints "n" on stdout (unbuffered) only
+ *                            after COMMIT has returned. The script kills it with SIGKILL at a random
+ *                            moment, so every number printed is a commit that must survive.
+ *   crash_writer verify DB LAST
+ *                            checks PRAGMA integrity_check says ok, that t holds exactly the rows
+ *                            1..max(n) with no gap, that max(n) >= LAST (the last acknowledged commit)
+ *                            and that the counter equals count(*) (transactions are atomic). Prints the
+ *                            row count; exit status 0 when everything holds, 1 otherwise, 2 on errors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mica.h"
+
+static int run(mica_db *db, const char *sql) {
+  char *err = NULL;
+  int rc = mica_exec(db, sql, NULL, NULL, &err);
+  if (rc != MICA_OK) {
+    fprintf(stderr, "crash_writer: %s: %s\n", sql, err ? err : mica_errstr(rc));
+    mica_free(err);
+  }
+  return rc;
+}
+
+static int query_int(mica_db *db, const char *sql, long long *out) {
+  mica_stmt *st = NULL;
+  int rc = mica_prepare(db, sql, -1, &st, NULL);
+  if (rc == MICA_OK && (rc = mica_step(st)) == MICA_ROW) {
+    *out = mica_column_int64(st, 0);
+    rc = MICA_OK;
+  } else {
+    fprintf(stderr, "crash_writer: %s: %s\n", sql, mica_errmsg(db));
+    rc = MICA_ERROR;
+  }
+  mica_finalize(st);
+  return rc;
+}
+
+static int do_write(mica_db *db) {
+  if (run(db, "CREATE TABLE IF NOT EXISTS t(n INTEGER PRIMARY KEY, pad BLOB, note TEXT);"
+              "CREATE INDEX IF NOT EXISTS tnote ON t(note);"
+              "CREATE TABLE IF NOT EXISTS c(k INTEGER PRIMARY KEY, total INTEGER);"
+              "INSERT OR IGNORE INTO c VALUES(1, 0)") != MICA_OK)
+    return 2;
+  long long n = 0;
+  if (query_int(db, "SELECT coalesce(max(n), 0) FROM t", &n) != MICA_OK) return 2;
+  mica_stmt *ins = NULL;
+  if (mica_prepare(db, "INSERT INTO t VALUES(?1, randomblob(?2), 'row ' || ?1)", -1, &ins, NULL) != MICA_OK) {
+    fprintf(stderr, "crash_writer: prepare: %s\n", mica_errmsg(db));
+    return 2;
+  }
+  for (;;) {
+    n++;
+    if (run(db, "BEGIN") != MICA_OK) return 2;
+    mica_bind_int64(ins, 1, n);
+    mica_bind_int(ins, 2, (int)(n % 7 == 0 ? 5000 : 100 + n % 300)); /* some rows overflow a page */
+    if (mica_step(ins) != MICA_DONE) {
+      fprintf(stderr, "crash_writer: insert: %s\n", mica_errmsg(db));
+      return 2;
+    }
+    mica_reset(ins);
+    if (run(db, "UPDATE c SET total = total + 1 WHERE k = 1") != MICA_OK || run(db, "COMMIT") != MICA_OK)
+      return 2;
+    char line[32];
+    int len = snprintf(line, sizeof line, "%lld\n", n);
+    if (write(1, line, (size_t)len) != len) return 2;
+  }
+}
+
+static int do_verify(mica_db *db, long long last) {
+  mica_stmt *st = NULL;
+  if (mica_prepare(db, "PRAGMA integrity_check", -1, &st, NULL) != MICA_OK) {
+    fprintf(stderr, "crash_writer: integrity_check: %s\n", mica_errmsg(db));
+    return 2;
+  }
+  int bad = 0, rc;
+  while ((rc = mica_step(st)) == MICA_ROW) {
+    const char *msg = (const char *)mica_column_text(st, 0);
+    if (!msg || strcmp(msg, "ok") != 0) {
+      printf("integrity_check: %s\n", msg ? msg : "(null)");
+      bad = 1;
+    }
+  }
+  mica_finalize(st);
+  if (rc != MICA_DONE) {
+    fprintf(stderr, "crash_writer: integrity_check: %s\n", mica_errmsg(db));
+    return 2;
+  }
+  long long cnt, mx, mn, total;
+  if (query_int(db, "SELECT count(*) FROM t", &cnt) ||
+      query_int(db, "SELECT coalesce(max(n), 0) FROM t", &mx) ||
+      query_int(db, "SELECT coalesce(min(n), 1) FROM t", &mn) ||
+      query_int(db, "SELECT coalesce((SELECT total FROM c WHERE k = 1), 0)", &total))
+    return 2;
+  if (mn != 1 || cnt != mx) {
+    printf("rows are not exactly 1..%lld: count %lld, min %lld\n", mx, cnt, mn);
+    bad = 1;
+  }
+  if (mx < last) {
+    printf("lost committed transactions: last acknowledged %lld, database has %lld\n", last, mx);
+    bad = 1;
+  }
+  if (total != cnt) {
+    printf("counter %lld != rows %lld: a transaction was applied in part\n", total, cnt);
+    bad = 1;
+  }
+  printf("%lld\n", cnt);
+  return bad;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3 || (strcmp(argv[1], "write") && strcmp(argv[1], "verify"))) {
+    fprintf(stderr, "usage: crash_writer write DB | crash_writer verify DB LAST\n");
+    return 2;
+  }
+  mica_db *db = NULL;
+  if (mica_open(argv[2], MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &db) != MICA_OK) {
+    fprintf(stderr, "crash_writer: cannot open %s: %s\n", argv[2], db ? mica_errmsg(db) : "out of memory");
+    mica_close(db);
+    return 2;
+  }
+  int rc = !strcmp(argv[1], "write") ? do_write(db) : do_verify(db, argc > 3 ? atoll(argv[3]) : 0);
+  mica_close(db);
+  return rc;
+}

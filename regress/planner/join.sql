@@ -1,0 +1,21 @@
+-- Joins: index lookups on the inner table, automatic transient indexes, join order.
+CREATE TABLE p(id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE c(id INTEGER PRIMARY KEY, pid INTEGER, v INTEGER);
+CREATE INDEX cpid ON c(pid);
+CREATE TABLE n(x, y);
+CREATE TABLE m(x, y);
+INSERT INTO p VALUES(1, 'a'), (2, 'b');
+INSERT INTO c VALUES(1, 1, 10), (2, 1, 20), (3, 2, 30);
+INSERT INTO n VALUES(1, 2), (3, 4);
+INSERT INTO m VALUES(1, 5), (3, 6);
+EXPLAIN QUERY PLAN SELECT * FROM p, c WHERE c.pid = p.id;
+EXPLAIN QUERY PLAN SELECT * FROM p JOIN c ON c.pid = p.id WHERE p.name = 'a';
+EXPLAIN QUERY PLAN SELECT * FROM c JOIN p ON p.id = c.pid;
+EXPLAIN QUERY PLAN SELECT * FROM p LEFT JOIN c ON c.pid = p.id;
+EXPLAIN QUERY PLAN SELECT * FROM n, m WHERE n.x = m.x;
+EXPLAIN QUERY PLAN SELECT * FROM n LEFT JOIN m ON n.x = m.x;
+EXPLAIN QUERY PLAN SELECT * FROM p, c, n, m WHERE c.pid = p.id AND n.x = p.id AND m.x = n.x;
+EXPLAIN QUERY PLAN SELECT * FROM p CROSS JOIN c WHERE c.pid = p.id;
+EXPLAIN QUERY PLAN SELECT * FROM p, c WHERE c.pid = p.id ORDER BY p.id;
+SELECT p.name, c.v FROM p, c WHERE c.pid = p.id ORDER BY c.v;
+SELECT n.y, m.y FROM n, m WHERE n.x = m.x ORDER BY 1;

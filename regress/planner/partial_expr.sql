@@ -1,0 +1,15 @@
+-- Partial indexes and indexes on expressions, used where they apply.
+CREATE TABLE t(a INTEGER, b TEXT, c INTEGER);
+CREATE INDEX tpart ON t(a) WHERE c IS NOT NULL;
+CREATE INDEX texpr ON t(lower(b));
+CREATE INDEX tsum ON t(a + c);
+INSERT INTO t VALUES(1, 'X', 5), (2, 'y', NULL), (3, 'Z', 7);
+EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 1 AND c IS NOT NULL;
+EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 1 AND c > 2;
+EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 1;
+EXPLAIN QUERY PLAN SELECT * FROM t WHERE lower(b) = 'x';
+EXPLAIN QUERY PLAN SELECT * FROM t WHERE upper(b) = 'X';
+EXPLAIN QUERY PLAN SELECT * FROM t WHERE a + c = 6;
+EXPLAIN QUERY PLAN SELECT * FROM t ORDER BY lower(b);
+SELECT * FROM t WHERE lower(b) = 'x';
+SELECT * FROM t WHERE a + c = 10;
