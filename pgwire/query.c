@@ -56,6 +56,7 @@ enum {
     LOCAL_DISCARD,
     LOCAL_DEALLOCATE,
     LOCAL_ROLE,
+    LOCAL_COPY,
 };
 
 /* ------------------------------------------------------------------------------------------------
@@ -221,6 +222,7 @@ static int classify_local(const char *p) {
         read_word(q, kw2, sizeof kw2);
         return !strcmp(kw2, "ROLE") || !strcmp(kw2, "USER") ? LOCAL_ROLE : LOCAL_NONE;
     }
+    if (!strcmp(kw, "COPY")) return LOCAL_COPY;
     if (!strcmp(kw, "DISCARD")) return LOCAL_DISCARD;
     if (!strcmp(kw, "DEALLOCATE")) return LOCAL_DEALLOCATE;
     return LOCAL_NONE;
@@ -852,6 +854,9 @@ static int run_local(pgw_session *s, int kind, const char *sql, const char *end,
     case LOCAL_ROLE:
         if (run_role(s, sql, end, tag, sizeof tag)) return -1;
         break;
+    case LOCAL_COPY:
+        pgw_send_error(s, "ERROR", "0A000", "COPY is supported through the simple query protocol only", 0);
+        return -1;
     default: return 0;
     }
     send_command_complete(s, tag);
@@ -964,6 +969,18 @@ static void simple_query(pgw_session *s, const char *sql) {
             break;
         }
         int was_explicit = !implicit && !mica_get_autocommit(s->db);
+        if (kind == LOCAL_COPY) {
+            const char *end = statement_end(pos);
+            int r = pgw_copy_start(s, pos, end, implicit);
+            if (r == 0) return; /* CopyData follows; copy.c sends ReadyForQuery at CopyDone/CopyFail */
+            if (r < 0) {
+                failed = 1;
+                if (was_explicit) s->tx_failed = 1;
+                break;
+            }
+            pos = end;
+            continue;
+        }
         if (kind != LOCAL_NONE && kind != LOCAL_EMPTY) {
             const char *end = statement_end(pos);
             if (run_local(s, kind, pos, end, 1, &implicit)) {
@@ -1080,6 +1097,7 @@ static void drop_pstmt(pgw_session *s, pgw_pstmt *ps) {
 }
 
 void pgw_query_cleanup(pgw_session *s) {
+    pgw_copy_free(s);
     drop_all_portals(s);
     while (s->pstmts) drop_pstmt(s, s->pstmts);
 }
@@ -1481,6 +1499,10 @@ static void msg_close(pgw_session *s, pqmsg *m) {
 void pgw_query_message(pgw_session *s, char type, const unsigned char *body, size_t len) {
     pqmsg m;
     pqmsg_init(&m, type, body, len);
+    if (s->copy && type != 'X') {
+        pgw_copy_message(s, type, body, len);
+        return;
+    }
     if (s->ignore_till_sync && type != 'S' && type != 'X') return;
     switch (type) {
     case 'Q': {

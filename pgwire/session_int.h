@@ -111,6 +111,7 @@ typedef struct pgw_session {
     int ignore_till_sync;
     pgw_pstmt *pstmts;
     pgw_portal *portals;
+    void *copy; /* COPY FROM STDIN in progress (copy.c) */
 } pgw_session;
 
 /* session.c services for query.c (worker thread). */
@@ -146,6 +147,13 @@ void pgw_auth_flush(pgw_session *s);
 void pgw_query_message(pgw_session *s, char type, const unsigned char *body, size_t len);
 /* Frees prepared statements and portals (before closing the database). */
 void pgw_query_cleanup(pgw_session *s);
+/* copy.c: COPY FROM STDIN / TO STDOUT (simple query protocol). start returns 0 when COPY FROM STDIN is
+ * now waiting for CopyData (no ReadyForQuery yet), 1 when a COPY TO STDOUT completed, -1 on an error
+ * (sent). implicit: the caller's implicit transaction is open and COPY must commit it when done. */
+int pgw_copy_start(pgw_session *s, const char *sql, const char *end, int implicit);
+void pgw_copy_message(pgw_session *s, char type, const unsigned char *body, size_t len);
+void pgw_copy_free(pgw_session *s);
+
 /* Maps the engine's last error on db to a SQLSTATE. */
 const char *pgw_sqlstate(int extended_rc, const char *msg);
 

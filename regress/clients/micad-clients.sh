@@ -89,6 +89,25 @@ out=$(printf "CREATE TABLE ps (a integer, b text);\nINSERT INTO ps VALUES (1, 'x
     "$PSQL" $TCP -At 2>&1)
 [ "$out" = "$(printf 'x\ny')" ] && ok "psql script (several statements, multi-row insert)" || bad "psql script" "$out"
 
+# ---------------------------------------------------------------- COPY
+printf '1\thello\t1.5\n2\t\\N\t2.5\n3\twith\\ttab\t\\N\n' >"$tmp/in.tsv"
+printf 'a,b,c\n4,"quoted, comma",4.5\n5,"two\nlines",\n' >"$tmp/in.csv"
+out=$("$PSQL" $TCP -c "CREATE TABLE cp (a integer, b text, c double precision)" -c "\\copy cp from '$tmp/in.tsv'" \
+    -c "\\copy cp from '$tmp/in.csv' with (format csv, header)" 2>&1)
+[ -z "$out" ] && ok "COPY FROM STDIN (text and csv)" || bad "COPY FROM STDIN" "$out"
+out=$("$PSQL" $TCP -c "\\copy cp to stdout" 2>&1)
+want=$(printf '1\thello\t1.5\n2\t\\N\t2.5\n3\twith\\ttab\t\\N\n4\tquoted, comma\t4.5\n5\ttwo\\nlines\t\\N')
+[ "$out" = "$want" ] && ok "COPY TO STDOUT round-trips escapes and NULLs" || bad "COPY TO STDOUT" "$out"
+out=$("$PSQL" $TCP -c "\\copy (SELECT a, b FROM cp WHERE a >= 4 ORDER BY a) to stdout with csv header" 2>&1)
+[ "$out" = "$(printf 'a,b\n4,"quoted, comma"\n5,"two\nlines"')" ] && ok "COPY (query) TO STDOUT as CSV" || bad "COPY csv out" "$out"
+printf '9\tshort\n' >"$tmp/bad.tsv"
+out=$("$PSQL" $TCP -c "\\copy cp from '$tmp/bad.tsv'" 2>&1)
+out2=$("$PSQL" $TCP -At -c "SELECT count(*) FROM cp" 2>&1)
+case $out in *'missing data for column 3'*) [ "$out2" = 5 ] && ok "bad COPY row is an error and loads nothing" || bad "COPY atomic" "$out2" ;;
+*) bad "bad COPY row" "$out" ;; esac
+out=$("$PSQL" $TCP -c "COPY cp FROM '/etc/passwd'" 2>&1)
+case $out in *'not supported'*) ok "server-side COPY from a file is refused" ;; *) bad "COPY from file" "$out" ;; esac
+
 # ---------------------------------------------------------------- libpq and raw protocol
 if [ -x "$LIBPQ_TEST" ]; then
     "$LIBPQ_TEST" "host=127.0.0.1 port=$port user=postgres dbname=postgres" >"$tmp/libpq.out" 2>&1
