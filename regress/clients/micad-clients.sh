@@ -122,8 +122,12 @@ rc=$?
 sed 's/^/  proto: /' "$tmp/proto.out" | grep -v '^  proto: ok:'
 [ $rc -eq 0 ] && ok "proto_test: $(tail -1 "$tmp/proto.out")" || bad "proto_test" "$(tail -1 "$tmp/proto.out")"
 
-if python3 -c 'import psycopg2' 2>/dev/null; then
-    out=$(python3 - "$port" <<'EOF' 2>&1
+PYPG=
+for py in python3 /usr/bin/python3; do
+    if "$py" -c 'import psycopg2' 2>/dev/null; then PYPG=$py; break; fi
+done
+if [ -n "$PYPG" ]; then
+    out=$("$PYPG" - "$port" <<'EOF' 2>&1
 import sys, psycopg2
 c = psycopg2.connect(host="127.0.0.1", port=int(sys.argv[1]), user="postgres", dbname="postgres")
 cur = c.cursor()
