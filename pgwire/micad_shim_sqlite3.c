@@ -15,10 +15,12 @@
 
 #define DB(p) ((sqlite3 *)(p))
 #define ST(p) ((sqlite3_stmt *)(p))
-int mica_open(const char *path, int flags, mica_db **out) { sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, flags & 0xffff, NULL);
-    *out = (mica_db *)db;
-    return rc; }
+int mica_open(const char *path, int flags, mica_db **out) {
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open_v2(path, &db, flags & 0xffff, NULL);
+  *out = (mica_db *)db;
+  return rc;
+}
 int mica_close(mica_db *db) { return sqlite3_close(DB(db)); }
 int mica_close_v2(mica_db *db) { return sqlite3_close_v2(DB(db)); }
 int mica_db_config(mica_db *db, int op, ...) { return MICA_OK; }
@@ -32,9 +34,15 @@ int mica_extended_errcode(mica_db *db) { return sqlite3_extended_errcode(DB(db))
 const char *mica_errmsg(mica_db *db) { return sqlite3_errmsg(DB(db)); }
 const char *mica_errstr(int rc) { return sqlite3_errstr(rc); }
 int mica_error_offset(mica_db *db) { return sqlite3_error_offset(DB(db)); }
-int mica_exec(mica_db *db, const char *sql, mica_exec_callback cb, void *arg, char **errmsg) { return sqlite3_exec(DB(db), sql, cb, arg, errmsg); }
-int mica_prepare_v3(mica_db *db, const char *sql, int n, unsigned f, mica_stmt **out, const char **tail) { return sqlite3_prepare_v3(DB(db), sql, n, f, (sqlite3_stmt **)out, tail); }
-int mica_prepare(mica_db *db, const char *sql, int n, mica_stmt **out, const char **tail) { return sqlite3_prepare_v2(DB(db), sql, n, (sqlite3_stmt **)out, tail); }
+int mica_exec(mica_db *db, const char *sql, mica_exec_callback cb, void *arg, char **errmsg) {
+  return sqlite3_exec(DB(db), sql, cb, arg, errmsg);
+}
+int mica_prepare_v3(mica_db *db, const char *sql, int n, unsigned f, mica_stmt **out, const char **tail) {
+  return sqlite3_prepare_v3(DB(db), sql, n, f, (sqlite3_stmt **)out, tail);
+}
+int mica_prepare(mica_db *db, const char *sql, int n, mica_stmt **out, const char **tail) {
+  return sqlite3_prepare_v2(DB(db), sql, n, (sqlite3_stmt **)out, tail);
+}
 int mica_step(mica_stmt *s) { return sqlite3_step(ST(s)); }
 int mica_reset(mica_stmt *s) { return sqlite3_reset(ST(s)); }
 int mica_finalize(mica_stmt *s) { return sqlite3_finalize(ST(s)); }
@@ -44,8 +52,12 @@ const char *mica_sql(mica_stmt *s) { return sqlite3_sql(ST(s)); }
 int mica_bind_null(mica_stmt *s, int i) { return sqlite3_bind_null(ST(s), i); }
 int mica_bind_int64(mica_stmt *s, int i, mica_int64 v) { return sqlite3_bind_int64(ST(s), i, v); }
 int mica_bind_double(mica_stmt *s, int i, double v) { return sqlite3_bind_double(ST(s), i, v); }
-int mica_bind_text(mica_stmt *s, int i, const char *v, int n) { return sqlite3_bind_text(ST(s), i, v, n, SQLITE_TRANSIENT); }
-int mica_bind_blob(mica_stmt *s, int i, const void *v, int n) { return sqlite3_bind_blob(ST(s), i, v, n, SQLITE_TRANSIENT); }
+int mica_bind_text(mica_stmt *s, int i, const char *v, int n) {
+  return sqlite3_bind_text(ST(s), i, v, n, SQLITE_TRANSIENT);
+}
+int mica_bind_blob(mica_stmt *s, int i, const void *v, int n) {
+  return sqlite3_bind_blob(ST(s), i, v, n, SQLITE_TRANSIENT);
+}
 int mica_bind_parameter_count(mica_stmt *s) { return sqlite3_bind_parameter_count(ST(s)); }
 const char *mica_bind_parameter_name(mica_stmt *s, int i) { return sqlite3_bind_parameter_name(ST(s), i); }
 int mica_column_count(mica_stmt *s) { return sqlite3_column_count(ST(s)); }
