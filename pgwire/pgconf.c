@@ -269,6 +269,13 @@ int pgconf_load_file(pgconf *c, const char *path, char *err, size_t errlen) {
   size_t len = 0, cap = 0;
   char chunk[4096];
   size_t n;
+  cap = sizeof chunk;
+  text = malloc(cap);
+  if (!text) {
+    fclose(f);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
   while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
     if (len + n + 1 > cap) {
       cap = (len + n + 1) * 2;
@@ -285,7 +292,6 @@ int pgconf_load_file(pgconf *c, const char *path, char *err, size_t errlen) {
     len += n;
   }
   fclose(f);
-  if (!text) return 0;
   text[len] = 0;
   int rc = pgconf_parse(text, apply_line, c, err, errlen);
   free(text);

@@ -136,7 +136,7 @@ pgtype pgtypes_from_decltype(const char *decl) {
   pgtype t = {0, -1, -1};
   if (!decl || !*decl) return t;
   /* Normalise: lower case, single spaces, typmod "(a,b)" split off, "[]" dropped. */
-  char name[128];
+  char name[128] = {0};
   size_t n = 0;
   int mods[2] = {-1, -1}, nmods = 0;
   const char *p = decl;
@@ -408,7 +408,7 @@ static int put_numeric_binary(pqbuf *b, const char *s) {
   while (nd % 4)
     digits[nd++] = '0';
   size_t ngroups = nd / 4;
-  int16_t groups[205];
+  int16_t groups[205] = {0};
   for (size_t g = 0; g < ngroups; g++)
     groups[g] = (int16_t)((digits[g * 4] - '0') * 1000 + (digits[g * 4 + 1] - '0') * 100 +
                           (digits[g * 4 + 2] - '0') * 10 + (digits[g * 4 + 3] - '0'));

@@ -1393,10 +1393,11 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
     p->formats = calloc((size_t)nres, sizeof *p->formats);
     if (!p->formats) m->err = 1;
     for (int i = 0; i < nres && !m->err; i++) {
-      p->formats[i] = pqmsg_get_int16(m);
-      if (p->formats[i] != 0 && p->formats[i] != 1) {
+      int16_t code = pqmsg_get_int16(m);
+      p->formats[i] = code;
+      if (code != 0 && code != 1) {
         drop_portal(s, p);
-        snprintf(msg, sizeof msg, "unsupported format code: %d", p->formats[i]);
+        snprintf(msg, sizeof msg, "unsupported format code: %d", code);
         pgw_send_error(s, "ERROR", "22023", msg, 0);
         ext_error(s);
         return;
