@@ -1156,6 +1156,7 @@ static void drop_pstmt(pgw_session *s, pgw_pstmt *ps) {
   free(ps->sql);
   free(ps->ptypes);
   free(ps->pmap);
+  free(ps->desc_oids);
   free(ps);
 }
 
@@ -1353,6 +1354,14 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
   }
   p->next = s->portals;
   s->portals = p;
+  if (ps->desc_oids && p->stmt && ps->ndesc == mica_column_count(p->stmt)) {
+    p->col_oids = malloc((size_t)(ps->ndesc ? ps->ndesc : 1) * sizeof *p->col_oids);
+    if (p->col_oids) {
+      memcpy(p->col_oids, ps->desc_oids, (size_t)ps->ndesc * sizeof *p->col_oids);
+      p->ncols = ps->ndesc;
+      p->described = 1;
+    }
+  }
   /* Parameters: value i goes to every engine index mapped to PostgreSQL number i+1. */
   for (int i = 0; i < nparams; i++) {
     int32_t len = pqmsg_get_int32(m);
@@ -1453,7 +1462,10 @@ static void msg_describe(pgw_session *s, pqmsg *m) {
     tmp.stmt = ps->stmt;
     decide_types(&tmp, ps);
     send_row_description(s, &tmp, 0);
-    free(tmp.col_oids);
+    /* Portals bound from this statement must send the types announced here. */
+    free(ps->desc_oids);
+    ps->desc_oids = tmp.col_oids;
+    ps->ndesc = tmp.ncols;
     return;
   }
   pgw_portal *p = find_portal(s, name);

@@ -38,13 +38,15 @@ typedef struct pgw_pstmt {
   struct pgw_pstmt *next;
   char *name;
   char *sql;
-  mica_stmt *stmt;  /* NULL for an empty query or a statement pgwire runs itself (SET/SHOW...) */
-  int local_kind;   /* 0 engine statement, else a PGW_LOCAL_* kind handled by query.c */
-  int nparams;      /* PostgreSQL parameter count ($1..$n) */
-  uint32_t *ptypes; /* nparams declared/inferred type OIDs */
-  int *pmap;        /* engine index (1-based) -> PostgreSQL parameter number (1-based) */
-  int nengine;      /* number of engine parameters */
-  int portal_refs;  /* portals currently using stmt */
+  mica_stmt *stmt;     /* NULL for an empty query or a statement pgwire runs itself (SET/SHOW...) */
+  int local_kind;      /* 0 engine statement, else a PGW_LOCAL_* kind handled by query.c */
+  int nparams;         /* PostgreSQL parameter count ($1..$n) */
+  uint32_t *ptypes;    /* nparams declared/inferred type OIDs */
+  int *pmap;           /* engine index (1-based) -> PostgreSQL parameter number (1-based) */
+  int nengine;         /* number of engine parameters */
+  int portal_refs;     /* portals currently using stmt */
+  uint32_t *desc_oids; /* column types announced by a Describe of the statement (portals must agree) */
+  int ndesc;
 } pgw_pstmt;
 
 typedef struct pgw_portal {

@@ -246,6 +246,17 @@ def test_extended_details():
     check(ok, "ParameterDescription: declared int4, unspecified text", pds)
     check(b"".join(t for t, _ in out) == b"1tT1tnZ", "Describe: RowDescription for a query, NoData for INSERT",
           b"".join(t for t, _ in out))
+    # A portal sends the types its statement's Describe announced (expression -> text), in binary too.
+    s.sendall(msg(b"P", cstr("st3") + cstr("SELECT 1 + 1") + struct.pack("!h", 0)) +
+              msg(b"D", b"S" + cstr("st3")) +
+              msg(b"B", cstr("") + cstr("st3") + struct.pack("!hhhh", 0, 0, 1, 1)) +
+              msg(b"E", cstr("") + struct.pack("!i", 0)) + msg(b"S"))
+    out = read_until(s)
+    rd = [b for t, b in out if t == b"T"]
+    dr = [b for t, b in out if t == b"D"]
+    oid = struct.unpack("!I", rd[0][rd[0].index(b"\0", 2) + 7:][:4])[0] if rd else None
+    check(oid == 25 and dr and dr[0][2:] == struct.pack("!i", 1) + b"2",
+          "portal keeps the statement's described types (binary text '2')", (oid, dr))
     # Errors skip to Sync; Close of unknown names is fine.
     s.sendall(msg(b"B", cstr("") + cstr("no_such_stmt") + struct.pack("!hhh", 0, 0, 0)) +
               msg(b"E", cstr("") + struct.pack("!i", 0)) +
