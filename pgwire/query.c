@@ -57,6 +57,9 @@ enum {
   LOCAL_DEALLOCATE,
   LOCAL_ROLE,
   LOCAL_COPY,
+  LOCAL_LISTEN,
+  LOCAL_UNLISTEN,
+  LOCAL_NOTIFY,
 };
 
 /* ------------------------------------------------------------------------------------------------
@@ -240,6 +243,9 @@ static int classify_local(const char *p) {
     return !strcmp(kw2, "ROLE") || !strcmp(kw2, "USER") ? LOCAL_ROLE : LOCAL_NONE;
   }
   if (!strcmp(kw, "COPY")) return LOCAL_COPY;
+  if (!strcmp(kw, "LISTEN")) return LOCAL_LISTEN;
+  if (!strcmp(kw, "UNLISTEN")) return LOCAL_UNLISTEN;
+  if (!strcmp(kw, "NOTIFY")) return LOCAL_NOTIFY;
   if (!strcmp(kw, "DISCARD")) return LOCAL_DISCARD;
   if (!strcmp(kw, "DEALLOCATE")) return LOCAL_DEALLOCATE;
   return LOCAL_NONE;
@@ -844,8 +850,13 @@ static int run_local(pgw_session *s, int kind, const char *sql, const char *end,
         exec_simple_sql(s, "ROLLBACK");
       }
       s->tx_failed = 0;
+      pgw_notify_abort(s);
       return -1;
     }
+    if (rollback)
+      pgw_notify_abort(s);
+    else
+      pgw_notify_commit(s);
     s->tx_failed = 0;
     if (implicit) *implicit = 0;
     break;
@@ -895,6 +906,48 @@ static int run_local(pgw_session *s, int kind, const char *sql, const char *end,
   case LOCAL_ROLE:
     if (run_role(s, sql, end, tag, sizeof tag)) return -1;
     break;
+  case LOCAL_LISTEN:
+  case LOCAL_UNLISTEN:
+  case LOCAL_NOTIFY: {
+    lexer lx = {sql, end};
+    char w[256], ch[256], payload[8000] = "";
+    lex(&lx, w, sizeof w);
+    int t = lex(&lx, ch, sizeof ch);
+    if (kind == LOCAL_UNLISTEN && t == 3 && ch[0] == '*') {
+      pgw_notify_unlisten(s, NULL);
+      snprintf(tag, sizeof tag, "UNLISTEN");
+      break;
+    }
+    if (t != 1) {
+      pgw_send_error(s, "ERROR", "42601", "syntax error: channel name expected", 0);
+      return -1;
+    }
+    if (kind == LOCAL_NOTIFY) {
+      t = lex(&lx, w, sizeof w);
+      if (t == 3 && w[0] == ',') {
+        if (lex(&lx, payload, sizeof payload) != 2) {
+          pgw_send_error(s, "ERROR", "42601", "syntax error: NOTIFY payload must be a string literal", 0);
+          return -1;
+        }
+      } else if (t != 0) {
+        pgw_send_error(s, "ERROR", "42601", "syntax error in NOTIFY", 0);
+        return -1;
+      }
+      pgw_notify_queue(s, ch, payload);
+      if (mica_get_autocommit(s->db)) pgw_notify_commit(s);
+      snprintf(tag, sizeof tag, "NOTIFY");
+    } else if (kind == LOCAL_LISTEN) {
+      if (pgw_notify_listen(s, ch)) {
+        pgw_send_error(s, "ERROR", "53200", "out of memory", 0);
+        return -1;
+      }
+      snprintf(tag, sizeof tag, "LISTEN");
+    } else {
+      pgw_notify_unlisten(s, ch);
+      snprintf(tag, sizeof tag, "UNLISTEN");
+    }
+    break;
+  }
   case LOCAL_COPY:
     pgw_send_error(s, "ERROR", "0A000", "COPY is supported through the simple query protocol only", 0);
     return -1;
@@ -1087,16 +1140,21 @@ static void simple_query(pgw_session *s, const char *sql) {
     pos = tail;
   }
   if (implicit) {
-    if (failed)
+    if (failed) {
       exec_simple_sql(s, "ROLLBACK");
-    else {
+      pgw_notify_abort(s);
+    } else {
       int rc = exec_simple_sql(s, "COMMIT");
       if (rc != MICA_OK) {
         send_engine_error(s, rc, NULL, NULL);
         if (!mica_get_autocommit(s->db)) exec_simple_sql(s, "ROLLBACK");
-      }
+        pgw_notify_abort(s);
+      } else
+        pgw_notify_commit(s);
     }
   }
+  /* A transaction the engine ended on its own (an error that rolls back) takes its NOTIFYs along. */
+  if (mica_get_autocommit(s->db) && s->pending) pgw_notify_abort(s);
   pgw_send_ready(s);
 }
 

@@ -28,6 +28,7 @@
 struct hba_rules;
 struct roles;
 struct pgw_session;
+struct pgw_listen;
 
 typedef struct pgw_server {
   char datadir[PATH_MAX];
@@ -42,6 +43,7 @@ typedef struct pgw_server {
   int nsessions;                /* [mu] */
   int32_t next_pid;             /* [mu] backend "process id" handed out in BackendKeyData */
   int shutting_down;            /* [mu] */
+  struct pgw_listen *listens;   /* [mu] LISTEN subscriptions (notify.c) */
 } pgw_server;
 
 /* Takes over a freshly accepted socket; runs in the event-loop thread of base. */
@@ -51,6 +53,9 @@ void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_
 void pgw_session_terminate_all(pgw_server *srv);
 /* Number of live sessions. */
 int pgw_session_count(pgw_server *srv);
+
+/* Frees the LISTEN registry (at shutdown, after every session is gone). */
+void pgw_notify_free_all(pgw_server *srv);
 
 /* The file of database name in the data directory (name.db); -1 if the name is not acceptable. */
 int pgw_database_path(const pgw_server *srv, const char *name, char *out, size_t outlen);

@@ -420,6 +420,7 @@ void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_
 }
 
 static void session_free(pgw_session *s) {
+  pgw_notify_session_gone(s);
   registry_remove(s);
   if (s->log_disconnections)
     pglog(PGLOG_LOG, "disconnection: user=%s database=%s host=%s", s->user ? s->user : "?",
@@ -550,6 +551,7 @@ static void maybe_dispatch(pgw_session *s) {
 
 static void kick_cb(evutil_socket_t fd, short what, void *arg) {
   pgw_session *s = arg;
+  pgw_notify_drain(s);
   pthread_mutex_lock(&s->mu);
   int busy = s->busy, want_close = s->want_close, mode = s->close_mode, terminate = s->terminate;
   pthread_mutex_unlock(&s->mu);

@@ -15,6 +15,8 @@
 #include "pqbuf.h"
 #include "server.h"
 
+struct pgw_note;
+
 /* Session states; transitions are listed in session.c's header comment. */
 enum pgw_state {
   PGW_STARTUP, /* waiting for SSLRequest / GSSENCRequest / CancelRequest / StartupMessage */
@@ -113,7 +115,9 @@ typedef struct pgw_session {
   int ignore_till_sync;
   pgw_pstmt *pstmts;
   pgw_portal *portals;
-  void *copy; /* COPY FROM STDIN in progress (copy.c) */
+  void *copy;               /* COPY FROM STDIN in progress (copy.c) */
+  struct pgw_note *inbox;   /* [mu] notifications to write (notify.c) */
+  struct pgw_note *pending; /* NOTIFYs of the open transaction (worker) */
 } pgw_session;
 
 /* session.c services for query.c (worker thread). */
@@ -156,6 +160,16 @@ void pgw_query_cleanup(pgw_session *s);
 int pgw_copy_start(pgw_session *s, const char *sql, const char *end, int implicit);
 void pgw_copy_message(pgw_session *s, char type, const unsigned char *body, size_t len);
 void pgw_copy_free(pgw_session *s);
+
+/* notify.c: LISTEN/NOTIFY. queue holds a NOTIFY until commit delivers it (or abort drops it); drain
+ * (loop thread) writes delivered notifications to the socket; session_gone unsubscribes at close. */
+int pgw_notify_listen(pgw_session *s, const char *channel);
+void pgw_notify_unlisten(pgw_session *s, const char *channel);
+void pgw_notify_queue(pgw_session *s, const char *channel, const char *payload);
+void pgw_notify_commit(pgw_session *s);
+void pgw_notify_abort(pgw_session *s);
+void pgw_notify_drain(pgw_session *s);
+void pgw_notify_session_gone(pgw_session *s);
 
 /* Maps the engine's last error on db to a SQLSTATE. */
 const char *pgw_sqlstate(int extended_rc, const char *msg);

@@ -289,8 +289,54 @@ def test_cancel_wrong_key():
     s.close()
 
 
+def try_read(s, timeout):
+    s.settimeout(timeout)
+    try:
+        return read_msg(s)
+    except socket.timeout:
+        return None
+    finally:
+        s.settimeout(10)
+
+
+def test_listen_notify():
+    a, b = connect(), connect()
+    pid_b = struct.unpack("!i", [x for t, x in login(b) if t == b"K"][0][:4])[0]
+    login(a)
+    a.sendall(msg(b"Q", cstr("LISTEN chan_x")))
+    out = read_until(a)
+    check([bb for t, bb in out if t == b"C"] == [b"LISTEN\0"], "LISTEN tag")
+    b.sendall(msg(b"Q", cstr("NOTIFY chan_x, 'hello'")))
+    read_until(b)
+    m = try_read(a, 5)
+    ok = m is not None and m[0] == b"A"
+    if ok:
+        pid = struct.unpack("!i", m[1][:4])[0]
+        ok = pid == pid_b and m[1][4:] == b"chan_x\0hello\0"
+    check(ok, "idle listener receives NotificationResponse with sender pid and payload", m)
+    b.sendall(msg(b"Q", cstr("BEGIN; NOTIFY chan_x, 'in tx'")))
+    read_until(b)
+    check(try_read(a, 0.5) is None, "NOTIFY inside a transaction waits for COMMIT")
+    b.sendall(msg(b"Q", cstr("COMMIT")))
+    read_until(b)
+    m = try_read(a, 5)
+    check(m is not None and m[0] == b"A" and m[1].endswith(b"in tx\0"), "delivered at COMMIT", m)
+    b.sendall(msg(b"Q", cstr("BEGIN; NOTIFY chan_x, 'rolled back'; ROLLBACK")))
+    read_until(b)
+    b.sendall(msg(b"Q", cstr("NOTIFY other_chan")))
+    read_until(b)
+    check(try_read(a, 0.5) is None, "rolled-back and other-channel notifications are not delivered")
+    a.sendall(msg(b"Q", cstr("UNLISTEN *")))
+    read_until(a)
+    b.sendall(msg(b"Q", cstr("NOTIFY chan_x, 'after unlisten'")))
+    read_until(b)
+    check(try_read(a, 0.5) is None, "UNLISTEN * stops delivery")
+    a.close()
+    b.close()
+
+
 for t in (test_startup, test_ssl_gss_negotiation, test_protocol_negotiation, test_missing_user_and_db,
-          test_malformed, test_extended_details, test_cancel_wrong_key):
+          test_malformed, test_extended_details, test_cancel_wrong_key, test_listen_notify):
     try:
         t()
     except Exception as e:  # a crash of one group is a failure, the others still run
