@@ -5,22 +5,21 @@
 # (libpq_test), the raw protocol tests (proto_test.py), psycopg2 when installed, authentication
 # (trust, scram-sha-256, md5, password, reject, pg_hba.conf reload on SIGHUP), TLS and
 # max_connections, and finally a clean SIGTERM shutdown (exit status 0, so sanitizer leak reports fail
-# the test). Uses src/micad when built, else pgwire/micad_shim (micad over the system sqlite3).
+# the test). Runs pgwire/micad_shim (micad over the system sqlite3) unless MICAD names another binary.
 # Environment: top_srcdir, top_builddir (set by `make check`); MICAD overrides the binary.
 # Prints one line per check and "N passed, N failed" last.
 
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${top_builddir:-.}
-if [ -z "$MICAD" ]; then
-    MICAD=$builddir/src/micad
-    [ -x "$MICAD" ] || MICAD=$builddir/pgwire/micad_shim
-fi
+# The protocol suite runs on micad_shim (micad over the system sqlite3) so that it checks pgwire alone;
+# micad-engine.sh runs real SQL through src/micad and the engine.
+MICAD=${MICAD:-$builddir/pgwire/micad_shim}
 LIBPQ_TEST=${LIBPQ_TEST:-$builddir/regress/clients/libpq_test}
 HERE=$srcdir/regress/clients
 PSQL=${PSQL:-psql}
 
 if [ ! -x "$MICAD" ]; then
-    echo "skip: no micad binary (src/micad or pgwire/micad_shim) built"
+    echo "skip: $MICAD not built"
     echo "0 passed, 0 failed"
     exit 77
 fi
