@@ -335,8 +335,50 @@ def test_listen_notify():
     b.close()
 
 
+def test_fuzz():
+    """Random and truncated messages from many connections; the server must stay up and answer."""
+    import random
+    rnd = random.Random(20261124)
+    kinds = b"QPBDESCHXdcfFpz"
+    shapes = [b"SELECT 1\0", b"\0SELECT $1\0\0\1\0\0\0\x17", b"\0\0\0\0\0\1\0\0\0\2ab\0\0", b"S\0", b"P\0",
+              b"\0\0\0\0\5", b"", b"x\0"]
+    for _ in range(120):
+        try:
+            s = connect()
+            s.settimeout(2)
+            if rnd.random() < 0.2:
+                s.sendall(bytes(rnd.getrandbits(8) for _ in range(rnd.randint(1, 40))))
+            else:
+                login(s)
+                for _ in range(rnd.randint(1, 6)):
+                    if rnd.random() < 0.3:
+                        body = bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 30)))
+                    else:
+                        body = rnd.choice(shapes)
+                        if rnd.random() < 0.3:
+                            body = body[:rnd.randint(0, len(body))]
+                    ln = len(body) + 4 if rnd.random() > 0.1 else rnd.choice([0, 3, 0x7FFFFFFF, len(body) + 100])
+                    s.sendall(bytes([rnd.choice(kinds)]) + struct.pack("!I", ln) + body)
+                s.sendall(msg(b"S"))
+                s.settimeout(0.2)
+                try:
+                    while s.recv(65536):
+                        pass
+                except (socket.timeout, OSError):
+                    pass
+            s.close()
+        except (OSError, EOFError):
+            pass
+    s = connect()
+    login(s)
+    s.sendall(msg(b"Q", cstr("SELECT 42")))
+    out = read_until(s)
+    check(any(t == b"D" and b"42" in b for t, b in out), "server alive and correct after 120 fuzzed sessions")
+    s.close()
+
+
 for t in (test_startup, test_ssl_gss_negotiation, test_protocol_negotiation, test_missing_user_and_db,
-          test_malformed, test_extended_details, test_cancel_wrong_key, test_listen_notify):
+          test_malformed, test_extended_details, test_cancel_wrong_key, test_listen_notify, test_fuzz):
     try:
         t()
     except Exception as e:  # a crash of one group is a failure, the others still run
