@@ -186,7 +186,8 @@ static void timer_print(struct shell *sh, const struct timer *t) {
 /* ---------------------------------------------------------------- running SQL */
 enum sql_origin { FROM_INPUT, FROM_ARGV };
 
-/* Runs every statement of sql. Stops at the first error and returns 1, else 0. */
+/* Runs every statement of sql. Stops at the first error and returns its primary result code (never 0;
+ * SQL given on the command line makes it the exit status, as in sqlite3), else 0. */
 static int run_sql(struct shell *sh, const char *sql, int startline, enum sql_origin origin) {
   const char *z = sql;
   while (1) {
@@ -210,7 +211,7 @@ static int run_sql(struct shell *sh, const char *sql, int startline, enum sql_or
         fputc('\n', stderr);
         print_error_context(z, mica_error_offset(sh->db));
       }
-      return 1;
+      return code > 0 ? code : 1;
     }
     if (stmt == NULL) { /* only whitespace or comments */
       if (tail == NULL || tail == z) return 0;
@@ -237,11 +238,11 @@ static int run_sql(struct shell *sh, const char *sql, int startline, enum sql_or
       if (code > 1) fprintf(stderr, " (%d)", code);
       fputc('\n', stderr);
       free(msg);
-      return 1;
+      return code > 0 ? code : 1;
     }
     mica_finalize(stmt);
     if (sh->timer) timer_print(sh, &t);
-    if (tail == NULL) return 0;
+    if (tail == NULL || tail <= z) return 0; /* no progress: never run a statement twice */
     z = tail;
   }
 }
@@ -1132,12 +1133,17 @@ int main(int argc, char **argv) {
     for (int i = 0; i < nsqls && !stop; i++) {
       char *c = strdup(sqls[i]);
       if (c == NULL) break;
-      int r =
-          c[0] == '.' ? do_meta(&sh, c + 1, &exit_code) : (run_sql(&sh, c, 0, FROM_ARGV) ? META_ERROR : 0);
+      int r, code = 1;
+      if (c[0] == '.') {
+        r = do_meta(&sh, c + 1, &exit_code);
+      } else {
+        code = run_sql(&sh, c, 0, FROM_ARGV);
+        r = code ? META_ERROR : META_OK;
+      }
       free(c);
       if (r == META_EXIT) stop = 1;
       if (r == META_ERROR) {
-        exit_code = 1;
+        exit_code = code;
         stop = 1;
       }
     }
