@@ -328,8 +328,7 @@ uint32_t btree_build_interior_cell(uint8_t *out, uint32_t usable, int intkey, ui
  * Allocation takes the last leaf of the first trunk, then the trunk itself, and only then grows the
  * file (skipping the pending-byte page). Freed pages go to the first trunk, or become a new trunk.
  *
- * Commit stamps page 1: change counter (24) += 1, version-valid-for (92) = counter, database size
- * (28) = page count. A new file gets page 1 (header + empty sqlite_schema leaf) in its first write
+ * The pager stamps page 1 at commit (change counter, size, version-valid-for). A new file gets page 1 (header + empty sqlite_schema leaf) in its first write
  * transaction, so btree_set_page_size works until then. Auto-vacuum files are read-only for now.
  */
 
@@ -926,7 +925,7 @@ static int redistribute(Btree *bt, BtPath *path, int p, CellList *over, int pack
   {
     int dm = kind != BTP_LEAF_TABLE;
     int pos = 0;
-    uint8_t dbuf[4 + 9 + 9 + 65536 / 4];
+    uint8_t dbuf[4 + 9 + 9 + 4 + 65536 / 4 + 64]; /* largest divider: index X < U/4 */
     /* Remove the old dividers first..first+nsib-2. */
     for (int s = 0; s < nsib - 1; s++)
       cl_remove(&parent, first);
@@ -1827,17 +1826,6 @@ int btree_commit(Btree *bt) {
   int rc = MICA_OK;
   save_all_cursors(bt);
   if (bt->txn == 2) {
-    if (bt->dirty) {
-      /* Keep the header's size and change counter current (24 == 92 makes offset 28 valid). */
-      PgHdr *p1;
-      if ((rc = bt_get_write(bt, 1, &p1)) != MICA_OK) return rc;
-      uint32_t counter = get4(p1->data + 24) + 1;
-      put4(p1->data + 24, counter);
-      put4(p1->data + 28, pager_page_count(bt->pc));
-      put4(p1->data + 92, counter);
-      put4(p1->data + 96, MICA_VERSION_NUMBER);
-      pager_unref(p1);
-    }
     rc = pager_commit(bt->pc);
     if (rc != MICA_OK) return bt_error(bt, rc, "%s", pager_errmsg(bt->pc));
     bt->dirty = 0;
@@ -1950,6 +1938,7 @@ int btree_update_meta(Btree *bt, int idx, uint32_t value) {
 uint32_t btree_page_size(Btree *bt) { return pager_page_size(bt->pc); }
 
 int btree_set_page_size(Btree *bt, uint32_t size, int reserved) {
+  if (reserved < 0) reserved = pager_reserved_bytes(bt->pc); /* keep the current reserve */
   if (size < 512 || size > 65536 || (size & (size - 1)) || reserved < 0 || reserved > 255 ||
       size - (uint32_t)reserved < 480)
     return MICA_RANGE;

@@ -96,7 +96,7 @@ int btree_update_meta(Btree *bt, int idx, uint32_t value); /* needs a write tran
 
 /* File properties and PRAGMA support. */
 uint32_t btree_page_size(Btree *bt);
-int btree_set_page_size(Btree *bt, uint32_t size, int reserved); /* only before the first write */
+int btree_set_page_size(Btree *bt, uint32_t size, int reserved); /* before the first write; reserved -1 keeps */
 uint32_t btree_page_count(Btree *bt);
 int btree_set_cache_size(Btree *bt, int64_t pages_or_neg_kib); /* PRAGMA cache_size semantics */
 int btree_set_synchronous(Btree *bt, int level);               /* 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA */

@@ -102,6 +102,56 @@ static void check_overflow(Checker *ck, uint32_t pgno, int cell, const BtCell *c
   if (next != 0) report(ck, "%s: extends off end of overflow list (next page %u)", ctx, next);
 }
 
+/* Every byte of the cell content area is used by exactly one cell or freeblock, and the bytes used
+ * by neither add up to the page's fragment count. */
+static void check_space(Checker *ck, const BtPage *pg) {
+  uint8_t *use = calloc(pg->usable, 1);
+  if (!use) {
+    ck->nomem = 1;
+    return;
+  }
+  uint32_t start = pg->hdr + pg->hdr_size + 2u * pg->ncell;
+  for (int i = 0; i < pg->ncell; i++) {
+    BtCell c;
+    if (btpage_cell(pg, i, &c) != MICA_OK) break; /* reported by the caller */
+    for (uint32_t b = c.offset; b < c.offset + c.size && b < pg->usable; b++) {
+      if (use[b] || b < start) {
+        report(ck, "Multiple uses for byte %u of page %u", b, pg->pgno);
+        free(use);
+        return;
+      }
+      use[b] = 1;
+    }
+  }
+  for (uint32_t fb = pg->first_freeblock; fb != 0;) { /* validated by btpage_free_space */
+    uint32_t sz = ((uint32_t)pg->data[fb + 2] << 8) | pg->data[fb + 3];
+    for (uint32_t b = fb; b < fb + sz; b++) {
+      if (use[b] || b < start) {
+        report(ck, "Multiple uses for byte %u of page %u", b, pg->pgno);
+        free(use);
+        return;
+      }
+      use[b] = 1;
+    }
+    fb = ((uint32_t)pg->data[fb] << 8) | pg->data[fb + 1];
+  }
+  uint32_t frag = 0;
+  for (uint32_t b = pg->content_start; b < pg->usable; b++)
+    frag += !use[b];
+  if (frag != pg->nfrag) report(ck, "Fragmentation of %u bytes reported as %u on page %u", frag, pg->nfrag, pg->pgno);
+  free(use);
+}
+
+/* Re-reads page pgno after other pages were read (the page source keeps one image valid at a time). */
+static int refetch(Checker *ck, uint32_t pgno, BtPage *pg) {
+  const uint8_t *d;
+  if (ck->get(ck->arg, pgno, &d) != MICA_OK || btpage_parse(pg, d, pgno, ck->page_size, ck->usable) != MICA_OK) {
+    report(ck, "Page %u: unable to read", pgno);
+    return 0;
+  }
+  return 1;
+}
+
 /* Returns the leaf depth of the subtree (or -1 after an error). lo/hi bound rowids (table trees):
  * every rowid r must satisfy lo < r <= hi (has_lo/has_hi select the bounds). */
 static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has_lo, int64_t hi, int has_hi,
@@ -130,7 +180,10 @@ static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has
     return -1;
   }
   uint32_t nfree;
-  if (btpage_free_space(&pg, &nfree) != MICA_OK) report(ck, "Page %u: corrupt freeblock list", pgno);
+  if (btpage_free_space(&pg, &nfree) != MICA_OK)
+    report(ck, "Page %u: corrupt freeblock list", pgno);
+  else
+    check_space(ck, &pg);
   int leaf_depth = -2;
   int64_t prev = lo;
   int has_prev = has_lo;
@@ -144,9 +197,13 @@ static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has
       if ((has_prev && c.rowid <= prev) || (has_hi && c.rowid > hi))
         report(ck, "On tree page %u cell %d: Rowid %lld out of order", pgno, i, (long long)c.rowid);
     }
-    if (c.overflow) check_overflow(ck, pgno, i, &c);
+    if (c.overflow) {
+      check_overflow(ck, pgno, i, &c);
+      if (!refetch(ck, pgno, &pg)) return -1;
+    }
     if (!pg.leaf) {
       int dd = check_tree(ck, c.left_child, depth + 1, prev, has_prev, c.rowid, pg.intkey, intkey_out);
+      if (!refetch(ck, pgno, &pg)) return -1;
       if (dd >= 0) {
         if (leaf_depth == -2)
           leaf_depth = dd;

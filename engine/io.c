@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "io.h"
 #include "mica.h"
@@ -95,7 +96,8 @@ static int mem_read(IoFile *f, void *buf, size_t n, uint64_t off) {
 static int mem_grow(MemFile *m, uint64_t need) {
   if (need <= m->cap) return MICA_OK;
   uint64_t cap = m->cap ? m->cap : 65536;
-  while (cap < need) cap *= 2;
+  while (cap < need)
+    cap *= 2;
   uint8_t *nb = realloc(m->buf, (size_t)cap);
   if (!nb) return MICA_NOMEM;
   memset(nb + m->cap, 0, (size_t)(cap - m->cap));
@@ -117,7 +119,9 @@ static int mem_write(IoFile *f, const void *buf, size_t n, uint64_t off) {
   return rc;
 }
 
-static int mem_writev(IoFile *f, const IoVec *v, int nv, int sync) { return io_writev_serial(f, v, nv, sync); }
+static int mem_writev(IoFile *f, const IoVec *v, int nv, int sync) {
+  return io_writev_serial(f, v, nv, sync);
+}
 
 static int mem_sync(IoFile *f) {
   (void)f;
@@ -181,12 +185,19 @@ typedef struct FaultFile {
   IoFile *inner;
   pthread_mutex_t mu;
   int ops, countdown, persistent, armed, nfaults;
+  int ncalls[4]; /* read, write, sync, truncate */
+  int sync_delay_us;
 } FaultFile;
+
+static int op_index(int op) {
+  return op == IO_FAULT_READ ? 0 : op == IO_FAULT_SYNC ? 2 : op == IO_FAULT_TRUNCATE ? 3 : 1;
+}
 
 /* Returns 1 when this operation (of kind op) must fail. */
 static int fault_hit(FaultFile *ff, int op) {
   int hit = 0;
   pthread_mutex_lock(&ff->mu);
+  if (op != IO_FAULT_SHORT_WRITE) ff->ncalls[op_index(op)]++;
   if (ff->armed && (ff->ops & op)) {
     if (ff->countdown > 0) ff->countdown--;
     if (ff->countdown == 0) {
@@ -218,6 +229,10 @@ static int ft_write(IoFile *f, const void *buf, size_t n, uint64_t off) {
 static int ft_sync(IoFile *f) {
   FaultFile *ff = (FaultFile *)f;
   if (fault_hit(ff, IO_FAULT_SYNC)) return MICA_IOERR_FSYNC;
+  pthread_mutex_lock(&ff->mu);
+  int delay = ff->sync_delay_us;
+  pthread_mutex_unlock(&ff->mu);
+  if (delay > 0) usleep((useconds_t)delay);
   return io_sync(ff->inner);
 }
 
@@ -266,6 +281,21 @@ void io_fault_set(IoFile *f, int ops, int countdown, int persistent) {
   ff->countdown = countdown < 1 ? 1 : countdown;
   ff->persistent = persistent;
   ff->armed = ops != 0;
+  pthread_mutex_unlock(&ff->mu);
+}
+
+int io_fault_calls(IoFile *f, int op) {
+  FaultFile *ff = (FaultFile *)f;
+  pthread_mutex_lock(&ff->mu);
+  int n = ff->ncalls[op_index(op)];
+  pthread_mutex_unlock(&ff->mu);
+  return n;
+}
+
+void io_fault_set_sync_delay(IoFile *f, int usec) {
+  FaultFile *ff = (FaultFile *)f;
+  pthread_mutex_lock(&ff->mu);
+  ff->sync_delay_us = usec;
   pthread_mutex_unlock(&ff->mu);
 }
 

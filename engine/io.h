@@ -82,6 +82,7 @@ const char *io_backend_name(int flags);
 
 /* Backends. */
 int io_posix_open(const char *path, int flags, IoFile **out);
+int io_posix_fd(IoFile *f); /* the descriptor of a posix IoFile (used by the uring backend) */
 int io_uring_open(const char *path, int flags, IoFile **out); /* MICA_CANTOPEN if unavailable */
 int io_uring_available(void);
 /* A new, empty in-memory file. */
@@ -99,11 +100,19 @@ int io_fault_wrap(IoFile *inner, IoFile **out);
 void io_fault_set(IoFile *f, int ops, int countdown, int persistent);
 /* Number of faults injected so far. */
 int io_fault_count(IoFile *f);
+/* Number of calls made of one kind (IO_FAULT_READ, _WRITE, _SYNC or _TRUNCATE), failed or not. */
+int io_fault_calls(IoFile *f, int op);
+/* Makes every sync take at least usec microseconds (a slow disk), to exercise group commit. */
+void io_fault_set_sync_delay(IoFile *f, int usec);
 
 /* Convenience wrappers. */
 static inline int io_read(IoFile *f, void *buf, size_t n, uint64_t off) { return f->m->read(f, buf, n, off); }
-static inline int io_write(IoFile *f, const void *buf, size_t n, uint64_t off) { return f->m->write(f, buf, n, off); }
-static inline int io_writev(IoFile *f, const IoVec *v, int nv, int sync) { return f->m->writev(f, v, nv, sync); }
+static inline int io_write(IoFile *f, const void *buf, size_t n, uint64_t off) {
+  return f->m->write(f, buf, n, off);
+}
+static inline int io_writev(IoFile *f, const IoVec *v, int nv, int sync) {
+  return f->m->writev(f, v, nv, sync);
+}
 static inline int io_sync(IoFile *f) { return f->m->sync(f); }
 static inline int io_truncate(IoFile *f, uint64_t size) { return f->m->truncate(f, size); }
 static inline int io_size(IoFile *f, uint64_t *out) { return f->m->size(f, out); }

@@ -32,7 +32,8 @@ static int px_read(IoFile *f, void *buf, size_t n, uint64_t off) {
       return MICA_IOERR_READ;
     }
     if (r == 0) {
-      for (size_t i = done; i < n; i++) ((char *)buf)[i] = 0;
+      for (size_t i = done; i < n; i++)
+        ((char *)buf)[i] = 0;
       return MICA_IOERR_SHORT_READ;
     }
     done += (size_t)r;
@@ -138,3 +139,5 @@ int io_posix_open(const char *path, int flags, IoFile **out) {
   *out = &p->base;
   return MICA_OK;
 }
+
+int io_posix_fd(IoFile *f) { return ((PosixFile *)f)->fd; }

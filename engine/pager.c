@@ -34,15 +34,22 @@
  *   NOTE pg->data changes in pager_write: callers must re-read pg->data after it.
  *   pager_commit updates page 1's header (change counter at 24, size in pages at 28, version-valid-for
  *   at 92, SQLite version number 3040001 at 96, read/write versions 18/19 = 2 for WAL), appends the
- *   dirty pages as frames (the last a commit frame carrying the database size), syncs the log when
- *   synchronous >= FULL, publishes the commit to new snapshots and hands the pages to the cache.
+ *   dirty pages as frames (the last a commit frame carrying the database size), publishes the commit
+ *   to new snapshots, hands the pages to the cache and releases the write lock; then, when
+ *   synchronous >= FULL, waits until the log is synced past its commit (GROUP COMMIT: one fdatasync
+ *   covers every commit published before it started, so commits arriving while a sync is in flight
+ *   share the next one). pager_commit returns only once the commit is durable. If that sync fails
+ *   the commit is already visible to new snapshots but MICA_IOERR_FSYNC is returned (as with
+ *   SQLite, an fsync failure leaves durability unknown). NORMAL syncs the log only at checkpoints,
+ *   OFF never.
  *
  * INVARIANTS
  *   (1) The database file is written only by checkpoints, and only with frames no active snapshot
  *       needs to read from the file (limit = the oldest snapshot's mx).
  *   (2) Only the holder of the write lock appends to the log or restarts it.
  *   (3) Pager.mu protects the cache, the WAL index and every PagerConn's snapshot fields; ckpt_mu
- *       serialises checkpoints and log restarts. Lock order: registry_mu, ckpt_mu, mu.
+ *       serialises checkpoints and log restarts. Lock order: registry_mu, write lock, ckpt_mu, mu
+ *       (the write lock is waited for under mu alone, never while holding ckpt_mu).
  *
  * REGISTRY (the only global mutable state): registry_mu protects a list of open file Pagers keyed by
  * device and inode; pager_open joins an existing Pager, pager_close of the last connection runs a
@@ -61,6 +68,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "io.h"
 #include "mica.h"
@@ -79,8 +87,10 @@ struct CacheEntry {
   uint32_t pgno, frame;
   uint8_t *data;
   int pins;
-  int orphan; /* removed from the hash; freed at the last unpin */
-  int list;   /* 0 none, 1 probation, 2 protected */
+  int orphan;  /* removed from the hash; freed at the last unpin */
+  int loading; /* being read (pinned by the loader); waiters sleep on Pager.load_cv */
+  int failed;  /* the load failed with this code (the entry is an orphan) */
+  int list;    /* 0 none, 1 probation, 2 protected */
   CacheEntry *hnext, *prev, *next;
 };
 
@@ -98,6 +108,10 @@ typedef struct Waiter {
 
 struct Pager {
   pthread_mutex_t mu, ckpt_mu;
+  pthread_cond_t load_cv, sync_cv;
+  /* group commit: commits are numbered; synced_seq is the last known durable one */
+  uint64_t commit_seq, synced_seq;
+  int sync_busy;
   char *path;
   dev_t dev;
   ino_t ino;
@@ -113,6 +127,7 @@ struct Pager {
   CacheEntry **htab;
   uint32_t hcap, ncache, cache_max;
   CacheList a1, am;
+  uint64_t hits, misses;
   /* write lock */
   PagerConn *writer;
   Waiter *qhead, *qtail;
@@ -187,10 +202,14 @@ static int seterr(PagerConn *pc, int rc, const char *fmt, ...) {
 static void list_remove(Pager *p, CacheEntry *e) {
   CacheList *l = e->list == 1 ? &p->a1 : e->list == 2 ? &p->am : NULL;
   if (!l) return;
-  if (e->prev) e->prev->next = e->next;
-  else l->head = e->next;
-  if (e->next) e->next->prev = e->prev;
-  else l->tail = e->prev;
+  if (e->prev)
+    e->prev->next = e->next;
+  else
+    l->head = e->next;
+  if (e->next)
+    e->next->prev = e->prev;
+  else
+    l->tail = e->prev;
   e->prev = e->next = NULL;
   e->list = 0;
   l->n--;
@@ -201,8 +220,10 @@ static void list_append(Pager *p, CacheEntry *e, int which) {
   e->list = which;
   e->next = NULL;
   e->prev = l->tail;
-  if (l->tail) l->tail->next = e;
-  else l->head = e;
+  if (l->tail)
+    l->tail->next = e;
+  else
+    l->head = e;
   l->tail = e;
   l->n++;
 }
@@ -218,7 +239,8 @@ static CacheEntry *cache_lookup(Pager *p, uint32_t pgno, uint32_t frame) {
 
 static void cache_unhash(Pager *p, CacheEntry *e) {
   CacheEntry **pp = &p->htab[cache_slot(p, e->pgno)];
-  while (*pp && *pp != e) pp = &(*pp)->hnext;
+  while (*pp && *pp != e)
+    pp = &(*pp)->hnext;
   if (*pp) *pp = e->hnext;
   e->hnext = NULL;
   list_remove(p, e);
@@ -233,8 +255,10 @@ static void cache_free_entry(CacheEntry *e) {
 /* Drops e from the cache: freed now if unpinned, else at its last unpin. */
 static void cache_drop(Pager *p, CacheEntry *e) {
   cache_unhash(p, e);
-  if (e->pins == 0) cache_free_entry(e);
-  else e->orphan = 1;
+  if (e->pins == 0)
+    cache_free_entry(e);
+  else
+    e->orphan = 1;
 }
 
 static void cache_evict(Pager *p, uint32_t target) {
@@ -254,7 +278,7 @@ static void cache_evict(Pager *p, uint32_t target) {
 static int cache_grow(Pager *p) {
   if (p->ncache + 1 <= p->hcap) return MICA_OK;
   uint32_t ncap = p->hcap ? p->hcap * 2 : 256;
-  CacheEntry **nt = calloc(ncap, sizeof *nt);
+  CacheEntry **nt = calloc(ncap, sizeof(CacheEntry *));
   if (!nt) return MICA_NOMEM;
   CacheEntry **ot = p->htab;
   uint32_t ocap = p->hcap;
@@ -315,7 +339,8 @@ static void cache_rekey_for_reset(Pager *p) {
     }
   }
   for (uint32_t i = 0; i < p->hcap; i++)
-    for (CacheEntry *e = p->htab[i]; e; e = e->hnext) e->frame = 0;
+    for (CacheEntry *e = p->htab[i]; e; e = e->hnext)
+      e->frame = 0;
 }
 
 static void cache_clear(Pager *p) {
@@ -362,8 +387,10 @@ static int wlock_acquire(Pager *p, PagerConn *pc, int timeout_ms) {
   if (timeout_ms <= 0) return MICA_BUSY;
   Waiter w = {.pc = pc};
   pthread_cond_init(&w.cv, NULL);
-  if (p->qtail) p->qtail->next = &w;
-  else p->qhead = &w;
+  if (p->qtail)
+    p->qtail->next = &w;
+  else
+    p->qhead = &w;
   p->qtail = &w;
   struct timespec dl;
   deadline_after(&dl, timeout_ms);
@@ -413,7 +440,7 @@ static ConnPage *pt_find(PagerConn *pc, uint32_t pgno) {
 static int pt_add(PagerConn *pc, ConnPage *cp) {
   if (pc->ptn + 1 > pc->ptcap) {
     uint32_t ncap = pc->ptcap ? pc->ptcap * 2 : 64;
-    ConnPage **nt = calloc(ncap, sizeof *nt);
+    ConnPage **nt = calloc(ncap, sizeof(ConnPage *));
     if (!nt) return MICA_NOMEM;
     for (uint32_t i = 0; i < pc->ptcap; i++) {
       ConnPage *c = pc->ptab[i];
@@ -438,7 +465,8 @@ static int pt_add(PagerConn *pc, ConnPage *cp) {
 
 static void pt_remove(PagerConn *pc, ConnPage *cp) {
   ConnPage **pp = &pc->ptab[pt_slot(pc->ptcap, cp->hdr.pgno)];
-  while (*pp && *pp != cp) pp = &(*pp)->hnext;
+  while (*pp && *pp != cp)
+    pp = &(*pp)->hnext;
   if (*pp) *pp = cp->hnext;
   cp->hnext = NULL;
   pc->ptn--;
@@ -463,8 +491,10 @@ static void pt_release_all(PagerConn *pc) {
     while (cp) {
       ConnPage *nx = cp->hnext;
       cp->hnext = NULL;
-      if (cp->nref > 0) cp->detached = 1;
-      else cp_free(pc, cp);
+      if (cp->nref > 0)
+        cp->detached = 1;
+      else
+        cp_free(pc, cp);
       cp = nx;
     }
     pc->ptab[i] = NULL;
@@ -490,7 +520,8 @@ static int sp_add(Savepoint *sp, uint32_t pgno, const uint8_t *data, uint32_t pa
     for (uint32_t i = 0; i < sp->setcap; i++) {
       if (!sp->set[i]) continue;
       uint32_t j = pt_slot(ncap, sp->set[i]);
-      while (ns[j]) j = (j + 1) & (ncap - 1);
+      while (ns[j])
+        j = (j + 1) & (ncap - 1);
       ns[j] = sp->set[i];
     }
     free(sp->set);
@@ -509,14 +540,16 @@ static int sp_add(Savepoint *sp, uint32_t pgno, const uint8_t *data, uint32_t pa
   memcpy(img, data, page_size);
   sp->e[sp->n++] = (SpEntry){pgno, img};
   uint32_t j = pt_slot(sp->setcap, pgno);
-  while (sp->set[j]) j = (j + 1) & (sp->setcap - 1);
+  while (sp->set[j])
+    j = (j + 1) & (sp->setcap - 1);
   sp->set[j] = pgno;
   sp->setn++;
   return MICA_OK;
 }
 
 static void sp_clear(Savepoint *sp) {
-  for (int i = 0; i < sp->n; i++) free(sp->e[i].img);
+  for (int i = 0; i < sp->n; i++)
+    free(sp->e[i].img);
   free(sp->e);
   free(sp->set);
   uint32_t np = sp->npages;
@@ -525,7 +558,8 @@ static void sp_clear(Savepoint *sp) {
 }
 
 static void sp_free_all(PagerConn *pc) {
-  for (int i = 0; i < pc->nsp; i++) sp_clear(&pc->sp[i]);
+  for (int i = 0; i < pc->nsp; i++)
+    sp_clear(&pc->sp[i]);
   free(pc->sp);
   pc->sp = NULL;
   pc->nsp = pc->spcap = 0;
@@ -567,15 +601,84 @@ static uint32_t header_page_size(const uint8_t *h) {
 
 static int valid_page_size(uint32_t ps) { return ps >= 512 && ps <= 65536 && (ps & (ps - 1)) == 0; }
 
-/* A hot rollback journal left by a crashed sqlite3 (rollback-journal mode): restores the pages it
- * holds into the database file and deletes it. */
+/* A hot rollback journal left by a crashed sqlite3 (rollback-journal mode): plays the page images it
+ * holds back into the database file, truncates the file to its size before the transaction, syncs,
+ * and deletes the journal. Runs with the exclusive lock held, before anything reads the file.
+ *
+ * ROLLBACK JOURNAL FORMAT (big-endian): one or more segments, each a header padded to the sector size:
+ *   0 magic d9 d5 05 f9 20 a1 63 d7, 8 record count (0xffffffff: up to the end of the file),
+ *   12 checksum nonce, 16 database size in pages before the transaction, 20 sector size, 24 page size;
+ * followed by records: page number (4), page image (page size), checksum (4) = nonce + the page bytes
+ * at offsets page_size-200, page_size-400, ... (> 0). Playback stops at the first bad record. */
+static const uint8_t journal_magic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+
 static int hot_journal_rollback(Pager *p, PagerConn *pc, IoOpenFn open_fn, void *ctx, int ioflags) {
-  (void)p;
-  (void)pc;
-  (void)open_fn;
-  (void)ctx;
-  (void)ioflags;
-  return MICA_OK;
+  size_t n = strlen(p->path);
+  char *jpath = malloc(n + 9);
+  if (!jpath) return MICA_NOMEM;
+  memcpy(jpath, p->path, n);
+  memcpy(jpath + n, "-journal", 9);
+  IoFile *jf = NULL;
+  struct stat st;
+  int rc = MICA_OK;
+  if (stat(jpath, &st) != 0 || st.st_size < 28 ||
+      open_fn(ctx, jpath, (ioflags & ~IO_OPEN_CREATE) | IO_OPEN_READONLY, &jf) != MICA_OK) {
+    free(jpath);
+    return MICA_OK; /* no journal: nothing to do */
+  }
+  uint64_t jsize = 0, off = 0;
+  uint8_t h[28];
+  uint8_t *buf = NULL;
+  uint32_t dbsize = 0, ps = 0;
+  int first = 1;
+  rc = io_size(jf, &jsize);
+  while (rc == MICA_OK && off + 28 <= jsize) {
+    if (io_read(jf, h, 28, off) != MICA_OK || memcmp(h, journal_magic, 8) != 0) break;
+    uint32_t nrec = get32(h + 8), nonce = get32(h + 12), sector = get32(h + 20), hps = get32(h + 24);
+    if (first) {
+      if (!valid_page_size(hps) || sector < 32 || sector > 65536 || (sector & (sector - 1))) break;
+      if (p->readonly) {
+        rc = seterr(pc, MICA_READONLY, "hot journal needs rollback but the database is read-only");
+        break;
+      }
+      ps = hps;
+      dbsize = get32(h + 16);
+      buf = malloc(ps + 8);
+      if (!buf) {
+        rc = MICA_NOMEM;
+        break;
+      }
+      first = 0;
+    } else if (hps != ps) {
+      break;
+    }
+    off += sector;
+    uint64_t recsz = (uint64_t)ps + 8;
+    if (nrec == 0xffffffffu) nrec = (uint32_t)((jsize - off) / recsz);
+    uint32_t i;
+    for (i = 0; i < nrec && off + recsz <= jsize; i++, off += recsz) {
+      if (io_read(jf, buf, recsz, off) != MICA_OK) break;
+      uint32_t pgno = get32(buf), ck = nonce;
+      for (int k = (int)ps - 200; k > 0; k -= 200)
+        ck += buf[4 + k];
+      if (pgno == 0 || ck != get32(buf + 4 + ps)) break;
+      if (pgno > dbsize) continue; /* truncated away below anyway */
+      rc = io_write(p->db, buf + 4, ps, (uint64_t)(pgno - 1) * ps);
+      if (rc != MICA_OK) break;
+    }
+    if (i < nrec || rc != MICA_OK) break;
+    off = (off + sector - 1) / sector * sector; /* next segment header */
+  }
+  free(buf);
+  io_close(jf);
+  if (rc == MICA_OK && !first) {
+    rc = io_truncate(p->db, (uint64_t)dbsize * ps);
+    if (rc == MICA_OK) rc = io_sync(p->db);
+    if (rc == MICA_OK && unlink(jpath) != 0) rc = MICA_IOERR;
+    if (rc != MICA_OK) seterr(pc, rc, "cannot roll back the hot journal");
+  }
+  free(jpath);
+  return rc;
 }
 
 /* Reads the database header and sizes; opens and recovers the log. */
@@ -615,8 +718,10 @@ static int pager_init_files(Pager *p, PagerConn *pc, IoOpenFn open_fn, void *ctx
   rc = wal_open(wf, &wps, &p->wal);
   if (rc != MICA_OK) return seterr(pc, rc, "cannot recover the WAL file");
   p->page_size = wps ? wps : PAGER_DEFAULT_PAGE_SIZE;
-  if (have_hdr && get32(hdr + 28) != 0 && get32(hdr + 24) == get32(hdr + 92)) p->db_file_pages = get32(hdr + 28);
-  else p->db_file_pages = (uint32_t)(size / p->page_size);
+  if (have_hdr && get32(hdr + 28) != 0 && get32(hdr + 24) == get32(hdr + 92))
+    p->db_file_pages = get32(hdr + 28);
+  else
+    p->db_file_pages = (uint32_t)(size / p->page_size);
   return MICA_OK;
 }
 
@@ -627,6 +732,8 @@ static void pager_free(Pager *p) {
   cache_clear(p);
   pthread_mutex_destroy(&p->mu);
   pthread_mutex_destroy(&p->ckpt_mu);
+  pthread_cond_destroy(&p->load_cv);
+  pthread_cond_destroy(&p->sync_cv);
   free(p->path);
   free(p);
 }
@@ -684,6 +791,8 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
   }
   pthread_mutex_init(&p->mu, NULL);
   pthread_mutex_init(&p->ckpt_mu, NULL);
+  pthread_cond_init(&p->load_cv, NULL);
+  pthread_cond_init(&p->sync_cv, NULL);
   p->memory = memory;
   p->readonly = !memory && (flags & PAGER_OPEN_READONLY);
   p->nconn = 1;
@@ -723,15 +832,20 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
   return MICA_OK;
 }
 
-int pager_open(const char *path, int flags, PagerConn **out) { return pager_open_io(path, flags, NULL, NULL, out); }
+int pager_open(const char *path, int flags, PagerConn **out) {
+  return pager_open_io(path, flags, NULL, NULL, out);
+}
 
 static int checkpoint_locked(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
+static int checkpoint_run(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
 
 int pager_close(PagerConn *pc) {
   if (!pc) return MICA_OK;
   Pager *p = pc->p;
-  if (pc->state == PS_WRITE) pager_rollback(pc);
-  else if (pc->state == PS_READ) pager_end_read(pc);
+  if (pc->state == PS_WRITE)
+    pager_rollback(pc);
+  else if (pc->state == PS_READ)
+    pager_end_read(pc);
   pt_release_all(pc);
   free(pc->ptab);
   pc->ptab = NULL;
@@ -746,12 +860,14 @@ int pager_close(PagerConn *pc) {
     if (!p->readonly && !p->memory) rc = checkpoint_locked(pc, PAGER_CHECKPOINT_TRUNCATE, NULL, NULL);
     if (rc == MICA_BUSY) rc = MICA_OK;
     Pager **pp = &registry;
-    while (*pp && *pp != p) pp = &(*pp)->next;
+    while (*pp && *pp != p)
+      pp = &(*pp)->next;
     if (*pp) *pp = p->next;
   }
   pthread_mutex_lock(&p->mu);
   PagerConn **cc = &p->conns;
-  while (*cc && *cc != pc) cc = &(*cc)->next;
+  while (*cc && *cc != pc)
+    cc = &(*cc)->next;
   if (*cc) *cc = pc->next;
   pthread_mutex_unlock(&p->mu);
   pthread_mutex_unlock(&registry_mu);
@@ -796,7 +912,8 @@ uint32_t pager_page_count(PagerConn *pc) {
 }
 
 int pager_set_page_count(PagerConn *pc, uint32_t n) {
-  if (pc->state != PS_WRITE) return seterr(pc, MICA_MISUSE, "pager_set_page_count outside a write transaction");
+  if (pc->state != PS_WRITE)
+    return seterr(pc, MICA_MISUSE, "pager_set_page_count outside a write transaction");
   if (n < pc->w_npages) {
     for (uint32_t i = 0; i < pc->ptcap; i++) {
       ConnPage *cp = pc->ptab[i];
@@ -821,6 +938,16 @@ int pager_set_cache_size(PagerConn *pc, int64_t pages_or_neg_kib) {
   cache_evict(p, p->cache_max);
   pthread_mutex_unlock(&p->mu);
   return MICA_OK;
+}
+
+void pager_cache_stats(PagerConn *pc, PagerCacheStats *st) {
+  Pager *p = pc->p;
+  pthread_mutex_lock(&p->mu);
+  st->entries = p->ncache;
+  st->limit = p->cache_max;
+  st->hits = p->hits;
+  st->misses = p->misses;
+  pthread_mutex_unlock(&p->mu);
 }
 
 int pager_set_synchronous(PagerConn *pc, int level) {
@@ -860,36 +987,38 @@ int pager_begin_write(PagerConn *pc, int timeout_ms) {
   Pager *p = pc->p;
   if (p->readonly) return seterr(pc, MICA_READONLY, "attempt to write a readonly database");
   if (pc->state == PS_WRITE) return MICA_OK;
-  pthread_mutex_lock(&p->ckpt_mu); /* a log restart below must not race a checkpoint */
   pthread_mutex_lock(&p->mu);
   int rc = wlock_acquire(p, pc, timeout_ms);
   if (rc != MICA_OK) {
     pthread_mutex_unlock(&p->mu);
-    pthread_mutex_unlock(&p->ckpt_mu);
     return seterr(pc, MICA_BUSY, "database is locked");
   }
   if (pc->state == PS_READ &&
       (pc->snap_gen != wal_generation(p->wal) || pc->snap_mx != wal_max_frame(p->wal))) {
     wlock_release(p);
     pthread_mutex_unlock(&p->mu);
-    pthread_mutex_unlock(&p->ckpt_mu);
     return seterr(pc, MICA_BUSY_SNAPSHOT, "database snapshot is stale");
   }
   if (pc->state == PS_NONE) take_snapshot(pc);
-  /* Fully checkpointed log: restart it so it does not grow without bound. Snapshots of the old
-   * generation then read from the database file, which holds exactly their image. */
-  uint32_t mx = wal_max_frame(p->wal);
-  if (mx > 0 && wal_backfilled(p->wal) == mx) {
-    cache_rekey_for_reset(p);
-    if (wal_reset(p->wal, 0) == MICA_OK) {
-      pc->snap_gen = wal_generation(p->wal);
-      pc->snap_mx = 0;
-    }
-  }
   pc->w_npages = pc->snap_npages;
   pc->state = PS_WRITE;
   pthread_mutex_unlock(&p->mu);
-  pthread_mutex_unlock(&p->ckpt_mu);
+  /* Fully checkpointed log: restart it so it does not grow without bound. Snapshots of the old
+   * generation then read from the database file, which holds exactly their image. Lock order is
+   * write lock, ckpt_mu, mu; skipped when a checkpoint is running (it will not wait for us). */
+  if (pthread_mutex_trylock(&p->ckpt_mu) == 0) {
+    pthread_mutex_lock(&p->mu);
+    uint32_t mx = wal_max_frame(p->wal);
+    if (mx > 0 && wal_backfilled(p->wal) == mx && pc->snap_mx == mx) {
+      cache_rekey_for_reset(p);
+      if (wal_reset(p->wal, 0) == MICA_OK) {
+        pc->snap_gen = wal_generation(p->wal);
+        pc->snap_mx = 0;
+      }
+    }
+    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_unlock(&p->ckpt_mu);
+  }
   return MICA_OK;
 }
 
@@ -906,6 +1035,31 @@ static void end_write(PagerConn *pc) {
   wlock_release(p);
   pc->state = PS_NONE;
   pthread_mutex_unlock(&p->mu);
+}
+
+/* Group commit: waits until commit number seq is durable. The first committer to find no sync in
+ * flight syncs the log for every commit published so far; commits arriving meanwhile wait for the
+ * next sync, which covers all of them. */
+static int group_sync(Pager *p, uint64_t seq) {
+  int rc = MICA_OK;
+  pthread_mutex_lock(&p->mu);
+  while (p->synced_seq < seq) {
+    if (p->sync_busy) {
+      pthread_cond_wait(&p->sync_cv, &p->mu);
+      continue;
+    }
+    p->sync_busy = 1;
+    uint64_t upto = p->commit_seq;
+    pthread_mutex_unlock(&p->mu);
+    rc = wal_sync(p->wal);
+    pthread_mutex_lock(&p->mu);
+    p->sync_busy = 0;
+    if (rc == MICA_OK && upto > p->synced_seq) p->synced_seq = upto;
+    pthread_cond_broadcast(&p->sync_cv);
+    if (rc != MICA_OK) break;
+  }
+  pthread_mutex_unlock(&p->mu);
+  return rc;
 }
 
 int pager_commit(PagerConn *pc) {
@@ -937,7 +1091,7 @@ int pager_commit(PagerConn *pc) {
   pager_unref(pg1);
 
   uint32_t n = 0;
-  ConnPage **list = malloc(((size_t)pc->ptn + 1) * sizeof *list);
+  ConnPage **list = malloc(((size_t)pc->ptn + 1) * sizeof(ConnPage *));
   uint32_t *pgnos = malloc(((size_t)pc->ptn + 1) * sizeof *pgnos);
   uint8_t **datas = malloc(((size_t)pc->ptn + 1) * sizeof *datas);
   if (!list || !pgnos || !datas) {
@@ -949,12 +1103,14 @@ int pager_commit(PagerConn *pc) {
   for (uint32_t i = 0; i < pc->ptcap; i++)
     for (ConnPage *cp = pc->ptab[i]; cp; cp = cp->hnext)
       if (cp->dirty && cp->hdr.pgno <= pc->w_npages) list[n++] = cp;
-  qsort(list, n, sizeof *list, cmp_cp);
+  qsort(list, n, sizeof(ConnPage *), cmp_cp);
   for (uint32_t i = 0; i < n; i++) {
     pgnos[i] = list[i]->hdr.pgno;
     datas[i] = list[i]->priv;
   }
-  rc = wal_append(p->wal, p->page_size, pgnos, datas, (int)n, pc->w_npages, pc->synchronous >= 2 && !p->memory);
+  int full = pc->synchronous >= 2 && !p->memory;
+  uint64_t seq = 0;
+  rc = wal_append(p->wal, p->page_size, pgnos, datas, (int)n, pc->w_npages, 0);
   if (rc != MICA_OK) {
     seterr(pc, rc, "cannot write the WAL (commit failed)");
   } else {
@@ -962,6 +1118,7 @@ int pager_commit(PagerConn *pc) {
     uint32_t first = wal_max_frame(p->wal) + 1;
     rc = wal_publish(p->wal, pgnos, (int)n, pc->w_npages);
     if (rc == MICA_OK) {
+      seq = ++p->commit_seq;
       /* Hand unreferenced private pages to the cache as the new committed versions. */
       for (uint32_t i = 0; i < n; i++) {
         ConnPage *cp = list[i];
@@ -979,11 +1136,20 @@ int pager_commit(PagerConn *pc) {
   free(datas);
   if (rc != MICA_OK) return rc;
   end_write(pc);
+  if (full) {
+    rc = group_sync(p, seq);
+    if (rc != MICA_OK) return seterr(pc, rc, "cannot sync the WAL (commit is not durable)");
+  }
   if (pc->autockpt > 0) {
     pthread_mutex_lock(&p->mu);
     int due = wal_frame_count(p->wal) >= (uint32_t)pc->autockpt;
     pthread_mutex_unlock(&p->mu);
-    if (due) pager_checkpoint(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (due && pthread_mutex_trylock(&p->ckpt_mu) == 0) {
+      /* PASSIVE, in the committing thread; skipped while another checkpoint runs. Its errors do not
+       * fail the commit (which is already durable); the next commit retries. */
+      checkpoint_run(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
+      pthread_mutex_unlock(&p->ckpt_mu);
+    }
   }
   return MICA_OK;
 }
@@ -998,11 +1164,72 @@ int pager_rollback(PagerConn *pc) {
 /* ------------------------------------------------------------------------------------------------
  * Pages.
  */
+/* Returns (pinned) the shared image of pgno in pc's snapshot. A miss is loaded without holding mu:
+ * the entry is inserted first in the loading state (pinned), so concurrent getters of the same
+ * version wait for that one read instead of blocking everyone on the mutex during I/O. */
+static int cache_get(PagerConn *pc, uint32_t pgno, CacheEntry **out) {
+  Pager *p = pc->p;
+  int rc = MICA_OK;
+  *out = NULL;
+  pthread_mutex_lock(&p->mu);
+  uint32_t frame = snapshot_frame(pc, pgno);
+  CacheEntry *e = cache_lookup(p, pgno, frame);
+  if (e) {
+    p->hits++;
+    e->pins++;
+    while (e->loading)
+      pthread_cond_wait(&p->load_cv, &p->mu);
+    if (e->failed) {
+      rc = e->failed;
+      cache_unpin(p, e);
+    } else {
+      if (!e->orphan) cache_touch(p, e);
+      *out = e;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+  }
+  uint8_t *buf = malloc(p->page_size);
+  e = buf ? cache_insert(p, pgno, frame, buf) : NULL;
+  if (!e) {
+    pthread_mutex_unlock(&p->mu);
+    return MICA_NOMEM;
+  }
+  p->misses++;
+  e->pins++;
+  e->loading = 1;
+  uint32_t gen = wal_generation(p->wal);
+  pthread_mutex_unlock(&p->mu);
+  rc = load_image(p, pgno, frame, buf);
+  pthread_mutex_lock(&p->mu);
+  if (rc == MICA_OK && frame && wal_generation(p->wal) != gen) {
+    /* The log restarted during the read and the frame may have been overwritten. It was the newest
+     * image of the page (a restart needs every snapshot at the last commit), so the database file
+     * holds it now, and no checkpoint writes the file while this older-generation reader lives. */
+    pthread_mutex_unlock(&p->mu);
+    rc = load_image(p, pgno, 0, buf);
+    pthread_mutex_lock(&p->mu);
+  }
+  e->loading = 0;
+  pthread_cond_broadcast(&p->load_cv);
+  if (rc != MICA_OK) {
+    e->failed = rc;
+    if (!e->orphan) cache_unhash(p, e);
+    e->orphan = 1;
+    cache_unpin(p, e);
+  } else {
+    *out = e;
+  }
+  pthread_mutex_unlock(&p->mu);
+  return rc;
+}
+
 int pager_get(PagerConn *pc, uint32_t pgno, PgHdr **out) {
   *out = NULL;
   Pager *p = pc->p;
   if (pc->state == PS_NONE) return seterr(pc, MICA_MISUSE, "pager_get outside a transaction");
-  if (pgno == 0 || pgno > PAGER_MAX_PGNO) return seterr(pc, MICA_CORRUPT, "page number %u out of range", pgno);
+  if (pgno == 0 || pgno > PAGER_MAX_PGNO)
+    return seterr(pc, MICA_CORRUPT, "page number %u out of range", pgno);
   ConnPage *cp = pt_find(pc, pgno);
   if (cp) {
     cp->nref++;
@@ -1019,29 +1246,11 @@ int pager_get(PagerConn *pc, uint32_t pgno, PgHdr **out) {
       return seterr(pc, MICA_NOMEM, "out of memory");
     }
   } else {
-    pthread_mutex_lock(&p->mu);
-    uint32_t frame = snapshot_frame(pc, pgno);
-    CacheEntry *e = cache_lookup(p, pgno, frame);
-    if (e) {
-      cache_touch(p, e);
-    } else {
-      uint8_t *buf = malloc(p->page_size);
-      int rc = buf ? load_image(p, pgno, frame, buf) : MICA_NOMEM;
-      if (rc == MICA_OK) {
-        e = cache_insert(p, pgno, frame, buf);
-        if (!e) rc = MICA_NOMEM;
-      } else {
-        free(buf);
-      }
-      if (rc != MICA_OK) {
-        pthread_mutex_unlock(&p->mu);
-        free(cp);
-        return seterr(pc, rc, "cannot read page %u", pgno);
-      }
+    int rc = cache_get(pc, pgno, &cp->ce);
+    if (rc != MICA_OK) {
+      free(cp);
+      return seterr(pc, rc, "cannot read page %u", pgno);
     }
-    e->pins++;
-    pthread_mutex_unlock(&p->mu);
-    cp->ce = e;
   }
   cp->hdr.data = cp->priv ? cp->priv : cp->ce->data;
   cp->hdr.pgno = pgno;

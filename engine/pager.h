@@ -56,9 +56,9 @@ int pager_open(const char *path, int flags, PagerConn **out);
 /* As pager_open, opening the database, WAL and journal files through open_fn(ctx, ...) (an IoOpenFn
  * from io.h; NULL: io_open). Used by tests to inject I/O faults. */
 struct IoFile;
-int pager_open_io(const char *path, int flags, int (*open_fn)(void *ctx, const char *path, int flags,
-                                                              struct IoFile **out),
-                  void *ctx, PagerConn **out);
+int pager_open_io(const char *path, int flags,
+                  int (*open_fn)(void *ctx, const char *path, int flags, struct IoFile **out), void *ctx,
+                  PagerConn **out);
 int pager_close(PagerConn *pc);
 const char *pager_errmsg(PagerConn *pc);
 
@@ -82,7 +82,15 @@ void pager_unref(PgHdr *pg);
 /* Sets the database size (writer only): truncating drops pages past n at commit. */
 int pager_set_page_count(PagerConn *pc, uint32_t n);
 
+/* The shared cache's budget (PRAGMA cache_size semantics: > 0 pages, < 0 KiB; default -2000) is
+ * per file, shared by its connections. Dirty pages of a write transaction are private and not
+ * counted: a big transaction may exceed the budget until it ends. */
 int pager_set_cache_size(PagerConn *pc, int64_t pages_or_neg_kib);
+typedef struct PagerCacheStats {
+  uint32_t entries, limit; /* shared page images held, and the budget in pages */
+  uint64_t hits, misses;
+} PagerCacheStats;
+void pager_cache_stats(PagerConn *pc, PagerCacheStats *st);
 int pager_set_synchronous(PagerConn *pc, int level);
 int pager_checkpoint(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
 int pager_set_autocheckpoint(PagerConn *pc, int frames);

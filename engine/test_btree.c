@@ -1,5 +1,8 @@
-/* Unit tests for the b-tree page/cell layer: files written by SQLite (libsqlite3, test only) are read
- * page by page with btpage_parse/btpage_cell, walking table and index trees and overflow chains. */
+/* Unit tests for the b-tree. Page/cell layer: files written by SQLite (libsqlite3, test only) are read
+ * page by page with btpage_parse/btpage_cell, walking table and index trees and overflow chains. Tree
+ * layer (btree.h, on the real pager): random inserts/deletes against a model, appends, deletes during
+ * scans, freelist reuse, and files sqlite3 wrote read and extended; every file written is checked with
+ * btree_integrity_check and with sqlite3's PRAGMA integrity_check. */
 #include <check.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -12,208 +15,6 @@
 #include "mica.h"
 #include "record.h"
 
-
-/* ---------------------------------------------------------------- in-memory pager stand-in
- * TEMPORARY: a minimal single-connection implementation of pager.h (pages in memory, loaded from and
- * committed to a plain database file when a path is given) so the tree layer can be tested before
- * the storage branch's pager lands. Every pager_get allocates a PgHdr that pager_unref frees, so
- * ASan reports any page reference the b-tree leaks. */
-#include "pager.h"
-
-struct PagerConn {
-  char path[256];
-  uint32_t page_size;
-  int reserved;
-  uint32_t npages, cnpages; /* working and committed sizes */
-  uint8_t **pages, **committed;
-  uint32_t cap;
-  int writing, reading;
-  int refs;
-};
-
-static void mp_grow(PagerConn *pc, uint32_t n) {
-  if (n <= pc->cap) return;
-  uint32_t nc = pc->cap ? pc->cap : 16;
-  while (nc < n)
-    nc *= 2;
-  pc->pages = realloc(pc->pages, sizeof *pc->pages * nc);
-  pc->committed = realloc(pc->committed, sizeof *pc->committed * nc);
-  for (uint32_t i = pc->cap; i < nc; i++)
-    pc->pages[i] = pc->committed[i] = NULL;
-  pc->cap = nc;
-}
-
-int pager_open(const char *path, int flags, PagerConn **out) {
-  PagerConn *pc = calloc(1, sizeof *pc);
-  pc->page_size = 4096;
-  if (path && strcmp(path, ":memory:") != 0 && !(flags & PAGER_OPEN_MEMORY)) {
-    snprintf(pc->path, sizeof pc->path, "%s", path);
-    FILE *f = fopen(path, "rb");
-    if (f) {
-      uint8_t h[100];
-      if (fread(h, 1, 100, f) == 100) {
-        uint32_t ps = ((uint32_t)h[16] << 8) | h[17];
-        pc->page_size = ps == 1 ? 65536 : ps;
-        pc->reserved = h[20];
-        fseek(f, 0, SEEK_END);
-        long sz = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        pc->cnpages = (uint32_t)(sz / pc->page_size);
-        mp_grow(pc, pc->cnpages + 1);
-        for (uint32_t i = 1; i <= pc->cnpages; i++) {
-          pc->committed[i] = malloc(pc->page_size);
-          if (fread(pc->committed[i], 1, pc->page_size, f) != pc->page_size) abort();
-          pc->pages[i] = pc->committed[i];
-        }
-      }
-      fclose(f);
-    }
-  }
-  pc->npages = pc->cnpages;
-  *out = pc;
-  return MICA_OK;
-}
-
-int pager_close(PagerConn *pc) {
-  int rc = pc->refs == 0 ? MICA_OK : MICA_MISUSE;
-  for (uint32_t i = 0; i < pc->cap; i++) {
-    if (pc->pages[i] != pc->committed[i]) free(pc->pages[i]);
-    free(pc->committed[i]);
-  }
-  free(pc->pages);
-  free(pc->committed);
-  free(pc);
-  return rc;
-}
-
-const char *pager_errmsg(PagerConn *pc) {
-  (void)pc;
-  return "stand-in pager error";
-}
-uint32_t pager_page_size(PagerConn *pc) { return pc->page_size; }
-int pager_set_page_size(PagerConn *pc, uint32_t size, int reserved) {
-  if (pc->cnpages) return MICA_MISUSE;
-  pc->page_size = size;
-  pc->reserved = reserved;
-  return MICA_OK;
-}
-int pager_reserved_bytes(PagerConn *pc) { return pc->reserved; }
-uint32_t pager_page_count(PagerConn *pc) { return pc->writing ? pc->npages : pc->cnpages; }
-int pager_begin_read(PagerConn *pc) {
-  pc->reading = 1;
-  return MICA_OK;
-}
-int pager_end_read(PagerConn *pc) {
-  pc->reading = 0;
-  return MICA_OK;
-}
-int pager_begin_write(PagerConn *pc, int timeout_ms) {
-  (void)timeout_ms;
-  if (!pc->reading) return MICA_MISUSE;
-  pc->writing = 1;
-  pc->npages = pc->cnpages;
-  return MICA_OK;
-}
-static void mp_end_write(PagerConn *pc, int commit) {
-  for (uint32_t i = 0; i < pc->cap; i++) {
-    if (pc->pages[i] == pc->committed[i]) continue;
-    if (commit && i <= pc->npages) {
-      free(pc->committed[i]);
-      pc->committed[i] = pc->pages[i];
-    } else {
-      free(pc->pages[i]);
-      pc->pages[i] = pc->committed[i];
-    }
-  }
-  if (commit) {
-    for (uint32_t i = pc->npages + 1; i < pc->cap; i++) {
-      free(pc->committed[i]);
-      pc->pages[i] = pc->committed[i] = NULL;
-    }
-    pc->cnpages = pc->npages;
-  }
-  pc->npages = pc->cnpages;
-  pc->writing = 0;
-}
-int pager_commit(PagerConn *pc) {
-  if (!pc->writing) return MICA_MISUSE;
-  if (pc->refs) return MICA_MISUSE;
-  mp_end_write(pc, 1);
-  if (pc->path[0]) {
-    FILE *f = fopen(pc->path, "wb");
-    if (!f) return MICA_IOERR;
-    for (uint32_t i = 1; i <= pc->cnpages; i++) {
-      static uint8_t zero[65536];
-      fwrite(pc->committed[i] ? pc->committed[i] : zero, 1, pc->page_size, f);
-    }
-    fclose(f);
-  }
-  return MICA_OK;
-}
-int pager_rollback(PagerConn *pc) {
-  if (pc->writing) mp_end_write(pc, 0);
-  return MICA_OK;
-}
-int pager_savepoint(PagerConn *pc, int op, int idx) {
-  (void)pc;
-  (void)op;
-  (void)idx;
-  return MICA_OK;
-}
-int pager_get(PagerConn *pc, uint32_t pgno, PgHdr **out) {
-  if (pgno == 0 || pgno > pager_page_count(pc)) return MICA_CORRUPT;
-  mp_grow(pc, pgno + 1);
-  if (pc->writing && pc->pages[pgno] == pc->committed[pgno]) {
-    uint8_t *copy = calloc(1, pc->page_size);
-    if (pc->committed[pgno]) memcpy(copy, pc->committed[pgno], pc->page_size);
-    pc->pages[pgno] = copy;
-  }
-  PgHdr *pg = calloc(1, sizeof *pg);
-  pg->data = pc->writing ? pc->pages[pgno] : pc->committed[pgno];
-  if (!pg->data) abort();
-  pg->pgno = pgno;
-  pg->extra = pc;
-  pc->refs++;
-  *out = pg;
-  return MICA_OK;
-}
-int pager_write(PgHdr *pg) {
-  PagerConn *pc = pg->extra;
-  return pc->writing ? MICA_OK : MICA_READONLY;
-}
-void pager_unref(PgHdr *pg) {
-  PagerConn *pc = pg->extra;
-  pc->refs--;
-  free(pg);
-}
-int pager_set_page_count(PagerConn *pc, uint32_t n) {
-  if (!pc->writing) return MICA_READONLY;
-  mp_grow(pc, n + 1);
-  pc->npages = n;
-  return MICA_OK;
-}
-int pager_set_cache_size(PagerConn *pc, int64_t n) {
-  (void)pc;
-  (void)n;
-  return MICA_OK;
-}
-int pager_set_synchronous(PagerConn *pc, int level) {
-  (void)pc;
-  (void)level;
-  return MICA_OK;
-}
-int pager_checkpoint(PagerConn *pc, int mode, int *wal_frames, int *checkpointed) {
-  (void)pc;
-  (void)mode;
-  if (wal_frames) *wal_frames = 0;
-  if (checkpointed) *checkpointed = 0;
-  return MICA_OK;
-}
-int pager_set_autocheckpoint(PagerConn *pc, int frames) {
-  (void)pc;
-  (void)frames;
-  return MICA_OK;
-}
 
 typedef struct DbImage {
   uint8_t *data;
@@ -670,6 +471,24 @@ START_TEST(test_written_pages_pass_sqlite_integrity_check) {
     ck_assert_ptr_nonnull(rep);
     ck_assert_ptr_nonnull(strstr(rep, "out of order"));
     free(rep);
+    /* Two pointers to one cell: its bytes are used twice. */
+    p2[8] = p2[10];
+    p2[9] = p2[11];
+    rep = check_image(&img);
+    ck_assert_ptr_nonnull(rep);
+    ck_assert_ptr_nonnull(strstr(rep, "Multiple uses for byte"));
+    free(rep);
+    /* A wrong fragment count (on a fresh copy of the file). */
+    {
+      DbImage img2;
+      load_image(path, &img2);
+      img2.data[ps + 7] += 3;
+      rep = check_image(&img2);
+      ck_assert_ptr_nonnull(rep);
+      ck_assert_ptr_nonnull(strstr(rep, "Fragmentation of"));
+      free(rep);
+      free(img2.data);
+    }
     free(img.data);
   }
   int64_t sum = 0, lsum = 0;
@@ -1401,6 +1220,177 @@ START_TEST(test_btree_reads_and_extends_sqlite_files) {
 }
 END_TEST
 
+
+static uint8_t *read_file(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  fseek(f, 0, SEEK_END);
+  *n = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *b = malloc(*n);
+  ck_assert_uint_eq(fread(b, 1, *n, f), *n);
+  fclose(f);
+  return b;
+}
+
+static void write_file(const char *path, const uint8_t *b, size_t n) {
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+  fclose(f);
+}
+
+/* Exercises every tree operation on a possibly corrupt file; any error code is fine, crashes and
+ * hangs are not (ASan/UBSan watch). */
+static int torture(const char *path, uint32_t troot, uint32_t iroot, uint64_t *s) {
+  Btree *bt;
+  int found = 0;
+  if (btree_open(path, 0, &bt) != MICA_OK) return 1;
+  if (btree_begin_read(bt) == MICA_OK) {
+    uint32_t roots[3] = {1, troot, iroot};
+    for (int r = 0; r < 3; r++) {
+      BtCursor *c;
+      int eof, res, steps = 0;
+      int64_t n;
+      ck_assert_int_eq(btree_cursor_open(bt, roots[r], 0, NULL, &c), MICA_OK);
+      if (btree_first(c, &eof) == MICA_OK)
+        while (!eof && steps++ < 5000) {
+          const void *d;
+          uint32_t dn;
+          RecValue v[4];
+          int nf;
+          if (btree_data(c, &d, &dn) == MICA_OK) (void)record_decode(d, dn, v, 4, &nf);
+          if (btree_next(c, &eof) != MICA_OK) break;
+        }
+      steps = 0;
+      if (btree_last(c, &eof) == MICA_OK)
+        while (!eof && steps++ < 5000)
+          if (btree_prev(c, &eof) != MICA_OK) break;
+      if (r != 2) (void)btree_seek_rowid(c, (int64_t)(rng_next(s) % 500), &res);
+      (void)btree_count(c, &n);
+      btree_cursor_close(c);
+    }
+    char *rep = NULL;
+    if (btree_integrity_check(bt, roots, 3, 10, &rep) == MICA_OK) {
+      found = rep != NULL;
+      free(rep);
+    }
+    if (btree_begin_write(bt, 0) == MICA_OK) {
+      BtCursor *c, *ic;
+      ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
+      ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+      uint8_t blob[1500];
+      for (int k = 0; k < 30; k++) {
+        int64_t rowid = (int64_t)(rng_next(s) % 600);
+        uint32_t len = (uint32_t)(rng_next(s) % sizeof blob), n;
+        fill_blob(blob, len, rowid, 0);
+        uint8_t *rec = make_row(blob, len, rowid, 0, &n);
+        (void)btree_insert(c, rowid, rec, n);
+        free(rec);
+        rec = make_row(blob, len, rowid, 1, &n);
+        (void)btree_insert(ic, 0, rec, n);
+        free(rec);
+        int res, eof;
+        if (btree_seek_rowid(c, (int64_t)(rng_next(s) % 600), &res) == MICA_OK && !btree_eof(c))
+          (void)btree_delete(c);
+        if (btree_first(ic, &eof) == MICA_OK && !eof) (void)btree_delete(ic);
+      }
+      btree_cursor_close(c);
+      btree_cursor_close(ic);
+      if (rng_next(s) % 2) {
+        int64_t n;
+        (void)btree_clear_table(bt, iroot, &n);
+        (void)btree_drop_table(bt, troot, NULL);
+      }
+      btree_rollback(bt);
+    }
+  }
+  btree_rollback(bt);
+  btree_close(bt);
+  return found;
+}
+
+/* Files with random damage (bytes, page pointers, counts) give errors, never crashes. */
+START_TEST(test_btree_corrupt_files_never_crash) {
+  char path[96], cpath[96], wal[110];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_fz_%d.db", (int)getpid());
+  snprintf(cpath, sizeof cpath, "/tmp/mica_test_btree_fzc_%d.db", (int)getpid());
+  snprintf(wal, sizeof wal, "%s-wal", cpath);
+  unlink(path);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t troot, iroot;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  put_schema_row(bt, 1, "table", "t", "t", troot, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+  put_schema_row(bt, 2, "index", "i", "t", iroot, "CREATE INDEX i ON t(b)");
+  BtCursor *c, *ic;
+  ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+  uint8_t blob[1500];
+  for (int64_t r = 1; r <= 300; r++) {
+    uint32_t len = (uint32_t)(r * 37 % 1500), n;
+    fill_blob(blob, len, r, 0);
+    uint8_t *rec = make_row(blob, len, r, 0, &n);
+    ck_assert_int_eq(btree_insert(c, r, rec, n), MICA_OK);
+    free(rec);
+    rec = make_row(blob, len, r, 1, &n);
+    ck_assert_int_eq(btree_insert(ic, 0, rec, n), MICA_OK);
+    free(rec);
+    if (r % 4 == 0) {
+      int res;
+      ck_assert_int_eq(btree_seek_rowid(c, r - 2, &res), MICA_OK);
+      ck_assert_int_eq(btree_delete(c), MICA_OK);
+    }
+  }
+  btree_cursor_close(c);
+  btree_cursor_close(ic);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  size_t n;
+  uint8_t *img = read_file(path, &n);
+  uint32_t npages = (uint32_t)(n / 512);
+  uint8_t *copy = malloc(n);
+  uint64_t s = 20261124;
+  int detected = 0;
+  for (int it = 0; it < 150; it++) {
+    memcpy(copy, img, n);
+    int nhits = 1 + (int)(rng_next(&s) % 4);
+    for (int h = 0; h < nhits; h++) {
+      uint32_t pg = 1 + (uint32_t)(rng_next(&s) % npages);
+      uint8_t *p = copy + (size_t)(pg - 1) * 512;
+      uint32_t lo = pg == 1 ? 100 : 0;
+      uint32_t off = lo + (uint32_t)(rng_next(&s) % (512 - lo - 4));
+      switch (rng_next(&s) % 4) {
+      case 0: p[off] ^= (uint8_t)(1 + rng_next(&s) % 255); break;
+      case 1: /* a plausible page number */
+        p[off] = 0;
+        p[off + 1] = 0;
+        p[off + 2] = 0;
+        p[off + 3] = (uint8_t)(1 + rng_next(&s) % (npages + 2));
+        break;
+      case 2: p[lo + 3 + rng_next(&s) % 5] = (uint8_t)rng_next(&s); break; /* header fields */
+      default:
+        if (pg == 1) p = copy, off = 32 + 4 * (uint32_t)(rng_next(&s) % 2); /* freelist head/count */
+        p[off + 3] = (uint8_t)rng_next(&s);
+        break;
+      }
+    }
+    unlink(wal);
+    write_file(cpath, copy, n);
+    detected += torture(cpath, troot, iroot, &s);
+  }
+  ck_assert_int_gt(detected, 30); /* the damage is real: the integrity check sees most of it */
+  free(copy);
+  free(img);
+  unlink(cpath);
+  unlink(wal);
+  unlink(path);
+}
+END_TEST
+
 static Suite *btree_suite(void) {
   Suite *s = suite_create("btree");
   TCase *tc = tcase_create("pages");
@@ -1418,6 +1408,7 @@ static Suite *btree_suite(void) {
   tcase_add_test(tt, test_btree_delete_during_scan_continues);
   tcase_add_test(tt, test_btree_freelist_reuse);
   tcase_add_test(tt, test_btree_reads_and_extends_sqlite_files);
+  tcase_add_test(tt, test_btree_corrupt_files_never_crash);
   suite_add_tcase(s, tt);
   return s;
 }

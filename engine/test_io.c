@@ -44,7 +44,8 @@ START_TEST(test_io_write_read_size_truncate) {
   ck_assert_int_eq(io_size(f, &sz), MICA_OK);
   ck_assert_uint_eq(sz, 0);
   uint8_t buf[8192], back[8192];
-  for (int i = 0; i < 8192; i++) buf[i] = (uint8_t)(i * 31 + 7);
+  for (int i = 0; i < 8192; i++)
+    buf[i] = (uint8_t)(i * 31 + 7);
   ck_assert_int_eq(io_write(f, buf, 8192, 4096), MICA_OK);
   ck_assert_int_eq(io_size(f, &sz), MICA_OK);
   ck_assert_uint_eq(sz, 12288);
@@ -52,12 +53,14 @@ START_TEST(test_io_write_read_size_truncate) {
   ck_assert_mem_eq(back, buf, 8192);
   /* The hole reads as zeros. */
   ck_assert_int_eq(io_read(f, back, 4096, 0), MICA_OK);
-  for (int i = 0; i < 4096; i++) ck_assert_int_eq(back[i], 0);
+  for (int i = 0; i < 4096; i++)
+    ck_assert_int_eq(back[i], 0);
   /* Reading past the end: zero-filled and a short-read code. */
   memset(back, 0xff, sizeof back);
   ck_assert_int_eq(io_read(f, back, 8192, 8192), MICA_IOERR_SHORT_READ);
   ck_assert_mem_eq(back, buf + 4096, 4096);
-  for (int i = 4096; i < 8192; i++) ck_assert_int_eq(back[i], 0);
+  for (int i = 4096; i < 8192; i++)
+    ck_assert_int_eq(back[i], 0);
   ck_assert_int_eq(io_sync(f), MICA_OK);
   ck_assert_int_eq(io_truncate(f, 5000), MICA_OK);
   ck_assert_int_eq(io_size(f, &sz), MICA_OK);

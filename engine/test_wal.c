@@ -41,7 +41,8 @@ static void commit_pages(Wal *w, const uint32_t *pgnos, int n, uint32_t dbsize, 
   }
   ck_assert_int_eq(wal_append(w, PS, pgnos, bufs, n, dbsize, 0), MICA_OK);
   ck_assert_int_eq(wal_publish(w, pgnos, n, dbsize), MICA_OK);
-  for (int i = 0; i < n; i++) free(bufs[i]);
+  for (int i = 0; i < n; i++)
+    free(bufs[i]);
 }
 
 static IoFile *mem_file(void) {
@@ -77,7 +78,8 @@ static Wal *open_wal(IoFile *f, uint32_t ps_in) {
 START_TEST(test_wal_checksum_folds_word_pairs) {
   /* The checksum must depend on word order and on byte order per the magic. */
   uint8_t a[16], b[16];
-  for (int i = 0; i < 16; i++) a[i] = (uint8_t)(i * 37 + 1);
+  for (int i = 0; i < 16; i++)
+    a[i] = (uint8_t)(i * 37 + 1);
   memcpy(b, a, 16);
   b[0] ^= 1;
   uint32_t s1[2] = {0, 0}, s2[2] = {0, 0}, s3[2] = {0, 0};

@@ -75,6 +75,8 @@ int value_set_blob(Value *v, const void *z, int n, int own);
 /* Copies text/blob bytes (value owns the copy). */
 int value_set_text_copy(Value *v, const char *z, int n);
 int value_set_blob_copy(Value *v, const void *z, int n);
+/* A blob of n zero bytes (materialised, owned; zeroblob flag set). */
+int value_set_zeroblob(Value *v, int n);
 int value_copy(Value *dst, const Value *src); /* deep copy */
 void value_move(Value *dst, Value *src);      /* dst takes src's content; src becomes NULL */
 int value_make_owned(Value *v);               /* copy borrowed bytes */

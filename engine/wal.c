@@ -83,7 +83,8 @@ void wal_checksum(int be, const uint8_t *p, uint32_t n, uint32_t s[2]) {
       x0 = get32(p + i);
       x1 = get32(p + i + 4);
     } else {
-      x0 = (uint32_t)p[i] | ((uint32_t)p[i + 1] << 8) | ((uint32_t)p[i + 2] << 16) | ((uint32_t)p[i + 3] << 24);
+      x0 = (uint32_t)p[i] | ((uint32_t)p[i + 1] << 8) | ((uint32_t)p[i + 2] << 16) |
+           ((uint32_t)p[i + 3] << 24);
       x1 = (uint32_t)p[i + 4] | ((uint32_t)p[i + 5] << 8) | ((uint32_t)p[i + 6] << 16) |
            ((uint32_t)p[i + 7] << 24);
     }
@@ -150,7 +151,8 @@ static int hput(Wal *w, uint32_t pgno, uint32_t frame) {
     for (uint32_t i = 0; i < ocap; i++) {
       if (!ok[i]) continue;
       uint32_t j = hslot(w, ok[i]);
-      while (nk[j]) j = (j + 1) & (ncap - 1);
+      while (nk[j])
+        j = (j + 1) & (ncap - 1);
       nk[j] = ok[i];
       nv[j] = ov[i];
     }
@@ -158,7 +160,8 @@ static int hput(Wal *w, uint32_t pgno, uint32_t frame) {
     free(ov);
   }
   uint32_t i = hslot(w, pgno);
-  while (w->hkeys[i] && w->hkeys[i] != pgno) i = (i + 1) & (w->hcap - 1);
+  while (w->hkeys[i] && w->hkeys[i] != pgno)
+    i = (i + 1) & (w->hcap - 1);
   if (!w->hkeys[i]) {
     w->hkeys[i] = pgno;
     w->hused++;
@@ -170,7 +173,8 @@ static int hput(Wal *w, uint32_t pgno, uint32_t frame) {
 static int index_reserve(Wal *w, uint32_t nframes) {
   if (nframes <= w->cap_frames) return MICA_OK;
   uint32_t ncap = w->cap_frames ? w->cap_frames : 64;
-  while (ncap < nframes) ncap *= 2;
+  while (ncap < nframes)
+    ncap *= 2;
   uint32_t *a = realloc(w->frame_pgno, (ncap + 1) * sizeof *a);
   if (!a) return MICA_NOMEM;
   w->frame_pgno = a;
@@ -196,7 +200,8 @@ static int index_add(Wal *w, uint32_t frame, uint32_t pgno, uint32_t commit) {
 
 /* Drops indexed frames after mx (recovery's uncommitted tail). */
 static void index_truncate(Wal *w, uint32_t top, uint32_t mx) {
-  for (uint32_t f = top; f > mx; f--) hput(w, w->frame_pgno[f], w->frame_prev[f]);
+  for (uint32_t f = top; f > mx; f--)
+    hput(w, w->frame_pgno[f], w->frame_prev[f]);
 }
 
 static void index_clear(Wal *w) {
@@ -230,7 +235,8 @@ static int recover(Wal *w, uint32_t *page_size) {
   rc = io_read(w->f, hdr, WAL_HDR_SIZE, 0);
   if (rc != MICA_OK) return rc;
   uint32_t magic = get32(hdr), ps = get32(hdr + 8);
-  if ((magic != WAL_MAGIC_LE && magic != WAL_MAGIC_BE) || get32(hdr + 4) != WAL_VERSION || !valid_page_size(ps))
+  if ((magic != WAL_MAGIC_LE && magic != WAL_MAGIC_BE) || get32(hdr + 4) != WAL_VERSION ||
+      !valid_page_size(ps))
     goto empty;
   w->be = magic == WAL_MAGIC_BE;
   uint32_t s[2] = {0, 0};
@@ -337,7 +343,8 @@ uint32_t wal_frame_count(Wal *w) { return w->max_frame; }
 
 uint32_t wal_find(Wal *w, uint32_t pgno, uint32_t mx) {
   uint32_t f = hget(w, pgno);
-  while (f > mx) f = w->frame_prev[f];
+  while (f > mx)
+    f = w->frame_prev[f];
   return f;
 }
 
@@ -356,7 +363,7 @@ int wal_append(Wal *w, uint32_t page_size, const uint32_t *pgnos, uint8_t *const
   if (n <= 0) return MICA_OK;
   if (w->need_header || w->max_frame == 0) {
     /* A fresh log (or one restarted after a reset): the page size may change only here. */
-    w->page_size = page_size;
+    if (w->page_size != page_size) w->page_size = page_size;
   }
   if (page_size != w->page_size) return MICA_MISUSE;
   uint8_t hdr[WAL_HDR_SIZE];
