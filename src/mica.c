@@ -471,6 +471,8 @@ static int cmd_dump(struct shell *sh, int argc, char **argv) {
     if (name == NULL || create == NULL) continue;
     if (strcmp(name, "sqlite_sequence") == 0) {
       fputs("DELETE FROM sqlite_sequence;\n", sh->out);
+    } else if (strncasecmp(name, "sqlite_stat", 11) == 0) {
+      fputs("ANALYZE sqlite_schema;\n", sh->out); /* creates the stat tables the INSERTs fill */
     } else if (strncasecmp(name, "sqlite_", 7) == 0) {
       continue;
     } else {

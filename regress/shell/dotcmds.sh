@@ -66,6 +66,31 @@ $schema
 .print dumped
 SQL
 
+compare "identifiers needing quotes" <<'SQL'
+create table "a""b"("c""d", [e f], `g`);
+insert into "a""b" values(1, 2, 3);
+create table "select"(x); insert into "select" values('s');
+create table _u1(x); create table "1abc"(x); create table "Abc"(x);
+.tables
+.schema
+.dump
+.mode insert
+.headers on
+select * from "a""b";
+.mode column
+select * from "a""b";
+SQL
+
+compare ".dump after analyze and of a without rowid table" <<'SQL'
+create table t(a); create index i on t(a); insert into t values(1),(2),(2);
+analyze;
+.dump
+.schema
+.indexes
+create table w(a primary key, b) without rowid; insert into w values('k', 1);
+.dump w
+SQL
+
 compare ".output and .print" <<'SQL'
 .output out/a.txt
 select 1;
