@@ -241,6 +241,8 @@ static int run_sql(struct shell *sh, const char *sql, int startline, enum sql_or
       return code > 0 ? code : 1;
     }
     mica_finalize(stmt);
+    if (sh->changes)
+      fprintf(sh->out, "changes: %d   total_changes: %d\n", mica_changes(sh->db), mica_total_changes(sh->db));
     if (sh->timer) timer_print(sh, &t);
     if (tail == NULL || tail <= z) return 0; /* no progress: never run a statement twice */
     z = tail;
@@ -748,6 +750,9 @@ static int process_file(struct shell *sh, FILE *in);
 static void print_help(FILE *out) {
   fputs(".bail on|off             Stop after hitting an error.  Default OFF\n"
         ".dump ?TABLE?            Render database content as SQL (TABLE is a LIKE pattern)\n"
+        ".changes on|off          Show number of rows changed by SQL\n"
+        ".databases               List names and files of attached databases\n"
+        ".echo on|off             Turn command echo on or off\n"
         ".exit ?CODE?             Exit this program with return-code CODE\n"
         ".headers on|off          Turn display of headers on or off\n"
         ".help                    Show this message\n"
@@ -757,15 +762,56 @@ static void print_help(FILE *out) {
         "                         markdown quote table tabs\n"
         ".nullvalue STRING        Use STRING in place of NULL values\n"
         ".open FILE               Close the current database and open FILE\n"
+        ".once FILE               Output for the next SQL command only to FILE\n"
         ".output ?FILE?           Send output to FILE, or to stdout if FILE is omitted\n"
         ".print STRING...         Print literal STRING\n"
         ".quit                    Exit this program\n"
         ".read FILE               Read input from FILE\n"
         ".schema ?PATTERN?        Show the CREATE statements matching PATTERN\n"
         ".separator COL ?ROW?     Change the column and row separators\n"
+        ".show                    Show the current values for various settings\n"
         ".tables ?PATTERN?        List names of tables and views matching a LIKE pattern\n"
         ".timer on|off            Turn SQL timer on or off\n",
         out);
+}
+
+/* Writes s in double quotes with C escapes, as .show displays separators. */
+static void put_escaped(FILE *out, const char *s) {
+  fputc('"', out);
+  for (; *s; s++) {
+    switch (*s) {
+    case '\n': fputs("\\n", out); break;
+    case '\t': fputs("\\t", out); break;
+    case '\r': fputs("\\r", out); break;
+    case '"': fputs("\\\"", out); break;
+    case '\\': fputs("\\\\", out); break;
+    default:
+      if ((unsigned char)*s < 0x20)
+        fprintf(out, "\\%03o", (unsigned char)*s);
+      else
+        fputc(*s, out);
+    }
+  }
+  fputs("\"\n", out);
+}
+
+static void cmd_show(struct shell *sh) {
+  FILE *out = sh->out;
+  fprintf(out, "%12.12s: %s\n", "echo", sh->echo ? "on" : "off");
+  fprintf(out, "%12.12s: %s\n", "eqp", "off");
+  fprintf(out, "%12.12s: %s\n", "explain", "auto");
+  fprintf(out, "%12.12s: %s\n", "headers", sh->headers ? "on" : "off");
+  fprintf(out, "%12.12s: %s\n", "mode", mode_names[sh->mode]);
+  fprintf(out, "%12.12s: ", "nullvalue");
+  put_escaped(out, sh->nullvalue);
+  fprintf(out, "%12.12s: %s\n", "output", sh->out_name ? sh->out_name : "stdout");
+  fprintf(out, "%12.12s: ", "colseparator");
+  put_escaped(out, sh->colsep);
+  fprintf(out, "%12.12s: ", "rowseparator");
+  put_escaped(out, sh->rowsep);
+  fprintf(out, "%12.12s: %s\n", "stats", "off");
+  fprintf(out, "%12.12s: \n", "width");
+  fprintf(out, "%12.12s: %s\n", "filename", sh->db_path ? sh->db_path : "");
 }
 
 enum { META_OK = 0, META_ERROR = 1, META_EXIT = 2 };
@@ -819,6 +865,9 @@ static int do_meta(struct shell *sh, char *line, int *exit_code) {
   } else if ((IS("output") || IS("once")) && n >= 1 && argc <= 2) {
     if (sh->out != stdout) fclose(sh->out);
     sh->out = stdout;
+    free(sh->out_name);
+    sh->out_name = NULL;
+    sh->once = 0;
     if (argc == 2 && strcmp(argv[1], "stdout") != 0 && strcmp(argv[1], "-") != 0) {
       FILE *f = fopen(argv[1], "w");
       if (f == NULL) {
@@ -826,6 +875,8 @@ static int do_meta(struct shell *sh, char *line, int *exit_code) {
         return META_ERROR;
       }
       sh->out = f;
+      sh->out_name = strdup(argv[1]);
+      sh->once = c[1] == 'n'; /* .once: just for the next command or statement */
     }
   } else if (IS("print") && n >= 2) {
     for (int i = 1; i < argc; i++)
@@ -853,6 +904,15 @@ static int do_meta(struct shell *sh, char *line, int *exit_code) {
     if (argc == 3) snprintf(sh->rowsep, sizeof sh->rowsep, "%s", argv[2]);
   } else if (IS("tables") && n >= 2 && argc <= 2) {
     return cmd_tables(sh, argc, argv, 0);
+  } else if (IS("changes") && argc == 2) {
+    sh->changes = parse_bool(argv[1]);
+  } else if (IS("databases") && n >= 2 && argc == 1) {
+    const char *fn = mica_db_filename(sh->db, "main");
+    fprintf(sh->out, "main: %s %s\n", fn && fn[0] ? fn : "\"\"", sh->readonly ? "r/o" : "r/w");
+  } else if (IS("echo") && argc == 2) {
+    sh->echo = parse_bool(argv[1]);
+  } else if (IS("show") && argc == 1) {
+    cmd_show(sh);
   } else if (IS("timer") && argc == 2) {
     sh->timer = parse_bool(argv[1]);
   } else {
@@ -893,6 +953,35 @@ static char *read_line(struct reader *r, int continuation) {
   return line;
 }
 
+/* Ends a .once redirection after the command or statement it applied to. */
+static void end_once(struct shell *sh) {
+  if (sh->once) {
+    if (sh->out != stdout) fclose(sh->out);
+    sh->out = stdout;
+    sh->once = 0;
+    free(sh->out_name);
+    sh->out_name = NULL;
+  }
+}
+
+/* Runs one complete statement buffer from the input (echoing it first with .echo on). */
+static int run_input_sql(struct shell *sh, const char *sql, int startline) {
+  if (sh->echo) fprintf(sh->out, "%s\n", sql);
+  int once = sh->once;
+  int rc = run_sql(sh, sql, startline, FROM_INPUT);
+  if (once) end_once(sh);
+  return rc;
+}
+
+/* Runs one dot-command line from the input (echoing it first with .echo on). */
+static int run_input_meta(struct shell *sh, char *line, int *exit_code) {
+  if (sh->echo) fprintf(sh->out, "%s\n", line);
+  int once = sh->once;
+  int rc = do_meta(sh, line + 1, exit_code);
+  if (once) end_once(sh);
+  return rc;
+}
+
 /* Processes a whole input stream. Returns META_EXIT if .quit/.exit or -bail stopped it (exit_code
  * set), META_ERROR if an error occurred, META_OK otherwise. */
 static int process_input(struct shell *sh, struct reader *r, int *exit_code) {
@@ -903,7 +992,7 @@ static int process_input(struct shell *sh, struct reader *r, int *exit_code) {
     lineno++;
     if (sql.n == 0) {
       if (line[0] == '.') {
-        int rc = do_meta(sh, line + 1, exit_code);
+        int rc = run_input_meta(sh, line, exit_code);
         free(line);
         if (rc == META_EXIT) {
           result = META_EXIT;
@@ -935,7 +1024,7 @@ static int process_input(struct shell *sh, struct reader *r, int *exit_code) {
     int has_semi = strchr(line, ';') != NULL;
     free(line);
     if (has_semi && mica_complete(sql.p)) {
-      if (run_sql(sh, sql.p, startline, FROM_INPUT)) {
+      if (run_input_sql(sh, sql.p, startline)) {
         result = META_ERROR;
         if (sh->bail) {
           *exit_code = 1;
@@ -949,7 +1038,7 @@ static int process_input(struct shell *sh, struct reader *r, int *exit_code) {
     }
   }
   if (sql.n > 0 && !all_whitespace(sql.p)) {
-    if (run_sql(sh, sql.p, startline, FROM_INPUT)) {
+    if (run_input_sql(sh, sql.p, startline)) {
       result = META_ERROR;
       if (sh->bail) {
         *exit_code = 1;
@@ -985,6 +1074,7 @@ static void usage(FILE *out, const char *argv0) {
           "   -cmd COMMAND         run \"COMMAND\" before reading stdin\n"
           "   -column              set output mode to 'column'\n"
           "   -csv                 set output mode to 'csv'\n"
+          "   -echo                print inputs before execution\n"
           "   -[no]header          turn headers on or off\n"
           "   -help                show this message\n"
           "   -html                set output mode to HTML\n"
@@ -1069,6 +1159,9 @@ int main(int argc, char **argv) {
       snprintf(sh.nullvalue, sizeof sh.nullvalue, "%s", next);
     } else if (!strcmp(a, "-readonly")) {
       readonly = 1;
+      sh.readonly = 1;
+    } else if (!strcmp(a, "-echo")) {
+      sh.echo = 1;
     } else if (!strcmp(a, "-batch")) {
       force_interactive = 0;
     } else if (!strcmp(a, "-interactive")) {
@@ -1173,6 +1266,7 @@ int main(int argc, char **argv) {
   }
 
   if (sh.out != stdout) fclose(sh.out);
+  free(sh.out_name);
   fflush(stdout);
   if (mica_close(sh.db) != MICA_OK) fprintf(stderr, "Error: %s\n", mica_errmsg(sh.db));
   free(sh.db_path);

@@ -42,6 +42,11 @@ struct shell {
   char nullvalue[64];
   char *insert_table; /* table name for insert mode (owned; NULL = "table") */
   int bail;           /* stop at the first error */
+  char *out_name;     /* the .output/.once file name (owned), NULL for stdout */
+  int once;           /* sh->out goes back to stdout after the next command or statement */
+  int echo;           /* print each command and statement before running it */
+  int changes;        /* print the change counts after each statement */
+  int readonly;       /* opened with -readonly */
   int timer;          /* print "Run Time:" after each statement */
   int interactive;    /* reading from a terminal */
   int read_depth;     /* .read files being processed (bounded by SHELL_MAX_READ_DEPTH) */

@@ -91,6 +91,24 @@ create table w(a primary key, b) without rowid; insert into w values('k', 1);
 .dump w
 SQL
 
+compare ".echo .changes .once .show" <<'SQL'
+.echo on
+select 1;
+create table t(a);
+.changes on
+insert into t values(1),(2);
+select 2;
+.changes off
+.echo off
+.show
+.once out/once.txt
+select 3;
+select 4;
+.separator "\t" "x\n"
+.nullvalue 'a"b'
+.show
+SQL
+
 compare ".output and .print" <<'SQL'
 .output out/a.txt
 select 1;
