@@ -199,6 +199,21 @@ select 'a;b'; select "x;";
   
 SQL
 
+compare "multi-line trigger and strings with semicolons" <<'SQL'
+create table t(a);
+create table log(x);
+create trigger tr after insert on t
+begin
+  insert into log values('a;b');
+  insert into log values(new.a);
+end;
+insert into t values(1);
+select * from log;
+select 'x;
+y' as s;
+select "semi;colon" from (select 1 as "semi;colon");
+SQL
+
 compare "statement without semicolon at end of input" <<'SQL'
 select 42
 SQL
