@@ -771,7 +771,8 @@ static void print_help(FILE *out) {
         ".separator COL ?ROW?     Change the column and row separators\n"
         ".show                    Show the current values for various settings\n"
         ".tables ?PATTERN?        List names of tables and views matching a LIKE pattern\n"
-        ".timer on|off            Turn SQL timer on or off\n",
+        ".timer on|off            Turn SQL timer on or off\n"
+        ".width NUM1 NUM2 ...     Set column widths for columnar modes (negative: right-aligned)\n",
         out);
 }
 
@@ -913,6 +914,10 @@ static int do_meta(struct shell *sh, char *line, int *exit_code) {
     sh->echo = parse_bool(argv[1]);
   } else if (IS("show") && argc == 1) {
     cmd_show(sh);
+  } else if (IS("width") && n >= 1) {
+    sh->nwidths = 0;
+    for (int i = 1; i < argc && sh->nwidths < (int)(sizeof sh->widths / sizeof sh->widths[0]); i++)
+      sh->widths[sh->nwidths++] = atoi(argv[i]);
   } else if (IS("timer") && argc == 2) {
     sh->timer = parse_bool(argv[1]);
   } else {

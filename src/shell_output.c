@@ -572,8 +572,9 @@ static int utf8_width(const char *s, size_t n) {
   return w;
 }
 
-/* Converts a cell to its display form: lines separated by '\n', tabs expanded. Caller frees. */
-static char *display_text(const char *s, int *width, int *nlines) {
+/* Converts a cell to its display form: lines separated by '\n', tabs expanded. With limit > 0 a line
+ * holds at most limit characters: longer ones wrap, or with truncate are cut. Caller frees. */
+static char *display_text(const char *s, int limit, int truncate, int *width, int *nlines) {
   size_t cap = strlen(s) + 1, n = 0;
   char *d = malloc(cap);
   if (d == NULL) return NULL;
@@ -599,6 +600,13 @@ static char *display_text(const char *s, int *width, int *nlines) {
       col = 0;
       lines++;
     } else {
+      if (limit > 0 && col >= limit && (*p & 0xc0) != 0x80) {
+        if (truncate) break;
+        if (col > w) w = col;
+        d[n++] = '\n';
+        col = 0;
+        lines++;
+      }
       d[n++] = (char)*p;
       if ((*p & 0xc0) != 0x80) col++;
     }
@@ -619,6 +627,8 @@ struct grid {
   size_t nrow, cap; /* rows of cells, row 0 = the column names */
   char **cells;     /* (nrow) * ncol display strings */
   int *width;
+  const int *fixed; /* .width settings: 0 auto, N fixed, -N fixed and right-aligned */
+  int nfixed;
   int *cell_lines; /* lines per cell, same layout as cells */
   int multiline;
 };
@@ -635,8 +645,9 @@ static int grid_add_row(struct grid *g, const char *const *values) {
     g->cap = cap;
   }
   for (int i = 0; i < g->ncol; i++) {
-    int w, lines;
-    char *d = display_text(values[i], &w, &lines);
+    int w, lines, spec = i < g->nfixed ? g->fixed[i] : 0;
+    int limit = spec < 0 ? -spec : spec;
+    char *d = display_text(values[i], limit, g->nrow == 0, &w, &lines);
     if (d == NULL) {
       for (int j = 0; j < i; j++)
         free(g->cells[g->nrow * g->ncol + j]);
@@ -645,7 +656,10 @@ static int grid_add_row(struct grid *g, const char *const *values) {
     g->cells[g->nrow * g->ncol + i] = d;
     g->cell_lines[g->nrow * g->ncol + i] = lines;
     if (lines > 1 && g->nrow > 0) g->multiline = 1;
-    if (w > g->width[i]) g->width[i] = w;
+    if (limit > 0)
+      g->width[i] = limit;
+    else if (w > g->width[i])
+      g->width[i] = w;
   }
   g->nrow++;
   return MICA_OK;
@@ -679,10 +693,12 @@ static void put_repeat(FILE *out, const char *s, int n) {
     fputs(s, out);
 }
 
-static void put_padded(FILE *out, const char *s, size_t len, int width, int centre) {
+enum { ALIGN_LEFT, ALIGN_CENTRE, ALIGN_RIGHT };
+
+static void put_padded(FILE *out, const char *s, size_t len, int width, int align) {
   int pad = width - utf8_width(s, len);
   if (pad < 0) pad = 0;
-  int left = centre ? pad / 2 : 0;
+  int left = align == ALIGN_CENTRE ? pad / 2 : align == ALIGN_RIGHT ? pad : 0;
   put_repeat(out, " ", left);
   fwrite(s, 1, len, out);
   put_repeat(out, " ", pad - left);
@@ -710,14 +726,16 @@ static void put_grid_row(struct shell *sh, const struct grid *g, size_t row, int
     for (int i = 0; i < g->ncol; i++) {
       size_t len;
       const char *s = cell_line(g->cells[row * g->ncol + i], line, &len);
+      int right = i < g->nfixed && g->fixed[i] < 0;
+      int align = centre ? ALIGN_CENTRE : right ? ALIGN_RIGHT : ALIGN_LEFT;
       if (sh->mode == SHELL_MODE_COLUMN) {
         if (i) fputs("  ", out);
-        put_padded(out, s, len, g->width[i], 0);
+        put_padded(out, s, len, g->width[i], right ? ALIGN_RIGHT : ALIGN_LEFT);
       } else {
         fputs(i ? " " : "", out);
         fputs(bar, out);
         fputc(' ', out);
-        put_padded(out, s, len, g->width[i], centre);
+        put_padded(out, s, len, g->width[i], align);
       }
     }
     if (sh->mode != SHELL_MODE_COLUMN) {
@@ -785,7 +803,7 @@ static void print_grid(struct shell *sh, const struct grid *g) {
 }
 
 static int output_columnar(struct shell *sh, mica_stmt *stmt, int ncol) {
-  struct grid g = {.ncol = ncol};
+  struct grid g = {.ncol = ncol, .fixed = sh->widths, .nfixed = sh->nwidths};
   const char **values = calloc(ncol, sizeof(char *));
   g.width = calloc(ncol, sizeof(int));
   int rc = MICA_NOMEM;

@@ -48,6 +48,27 @@ select 3 as c;
 select 4 as d;
 SQL
 
+compare ".width wraps, truncates headers and right-aligns" <<'SQL'
+.mode column
+.width 3 -4
+select 'abcdefgh' as longname, 12 as b union all select 'x', 123456;
+.width 2
+select 'ab' as abcdef;
+.mode list
+.width 5
+select 'abcdefgh' as a;
+.mode box
+.width 3 -4
+select 'abcdefgh' as longname, 12 as b union all select 'x', 123456;
+.mode table
+select 'héllo wörld' as u, 1 as n;
+.mode column
+.width 3 -6 0
+select 'abcdefgh' as a, 12 as b, 'xyz' as c, 'extra' as d;
+.width
+select 'abcdefgh' as a;
+SQL
+
 compare "insert mode with table name" <<'SQL'
 create table t(a, "b c");
 insert into t values(1, 'x'), (2.25, 'two
