@@ -18,8 +18,9 @@
  *                    25 and more "error here ---^" ending below it.
  *   step failure     "Runtime error near line N: MSG", with " (RC)" appended when the primary code
  *                    is not SQLITE_ERROR.
- *   SQL given as command-line arguments reports "Error: in prepare, MSG" / "Error: stepping, MSG".
- *   In batch mode any error makes the exit status 1; -bail (or .bail on) stops at the first error.
+ *   SQL given as command-line arguments reports "Error: in prepare, MSG" / "Error: stepping, MSG" and
+ *   exits with the statement's primary result code. With input from a file or pipe any error makes
+ *   the exit status 1; -bail (or .bail on) stops at the first error.
  *
  * STATE
  *   One `struct shell` (shell.h) lives in main() and is passed down explicitly; the only global is the

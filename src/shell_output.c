@@ -6,22 +6,28 @@
  *
  *   list, tabs   values joined by the column separator, rows ended by the row separator; NULL prints
  *                the nullvalue string; headers only when the result has at least one row.
+ *   ascii        list with 0x1F between columns and 0x1E after rows.
  *   csv          as list, but a field is double-quoted (with "" for ") when it is empty or contains a
  *                byte <= 0x20, >= 0x7f, '"', '\'' or the separator.
  *   column, box, table, markdown
- *                all rows are collected first, then each column is as wide as its widest cell or name
- *                (counted in UTF-8 characters). A cell is split into lines at every control character
- *                (a final empty line is dropped); tabs expand to the next multiple of 8. If any cell
- *                spans several lines, rows are separated by a blank line (column) or a rule (box,
- *                table; markdown never). Box/table/markdown always show the header, centred; column shows it
- * when headers are on, underlined with dashes. An empty result prints nothing. json
- * [{"name":value,...},\n{...}]\n ; reals as in insert mode, blobs as JSON strings of their bytes. line one
- * "name = value" line per column, names right-aligned to max(5, longest name), records separated by the row
- * separator. insert       INSERT INTO <table>[(cols)] VALUES(...); reals with up to 20 significant digits
+ *                all rows are collected first, then each column is as wide as its widest cell or
+ *                name (counted in UTF-8 characters), or as .width says (values wrap, names are cut,
+ *                negative widths align right). A cell is split into lines at every control
+ *                character (a final empty line is dropped); tabs expand to the next multiple of 8.
+ *                If any cell spans several lines, rows are separated by a blank line (column) or a
+ *                rule (box, table; markdown never). Box/table/markdown always show the header,
+ *                centred; column shows it when headers are on, underlined with dashes. An empty
+ *                result prints nothing.
+ *   json         [{"name":value,...},\n{...}]\n ; reals as in insert mode, blobs as JSON strings.
+ *   line         one "name = value" line per column, names right-aligned to max(5, longest name),
+ *                records separated by the row separator.
+ *   insert       INSERT INTO <table>[(cols)] VALUES(...); reals with up to 20 significant digits
  *                (integral reals as N.0), text containing newlines as replace(...) expressions.
+ *   quote        values as SQL literals joined by "," (reals as in insert mode, newlines as is).
  *   html         <TR><TD>..</TD>\n..</TR>\n rows (<TH> for the header), < > & " ' escaped.
- *   ascii        list with 0x1F between columns and 0x1E after rows.
- *   quote        values as SQL literals joined by "," (reals as in insert mode, newlines kept as is).
+ *
+ * Whatever the mode, EXPLAIN QUERY PLAN results are drawn as a tree and EXPLAIN programs in indented
+ * fixed-width columns, as sqlite3 does.
  *
  * Memory: collected cells of the columnar modes are owned by this file and freed before returning.
  */
@@ -35,155 +41,26 @@
 #include "shell.h"
 
 /* ---------------------------------------------------------------- identifiers and literals */
+/* SQLite's keywords (https://sqlite.org/lang_keywords.html): identifiers equal to one are quoted. */
+// clang-format off
 static const char *const keywords[] = {
-    "ABORT",
-    "ACTION",
-    "ADD",
-    "AFTER",
-    "ALL",
-    "ALTER",
-    "ALWAYS",
-    "ANALYZE",
-    "AND",
-    "AS",
-    "ASC",
-    "ATTACH",
-    "AUTOINCREMENT",
-    "BEFORE",
-    "BEGIN",
-    "BETWEEN",
-    "BY",
-    "CASCADE",
-    "CASE",
-    "CAST",
-    "CHECK",
-    "COLLATE",
-    "COLUMN",
-    "COMMIT",
-    "CONFLICT",
-    "CONSTRAINT",
-    "CREATE",
-    "CROSS",
-    "CURRENT",
-    "CURRENT_DATE",
-    "CURRENT_TIME",
-    "CURRENT_TIMESTAMP",
-    "DATABASE",
-    "DEFAULT",
-    "DEFERRABLE",
-    "DEFERRED",
-    "DELETE",
-    "DESC",
-    "DETACH",
-    "DISTINCT",
-    "DO",
-    "DROP",
-    "EACH",
-    "ELSE",
-    "END",
-    "ESCAPE",
-    "EXCEPT",
-    "EXCLUDE",
-    "EXCLUSIVE",
-    "EXISTS",
-    "EXPLAIN",
-    "FAIL",
-    "FILTER",
-    "FIRST",
-    "FOLLOWING",
-    "FOR",
-    "FOREIGN",
-    "FROM",
-    "FULL",
-    "GENERATED",
-    "GLOB",
-    "GROUP",
-    "GROUPS",
-    "HAVING",
-    "IF",
-    "IGNORE",
-    "IMMEDIATE",
-    "IN",
-    "INDEX",
-    "INDEXED",
-    "INITIALLY",
-    "INNER",
-    "INSERT",
-    "INSTEAD",
-    "INTERSECT",
-    "INTO",
-    "IS",
-    "ISNULL",
-    "JOIN",
-    "KEY",
-    "LAST",
-    "LEFT",
-    "LIKE",
-    "LIMIT",
-    "MATCH",
-    "MATERIALIZED",
-    "NATURAL",
-    "NO",
-    "NOT",
-    "NOTHING",
-    "NOTNULL",
-    "NULL",
-    "NULLS",
-    "OF",
-    "OFFSET",
-    "ON",
-    "OR",
-    "ORDER",
-    "OTHERS",
-    "OUTER",
-    "OVER",
-    "PARTITION",
-    "PLAN",
-    "PRAGMA",
-    "PRECEDING",
-    "PRIMARY",
-    "QUERY",
-    "RAISE",
-    "RANGE",
-    "RECURSIVE",
-    "REFERENCES",
-    "REGEXP",
-    "REINDEX",
-    "RELEASE",
-    "RENAME",
-    "REPLACE",
-    "RESTRICT",
-    "RETURNING",
-    "RIGHT",
-    "ROLLBACK",
-    "ROW",
-    "ROWS",
-    "SAVEPOINT",
-    "SELECT",
-    "SET",
-    "TABLE",
-    "TEMP",
-    "TEMPORARY",
-    "THEN",
-    "TIES",
-    "TO",
-    "TRANSACTION",
-    "TRIGGER",
-    "UNBOUNDED",
-    "UNION",
-    "UNIQUE",
-    "UPDATE",
-    "USING",
-    "VACUUM",
-    "VALUES",
-    "VIEW",
-    "VIRTUAL",
-    "WHEN",
-    "WHERE",
-    "WINDOW",
-    "WITH",
-    "WITHOUT",
+    "ABORT", "ACTION", "ADD", "AFTER", "ALL", "ALTER", "ALWAYS", "ANALYZE", "AND", "AS", "ASC", "ATTACH",
+    "AUTOINCREMENT", "BEFORE", "BEGIN", "BETWEEN", "BY", "CASCADE", "CASE", "CAST", "CHECK", "COLLATE",
+    "COLUMN", "COMMIT", "CONFLICT", "CONSTRAINT", "CREATE", "CROSS", "CURRENT", "CURRENT_DATE",
+    "CURRENT_TIME", "CURRENT_TIMESTAMP", "DATABASE", "DEFAULT", "DEFERRABLE", "DEFERRED", "DELETE", "DESC",
+    "DETACH", "DISTINCT", "DO", "DROP", "EACH", "ELSE", "END", "ESCAPE", "EXCEPT", "EXCLUDE", "EXCLUSIVE",
+    "EXISTS", "EXPLAIN", "FAIL", "FILTER", "FIRST", "FOLLOWING", "FOR", "FOREIGN", "FROM", "FULL",
+    "GENERATED", "GLOB", "GROUP", "GROUPS", "HAVING", "IF", "IGNORE", "IMMEDIATE", "IN", "INDEX", "INDEXED",
+    "INITIALLY", "INNER", "INSERT", "INSTEAD", "INTERSECT", "INTO", "IS", "ISNULL", "JOIN", "KEY", "LAST",
+    "LEFT", "LIKE", "LIMIT", "MATCH", "MATERIALIZED", "NATURAL", "NO", "NOT", "NOTHING", "NOTNULL", "NULL",
+    "NULLS", "OF", "OFFSET", "ON", "OR", "ORDER", "OTHERS", "OUTER", "OVER", "PARTITION", "PLAN", "PRAGMA",
+    "PRECEDING", "PRIMARY", "QUERY", "RAISE", "RANGE", "RECURSIVE", "REFERENCES", "REGEXP", "REINDEX",
+    "RELEASE", "RENAME", "REPLACE", "RESTRICT", "RETURNING", "RIGHT", "ROLLBACK", "ROW", "ROWS",
+    "SAVEPOINT", "SELECT", "SET", "TABLE", "TEMP", "TEMPORARY", "THEN", "TIES", "TO", "TRANSACTION",
+    "TRIGGER", "UNBOUNDED", "UNION", "UNIQUE", "UPDATE", "USING", "VACUUM", "VALUES", "VIEW", "VIRTUAL",
+    "WHEN", "WHERE", "WINDOW", "WITH", "WITHOUT",
 };
+// clang-format on
 
 int shell_needs_quote(const char *name) {
   if (name == NULL || name[0] == 0) return 1;
@@ -240,8 +117,9 @@ void shell_write_sql_blob(FILE *out, const unsigned char *p, int n) {
 }
 
 /* Formats r with 20 significant digits the way SQLite's printf does for "%!.20g": the digits come from
- * long double arithmetic (scale to [1,10), round at the 20th digit, then peel one digit at a time,
- * at most 26 significant digits), trailing zeros of the fraction are dropped but one digit after the
+ * long double arithmetic (scale to [1,10) by powers of ten built from the double constants 1e100, 1e10
+ * and 10, round at the 20th digit, then peel one digit at a time, at most 26 significant digits),
+ * trailing zeros of the fraction are dropped but one digit after the
  * point is kept, and the exponent form is used below 1e-4 or from 1e20 up. This reproduces sqlite3's
  * digits beyond the 17th, which differ from the C library's exact expansion. */
 static void format_g20(double value, char *buf, size_t size) {
