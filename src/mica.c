@@ -317,30 +317,33 @@ static void print_name_columns(struct shell *sh, char **names, int n) {
   }
 }
 
-/* Runs a query binding ?1 = arg (if any) and collects column 0 of every row. */
-static int collect_names(struct shell *sh, const char *sql, const char *arg, char ***out, int *n) {
-  mica_stmt *stmt;
-  *out = NULL;
-  *n = 0;
-  if (mica_prepare(sh->db, sql, -1, &stmt, NULL) != MICA_OK) {
+/* Runs a query binding ?1 = arg (if any) and appends column 0 of every row to *names (*n entries).
+ * With quiet, a query that does not compile (e.g. no temp schema) adds nothing and is not an error. */
+static int collect_names(struct shell *sh, const char *sql, const char *arg, char ***names, int *n,
+                         int quiet) {
+  mica_stmt *stmt = NULL;
+  if (mica_prepare(sh->db, sql, -1, &stmt, NULL) != MICA_OK || stmt == NULL) {
+    if (quiet) return 0;
     shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
     return 1;
   }
   if (arg) mica_bind_text(stmt, 1, arg, -1);
-  int rc, cap = 0;
+  int rc;
   while ((rc = mica_step(stmt)) == MICA_ROW) {
     const char *name = (const char *)mica_column_text(stmt, 0);
-    if (*n == cap) {
-      cap = cap ? cap * 2 : 16;
-      char **p = realloc(*out, cap * sizeof(char *));
-      if (p == NULL) break;
-      *out = p;
-    }
-    (*out)[(*n)++] = strdup(name ? name : "");
+    char **p = realloc(*names, (*n + 1) * sizeof(char *));
+    if (p == NULL) break;
+    *names = p;
+    (*names)[(*n)++] = strdup(name ? name : "");
   }
-  if (rc != MICA_DONE) shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
+  if (rc != MICA_DONE && !quiet) shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
   mica_finalize(stmt);
-  return rc == MICA_DONE ? 0 : 1;
+  return rc == MICA_DONE || quiet ? 0 : 1;
+}
+
+static int compare_names(const void *a, const void *b) {
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  return strcmp(x ? x : "", y ? y : "");
 }
 
 static void free_names(char **names, int n) {
@@ -349,69 +352,103 @@ static void free_names(char **names, int n) {
   free(names);
 }
 
+/* .tables and .indexes: names from the main schema, then temp objects as "temp.NAME", sorted. */
 static int cmd_tables(struct shell *sh, int argc, char **argv, int indexes) {
-  char **names;
-  int n;
-  const char *sql = indexes ? "SELECT name FROM sqlite_schema WHERE type='index' AND tbl_name LIKE ?1 "
-                              "ORDER BY 1"
-                            : "SELECT name FROM sqlite_schema WHERE type IN ('table','view') AND name NOT "
-                              "LIKE 'sqlite_%' AND name LIKE ?1 ORDER BY 1";
-  if (collect_names(sh, sql, argc > 1 ? argv[1] : "%", &names, &n)) return 1;
-  print_name_columns(sh, names, n);
+  char **names = NULL;
+  int n = 0;
+  const char *main_sql = indexes
+                             ? "SELECT name FROM sqlite_schema WHERE type='index' AND tbl_name LIKE ?1"
+                             : "SELECT name FROM sqlite_schema WHERE type IN ('table','view') AND name NOT "
+                               "LIKE 'sqlite_%' AND name LIKE ?1";
+  const char *temp_sql = indexes ? "SELECT 'temp.' || name FROM sqlite_temp_schema WHERE type='index' AND "
+                                   "tbl_name LIKE ?1"
+                                 : "SELECT 'temp.' || name FROM sqlite_temp_schema WHERE type IN "
+                                   "('table','view') AND name NOT LIKE 'sqlite_%' AND (name LIKE ?1 OR "
+                                   "'temp.' || name LIKE ?1)";
+  const char *pattern = argc > 1 ? argv[1] : "%";
+  int rc = collect_names(sh, main_sql, pattern, &names, &n, 0);
+  if (rc == 0) collect_names(sh, temp_sql, pattern, &names, &n, 1);
+  if (rc == 0) {
+    if (n > 1) qsort(names, n, sizeof(char *), compare_names);
+    print_name_columns(sh, names, n);
+  }
   free_names(names, n);
-  return 0;
+  return rc;
 }
 
 /* Prints a schema statement as .schema and .dump do: a CREATE TABLE of a quoted name becomes
  * CREATE TABLE IF NOT EXISTS. */
-static void print_create(struct shell *sh, const char *sql) {
+static void print_create(struct shell *sh, const char *sql, int temp) {
   static const char prefix[] = "CREATE TABLE ";
   size_t n = sizeof prefix - 1;
-  if (strncasecmp(sql, prefix, n) == 0 && (sql[n] == '"' || sql[n] == '\'')) {
+  if (temp) {
+    /* Temp objects are shown schema-qualified: CREATE [UNIQUE|VIRTUAL] <TYPE> temp.name ... */
+    static const char *const words[] = {"CREATE ", "UNIQUE ", "VIRTUAL ", "TABLE ",
+                                        "VIEW ",   "INDEX ",  "TRIGGER "};
+    size_t at = 0;
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+      size_t len = strlen(words[w]);
+      if (strncasecmp(sql + at, words[w], len) == 0) at += len;
+    }
+    fprintf(sh->out, "%.*stemp.%s", (int)at, sql, sql + at);
+  } else if (strncasecmp(sql, prefix, n) == 0 && (sql[n] == '"' || sql[n] == '\'')) {
     fprintf(sh->out, "CREATE TABLE IF NOT EXISTS %s", sql + n);
   } else {
     fputs(sql, sh->out);
   }
 }
 
+/* .schema: the CREATE statements of the main schema, then of the temp schema (if the engine has one),
+ * each in rowid order; views get their column list as a comment, as sqlite3 shows it. */
 static int cmd_schema(struct shell *sh, int argc, char **argv) {
-  mica_stmt *stmt;
-  const char *sql = "SELECT sql, type, name FROM sqlite_schema WHERE sql IS NOT NULL AND type!='meta' "
-                    "AND (tbl_name LIKE ?1 OR name LIKE ?1) ORDER BY rowid";
-  if (mica_prepare(sh->db, sql, -1, &stmt, NULL) != MICA_OK) {
-    shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
-    return 1;
-  }
-  mica_bind_text(stmt, 1, argc > 1 ? argv[1] : "%", -1);
-  int rc;
-  while ((rc = mica_step(stmt)) == MICA_ROW) {
-    const char *text = (const char *)mica_column_text(stmt, 0);
-    const char *type = (const char *)mica_column_text(stmt, 1);
-    const char *name = (const char *)mica_column_text(stmt, 2);
-    print_create(sh, text ? text : "");
-    if (type && name && strcmp(type, "view") == 0) {
-      /* Views get their column list as a comment, as sqlite3 shows it. */
-      char *q = sql_with_ident("SELECT * FROM ", name, "");
-      mica_stmt *vs = NULL;
-      if (q && mica_prepare(sh->db, q, -1, &vs, NULL) == MICA_OK && vs) {
-        fputs("\n/* ", sh->out);
-        shell_write_identifier(sh->out, name);
-        fputc('(', sh->out);
-        for (int i = 0; i < mica_column_count(vs); i++) {
-          if (i) fputc(',', sh->out);
-          const char *cn = mica_column_name(vs, i);
-          shell_write_identifier(sh->out, cn ? cn : "");
-        }
-        fputs(") */", sh->out);
-      }
-      if (vs) mica_finalize(vs);
-      free(q);
+  static const char *const queries[2] = {
+      "SELECT sql, type, name FROM sqlite_schema WHERE sql IS NOT NULL AND type!='meta' AND (tbl_name LIKE "
+      "?1 OR "
+      "name LIKE ?1) ORDER BY rowid",
+      "SELECT sql, type, name FROM sqlite_temp_schema WHERE sql IS NOT NULL AND type!='meta' AND (tbl_name "
+      "LIKE ?1 "
+      "OR name LIKE ?1 OR 'temp.' || tbl_name LIKE ?1 OR 'temp.' || name LIKE ?1) ORDER BY rowid"};
+  int errors = 0;
+  for (int temp = 0; temp < 2; temp++) {
+    mica_stmt *stmt = NULL;
+    if (mica_prepare(sh->db, queries[temp], -1, &stmt, NULL) != MICA_OK || stmt == NULL) {
+      if (temp) break; /* no temp schema */
+      shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
+      return 1;
     }
-    fputs(";\n", sh->out);
+    mica_bind_text(stmt, 1, argc > 1 ? argv[1] : "%", -1);
+    int rc;
+    while ((rc = mica_step(stmt)) == MICA_ROW) {
+      const char *text = (const char *)mica_column_text(stmt, 0);
+      const char *type = (const char *)mica_column_text(stmt, 1);
+      const char *name = (const char *)mica_column_text(stmt, 2);
+      print_create(sh, text ? text : "", temp);
+      if (type && name && strcmp(type, "view") == 0) {
+        char *q = sql_with_ident(temp ? "SELECT * FROM temp." : "SELECT * FROM ", name, "");
+        mica_stmt *vs = NULL;
+        if (q && mica_prepare(sh->db, q, -1, &vs, NULL) == MICA_OK && vs) {
+          fputs(temp ? "\n/* temp." : "\n/* ", sh->out);
+          shell_write_identifier(sh->out, name);
+          fputc('(', sh->out);
+          for (int i = 0; i < mica_column_count(vs); i++) {
+            if (i) fputc(',', sh->out);
+            const char *cn = mica_column_name(vs, i);
+            shell_write_identifier(sh->out, cn ? cn : "");
+          }
+          fputs(") */", sh->out);
+        }
+        if (vs) mica_finalize(vs);
+        free(q);
+      }
+      fputs(";\n", sh->out);
+    }
+    if (rc != MICA_DONE) {
+      shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
+      errors++;
+    }
+    mica_finalize(stmt);
   }
-  if (rc != MICA_DONE) shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
-  mica_finalize(stmt);
-  return rc == MICA_DONE ? 0 : 1;
+  return errors ? 1 : 0;
 }
 
 /* Writes the rows of one table as INSERT statements. */
@@ -479,7 +516,7 @@ static int cmd_dump(struct shell *sh, int argc, char **argv) {
     } else if (strncasecmp(name, "sqlite_", 7) == 0) {
       continue;
     } else {
-      print_create(sh, create);
+      print_create(sh, create, 0);
       fputs(";\n", sh->out);
     }
     char *copy = strdup(name);

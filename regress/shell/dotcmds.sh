@@ -109,6 +109,23 @@ select 4;
 .show
 SQL
 
+compare "temp objects in .tables .schema .indexes, not in .dump" <<'SQL'
+create table m(a); create temp table x(a); create temp view tv as select 1; create index ti on x(a);
+.tables
+.schema
+.indexes
+.dump
+create temp table "q x"(a); create unique index temp.ui on "q x"(a);
+create temp trigger tr after insert on "q x" begin select 1; end;
+CREATE TEMPORARY TABLE y(b); create temp table if not exists z(c);
+.schema
+.tables
+.schema x
+.schema temp.x
+.tables x
+.indexes x
+SQL
+
 compare ".output and .print" <<'SQL'
 .output out/a.txt
 select 1;
