@@ -735,7 +735,7 @@ static const char *const mode_names[] = {
     [SHELL_MODE_BOX] = "box",     [SHELL_MODE_TABLE] = "table",       [SHELL_MODE_JSON] = "json",
     [SHELL_MODE_LINE] = "line",   [SHELL_MODE_INSERT] = "insert",     [SHELL_MODE_QUOTE] = "quote",
     [SHELL_MODE_TABS] = "tabs",   [SHELL_MODE_MARKDOWN] = "markdown", [SHELL_MODE_HTML] = "html",
-    [SHELL_MODE_ASCII] = "ascii",
+    [SHELL_MODE_ASCII] = "ascii", [SHELL_MODE_QBOX] = "qbox",         [SHELL_MODE_TCL] = "tcl",
 };
 
 /* Switches the output mode; `from_option` for -csv etc., which differ from .mode in separators. */
@@ -764,6 +764,7 @@ static int set_mode(struct shell *sh, const char *name, const char *table, int f
     if (!from_option) strcpy(sh->rowsep, "\r\n");
     break;
   case SHELL_MODE_TABS: strcpy(sh->colsep, "\t"); break;
+  case SHELL_MODE_TCL: strcpy(sh->colsep, " "); break;
   case SHELL_MODE_ASCII:
     strcpy(sh->colsep, "\x1f");
     strcpy(sh->rowsep, "\x1e");
@@ -797,7 +798,7 @@ static void print_help(FILE *out) {
         ".import FILE TABLE       Import data from FILE into TABLE (options: --csv, --skip N)\n"
         ".indexes ?TABLE?         Show names of indexes (TABLE is a LIKE pattern)\n"
         ".mode MODE ?TABLE?       Set output mode: ascii box column csv html insert json line list\n"
-        "                         markdown quote table tabs\n"
+        "                         markdown qbox quote table tabs tcl\n"
         ".nullvalue STRING        Use STRING in place of NULL values\n"
         ".open FILE               Close the current database and open FILE\n"
         ".once FILE               Output for the next SQL command only to FILE\n"
@@ -884,7 +885,7 @@ static int do_meta(struct shell *sh, char *line, int *exit_code) {
       fprintf(sh->out, "current output mode: %s\n", mode_names[sh->mode]);
     } else if (set_mode(sh, argv[1], argc > 2 ? argv[2] : NULL, 0)) {
       shell_error(sh, "Error: mode should be one of: ascii box column csv html insert json line list "
-                      "markdown quote table tabs\n");
+                      "markdown qbox quote table tabs tcl\n");
       return META_ERROR;
     }
   } else if (IS("nullvalue") && argc == 2) {

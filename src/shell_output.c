@@ -24,6 +24,8 @@
  *   insert       INSERT INTO <table>[(cols)] VALUES(...); reals with up to 20 significant digits
  *                (integral reals as N.0), text containing newlines as replace(...) expressions.
  *   quote        values as SQL literals joined by "," (reals as in insert mode, newlines as is).
+ *   qbox         box showing values as SQL literals (NULL, 'text', x'blob').
+ *   tcl          every value (NULL as the nullvalue) as a TCL string, octal escapes outside ASCII.
  *   html         <TR><TD>..</TD>\n..</TR>\n rows (<TH> for the header), < > & " ' escaped.
  *
  * Whatever the mode, EXPLAIN QUERY PLAN results are drawn as a tree and EXPLAIN programs in indented
@@ -271,6 +273,26 @@ static void write_csv_field(FILE *out, const char *s, const char *sep) {
   fputc('"', out);
 }
 
+/* A TCL string: double-quoted, with \" \\ \t \n \r and octal escapes for other bytes outside 0x20..0x7e. */
+static void write_tcl(FILE *out, const char *s) {
+  fputc('"', out);
+  for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+    switch (*p) {
+    case '"': fputs("\\\"", out); break;
+    case '\\': fputs("\\\\", out); break;
+    case '\t': fputs("\\t", out); break;
+    case '\n': fputs("\\n", out); break;
+    case '\r': fputs("\\r", out); break;
+    default:
+      if (*p < 0x20 || *p >= 0x7f)
+        fprintf(out, "\\%03o", *p);
+      else
+        fputc(*p, out);
+    }
+  }
+  fputc('"', out);
+}
+
 static void write_html(FILE *out, const char *s) {
   for (; s && *s; s++) {
     switch (*s) {
@@ -342,6 +364,20 @@ static void print_row_streaming(struct shell *sh, mica_stmt *stmt, int ncol, int
     fputs(sh->rowsep, out);
     break;
   }
+  case SHELL_MODE_TCL:
+    if (first && sh->headers) {
+      for (int i = 0; i < ncol; i++) {
+        if (i) fputs(sh->colsep, out);
+        write_tcl(out, mica_column_name(stmt, i));
+      }
+      fputs(sh->rowsep, out);
+    }
+    for (int i = 0; i < ncol; i++) {
+      if (i) fputs(sh->colsep, out);
+      write_tcl(out, text_or_null(sh, stmt, i));
+    }
+    fputs(sh->rowsep, out);
+    break;
   case SHELL_MODE_HTML:
     if (first && sh->headers) {
       fputs("<TR>", out);
@@ -599,7 +635,7 @@ static void put_grid_row(struct shell *sh, const struct grid *g, size_t row, int
   int lines = 1;
   for (int i = 0; i < g->ncol; i++)
     if (g->cell_lines[row * g->ncol + i] > lines) lines = g->cell_lines[row * g->ncol + i];
-  const char *bar = sh->mode == SHELL_MODE_BOX ? "\xe2\x94\x82" : "|";
+  const char *bar = sh->mode == SHELL_MODE_BOX || sh->mode == SHELL_MODE_QBOX ? "\xe2\x94\x82" : "|";
   for (int line = 0; line < lines; line++) {
     for (int i = 0; i < g->ncol; i++) {
       size_t len;
@@ -654,7 +690,7 @@ static void print_grid(struct shell *sh, const struct grid *g) {
       put_grid_row(sh, g, r, 0);
     return;
   }
-  int box = sh->mode == SHELL_MODE_BOX;
+  int box = sh->mode == SHELL_MODE_BOX || sh->mode == SHELL_MODE_QBOX;
   const char *h = box ? "\xe2\x94\x80" : "-";
   if (box)
     put_rule(out, g, "\xe2\x94\x8c", h, "\xe2\x94\xac", "\xe2\x94\x90");
@@ -680,6 +716,34 @@ static void print_grid(struct shell *sh, const struct grid *g) {
     put_rule(out, g, "+", h, "+", "+");
 }
 
+/* A value as qbox shows it (like SQL's quote(): NULL, numbers as text, 'text', x'blob'); caller frees. */
+static char *quote_value(mica_stmt *stmt, int i) {
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&out, &len);
+  if (f == NULL) return NULL;
+  switch (mica_column_type(stmt, i)) {
+  case MICA_NULL: fputs("NULL", f); break;
+  case MICA_INTEGER:
+  case MICA_FLOAT: fputs((const char *)mica_column_text(stmt, i), f); break;
+  case MICA_BLOB: {
+    const unsigned char *p = mica_column_blob(stmt, i);
+    int n = mica_column_bytes(stmt, i);
+    fputs("x'", f);
+    for (int k = 0; k < n; k++)
+      fprintf(f, "%02x", p[k]);
+    fputc('\'', f);
+    break;
+  }
+  default: {
+    const char *t = (const char *)mica_column_text(stmt, i);
+    shell_write_sql_string(f, t ? t : "", 1);
+  }
+  }
+  fclose(f);
+  return out;
+}
+
 static int output_columnar(struct shell *sh, mica_stmt *stmt, int ncol) {
   struct grid g = {.ncol = ncol, .fixed = sh->widths, .nfixed = sh->nwidths};
   const char **values = calloc(ncol, sizeof(char *));
@@ -692,9 +756,22 @@ static int output_columnar(struct shell *sh, mica_stmt *stmt, int ncol) {
   }
   if (grid_add_row(&g, values) != MICA_OK) goto done;
   while ((rc = mica_step(stmt)) == MICA_ROW) {
-    for (int i = 0; i < ncol; i++)
-      values[i] = text_or_null(sh, stmt, i);
-    if (grid_add_row(&g, values) != MICA_OK) {
+    char **quoted = NULL;
+    if (sh->mode == SHELL_MODE_QBOX) {
+      quoted = calloc(ncol, sizeof(char *));
+      for (int i = 0; quoted && i < ncol; i++) {
+        quoted[i] = quote_value(stmt, i);
+        values[i] = quoted[i] ? quoted[i] : "";
+      }
+    } else {
+      for (int i = 0; i < ncol; i++)
+        values[i] = text_or_null(sh, stmt, i);
+    }
+    int added = quoted || sh->mode != SHELL_MODE_QBOX ? grid_add_row(&g, values) : MICA_NOMEM;
+    for (int i = 0; quoted && i < ncol; i++)
+      free(quoted[i]);
+    free(quoted);
+    if (added != MICA_OK) {
       rc = MICA_NOMEM;
       break;
     }
@@ -864,6 +941,7 @@ int shell_output_stmt(struct shell *sh, mica_stmt *stmt) {
   case SHELL_MODE_COLUMN:
   case SHELL_MODE_BOX:
   case SHELL_MODE_TABLE:
+  case SHELL_MODE_QBOX:
   case SHELL_MODE_MARKDOWN: return output_columnar(sh, stmt, ncol);
   default: break;
   }

@@ -60,7 +60,7 @@ compare "bad dot-commands" <<'SQL'
 .foo
 .headers maybe
 select 1 as a;
-.mode column
+.mode nosuch
 .read /nonexistent/file.sql
 select 'after';
 SQL

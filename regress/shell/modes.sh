@@ -10,7 +10,7 @@ insert into t values(0, -0.0, '', x'41', 3.0);
 insert into t values(NULL, 123456.789, 'tab	inside', NULL, 'line1
 line2');"
 
-for mode in list csv column box table markdown html ascii json line insert quote tabs; do
+for mode in list csv column box table markdown qbox html ascii tcl json line insert quote tabs; do
   for headers in on off; do
     compare "mode $mode headers $headers" <<SQL
 $setup
