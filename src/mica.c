@@ -66,14 +66,14 @@ struct buf {
 };
 
 static int buf_append(struct buf *b, const char *s, size_t n) {
-  if (b->n + n + 1 > b->cap) {
+  if (b->p == NULL || b->n + n + 1 > b->cap) {
     size_t cap = (b->n + n + 1) * 2;
     char *p = realloc(b->p, cap);
     if (p == NULL) return -1;
     b->p = p;
     b->cap = cap;
   }
-  memcpy(b->p + b->n, s, n);
+  if (n) memcpy(b->p + b->n, s, n);
   b->n += n;
   b->p[b->n] = 0;
   return 0;
@@ -101,10 +101,15 @@ static char *sql_with_ident(const char *before, const char *name, const char *af
   return b.p;
 }
 
+/* ASCII whitespace, as SQL and the dot-command parser see it. */
+static int is_space(int c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
 /* 1 if s holds only whitespace and SQL comments. */
 static int all_whitespace(const char *s) {
   while (*s) {
-    if (isspace((unsigned char)*s)) {
+    if (is_space((unsigned char)*s)) {
       s++;
     } else if (s[0] == '-' && s[1] == '-') {
       while (*s && *s != '\n')
@@ -152,7 +157,7 @@ static void print_error_context(const char *sql, int offset) {
   }
   fputs("  ", stderr);
   for (size_t i = 0; i < len; i++)
-    fputc(isspace((unsigned char)sql[i]) ? ' ' : sql[i], stderr);
+    fputc(is_space((unsigned char)sql[i]) ? ' ' : sql[i], stderr);
   if (offset < 25)
     fprintf(stderr, "\n  %*s^--- error here\n", offset, "");
   else
@@ -192,7 +197,7 @@ enum sql_origin { FROM_INPUT, FROM_ARGV };
 static int run_sql(struct shell *sh, const char *sql, int startline, enum sql_origin origin) {
   const char *z = sql;
   while (1) {
-    while (isspace((unsigned char)*z))
+    while (is_space((unsigned char)*z))
       z++;
     if (*z == 0) return 0;
     mica_stmt *stmt = NULL;
@@ -219,7 +224,7 @@ static int run_sql(struct shell *sh, const char *sql, int startline, enum sql_or
       z = tail;
       continue;
     }
-    struct timer t;
+    struct timer t = {0};
     if (sh->timer) timer_start(&t);
     interrupt_target = sh->db;
     rc = shell_output_stmt(sh, stmt);
@@ -259,7 +264,7 @@ static int split_args(char *line, char **argv) {
   int argc = 0;
   char *p = line;
   while (*p && argc < MAX_ARGS) {
-    while (isspace((unsigned char)*p))
+    while (is_space((unsigned char)*p))
       p++;
     if (*p == 0) break;
     if (*p == '\'' || *p == '"') {
@@ -285,7 +290,7 @@ static int split_args(char *line, char **argv) {
       argv[argc++] = start;
     } else {
       argv[argc++] = p;
-      while (*p && !isspace((unsigned char)*p))
+      while (*p && !is_space((unsigned char)*p))
         p++;
       if (*p) *p++ = 0;
     }
@@ -1058,7 +1063,7 @@ static int process_input(struct shell *sh, struct reader *r, int *exit_code) {
       }
       startline = lineno;
       char *p = line;
-      while (isspace((unsigned char)*p))
+      while (is_space((unsigned char)*p))
         p++;
       buf_append(&sql, p, strlen(p));
     } else {
@@ -1155,7 +1160,10 @@ int main(int argc, char **argv) {
   const char **cmds = calloc(argc, sizeof(char *));
   const char **sqls = calloc(argc, sizeof(char *));
   int ncmds = 0, nsqls = 0, readonly = 0, force_interactive = -1, exit_code = 0;
-  if (cmds == NULL || sqls == NULL) return 1;
+  if (cmds == NULL || sqls == NULL) {
+    exit_code = 1;
+    goto cleanup;
+  }
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -1172,7 +1180,8 @@ int main(int argc, char **argv) {
   do {                                                                                                       \
     if (next == NULL) {                                                                                      \
       fprintf(stderr, "%s: Error: missing argument to %s\n", argv[0], argv[i]);                              \
-      return 1;                                                                                              \
+      exit_code = 1;                                                                                         \
+      goto cleanup;                                                                                          \
     }                                                                                                        \
     i++;                                                                                                     \
   } while (0)
@@ -1212,35 +1221,28 @@ int main(int argc, char **argv) {
       force_interactive = 1;
     } else if (!strcmp(a, "-version")) {
       printf("%s %s\n", mica_libversion(), mica_sourceid());
-      free(cmds);
-      free(sqls);
-      return 0;
+      goto cleanup;
     } else if (!strcmp(a, "-help")) {
       usage(stdout, argv[0]);
-      free(cmds);
-      free(sqls);
-      return 0;
+      goto cleanup;
     } else {
       fprintf(stderr, "%s: Error: unknown option: %s\nUse -help for a list of options.\n", argv[0], argv[i]);
-      free(cmds);
-      free(sqls);
-      return 1;
+      exit_code = 1;
+      goto cleanup;
     }
 #undef NEEDS_ARG
   }
 
   sh.interactive = force_interactive >= 0 ? force_interactive : (nsqls == 0 && isatty(0));
-  sh.db_path = strdup(path ? path : ":memory:");
+  const char *open_path = path ? path : ":memory:";
   int flags = readonly ? MICA_OPEN_READONLY : (MICA_OPEN_READWRITE | MICA_OPEN_CREATE);
-  int rc = mica_open(sh.db_path, flags, &sh.db);
-  if (rc != MICA_OK) {
-    fprintf(stderr, "Error: unable to open database \"%s\": %s\n", sh.db_path,
+  int rc = mica_open(open_path, flags, &sh.db);
+  sh.db_path = strdup(open_path);
+  if (rc != MICA_OK || sh.db_path == NULL) {
+    fprintf(stderr, "Error: unable to open database \"%s\": %s\n", open_path,
             sh.db ? mica_errmsg(sh.db) : "out of memory");
-    if (sh.db) mica_close(sh.db);
-    free(sh.db_path);
-    free(cmds);
-    free(sqls);
-    return 1;
+    exit_code = 1;
+    goto cleanup;
   }
 
   struct sigaction sa;
@@ -1309,10 +1311,11 @@ int main(int argc, char **argv) {
     (void)history_path;
   }
 
+cleanup:
   if (sh.out != stdout) fclose(sh.out);
   free(sh.out_name);
   fflush(stdout);
-  if (mica_close(sh.db) != MICA_OK) fprintf(stderr, "Error: %s\n", mica_errmsg(sh.db));
+  if (sh.db && mica_close(sh.db) != MICA_OK) fprintf(stderr, "Error: %s\n", mica_errmsg(sh.db));
   free(sh.db_path);
   free(sh.insert_table);
   free(cmds);

@@ -552,6 +552,7 @@ static int grid_add_row(struct grid *g, const char *const *values) {
     size_t cap = g->cap ? g->cap * 2 : 16;
     char **c = realloc(g->cells, cap * g->ncol * sizeof(char *));
     if (c == NULL) return MICA_NOMEM;
+    memset(c + g->cap * g->ncol, 0, (cap - g->cap) * g->ncol * sizeof(char *));
     g->cells = c;
     int *l = realloc(g->cell_lines, cap * g->ncol * sizeof(int));
     if (l == NULL) return MICA_NOMEM;
