@@ -621,10 +621,10 @@ static int csv_read(struct csv_reader *r) {
 
 static int cmd_import(struct shell *sh, int argc, char **argv) {
   const char *file = NULL, *table = NULL;
-  int csv = sh->mode == SHELL_MODE_CSV, skip = 0;
+  int csv = sh->mode == SHELL_MODE_CSV, skip = 0, explicit_csv = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--csv") == 0 || strcmp(argv[i], "-csv") == 0)
-      csv = 1;
+      csv = explicit_csv = 1;
     else if ((strcmp(argv[i], "--skip") == 0 || strcmp(argv[i], "-skip") == 0) && i + 1 < argc)
       skip = atoi(argv[++i]);
     else if (file == NULL)
@@ -639,6 +639,9 @@ static int cmd_import(struct shell *sh, int argc, char **argv) {
                 file ? "TABLE" : "FILE");
     return 1;
   }
+  /* Importing in csv mode (rather than with --csv) leaves the row separator at "\n", as sqlite3 does. */
+  if (sh->mode == SHELL_MODE_CSV && !explicit_csv && strcmp(sh->rowsep, "\r\n") == 0)
+    strcpy(sh->rowsep, "\n");
   struct csv_reader r = {.path = file, .line = 1, .next_line = 1};
   r.sep = csv ? ',' : (unsigned char)sh->colsep[0];
   r.in = fopen(file, "rb");
@@ -718,8 +721,8 @@ static int cmd_import(struct shell *sh, int argc, char **argv) {
               r.nfields);
     int rc = mica_step(ins);
     if (rc != MICA_DONE) {
+      /* Reported, but as in sqlite3 a rejected row is not an error of the command. */
       fprintf(stderr, "%s:%d: INSERT failed: %s\n", file, r.line, mica_errmsg(sh->db));
-      errors++;
     }
     mica_reset(ins);
   }

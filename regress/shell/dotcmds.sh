@@ -163,6 +163,18 @@ select * from s;
 select typeof(a) from s limit 1;
 SQL
 
+printf '1,a\n1,b\n2\n3,c,extra\n' | datafile dup.csv
+
+compare ".import rejected rows are reported, not errors" <<'SQL'
+create table u(id integer primary key, v text not null);
+.import --csv data/dup.csv u
+select * from u;
+.mode csv
+.import data/dup.csv "new tab"
+.schema
+select * from "new tab";
+SQL
+
 compare ".import missing file" <<'SQL'
 .import --csv data/nonexistent.csv x
 select 1;
