@@ -808,7 +808,7 @@ static void print_help(FILE *out) {
         ".mode MODE ?TABLE?       Set output mode: ascii box column csv html insert json line list\n"
         "                         markdown qbox quote table tabs tcl\n"
         ".nullvalue STRING        Use STRING in place of NULL values\n"
-        ".open FILE               Close the current database and open FILE\n"
+        ".open ?OPTIONS? ?FILE?   Close the database and open FILE (--new: empty it first; --readonly)\n"
         ".once FILE               Output for the next SQL command only to FILE\n"
         ".output ?FILE?           Send output to FILE, or to stdout if FILE is omitted\n"
         ".print STRING...         Print literal STRING\n"
@@ -898,18 +898,40 @@ static int do_meta(struct shell *sh, char *line, int *exit_code) {
     }
   } else if (IS("nullvalue") && argc == 2) {
     snprintf(sh->nullvalue, sizeof sh->nullvalue, "%s", argv[1]);
-  } else if (IS("open") && argc == 2) {
+  } else if (IS("open") && n >= 2) {
+    const char *file = NULL;
+    int fresh = 0, ro = 0;
+    for (int i = 1; i < argc; i++) {
+      if (strcmp(argv[i], "--new") == 0 || strcmp(argv[i], "-new") == 0) {
+        fresh = 1;
+      } else if (strcmp(argv[i], "--readonly") == 0 || strcmp(argv[i], "-readonly") == 0) {
+        ro = 1;
+      } else if (argv[i][0] == '-' || file) {
+        shell_error(sh, "Usage: .open [--new] [--readonly] [FILE]\n");
+        return META_ERROR;
+      } else {
+        file = argv[i];
+      }
+    }
+    if (file == NULL) file = ":memory:";
+    if (fresh && strcmp(file, ":memory:") != 0) {
+      char wal[4096];
+      unlink(file); /* --new: start from an empty database */
+      snprintf(wal, sizeof wal, "%s-wal", file);
+      unlink(wal);
+    }
     mica_db *db = NULL;
-    if (mica_open(argv[1], MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &db) != MICA_OK) {
-      shell_error(sh, "Error: unable to open database \"%s\": %s\n", argv[1],
+    if (mica_open(file, ro ? MICA_OPEN_READONLY : MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &db) != MICA_OK) {
+      shell_error(sh, "Error: unable to open database \"%s\": %s\n", file,
                   db ? mica_errmsg(db) : "out of memory");
       if (db) mica_close(db);
       return META_ERROR;
     }
     mica_close(sh->db);
     sh->db = db;
+    sh->readonly = ro;
     free(sh->db_path);
-    sh->db_path = strdup(argv[1]);
+    sh->db_path = strdup(file);
   } else if ((IS("output") || IS("once")) && n >= 1 && argc <= 2) {
     if (sh->out != stdout) fclose(sh->out);
     sh->out = stdout;

@@ -126,6 +126,22 @@ CREATE TEMPORARY TABLE y(b); create temp table if not exists z(c);
 .indexes x
 SQL
 
+compare ".open, --new, --readonly" <<'SQL'
+create table a(x);
+.open o2.db
+create table b(y); insert into b values(1);
+.tables
+.open test.db
+.tables
+.open --new o2.db
+.tables
+.open --readonly test.db
+insert into a values(1);
+.open
+.tables
+.databases
+SQL
+
 compare ".output and .print" <<'SQL'
 .output out/a.txt
 select 1;
