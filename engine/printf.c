@@ -493,13 +493,12 @@ static void vformat(StrBuf *b, const char *fmt, ArgSrc *src) {
       int length = 1;
       if (src->sql) {
         const char *t = arg_text(src);
+        cbuf[0] = 0; /* NULL or '' emits a NUL byte, as SQLite does */
         if (t && *t) {
           cbuf[0] = *t++;
           if (((unsigned char)cbuf[0] & 0xc0) == 0xc0)
             while (length < 4 && ((unsigned char)*t & 0xc0) == 0x80)
               cbuf[length++] = *t++;
-        } else {
-          length = 0;
         }
       } else {
         unsigned ch = va_arg(*src->ap, unsigned);
