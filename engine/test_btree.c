@@ -749,13 +749,15 @@ static void index_delete(BtCursor *ic, const uint8_t *b, uint32_t len, int64_t r
   free(k);
 }
 
-static void run_random_ops(uint32_t ps, int nops, uint64_t seed) {
+static uint8_t *read_file(const char *path, size_t *n);
+
+static void run_random_ops(uint32_t ps, int reserved, int nops, uint64_t seed) {
   char path[96], out[64];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_rand_%d_%u.db", (int)getpid(), ps);
   unlink(path);
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
-  ck_assert_int_eq(btree_set_page_size(bt, ps, 0), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, ps, reserved), MICA_OK);
   ck_assert_int_eq(btree_begin_write(bt, 1000), MICA_OK);
   uint32_t troot, iroot;
   ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
@@ -906,6 +908,13 @@ static void run_random_ops(uint32_t ps, int nops, uint64_t seed) {
   ck_assert_int_eq(btree_commit(bt), MICA_OK);
   ck_assert_int_eq(btree_close(bt), MICA_OK);
   free(blob);
+  {
+    size_t fn;
+    uint8_t *f = read_file(path, &fn);
+    ck_assert_uint_eq(f[20], (uint32_t)reserved);
+    ck_assert_uint_eq(fn % ps, 0);
+    free(f);
+  }
   /* sqlite3 agrees. */
   sqlite_query(path, "PRAGMA integrity_check", out);
   ck_assert_str_eq(out, "ok");
@@ -920,9 +929,9 @@ static void run_random_ops(uint32_t ps, int nops, uint64_t seed) {
 }
 
 START_TEST(test_btree_random_insert_delete_keeps_order) {
-  run_random_ops(512, 2500, 42);
-  run_random_ops(4096, 3000, 7);
-  run_random_ops(1024, 2000, 99);
+  run_random_ops(512, 0, 2500, 42);
+  run_random_ops(4096, 0, 3000, 7);
+  run_random_ops(1024, 40, 2000, 99); /* reserved bytes at the end of each page */
 }
 END_TEST
 
