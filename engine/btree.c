@@ -1759,6 +1759,47 @@ int btree_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n) {
   return bt_insert(cur, rowid, data, n, 0);
 }
 
+/* Second step of deleting an interior index entry (see btree_delete): the saved key's cell is
+ * replaced by the leaf-format cell body[0..n) (its predecessor). Leaves the cursor saved. */
+static int delete_replace(BtCursor *cur, const uint8_t *body, uint32_t n) {
+  Btree *bt = cur->bt;
+  UnpackedKey k = {cur->keyinfo ? cur->keyinfo : &default_keyinfo, cur->save_key, cur->save_nkey, 0};
+  int res, rc = cur_seek(cur, 0, &k, &res);
+  BtPage pg;
+  BtCell kc;
+  BtPath path;
+  CellList l;
+  if (rc != MICA_OK) return rc;
+  if (cur->state != CUR_VALID || res != 0) return cur_fail(cur, bt_corrupt(bt, cur->root));
+  int lv = cur->depth - 1, i = cur->idx[lv];
+  if ((rc = cur_cell(cur, &pg, &kc)) != MICA_OK) return cur_fail(cur, rc);
+  cur_path(cur, &path);
+  rc = cl_load(bt, &pg, &l);
+  cur_release(cur);
+  cur->state = CUR_REQUIRESEEK;
+  cur->skip = 0;
+  if (rc != MICA_OK) return rc;
+  cl_remove(&l, i);
+  if (pg.leaf) {
+    rc = cl_insert(&l, i, body, n, n < 4 ? 4 : n);
+  } else {
+    uint8_t *c = malloc((size_t)n + 4);
+    if (!c) {
+      rc = MICA_NOMEM;
+    } else {
+      put4(c, kc.left_child);
+      memcpy(c + 4, body, n);
+      rc = cl_insert(&l, i, c, n + 4, n + 4);
+      free(c);
+    }
+  }
+  if (rc != MICA_OK) {
+    cl_free(&l);
+    return rc;
+  }
+  return balance_page(bt, &path, lv, &l, 0);
+}
+
 int btree_delete(BtCursor *cur) {
   Btree *bt = cur->bt;
   int rc;
@@ -1782,7 +1823,6 @@ int btree_delete(BtCursor *cur) {
   cur_path(cur, &path);
   /* Remember the key so that btree_next/prev continue from here. */
   if ((rc = cur_save(cur)) != MICA_OK) return rc;
-  if ((rc = bt_free_overflow(bt, &c)) != MICA_OK) return rc;
   PgHdr *ph;
   if ((rc = bt_get(bt, path.pgno[lv], &ph, &pg)) != MICA_OK) return rc;
   rc = cl_load(bt, &pg, &l);
@@ -1790,6 +1830,10 @@ int btree_delete(BtCursor *cur) {
   if (rc != MICA_OK) return rc;
   int i = path.idx[lv];
   if (is_leaf_type(l.type)) {
+    if ((rc = bt_free_overflow(bt, &c)) != MICA_OK) {
+      cl_free(&l);
+      return rc;
+    }
     cl_remove(&l, i);
     return balance_page(bt, &path, lv, &l, 0);
   }
@@ -1844,14 +1888,16 @@ int btree_delete(BtCursor *cur) {
   cl_remove(&leafl, leafl.n - 1);
   cl_remove(&l, i);
   rc = cl_insert(&l, i, nc, body + 4, body + 4);
-  free(nc);
   if (rc != MICA_OK) {
+    free(nc);
     cl_free(&l);
     cl_free(&leafl);
     return rc;
   }
   if (cl_fits(bt, &l, path.pgno[lv])) {
-    rc = cl_write(bt, path.pgno[lv], &l);
+    free(nc);
+    rc = bt_free_overflow(bt, &c);
+    if (rc == MICA_OK) rc = cl_write(bt, path.pgno[lv], &l);
     cl_free(&l);
     if (rc == MICA_OK)
       rc = balance_page(bt, &path, d, &leafl, 0);
@@ -1859,14 +1905,16 @@ int btree_delete(BtCursor *cur) {
       cl_free(&leafl);
     return rc;
   }
-  /* The interior page overflows with the longer replacement: write the leaf as is, then split. */
-  rc = cl_write(bt, path.pgno[d], &leafl);
-  cl_free(&leafl);
-  if (rc != MICA_OK) {
-    cl_free(&l);
-    return rc;
-  }
-  return balance_page(bt, &path, lv, &l, 0);
+  /* The interior page would overflow with the longer replacement. Two steps, each on a fresh
+   * path: take the predecessor out of its leaf (balancing it), then find the deleted key again,
+   * wherever balancing left it, and put the predecessor in its place. The deleted key's overflow
+   * pages are freed last: until then the seek compares against them. */
+  cl_free(&l);
+  rc = balance_page(bt, &path, d, &leafl, 0);
+  if (rc == MICA_OK) rc = delete_replace(cur, nc + 4, body);
+  free(nc);
+  if (rc == MICA_OK) rc = bt_free_overflow(bt, &c);
+  return rc;
 }
 
 /* Counts (and with clear != 0 frees) the entries and pages below pgno. *budget bounds the pages
