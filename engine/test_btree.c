@@ -1957,6 +1957,93 @@ START_TEST(test_btree_incremental_vacuum) {
 }
 END_TEST
 
+/* A scan with one cursor while another cursor inserts and deletes at random, on both tree kinds:
+ * the scan stays in order, sees every entry that existed throughout, and never repeats one. */
+START_TEST(test_btree_scan_survives_concurrent_changes) {
+  Btree *bt;
+  ck_assert_int_eq(btree_open(":memory:", 0, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t roots[2];
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &roots[0]), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &roots[1]), MICA_OK);
+  for (int kind = 0; kind < 2; kind++) {
+    static uint8_t present[4000];
+    memset(present, 0, sizeof present);
+    BtCursor *scan, *w;
+    ck_assert_int_eq(btree_cursor_open(bt, roots[kind], 0, NULL, &scan), MICA_OK);
+    ck_assert_int_eq(btree_cursor_open(bt, roots[kind], 1, NULL, &w), MICA_OK);
+    uint64_t s = 4242 + (uint64_t)kind;
+    uint8_t pad[200];
+    memset(pad, 'p', sizeof pad);
+    /* Keys are (k, padding) records for the index, rowid k for the table. */
+#define PUT_KEY(k)                                                                                           \
+  do {                                                                                                       \
+    RecValue kv[2] = {{.type = REC_INT, .u.i = (k)},                                                         \
+                      {.type = REC_BLOB, .u.s = {(const char *)pad, (uint32_t)((k)*7 % 200)}}};              \
+    uint8_t rec[256];                                                                                        \
+    size_t rn = record_encode(kv, 2, rec);                                                                   \
+    ck_assert_int_eq(btree_insert(w, kind ? 0 : (k), rec, (uint32_t)rn), MICA_OK);                           \
+  } while (0)
+    for (int64_t k = 0; k < 4000; k += 2) {
+      PUT_KEY(k);
+      present[k] = 1;
+    }
+    int eof, seen_stable = 0;
+    int64_t last = -1;
+    ck_assert_int_eq(btree_first(scan, &eof), MICA_OK);
+    while (!eof) {
+      int64_t k;
+      if (kind == 0) {
+        k = btree_rowid(scan);
+      } else {
+        const void *d;
+        uint32_t n;
+        RecValue v;
+        ck_assert_int_eq(btree_data(scan, &d, &n), MICA_OK);
+        ck_assert_int_eq(record_column(d, n, 0, &v), MICA_OK);
+        k = v.u.i;
+      }
+      ck_assert_int_gt(k, last);
+      last = k;
+      if (k % 4 == 0) seen_stable++; /* multiples of 4 are never touched by the writer */
+      /* The writer changes 6 random keys that are not multiples of 4. */
+      for (int j = 0; j < 6; j++) {
+        int64_t t = (int64_t)(rng_next(&s) % 1000) * 4 + 1 + (int64_t)(rng_next(&s) % 3);
+        int res;
+        if (present[t]) {
+          if (kind == 0) {
+            ck_assert_int_eq(btree_seek_rowid(w, t, &res), MICA_OK);
+          } else {
+            RecValue kv = {.type = REC_INT, .u.i = t};
+            uint8_t rec[16];
+            size_t rn = record_encode(&kv, 1, rec);
+            UnpackedKey key = {NULL, rec, (uint32_t)rn, -1};
+            int e2;
+            ck_assert_int_eq(btree_seek_key(w, &key, &res), MICA_OK);
+            if (res < 0) ck_assert_int_eq(btree_next(w, &e2), MICA_OK);
+          }
+          ck_assert_int_eq(btree_delete(w), MICA_OK);
+          present[t] = 0;
+        } else {
+          PUT_KEY(t);
+          present[t] = 1;
+        }
+      }
+      ck_assert_int_eq(btree_next(scan, &eof), MICA_OK);
+    }
+#undef PUT_KEY
+    ck_assert_int_eq(seen_stable, 1000);
+    btree_cursor_close(scan);
+    btree_cursor_close(w);
+  }
+  uint32_t all[3] = {1, roots[0], roots[1]};
+  assert_integrity(bt, all, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+}
+END_TEST
+
 static Suite *btree_suite(void) {
   Suite *s = suite_create("btree");
   TCase *tc = tcase_create("pages");
@@ -1981,6 +2068,7 @@ static Suite *btree_suite(void) {
   tcase_add_test(tt, test_btree_savepoints_and_snapshots);
   tcase_add_test(tt, test_btree_seek_edges);
   tcase_add_test(tt, test_btree_incremental_vacuum);
+  tcase_add_test(tt, test_btree_scan_survives_concurrent_changes);
   suite_add_tcase(s, tt);
   return s;
 }
