@@ -98,7 +98,14 @@ typedef struct OrderTerm {
 } OrderTerm;
 
 /* Frame bound kinds. */
-enum { FB_NONE = 0, FB_UNBOUNDED_PRECEDING, FB_PRECEDING, FB_CURRENT_ROW, FB_FOLLOWING, FB_UNBOUNDED_FOLLOWING };
+enum {
+  FB_NONE = 0,
+  FB_UNBOUNDED_PRECEDING,
+  FB_PRECEDING,
+  FB_CURRENT_ROW,
+  FB_FOLLOWING,
+  FB_UNBOUNDED_FOLLOWING
+};
 /* Frame types. */
 enum { FT_NONE = 0, FT_ROWS, FT_RANGE, FT_GROUPS };
 /* EXCLUDE. */
@@ -128,7 +135,7 @@ struct Expr {
   const char *table;  /* EK_COLUMN qualifier; EK_INTABLE table name */
   const char *schema; /* EK_COLUMN / EK_INTABLE schema qualifier */
   int quoted;         /* EK_COLUMN: the name was a "double-quoted" identifier */
-  int not;
+  int not ;
   int distinct;
   int star;
   int binop;  /* AB_* */
@@ -171,7 +178,7 @@ typedef struct FromItem {
   Expr **args;
   int jointype; /* JT_*: how this item joins the items before it (first item: JT_INNER) */
   int natural;
-  int comma;    /* joined with "," */
+  int comma; /* joined with "," */
   Expr *on;
   int nusing;
   const char **using_cols;
@@ -189,9 +196,9 @@ typedef struct Cte {
 } Cte;
 
 struct Select {
-  int cmp_op;          /* CK_*: this node is left <cmp_op> right */
+  int cmp_op; /* CK_*: this node is left <cmp_op> right */
   Select *left, *right;
-  int nvalues;         /* VALUES rows: values[i] has values_n[i] expressions */
+  int nvalues; /* VALUES rows: values[i] has values_n[i] expressions */
   int *values_n;
   Expr ***values;
   int distinct;
@@ -286,7 +293,7 @@ typedef struct TabCons {
   int kind; /* TC_* */
   const char *name;
   int ncol;
-  IndexedCol *cols; /* PRIMARY KEY / UNIQUE */
+  IndexedCol *cols;     /* PRIMARY KEY / UNIQUE */
   const char **fk_cols; /* FOREIGN KEY (cols) */
   int conflict;
   int autoinc;
@@ -316,17 +323,17 @@ enum { TE_DELETE = 1, TE_INSERT = 2, TE_UPDATE = 3 };
 enum { AL_RENAME_TABLE = 1, AL_RENAME_COLUMN, AL_ADD_COLUMN, AL_DROP_COLUMN };
 
 struct Stmt {
-  AstArena *arena; /* owns every node of this statement */
-  int kind;        /* SK_* */
-  int explain;     /* 1 EXPLAIN, 2 EXPLAIN QUERY PLAN: the fields describe the explained statement */
-  int off, end;    /* the statement's text, without EXPLAIN [QUERY PLAN] and the trailing ';' */
-  int nparam;      /* largest parameter index used */
+  AstArena *arena;          /* owns every node of this statement */
+  int kind;                 /* SK_* */
+  int explain;              /* 1 EXPLAIN, 2 EXPLAIN QUERY PLAN: the fields describe the explained statement */
+  int off, end;             /* the statement's text, without EXPLAIN [QUERY PLAN] and the trailing ';' */
+  int nparam;               /* largest parameter index used */
   const char **param_names; /* [1..nparam]: the name of each parameter index, NULL for anonymous */
 
   Select *sel; /* SELECT; INSERT ... SELECT / VALUES; CREATE VIEW; CREATE TABLE ... AS */
   const char *schema;
-  const char *name; /* object name: table, index, view, trigger, savepoint, pragma, collation... */
-  int name_off;     /* offset of the object name (CREATE) */
+  const char *name;  /* object name: table, index, view, trigger, savepoint, pragma, collation... */
+  int name_off;      /* offset of the object name (CREATE) */
   const char *alias; /* INSERT INTO t AS alias; UPDATE/DELETE t AS alias */
   const char *table; /* CREATE INDEX / CREATE TRIGGER: ON table */
   int if_not_exists, if_exists, temp, unique;

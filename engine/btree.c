@@ -1239,7 +1239,7 @@ static int cur_descend(BtCursor *cur, int rightmost) {
       cur->idx[lv] = rightmost ? pg.ncell - 1 : 0;
       return MICA_OK;
     }
-    uint32_t child;
+    uint32_t child = 0;
     if ((rc = child_at(cur->bt, &pg, cur->idx[lv], &child)) != MICA_OK) return rc;
     if ((rc = cur_push(cur, child)) != MICA_OK) return rc;
     BtPage cp;
@@ -1397,7 +1397,7 @@ static int cur_seek(BtCursor *cur, int64_t rowid, const UnpackedKey *key, int *r
       }
       return MICA_OK;
     }
-    uint32_t child;
+    uint32_t child = 0;
     cur->idx[lv] = lo;
     if ((rc = child_at(bt, &pg, lo, &child)) != MICA_OK) return cur_fail(cur, rc);
     if ((rc = cur_push(cur, child)) != MICA_OK) return cur_fail(cur, rc);

@@ -221,55 +221,125 @@ static int is_space(int c) {
 }
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
 
-/* See the header comment: classifies z[0..n) and stores the numeric prefix's value in *out. */
+/* See the header comment: classifies z[0..n) and stores the numeric prefix's value in *out. The value
+ * is computed the way SQLite 3.40 computes it (a 64-bit significand of at most 18 digits scaled by
+ * powers of ten in long double), not by strtod: the two differ in the last bit for long mantissas,
+ * and round() and CAST show it. */
 static int scan_real(const char *z, int n, double *out) {
-  int i = 0, start, ndigit = 0, etype = 1, evalid = 1;
+  const char *end = z + n;
+  int sign = 1, d = 0, esign = 1, e = 0, evalid = 1, ndigit = 0, etype = 1;
+  int64_t s = 0;
+  double result;
   *out = 0.0;
-  while (i < n && is_space((unsigned char)z[i]))
-    i++;
-  start = i;
-  if (i < n && (z[i] == '-' || z[i] == '+')) i++;
-  while (i < n && is_digit((unsigned char)z[i]))
-    i++, ndigit++;
-  int end = i; /* end of the accepted prefix */
-  if (i < n && z[i] == '.') {
-    i++;
-    etype++;
-    while (i < n && is_digit((unsigned char)z[i]))
-      i++, ndigit++;
-    end = i;
+  while (z < end && is_space((unsigned char)*z))
+    z++;
+  if (z >= end) return 0;
+  if (*z == '-') {
+    sign = -1;
+    z++;
+  } else if (*z == '+') {
+    z++;
   }
-  if (ndigit == 0) return 0;
-  if (i < n && (z[i] == 'e' || z[i] == 'E')) {
-    int j = i + 1;
+  while (z < end && is_digit((unsigned char)*z)) {
+    s = s * 10 + (*z - '0');
+    z++;
+    ndigit++;
+    if (s >= (INT64_MAX - 9) / 10) {
+      while (z < end && is_digit((unsigned char)*z))
+        z++, d++;
+    }
+  }
+  if (z >= end) goto calc;
+  if (*z == '.') {
+    z++;
+    etype++;
+    while (z < end && is_digit((unsigned char)*z)) {
+      if (s < (INT64_MAX - 9) / 10) {
+        s = s * 10 + (*z - '0');
+        d--;
+        ndigit++;
+      }
+      z++;
+    }
+  }
+  if (z >= end) goto calc;
+  if (*z == 'e' || *z == 'E') {
+    z++;
     evalid = 0;
     etype++;
-    if (j < n && (z[j] == '-' || z[j] == '+')) j++;
-    if (j < n && is_digit((unsigned char)z[j])) {
-      while (j < n && is_digit((unsigned char)z[j]))
-        j++;
-      evalid = 1;
-      end = j;
+    if (z >= end) goto calc;
+    if (*z == '-') {
+      esign = -1;
+      z++;
+    } else if (*z == '+') {
+      z++;
     }
-    i = j;
+    while (z < end && is_digit((unsigned char)*z)) {
+      e = e < 10000 ? (e * 10 + (*z - '0')) : 10000;
+      z++;
+      evalid = 1;
+    }
   }
-  /* value of z[start..end) */
-  char buf[64];
-  char *tmp = buf;
-  int len = end - start;
-  if (len >= (int)sizeof buf) {
-    tmp = malloc((size_t)len + 1);
-    if (!tmp) return 0;
+  while (z < end && is_space((unsigned char)*z))
+    z++;
+calc:
+  e = e * esign + d;
+  if (e < 0) {
+    esign = -1;
+    e = -e;
+  } else {
+    esign = 1;
   }
-  memcpy(tmp, z + start, (size_t)len);
-  tmp[len] = 0;
-  *out = strtod(tmp, NULL);
-  if (tmp != buf) free(tmp);
-  int k = evalid ? end : i;
-  while (k < n && is_space((unsigned char)z[k]))
-    k++;
-  if (k == n && evalid) return etype == 1 ? 1 : 2;
-  if (etype >= 2 && (etype == 3 || evalid)) return -1;
+  if (s == 0) {
+    result = sign < 0 ? -0.0 : 0.0;
+  } else {
+    while (e > 0) {
+      if (esign > 0) {
+        if (s >= INT64_MAX / 10) break;
+        s *= 10;
+      } else {
+        if (s % 10 != 0) break;
+        s /= 10;
+      }
+      e--;
+    }
+    s = sign < 0 ? -s : s;
+    if (e == 0) {
+      result = (double)s;
+    } else {
+      long double scale = 1.0;
+      if (e > 307) {
+        if (e < 342) {
+          while (e % 308) {
+            scale *= 1.0e+1;
+            e -= 1;
+          }
+          if (esign < 0) {
+            result = (double)(s / scale);
+            result /= 1.0e+308;
+          } else {
+            result = (double)(s * scale);
+            result *= 1.0e+308;
+          }
+        } else {
+          result = esign < 0 ? 0.0 * (double)s : INFINITY * (double)s;
+        }
+      } else {
+        while (e % 22) {
+          scale *= 1.0e+1;
+          e -= 1;
+        }
+        while (e > 0) {
+          scale *= 1.0e+22;
+          e -= 22;
+        }
+        result = (double)(esign < 0 ? s / scale : s * scale);
+      }
+    }
+  }
+  *out = result;
+  if (z == end && ndigit > 0 && evalid && etype > 0) return etype;
+  if (etype >= 2 && (etype == 3 || evalid) && ndigit > 0) return -1;
   return 0;
 }
 
@@ -774,7 +844,7 @@ static void set_error(mica_context *ctx, int rc, const char *msg, int n) {
 }
 
 void mica_result_error(mica_context *ctx, const char *msg, int nbytes) {
-  set_error(ctx, ctx->error_rc && ctx->error_rc != MICA_OK ? ctx->error_rc : MICA_ERROR, msg, nbytes);
+  set_error(ctx, MICA_ERROR, msg, nbytes);
 }
 
 void mica_result_error_code(mica_context *ctx, int rc) {

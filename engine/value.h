@@ -120,6 +120,14 @@ struct mica_context {
   struct AuxData **aux;
   const RecColl *coll; /* collation of the call (FUNC_NEEDCOLL functions such as min/max) */
   int64_t now_ms;      /* statement start time, ms since the Unix epoch ('now' for date functions) */
+  /* Window functions: the current row's partition/peer/frame information (see FuncWindow in func.h);
+   * NULL outside window evaluation. */
+  struct FuncWindow *win;
+  /* Set by the min()/max() aggregate step when the current row did NOT become the group's new
+   * extreme (or was NULL after one was found). SQLite takes bare columns of a query with a single
+   * min()/max() aggregate from the row that holds the extreme: an executor that wants that rule
+   * captures bare columns only when a step leaves this 0. */
+  int agg_skip_capture;
 };
 
 /* A registered SQL function (owned by the connection's function table, see func.h). */
