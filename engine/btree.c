@@ -324,7 +324,10 @@ uint32_t btree_build_interior_cell(uint8_t *out, uint32_t usable, int intkey, ui
  * content is then balanced the same way, up to the root: a root that overflows moves its content
  * to a new child (deeper); a root interior page left with no cells takes in its only child when it
  * fits (shallower). Deleting an index entry held in an interior cell replaces it with the largest
- * entry of its left subtree (taken from a leaf) and balances that leaf.
+ * entry of its left subtree (taken from a leaf) and balances that leaf; when the replacement would
+ * overflow the interior page, the leaf is balanced first and the key sought again on a fresh path.
+ * An insert whose cell fits on its leaf skips all this: the cell goes in place (btpage_insert_cell)
+ * and the cursor stays where it is.
  *
  * FREELIST (file format 1.5): header offset 32 = first trunk page, 36 = count. A trunk page holds
  * the next trunk, a leaf count and leaf page numbers (at most usable/4 - 8, as SQLite writes).
