@@ -375,6 +375,7 @@ struct Btree {
   int dirty;    /* a page was written in this write transaction */
   int av;       /* auto-vacuum mode of the file: 0 none, 1 full, 2 incremental (header 52/64) */
   int av_new;   /* mode for a database not created yet (btree_set_autovacuum before page 1) */
+  int av_req;   /* a btree_set_autovacuum made in a read transaction, applied at its upgrade */
   uint32_t page_size, usable;
   BtCursor *cursors; /* open cursors of this handle (for invalidation) */
   char errmsg[200];
@@ -2057,6 +2058,13 @@ int btree_begin_write(Btree *bt, int timeout_ms) {
     btree_rollback(bt);
     return rc;
   }
+  if (bt->av_req) {
+    bt->av_req = 0;
+    if ((rc = btree_set_autovacuum(bt, bt->av_new)) != MICA_OK) {
+      btree_rollback(bt);
+      return rc;
+    }
+  }
   return MICA_OK;
 }
 
@@ -2520,7 +2528,10 @@ int btree_set_autovacuum(Btree *bt, int mode) {
   uint32_t npages = pager_page_count(bt->pc);
   if (npages == 0) return MICA_OK; /* applied when page 1 is written */
   int own = bt->txn == 0, rc;
-  if (bt->txn == 1) return bt_error(bt, MICA_BUSY, "cannot change auto_vacuum in a read transaction");
+  if (bt->txn == 1) {
+    bt->av_req = 1; /* applied by btree_begin_write */
+    return MICA_OK;
+  }
   if (own && (rc = btree_begin_write(bt, 0)) != MICA_OK) return rc;
   uint32_t maxroot;
   rc = meta_read(bt, 52, &maxroot);

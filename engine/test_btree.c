@@ -2044,6 +2044,43 @@ START_TEST(test_btree_scan_survives_concurrent_changes) {
 }
 END_TEST
 
+/* PRAGMA auto_vacuum rules: none <-> full only while there are no tables; full <-> incremental any
+ * time; a change made in a read transaction applies when it becomes a write transaction. */
+START_TEST(test_btree_autovacuum_mode_changes) {
+  char path[96], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_avm_%d.db", (int)getpid());
+  unlink(path);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK); /* page 1 only */
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 0);
+  ck_assert_int_eq(btree_set_autovacuum(bt, 1), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 1);
+  uint32_t root;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &root), MICA_OK);
+  ck_assert_uint_eq(root, 3);
+  put_schema_row(bt, 1, "table", "t", "t", root, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_set_autovacuum(bt, 0), MICA_OK); /* ignored: there is a table */
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 1);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_set_autovacuum(bt, 2), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 2);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  sqlite_query(path, "PRAGMA auto_vacuum", out);
+  ck_assert_str_eq(out, "2");
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  unlink(path);
+}
+END_TEST
+
 static Suite *btree_suite(void) {
   Suite *s = suite_create("btree");
   TCase *tc = tcase_create("pages");
@@ -2069,6 +2106,7 @@ static Suite *btree_suite(void) {
   tcase_add_test(tt, test_btree_seek_edges);
   tcase_add_test(tt, test_btree_incremental_vacuum);
   tcase_add_test(tt, test_btree_scan_survives_concurrent_changes);
+  tcase_add_test(tt, test_btree_autovacuum_mode_changes);
   suite_add_tcase(s, tt);
   return s;
 }
