@@ -1491,7 +1491,7 @@ static void run_model(const char *path, uint64_t seed, int nops) {
   ck_assert_int_eq(pager_set_synchronous(pc, 0), MICA_OK);
   ck_assert_int_eq(pager_set_cache_size(pc, 16), MICA_OK);
   uint32_t ps = pager_page_size(pc);
-  Model committed = {{0}, 0}, cur, sp[8];
+  Model committed = {{0}, 0}, cur = {{0}, 0}, sp[8];
   int nsp = 0, in_write = 0;
   /* Page 1 carries a valid header so that reopening works. */
   ck_assert_int_eq(pager_begin_write(pc, 0), MICA_OK);
