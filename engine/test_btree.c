@@ -647,6 +647,14 @@ END_TEST
 
 /* ---------------------------------------------------------------- tree layer (btree.h) */
 
+/* Removes a database file and the log the pager may leave beside it. */
+static void unlink_db(const char *path) {
+  char wal[256];
+  snprintf(wal, sizeof wal, "%s-wal", path);
+  unlink(path);
+  unlink(wal);
+}
+
 /* Deterministic pseudo-random numbers for the tree tests. */
 static uint64_t rng_next(uint64_t *s) {
   *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -754,7 +762,7 @@ static uint8_t *read_file(const char *path, size_t *n);
 static void run_random_ops(uint32_t ps, int reserved, int nops, uint64_t seed) {
   char path[96], out[64];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_rand_%d_%u.db", (int)getpid(), ps);
-  unlink(path);
+  unlink_db(path);
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, ps, reserved), MICA_OK);
@@ -925,7 +933,7 @@ static void run_random_ops(uint32_t ps, int reserved, int nops, uint64_t seed) {
     lsum += m.len[k];
   sqlite_query(path, "SELECT total(length(b)) FROM t", out);
   ck_assert_int_eq((int64_t)atof(out), lsum);
-  unlink(path);
+  unlink_db(path);
 }
 
 START_TEST(test_btree_random_insert_delete_keeps_order) {
@@ -1116,7 +1124,7 @@ START_TEST(test_btree_reads_and_extends_sqlite_files) {
     uint32_t ps = sizes[si];
     char path[96], sql[512], out[64];
     snprintf(path, sizeof path, "/tmp/mica_test_btree_sq_%d_%u.db", (int)getpid(), ps);
-    unlink(path);
+    unlink_db(path);
     sqlite3 *db;
     ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
     snprintf(sql, sizeof sql,
@@ -1223,7 +1231,7 @@ START_TEST(test_btree_reads_and_extends_sqlite_files) {
     ck_assert_str_eq(out, "ok");
     sqlite_query(path, "SELECT count(*) FROM t", out);
     ck_assert_int_eq(atoi(out), 1100);
-    unlink(path);
+    unlink_db(path);
   }
 }
 END_TEST
@@ -1328,7 +1336,7 @@ static void fuzz_corrupt_files(int av) {
   snprintf(path, sizeof path, "/tmp/mica_test_btree_fz_%d.db", (int)getpid());
   snprintf(cpath, sizeof cpath, "/tmp/mica_test_btree_fzc_%d.db", (int)getpid());
   snprintf(wal, sizeof wal, "%s-wal", cpath);
-  unlink(path);
+  unlink_db(path);
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
@@ -1398,9 +1406,9 @@ static void fuzz_corrupt_files(int av) {
   ck_assert_int_gt(detected, FUZZ_ITERS / 5); /* the damage is real: the integrity check sees most of it */
   free(copy);
   free(img);
-  unlink(cpath);
+  unlink_db(cpath);
   unlink(wal);
-  unlink(path);
+  unlink_db(path);
 }
 
 START_TEST(test_btree_corrupt_files_never_crash) {
@@ -1491,7 +1499,7 @@ static int64_t delete_rows(Btree *bt, uint32_t troot, uint32_t iroot, int mod, u
 START_TEST(test_btree_autovacuum_full_truncates_and_keeps_pointer_maps) {
   char path[96], out[64];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_av_%d.db", (int)getpid());
-  unlink(path);
+  unlink_db(path);
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, 1024, 0), MICA_OK);
@@ -1582,7 +1590,7 @@ START_TEST(test_btree_autovacuum_full_truncates_and_keeps_pointer_maps) {
   ck_assert_str_eq(out, "1");
   sqlite_query(path, "SELECT count(*) FROM t", out);
   ck_assert_int_eq(atoi(out), left);
-  unlink(path);
+  unlink_db(path);
 }
 END_TEST
 
@@ -1590,7 +1598,7 @@ END_TEST
 START_TEST(test_btree_extends_sqlite_autovacuum_files) {
   char path[96], out[64];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_sqav_%d.db", (int)getpid());
-  unlink(path);
+  unlink_db(path);
   sqlite3 *db;
   ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
   ck_assert_int_eq(sqlite3_exec(db,
@@ -1624,7 +1632,7 @@ START_TEST(test_btree_extends_sqlite_autovacuum_files) {
   ck_assert_str_eq(out, "ok");
   sqlite_query(path, "SELECT count(*) FROM t", out);
   ck_assert_int_eq(atoi(out), 200);
-  unlink(path);
+  unlink_db(path);
 }
 END_TEST
 
@@ -1655,8 +1663,8 @@ START_TEST(test_btree_vacuum_compacts_and_copies) {
   char path[96], into[96], out[64];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_vac_%d.db", (int)getpid());
   snprintf(into, sizeof into, "/tmp/mica_test_btree_vacinto_%d.db", (int)getpid());
-  unlink(path);
-  unlink(into);
+  unlink_db(path);
+  unlink_db(into);
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, 1024, 0), MICA_OK);
@@ -1753,8 +1761,8 @@ START_TEST(test_btree_vacuum_compacts_and_copies) {
   ck_assert_str_eq(out, "ok");
   sqlite_query(path, "SELECT count(*) FROM t WHERE b IS NOT NULL", out);
   ck_assert_int_eq(atoi(out), left);
-  unlink(path);
-  unlink(into);
+  unlink_db(path);
+  unlink_db(into);
 }
 END_TEST
 
@@ -1772,7 +1780,7 @@ static int64_t table_count(Btree *bt, uint32_t root) {
 START_TEST(test_btree_savepoints_and_snapshots) {
   char path[96];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_sp_%d.db", (int)getpid());
-  unlink(path);
+  unlink_db(path);
   Btree *bt, *rd;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
@@ -1825,7 +1833,7 @@ START_TEST(test_btree_savepoints_and_snapshots) {
   ck_assert_int_eq(btree_commit(rd), MICA_OK);
   ck_assert_int_eq(btree_close(rd), MICA_OK);
   ck_assert_int_eq(btree_close(bt), MICA_OK);
-  unlink(path);
+  unlink_db(path);
 }
 END_TEST
 
@@ -1914,7 +1922,7 @@ END_TEST
 START_TEST(test_btree_incremental_vacuum) {
   char path[96], out[64];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_iv_%d.db", (int)getpid());
-  unlink(path);
+  unlink_db(path);
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
@@ -1953,7 +1961,7 @@ START_TEST(test_btree_incremental_vacuum) {
   ck_assert_str_eq(out, "2");
   sqlite_query(path, "SELECT count(*) FROM t", out);
   ck_assert_int_eq(atoi(out), left);
-  unlink(path);
+  unlink_db(path);
 }
 END_TEST
 
@@ -2049,7 +2057,7 @@ END_TEST
 START_TEST(test_btree_autovacuum_mode_changes) {
   char path[96], out[64];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_avm_%d.db", (int)getpid());
-  unlink(path);
+  unlink_db(path);
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK); /* page 1 only */
@@ -2077,7 +2085,7 @@ START_TEST(test_btree_autovacuum_mode_changes) {
   ck_assert_str_eq(out, "2");
   sqlite_query(path, "PRAGMA integrity_check", out);
   ck_assert_str_eq(out, "ok");
-  unlink(path);
+  unlink_db(path);
 }
 END_TEST
 
