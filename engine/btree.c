@@ -324,7 +324,10 @@ uint32_t btree_build_interior_cell(uint8_t *out, uint32_t usable, int intkey, ui
  * content is then balanced the same way, up to the root: a root that overflows moves its content
  * to a new child (deeper); a root interior page left with no cells takes in its only child when it
  * fits (shallower). Deleting an index entry held in an interior cell replaces it with the largest
- * entry of its left subtree (taken from a leaf) and balances that leaf.
+ * entry of its left subtree (taken from a leaf) and balances that leaf; when the replacement would
+ * overflow the interior page, the leaf is balanced first and the key sought again on a fresh path.
+ * An insert whose cell fits on its leaf skips all this: the cell goes in place (btpage_insert_cell)
+ * and the cursor stays where it is.
  *
  * FREELIST (file format 1.5): header offset 32 = first trunk page, 36 = count. A trunk page holds
  * the next trunk, a leaf count and leaf page numbers (at most usable/4 - 8, as SQLite writes).
@@ -372,6 +375,7 @@ struct Btree {
   int dirty;    /* a page was written in this write transaction */
   int av;       /* auto-vacuum mode of the file: 0 none, 1 full, 2 incremental (header 52/64) */
   int av_new;   /* mode for a database not created yet (btree_set_autovacuum before page 1) */
+  int av_req;   /* a btree_set_autovacuum made in a read transaction, applied at its upgrade */
   uint32_t page_size, usable;
   BtCursor *cursors; /* open cursors of this handle (for invalidation) */
   char errmsg[200];
@@ -1759,6 +1763,47 @@ int btree_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n) {
   return bt_insert(cur, rowid, data, n, 0);
 }
 
+/* Second step of deleting an interior index entry (see btree_delete): the saved key's cell is
+ * replaced by the leaf-format cell body[0..n) (its predecessor). Leaves the cursor saved. */
+static int delete_replace(BtCursor *cur, const uint8_t *body, uint32_t n) {
+  Btree *bt = cur->bt;
+  UnpackedKey k = {cur->keyinfo ? cur->keyinfo : &default_keyinfo, cur->save_key, cur->save_nkey, 0};
+  int res, rc = cur_seek(cur, 0, &k, &res);
+  BtPage pg;
+  BtCell kc;
+  BtPath path;
+  CellList l;
+  if (rc != MICA_OK) return rc;
+  if (cur->state != CUR_VALID || res != 0) return cur_fail(cur, bt_corrupt(bt, cur->root));
+  int lv = cur->depth - 1, i = cur->idx[lv];
+  if ((rc = cur_cell(cur, &pg, &kc)) != MICA_OK) return cur_fail(cur, rc);
+  cur_path(cur, &path);
+  rc = cl_load(bt, &pg, &l);
+  cur_release(cur);
+  cur->state = CUR_REQUIRESEEK;
+  cur->skip = 0;
+  if (rc != MICA_OK) return rc;
+  cl_remove(&l, i);
+  if (pg.leaf) {
+    rc = cl_insert(&l, i, body, n, n < 4 ? 4 : n);
+  } else {
+    uint8_t *c = malloc((size_t)n + 4);
+    if (!c) {
+      rc = MICA_NOMEM;
+    } else {
+      put4(c, kc.left_child);
+      memcpy(c + 4, body, n);
+      rc = cl_insert(&l, i, c, n + 4, n + 4);
+      free(c);
+    }
+  }
+  if (rc != MICA_OK) {
+    cl_free(&l);
+    return rc;
+  }
+  return balance_page(bt, &path, lv, &l, 0);
+}
+
 int btree_delete(BtCursor *cur) {
   Btree *bt = cur->bt;
   int rc;
@@ -1782,7 +1827,6 @@ int btree_delete(BtCursor *cur) {
   cur_path(cur, &path);
   /* Remember the key so that btree_next/prev continue from here. */
   if ((rc = cur_save(cur)) != MICA_OK) return rc;
-  if ((rc = bt_free_overflow(bt, &c)) != MICA_OK) return rc;
   PgHdr *ph;
   if ((rc = bt_get(bt, path.pgno[lv], &ph, &pg)) != MICA_OK) return rc;
   rc = cl_load(bt, &pg, &l);
@@ -1790,6 +1834,10 @@ int btree_delete(BtCursor *cur) {
   if (rc != MICA_OK) return rc;
   int i = path.idx[lv];
   if (is_leaf_type(l.type)) {
+    if ((rc = bt_free_overflow(bt, &c)) != MICA_OK) {
+      cl_free(&l);
+      return rc;
+    }
     cl_remove(&l, i);
     return balance_page(bt, &path, lv, &l, 0);
   }
@@ -1844,14 +1892,16 @@ int btree_delete(BtCursor *cur) {
   cl_remove(&leafl, leafl.n - 1);
   cl_remove(&l, i);
   rc = cl_insert(&l, i, nc, body + 4, body + 4);
-  free(nc);
   if (rc != MICA_OK) {
+    free(nc);
     cl_free(&l);
     cl_free(&leafl);
     return rc;
   }
   if (cl_fits(bt, &l, path.pgno[lv])) {
-    rc = cl_write(bt, path.pgno[lv], &l);
+    free(nc);
+    rc = bt_free_overflow(bt, &c);
+    if (rc == MICA_OK) rc = cl_write(bt, path.pgno[lv], &l);
     cl_free(&l);
     if (rc == MICA_OK)
       rc = balance_page(bt, &path, d, &leafl, 0);
@@ -1859,14 +1909,16 @@ int btree_delete(BtCursor *cur) {
       cl_free(&leafl);
     return rc;
   }
-  /* The interior page overflows with the longer replacement: write the leaf as is, then split. */
-  rc = cl_write(bt, path.pgno[d], &leafl);
-  cl_free(&leafl);
-  if (rc != MICA_OK) {
-    cl_free(&l);
-    return rc;
-  }
-  return balance_page(bt, &path, lv, &l, 0);
+  /* The interior page would overflow with the longer replacement. Two steps, each on a fresh
+   * path: take the predecessor out of its leaf (balancing it), then find the deleted key again,
+   * wherever balancing left it, and put the predecessor in its place. The deleted key's overflow
+   * pages are freed last: until then the seek compares against them. */
+  cl_free(&l);
+  rc = balance_page(bt, &path, d, &leafl, 0);
+  if (rc == MICA_OK) rc = delete_replace(cur, nc + 4, body);
+  free(nc);
+  if (rc == MICA_OK) rc = bt_free_overflow(bt, &c);
+  return rc;
 }
 
 /* Counts (and with clear != 0 frees) the entries and pages below pgno. *budget bounds the pages
@@ -2005,6 +2057,13 @@ int btree_begin_write(Btree *bt, int timeout_ms) {
   if (pager_page_count(bt->pc) == 0 && (rc = bt_format(bt)) != MICA_OK) {
     btree_rollback(bt);
     return rc;
+  }
+  if (bt->av_req) {
+    bt->av_req = 0;
+    if ((rc = btree_set_autovacuum(bt, bt->av_new)) != MICA_OK) {
+      btree_rollback(bt);
+      return rc;
+    }
   }
   return MICA_OK;
 }
@@ -2469,7 +2528,10 @@ int btree_set_autovacuum(Btree *bt, int mode) {
   uint32_t npages = pager_page_count(bt->pc);
   if (npages == 0) return MICA_OK; /* applied when page 1 is written */
   int own = bt->txn == 0, rc;
-  if (bt->txn == 1) return bt_error(bt, MICA_BUSY, "cannot change auto_vacuum in a read transaction");
+  if (bt->txn == 1) {
+    bt->av_req = 1; /* applied by btree_begin_write */
+    return MICA_OK;
+  }
   if (own && (rc = btree_begin_write(bt, 0)) != MICA_OK) return rc;
   uint32_t maxroot;
   rc = meta_read(bt, 52, &maxroot);

@@ -108,7 +108,8 @@ int btree_set_synchronous(Btree *bt, int level);               /* 0 OFF, 1 NORMA
 int btree_get_autovacuum(Btree *bt);                           /* 0 none, 1 full, 2 incremental */
 /* As PRAGMA auto_vacuum: none <-> full/incremental only while the database has no tables (else
  * silently ignored, as SQLite does until VACUUM); full <-> incremental any time. Outside a
- * transaction it runs its own write transaction; MICA_BUSY inside a read transaction. */
+ * transaction it runs its own write transaction; inside a read transaction it is applied when the
+ * transaction becomes a write transaction. */
 int btree_set_autovacuum(Btree *bt, int mode);
 /* mode: 0 PASSIVE, 1 FULL, 2 RESTART, 3 TRUNCATE. Outputs may be NULL. */
 int btree_checkpoint(Btree *bt, int mode, int *wal_frames, int *checkpointed);

@@ -306,11 +306,14 @@ int btree_check_pages(BtGetPage get, void *arg, uint32_t page_size, uint32_t usa
     int autovac = rd4(p1 + 52) != 0;
     ck.av = autovac;
     check_freelist(&ck, trunk, nfree);
+    /* The page holding the pending byte (offset 2^30) is never used for data. */
+    uint32_t pending = (uint32_t)(0x40000000u / page_size) + 1;
+    if (pending <= npages) ck.used[pending] = 1;
     if (autovac) {
-      /* Pointer-map pages: page 2, then every usable/5 + 1 pages. */
+      /* Pointer-map pages: page 2, then every usable/5 + 1 pages (moved up past the pending page). */
       uint32_t per = usable / 5;
       for (uint64_t pm = 2; pm <= npages; pm += per + 1)
-        mark(&ck, (uint32_t)pm, "Pointer map");
+        mark(&ck, (uint32_t)pm == pending ? (uint32_t)pm + 1 : (uint32_t)pm, "Pointer map");
     }
     for (int i = 0; i < nroots; i++) {
       int intkey = -1;

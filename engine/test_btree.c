@@ -647,6 +647,14 @@ END_TEST
 
 /* ---------------------------------------------------------------- tree layer (btree.h) */
 
+/* Removes a database file and the log the pager may leave beside it. */
+static void unlink_db(const char *path) {
+  char wal[256];
+  snprintf(wal, sizeof wal, "%s-wal", path);
+  unlink(path);
+  unlink(wal);
+}
+
 /* Deterministic pseudo-random numbers for the tree tests. */
 static uint64_t rng_next(uint64_t *s) {
   *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -749,13 +757,15 @@ static void index_delete(BtCursor *ic, const uint8_t *b, uint32_t len, int64_t r
   free(k);
 }
 
-static void run_random_ops(uint32_t ps, int nops, uint64_t seed) {
+static uint8_t *read_file(const char *path, size_t *n);
+
+static void run_random_ops(uint32_t ps, int reserved, int nops, uint64_t seed) {
   char path[96], out[64];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_rand_%d_%u.db", (int)getpid(), ps);
-  unlink(path);
+  unlink_db(path);
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
-  ck_assert_int_eq(btree_set_page_size(bt, ps, 0), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, ps, reserved), MICA_OK);
   ck_assert_int_eq(btree_begin_write(bt, 1000), MICA_OK);
   uint32_t troot, iroot;
   ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
@@ -906,6 +916,13 @@ static void run_random_ops(uint32_t ps, int nops, uint64_t seed) {
   ck_assert_int_eq(btree_commit(bt), MICA_OK);
   ck_assert_int_eq(btree_close(bt), MICA_OK);
   free(blob);
+  {
+    size_t fn;
+    uint8_t *f = read_file(path, &fn);
+    ck_assert_uint_eq(f[20], (uint32_t)reserved);
+    ck_assert_uint_eq(fn % ps, 0);
+    free(f);
+  }
   /* sqlite3 agrees. */
   sqlite_query(path, "PRAGMA integrity_check", out);
   ck_assert_str_eq(out, "ok");
@@ -916,13 +933,13 @@ static void run_random_ops(uint32_t ps, int nops, uint64_t seed) {
     lsum += m.len[k];
   sqlite_query(path, "SELECT total(length(b)) FROM t", out);
   ck_assert_int_eq((int64_t)atof(out), lsum);
-  unlink(path);
+  unlink_db(path);
 }
 
 START_TEST(test_btree_random_insert_delete_keeps_order) {
-  run_random_ops(512, 2500, 42);
-  run_random_ops(4096, 3000, 7);
-  run_random_ops(1024, 2000, 99);
+  run_random_ops(512, 0, 2500, 42);
+  run_random_ops(4096, 0, 3000, 7);
+  run_random_ops(1024, 40, 2000, 99); /* reserved bytes at the end of each page */
 }
 END_TEST
 
@@ -1107,7 +1124,7 @@ START_TEST(test_btree_reads_and_extends_sqlite_files) {
     uint32_t ps = sizes[si];
     char path[96], sql[512], out[64];
     snprintf(path, sizeof path, "/tmp/mica_test_btree_sq_%d_%u.db", (int)getpid(), ps);
-    unlink(path);
+    unlink_db(path);
     sqlite3 *db;
     ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
     snprintf(sql, sizeof sql,
@@ -1214,7 +1231,7 @@ START_TEST(test_btree_reads_and_extends_sqlite_files) {
     ck_assert_str_eq(out, "ok");
     sqlite_query(path, "SELECT count(*) FROM t", out);
     ck_assert_int_eq(atoi(out), 1100);
-    unlink(path);
+    unlink_db(path);
   }
 }
 END_TEST
@@ -1319,7 +1336,7 @@ static void fuzz_corrupt_files(int av) {
   snprintf(path, sizeof path, "/tmp/mica_test_btree_fz_%d.db", (int)getpid());
   snprintf(cpath, sizeof cpath, "/tmp/mica_test_btree_fzc_%d.db", (int)getpid());
   snprintf(wal, sizeof wal, "%s-wal", cpath);
-  unlink(path);
+  unlink_db(path);
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
@@ -1389,9 +1406,9 @@ static void fuzz_corrupt_files(int av) {
   ck_assert_int_gt(detected, FUZZ_ITERS / 5); /* the damage is real: the integrity check sees most of it */
   free(copy);
   free(img);
-  unlink(cpath);
+  unlink_db(cpath);
   unlink(wal);
-  unlink(path);
+  unlink_db(path);
 }
 
 START_TEST(test_btree_corrupt_files_never_crash) {
@@ -1482,7 +1499,7 @@ static int64_t delete_rows(Btree *bt, uint32_t troot, uint32_t iroot, int mod, u
 START_TEST(test_btree_autovacuum_full_truncates_and_keeps_pointer_maps) {
   char path[96], out[64];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_av_%d.db", (int)getpid());
-  unlink(path);
+  unlink_db(path);
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, 1024, 0), MICA_OK);
@@ -1573,7 +1590,7 @@ START_TEST(test_btree_autovacuum_full_truncates_and_keeps_pointer_maps) {
   ck_assert_str_eq(out, "1");
   sqlite_query(path, "SELECT count(*) FROM t", out);
   ck_assert_int_eq(atoi(out), left);
-  unlink(path);
+  unlink_db(path);
 }
 END_TEST
 
@@ -1581,7 +1598,7 @@ END_TEST
 START_TEST(test_btree_extends_sqlite_autovacuum_files) {
   char path[96], out[64];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_sqav_%d.db", (int)getpid());
-  unlink(path);
+  unlink_db(path);
   sqlite3 *db;
   ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
   ck_assert_int_eq(sqlite3_exec(db,
@@ -1615,7 +1632,7 @@ START_TEST(test_btree_extends_sqlite_autovacuum_files) {
   ck_assert_str_eq(out, "ok");
   sqlite_query(path, "SELECT count(*) FROM t", out);
   ck_assert_int_eq(atoi(out), 200);
-  unlink(path);
+  unlink_db(path);
 }
 END_TEST
 
@@ -1646,8 +1663,8 @@ START_TEST(test_btree_vacuum_compacts_and_copies) {
   char path[96], into[96], out[64];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_vac_%d.db", (int)getpid());
   snprintf(into, sizeof into, "/tmp/mica_test_btree_vacinto_%d.db", (int)getpid());
-  unlink(path);
-  unlink(into);
+  unlink_db(path);
+  unlink_db(into);
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, 1024, 0), MICA_OK);
@@ -1744,8 +1761,8 @@ START_TEST(test_btree_vacuum_compacts_and_copies) {
   ck_assert_str_eq(out, "ok");
   sqlite_query(path, "SELECT count(*) FROM t WHERE b IS NOT NULL", out);
   ck_assert_int_eq(atoi(out), left);
-  unlink(path);
-  unlink(into);
+  unlink_db(path);
+  unlink_db(into);
 }
 END_TEST
 
@@ -1763,7 +1780,7 @@ static int64_t table_count(Btree *bt, uint32_t root) {
 START_TEST(test_btree_savepoints_and_snapshots) {
   char path[96];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_sp_%d.db", (int)getpid());
-  unlink(path);
+  unlink_db(path);
   Btree *bt, *rd;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
@@ -1816,7 +1833,7 @@ START_TEST(test_btree_savepoints_and_snapshots) {
   ck_assert_int_eq(btree_commit(rd), MICA_OK);
   ck_assert_int_eq(btree_close(rd), MICA_OK);
   ck_assert_int_eq(btree_close(bt), MICA_OK);
-  unlink(path);
+  unlink_db(path);
 }
 END_TEST
 
@@ -1905,7 +1922,7 @@ END_TEST
 START_TEST(test_btree_incremental_vacuum) {
   char path[96], out[64];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_iv_%d.db", (int)getpid());
-  unlink(path);
+  unlink_db(path);
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
@@ -1944,7 +1961,131 @@ START_TEST(test_btree_incremental_vacuum) {
   ck_assert_str_eq(out, "2");
   sqlite_query(path, "SELECT count(*) FROM t", out);
   ck_assert_int_eq(atoi(out), left);
-  unlink(path);
+  unlink_db(path);
+}
+END_TEST
+
+/* A scan with one cursor while another cursor inserts and deletes at random, on both tree kinds:
+ * the scan stays in order, sees every entry that existed throughout, and never repeats one. */
+START_TEST(test_btree_scan_survives_concurrent_changes) {
+  Btree *bt;
+  ck_assert_int_eq(btree_open(":memory:", 0, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t roots[2];
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &roots[0]), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &roots[1]), MICA_OK);
+  for (int kind = 0; kind < 2; kind++) {
+    static uint8_t present[4000];
+    memset(present, 0, sizeof present);
+    BtCursor *scan, *w;
+    ck_assert_int_eq(btree_cursor_open(bt, roots[kind], 0, NULL, &scan), MICA_OK);
+    ck_assert_int_eq(btree_cursor_open(bt, roots[kind], 1, NULL, &w), MICA_OK);
+    uint64_t s = 4242 + (uint64_t)kind;
+    uint8_t pad[200];
+    memset(pad, 'p', sizeof pad);
+    /* Keys are (k, padding) records for the index, rowid k for the table. */
+#define PUT_KEY(k)                                                                                           \
+  do {                                                                                                       \
+    RecValue kv[2] = {{.type = REC_INT, .u.i = (k)},                                                         \
+                      {.type = REC_BLOB, .u.s = {(const char *)pad, (uint32_t)((k)*7 % 200)}}};              \
+    uint8_t rec[256];                                                                                        \
+    size_t rn = record_encode(kv, 2, rec);                                                                   \
+    ck_assert_int_eq(btree_insert(w, kind ? 0 : (k), rec, (uint32_t)rn), MICA_OK);                           \
+  } while (0)
+    for (int64_t k = 0; k < 4000; k += 2) {
+      PUT_KEY(k);
+      present[k] = 1;
+    }
+    int eof, seen_stable = 0;
+    int64_t last = -1;
+    ck_assert_int_eq(btree_first(scan, &eof), MICA_OK);
+    while (!eof) {
+      int64_t k;
+      if (kind == 0) {
+        k = btree_rowid(scan);
+      } else {
+        const void *d;
+        uint32_t n;
+        RecValue v;
+        ck_assert_int_eq(btree_data(scan, &d, &n), MICA_OK);
+        ck_assert_int_eq(record_column(d, n, 0, &v), MICA_OK);
+        k = v.u.i;
+      }
+      ck_assert_int_gt(k, last);
+      last = k;
+      if (k % 4 == 0) seen_stable++; /* multiples of 4 are never touched by the writer */
+      /* The writer changes 6 random keys that are not multiples of 4. */
+      for (int j = 0; j < 6; j++) {
+        int64_t t = (int64_t)(rng_next(&s) % 1000) * 4 + 1 + (int64_t)(rng_next(&s) % 3);
+        int res;
+        if (present[t]) {
+          if (kind == 0) {
+            ck_assert_int_eq(btree_seek_rowid(w, t, &res), MICA_OK);
+          } else {
+            RecValue kv = {.type = REC_INT, .u.i = t};
+            uint8_t rec[16];
+            size_t rn = record_encode(&kv, 1, rec);
+            UnpackedKey key = {NULL, rec, (uint32_t)rn, -1};
+            int e2;
+            ck_assert_int_eq(btree_seek_key(w, &key, &res), MICA_OK);
+            if (res < 0) ck_assert_int_eq(btree_next(w, &e2), MICA_OK);
+          }
+          ck_assert_int_eq(btree_delete(w), MICA_OK);
+          present[t] = 0;
+        } else {
+          PUT_KEY(t);
+          present[t] = 1;
+        }
+      }
+      ck_assert_int_eq(btree_next(scan, &eof), MICA_OK);
+    }
+#undef PUT_KEY
+    ck_assert_int_eq(seen_stable, 1000);
+    btree_cursor_close(scan);
+    btree_cursor_close(w);
+  }
+  uint32_t all[3] = {1, roots[0], roots[1]};
+  assert_integrity(bt, all, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+}
+END_TEST
+
+/* PRAGMA auto_vacuum rules: none <-> full only while there are no tables; full <-> incremental any
+ * time; a change made in a read transaction applies when it becomes a write transaction. */
+START_TEST(test_btree_autovacuum_mode_changes) {
+  char path[96], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_avm_%d.db", (int)getpid());
+  unlink_db(path);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK); /* page 1 only */
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 0);
+  ck_assert_int_eq(btree_set_autovacuum(bt, 1), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 1);
+  uint32_t root;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &root), MICA_OK);
+  ck_assert_uint_eq(root, 3);
+  put_schema_row(bt, 1, "table", "t", "t", root, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_set_autovacuum(bt, 0), MICA_OK); /* ignored: there is a table */
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 1);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_set_autovacuum(bt, 2), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 2);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  sqlite_query(path, "PRAGMA auto_vacuum", out);
+  ck_assert_str_eq(out, "2");
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  unlink_db(path);
 }
 END_TEST
 
@@ -1972,6 +2113,8 @@ static Suite *btree_suite(void) {
   tcase_add_test(tt, test_btree_savepoints_and_snapshots);
   tcase_add_test(tt, test_btree_seek_edges);
   tcase_add_test(tt, test_btree_incremental_vacuum);
+  tcase_add_test(tt, test_btree_scan_survives_concurrent_changes);
+  tcase_add_test(tt, test_btree_autovacuum_mode_changes);
   suite_add_tcase(s, tt);
   return s;
 }
