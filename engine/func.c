@@ -294,7 +294,15 @@ static void length_func(mica_context *ctx, int argc, mica_value **argv) {
   }
 }
 
+/* SQLite rejects these arities while parsing; registered with any arity, we report it at the call */
+static int arity_error(mica_context *ctx, int argc, int min) {
+  if (argc >= min) return 0;
+  func_error(ctx, "wrong number of arguments to function %s()", ctx->func ? ctx->func->name : "");
+  return 1;
+}
+
 static void coalesce_func(mica_context *ctx, int argc, mica_value **argv) {
+  if (arity_error(ctx, argc, 2)) return;
   for (int i = 0; i < argc; i++)
     if (!is_null(argv[i])) {
       mica_result_value(ctx, argv[i]);
@@ -317,6 +325,7 @@ static void nullif_func(mica_context *ctx, int argc, mica_value **argv) {
 static void minmax_func(mica_context *ctx, int argc, mica_value **argv) {
   int want_max = (int)(intptr_t)mica_user_data(ctx);
   int best = 0;
+  if (arity_error(ctx, argc, 1)) return;
   if (is_null(argv[0])) return;
   for (int i = 1; i < argc; i++) {
     if (is_null(argv[i])) return;
