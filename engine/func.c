@@ -450,7 +450,11 @@ static void instr_func(mica_context *ctx, int argc, mica_value **argv) {
       return;
     }
     pos++;
-    i += is_blob ? 1 : utf8_charlen(h + i, nh - i);
+    /* SQLite's instr steps one byte, then past any continuation bytes (whatever came before) */
+    i++;
+    if (!is_blob)
+      while (i < nh && ((unsigned char)h[i] & 0xc0) == 0x80)
+        i++;
   }
   mica_result_int(ctx, 0);
 }

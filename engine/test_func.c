@@ -270,6 +270,37 @@ START_TEST(test_core_scalars_match_sqlite) {
 }
 END_TEST
 
+/* Malformed UTF-8: string functions count and cut characters like SQLite. */
+START_TEST(test_string_functions_on_malformed_utf8_match_sqlite) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  static const unsigned char bytes[] = {'a',  'b',  0x80, 0xbf, 0xc3, 0xa4, 0xe2, 0x82, 0xac,
+                                        0xf0, 0x9f, 0xff, 0xfe, 0xc0, 0xed, 0xa0, 0x80, ' '};
+  static char strs[100][12];
+  static Arg spool[100 + 12];
+  for (int k = 0; k < 100; k++) {
+    int n = 1 + (int)(rnd() % 10);
+    for (int j = 0; j < n; j++)
+      strs[k][j] = (char)bytes[rnd() % sizeof bytes];
+    strs[k][n] = 0;
+    spool[k] = (Arg){VAL_TEXT, 0, 0, strs[k], -1};
+  }
+  Arg nums[] = {I(0), I(1), I(2), I(-1), I(-3), I(5), I(-100)};
+  for (int k = 0; k < 7; k++)
+    spool[100 + k] = nums[k];
+  diff_scalar_pools(db, "length", 1, 300, NULL, 0, spool, 100);
+  diff_scalar_pools(db, "unicode", 1, 300, NULL, 0, spool, 100);
+  diff_scalar_pools(db, "upper", 1, 100, NULL, 0, spool, 100);
+  diff_scalar_pools(db, "quote", 1, 100, NULL, 0, spool, 100);
+  diff_scalar_pools(db, "substr", 2, 600, spool, 100, spool + 100, 7);
+  diff_scalar_pools(db, "substr", 3, 600, spool, 100, spool + 100, 7);
+  diff_scalar_pools(db, "instr", 2, 600, NULL, 0, spool, 100);
+  diff_scalar_pools(db, "trim", 2, 600, NULL, 0, spool, 100);
+  diff_scalar_pools(db, "replace", 3, 600, NULL, 0, spool, 100);
+  sqlite3_close(db);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ date and time */
 
 static const Arg date_values[] = {T("2024-02-29"),
@@ -1280,6 +1311,7 @@ static Suite *func_suite(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_core_scalars_match_sqlite);
+  tcase_add_test(tc, test_string_functions_on_malformed_utf8_match_sqlite);
   tcase_add_test(tc, test_aggregates_match_sqlite);
   tcase_add_test(tc, test_date_functions_match_sqlite);
   tcase_add_test(tc, test_date_now_uses_statement_time);
