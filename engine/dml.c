@@ -1,0 +1,431 @@
+/*
+ * dml.c: row-level writes (see dml.h).
+ *
+ * RECORDS
+ *   A table row is stored as a record of all its columns in declaration order, with NULL in place of
+ *   the INTEGER PRIMARY KEY column (its value is the rowid), as SQLite stores it. An index entry is a
+ *   record of the indexed columns followed by the rowid.
+ *
+ * CONSTRAINT ORDER (as SQLite checks them)
+ *   NOT NULL (each column in order) -> CHECK (in order) -> rowid/INTEGER PRIMARY KEY uniqueness ->
+ *   each UNIQUE index in schema order. With REPLACE, a conflicting row is deleted (with its index
+ *   entries) and the check continues; with IGNORE the new row is skipped. A NULL in any key column
+ *   never conflicts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dml.h"
+
+static int nomem(Exec *x) { return mica_set_error(x->db, MICA_NOMEM, "out of memory"); }
+static int bterr(Exec *x, int rc) {
+  if (rc == MICA_NOMEM) return nomem(x);
+  return mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
+}
+
+int dml_encode(Value *vals, int n, uint8_t **out, uint32_t *nout) {
+  RecValue stackrv[16] = {0};
+  RecValue *rv = n <= 16 ? stackrv : malloc(sizeof(RecValue) * (size_t)n);
+  if (!rv) return MICA_NOMEM;
+  for (int i = 0; i < n; i++) value_to_rec(&vals[i], &rv[i]);
+  size_t sz = record_size(rv, n);
+  uint8_t *b = malloc(sz ? sz : 1);
+  if (!b) {
+    if (rv != stackrv) free(rv);
+    return MICA_NOMEM;
+  }
+  record_encode(rv, n, b);
+  if (rv != stackrv) free(rv);
+  *out = b;
+  *nout = (uint32_t)sz;
+  return MICA_OK;
+}
+
+int dml_writer_open(Exec *x, Table *t, TableWriter *w) {
+  memset(w, 0, sizeof *w);
+  w->t = t;
+  w->row_slot = -1;
+  int rc = btree_cursor_open(x->db->bt, t->root, 1, NULL, &w->cur);
+  if (rc) {
+    w->cur = NULL;
+    return bterr(x, rc);
+  }
+  for (Index *ix = t->indexes; ix; ix = ix->next_in_table) w->nidx++;
+  if (w->nidx) {
+    w->idx = calloc((size_t)w->nidx, sizeof(Index *));
+    w->icur = calloc((size_t)w->nidx, sizeof(BtCursor *));
+    if (!w->idx || !w->icur) return nomem(x);
+    int i = 0;
+    for (Index *ix = t->indexes; ix; ix = ix->next_in_table, i++) {
+      w->idx[i] = ix;
+      rc = btree_cursor_open(x->db->bt, ix->root, 1, &ix->keyinfo, &w->icur[i]);
+      if (rc) {
+        w->icur[i] = NULL;
+        return bterr(x, rc);
+      }
+    }
+  }
+  return MICA_OK;
+}
+
+void dml_writer_close(TableWriter *w) {
+  if (w->cur) btree_cursor_close(w->cur);
+  for (int i = 0; i < w->nidx; i++)
+    if (w->icur && w->icur[i]) btree_cursor_close(w->icur[i]);
+  free(w->idx);
+  free(w->icur);
+  free(w->buf);
+  memset(w, 0, sizeof *w);
+}
+
+/* Index key values for a row: [ncol columns][rowid]. keys must hold ix->ncol + 1 values; they
+ * borrow from vals. */
+static void index_key(Table *t, Index *ix, int64_t rowid, Value *vals, Value *keys) {
+  for (int i = 0; i < ix->ncol; i++) {
+    int c = ix->cols[i];
+    if (c == -1 || (c >= 0 && c == t->ipk)) {
+      value_init(&keys[i]);
+      value_set_int(&keys[i], rowid);
+    } else if (c >= 0 && c < t->ncol) {
+      keys[i] = vals[c];
+      keys[i].own = VAL_EPHEM;
+      keys[i].ztext = NULL;
+    } else {
+      value_init(&keys[i]);
+    }
+  }
+  value_init(&keys[ix->ncol]);
+  value_set_int(&keys[ix->ncol], rowid);
+}
+
+/* Looks for an entry of ix whose first ix->ncol fields equal keys[0..ncol). *conflict_rowid gets its
+ * rowid. */
+static int index_find(Exec *x, Index *ix, BtCursor *c, Value *keys, int *found, int64_t *conflict_rowid) {
+  *found = 0;
+  uint8_t *rec;
+  uint32_t nrec;
+  int rc = dml_encode(keys, ix->ncol, &rec, &nrec);
+  if (rc) return nomem(x);
+  UnpackedKey k = {.keyinfo = &ix->keyinfo, .rec = rec, .nrec = nrec, .default_rc = -1};
+  int res, eof = 0;
+  rc = btree_seek_key(c, &k, &res);
+  if (rc == MICA_OK && !btree_eof(c) && res < 0) rc = btree_next(c, &eof);
+  if (rc == MICA_OK && !btree_eof(c)) {
+    const void *d;
+    uint32_t n;
+    rc = btree_data(c, &d, &n);
+    if (rc == MICA_OK) {
+      int corrupt = 0;
+      k.default_rc = 0;
+      if (record_compare_key(&k, d, n, &corrupt) == 0 && !corrupt) {
+        RecValue rv;
+        if (record_column(d, n, ix->ncol, &rv) == MICA_OK && rv.type == REC_INT) {
+          *found = 1;
+          *conflict_rowid = rv.u.i;
+        }
+      }
+    }
+  }
+  free(rec);
+  if (rc) return bterr(x, rc);
+  return MICA_OK;
+}
+
+static int index_delete_entry(Exec *x, Index *ix, BtCursor *c, Value *keys) {
+  uint8_t *rec;
+  uint32_t nrec;
+  int rc = dml_encode(keys, ix->ncol + 1, &rec, &nrec);
+  if (rc) return nomem(x);
+  UnpackedKey k = {.keyinfo = &ix->keyinfo, .rec = rec, .nrec = nrec, .default_rc = 0};
+  int res;
+  rc = btree_seek_key(c, &k, &res);
+  if (rc == MICA_OK && res == 0 && !btree_eof(c)) rc = btree_delete(c);
+  free(rec);
+  if (rc) return bterr(x, rc);
+  return MICA_OK;
+}
+
+int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found) {
+  Table *t = w->t;
+  int res;
+  *found = 0;
+  int rc = btree_seek_rowid(w->cur, rowid, &res);
+  if (rc) return bterr(x, rc);
+  if (res != 0 || btree_eof(w->cur)) return MICA_OK;
+  const void *d;
+  uint32_t n;
+  rc = btree_data(w->cur, &d, &n);
+  if (rc) return bterr(x, rc);
+  RecValue *rv = malloc(sizeof(RecValue) * (size_t)(t->ncol + 1));
+  if (!rv) return nomem(x);
+  int got = 0;
+  rc = record_decode(d, n, rv, t->ncol, &got);
+  if (rc) {
+    free(rv);
+    return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
+  }
+  for (int i = 0; i < t->ncol; i++) {
+    value_release(&vals[i]);
+    value_init(&vals[i]);
+    if (i < got) {
+      Value tmp;
+      value_init(&tmp);
+      value_from_rec(&tmp, &rv[i]);
+      value_copy(&vals[i], &tmp);
+    } else if (t->cols[i].dflt) {
+      exec_default_value(x, t, i, &vals[i]);
+      value_make_owned(&vals[i]);
+    }
+  }
+  if (t->ipk >= 0) value_set_int(&vals[t->ipk], rowid);
+  free(rv);
+  *found = 1;
+  return MICA_OK;
+}
+
+int dml_delete_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals) {
+  Table *t = w->t;
+  int rc = MICA_OK;
+  for (int i = 0; i < w->nidx && rc == MICA_OK; i++) {
+    Index *ix = w->idx[i];
+    Value *keys = malloc(sizeof(Value) * (size_t)(ix->ncol + 1));
+    if (!keys) return nomem(x);
+    index_key(t, ix, rowid, vals, keys);
+    rc = index_delete_entry(x, ix, w->icur[i], keys);
+    free(keys);
+  }
+  if (rc) return rc;
+  int res;
+  rc = btree_seek_rowid(w->cur, rowid, &res);
+  if (rc == MICA_OK && res == 0 && !btree_eof(w->cur)) rc = btree_delete(w->cur);
+  if (rc) return bterr(x, rc);
+  return MICA_OK;
+}
+
+int dml_new_rowid(Exec *x, TableWriter *w, int64_t *out) {
+  int eof = 0;
+  int rc = btree_last(w->cur, &eof);
+  if (rc) return bterr(x, rc);
+  if (eof) {
+    *out = 1;
+    return MICA_OK;
+  }
+  int64_t max = btree_rowid(w->cur);
+  if (max < INT64_MAX) {
+    *out = max + 1;
+    return MICA_OK;
+  }
+  for (int tries = 0; tries < 100; tries++) {
+    int64_t r = ((int64_t)rand() << 32 ^ (int64_t)rand() << 16 ^ rand()) & INT64_MAX;
+    if (r == 0) continue;
+    int res;
+    rc = btree_seek_rowid(w->cur, r, &res);
+    if (rc) return bterr(x, rc);
+    if (res != 0 || btree_eof(w->cur)) {
+      *out = r;
+      return MICA_OK;
+    }
+  }
+  return mica_set_error(x->db, MICA_FULL, "database or disk is full");
+}
+
+static const char *conflict_cols(Table *t, Index *ix, char *buf, size_t cap) {
+  size_t n = 0;
+  buf[0] = 0;
+  for (int i = 0; i < ix->ncol; i++) {
+    int c = ix->cols[i];
+    const char *cn = c >= 0 && c < t->ncol ? t->cols[c].name : c == -1 ? "rowid" : "<expr>";
+    int k = snprintf(buf + n, cap - n, "%s%s.%s", i ? ", " : "", t->name, cn);
+    if (k < 0 || (size_t)k >= cap - n) break;
+    n += (size_t)k;
+  }
+  return buf;
+}
+
+int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals, int check_unique) {
+  Table *t = w->t;
+  Value *keys = malloc(sizeof(Value) * (size_t)(ix->ncol + 1));
+  if (!keys) return nomem(x);
+  index_key(t, ix, rowid, vals, keys);
+  int rc = MICA_OK;
+  if (check_unique && ix->unique) {
+    int hasnull = 0;
+    for (int i = 0; i < ix->ncol; i++)
+      if (keys[i].type == VAL_NULL) hasnull = 1;
+    if (!hasnull) {
+      int found;
+      int64_t other;
+      rc = index_find(x, ix, icur, keys, &found, &other);
+      if (rc == MICA_OK && found && other != rowid) {
+        char buf[512];
+        rc = mica_set_error(x->db, ix->origin == 2 ? MICA_CONSTRAINT_PRIMARYKEY : MICA_CONSTRAINT_UNIQUE,
+                            "UNIQUE constraint failed: %s", conflict_cols(t, ix, buf, sizeof buf));
+      }
+    }
+  }
+  if (rc == MICA_OK) {
+    uint8_t *rec;
+    uint32_t nrec;
+    rc = dml_encode(keys, ix->ncol + 1, &rec, &nrec);
+    if (rc) rc = nomem(x);
+    else {
+      rc = btree_insert(icur, rowid, rec, nrec);
+      free(rec);
+      if (rc) rc = bterr(x, rc);
+    }
+  }
+  free(keys);
+  return rc;
+}
+
+/* Deletes the row conflicting at rowid for REPLACE. */
+static int replace_delete(Exec *x, TableWriter *w, int64_t rowid) {
+  Table *t = w->t;
+  Value *old = values_alloc((size_t)t->ncol + 1);
+  if (!old) return nomem(x);
+  int found = 0;
+  int rc = dml_read_row(x, w, rowid, old, &found);
+  if (rc == MICA_OK && found) {
+    rc = dml_delete_row(x, w, rowid, old);
+    if (rc == MICA_OK) x->db->changes += 0;
+  }
+  for (int i = 0; i < t->ncol; i++) value_release(&old[i]);
+  free(old);
+  return rc;
+}
+
+int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, int onconf, int64_t *rowid_out,
+                   int *skipped, const int64_t *updating_rowid) {
+  Table *t = w->t;
+  mica_db *db = x->db;
+  int rc = MICA_OK;
+  *skipped = 0;
+  /* NOT NULL */
+  for (int i = 0; i < t->ncol; i++) {
+    Column *c = &t->cols[i];
+    if (!c->notnull || i == t->ipk || vals[i].type != VAL_NULL) continue;
+    int oc = onconf ? onconf : c->notnull_conflict;
+    if (oc == ONCONF_IGNORE) {
+      *skipped = 1;
+      return MICA_OK;
+    }
+    if (oc == ONCONF_REPLACE && c->dflt) {
+      rc = exec_default_value(x, t, i, &vals[i]);
+      if (rc) return rc;
+      value_make_owned(&vals[i]);
+      if (vals[i].type != VAL_NULL) continue;
+    }
+    return mica_set_error(db, MICA_CONSTRAINT_NOTNULL, "NOT NULL constraint failed: %s.%s", t->name, c->name);
+  }
+  /* rowid: the INTEGER PRIMARY KEY value, else an explicit rowid, else the updated row's, else new */
+  int64_t rowid;
+  Value *ipkv = t->ipk >= 0 ? &vals[t->ipk] : NULL;
+  Value *rv = ipkv && ipkv->type != VAL_NULL ? ipkv : (explicit_rowid && explicit_rowid->type != VAL_NULL ? explicit_rowid : NULL);
+  if (rv) {
+    value_apply_affinity(rv, AFF_INTEGER);
+    if (rv->type != VAL_INT) return mica_set_error(db, MICA_MISMATCH, "datatype mismatch");
+    rowid = rv->u.i;
+  } else if (updating_rowid) {
+    rowid = *updating_rowid;
+  } else {
+    rc = dml_new_rowid(x, w, &rowid);
+    if (rc) return rc;
+  }
+  if (ipkv) value_set_int(ipkv, rowid);
+  /* CHECK */
+  if (w->nchecks && w->row_slot >= 0) {
+    Slot *s = &x->slots[w->row_slot];
+    for (int i = 0; i < t->ncol && i < s->ncol; i++) {
+      value_release(&s->cols[i]);
+      s->cols[i] = vals[i];
+      s->cols[i].own = VAL_EPHEM;
+      s->cols[i].ztext = NULL;
+    }
+    s->rowid = rowid;
+    s->decoded = 1;
+    s->rec = NULL;
+    s->nullrow = 0;
+    for (int i = 0; i < w->nchecks; i++) {
+      int tr = expr_truth(x, w->checks[i], &rc);
+      if (rc) return rc;
+      if (tr == 0) {
+        if (onconf == ONCONF_IGNORE) {
+          *skipped = 1;
+          return MICA_OK;
+        }
+        const char *nm = t->check_names && t->check_names[i] ? t->check_names[i] : "";
+        return mica_set_error(db, MICA_CONSTRAINT_CHECK, "CHECK constraint failed: %s", nm);
+      }
+    }
+  }
+  /* rowid uniqueness */
+  if (!updating_rowid || *updating_rowid != rowid) {
+    int res;
+    rc = btree_seek_rowid(w->cur, rowid, &res);
+    if (rc) return bterr(x, rc);
+    if (res == 0 && !btree_eof(w->cur)) {
+      if (onconf == ONCONF_IGNORE) {
+        *skipped = 1;
+        return MICA_OK;
+      }
+      if (onconf == ONCONF_REPLACE) {
+        rc = replace_delete(x, w, rowid);
+        if (rc) return rc;
+      } else if (t->ipk >= 0)
+        return mica_set_error(db, MICA_CONSTRAINT_PRIMARYKEY, "UNIQUE constraint failed: %s.%s", t->name,
+                              t->cols[t->ipk].name);
+      else
+        return mica_set_error(db, MICA_CONSTRAINT_ROWID, "UNIQUE constraint failed: %s.rowid", t->name);
+    }
+  }
+  /* unique indexes */
+  for (int i = 0; i < w->nidx; i++) {
+    Index *ix = w->idx[i];
+    if (!ix->unique) continue;
+    Value *keys = malloc(sizeof(Value) * (size_t)(ix->ncol + 1));
+    if (!keys) return nomem(x);
+    index_key(t, ix, rowid, vals, keys);
+    int hasnull = 0;
+    for (int k = 0; k < ix->ncol; k++)
+      if (keys[k].type == VAL_NULL) hasnull = 1;
+    int found = 0;
+    int64_t other = 0;
+    if (!hasnull) rc = index_find(x, ix, w->icur[i], keys, &found, &other);
+    free(keys);
+    if (rc) return rc;
+    if (found && !(updating_rowid && other == *updating_rowid)) {
+      int oc = onconf ? onconf : ix->onerror;
+      if (oc == ONCONF_IGNORE) {
+        *skipped = 1;
+        return MICA_OK;
+      }
+      if (oc == ONCONF_REPLACE) {
+        rc = replace_delete(x, w, other);
+        if (rc) return rc;
+        continue;
+      }
+      char buf[512];
+      return mica_set_error(db, ix->origin == 2 ? MICA_CONSTRAINT_PRIMARYKEY : MICA_CONSTRAINT_UNIQUE,
+                            "UNIQUE constraint failed: %s", conflict_cols(t, ix, buf, sizeof buf));
+    }
+  }
+  /* write the row: the IPK column is stored as NULL */
+  Value saved;
+  if (ipkv) {
+    saved = *ipkv;
+    value_init(ipkv);
+  }
+  uint8_t *rec;
+  uint32_t nrec;
+  rc = dml_encode(vals, t->ncol, &rec, &nrec);
+  if (ipkv) *ipkv = saved;
+  if (rc) return nomem(x);
+  rc = btree_insert(w->cur, rowid, rec, nrec);
+  free(rec);
+  if (rc) return bterr(x, rc);
+  for (int i = 0; i < w->nidx && rc == MICA_OK; i++) rc = dml_index_insert(x, w, w->idx[i], w->icur[i], rowid, vals, 0);
+  if (rc) return rc;
+  if (rowid_out) *rowid_out = rowid;
+  return MICA_OK;
+}

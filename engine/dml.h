@@ -1,0 +1,51 @@
+/*
+ * dml.h: row-level writes shared by INSERT, UPDATE, DELETE and DDL (sqlite_schema rows, index
+ * builds): a TableWriter holds write cursors on a table and on every one of its indexes and keeps
+ * them consistent, enforcing NOT NULL, CHECK, PRIMARY KEY and UNIQUE with SQLite's messages and
+ * conflict resolution (ABORT/FAIL/ROLLBACK give an error, IGNORE skips the row, REPLACE deletes
+ * the conflicting rows first).
+ */
+#ifndef MICA_DML_H
+#define MICA_DML_H
+
+#include "exec.h"
+
+/* Conflict resolution (same order as SQLite's OE_*). */
+enum { ONCONF_DEFAULT = 0, ONCONF_ROLLBACK, ONCONF_ABORT, ONCONF_FAIL, ONCONF_IGNORE, ONCONF_REPLACE };
+
+typedef struct TableWriter {
+  Table *t;
+  BtCursor *cur;
+  int nidx;
+  Index **idx;
+  BtCursor **icur;
+  /* CHECK constraints compiled against row_slot (may be NULL) */
+  int nchecks;
+  PExpr **checks;
+  int row_slot; /* slot whose cols are the row being written (for CHECK), or -1 */
+  uint8_t *buf;
+  size_t bufcap;
+} TableWriter;
+
+int dml_writer_open(Exec *x, Table *t, TableWriter *w);
+void dml_writer_close(TableWriter *w);
+
+/* Inserts a row: vals has t->ncol values (affinity already applied; the IPK column holds the rowid
+ * or NULL for a new one; explicit_rowid, may be NULL, a rowid given for a table without one). onconf is the statement's conflict action. *rowid_out gets the rowid;
+ * *skipped is 1 when IGNORE skipped it. Updating: when replacing_rowid is not NULL, the row with
+ * that rowid is the row being updated and does not conflict with itself. */
+int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, int onconf, int64_t *rowid_out,
+                   int *skipped, const int64_t *updating_rowid);
+/* Deletes the row rowid (whose column values are vals) and its index entries. */
+int dml_delete_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals);
+/* Loads row rowid into vals (t->ncol owned values); *found 0 if there is none. */
+int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found);
+/* Allocates a new rowid (max+1, random when max is the largest). */
+int dml_new_rowid(Exec *x, TableWriter *w, int64_t *out);
+/* Inserts one index entry for the row (used by CREATE INDEX). */
+int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals, int check_unique);
+
+/* Encodes values as a record into a malloc'd buffer. */
+int dml_encode(Value *vals, int n, uint8_t **out, uint32_t *nout);
+
+#endif /* MICA_DML_H */

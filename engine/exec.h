@@ -1,0 +1,348 @@
+/*
+ * exec.h: the executor's data structures: compiled expressions (PExpr), row-source operators (Op),
+ * compiled SELECTs (SelectPlan) and the compiled program of one statement (Prog).
+ *
+ * MODEL
+ *   A statement owns an array of slots (Slot), one per row source (a table scan, a subquery in FROM,
+ *   an aggregate's group row, a sorter's output...). An operator produces its rows by filling its
+ *   slot; expressions read columns out of slots (PX_COL: slot number, column number). Correlated
+ *   subqueries simply read the outer query's slots. Operators pull: op_open, op_next (MICA_ROW or
+ *   MICA_DONE or an error), op_close; op_open may be called again after op_close to rescan (the inner
+ *   side of a nested-loop join).
+ *
+ *   Everything compiled (PExpr, Op, SelectPlan, constant Values) lives in the Prog's arena and dies
+ *   with it. Runtime state (cursors, buffered rows, aggregate states, subquery caches) is created by
+ *   op_open / on first use and freed by op_close / prog_reset, so a statement can be reset and run
+ *   again.
+ *
+ * Expressions are separate from operators: expr_eval(x, e, out) evaluates one PExpr over the
+ * current slot contents, which keeps a later compilation to bytecode possible.
+ */
+#ifndef MICA_EXEC_H
+#define MICA_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "btree.h"
+#include "mica_int.h"
+#include "schema.h"
+#include "value.h"
+
+/* ------------------------------------------------------------------ arena */
+typedef struct ArenaChunk ArenaChunk;
+typedef struct Arena {
+  ArenaChunk *chunks;
+} Arena;
+void *arena_alloc(Arena *a, size_t n); /* zeroed; NULL on OOM */
+char *arena_strdup(Arena *a, const char *s);
+char *arena_strndup(Arena *a, const char *s, size_t n);
+void arena_free(Arena *a);
+
+/* ------------------------------------------------------------------ rows and row sets */
+/* A buffered row: n owned Values. */
+typedef struct Row {
+  int n;
+  Value v[];
+} Row;
+/* n NULL values (malloc'd; free with free() after releasing them). */
+Value *values_alloc(size_t n);
+Row *row_new(int n);
+void row_free(Row *r);
+
+/* A growable list of rows. */
+typedef struct RowList {
+  Row **rows;
+  int64_t n, cap;
+} RowList;
+int rowlist_push(RowList *l, Row *r);
+void rowlist_clear(RowList *l);
+
+/* Hash set of rows compared with value_compare under per-column collations (NULLs are equal to each
+ * other here, as DISTINCT and GROUP BY treat them). */
+typedef struct RowSet {
+  int ncol;
+  const RecColl **colls; /* [ncol] or NULL; borrowed */
+  Row **slots;
+  uint64_t *hashes;
+  int64_t cap, n;
+} RowSet;
+void rowset_init(RowSet *s, int ncol, const RecColl **colls);
+/* Finds the row equal to key (first ncol values). Returns it or NULL. */
+Row *rowset_find(RowSet *s, const Value *key);
+/* Inserts r (takes ownership) unless an equal row is present; *added tells which. Returns rc. */
+int rowset_add(RowSet *s, Row *r, int *added);
+void rowset_clear(RowSet *s);
+
+/* ------------------------------------------------------------------ slots */
+typedef struct Slot {
+  int ncol;
+  Value *cols; /* [ncol] current values (may borrow from the cursor's record) */
+  int64_t rowid;
+  int nullrow; /* all columns NULL (outer join) */
+  Table *tab;  /* for lazy decode of a table row */
+  const void *rec;
+  uint32_t nrec;
+  int decoded;
+} Slot;
+
+/* ------------------------------------------------------------------ expressions */
+enum {
+  PX_CONST = 1,
+  PX_COL,    /* slot, col (col -1: rowid) */
+  PX_PARAM,  /* param (1-based) */
+  PX_BIN,    /* binop: a, b */
+  PX_AND,
+  PX_OR,
+  PX_NOT,
+  PX_NEG,
+  PX_BITNOT,
+  PX_POS,
+  PX_IS,     /* not: IS NOT */
+  PX_ISNULL, /* not: NOTNULL */
+  PX_BETWEEN, /* a BETWEEN b AND c; not */
+  PX_INLIST,  /* a IN (list); not */
+  PX_INSUB,   /* a IN (sub); not */
+  PX_EXISTS,  /* not */
+  PX_SCALAR,  /* (sub) */
+  PX_CASE,    /* a: base or NULL; list: when,then pairs; c: else */
+  PX_CAST,    /* a, cast_aff */
+  PX_FUNC,    /* func, list */
+  PX_AGG,     /* agg result number agg_idx read from the aggregate row */
+  PX_LIKE,    /* a LIKE b ESCAPE c; not; glob for GLOB */
+  PX_COLLATE, /* a; only changes the collation */
+  PX_VECTOR,  /* row value (list) */
+  PX_RAISE,
+};
+
+/* Binary operators of PX_BIN. */
+enum {
+  BO_ADD = 1,
+  BO_SUB,
+  BO_MUL,
+  BO_DIV,
+  BO_MOD,
+  BO_CONCAT,
+  BO_EQ,
+  BO_NE,
+  BO_LT,
+  BO_LE,
+  BO_GT,
+  BO_GE,
+  BO_BITAND,
+  BO_BITOR,
+  BO_LSHIFT,
+  BO_RSHIFT,
+};
+
+typedef struct SelectPlan SelectPlan;
+typedef struct PExpr PExpr;
+struct PExpr {
+  int op;
+  int binop;
+  char aff;            /* affinity for comparisons (0 = none) */
+  const RecColl *coll; /* collation (NULL = BINARY) */
+  int coll_explicit;   /* from a COLLATE operator */
+  int not;
+  int glob;
+  int slot, col;
+  int param;
+  int agg_idx;
+  char cast_aff;
+  Value val;
+  PExpr *a, *b, *c;
+  PExpr **list;
+  int nlist;
+  FuncDef *func;
+  SelectPlan *sub;
+  int correlated; /* sub refers to outer slots: no caching */
+  int sub_id;     /* index into Prog.subs */
+  int raise_type;
+  const char *raise_msg;
+  AuxData *aux;      /* auxdata of a function call (runtime) */
+  PExpr *aux_next;   /* in Prog.aux_list once aux is set */
+  int aux_listed;
+};
+
+/* ------------------------------------------------------------------ operators */
+enum {
+  OP_SINGLE = 1, /* one empty row */
+  OP_SCAN,       /* table scan / rowid lookup / index range */
+  OP_FILTER,
+  OP_JOIN,
+  OP_ROWS,       /* rows from a materialized subquery / VALUES */
+};
+
+typedef struct Exec Exec;
+typedef struct Op Op;
+struct Op {
+  int kind;
+  int slot;
+  Table *tab;
+  /* OP_SCAN access path */
+  int rowid_eq;       /* look up one rowid: key[0] */
+  Index *idx;         /* index scan */
+  int neq;            /* equality prefix length on idx */
+  PExpr **eq;         /* [neq] */
+  PExpr *lo, *hi;     /* range on the next column, or on the rowid when idx is NULL */
+  int lo_incl, hi_incl;
+  PExpr **inlist;     /* eq[neq-1] is replaced by each value of an IN list */
+  int ninlist;
+  /* OP_FILTER / OP_JOIN */
+  Op *left, *right;
+  PExpr *pred;
+  int outer; /* LEFT JOIN */
+  int *rslots; /* slots of the right side (set to a NULL row for an unmatched LEFT JOIN row) */
+  int nrslots;
+  /* OP_ROWS */
+  SelectPlan *sub;
+  int ncol;
+
+  /* runtime */
+  BtCursor *cur;
+  BtCursor *icur;
+  int state;
+  int matched;
+  int64_t pos;
+  int inpos;
+  RowList rows;
+  int rows_ready;
+  uint8_t *keybuf;
+  Value *keyvals;
+  Value *rangevals;
+  int nkeyvals;
+  UnpackedKey hikey;
+  int has_hikey;
+  uint32_t nhikey;
+  uint8_t *hikeybuf;
+  int scan_done;
+};
+
+/* ------------------------------------------------------------------ SELECT */
+typedef struct AggCall {
+  FuncDef *func;
+  int nargs;
+  PExpr **args;
+  int distinct;
+  PExpr *filter;
+  const RecColl *coll;
+} AggCall;
+
+enum { CMP_NONE = 0, CMP_UNION_ALL, CMP_UNION, CMP_INTERSECT, CMP_EXCEPT };
+
+struct SelectPlan {
+  Op *src;
+  int nres;
+  PExpr **res;
+  /* aggregation */
+  int is_agg;
+  int ngroup;
+  PExpr **group;
+  int nagg;
+  AggCall *aggs;
+  int agg_slot;  /* slot holding the group row: [ncapture captured columns][nagg results] */
+  int ncapture;
+  int *cap_slot, *cap_col; /* captured source columns; PX_COL of them were redirected to agg_slot */
+  PExpr *having;
+  /* output shaping */
+  int distinct;
+  int norder;
+  PExpr **order;
+  uint8_t *desc;
+  int nulls_last_mask; /* unused: NULLS LAST per term in nulls_last */
+  uint8_t *nulls_last;
+  const RecColl **order_coll;
+  const RecColl **res_coll;
+  PExpr *limit, *offset;
+  /* compound */
+  int cmp_op;
+  SelectPlan *left, *right; /* left is itself possibly compound */
+  int *order_col; /* compound ORDER BY: result column per term (else order[] is used) */
+  int out_slot; /* slot exposing the output row when used as a source (or -1) */
+  /* result column metadata (arena) */
+  const char **res_names;
+  const char **res_types;  /* declared type of a direct column reference, else NULL */
+  const char **res_table;  /* origin table name, else NULL */
+  const char **res_origin; /* origin column name, else NULL */
+
+  /* runtime */
+  int state;
+  RowList buf;
+  int64_t bufpos;
+  RowSet seen;
+  int64_t nleft, nskip;
+  int single_done;
+  Row *cur;
+};
+
+/* ------------------------------------------------------------------ program */
+typedef struct Prog {
+  Arena arena;
+  int nslot;
+  Slot *slots;
+  int kind; /* PROG_* */
+  SelectPlan *sel;
+  int nsubs;
+  PExpr **subs; /* every subquery expression (for cache reset) */
+  /* runtime caches for subqueries: */
+  Value *sub_val;
+  int *sub_done;
+  RowSet *sub_set;
+  int *sub_hasnull;
+  PExpr *aux_list;
+  Op **ops; /* every operator (for reset) */
+  int nops, capops;
+  /* DML / DDL: a statement-specific executor */
+  void *dml;
+  int (*run)(Exec *x);      /* executes a non-SELECT statement to completion (may emit rows) */
+  void (*free_dml)(void *dml);
+  void *out; /* rows produced by a non-SELECT program (mica.c) */
+} Prog;
+
+enum { PROG_SELECT = 1, PROG_OTHER };
+
+struct Exec {
+  mica_db *db;
+  mica_stmt *stmt;
+  Prog *prog;
+  Slot *slots;
+};
+
+/* Expression evaluation. out is set to an owned value, or one borrowing from a slot or constant
+ * (valid until the slot moves). Returns MICA_OK or an error (db error set). */
+int expr_eval(Exec *x, PExpr *e, Value *out);
+/* Truth value: 1 true, 0 false, -1 NULL (or error: *rc). */
+int expr_truth(Exec *x, PExpr *e, int *rc);
+int expr_is_true(const Value *v); /* 1 if v is true as a condition */
+/* SQLite's comparison between two values after the affinity rules; returns <0, 0, >0; *isnull when
+ * either is NULL. */
+int expr_compare(Value *a, char affa, Value *b, char affb, const RecColl *coll, int *isnull);
+/* Applies comparison affinity (SQLite's rules) between operands. */
+void expr_apply_cmp_affinity(Value *a, char affa, Value *b, char affb);
+
+/* Slot helpers. */
+Value *slot_col(Exec *x, int slot, int col, int *rc);
+void slot_set_nullrow(Slot *s, int on);
+
+/* Operators. */
+int op_open(Exec *x, Op *op);
+int op_next(Exec *x, Op *op);
+void op_close(Op *op);
+
+/* SELECT runtime: rows come out in sel->cur (owned by sel; valid until the next call). */
+int select_open(Exec *x, SelectPlan *sel);
+int select_next(Exec *x, SelectPlan *sel);
+void select_close(SelectPlan *sel);
+
+void prog_free(Prog *p);
+void prog_reset(Prog *p);
+
+/* Table row access shared with DML: decodes the current record of cur into slot s. */
+int exec_load_row(Exec *x, int slot, BtCursor *cur);
+int exec_check_interrupt(Exec *x);
+/* The DEFAULT value of column col of t (NULL when it has none), evaluated now. */
+int exec_default_value(Exec *x, Table *t, int col, Value *out);
+/* A shallow copy of src that borrows its text/blob bytes (VAL_EPHEM). */
+void value_borrow(Value *dst, const Value *src);
+
+#endif /* MICA_EXEC_H */

@@ -1,0 +1,139 @@
+/*
+ * mica_int.h: the connection (struct mica_db) and prepared statement (struct mica_stmt) as the
+ * executor sees them. Private to the engine: nothing outside engine/ includes this.
+ *
+ * OWNERSHIP
+ *   A mica_db owns its Btree handle, its function table (FuncDef chains, destroy callbacks run on
+ *   replace and on close), its collation table, its in-memory Schema (schema.h) and its error message.
+ *   A mica_stmt owns its SQL text copy, its parsed AST, its compiled program (exec.h), its bound
+ *   parameter values and its current output row. Statements are chained from the db (stmts list) so
+ *   mica_close can refuse to close while some are unfinalized.
+ *
+ * TRANSACTIONS
+ *   db->autocommit is 1 outside BEGIN...COMMIT. In autocommit mode the first statement that steps
+ *   opens a read transaction (or a write transaction for a writing statement) and the transaction ends
+ *   when no statement is active any more (db->nactive drops to 0). Inside an explicit transaction a
+ *   writing statement takes the write lock on first need and opens a statement savepoint, released at
+ *   statement end or rolled back on error (statement atomicity).
+ */
+#ifndef MICA_INT_H
+#define MICA_INT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "btree.h"
+#include "mica.h"
+#include "value.h"
+
+typedef struct Schema Schema;
+typedef struct Prog Prog;
+
+
+#define FUNC_HASH_SIZE 64
+
+/* A collating sequence registered on a connection (BINARY, NOCASE, RTRIM are built in). */
+typedef struct CollDef {
+  char *name; /* as registered; looked up case-insensitively */
+  RecColl coll;
+  mica_destructor destroy;
+  struct CollDef *next;
+} CollDef;
+
+/* A named SQL savepoint (SAVEPOINT name) on the connection's stack. */
+typedef struct SavepointName {
+  char *name;
+  int idx; /* btree savepoint index */
+  struct SavepointName *next;
+} SavepointName;
+
+struct mica_db {
+  Btree *bt;
+  char *filename;
+  int open_flags;
+  int dialect;
+  int busy_timeout_ms;
+  atomic_int interrupted;
+
+  /* last error */
+  int errcode; /* extended code */
+  char *errmsg;
+  int erroffset;
+
+  FuncDef *funcs[FUNC_HASH_SIZE];
+  CollDef *colls;
+
+  Schema *schema;
+  uint64_t schema_gen; /* bumped whenever the in-memory schema is rebuilt */
+  mica_stmt *stmts; /* every unfinalized statement */
+  int close_pending;
+
+  int64_t last_rowid;
+  int64_t changes;
+  int64_t total_changes;
+
+  int autocommit;      /* 1 outside BEGIN..COMMIT */
+  int txn_write;       /* the open transaction holds the write lock */
+  int nactive;         /* statements stepped and not yet done/reset */
+  int nsavepoint;      /* btree savepoints currently open (SQL savepoints + statement ones) */
+  SavepointName *savepoints;
+  int txn_from_savepoint; /* the transaction was opened by a SAVEPOINT in autocommit mode */
+
+  /* pragma state */
+  int foreign_keys;
+  int case_sensitive_like;
+  int recursive_triggers;
+  int synchronous;
+  int64_t cache_size;
+  int trigger_depth;
+};
+
+struct mica_stmt {
+  mica_db *db;
+  mica_stmt *next; /* in db->stmts */
+  char *sql;       /* the statement's own text (NUL-terminated copy) */
+  void *ast; /* Stmt * (ast.h), owned */
+  Prog *prog;
+  uint64_t prog_schema_gen; /* db->schema_gen the program was compiled against */
+  int explain; /* 0, 1 EXPLAIN, 2 EXPLAIN QUERY PLAN */
+  int readonly;
+  int is_txn_ctl; /* BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE: manages the transaction itself */
+
+  int nparam;
+  Value *params; /* [nparam], 1-based index i is params[i-1] */
+  char **param_names;
+
+  int ncol;
+  char **colnames;
+  char **decltypes;
+  char **col_table;  /* origin table name per column or NULL */
+  char **col_origin; /* origin column name or NULL */
+  Value *row;        /* current output row [ncol] */
+  int has_row;
+
+  int state;        /* STMT_READY, STMT_RUNNING, STMT_DONE */
+  int owns_txn;     /* this statement opened the autocommit transaction */
+  int stmt_savepoint; /* btree savepoint index opened for this statement, or -1 */
+  int64_t now_ms;
+};
+
+#define STMT_READY 0
+#define STMT_RUNNING 1
+#define STMT_DONE 2
+
+/* Sets the connection's error (printf-style message); returns rc. */
+int mica_set_error(mica_db *db, int rc, const char *fmt, ...);
+/* Like mica_set_error with an offset into the SQL text. */
+int mica_set_error_at(mica_db *db, int rc, int offset, const char *fmt, ...);
+void mica_clear_error(mica_db *db);
+
+/* Function table: exact nargs preferred, then nargs == -1. *name_exists (may be NULL) tells whether
+ * some function of that name exists with another arity. */
+FuncDef *mica_find_function(mica_db *db, const char *name, int nargs, int *name_exists);
+/* Collation by name (case-insensitive); NULL if unknown. "BINARY" gives a RecColl with cmp NULL. */
+const RecColl *mica_find_collation(mica_db *db, const char *name);
+
+/* Makes sure a transaction suitable for the statement is open (read, or write when write != 0). */
+int mica_txn_need(mica_db *db, int write);
+
+#endif /* MICA_INT_H */

@@ -1,0 +1,2699 @@
+/*
+ * parse.c: tokenizer and recursive-descent parser for SQLite's SQL (3.40 grammar), building ast.h trees.
+ *
+ * TOKENIZER
+ *   Tokens are produced on demand from the text (lex_next); the parser keeps one token of lookahead
+ *   (p->tok) and can peek further by saving and restoring the lexer position (a plain offset). Token
+ *   rules follow SQLite: -- and block comments, 'strings' with '' escapes, X'hex' blobs, "ids", [ids],
+ *   `ids`, numbers (decimal, real with exponent, 0x hex), parameters ?, ?NNN, :name, @name, $name, and
+ *   operators. A malformed token is "unrecognized token: \"...\"".
+ *
+ * PARSER
+ *   One function per grammar rule. Expressions use one function per precedence level, lowest first:
+ *   OR, AND, NOT, the equality level (= == != <> IS IN LIKE GLOB MATCH REGEXP BETWEEN ISNULL NOTNULL),
+ *   < <= > >=, & | << >>, + -, * / %, || -> ->>, COLLATE, unary - + ~, primary. Keywords that SQLite lets
+ *   fall back to identifiers may be used as names wherever a name is expected (kw_reserved lists the
+ *   ones that may not).
+ *
+ * ERRORS AND MEMORY
+ *   Every node goes into the statement's arena. A syntax error longjmps from the point of detection
+ *   back to parse_statement, which frees the arena, so nothing leaks and no caller checks each step.
+ *   Recursion is bounded by PARSE_MAX_EXPR_DEPTH (expressions and nested selects share the counter).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ast.h"
+#include "mica.h"
+#include "parse.h"
+
+/* ------------------------------------------------------------------------------------------------
+ * Keywords.
+ */
+#define KEYWORDS(X)                                                                                          \
+  X(ABORT)                                                                                                   \
+  X(ACTION) X(ADD) X(AFTER) X(ALL) X(ALTER) X(ALWAYS) X(ANALYZE) X(AND) X(AS) X(ASC) X(ATTACH)               \
+      X(AUTOINCREMENT) X(BEFORE) X(BEGIN) X(BETWEEN) X(BY) X(CASCADE) X(CASE) X(CAST) X(CHECK) X(COLLATE)    \
+          X(COLUMN) X(COMMIT) X(CONFLICT) X(CONSTRAINT) X(CREATE) X(CROSS) X(CURRENT) X(CURRENT_DATE) X(     \
+              CURRENT_TIME) X(CURRENT_TIMESTAMP) X(DATABASE) X(DEFAULT) X(DEFERRABLE) X(DEFERRED) X(DELETE)  \
+              X(DESC) X(DETACH) X(DISTINCT) X(DO) X(DROP) X(EACH) X(ELSE) X(END) X(ESCAPE) X(EXCEPT)         \
+                  X(EXCLUDE) X(EXCLUSIVE) X(EXISTS) X(EXPLAIN) X(FAIL) X(FILTER) X(FIRST) X(FOLLOWING)       \
+                      X(FOR) X(FOREIGN) X(FROM) X(FULL) X(GENERATED) X(GLOB) X(GROUP) X(GROUPS) X(HAVING)    \
+                          X(IF) X(IGNORE) X(IMMEDIATE) X(IN) X(INDEX) X(INDEXED) X(INITIALLY) X(INNER)       \
+                              X(INSERT) X(INSTEAD) X(INTERSECT) X(INTO) X(IS) X(ISNULL) X(JOIN) X(KEY)       \
+                                  X(LAST) X(LEFT) X(LIKE) X(LIMIT) X(MATCH) X(MATERIALIZED) X(NATURAL) X(NO) \
+                                      X(NOT) X(NOTHING) X(NOTNULL) X(NULL) X(NULLS) X(OF) X(OFFSET) X(ON)    \
+                                          X(OR) X(ORDER) X(OTHERS) X(OUTER) X(OVER) X(PARTITION) X(PLAN)     \
+                                              X(PRAGMA) X(PRECEDING) X(PRIMARY) X(QUERY) X(RAISE) X(RANGE)   \
+                                                  X(RECURSIVE) X(REFERENCES) X(REGEXP) X(REINDEX) X(RELEASE) \
+                                                      X(RENAME) X(REPLACE) X(RESTRICT) X(RETURNING)          \
+                                                          X(RIGHT) X(ROLLBACK) X(ROW) X(ROWS) X(SAVEPOINT)   \
+                                                              X(SELECT) X(SET) X(TABLE) X(TEMP) X(TEMPORARY) \
+                                                                  X(THEN) X(TIES) X(TO) X(TRANSACTION)       \
+                                                                      X(TRIGGER) X(UNBOUNDED) X(UNION)       \
+                                                                          X(UNIQUE) X(UPDATE) X(USING)       \
+                                                                              X(VACUUM) X(VALUES) X(VIEW)    \
+                                                                                  X(VIRTUAL) X(WHEN)         \
+                                                                                      X(WHERE) X(WINDOW)     \
+                                                                                          X(WITH) X(WITHOUT) \
+                                                                                              X(ILIKE)
+
+#define KW_ENUM(k) KW_##k,
+enum { KW_NONE_ = 0, KEYWORDS(KW_ENUM) KW_COUNT_ };
+#define KW_NAME(k) #k,
+static const char *const kw_names[] = {"", KEYWORDS(KW_NAME)};
+
+/* Keywords that can never be used as a name (SQLite's non-fallback keywords, roughly). */
+static int kw_reserved(int kw) {
+  switch (kw) {
+  case KW_ADD:
+  case KW_ALL:
+  case KW_ALTER:
+  case KW_AND:
+  case KW_AS:
+  case KW_AUTOINCREMENT:
+  case KW_BETWEEN:
+  case KW_CASE:
+  case KW_CHECK:
+  case KW_COLLATE:
+  case KW_COMMIT:
+  case KW_CONSTRAINT:
+  case KW_CREATE:
+  case KW_CROSS:
+  case KW_CURRENT_DATE:
+  case KW_CURRENT_TIME:
+  case KW_CURRENT_TIMESTAMP:
+  case KW_DEFAULT:
+  case KW_DEFERRABLE:
+  case KW_DELETE:
+  case KW_DISTINCT:
+  case KW_DROP:
+  case KW_ELSE:
+  case KW_ESCAPE:
+  case KW_EXCEPT:
+  case KW_EXISTS:
+  case KW_FILTER:
+  case KW_FOREIGN:
+  case KW_FROM:
+  case KW_FULL:
+  case KW_GROUP:
+  case KW_HAVING:
+  case KW_IN:
+  case KW_INDEX:
+  case KW_INDEXED:
+  case KW_INNER:
+  case KW_INSERT:
+  case KW_INTERSECT:
+  case KW_INTO:
+  case KW_IS:
+  case KW_ISNULL:
+  case KW_JOIN:
+  case KW_LEFT:
+  case KW_LIMIT:
+  case KW_NATURAL:
+  case KW_NOT:
+  case KW_NOTHING:
+  case KW_NOTNULL:
+  case KW_NULL:
+  case KW_ON:
+  case KW_OR:
+  case KW_ORDER:
+  case KW_OUTER:
+  case KW_OVER:
+  case KW_PRIMARY:
+  case KW_REFERENCES:
+  case KW_RETURNING:
+  case KW_RIGHT:
+  case KW_ROLLBACK:
+  case KW_SELECT:
+  case KW_SET:
+  case KW_TABLE:
+  case KW_THEN:
+  case KW_TO:
+  case KW_TRANSACTION:
+  case KW_UNION:
+  case KW_UNIQUE:
+  case KW_UPDATE:
+  case KW_USING:
+  case KW_VALUES:
+  case KW_WHEN:
+  case KW_WHERE:
+  case KW_WINDOW: return 1;
+  default: return 0;
+  }
+}
+
+static int kw_lookup(const char *z, int n, int dialect) {
+  int lo = 1, hi = KW_COUNT_ - 1;
+  /* the table is in alphabetical order except the trailing dialect keywords */
+  if (n == 5 && !strncasecmp(z, "ILIKE", 5)) return dialect == MICA_DIALECT_POSTGRES ? KW_ILIKE : 0;
+  hi = KW_ILIKE - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2;
+    const char *k = kw_names[mid];
+    int c = strncasecmp(z, k, (size_t)n);
+    if (c == 0 && k[n] != 0) c = -1;
+    if (c == 0) return mid;
+    if (c < 0)
+      hi = mid - 1;
+    else
+      lo = mid + 1;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Tokens.
+ */
+enum {
+  T_EOF = 0,
+  T_SEMI,
+  T_ID,     /* plain identifier (not a keyword) */
+  T_QID,    /* "quoted", [bracketed] or `backticked` identifier */
+  T_KW,     /* keyword: tok.kw */
+  T_STRING, /* 'string' */
+  T_INT,
+  T_FLOAT,
+  T_BLOB,
+  T_VAR, /* ? ?NNN :a @a $a */
+  T_LP,
+  T_RP,
+  T_COMMA,
+  T_DOT,
+  T_STAR,
+  T_PLUS,
+  T_MINUS,
+  T_SLASH,
+  T_REM,
+  T_CONCAT,
+  T_PTR,  /* -> */
+  T_PTR2, /* ->> */
+  T_EQ,   /* = == */
+  T_NE,   /* != <> */
+  T_LT,
+  T_LE,
+  T_GT,
+  T_GE,
+  T_BITAND,
+  T_BITOR,
+  T_LSHIFT,
+  T_RSHIFT,
+  T_BITNOT,
+  T_DCOLON, /* :: (PostgreSQL) */
+  T_ILLEGAL,
+};
+
+typedef struct Token {
+  int type;
+  int kw;
+  int off, len;
+} Token;
+
+typedef struct Parser {
+  const char *z;
+  int n;
+  int pos; /* lexer position */
+  int dialect;
+  Token tok;         /* lookahead */
+  int prev_end;      /* end offset of the last consumed token */
+  int last_name_off; /* offset of the last name parsed (p_name_ex) */
+  int tail_off;      /* parse_run: where the next statement starts (just past the ';') */
+  AstArena *a;
+  Stmt *top;
+  int depth;
+  int ncompound;
+  /* parameters */
+  int nparam;
+  int cap_names;
+  const char **names;
+  /* error */
+  jmp_buf jb;
+  char *err;
+  int erroff;
+  int rc;
+} Parser;
+
+static int is_idchar(unsigned char c) { return isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+static int is_idstart(unsigned char c) { return isalpha(c) || c == '_' || c >= 0x80; }
+
+/* Scans one token at z[pos..n). Sets *t; returns the new position. Skips whitespace and comments. */
+static int lex_next(const char *z, int n, int pos, int dialect, Token *t) {
+  for (;;) {
+    while (pos < n && isspace((unsigned char)z[pos]))
+      pos++;
+    if (pos + 1 < n && z[pos] == '-' && z[pos + 1] == '-') {
+      while (pos < n && z[pos] != '\n')
+        pos++;
+      continue;
+    }
+    if (pos + 1 < n && z[pos] == '/' && z[pos + 1] == '*') {
+      pos += 2;
+      while (pos < n && !(z[pos] == '*' && pos + 1 < n && z[pos + 1] == '/'))
+        pos++;
+      pos = pos < n ? pos + 2 : n;
+      continue;
+    }
+    break;
+  }
+  t->off = pos;
+  t->kw = 0;
+  if (pos >= n || z[pos] == 0) {
+    t->type = T_EOF;
+    t->len = 0;
+    return pos;
+  }
+  unsigned char c = (unsigned char)z[pos];
+  int i = pos + 1;
+  int type = T_ILLEGAL;
+  switch (c) {
+  case ';': type = T_SEMI; break;
+  case '(': type = T_LP; break;
+  case ')': type = T_RP; break;
+  case ',': type = T_COMMA; break;
+  case '*': type = T_STAR; break;
+  case '+': type = T_PLUS; break;
+  case '/': type = T_SLASH; break;
+  case '%': type = T_REM; break;
+  case '~': type = T_BITNOT; break;
+  case '&': type = T_BITAND; break;
+  case '-':
+    if (i < n && z[i] == '>') {
+      i++;
+      if (i < n && z[i] == '>') {
+        i++;
+        type = T_PTR2;
+      } else {
+        type = T_PTR;
+      }
+    } else {
+      type = T_MINUS;
+    }
+    break;
+  case '|':
+    if (i < n && z[i] == '|') {
+      i++;
+      type = T_CONCAT;
+    } else {
+      type = T_BITOR;
+    }
+    break;
+  case '=':
+    if (i < n && z[i] == '=') i++;
+    type = T_EQ;
+    break;
+  case '<':
+    if (i < n && z[i] == '=') {
+      i++;
+      type = T_LE;
+    } else if (i < n && z[i] == '>') {
+      i++;
+      type = T_NE;
+    } else if (i < n && z[i] == '<') {
+      i++;
+      type = T_LSHIFT;
+    } else {
+      type = T_LT;
+    }
+    break;
+  case '>':
+    if (i < n && z[i] == '=') {
+      i++;
+      type = T_GE;
+    } else if (i < n && z[i] == '>') {
+      i++;
+      type = T_RSHIFT;
+    } else {
+      type = T_GT;
+    }
+    break;
+  case '!':
+    if (i < n && z[i] == '=') {
+      i++;
+      type = T_NE;
+    }
+    break;
+  case '\'': {
+    for (;;) {
+      if (i >= n || z[i] == 0) {
+        type = T_ILLEGAL;
+        break;
+      }
+      if (z[i] == '\'') {
+        if (i + 1 < n && z[i + 1] == '\'') {
+          i += 2;
+          continue;
+        }
+        i++;
+        type = T_STRING;
+        break;
+      }
+      i++;
+    }
+    break;
+  }
+  case '"':
+  case '`':
+  case '[': {
+    char close = c == '[' ? ']' : (char)c;
+    for (;;) {
+      if (i >= n || z[i] == 0) {
+        type = T_ILLEGAL;
+        break;
+      }
+      if (z[i] == close) {
+        if (close != ']' && i + 1 < n && z[i + 1] == close) {
+          i += 2;
+          continue;
+        }
+        i++;
+        type = T_QID;
+        break;
+      }
+      i++;
+    }
+    break;
+  }
+  case '.':
+    if (i < n && isdigit((unsigned char)z[i])) goto number;
+    type = T_DOT;
+    break;
+  case '?':
+    while (i < n && isdigit((unsigned char)z[i]))
+      i++;
+    type = T_VAR;
+    break;
+  case ':':
+    if (dialect == MICA_DIALECT_POSTGRES && i < n && z[i] == ':') {
+      i++;
+      type = T_DCOLON;
+      break;
+    }
+    /* fall through */
+  case '@':
+  case '$':
+    if (c == '$' && dialect == MICA_DIALECT_POSTGRES && i < n && isdigit((unsigned char)z[i])) {
+      while (i < n && isdigit((unsigned char)z[i]))
+        i++;
+      type = T_VAR;
+      break;
+    }
+    {
+      int start = i;
+      while (i < n && (is_idchar((unsigned char)z[i]) || (z[i] == ':' && i + 1 < n && z[i + 1] == ':'))) {
+        if (z[i] == ':') i++;
+        i++;
+      }
+      type = i > start ? T_VAR : T_ILLEGAL;
+    }
+    break;
+  default:
+    if (isdigit(c)) {
+      i = pos;
+    number:
+      i = pos;
+      if (z[i] == '0' && i + 2 < n + 1 && i + 1 < n && (z[i + 1] == 'x' || z[i + 1] == 'X') && i + 2 < n &&
+          isxdigit((unsigned char)z[i + 2])) {
+        i += 2;
+        while (i < n && isxdigit((unsigned char)z[i]))
+          i++;
+        type = T_INT;
+      } else {
+        type = T_INT;
+        while (i < n && isdigit((unsigned char)z[i]))
+          i++;
+        if (i < n && z[i] == '.') {
+          i++;
+          while (i < n && isdigit((unsigned char)z[i]))
+            i++;
+          type = T_FLOAT;
+        }
+        if (i < n && (z[i] == 'e' || z[i] == 'E') &&
+            ((i + 1 < n && isdigit((unsigned char)z[i + 1])) ||
+             (i + 2 < n && (z[i + 1] == '+' || z[i + 1] == '-') && isdigit((unsigned char)z[i + 2])))) {
+          i += 2;
+          while (i < n && isdigit((unsigned char)z[i]))
+            i++;
+          type = T_FLOAT;
+        }
+      }
+      if (i < n && is_idchar((unsigned char)z[i])) { /* 1abc, 0x1g, 1.5e */
+        while (i < n && is_idchar((unsigned char)z[i]))
+          i++;
+        type = T_ILLEGAL;
+      }
+    } else if ((c == 'x' || c == 'X') && i < n && z[i] == '\'') {
+      i++;
+      int start = i;
+      while (i < n && isxdigit((unsigned char)z[i]))
+        i++;
+      if (i < n && z[i] == '\'' && (i - start) % 2 == 0) {
+        i++;
+        type = T_BLOB;
+      } else {
+        while (i < n && z[i] != '\'')
+          i++;
+        if (i < n) i++;
+        type = T_ILLEGAL;
+      }
+    } else if (dialect == MICA_DIALECT_POSTGRES && (c == 'e' || c == 'E') && i < n && z[i] == '\'') {
+      /* E'...' with backslash escapes: kept as a string token; dequoting handles the escapes */
+      i++;
+      for (;;) {
+        if (i >= n) {
+          type = T_ILLEGAL;
+          break;
+        }
+        if (z[i] == '\\' && i + 1 < n) {
+          i += 2;
+          continue;
+        }
+        if (z[i] == '\'') {
+          if (i + 1 < n && z[i + 1] == '\'') {
+            i += 2;
+            continue;
+          }
+          i++;
+          type = T_STRING;
+          break;
+        }
+        i++;
+      }
+    } else if (is_idstart(c)) {
+      while (i < n && is_idchar((unsigned char)z[i]))
+        i++;
+      int kw = kw_lookup(z + pos, i - pos, dialect);
+      if (kw) {
+        type = T_KW;
+        t->kw = kw;
+      } else {
+        type = T_ID;
+      }
+    }
+    break;
+  }
+  if (type == T_ILLEGAL && i == pos + 1 && c >= 0x80) {
+    /* swallow the rest of a UTF-8 sequence */
+    while (i < n && ((unsigned char)z[i] & 0xc0) == 0x80)
+      i++;
+  }
+  t->type = type;
+  t->len = i - pos;
+  return i;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Parser plumbing.
+ */
+#if defined(__GNUC__)
+#define PARSE_NORETURN __attribute__((noreturn))
+#else
+#define PARSE_NORETURN
+#endif
+
+static PARSE_NORETURN void p_fail_rc(Parser *p, int rc, int off, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char buf[512];
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  p->err = strdup(buf);
+  p->erroff = off;
+  p->rc = rc;
+  longjmp(p->jb, 1);
+}
+
+static PARSE_NORETURN void p_syntax(Parser *p) {
+  Token *t = &p->tok;
+  if (t->type == T_EOF) p_fail_rc(p, MICA_ERROR, t->off, "incomplete input");
+  if (t->type == T_ILLEGAL)
+    p_fail_rc(p, MICA_ERROR, t->off, "unrecognized token: \"%.*s\"", t->len > 200 ? 200 : t->len,
+              p->z + t->off);
+  p_fail_rc(p, MICA_ERROR, t->off, "near \"%.*s\": syntax error", t->len > 200 ? 200 : t->len, p->z + t->off);
+}
+
+static void *p_alloc(Parser *p, size_t n) {
+  void *m = ast_alloc(p->a, n);
+  if (!m) p_fail_rc(p, MICA_NOMEM, -1, "out of memory");
+  return m;
+}
+
+static char *p_strndup(Parser *p, const char *s, size_t n) {
+  char *d = ast_strndup(p->a, s, n);
+  if (!d) p_fail_rc(p, MICA_NOMEM, -1, "out of memory");
+  return d;
+}
+
+static void p_advance(Parser *p) {
+  p->prev_end = p->tok.off + p->tok.len;
+  p->pos = lex_next(p->z, p->n, p->pos, p->dialect, &p->tok);
+}
+
+/* The token after the lookahead, without consuming anything. */
+static Token p_peek2(Parser *p) {
+  Token t;
+  lex_next(p->z, p->n, p->pos, p->dialect, &t);
+  return t;
+}
+
+static int p_is(Parser *p, int type) { return p->tok.type == type; }
+static int p_iskw(Parser *p, int kw) { return p->tok.type == T_KW && p->tok.kw == kw; }
+
+static int p_accept(Parser *p, int type) {
+  if (p->tok.type != type) return 0;
+  p_advance(p);
+  return 1;
+}
+
+static int p_acceptkw(Parser *p, int kw) {
+  if (!p_iskw(p, kw)) return 0;
+  p_advance(p);
+  return 1;
+}
+
+static void p_expect(Parser *p, int type) {
+  if (!p_accept(p, type)) p_syntax(p);
+}
+
+static void p_expectkw(Parser *p, int kw) {
+  if (!p_acceptkw(p, kw)) p_syntax(p);
+}
+
+/* Dequotes an identifier or string token into the arena. */
+static char *p_dequote(Parser *p, const Token *t) {
+  const char *s = p->z + t->off;
+  int n = t->len;
+  if (t->type == T_QID || t->type == T_STRING) {
+    char q = s[0];
+    int estr = 0;
+    if (q == 'e' || q == 'E') { /* PostgreSQL E'' string */
+      estr = 1;
+      s++;
+      n--;
+      q = '\'';
+    }
+    char close = q == '[' ? ']' : q;
+    char *d = p_alloc(p, (size_t)n);
+    int j = 0;
+    for (int i = 1; i < n - 1; i++) {
+      if (estr && s[i] == '\\' && i + 1 < n - 1) {
+        i++;
+        switch (s[i]) {
+        case 'n': d[j++] = '\n'; break;
+        case 't': d[j++] = '\t'; break;
+        case 'r': d[j++] = '\r'; break;
+        case 'b': d[j++] = '\b'; break;
+        case 'f': d[j++] = '\f'; break;
+        default: d[j++] = s[i]; break;
+        }
+        continue;
+      }
+      d[j++] = s[i];
+      if (s[i] == close && close != ']' && i + 1 < n - 1 && s[i + 1] == close) i++;
+    }
+    d[j] = 0;
+    return d;
+  }
+  return p_strndup(p, s, (size_t)n);
+}
+
+/* Whether the lookahead can be a name: an identifier, a quoted identifier, or a non-reserved keyword.
+ * allow_string also accepts a 'string' (SQLite accepts strings as names in many places). */
+static int p_isname(Parser *p, int allow_string) {
+  const Token *t = &p->tok;
+  return t->type == T_ID || t->type == T_QID || (t->type == T_KW && !kw_reserved(t->kw)) ||
+         (allow_string && t->type == T_STRING);
+}
+
+static const char *p_name_ex(Parser *p, int allow_string, int *quoted) {
+  if (!p_isname(p, allow_string)) p_syntax(p);
+  if (quoted) *quoted = p->tok.type == T_QID && p->z[p->tok.off] == '"';
+  p->last_name_off = p->tok.off;
+  char *s = p_dequote(p, &p->tok);
+  p_advance(p);
+  return s;
+}
+
+static const char *p_name(Parser *p) { return p_name_ex(p, 1, NULL); }
+
+/* [schema.]name */
+static const char *p_qualified(Parser *p, const char **schema) {
+  const char *a = p_name(p);
+  if (p_is(p, T_DOT)) {
+    p_advance(p);
+    *schema = a;
+    return p_name(p);
+  }
+  *schema = NULL;
+  return a;
+}
+
+/* Growable array in the arena (doubling; the old block is simply abandoned to the arena). */
+static void *p_grow(Parser *p, void *arr, int n, int *cap, size_t elem) {
+  if (n < *cap) return arr;
+  int nc = *cap ? *cap * 2 : 4;
+  void *na = p_alloc(p, elem * (size_t)nc);
+  if (arr && n) memcpy(na, arr, elem * (size_t)n);
+  *cap = nc;
+  return na;
+}
+
+#define PUSH(p, arr, n, cap, v)                                                                              \
+  do {                                                                                                       \
+    (arr) = p_grow((p), (arr), (n), &(cap), sizeof(*(arr)));                                                 \
+    (arr)[(n)++] = (v);                                                                                      \
+  } while (0)
+
+static void p_enter(Parser *p) {
+  if (++p->depth > PARSE_MAX_EXPR_DEPTH)
+    p_fail_rc(p, MICA_ERROR, p->tok.off, "Expression tree is too large (maximum depth %d)",
+              PARSE_MAX_EXPR_DEPTH);
+}
+static void p_leave(Parser *p) { p->depth--; }
+
+/* ------------------------------------------------------------------------------------------------
+ * Expressions.
+ */
+static Expr *p_expr(Parser *p);
+static Select *p_select(Parser *p);
+static WindowDef *p_window_spec(Parser *p, const char *name);
+static OrderTerm *p_order_list(Parser *p, int *n);
+
+static Expr *mk(Parser *p, int kind, int off) {
+  Expr *e = p_alloc(p, sizeof *e);
+  e->kind = kind;
+  e->off = off;
+  e->end = p->prev_end;
+  return e;
+}
+
+static Expr *mk2(Parser *p, int kind, Expr *a, Expr *b) {
+  Expr *e = mk(p, kind, a ? a->off : p->tok.off);
+  e->a = a;
+  e->b = b;
+  e->end = p->prev_end;
+  return e;
+}
+
+static Expr *mkbin(Parser *p, int op, Expr *a, Expr *b) {
+  Expr *e = mk2(p, EK_BINARY, a, b);
+  e->binop = op;
+  return e;
+}
+
+static int p_starts_select(Parser *p) {
+  return p_iskw(p, KW_SELECT) || p_iskw(p, KW_VALUES) || p_iskw(p, KW_WITH);
+}
+
+static Expr *p_literal_number(Parser *p) {
+  Token t = p->tok;
+  p_advance(p);
+  char *txt = p_strndup(p, p->z + t.off, (size_t)t.len);
+  Expr *e = mk(p, EK_INT, t.off);
+  e->text = txt;
+  if (t.type == T_INT) {
+    if (t.len > 2 && txt[0] == '0' && (txt[1] == 'x' || txt[1] == 'X')) {
+      /* hex: up to 16 digits, two's complement */
+      const char *h = txt + 2;
+      while (*h == '0')
+        h++;
+      if (strlen(h) > 16) p_fail_rc(p, MICA_ERROR, t.off, "hex literal too big: %s", txt);
+      e->ival = (int64_t)strtoull(txt + 2, NULL, 16);
+      return e;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(txt, NULL, 10);
+    if (errno == 0 && v <= (unsigned long long)INT64_MAX) {
+      e->ival = (int64_t)v;
+      return e;
+    }
+    e->kind = EK_REAL;
+    e->rval = strtod(txt, NULL);
+    return e;
+  }
+  e->kind = EK_REAL;
+  e->rval = strtod(txt, NULL);
+  return e;
+}
+
+static Expr *p_param(Parser *p) {
+  Token t = p->tok;
+  p_advance(p);
+  Expr *e = mk(p, EK_PARAM, t.off);
+  const char *s = p->z + t.off;
+  int idx;
+  const char *name = NULL;
+  if (s[0] == '?' && t.len == 1) {
+    idx = ++p->nparam;
+  } else if (s[0] == '?' || (s[0] == '$' && p->dialect == MICA_DIALECT_POSTGRES && t.len > 1 &&
+                             isdigit((unsigned char)s[1]))) {
+    long v = strtol(s + 1, NULL, 10);
+    if (v < 1 || v > 32766) p_fail_rc(p, MICA_RANGE, t.off, "variable number must be between ?1 and ?32766");
+    idx = (int)v;
+    if (idx > p->nparam) p->nparam = idx;
+    name = p_strndup(p, s, (size_t)t.len);
+  } else {
+    name = p_strndup(p, s, (size_t)t.len);
+    idx = 0;
+    for (int i = 1; i <= p->nparam && i < p->cap_names; i++)
+      if (p->names[i] && !strcmp(p->names[i], name)) {
+        idx = i;
+        break;
+      }
+    if (!idx) idx = ++p->nparam;
+  }
+  if (name) {
+    while (p->cap_names <= idx) {
+      int nc = p->cap_names ? p->cap_names * 2 : 16;
+      while (nc <= idx)
+        nc *= 2;
+      const char **nn = p_alloc(p, sizeof *nn * (size_t)nc);
+      if (p->names) memcpy(nn, p->names, sizeof *nn * (size_t)p->cap_names);
+      p->names = nn;
+      p->cap_names = nc;
+    }
+    if (!p->names[idx]) p->names[idx] = name;
+  }
+  e->param = idx;
+  e->param_name = name;
+  return e;
+}
+
+/* Function call arguments, FILTER and OVER, after the name and '(' were consumed. */
+static Expr *p_func_call(Parser *p, const char *name, int off) {
+  Expr *e = mk(p, EK_FUNC, off);
+  e->name = name;
+  int cap = 0;
+  if (p_accept(p, T_STAR)) {
+    e->star = 1;
+  } else if (!p_is(p, T_RP)) {
+    if (p_acceptkw(p, KW_DISTINCT))
+      e->distinct = 1;
+    else
+      p_acceptkw(p, KW_ALL);
+    do {
+      PUSH(p, e->list, e->nlist, cap, p_expr(p));
+    } while (p_accept(p, T_COMMA));
+    if (p_iskw(p, KW_ORDER)) {
+      p_advance(p);
+      p_expectkw(p, KW_BY);
+      e->order = p_order_list(p, &e->norder);
+    }
+  }
+  p_expect(p, T_RP);
+  if (p_iskw(p, KW_FILTER)) {
+    p_advance(p);
+    p_expect(p, T_LP);
+    p_expectkw(p, KW_WHERE);
+    e->filter = p_expr(p);
+    p_expect(p, T_RP);
+  }
+  if (p_iskw(p, KW_OVER)) {
+    p_advance(p);
+    if (p_accept(p, T_LP)) {
+      e->over = p_window_spec(p, NULL);
+      p_expect(p, T_RP);
+    } else {
+      e->over_name = p_name(p);
+    }
+  }
+  e->end = p->prev_end;
+  return e;
+}
+
+static const char *p_type_name(Parser *p, int *ok);
+
+static Expr *p_primary(Parser *p) {
+  Token t = p->tok;
+  Expr *e;
+  switch (t.type) {
+  case T_INT:
+  case T_FLOAT: return p_literal_number(p);
+  case T_STRING:
+    p_advance(p);
+    e = mk(p, EK_TEXT, t.off);
+    e->str = p_dequote(p, &t);
+    e->nstr = (int)strlen(e->str);
+    return e;
+  case T_BLOB: {
+    p_advance(p);
+    e = mk(p, EK_BLOB, t.off);
+    int nh = t.len - 3;
+    char *b = p_alloc(p, (size_t)nh / 2 + 1);
+    for (int i = 0; i < nh / 2; i++) {
+      char hx[3] = {p->z[t.off + 2 + 2 * i], p->z[t.off + 3 + 2 * i], 0};
+      b[i] = (char)strtol(hx, NULL, 16);
+    }
+    e->str = b;
+    e->nstr = nh / 2;
+    return e;
+  }
+  case T_VAR: return p_param(p);
+  case T_LP: {
+    p_advance(p);
+    if (p_starts_select(p)) {
+      Select *s = p_select(p);
+      p_expect(p, T_RP);
+      e = mk(p, EK_SUBQUERY, t.off);
+      e->sel = s;
+      return e;
+    }
+    Expr *first = p_expr(p);
+    if (p_is(p, T_COMMA)) {
+      e = mk(p, EK_VECTOR, t.off);
+      int cap = 0;
+      PUSH(p, e->list, e->nlist, cap, first);
+      while (p_accept(p, T_COMMA))
+        PUSH(p, e->list, e->nlist, cap, p_expr(p));
+      p_expect(p, T_RP);
+      e->end = p->prev_end;
+      return e;
+    }
+    p_expect(p, T_RP);
+    first->off = t.off; /* the parenthesised text names the column: "(a)" */
+    first->end = p->prev_end;
+    return first;
+  }
+  case T_ID:
+  case T_QID: break;
+  case T_KW:
+    switch (t.kw) {
+    case KW_NULL: p_advance(p); return mk(p, EK_NULL, t.off);
+    case KW_CURRENT_TIME:
+    case KW_CURRENT_DATE:
+    case KW_CURRENT_TIMESTAMP:
+      p_advance(p);
+      e = mk(p, EK_CURTIME, t.off);
+      e->name = t.kw == KW_CURRENT_TIME   ? "current_time"
+                : t.kw == KW_CURRENT_DATE ? "current_date"
+                                          : "current_timestamp";
+      return e;
+    case KW_CASE: {
+      p_advance(p);
+      e = mk(p, EK_CASE, t.off);
+      if (!p_iskw(p, KW_WHEN)) e->a = p_expr(p);
+      int cap = 0;
+      if (!p_iskw(p, KW_WHEN)) p_syntax(p);
+      while (p_acceptkw(p, KW_WHEN)) {
+        PUSH(p, e->list, e->nlist, cap, p_expr(p));
+        p_expectkw(p, KW_THEN);
+        PUSH(p, e->list, e->nlist, cap, p_expr(p));
+      }
+      if (p_acceptkw(p, KW_ELSE)) e->c = p_expr(p);
+      p_expectkw(p, KW_END);
+      e->end = p->prev_end;
+      return e;
+    }
+    case KW_CAST: {
+      p_advance(p);
+      p_expect(p, T_LP);
+      e = mk(p, EK_CAST, t.off);
+      e->a = p_expr(p);
+      p_expectkw(p, KW_AS);
+      int ok = 0;
+      e->name = p_type_name(p, &ok);
+      if (!ok) e->name = "";
+      p_expect(p, T_RP);
+      e->end = p->prev_end;
+      return e;
+    }
+    case KW_EXISTS: {
+      p_advance(p);
+      p_expect(p, T_LP);
+      e = mk(p, EK_EXISTS, t.off);
+      e->sel = p_select(p);
+      p_expect(p, T_RP);
+      e->end = p->prev_end;
+      return e;
+    }
+    case KW_RAISE: {
+      p_advance(p);
+      p_expect(p, T_LP);
+      e = mk(p, EK_RAISE, t.off);
+      if (p_acceptkw(p, KW_IGNORE)) {
+        e->raise_type = 0;
+      } else {
+        if (p_acceptkw(p, KW_ROLLBACK))
+          e->raise_type = 1;
+        else if (p_acceptkw(p, KW_ABORT))
+          e->raise_type = 2;
+        else if (p_acceptkw(p, KW_FAIL))
+          e->raise_type = 3;
+        else
+          p_syntax(p);
+        p_expect(p, T_COMMA);
+        if (!p_is(p, T_STRING)) p_syntax(p);
+        e->name = p_dequote(p, &p->tok);
+        p_advance(p);
+      }
+      p_expect(p, T_RP);
+      e->end = p->prev_end;
+      return e;
+    }
+    default:
+      if (kw_reserved(t.kw)) p_syntax(p);
+      break;
+    }
+    break;
+  default: p_syntax(p);
+  }
+  /* a name: column reference or function call */
+  int quoted = 0;
+  const char *n1 = p_name_ex(p, 0, &quoted);
+  if (p_is(p, T_LP)) {
+    p_advance(p);
+    return p_func_call(p, n1, t.off);
+  }
+  e = mk(p, EK_COLUMN, t.off);
+  if (p_is(p, T_DOT)) {
+    p_advance(p);
+    const char *n2 = p_name_ex(p, 0, &quoted);
+    if (p_is(p, T_DOT)) {
+      p_advance(p);
+      const char *n3 = p_name_ex(p, 0, &quoted);
+      e->schema = n1;
+      e->table = n2;
+      e->name = n3;
+    } else {
+      e->table = n1;
+      e->name = n2;
+    }
+    e->quoted = 0;
+  } else {
+    e->name = n1;
+    e->quoted = quoted;
+    if (!quoted && t.type == T_ID && (!strcasecmp(n1, "true") || !strcasecmp(n1, "false"))) {
+      e->kind = EK_INT; /* TRUE / FALSE: 1 / 0 (name keeps the spelling for a column of that name) */
+      e->ival = !strcasecmp(n1, "true");
+      e->text = n1;
+    }
+  }
+  e->end = p->prev_end;
+  return e;
+}
+
+static Expr *p_postfix_pg(Parser *p, Expr *e) {
+  while (p->dialect == MICA_DIALECT_POSTGRES && p_is(p, T_DCOLON)) {
+    p_advance(p);
+    int ok = 0;
+    const char *ty = p_type_name(p, &ok);
+    if (!ok) p_syntax(p);
+    Expr *c = mk(p, EK_CAST, e->off);
+    c->a = e;
+    c->name = ty;
+    c->end = p->prev_end;
+    e = c;
+  }
+  return e;
+}
+
+static Expr *p_unary(Parser *p) {
+  Token t = p->tok;
+  int kind = t.type == T_MINUS ? EK_NEG : t.type == T_PLUS ? EK_POS : t.type == T_BITNOT ? EK_BITNOT : 0;
+  if (kind) {
+    p_enter(p);
+    p_advance(p);
+    /* -9223372036854775808 is the smallest integer, not a negated real */
+    if (kind == EK_NEG && p_is(p, T_INT) && p->tok.len == 19 &&
+        !strncmp(p->z + p->tok.off, "9223372036854775808", 19)) {
+      Token lt = p->tok;
+      p_advance(p);
+      Expr *e = mk(p, EK_INT, t.off);
+      e->ival = INT64_MIN;
+      e->text = p_strndup(p, p->z + t.off, (size_t)(lt.off + lt.len - t.off));
+      p_leave(p);
+      return e;
+    }
+    Expr *a = p_unary(p);
+    Expr *e = mk(p, kind, t.off);
+    e->a = a;
+    e->end = p->prev_end;
+    p_leave(p);
+    return e;
+  }
+  return p_postfix_pg(p, p_primary(p));
+}
+
+static Expr *p_collate(Parser *p) {
+  Expr *e = p_unary(p);
+  while (p_iskw(p, KW_COLLATE)) {
+    p_advance(p);
+    Expr *c = mk(p, EK_COLLATE, e->off);
+    c->a = e;
+    c->name = p_name(p);
+    c->end = p->prev_end;
+    e = c;
+  }
+  return e;
+}
+
+static Expr *p_concat(Parser *p) {
+  Expr *e = p_collate(p);
+  for (;;) {
+    if (p_is(p, T_CONCAT)) {
+      p_advance(p);
+      e = mkbin(p, AB_CONCAT, e, p_collate(p));
+    } else if (p_is(p, T_PTR) || p_is(p, T_PTR2)) {
+      int two = p_is(p, T_PTR2);
+      p_advance(p);
+      Expr *r = p_collate(p);
+      e = mk2(p, EK_JSONOP, e, r);
+      e->name = two ? "->>" : "->";
+    } else {
+      return e;
+    }
+    e->end = p->prev_end;
+  }
+}
+
+static Expr *p_mul(Parser *p) {
+  Expr *e = p_concat(p);
+  for (;;) {
+    int op = p_is(p, T_STAR) ? AB_MUL : p_is(p, T_SLASH) ? AB_DIV : p_is(p, T_REM) ? AB_MOD : 0;
+    if (!op) return e;
+    p_advance(p);
+    e = mkbin(p, op, e, p_concat(p));
+  }
+}
+
+static Expr *p_add(Parser *p) {
+  Expr *e = p_mul(p);
+  for (;;) {
+    int op = p_is(p, T_PLUS) ? AB_ADD : p_is(p, T_MINUS) ? AB_SUB : 0;
+    if (!op) return e;
+    p_advance(p);
+    e = mkbin(p, op, e, p_mul(p));
+  }
+}
+
+static Expr *p_bit(Parser *p) {
+  Expr *e = p_add(p);
+  for (;;) {
+    int op = p_is(p, T_BITAND)   ? AB_BITAND
+             : p_is(p, T_BITOR)  ? AB_BITOR
+             : p_is(p, T_LSHIFT) ? AB_LSHIFT
+             : p_is(p, T_RSHIFT) ? AB_RSHIFT
+                                 : 0;
+    if (!op) return e;
+    p_advance(p);
+    e = mkbin(p, op, e, p_add(p));
+  }
+}
+
+static Expr *p_cmp(Parser *p) {
+  Expr *e = p_bit(p);
+  for (;;) {
+    int op = p_is(p, T_LT)   ? AB_LT
+             : p_is(p, T_LE) ? AB_LE
+             : p_is(p, T_GT) ? AB_GT
+             : p_is(p, T_GE) ? AB_GE
+                             : 0;
+    if (!op) return e;
+    p_advance(p);
+    e = mkbin(p, op, e, p_bit(p));
+  }
+}
+
+static int p_likeop(Parser *p) {
+  if (p->tok.type != T_KW) return -1;
+  switch (p->tok.kw) {
+  case KW_LIKE: return 0;
+  case KW_GLOB: return 1;
+  case KW_REGEXP: return 2;
+  case KW_MATCH: return 3;
+  case KW_ILIKE: return 4;
+  default: return -1;
+  }
+}
+
+/* The right side of [NOT] IN. */
+static Expr *p_in_rhs(Parser *p, Expr *lhs, int not ) {
+  Expr *e;
+  if (p_accept(p, T_LP)) {
+    if (p_starts_select(p)) {
+      e = mk2(p, EK_INSELECT, lhs, NULL);
+      e->sel = p_select(p);
+    } else {
+      e = mk2(p, EK_INLIST, lhs, NULL);
+      int cap = 0;
+      if (!p_is(p, T_RP)) {
+        do {
+          PUSH(p, e->list, e->nlist, cap, p_expr(p));
+        } while (p_accept(p, T_COMMA));
+      }
+    }
+    p_expect(p, T_RP);
+  } else {
+    e = mk2(p, EK_INTABLE, lhs, NULL);
+    const char *schema = NULL;
+    e->table = p_qualified(p, &schema);
+    e->schema = schema;
+    if (p_accept(p, T_LP)) { /* table-valued function */
+      int cap = 0;
+      if (!p_is(p, T_RP)) {
+        do {
+          PUSH(p, e->list, e->nlist, cap, p_expr(p));
+        } while (p_accept(p, T_COMMA));
+      }
+      p_expect(p, T_RP);
+      e->star = 1; /* marks "the table name is a function call with list args" */
+    }
+  }
+  e->not = not ;
+  e->end = p->prev_end;
+  return e;
+}
+
+/* The equality level: = == != <> IS [NOT] [DISTINCT FROM] [NOT] IN/LIKE/GLOB/REGEXP/MATCH/BETWEEN,
+ * ISNULL, NOTNULL, NOT NULL. Left-associative. */
+static Expr *p_eq(Parser *p) {
+  Expr *e = p_cmp(p);
+  for (;;) {
+    if (p_is(p, T_EQ) || p_is(p, T_NE)) {
+      int op = p_is(p, T_EQ) ? AB_EQ : AB_NE;
+      p_advance(p);
+      e = mkbin(p, op, e, p_cmp(p));
+      continue;
+    }
+    if (p_iskw(p, KW_IS)) {
+      p_advance(p);
+      int not = p_acceptkw(p, KW_NOT);
+      if (p_iskw(p, KW_DISTINCT)) {
+        p_advance(p);
+        p_expectkw(p, KW_FROM);
+        not = !not ;
+      }
+      Expr *r = p_cmp(p);
+      if (r->kind == EK_NULL) {
+        e = mk2(p, EK_ISNULL, e, NULL);
+        e->not = not ;
+      } else {
+        e = mk2(p, EK_IS, e, r);
+        e->not = not ;
+      }
+      continue;
+    }
+    if (p_iskw(p, KW_ISNULL) || p_iskw(p, KW_NOTNULL)) {
+      int not = p_iskw(p, KW_NOTNULL);
+      p_advance(p);
+      e = mk2(p, EK_ISNULL, e, NULL);
+      e->not = not ;
+      continue;
+    }
+    int not = 0;
+    if (p_iskw(p, KW_NOT)) {
+      Token t2 = p_peek2(p);
+      if (t2.type != T_KW) return e;
+      if (t2.kw == KW_NULL) {
+        p_advance(p);
+        p_advance(p);
+        e = mk2(p, EK_ISNULL, e, NULL);
+        e->not = 1;
+        continue;
+      }
+      if (t2.kw != KW_IN && t2.kw != KW_LIKE && t2.kw != KW_GLOB && t2.kw != KW_REGEXP && t2.kw != KW_MATCH &&
+          t2.kw != KW_BETWEEN && t2.kw != KW_ILIKE)
+        return e;
+      p_advance(p);
+      not = 1;
+    }
+    if (p_iskw(p, KW_IN)) {
+      p_advance(p);
+      e = p_in_rhs(p, e, not );
+      continue;
+    }
+    if (p_iskw(p, KW_BETWEEN)) {
+      p_advance(p);
+      Expr *lo = p_cmp(p);
+      p_expectkw(p, KW_AND);
+      Expr *hi = p_cmp(p);
+      Expr *b = mk2(p, EK_BETWEEN, e, lo);
+      b->c = hi;
+      b->not = not ;
+      b->end = p->prev_end;
+      e = b;
+      continue;
+    }
+    int lop = p_likeop(p);
+    if (lop >= 0) {
+      p_advance(p);
+      Expr *pat = p_cmp(p);
+      Expr *l = mk2(p, EK_LIKE, e, pat);
+      l->likeop = lop == 4 ? 0 : lop;
+      l->not = not ;
+      if (lop == 4) l->name = "ilike";
+      if (p_iskw(p, KW_ESCAPE)) {
+        p_advance(p);
+        l->c = p_cmp(p);
+      }
+      l->end = p->prev_end;
+      e = l;
+      continue;
+    }
+    if (not ) p_syntax(p);
+    return e;
+  }
+}
+
+static Expr *p_not(Parser *p) {
+  if (p_iskw(p, KW_NOT)) {
+    Token t = p->tok;
+    p_enter(p);
+    p_advance(p);
+    Expr *a = p_not(p);
+    Expr *e = mk(p, EK_NOT, t.off);
+    e->a = a;
+    e->end = p->prev_end;
+    p_leave(p);
+    return e;
+  }
+  return p_eq(p);
+}
+
+static Expr *p_and(Parser *p) {
+  Expr *e = p_not(p);
+  while (p_iskw(p, KW_AND)) {
+    p_advance(p);
+    e = mk2(p, EK_AND, e, p_not(p));
+  }
+  return e;
+}
+
+static Expr *p_expr(Parser *p) {
+  p_enter(p);
+  Expr *e = p_and(p);
+  while (p_iskw(p, KW_OR)) {
+    p_advance(p);
+    e = mk2(p, EK_OR, e, p_and(p));
+  }
+  p_leave(p);
+  return e;
+}
+
+/* A type name: one or more name words and an optional (n [, m]). Returns the text as written. */
+static const char *p_type_name(Parser *p, int *ok) {
+  int start = p->tok.off;
+  int any = 0;
+  while (
+      p->tok.type == T_ID || p->tok.type == T_QID || (p->tok.type == T_STRING && !any) ||
+      (p->tok.type == T_KW && !kw_reserved(p->tok.kw) && p->tok.kw != KW_GENERATED && p->tok.kw != KW_AS)) {
+    p_advance(p);
+    any = 1;
+  }
+  if (!any) {
+    *ok = 0;
+    return NULL;
+  }
+  if (p_is(p, T_LP)) {
+    p_advance(p);
+    for (int k = 0; k < 2; k++) {
+      if (p_is(p, T_PLUS) || p_is(p, T_MINUS)) p_advance(p);
+      if (!(p_is(p, T_INT) || p_is(p, T_FLOAT) || p_isname(p, 0))) p_syntax(p);
+      p_advance(p);
+      if (!p_accept(p, T_COMMA)) break;
+    }
+    p_expect(p, T_RP);
+  }
+  /* PostgreSQL: array suffix [] */
+  *ok = 1;
+  return p_strndup(p, p->z + start, (size_t)(p->prev_end - start));
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * SELECT.
+ */
+static OrderTerm *p_order_list(Parser *p, int *n) {
+  OrderTerm *arr = NULL;
+  int cap = 0;
+  *n = 0;
+  do {
+    OrderTerm o = {0};
+    o.expr = p_expr(p);
+    if (p_acceptkw(p, KW_DESC))
+      o.desc = 1;
+    else
+      p_acceptkw(p, KW_ASC);
+    if (p_acceptkw(p, KW_NULLS)) {
+      if (p_acceptkw(p, KW_FIRST))
+        o.nulls = 2;
+      else if (p_acceptkw(p, KW_LAST))
+        o.nulls = 1;
+      else
+        p_syntax(p);
+    }
+    PUSH(p, arr, *n, cap, o);
+  } while (p_accept(p, T_COMMA));
+  return arr;
+}
+
+static int p_frame_bound(Parser *p, Expr **ex, int is_start) {
+  if (p_acceptkw(p, KW_UNBOUNDED)) {
+    if (p_acceptkw(p, KW_PRECEDING)) return FB_UNBOUNDED_PRECEDING;
+    p_expectkw(p, KW_FOLLOWING);
+    return FB_UNBOUNDED_FOLLOWING;
+  }
+  if (p_iskw(p, KW_CURRENT)) {
+    p_advance(p);
+    p_expectkw(p, KW_ROW);
+    return FB_CURRENT_ROW;
+  }
+  *ex = p_expr(p);
+  if (p_acceptkw(p, KW_PRECEDING)) return FB_PRECEDING;
+  p_expectkw(p, KW_FOLLOWING);
+  (void)is_start;
+  return FB_FOLLOWING;
+}
+
+/* The inside of a window specification "( [base] [PARTITION BY ..] [ORDER BY ..] [frame] )". */
+static WindowDef *p_window_spec(Parser *p, const char *name) {
+  WindowDef *w = p_alloc(p, sizeof *w);
+  w->name = name;
+  if (p->tok.type == T_ID || p->tok.type == T_QID ||
+      (p->tok.type == T_KW && !kw_reserved(p->tok.kw) && p->tok.kw != KW_PARTITION && p->tok.kw != KW_ROWS &&
+       p->tok.kw != KW_RANGE && p->tok.kw != KW_GROUPS))
+    w->base = p_name(p);
+  if (p_acceptkw(p, KW_PARTITION)) {
+    p_expectkw(p, KW_BY);
+    int cap = 0;
+    do {
+      PUSH(p, w->part, w->npart, cap, p_expr(p));
+    } while (p_accept(p, T_COMMA));
+  }
+  if (p_acceptkw(p, KW_ORDER)) {
+    p_expectkw(p, KW_BY);
+    w->order = p_order_list(p, &w->norder);
+  }
+  if (p_iskw(p, KW_ROWS) || p_iskw(p, KW_RANGE) || p_iskw(p, KW_GROUPS)) {
+    w->frame_type = p_iskw(p, KW_ROWS) ? FT_ROWS : p_iskw(p, KW_RANGE) ? FT_RANGE : FT_GROUPS;
+    p_advance(p);
+    if (p_acceptkw(p, KW_BETWEEN)) {
+      w->start = p_frame_bound(p, &w->start_expr, 1);
+      p_expectkw(p, KW_AND);
+      w->end = p_frame_bound(p, &w->end_expr, 0);
+    } else {
+      w->start = p_frame_bound(p, &w->start_expr, 1);
+      w->end = FB_NONE;
+    }
+    if (p_acceptkw(p, KW_EXCLUDE)) {
+      if (p_acceptkw(p, KW_NO)) {
+        p_expectkw(p, KW_OTHERS);
+        w->exclude = FX_NO_OTHERS;
+      } else if (p_acceptkw(p, KW_CURRENT)) {
+        p_expectkw(p, KW_ROW);
+        w->exclude = FX_CURRENT_ROW;
+      } else if (p_acceptkw(p, KW_GROUP)) {
+        w->exclude = FX_GROUP;
+      } else {
+        p_expectkw(p, KW_TIES);
+        w->exclude = FX_TIES;
+      }
+    }
+  }
+  return w;
+}
+
+/* An optional alias: [AS] name. */
+static const char *p_opt_alias(Parser *p) {
+  if (p_acceptkw(p, KW_AS)) return p_name(p);
+  if (p_isname(p, 1)) return p_name(p);
+  return NULL;
+}
+
+static void p_from_list(Parser *p, Select *s);
+
+static void p_from_item(Parser *p, FromItem *it) {
+  it->off = p->tok.off;
+  if (p_accept(p, T_LP)) {
+    if (p_starts_select(p)) {
+      it->sel = p_select(p);
+      p_expect(p, T_RP);
+    } else {
+      Select *ns = p_alloc(p, sizeof *ns);
+      p_from_list(p, ns);
+      p_expect(p, T_RP);
+      if (ns->nfrom == 1 && !ns->from[0].alias) {
+        /* "(t)" is just t */
+        FromItem inner = ns->from[0];
+        inner.jointype = it->jointype;
+        *it = inner;
+      } else if (ns->nfrom == 1) {
+        FromItem inner = ns->from[0];
+        *it = inner;
+      } else {
+        it->nested_from = ns;
+      }
+    }
+    const char *al = p_opt_alias(p);
+    if (al) it->alias = al;
+  } else {
+    const char *schema = NULL;
+    it->name = p_qualified(p, &schema);
+    it->schema = schema;
+    if (p_accept(p, T_LP)) {
+      it->is_func = 1;
+      int cap = 0;
+      if (!p_is(p, T_RP)) {
+        do {
+          PUSH(p, it->args, it->nargs, cap, p_expr(p));
+        } while (p_accept(p, T_COMMA));
+      }
+      p_expect(p, T_RP);
+    }
+    it->alias = p_opt_alias(p);
+    if (p_iskw(p, KW_INDEXED)) {
+      p_advance(p);
+      p_expectkw(p, KW_BY);
+      it->indexed_by = p_name(p);
+    } else if (p_iskw(p, KW_NOT)) {
+      Token t2 = p_peek2(p);
+      if (t2.type == T_KW && t2.kw == KW_INDEXED) {
+        p_advance(p);
+        p_advance(p);
+        it->not_indexed = 1;
+      }
+    }
+  }
+  it->end = p->prev_end;
+}
+
+/* Join operator before the next item, or 0 when the list ends. Sets jointype/natural. */
+static int p_join_op(Parser *p, FromItem *it) {
+  if (p_accept(p, T_COMMA)) {
+    it->jointype = JT_INNER;
+    it->comma = 1;
+    return 1;
+  }
+  int natural = 0, jt = JT_INNER, any = 0;
+  if (p_acceptkw(p, KW_NATURAL)) {
+    natural = 1;
+    any = 1;
+  }
+  if (p_acceptkw(p, KW_LEFT)) {
+    jt = JT_LEFT;
+    p_acceptkw(p, KW_OUTER);
+    any = 1;
+  } else if (p_acceptkw(p, KW_RIGHT)) {
+    jt = JT_RIGHT;
+    p_acceptkw(p, KW_OUTER);
+    any = 1;
+  } else if (p_acceptkw(p, KW_FULL)) {
+    jt = JT_FULL;
+    p_acceptkw(p, KW_OUTER);
+    any = 1;
+  } else if (p_acceptkw(p, KW_INNER)) {
+    any = 1;
+  } else if (p_acceptkw(p, KW_CROSS)) {
+    jt = JT_CROSS;
+    any = 1;
+  }
+  if (!p_iskw(p, KW_JOIN)) {
+    if (any) p_syntax(p);
+    return 0;
+  }
+  p_advance(p);
+  it->jointype = jt;
+  it->natural = natural;
+  return 1;
+}
+
+static void p_join_constraint(Parser *p, FromItem *it) {
+  if (p_iskw(p, KW_ON)) {
+    Token t2 = p_peek2(p);
+    if (t2.type == T_KW && t2.kw == KW_CONFLICT)
+      return; /* INSERT ... SELECT ... ON CONFLICT: the upsert, not a join constraint */
+    p_advance(p);
+    it->on = p_expr(p);
+  } else if (p_acceptkw(p, KW_USING)) {
+    p_expect(p, T_LP);
+    int cap = 0;
+    do {
+      PUSH(p, it->using_cols, it->nusing, cap, p_name(p));
+    } while (p_accept(p, T_COMMA));
+    p_expect(p, T_RP);
+  }
+}
+
+static void p_from_list(Parser *p, Select *s) {
+  int cap = 0;
+  FromItem first = {0};
+  p_from_item(p, &first);
+  p_join_constraint(p, &first);
+  PUSH(p, s->from, s->nfrom, cap, first);
+  for (;;) {
+    FromItem it = {0};
+    if (!p_join_op(p, &it)) break;
+    int jt = it.jointype, nat = it.natural, comma = it.comma;
+    p_from_item(p, &it);
+    it.jointype = jt;
+    it.natural = nat;
+    it.comma = comma;
+    p_join_constraint(p, &it);
+    PUSH(p, s->from, s->nfrom, cap, it);
+    if (s->nfrom > 64) p_fail_rc(p, MICA_ERROR, p->tok.off, "at most 64 tables in a join");
+  }
+}
+
+static void p_result_columns(Parser *p, Select *s) {
+  int cap = 0;
+  do {
+    ResCol rc = {0};
+    rc.off = p->tok.off;
+    if (p_accept(p, T_STAR)) {
+      rc.star = 1;
+    } else {
+      Token t2 = p_peek2(p);
+      if (p_isname(p, 0) && t2.type == T_DOT) {
+        /* t.* ? look two tokens ahead */
+        int save = p->pos;
+        Token savetok = p->tok;
+        int save_end = p->prev_end;
+        const char *tn = p_name(p);
+        p_advance(p); /* the dot */
+        if (p_is(p, T_STAR)) {
+          p_advance(p);
+          rc.star = 1;
+          rc.star_table = tn;
+        } else {
+          p->pos = save;
+          p->tok = savetok;
+          p->prev_end = save_end;
+        }
+      }
+      if (!rc.star) {
+        rc.expr = p_expr(p);
+        rc.alias = p_opt_alias(p);
+      }
+    }
+    rc.end = p->prev_end;
+    if (rc.expr && !rc.alias) rc.end = rc.expr->end;
+    PUSH(p, s->res, s->nres, cap, rc);
+    if (s->nres > PARSE_MAX_COLUMNS) p_fail_rc(p, MICA_ERROR, p->tok.off, "too many columns in result set");
+  } while (p_accept(p, T_COMMA));
+}
+
+static Select *p_select_core(Parser *p) {
+  Select *s = p_alloc(p, sizeof *s);
+  s->off = p->tok.off;
+  if (p_acceptkw(p, KW_VALUES)) {
+    int cap = 0, capn = 0;
+    do {
+      p_expect(p, T_LP);
+      Expr **row = NULL;
+      int n = 0, rcap = 0;
+      do {
+        PUSH(p, row, n, rcap, p_expr(p));
+      } while (p_accept(p, T_COMMA));
+      p_expect(p, T_RP);
+      if (s->nvalues > 0 && n != s->values_n[0])
+        p_fail_rc(p, MICA_ERROR, p->tok.off, "all VALUES must have the same number of terms");
+      int nv = s->nvalues;
+      PUSH(p, s->values, s->nvalues, cap, row);
+      PUSH(p, s->values_n, nv, capn, n);
+    } while (p_accept(p, T_COMMA));
+    s->end = p->prev_end;
+    return s;
+  }
+  p_expectkw(p, KW_SELECT);
+  if (p_acceptkw(p, KW_DISTINCT))
+    s->distinct = 1;
+  else
+    p_acceptkw(p, KW_ALL);
+  p_result_columns(p, s);
+  if (p_acceptkw(p, KW_FROM)) p_from_list(p, s);
+  if (p_acceptkw(p, KW_WHERE)) s->where = p_expr(p);
+  if (p_acceptkw(p, KW_GROUP)) {
+    p_expectkw(p, KW_BY);
+    int cap = 0;
+    do {
+      PUSH(p, s->group, s->ngroup, cap, p_expr(p));
+    } while (p_accept(p, T_COMMA));
+  }
+  if (p_acceptkw(p, KW_HAVING)) s->having = p_expr(p);
+  if (p_acceptkw(p, KW_WINDOW)) {
+    int cap = 0;
+    do {
+      const char *wn = p_name(p);
+      p_expectkw(p, KW_AS);
+      p_expect(p, T_LP);
+      WindowDef *w = p_window_spec(p, wn);
+      p_expect(p, T_RP);
+      PUSH(p, s->windows, s->nwindow, cap, w);
+    } while (p_accept(p, T_COMMA));
+  }
+  s->end = p->prev_end;
+  return s;
+}
+
+static void p_with(Parser *p, Cte **ctes, int *ncte, int *recursive) {
+  if (p_acceptkw(p, KW_RECURSIVE)) *recursive = 1;
+  int cap = 0;
+  do {
+    Cte c = {0};
+    c.name = p_name(p);
+    if (p_accept(p, T_LP)) {
+      int ccap = 0;
+      do {
+        PUSH(p, c.cols, c.ncols, ccap, p_name(p));
+      } while (p_accept(p, T_COMMA));
+      p_expect(p, T_RP);
+    }
+    p_expectkw(p, KW_AS);
+    if (p_acceptkw(p, KW_MATERIALIZED)) {
+      c.materialized = 1;
+    } else if (p_iskw(p, KW_NOT)) {
+      p_advance(p);
+      p_expectkw(p, KW_MATERIALIZED);
+      c.materialized = 2;
+    }
+    p_expect(p, T_LP);
+    c.sel = p_select(p);
+    p_expect(p, T_RP);
+    PUSH(p, *ctes, *ncte, cap, c);
+  } while (p_accept(p, T_COMMA));
+}
+
+static void p_limit(Parser *p, Expr **limit, Expr **offset) {
+  if (!p_acceptkw(p, KW_LIMIT)) return;
+  Expr *a = p_expr(p);
+  if (p_acceptkw(p, KW_OFFSET)) {
+    *limit = a;
+    *offset = p_expr(p);
+  } else if (p_accept(p, T_COMMA)) {
+    *offset = a; /* LIMIT offset, count */
+    *limit = p_expr(p);
+  } else {
+    *limit = a;
+  }
+}
+
+/* A full select: [WITH ...] core (compound-op core)* [ORDER BY] [LIMIT]. */
+static Select *p_select(Parser *p) {
+  p_enter(p);
+  int off = p->tok.off;
+  Cte *ctes = NULL;
+  int ncte = 0, recursive = 0;
+  if (p_acceptkw(p, KW_WITH)) p_with(p, &ctes, &ncte, &recursive);
+  Select *s = p_select_core(p);
+  int nterms = 1;
+  for (;;) {
+    int op = 0;
+    if (p_iskw(p, KW_UNION)) {
+      p_advance(p);
+      op = p_acceptkw(p, KW_ALL) ? CK_UNION_ALL : CK_UNION;
+    } else if (p_acceptkw(p, KW_INTERSECT)) {
+      op = CK_INTERSECT;
+    } else if (p_acceptkw(p, KW_EXCEPT)) {
+      op = CK_EXCEPT;
+    }
+    if (!op) break;
+    if (++nterms > PARSE_MAX_COMPOUND)
+      p_fail_rc(p, MICA_ERROR, p->tok.off, "too many terms in compound SELECT");
+    Select *r = p_select_core(p);
+    Select *c = p_alloc(p, sizeof *c);
+    c->cmp_op = op;
+    c->left = s;
+    c->right = r;
+    c->off = s->off;
+    c->end = p->prev_end;
+    s = c;
+  }
+  if (p_acceptkw(p, KW_ORDER)) {
+    p_expectkw(p, KW_BY);
+    s->order = p_order_list(p, &s->norder);
+  }
+  p_limit(p, &s->limit, &s->offset);
+  s->ctes = ctes;
+  s->ncte = ncte;
+  s->recursive = recursive;
+  s->off = off;
+  s->end = p->prev_end;
+  p_leave(p);
+  return s;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * DML.
+ */
+static int p_conflict_alg(Parser *p) {
+  if (p_acceptkw(p, KW_ROLLBACK)) return OE_ROLLBACK;
+  if (p_acceptkw(p, KW_ABORT)) return OE_ABORT;
+  if (p_acceptkw(p, KW_FAIL)) return OE_FAIL;
+  if (p_acceptkw(p, KW_IGNORE)) return OE_IGNORE;
+  if (p_acceptkw(p, KW_REPLACE)) return OE_REPLACE;
+  p_syntax(p);
+}
+
+static void p_returning(Parser *p, Stmt *st) {
+  if (!p_acceptkw(p, KW_RETURNING)) return;
+  Select tmp = {0};
+  p_result_columns(p, &tmp);
+  st->returning = tmp.res;
+  st->nreturning = tmp.nres;
+}
+
+static void p_set_list(Parser *p, SetClause **set, int *nset) {
+  int cap = 0;
+  do {
+    SetClause sc = {0};
+    int ccap = 0;
+    if (p_accept(p, T_LP)) {
+      do {
+        PUSH(p, sc.cols, sc.ncols, ccap, p_name(p));
+      } while (p_accept(p, T_COMMA));
+      p_expect(p, T_RP);
+    } else {
+      PUSH(p, sc.cols, sc.ncols, ccap, p_name(p));
+    }
+    p_expect(p, T_EQ);
+    sc.expr = p_expr(p);
+    PUSH(p, *set, *nset, cap, sc);
+  } while (p_accept(p, T_COMMA));
+}
+
+static IndexedCol p_indexed_col(Parser *p) {
+  IndexedCol c = {0};
+  c.expr = p_expr(p);
+  if (c.expr->kind == EK_COLLATE) {
+    c.collate = c.expr->name;
+    c.expr = c.expr->a;
+  }
+  if (p_acceptkw(p, KW_DESC))
+    c.desc = 1;
+  else
+    p_acceptkw(p, KW_ASC);
+  return c;
+}
+
+static IndexedCol *p_indexed_cols(Parser *p, int *n) {
+  IndexedCol *arr = NULL;
+  int cap = 0;
+  *n = 0;
+  p_expect(p, T_LP);
+  do {
+    IndexedCol c = p_indexed_col(p);
+    PUSH(p, arr, *n, cap, c);
+  } while (p_accept(p, T_COMMA));
+  p_expect(p, T_RP);
+  return arr;
+}
+
+static void p_insert(Parser *p, Stmt *st) {
+  st->kind = SK_INSERT;
+  if (p_acceptkw(p, KW_REPLACE)) {
+    st->onconf = OE_REPLACE;
+  } else {
+    p_expectkw(p, KW_INSERT);
+    if (p_acceptkw(p, KW_OR)) st->onconf = p_conflict_alg(p);
+  }
+  p_expectkw(p, KW_INTO);
+  st->name = p_qualified(p, &st->schema);
+  st->name_off = p->last_name_off;
+  if (p_acceptkw(p, KW_AS)) st->alias = p_name(p);
+  if (p_accept(p, T_LP)) {
+    int cap = 0;
+    do {
+      PUSH(p, st->cols, st->ncols, cap, p_name(p));
+    } while (p_accept(p, T_COMMA));
+    p_expect(p, T_RP);
+  }
+  if (p_iskw(p, KW_DEFAULT)) {
+    p_advance(p);
+    p_expectkw(p, KW_VALUES);
+    st->default_values = 1;
+  } else {
+    st->sel = p_select(p);
+  }
+  int cap = 0;
+  while (p_iskw(p, KW_ON)) {
+    p_advance(p);
+    p_expectkw(p, KW_CONFLICT);
+    Upsert u = {0};
+    if (p_is(p, T_LP)) {
+      u.target = p_indexed_cols(p, &u.ntarget);
+      if (p_acceptkw(p, KW_WHERE)) u.target_where = p_expr(p);
+    }
+    p_expectkw(p, KW_DO);
+    if (p_acceptkw(p, KW_NOTHING)) {
+      u.do_update = 0;
+    } else {
+      p_expectkw(p, KW_UPDATE);
+      p_expectkw(p, KW_SET);
+      u.do_update = 1;
+      p_set_list(p, &u.set, &u.nset);
+      if (p_acceptkw(p, KW_WHERE)) u.where = p_expr(p);
+    }
+    PUSH(p, st->upserts, st->nupsert, cap, u);
+  }
+  p_returning(p, st);
+}
+
+static void p_indexed_by(Parser *p, Stmt *st) {
+  if (p_iskw(p, KW_INDEXED)) {
+    p_advance(p);
+    p_expectkw(p, KW_BY);
+    st->indexed_by = p_name(p);
+  } else if (p_iskw(p, KW_NOT)) {
+    p_advance(p);
+    p_expectkw(p, KW_INDEXED);
+    st->not_indexed = 1;
+  }
+}
+
+static void p_update(Parser *p, Stmt *st) {
+  st->kind = SK_UPDATE;
+  p_expectkw(p, KW_UPDATE);
+  if (p_acceptkw(p, KW_OR)) st->onconf = p_conflict_alg(p);
+  st->name = p_qualified(p, &st->schema);
+  st->name_off = p->last_name_off;
+  if (p_acceptkw(p, KW_AS))
+    st->alias = p_name(p);
+  else if (p_isname(p, 0))
+    st->alias = p_name(p);
+  p_indexed_by(p, st);
+  p_expectkw(p, KW_SET);
+  p_set_list(p, &st->set, &st->nset);
+  if (p_acceptkw(p, KW_FROM)) {
+    Select tmp = {0};
+    p_from_list(p, &tmp);
+    st->from = tmp.from;
+    st->nfrom = tmp.nfrom;
+  }
+  if (p_acceptkw(p, KW_WHERE)) st->where = p_expr(p);
+  p_returning(p, st);
+  if (p_acceptkw(p, KW_ORDER)) {
+    p_expectkw(p, KW_BY);
+    st->order = p_order_list(p, &st->norder);
+  }
+  p_limit(p, &st->limit, &st->offset);
+}
+
+static void p_delete(Parser *p, Stmt *st) {
+  st->kind = SK_DELETE;
+  p_expectkw(p, KW_DELETE);
+  p_expectkw(p, KW_FROM);
+  st->name = p_qualified(p, &st->schema);
+  st->name_off = p->last_name_off;
+  if (p_acceptkw(p, KW_AS))
+    st->alias = p_name(p);
+  else if (p_isname(p, 0))
+    st->alias = p_name(p);
+  p_indexed_by(p, st);
+  if (p_acceptkw(p, KW_WHERE)) st->where = p_expr(p);
+  p_returning(p, st);
+  if (p_acceptkw(p, KW_ORDER)) {
+    p_expectkw(p, KW_BY);
+    st->order = p_order_list(p, &st->norder);
+  }
+  p_limit(p, &st->limit, &st->offset);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * DDL.
+ */
+static void p_if_not_exists(Parser *p, Stmt *st) {
+  if (p_iskw(p, KW_IF)) {
+    p_advance(p);
+    p_expectkw(p, KW_NOT);
+    p_expectkw(p, KW_EXISTS);
+    st->if_not_exists = 1;
+  }
+}
+
+static void p_if_exists(Parser *p, Stmt *st) {
+  if (p_iskw(p, KW_IF)) {
+    p_advance(p);
+    p_expectkw(p, KW_EXISTS);
+    st->if_exists = 1;
+  }
+}
+
+static int p_opt_conflict(Parser *p) {
+  if (p_iskw(p, KW_ON)) {
+    p_advance(p);
+    p_expectkw(p, KW_CONFLICT);
+    return p_conflict_alg(p);
+  }
+  return OE_NONE;
+}
+
+static int p_fk_action(Parser *p) {
+  if (p_acceptkw(p, KW_SET)) {
+    if (p_acceptkw(p, KW_NULL)) return 1;
+    p_expectkw(p, KW_DEFAULT);
+    return 2;
+  }
+  if (p_acceptkw(p, KW_CASCADE)) return 3;
+  if (p_acceptkw(p, KW_RESTRICT)) return 4;
+  p_expectkw(p, KW_NO);
+  p_expectkw(p, KW_ACTION);
+  return 5;
+}
+
+static ForeignKey *p_fk_clause(Parser *p) {
+  ForeignKey *fk = p_alloc(p, sizeof *fk);
+  fk->table = p_name(p);
+  if (p_accept(p, T_LP)) {
+    int cap = 0;
+    do {
+      PUSH(p, fk->cols, fk->ncols, cap, p_name(p));
+    } while (p_accept(p, T_COMMA));
+    p_expect(p, T_RP);
+  }
+  for (;;) {
+    if (p_iskw(p, KW_ON)) {
+      p_advance(p);
+      if (p_acceptkw(p, KW_DELETE))
+        fk->on_delete = p_fk_action(p);
+      else if (p_acceptkw(p, KW_UPDATE))
+        fk->on_update = p_fk_action(p);
+      else
+        p_syntax(p);
+    } else if (p_acceptkw(p, KW_MATCH)) {
+      p_name(p);
+    } else {
+      break;
+    }
+  }
+  int save = p->pos;
+  Token st = p->tok;
+  int se = p->prev_end;
+  int not = p_acceptkw(p, KW_NOT);
+  if (p_acceptkw(p, KW_DEFERRABLE)) {
+    if (p_acceptkw(p, KW_INITIALLY)) {
+      if (p_acceptkw(p, KW_DEFERRED))
+        fk->deferred = !not ;
+      else
+        p_expectkw(p, KW_IMMEDIATE);
+    }
+  } else if (not ) { /* NOT NULL etc. belongs to the next constraint */
+    p->pos = save;
+    p->tok = st;
+    p->prev_end = se;
+  }
+  return fk;
+}
+
+/* DEFAULT value. */
+static Expr *p_default(Parser *p, ColDef *c) {
+  int off = p->tok.off;
+  Expr *e;
+  if (p_is(p, T_LP)) {
+    p_advance(p);
+    e = p_expr(p);
+    p_expect(p, T_RP);
+    c->dflt_off = off + 1;
+    c->dflt_end = p->prev_end - 1;
+    return e;
+  }
+  if (p_is(p, T_PLUS) || p_is(p, T_MINUS)) {
+    int neg = p_is(p, T_MINUS);
+    Token t = p->tok;
+    p_advance(p);
+    if (!(p_is(p, T_INT) || p_is(p, T_FLOAT))) p_syntax(p);
+    if (neg && p_is(p, T_INT) && p->tok.len == 19 && !strncmp(p->z + p->tok.off, "9223372036854775808", 19)) {
+      p_advance(p);
+      e = mk(p, EK_INT, t.off);
+      e->ival = INT64_MIN;
+      e->text = p_strndup(p, p->z + t.off, (size_t)(p->prev_end - t.off));
+    } else {
+      Expr *n = p_literal_number(p);
+      if (neg) {
+        e = mk(p, EK_NEG, t.off);
+        e->a = n;
+      } else {
+        e = n;
+      }
+    }
+  } else if (p_is(p, T_INT) || p_is(p, T_FLOAT) || p_is(p, T_STRING) || p_is(p, T_BLOB) ||
+             p_iskw(p, KW_NULL) || p_iskw(p, KW_CURRENT_TIME) || p_iskw(p, KW_CURRENT_DATE) ||
+             p_iskw(p, KW_CURRENT_TIMESTAMP)) {
+    e = p_primary(p);
+  } else if (p_isname(p, 0)) {
+    /* DEFAULT identifier: a string (SQLite's behaviour), TRUE/FALSE as 1/0 */
+    Token t = p->tok;
+    const char *nm = p_name(p);
+    if (!strcasecmp(nm, "true") || !strcasecmp(nm, "false")) {
+      e = mk(p, EK_INT, t.off);
+      e->ival = !strcasecmp(nm, "true");
+      e->text = nm;
+    } else {
+      e = mk(p, EK_TEXT, t.off);
+      e->str = nm;
+      e->nstr = (int)strlen(nm);
+    }
+  } else {
+    p_syntax(p);
+  }
+  c->dflt_off = off;
+  c->dflt_end = p->prev_end;
+  return e;
+}
+
+static void p_column_def(Parser *p, ColDef *c) {
+  c->off = p->tok.off;
+  c->name = p_name(p);
+  int ok = 0;
+  c->type = p_type_name(p, &ok);
+  int ccap = 0;
+  for (;;) {
+    const char *cname = NULL;
+    if (p_acceptkw(p, KW_CONSTRAINT)) cname = p_name(p);
+    if (p_acceptkw(p, KW_PRIMARY)) {
+      p_expectkw(p, KW_KEY);
+      c->pk = 1;
+      if (p_acceptkw(p, KW_DESC))
+        c->pk_desc = 1;
+      else
+        p_acceptkw(p, KW_ASC);
+      c->pk_conflict = p_opt_conflict(p);
+      if (p_acceptkw(p, KW_AUTOINCREMENT)) c->autoinc = 1;
+    } else if (p_iskw(p, KW_NOT)) {
+      p_advance(p);
+      p_expectkw(p, KW_NULL);
+      c->notnull = 1;
+      c->notnull_conflict = p_opt_conflict(p);
+    } else if (p_acceptkw(p, KW_NULL)) {
+      p_opt_conflict(p);
+    } else if (p_acceptkw(p, KW_UNIQUE)) {
+      c->unique = 1;
+      c->unique_conflict = p_opt_conflict(p);
+    } else if (p_acceptkw(p, KW_CHECK)) {
+      p_expect(p, T_LP);
+      Expr *ck = p_expr(p);
+      p_expect(p, T_RP);
+      int n2 = c->ncheck;
+      int cap2 = ccap;
+      PUSH(p, c->checks, c->ncheck, ccap, ck);
+      PUSH(p, c->check_names, n2, cap2, cname);
+    } else if (p_acceptkw(p, KW_DEFAULT)) {
+      c->dflt = p_default(p, c);
+    } else if (p_acceptkw(p, KW_COLLATE)) {
+      c->collate = p_name(p);
+    } else if (p_acceptkw(p, KW_REFERENCES)) {
+      c->fk = p_fk_clause(p);
+    } else if (p_iskw(p, KW_GENERATED) || p_iskw(p, KW_AS)) {
+      if (p_acceptkw(p, KW_GENERATED)) {
+        if (!(p_is(p, T_ID) && p->tok.len == 6 && !strncasecmp(p->z + p->tok.off, "always", 6)) &&
+            !p_iskw(p, KW_AS))
+          p_syntax(p);
+        if (p_is(p, T_ID)) p_advance(p);
+      }
+      p_expectkw(p, KW_AS);
+      p_expect(p, T_LP);
+      c->gen_expr = p_expr(p);
+      p_expect(p, T_RP);
+      c->gen = 1;
+      if (p_is(p, T_ID) && p->tok.len == 6 && !strncasecmp(p->z + p->tok.off, "stored", 6)) {
+        p_advance(p);
+        c->gen = 2;
+      } else if (p_iskw(p, KW_VIRTUAL)) {
+        p_advance(p);
+      }
+    } else {
+      if (cname) p_syntax(p);
+      break;
+    }
+  }
+  c->end = p->prev_end;
+}
+
+static int p_is_tcons_start(Parser *p) {
+  return p_iskw(p, KW_CONSTRAINT) || p_iskw(p, KW_PRIMARY) || p_iskw(p, KW_UNIQUE) || p_iskw(p, KW_CHECK) ||
+         p_iskw(p, KW_FOREIGN);
+}
+
+static void p_table_constraint(Parser *p, TabCons *tc) {
+  if (p_acceptkw(p, KW_CONSTRAINT)) tc->name = p_name(p);
+  if (p_acceptkw(p, KW_PRIMARY)) {
+    p_expectkw(p, KW_KEY);
+    tc->kind = TC_PRIMARY_KEY;
+    p_expect(p, T_LP);
+    int cap = 0;
+    do {
+      IndexedCol c = p_indexed_col(p);
+      PUSH(p, tc->cols, tc->ncol, cap, c);
+    } while (p_accept(p, T_COMMA));
+    if (p_acceptkw(p, KW_AUTOINCREMENT)) tc->autoinc = 1;
+    p_expect(p, T_RP);
+    tc->conflict = p_opt_conflict(p);
+  } else if (p_acceptkw(p, KW_UNIQUE)) {
+    tc->kind = TC_UNIQUE;
+    tc->cols = p_indexed_cols(p, &tc->ncol);
+    tc->conflict = p_opt_conflict(p);
+  } else if (p_acceptkw(p, KW_CHECK)) {
+    tc->kind = TC_CHECK;
+    p_expect(p, T_LP);
+    tc->check = p_expr(p);
+    p_expect(p, T_RP);
+    tc->conflict = p_opt_conflict(p);
+  } else if (p_acceptkw(p, KW_FOREIGN)) {
+    p_expectkw(p, KW_KEY);
+    tc->kind = TC_FOREIGN_KEY;
+    p_expect(p, T_LP);
+    int cap = 0;
+    do {
+      PUSH(p, tc->fk_cols, tc->ncol, cap, p_name(p));
+    } while (p_accept(p, T_COMMA));
+    p_expect(p, T_RP);
+    p_expectkw(p, KW_REFERENCES);
+    tc->fk = p_fk_clause(p);
+  } else {
+    p_syntax(p);
+  }
+}
+
+static void p_create_table(Parser *p, Stmt *st) {
+  st->kind = SK_CREATE_TABLE;
+  p_if_not_exists(p, st);
+  st->name = p_qualified(p, &st->schema);
+  st->name_off = p->last_name_off;
+  if (p_acceptkw(p, KW_AS)) {
+    st->sel = p_select(p);
+    return;
+  }
+  p_expect(p, T_LP);
+  int ccap = 0, tcap = 0;
+  for (;;) {
+    if (st->ncoldef > 0 && p_is_tcons_start(p)) break;
+    ColDef c = {0};
+    p_column_def(p, &c);
+    PUSH(p, st->coldefs, st->ncoldef, ccap, c);
+    if (st->ncoldef > PARSE_MAX_COLUMNS)
+      p_fail_rc(p, MICA_ERROR, p->tok.off, "too many columns on %s", st->name);
+    if (!p_accept(p, T_COMMA)) break;
+  }
+  while (p_is_tcons_start(p)) {
+    TabCons tc = {0};
+    p_table_constraint(p, &tc);
+    PUSH(p, st->tcons, st->ntcons, tcap, tc);
+    p_accept(p, T_COMMA);
+  }
+  p_expect(p, T_RP);
+  /* table options: WITHOUT ROWID, STRICT */
+  for (;;) {
+    if (p_acceptkw(p, KW_WITHOUT)) {
+      if (!(p_is(p, T_ID) && p->tok.len == 5 && !strncasecmp(p->z + p->tok.off, "rowid", 5))) p_syntax(p);
+      p_advance(p);
+      st->without_rowid = 1;
+    } else if (p_is(p, T_ID) && p->tok.len == 6 && !strncasecmp(p->z + p->tok.off, "strict", 6)) {
+      p_advance(p);
+      st->strict = 1;
+    } else {
+      break;
+    }
+    if (!p_accept(p, T_COMMA)) break;
+  }
+}
+
+static void p_create_index(Parser *p, Stmt *st) {
+  st->kind = SK_CREATE_INDEX;
+  p_if_not_exists(p, st);
+  st->name = p_qualified(p, &st->schema);
+  st->name_off = p->last_name_off;
+  p_expectkw(p, KW_ON);
+  st->table = p_name(p);
+  st->idxcols = p_indexed_cols(p, &st->nidxcol);
+  if (p_acceptkw(p, KW_WHERE)) st->idx_where = p_expr(p);
+}
+
+static void p_create_view(Parser *p, Stmt *st) {
+  st->kind = SK_CREATE_VIEW;
+  p_if_not_exists(p, st);
+  st->name = p_qualified(p, &st->schema);
+  st->name_off = p->last_name_off;
+  if (p_accept(p, T_LP)) {
+    int cap = 0;
+    do {
+      PUSH(p, st->viewcols, st->nviewcols, cap, p_name(p));
+    } while (p_accept(p, T_COMMA));
+    p_expect(p, T_RP);
+  }
+  p_expectkw(p, KW_AS);
+  st->sel = p_select(p);
+}
+
+static Stmt *p_stmt_body(Parser *p, Stmt *st);
+
+static void p_create_trigger(Parser *p, Stmt *st) {
+  st->kind = SK_CREATE_TRIGGER;
+  p_if_not_exists(p, st);
+  st->name = p_qualified(p, &st->schema);
+  st->name_off = p->last_name_off;
+  st->trig_time = TR_BEFORE;
+  if (p_acceptkw(p, KW_BEFORE)) {
+    st->trig_time = TR_BEFORE;
+  } else if (p_acceptkw(p, KW_AFTER)) {
+    st->trig_time = TR_AFTER;
+  } else if (p_acceptkw(p, KW_INSTEAD)) {
+    p_expectkw(p, KW_OF);
+    st->trig_time = TR_INSTEAD_OF;
+  }
+  if (p_acceptkw(p, KW_DELETE)) {
+    st->trig_event = TE_DELETE;
+  } else if (p_acceptkw(p, KW_INSERT)) {
+    st->trig_event = TE_INSERT;
+  } else if (p_acceptkw(p, KW_UPDATE)) {
+    st->trig_event = TE_UPDATE;
+    if (p_acceptkw(p, KW_OF)) {
+      int cap = 0;
+      do {
+        PUSH(p, st->trig_cols, st->ntrig_cols, cap, p_name(p));
+      } while (p_accept(p, T_COMMA));
+    }
+  } else {
+    p_syntax(p);
+  }
+  p_expectkw(p, KW_ON);
+  st->table = p_name(p);
+  if (p_acceptkw(p, KW_FOR)) {
+    p_expectkw(p, KW_EACH);
+    p_expectkw(p, KW_ROW);
+    st->trig_foreach_row = 1;
+  }
+  if (p_acceptkw(p, KW_WHEN)) st->trig_when = p_expr(p);
+  p_expectkw(p, KW_BEGIN);
+  int cap = 0;
+  do {
+    Stmt *b = p_alloc(p, sizeof *b);
+    b->off = p->tok.off;
+    if (p_iskw(p, KW_WITH) || p_iskw(p, KW_SELECT) || p_iskw(p, KW_VALUES) || p_iskw(p, KW_INSERT) ||
+        p_iskw(p, KW_REPLACE) || p_iskw(p, KW_UPDATE) || p_iskw(p, KW_DELETE))
+      p_stmt_body(p, b);
+    else
+      p_syntax(p);
+    b->end = p->prev_end;
+    p_expect(p, T_SEMI);
+    PUSH(p, st->body, st->nbody, cap, b);
+  } while (!p_iskw(p, KW_END));
+  p_expectkw(p, KW_END);
+}
+
+static void p_create_vtable(Parser *p, Stmt *st) {
+  st->kind = SK_CREATE_VTABLE;
+  p_if_not_exists(p, st);
+  st->name = p_qualified(p, &st->schema);
+  st->name_off = p->last_name_off;
+  p_expectkw(p, KW_USING);
+  st->module = p_name(p);
+  if (p_accept(p, T_LP)) {
+    /* arguments are kept as text: split at top-level commas */
+    int cap = 0, depth = 0;
+    int start = p->tok.off;
+    while (!(depth == 0 && p_is(p, T_RP))) {
+      if (p_is(p, T_EOF)) p_syntax(p);
+      if (p_is(p, T_LP)) depth++;
+      if (p_is(p, T_RP)) depth--;
+      if (depth == 0 && p_is(p, T_COMMA)) {
+        const char *arg = p_strndup(p, p->z + start, (size_t)(p->prev_end - start));
+        PUSH(p, st->module_args, st->nmodule_args, cap, arg);
+        p_advance(p);
+        start = p->tok.off;
+        continue;
+      }
+      p_advance(p);
+    }
+    if (p->prev_end > start) {
+      const char *arg = p_strndup(p, p->z + start, (size_t)(p->prev_end - start));
+      PUSH(p, st->module_args, st->nmodule_args, cap, arg);
+    }
+    p_expect(p, T_RP);
+  }
+}
+
+static void p_create(Parser *p, Stmt *st) {
+  p_expectkw(p, KW_CREATE);
+  if (p_acceptkw(p, KW_TEMP) || p_acceptkw(p, KW_TEMPORARY)) st->temp = 1;
+  if (p_acceptkw(p, KW_TABLE)) {
+    p_create_table(p, st);
+  } else if (!st->temp && p_acceptkw(p, KW_UNIQUE)) {
+    st->unique = 1;
+    p_expectkw(p, KW_INDEX);
+    p_create_index(p, st);
+  } else if (!st->temp && p_acceptkw(p, KW_INDEX)) {
+    p_create_index(p, st);
+  } else if (p_acceptkw(p, KW_VIEW)) {
+    p_create_view(p, st);
+  } else if (p_acceptkw(p, KW_TRIGGER)) {
+    p_create_trigger(p, st);
+  } else if (!st->temp && p_acceptkw(p, KW_VIRTUAL)) {
+    p_expectkw(p, KW_TABLE);
+    p_create_vtable(p, st);
+  } else {
+    p_syntax(p);
+  }
+}
+
+static void p_drop(Parser *p, Stmt *st) {
+  p_expectkw(p, KW_DROP);
+  if (p_acceptkw(p, KW_TABLE))
+    st->kind = SK_DROP_TABLE;
+  else if (p_acceptkw(p, KW_INDEX))
+    st->kind = SK_DROP_INDEX;
+  else if (p_acceptkw(p, KW_VIEW))
+    st->kind = SK_DROP_VIEW;
+  else if (p_acceptkw(p, KW_TRIGGER))
+    st->kind = SK_DROP_TRIGGER;
+  else
+    p_syntax(p);
+  p_if_exists(p, st);
+  st->name = p_qualified(p, &st->schema);
+  st->name_off = p->last_name_off;
+}
+
+static void p_alter(Parser *p, Stmt *st) {
+  st->kind = SK_ALTER;
+  p_expectkw(p, KW_ALTER);
+  p_expectkw(p, KW_TABLE);
+  st->name = p_qualified(p, &st->schema);
+  st->name_off = p->last_name_off;
+  if (p_acceptkw(p, KW_RENAME)) {
+    if (p_acceptkw(p, KW_TO)) {
+      st->alter_kind = AL_RENAME_TABLE;
+      st->new_name = p_name(p);
+    } else {
+      p_acceptkw(p, KW_COLUMN);
+      st->alter_kind = AL_RENAME_COLUMN;
+      st->column = p_name(p);
+      p_expectkw(p, KW_TO);
+      st->new_name = p_name(p);
+    }
+  } else if (p_acceptkw(p, KW_ADD)) {
+    p_acceptkw(p, KW_COLUMN);
+    st->alter_kind = AL_ADD_COLUMN;
+    st->add_col = p_alloc(p, sizeof(ColDef));
+    p_column_def(p, st->add_col);
+  } else if (p_acceptkw(p, KW_DROP)) {
+    p_acceptkw(p, KW_COLUMN);
+    st->alter_kind = AL_DROP_COLUMN;
+    st->column = p_name(p);
+  } else {
+    p_syntax(p);
+  }
+}
+
+static void p_pragma(Parser *p, Stmt *st) {
+  st->kind = SK_PRAGMA;
+  p_expectkw(p, KW_PRAGMA);
+  st->name = p_qualified(p, &st->schema);
+  int paren = 0;
+  if (p_accept(p, T_EQ)) {
+    st->pragma_has_value = 1;
+  } else if (p_accept(p, T_LP)) {
+    st->pragma_has_value = 1;
+    paren = 1;
+  }
+  if (st->pragma_has_value) {
+    if (p_is(p, T_PLUS) || p_is(p, T_MINUS)) {
+      Token t = p->tok;
+      p_advance(p);
+      if (!(p_is(p, T_INT) || p_is(p, T_FLOAT))) p_syntax(p);
+      Expr *n = p_literal_number(p);
+      if (t.type == T_MINUS) {
+        Expr *e = mk(p, EK_NEG, t.off);
+        e->a = n;
+        st->pragma_value = e;
+      } else {
+        st->pragma_value = n;
+      }
+    } else if (p_is(p, T_INT) || p_is(p, T_FLOAT) || p_is(p, T_STRING)) {
+      st->pragma_value = p_primary(p);
+      if (st->pragma_value->kind == EK_TEXT) st->pragma_ident = st->pragma_value->str;
+    } else if (p_is(p, T_ID) || p_is(p, T_QID) || p_is(p, T_KW)) {
+      st->pragma_ident = p_dequote(p, &p->tok);
+      p_advance(p);
+    } else {
+      p_syntax(p);
+    }
+    if (paren) p_expect(p, T_RP);
+  }
+}
+
+static void p_transaction(Parser *p, Stmt *st) {
+  if (p_acceptkw(p, KW_BEGIN)) {
+    st->kind = SK_BEGIN;
+    if (p_acceptkw(p, KW_DEFERRED))
+      st->txn_mode = 0;
+    else if (p_acceptkw(p, KW_IMMEDIATE))
+      st->txn_mode = 1;
+    else if (p_acceptkw(p, KW_EXCLUSIVE))
+      st->txn_mode = 2;
+    if (p_acceptkw(p, KW_TRANSACTION) && p_isname(p, 0)) st->name = p_name(p);
+    return;
+  }
+  if (p_acceptkw(p, KW_COMMIT) || p_acceptkw(p, KW_END)) {
+    st->kind = SK_COMMIT;
+    if (p_acceptkw(p, KW_TRANSACTION) && p_isname(p, 0)) st->name = p_name(p);
+    return;
+  }
+  if (p_acceptkw(p, KW_ROLLBACK)) {
+    st->kind = SK_ROLLBACK;
+    if (p_acceptkw(p, KW_TRANSACTION) && p_isname(p, 0) && !p_iskw(p, KW_TO)) st->name = p_name(p);
+    if (p_acceptkw(p, KW_TO)) {
+      st->kind = SK_ROLLBACK_TO;
+      p_acceptkw(p, KW_SAVEPOINT);
+      st->name = p_name(p);
+    }
+    return;
+  }
+  if (p_acceptkw(p, KW_SAVEPOINT)) {
+    st->kind = SK_SAVEPOINT;
+    st->name = p_name(p);
+    return;
+  }
+  if (p_acceptkw(p, KW_RELEASE)) {
+    st->kind = SK_RELEASE;
+    p_acceptkw(p, KW_SAVEPOINT);
+    st->name = p_name(p);
+    return;
+  }
+  p_syntax(p);
+}
+
+/* Statements that can also appear in a trigger body (and after WITH). */
+static Stmt *p_stmt_body(Parser *p, Stmt *st) {
+  Cte *ctes = NULL;
+  int ncte = 0, recursive = 0;
+  int with_off = p->tok.off;
+  if (p_iskw(p, KW_WITH)) {
+    /* WITH ... SELECT is a select; WITH ... INSERT/UPDATE/DELETE keeps the CTEs on the statement */
+    int save = p->pos;
+    Token savetok = p->tok;
+    int save_end = p->prev_end;
+    p_advance(p);
+    p_with(p, &ctes, &ncte, &recursive);
+    if (!(p_iskw(p, KW_INSERT) || p_iskw(p, KW_REPLACE) || p_iskw(p, KW_UPDATE) || p_iskw(p, KW_DELETE))) {
+      p->pos = save;
+      p->tok = savetok;
+      p->prev_end = save_end;
+      ctes = NULL;
+      ncte = 0;
+      recursive = 0;
+    }
+  }
+  if (p_iskw(p, KW_SELECT) || p_iskw(p, KW_VALUES) || p_iskw(p, KW_WITH)) {
+    st->kind = SK_SELECT;
+    st->sel = p_select(p);
+  } else if (p_iskw(p, KW_INSERT) || p_iskw(p, KW_REPLACE)) {
+    p_insert(p, st);
+  } else if (p_iskw(p, KW_UPDATE)) {
+    p_update(p, st);
+  } else if (p_iskw(p, KW_DELETE)) {
+    p_delete(p, st);
+  } else {
+    p_syntax(p);
+  }
+  st->ctes = ctes;
+  st->ncte = ncte;
+  st->recursive = recursive;
+  (void)with_off;
+  return st;
+}
+
+static void p_stmt(Parser *p, Stmt *st) {
+  if (p_iskw(p, KW_EXPLAIN)) {
+    p_advance(p);
+    st->explain = 1;
+    if (p_acceptkw(p, KW_QUERY)) {
+      p_expectkw(p, KW_PLAN);
+      st->explain = 2;
+    }
+  }
+  st->off = p->tok.off;
+  if (p->tok.type != T_KW) p_syntax(p);
+  switch (p->tok.kw) {
+  case KW_SELECT:
+  case KW_VALUES:
+  case KW_WITH:
+  case KW_INSERT:
+  case KW_REPLACE:
+  case KW_UPDATE:
+  case KW_DELETE: p_stmt_body(p, st); break;
+  case KW_CREATE: p_create(p, st); break;
+  case KW_DROP: p_drop(p, st); break;
+  case KW_ALTER: p_alter(p, st); break;
+  case KW_PRAGMA: p_pragma(p, st); break;
+  case KW_BEGIN:
+  case KW_COMMIT:
+  case KW_END:
+  case KW_ROLLBACK:
+  case KW_SAVEPOINT:
+  case KW_RELEASE: p_transaction(p, st); break;
+  case KW_ATTACH:
+    p_advance(p);
+    st->kind = SK_ATTACH;
+    p_acceptkw(p, KW_DATABASE);
+    st->expr1 = p_expr(p);
+    p_expectkw(p, KW_AS);
+    st->expr2 = p_expr(p);
+    break;
+  case KW_DETACH:
+    p_advance(p);
+    st->kind = SK_DETACH;
+    p_acceptkw(p, KW_DATABASE);
+    st->name = p_name(p);
+    break;
+  case KW_VACUUM:
+    p_advance(p);
+    st->kind = SK_VACUUM;
+    if (p_isname(p, 0)) st->name = p_name(p);
+    if (p_acceptkw(p, KW_INTO)) st->expr1 = p_expr(p);
+    break;
+  case KW_REINDEX:
+  case KW_ANALYZE:
+    st->kind = p->tok.kw == KW_REINDEX ? SK_REINDEX : SK_ANALYZE;
+    p_advance(p);
+    if (p_isname(p, 1)) st->name = p_qualified(p, &st->schema);
+    break;
+  default: p_syntax(p);
+  }
+  st->end = p->prev_end;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Entry points.
+ */
+/* Parses one statement with p's lookahead on its first token. The only function that calls setjmp:
+ * everything it needs after a longjmp lives in *p. */
+static int parse_run(Parser *p, Stmt **out) {
+  if (setjmp(p->jb) != 0) return p->rc;
+  Stmt *st = p_alloc(p, sizeof *st);
+  st->arena = p->a;
+  p_stmt(p, st);
+  if (!p_is(p, T_SEMI) && !p_is(p, T_EOF)) p_syntax(p);
+  if (p_is(p, T_SEMI)) p_advance(p);
+  p->tail_off = p->tok.type == T_EOF ? p->n : p->prev_end;
+  st->nparam = p->nparam;
+  if (p->nparam > 0) {
+    st->param_names = p_alloc(p, sizeof(char *) * (size_t)(p->nparam + 1));
+    for (int i = 1; i <= p->nparam && i < p->cap_names; i++)
+      st->param_names[i] = p->names[i];
+  }
+  *out = st;
+  return MICA_OK;
+}
+
+int parse_statement(const char *sql, int n, int dialect, Stmt **out, const char **tail, char **errmsg,
+                    int *erroffset) {
+  *out = NULL;
+  if (errmsg) *errmsg = NULL;
+  if (erroffset) *erroffset = -1;
+  if (n < 0) n = (int)strlen(sql);
+  Parser *p = calloc(1, sizeof *p);
+  if (!p) return MICA_NOMEM;
+  p->z = sql;
+  p->n = n;
+  p->dialect = dialect;
+  p->erroff = -1;
+  p->pos = lex_next(sql, n, 0, dialect, &p->tok);
+  while (p->tok.type == T_SEMI)
+    p_advance(p);
+  if (p->tok.type == T_EOF) {
+    if (tail) *tail = sql + n;
+    free(p);
+    return MICA_OK;
+  }
+  p->a = ast_arena_new();
+  if (!p->a) {
+    free(p);
+    return MICA_NOMEM;
+  }
+  int rc = parse_run(p, out);
+  if (rc == MICA_OK) {
+    if (tail) *tail = sql + p->tail_off;
+  } else {
+    if (errmsg)
+      *errmsg = p->err;
+    else
+      free(p->err);
+    if (erroffset) *erroffset = p->erroff;
+    ast_arena_free(p->a);
+    if (tail) {
+      /* resume after the next ';' */
+      Token t;
+      int pos = p->tok.off + (p->tok.type == T_EOF ? 0 : p->tok.len);
+      if (p->tok.type != T_SEMI) {
+        for (;;) {
+          pos = lex_next(sql, n, pos, dialect, &t);
+          if (t.type == T_EOF || t.type == T_SEMI || t.len == 0) break;
+        }
+      }
+      *tail = sql + pos;
+    }
+  }
+  free(p);
+  return rc;
+}
+
+int parse_complete(const char *sql) {
+  int n = (int)strlen(sql);
+  int pos = 0;
+  int last_semi = 0; /* the last token was ';' */
+  int state = 0;     /* 0 normal, 1 saw CREATE, 2 saw CREATE [TEMP], 3 in trigger (until END ;) */
+  int any = 0;
+  int after_end = 0;
+  Token t;
+  for (;;) {
+    pos = lex_next(sql, n, pos, MICA_DIALECT_SQLITE, &t);
+    if (t.type == T_EOF) break;
+    if (t.type == T_ILLEGAL) {
+      /* an unterminated string or identifier: not complete */
+      if (t.len > 0 && (sql[t.off] == '\'' || sql[t.off] == '"' || sql[t.off] == '[' || sql[t.off] == '`'))
+        return 0;
+    }
+    any = 1;
+    if (t.type == T_SEMI) {
+      if (state == 3) {
+        if (after_end) {
+          state = 0;
+          last_semi = 1;
+        } else {
+          last_semi = 0;
+        }
+      } else {
+        state = 0;
+        last_semi = 1;
+      }
+      after_end = 0;
+      continue;
+    }
+    last_semi = 0;
+    if (state == 3) {
+      after_end = t.type == T_KW && t.kw == KW_END;
+      continue;
+    }
+    if (t.type == T_KW && t.kw == KW_CREATE && state == 0)
+      state = 1;
+    else if (state == 1 && t.type == T_KW && (t.kw == KW_TEMP || t.kw == KW_TEMPORARY))
+      state = 2;
+    else if ((state == 1 || state == 2) && t.type == T_KW && t.kw == KW_TRIGGER)
+      state = 3;
+    else if (state == 1 || state == 2)
+      state = 4; /* some other CREATE */
+  }
+  return any && last_semi;
+}

@@ -1,0 +1,3076 @@
+/*
+ * plan.c: the compiler from parse tree to Prog (exec.h): name resolution, SELECT planning, and the
+ * INSERT/UPDATE/DELETE/DDL/PRAGMA/transaction statement programs.
+ *
+ * NAME RESOLUTION
+ *   A Scope lists the FROM items of one SELECT level (each with its slot, column names, affinities,
+ *   collations and declared types) and points to the enclosing scope. A column reference is looked up
+ *   innermost-first; "t.c" matches the item whose alias (or table name) is t. An unqualified name
+ *   found in two items is "ambiguous column name: c", unless a USING/NATURAL join merged them (then
+ *   the left one wins). Not found anywhere: a double-quoted identifier becomes a string literal (as
+ *   SQLite does), else "no such column: c". A reference to an enclosing scope marks the subquery
+ *   correlated (its results are not cached).
+ *
+ *   Affinity of an expression (for comparisons): a column reference has its column's affinity, a
+ *   CAST its type's, COLLATE passes its operand's; everything else has none. Collation: an explicit
+ *   COLLATE wins, else the left operand's column collation, else the right one's.
+ *
+ * AGGREGATES
+ *   A SELECT is an aggregate query when it has GROUP BY or an aggregate function call outside
+ *   subqueries in its result columns, HAVING or ORDER BY. Then result columns, HAVING and ORDER BY
+ *   are compiled in "after aggregation" mode: each aggregate call becomes an AggCall whose result is
+ *   read from the aggregate slot, and each column reference to this level's FROM items becomes a
+ *   captured column (copied from the last row of the group into the aggregate slot). Aggregate
+ *   arguments, WHERE and GROUP BY are compiled over the FROM rows.
+ *
+ * JOINS AND WHERE
+ *   FROM items are joined left-deep by nested loops (OP_JOIN). WHERE (and inner-join ON) conditions
+ *   are split at AND and each term is evaluated at the first join level where every slot it reads
+ *   is available. A term "col = expr" on an INTEGER PRIMARY KEY / rowid, where expr reads only
+ *   earlier items, turns that item's scan into a rowid lookup (the term also stays as a filter).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ddl.h"
+#include "dml.h"
+#include "exec.h"
+#include "func.h"
+#include "ast.h"
+#include "parse.h"
+#include "plan.h"
+#include "plan_view.h"
+#include "pragma.h"
+#include "schema.h"
+
+/* Adapter (end of file). */
+static void xv_expr(ANode *e, XExpr *x, Arena *a);
+static int xv_select(ANode *s, XSelect *x, Arena *a);
+static int xv_stmt(ANode *s, XStmt *x, Arena *a);
+
+/* ------------------------------------------------------------------ compiler state */
+typedef struct CteDef {
+  const char *name;
+  int ncols;
+  const char **cols;
+  ANode *sel;
+  struct CteDef *next;
+} CteDef;
+
+typedef struct Compiler {
+  mica_db *db;
+  mica_stmt *st;
+  Prog *p;
+  const char *text; /* the SQL text the node offsets refer to */
+  CteDef *ctes;
+  int depth;
+} Compiler;
+
+typedef struct SrcItem {
+  const char *name; /* alias or table name */
+  Table *tab;
+  int slot;
+  int ncol;
+  const char **cols;
+  char *affs;
+  const RecColl **colls;
+  const char **types;
+  uint8_t *merged; /* column merged into an earlier item by USING/NATURAL */
+  int jointype;
+  int is_rowid_ok;
+} SrcItem;
+
+typedef struct AggCtx AggCtx;
+
+typedef struct Scope {
+  SrcItem *items;
+  int nitems;
+  struct Scope *outer;
+  int *correlated; /* set to 1 when an outer scope is referenced */
+  /* aggregate mode */
+  SelectPlan *sel;
+  int agg_mode; /* 0 plain, 1 after aggregation, 2 inside an aggregate's arguments */
+  int agg_allowed;
+  /* result-column aliases usable in WHERE/ORDER BY/GROUP BY */
+  int nalias;
+  const char **alias_names;
+  ANode **alias_exprs;
+} Scope;
+
+static int err(Compiler *c, const char *fmt, const char *arg) {
+  return mica_set_error(c->db, MICA_ERROR, fmt, arg);
+}
+
+static int nomem(Compiler *c) { return mica_set_error(c->db, MICA_NOMEM, "out of memory"); }
+
+static PExpr *pe_new(Compiler *c, int op) {
+  PExpr *e = arena_alloc(&c->p->arena, sizeof(PExpr));
+  if (e) {
+    e->op = op;
+    value_init(&e->val);
+  }
+  return e;
+}
+
+static int new_slot(Compiler *c, int ncol) {
+  Prog *p = c->p;
+  Slot *s = realloc(p->slots, sizeof(Slot) * (size_t)(p->nslot + 1));
+  if (!s) return -1;
+  p->slots = s;
+  Slot *n = &s[p->nslot];
+  memset(n, 0, sizeof *n);
+  n->ncol = ncol;
+  n->cols = arena_alloc(&p->arena, sizeof(Value) * (size_t)(ncol > 0 ? ncol : 1));
+  if (!n->cols) return -1;
+  for (int i = 0; i < ncol; i++) value_init(&n->cols[i]);
+  return p->nslot++;
+}
+
+static Op *op_new(Compiler *c, int kind) {
+  Prog *p = c->p;
+  Op *op = arena_alloc(&p->arena, sizeof(Op));
+  if (!op) return NULL;
+  op->kind = kind;
+  if (p->nops == p->capops) {
+    int cap = p->capops ? p->capops * 2 : 16;
+    Op **o = realloc(p->ops, sizeof(Op *) * (size_t)cap);
+    if (!o) return NULL;
+    p->ops = o;
+    p->capops = cap;
+  }
+  p->ops[p->nops++] = op;
+  return op;
+}
+
+static int add_sub(Compiler *c, PExpr *e) {
+  Prog *p = c->p;
+  int n = p->nsubs + 1;
+  PExpr **subs = realloc(p->subs, sizeof(PExpr *) * (size_t)n);
+  if (!subs) return nomem(c);
+  p->subs = subs;
+  Value *v = realloc(p->sub_val, sizeof(Value) * (size_t)n);
+  if (!v) return nomem(c);
+  p->sub_val = v;
+  int *d = realloc(p->sub_done, sizeof(int) * (size_t)n);
+  if (!d) return nomem(c);
+  p->sub_done = d;
+  RowSet *rs = realloc(p->sub_set, sizeof(RowSet) * (size_t)n);
+  if (!rs) return nomem(c);
+  p->sub_set = rs;
+  int *h = realloc(p->sub_hasnull, sizeof(int) * (size_t)n);
+  if (!h) return nomem(c);
+  p->sub_hasnull = h;
+  subs[p->nsubs] = e;
+  value_init(&v[p->nsubs]);
+  d[p->nsubs] = 0;
+  memset(&rs[p->nsubs], 0, sizeof(RowSet));
+  h[p->nsubs] = 0;
+  e->sub_id = p->nsubs++;
+  return MICA_OK;
+}
+
+static int name_eq(const char *a, const char *b) {
+  if (!a || !b) return 0;
+  for (; *a && *b; a++, b++)
+    if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
+  return *a == *b;
+}
+
+static char *span_text(Compiler *c, int off, int end) {
+  if (!c->text || off < 0 || end < off) return NULL;
+  return arena_strndup(&c->p->arena, c->text + off, (size_t)(end - off));
+}
+
+static const RecColl *find_coll(Compiler *c, const char *name, int *rc) {
+  *rc = MICA_OK;
+  if (!name) return NULL;
+  const RecColl *coll = mica_find_collation(c->db, name);
+  if (!coll) *rc = err(c, "no such collation sequence: %s", name);
+  if (coll && coll->cmp == record_coll_binary) return NULL;
+  return coll;
+}
+
+/* ------------------------------------------------------------------ expressions */
+static int compile_select(Compiler *c, ANode *s, Scope *outer, SelectPlan **out, int want_cols);
+static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out);
+
+static int is_agg_func(Compiler *c, const XExpr *x) {
+  if (x->kind != XK_FUNC || x->over) return 0;
+  FuncDef *f = mica_find_function(c->db, x->name, x->star ? 0 : x->nlist, NULL);
+  return f && f->xstep && !(f->flags & FUNC_WINDOW_ONLY);
+}
+
+/* Does the expression contain an aggregate call (not looking into subqueries)? */
+static int has_agg(Compiler *c, ANode *node) {
+  if (!node) return 0;
+  XExpr x;
+  xv_expr(node, &x, &c->p->arena);
+  if (is_agg_func(c, &x)) return 1;
+  if (x.kind == XK_SUBQUERY || x.kind == XK_EXISTS || x.kind == XK_INSELECT) return has_agg(c, x.a);
+  if (has_agg(c, x.a) || has_agg(c, x.b) || has_agg(c, x.c)) return 1;
+  if (x.kind != XK_FUNC || !x.over)
+    for (int i = 0; i < x.nlist; i++)
+      if (has_agg(c, x.list[i])) return 1;
+  return 0;
+}
+
+static int make_colref(Compiler *c, Scope *sc, Scope *s, int depth, SrcItem *fitem, int fcol, PExpr **out) {
+  int fslot = fitem->slot;
+  if (depth > 0)
+    for (Scope *t = sc; t && t != s; t = t->outer)
+      if (t->correlated) *t->correlated = 1;
+  PExpr *e = pe_new(c, PX_COL);
+  if (!e) return nomem(c);
+  e->slot = fslot;
+  e->col = fcol;
+  if (fcol >= 0) {
+    e->aff = fitem->affs ? fitem->affs[fcol] : 0;
+    e->coll = fitem->colls ? fitem->colls[fcol] : NULL;
+    if (fitem->tab && fitem->tab->ipk == fcol) e->col = -1;
+  } else {
+    e->aff = AFF_INTEGER;
+  }
+  /* after aggregation: columns of this level are read from the captured copy */
+  if (depth == 0 && s->agg_mode == 1 && s->sel) {
+    SelectPlan *sel = s->sel;
+    int k;
+    for (k = 0; k < sel->ncapture; k++)
+      if (sel->cap_slot[k] == e->slot && sel->cap_col[k] == e->col) break;
+    if (k == sel->ncapture) {
+      int *ns = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
+      int *nc = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
+      if (!ns || !nc) return nomem(c);
+      if (k) {
+        memcpy(ns, sel->cap_slot, sizeof(int) * (size_t)k);
+        memcpy(nc, sel->cap_col, sizeof(int) * (size_t)k);
+      }
+      ns[k] = e->slot;
+      nc[k] = e->col;
+      sel->cap_slot = ns;
+      sel->cap_col = nc;
+      sel->ncapture++;
+    }
+    e->slot = sel->agg_slot;
+    e->col = k;
+  } else if (depth > 0 && s->agg_mode == 1 && s->sel) {
+    /* a correlated reference from a subquery in an aggregate's result: capture too */
+    SelectPlan *sel = s->sel;
+    int k;
+    for (k = 0; k < sel->ncapture; k++)
+      if (sel->cap_slot[k] == e->slot && sel->cap_col[k] == e->col) break;
+    if (k == sel->ncapture) {
+      int *ns = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
+      int *nc = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
+      if (!ns || !nc) return nomem(c);
+      if (k) {
+        memcpy(ns, sel->cap_slot, sizeof(int) * (size_t)k);
+        memcpy(nc, sel->cap_col, sizeof(int) * (size_t)k);
+      }
+      ns[k] = e->slot;
+      nc[k] = e->col;
+      sel->cap_slot = ns;
+      sel->cap_col = nc;
+      sel->ncapture++;
+    }
+    e->slot = sel->agg_slot;
+    e->col = k;
+  }
+  *out = e;
+  return MICA_OK;
+}
+
+/* Resolves a column reference. */
+static int resolve_column(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
+  int depth = 0;
+  for (Scope *s = sc; s; s = s->outer, depth++) {
+    int found = 0, fcol = 0;
+    SrcItem *fitem = NULL;
+    for (int i = 0; i < s->nitems; i++) {
+      SrcItem *it = &s->items[i];
+      if (x->table && !name_eq(x->table, it->name)) continue;
+      for (int k = 0; k < it->ncol; k++) {
+        if (!name_eq(it->cols[k], x->name)) continue;
+        if (!x->table && it->merged && it->merged[k]) continue;
+        if (found && !x->table) return mica_set_error(c->db, MICA_ERROR, "ambiguous column name: %s", x->name);
+        if (found) break;
+        found = 1;
+        fcol = k;
+        fitem = it;
+      }
+      if (!found && it->is_rowid_ok && it->tab && !it->tab->is_view &&
+          (name_eq(x->name, "rowid") || name_eq(x->name, "oid") || name_eq(x->name, "_rowid_"))) {
+        found = 1;
+        fcol = -1;
+        fitem = it;
+      }
+      if (found && x->table) break;
+    }
+    if (!found) continue;
+    return make_colref(c, sc, s, depth, fitem, fcol, out);
+  }
+  /* result-column alias (WHERE / GROUP BY / ORDER BY may name one) */
+  if (!x->table)
+    for (Scope *s = sc; s; s = NULL)
+      for (int i = 0; i < s->nalias; i++)
+        if (s->alias_names[i] && name_eq(s->alias_names[i], x->name)) {
+          /* avoid infinite recursion on "SELECT a AS a" style self references */
+          const char *save = s->alias_names[i];
+          s->alias_names[i] = NULL;
+          int rc = compile_expr(c, sc, s->alias_exprs[i], out);
+          s->alias_names[i] = save;
+          return rc;
+        }
+  if (x->quoted && !x->table) {
+    PExpr *e = pe_new(c, PX_CONST);
+    if (!e) return nomem(c);
+    char *z = arena_strdup(&c->p->arena, x->name);
+    if (!z) return nomem(c);
+    value_set_text(&e->val, z, (int)strlen(z), VAL_STATIC);
+    *out = e;
+    return MICA_OK;
+  }
+  if (x->table) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s.%s", x->table, x->name);
+    return mica_set_error_at(c->db, MICA_ERROR, x->off, "no such column: %s", buf);
+  }
+  return mica_set_error_at(c->db, MICA_ERROR, x->off, "no such column: %s", x->name);
+}
+
+static const RecColl *binary_coll(const PExpr *a, const PExpr *b) {
+  if (a && a->coll_explicit) return a->coll;
+  if (b && b->coll_explicit) return b->coll;
+  if (a && a->coll) return a->coll;
+  if (b && b->coll) return b->coll;
+  return NULL;
+}
+
+static int compile_list(Compiler *c, Scope *sc, int n, ANode **nodes, PExpr ***out) {
+  PExpr **l = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(n > 0 ? n : 1));
+  if (!l) return nomem(c);
+  for (int i = 0; i < n; i++) {
+    int rc = compile_expr(c, sc, nodes[i], &l[i]);
+    if (rc) return rc;
+  }
+  *out = l;
+  return MICA_OK;
+}
+
+static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan **out, int top);
+
+static int compile_subquery(Compiler *c, Scope *sc, ANode *sel, XSelect *xsel, PExpr *e) {
+  int correlated = 0;
+  /* the subquery's own scope chain hangs off sc; correlation is detected through a marker scope */
+  Scope marker = {.outer = sc, .correlated = &correlated};
+  int rc = xsel ? compile_select_x(c, xsel, &marker, &e->sub, 0) : compile_select(c, sel, &marker, &e->sub, 0);
+  if (rc) return rc;
+  e->correlated = correlated;
+  if (correlated && sc && sc->correlated) *sc->correlated = 1;
+  return add_sub(c, e);
+}
+
+static int compile_agg_call(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
+  if (!sc || !sc->sel || sc->agg_mode != 1) {
+    if (sc && sc->agg_mode == 2)
+      return mica_set_error(c->db, MICA_ERROR, "misuse of aggregate function %s()", x->name);
+    return mica_set_error(c->db, MICA_ERROR, "misuse of aggregate: %s()", x->name);
+  }
+  SelectPlan *sel = sc->sel;
+  int nargs = x->star ? 0 : x->nlist;
+  FuncDef *f = mica_find_function(c->db, x->name, nargs, NULL);
+  AggCall *aggs = arena_alloc(&c->p->arena, sizeof(AggCall) * (size_t)(sel->nagg + 1));
+  if (!aggs) return nomem(c);
+  if (sel->nagg) memcpy(aggs, sel->aggs, sizeof(AggCall) * (size_t)sel->nagg);
+  AggCall *a = &aggs[sel->nagg];
+  a->func = f;
+  a->nargs = nargs;
+  a->distinct = x->distinct;
+  if (x->distinct && nargs != 1)
+    return mica_set_error(c->db, MICA_ERROR, "DISTINCT aggregates must have exactly one argument", NULL);
+  /* arguments over the FROM rows */
+  int save = sc->agg_mode;
+  sc->agg_mode = 2;
+  int rc = compile_list(c, sc, nargs, x->list, &a->args);
+  if (rc == MICA_OK && x->filter) rc = compile_expr(c, sc, x->filter, &a->filter);
+  sc->agg_mode = save;
+  if (rc) return rc;
+  a->coll = nargs > 0 ? a->args[0]->coll : NULL;
+  int idx = sel->nagg;
+  sel->aggs = aggs;
+  sel->nagg++;
+  PExpr *e = pe_new(c, PX_AGG);
+  if (!e) return nomem(c);
+  e->agg_idx = idx;
+  e->slot = sel->agg_slot;
+  e->sub = sel; /* the result is column sel->ncapture + idx of the aggregate slot */
+  *out = e;
+  return MICA_OK;
+}
+
+static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
+  XExpr x;
+  int rc = MICA_OK;
+  if (!node) {
+    *out = pe_new(c, PX_CONST);
+    return *out ? MICA_OK : nomem(c);
+  }
+  if (++c->depth > 1000) {
+    c->depth--;
+    return mica_set_error(c->db, MICA_ERROR, "Expression tree is too large (maximum depth 1000)", NULL);
+  }
+  xv_expr(node, &x, &c->p->arena);
+  PExpr *e = NULL;
+  switch (x.kind) {
+  case XK_NULL:
+  case XK_INT:
+  case XK_REAL:
+  case XK_TEXT:
+  case XK_BLOB:
+    e = pe_new(c, PX_CONST);
+    if (!e) break;
+    if (x.kind == XK_TEXT || x.kind == XK_BLOB) {
+      char *z = arena_strndup(&c->p->arena, x.lit.z ? x.lit.z : "", (size_t)x.lit.n);
+      if (!z) {
+        e = NULL;
+        break;
+      }
+      if (x.kind == XK_TEXT)
+        value_set_text(&e->val, z, x.lit.n, VAL_STATIC);
+      else
+        value_set_blob(&e->val, z, x.lit.n, VAL_STATIC);
+    } else if (x.kind == XK_INT)
+      value_set_int(&e->val, x.lit.u.i);
+    else if (x.kind == XK_REAL)
+      value_set_real(&e->val, x.lit.u.r);
+    break;
+  case XK_COLUMN:
+    c->depth--;
+    return resolve_column(c, sc, &x, out);
+  case XK_PARAM:
+    e = pe_new(c, PX_PARAM);
+    if (e) e->param = x.param;
+    if (c->st && x.param > c->st->nparam) c->st->nparam = x.param;
+    break;
+  case XK_BINARY:
+  case XK_AND:
+  case XK_OR:
+  case XK_IS:
+  case XK_JSONOP: {
+    PExpr *a, *b;
+    if ((rc = compile_expr(c, sc, x.a, &a)) || (rc = compile_expr(c, sc, x.b, &b))) break;
+    if (x.kind == XK_JSONOP) {
+      e = pe_new(c, PX_FUNC);
+      if (!e) break;
+      e->func = mica_find_function(c->db, x.name, 2, NULL);
+      if (!e->func) {
+        rc = mica_set_error(c->db, MICA_ERROR, "no such function: %s", x.name);
+        break;
+      }
+      e->list = arena_alloc(&c->p->arena, sizeof(PExpr *) * 2);
+      if (!e->list) {
+        e = NULL;
+        break;
+      }
+      e->list[0] = a;
+      e->list[1] = b;
+      e->nlist = 2;
+      break;
+    }
+    e = pe_new(c, x.kind == XK_BINARY ? PX_BIN : x.kind == XK_AND ? PX_AND : x.kind == XK_OR ? PX_OR : PX_IS);
+    if (!e) break;
+    e->binop = x.binop;
+    e->not = x.not;
+    e->a = a;
+    e->b = b;
+    e->coll = binary_coll(a, b);
+    break;
+  }
+  case XK_NOT:
+  case XK_NEG:
+  case XK_POS:
+  case XK_BITNOT:
+  case XK_ISNULL:
+  case XK_COLLATE: {
+    PExpr *a;
+    if ((rc = compile_expr(c, sc, x.a, &a))) break;
+    e = pe_new(c, x.kind == XK_NOT ? PX_NOT : x.kind == XK_NEG ? PX_NEG : x.kind == XK_POS ? PX_POS
+                                          : x.kind == XK_BITNOT ? PX_BITNOT : x.kind == XK_ISNULL ? PX_ISNULL : PX_COLLATE);
+    if (!e) break;
+    e->a = a;
+    e->not = x.not;
+    if (x.kind == XK_POS) {
+      e->aff = a->aff;
+      e->coll = a->coll;
+      e->coll_explicit = a->coll_explicit;
+    }
+    if (x.kind == XK_COLLATE) {
+      e->aff = a->aff;
+      e->coll = find_coll(c, x.name, &rc);
+      e->coll_explicit = 1;
+    }
+    break;
+  }
+  case XK_BETWEEN: {
+    PExpr *a, *b, *cc;
+    if ((rc = compile_expr(c, sc, x.a, &a)) || (rc = compile_expr(c, sc, x.b, &b)) || (rc = compile_expr(c, sc, x.c, &cc))) break;
+    e = pe_new(c, PX_BETWEEN);
+    if (!e) break;
+    e->a = a;
+    e->b = b;
+    e->c = cc;
+    e->not = x.not;
+    e->coll = binary_coll(a, b);
+    break;
+  }
+  case XK_INLIST: {
+    PExpr *a;
+    if ((rc = compile_expr(c, sc, x.a, &a))) break;
+    e = pe_new(c, PX_INLIST);
+    if (!e) break;
+    e->a = a;
+    e->not = x.not;
+    e->nlist = x.nlist;
+    rc = compile_list(c, sc, x.nlist, x.list, &e->list);
+    e->coll = a->coll;
+    if (a->coll_explicit) e->coll_explicit = 1;
+    break;
+  }
+  case XK_INSELECT:
+  case XK_INTABLE:
+  case XK_EXISTS:
+  case XK_SUBQUERY: {
+    PExpr *a = NULL;
+    if (x.a && (rc = compile_expr(c, sc, x.a, &a))) break;
+    e = pe_new(c, x.kind == XK_EXISTS ? PX_EXISTS : x.kind == XK_SUBQUERY ? PX_SCALAR : PX_INSUB);
+    if (!e) break;
+    e->a = a;
+    e->not = x.not;
+    if (x.kind == XK_INTABLE) {
+      /* a IN table: SELECT * FROM table */
+      XSelect *ts = arena_alloc(&c->p->arena, sizeof(XSelect));
+      XResCol *star = arena_alloc(&c->p->arena, sizeof(XResCol));
+      XFrom *fr = arena_alloc(&c->p->arena, sizeof(XFrom));
+      if (!ts || !star || !fr) return nomem(c);
+      star->star = 1;
+      star->off = star->end = -1;
+      fr->name = x.table ? x.table : x.name;
+      fr->schema = x.schema;
+      ts->nres = 1;
+      ts->res = star;
+      ts->nfrom = 1;
+      ts->from = fr;
+      rc = compile_subquery(c, sc, NULL, ts, e);
+    } else
+      rc = compile_subquery(c, sc, x.sel, NULL, e);
+    if (rc) break;
+    if (e->op == PX_SCALAR || e->op == PX_INSUB) {
+      if (e->sub->nres != 1 && !(e->op == PX_INSUB && a && a->op == PX_VECTOR)) {
+        {
+          char buf[80];
+          snprintf(buf, sizeof buf, "sub-select returns %d columns - expected 1", e->sub->nres);
+          rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
+        }
+        break;
+      }
+    }
+    if (e->op == PX_SCALAR) e->aff = e->sub->res[0]->aff;
+    if (e->op == PX_INSUB) {
+      /* comparison affinity between the left side and the subquery column */
+      char la = a ? a->aff : 0, ra = e->sub->nres ? e->sub->res[0]->aff : 0;
+      int ln = la == AFF_INTEGER || la == AFF_REAL || la == AFF_NUMERIC;
+      int rn = ra == AFF_INTEGER || ra == AFF_REAL || ra == AFF_NUMERIC;
+      if (ln || rn) e->aff = AFF_NUMERIC;
+      else if (la == AFF_TEXT || ra == AFF_TEXT)
+        e->aff = (la == AFF_TEXT && ra == 0) || (ra == AFF_TEXT && la == 0) ? AFF_TEXT : 0;
+      else
+        e->aff = 0;
+      e->coll = a && a->coll ? a->coll : e->sub->nres ? e->sub->res[0]->coll : NULL;
+    }
+    break;
+  }
+  case XK_CASE: {
+    PExpr *a = NULL, *cc = NULL;
+    if (x.a && (rc = compile_expr(c, sc, x.a, &a))) break;
+    if (x.c && (rc = compile_expr(c, sc, x.c, &cc))) break;
+    e = pe_new(c, PX_CASE);
+    if (!e) break;
+    e->a = a;
+    e->c = cc;
+    e->nlist = x.nlist;
+    rc = compile_list(c, sc, x.nlist, x.list, &e->list);
+    if (a) e->coll = a->coll;
+    break;
+  }
+  case XK_CAST: {
+    PExpr *a;
+    if ((rc = compile_expr(c, sc, x.a, &a))) break;
+    e = pe_new(c, PX_CAST);
+    if (!e) break;
+    e->a = a;
+    e->cast_aff = value_affinity_of_type(x.name ? x.name : "", x.name ? (int)strlen(x.name) : 0);
+    e->aff = e->cast_aff;
+    break;
+  }
+  case XK_FUNC: {
+    if (x.over) {
+      rc = mica_set_error(c->db, MICA_ERROR, "window functions are not supported yet: %s()", x.name);
+      break;
+    }
+    if (is_agg_func(c, &x)) {
+      int nargs = x.star ? 0 : x.nlist;
+      FuncDef *f = mica_find_function(c->db, x.name, nargs, NULL);
+      /* min/max with several arguments are scalar */
+      if (f && f->xstep) {
+        c->depth--;
+        return compile_agg_call(c, sc, &x, out);
+      }
+    }
+    int exists = 0;
+    int nargs = x.star ? 0 : x.nlist;
+    FuncDef *f = mica_find_function(c->db, x.name, nargs, &exists);
+    if (!f) {
+      if (exists)
+        rc = mica_set_error(c->db, MICA_ERROR, "wrong number of arguments to function %s()", x.name);
+      else
+        rc = mica_set_error_at(c->db, MICA_ERROR, x.off, "no such function: %s", x.name);
+      break;
+    }
+    if (f->flags & FUNC_WINDOW_ONLY) {
+      rc = mica_set_error(c->db, MICA_ERROR, "misuse of window function %s()", x.name);
+      break;
+    }
+    if (x.distinct) {
+      rc = mica_set_error(c->db, MICA_ERROR, "DISTINCT aggregates must have exactly one argument", NULL);
+      break;
+    }
+    e = pe_new(c, PX_FUNC);
+    if (!e) break;
+    e->func = f;
+    e->nlist = nargs;
+    rc = compile_list(c, sc, nargs, x.list, &e->list);
+    if (rc == MICA_OK && nargs > 0) {
+      /* collation for FUNC_NEEDCOLL: the first argument with one */
+      for (int i = 0; i < nargs; i++)
+        if (e->list[i]->coll) {
+          e->coll = e->list[i]->coll;
+          break;
+        }
+    }
+    break;
+  }
+  case XK_LIKE: {
+    PExpr *a, *b, *cc = NULL;
+    if ((rc = compile_expr(c, sc, x.a, &a)) || (rc = compile_expr(c, sc, x.b, &b))) break;
+    if (x.c && (rc = compile_expr(c, sc, x.c, &cc))) break;
+    if (x.likeop >= 2) {
+      /* REGEXP / MATCH call the user functions regexp(pattern, text) / match(pattern, text) */
+      const char *fname = x.likeop == 2 ? "regexp" : "match";
+      FuncDef *f = mica_find_function(c->db, fname, 2, NULL);
+      if (!f) {
+        rc = mica_set_error(c->db, MICA_ERROR, "no such function: %s", fname);
+        break;
+      }
+      PExpr *call = pe_new(c, PX_FUNC);
+      if (!call) break;
+      call->func = f;
+      call->nlist = 2;
+      call->list = arena_alloc(&c->p->arena, sizeof(PExpr *) * 2);
+      if (!call->list) break;
+      call->list[0] = b;
+      call->list[1] = a;
+      if (x.not) {
+        e = pe_new(c, PX_NOT);
+        if (e) e->a = call;
+      } else
+        e = call;
+      break;
+    }
+    e = pe_new(c, PX_LIKE);
+    if (!e) break;
+    e->a = a;
+    e->b = b;
+    e->c = cc;
+    e->not = x.not;
+    e->glob = x.likeop == 1;
+    break;
+  }
+  case XK_VECTOR: {
+    if (x.nlist == 1) {
+      c->depth--;
+      return compile_expr(c, sc, x.list[0], out);
+    }
+    e = pe_new(c, PX_VECTOR);
+    if (!e) break;
+    e->nlist = x.nlist;
+    rc = compile_list(c, sc, x.nlist, x.list, &e->list);
+    break;
+  }
+  case XK_RAISE:
+    e = pe_new(c, PX_RAISE);
+    if (!e) break;
+    e->raise_type = x.raise_type;
+    e->raise_msg = arena_strdup(&c->p->arena, x.name ? x.name : "");
+    break;
+  case XK_CURTIME: {
+    const char *fname = !strcasecmp(x.name, "current_time") ? "time" : !strcasecmp(x.name, "current_date") ? "date" : "datetime";
+    FuncDef *f = mica_find_function(c->db, fname, 0, NULL);
+    if (!f) {
+      rc = mica_set_error(c->db, MICA_ERROR, "no such function: %s", fname);
+      break;
+    }
+    e = pe_new(c, PX_FUNC);
+    if (e) e->func = f;
+    break;
+  }
+  default:
+    rc = mica_set_error(c->db, MICA_ERROR, "unsupported expression", NULL);
+    break;
+  }
+  c->depth--;
+  if (rc) return rc;
+  if (!e) return nomem(c);
+  *out = e;
+  return MICA_OK;
+}
+
+/* ------------------------------------------------------------------ SELECT */
+static int expr_slots(const PExpr *e, uint64_t *mask) {
+  if (!e) return 1;
+  switch (e->op) {
+  case PX_COL:
+    if (e->slot >= 64) return 0;
+    *mask |= (uint64_t)1 << e->slot;
+    return 1;
+  case PX_AGG:
+  case PX_RAISE:
+    return 0;
+  case PX_INSUB:
+  case PX_EXISTS:
+  case PX_SCALAR:
+    if (e->correlated) return 0;
+    break;
+  default:
+    break;
+  }
+  if (!expr_slots(e->a, mask) || !expr_slots(e->b, mask) || !expr_slots(e->c, mask)) return 0;
+  for (int i = 0; i < e->nlist; i++)
+    if (!expr_slots(e->list[i], mask)) return 0;
+  return 1;
+}
+
+/* Splits an AND tree into terms. */
+static int split_and(Compiler *c, PExpr *e, PExpr ***terms, int *n, int *cap) {
+  if (!e) return MICA_OK;
+  if (e->op == PX_AND) {
+    int rc = split_and(c, e->a, terms, n, cap);
+    return rc ? rc : split_and(c, e->b, terms, n, cap);
+  }
+  if (*n == *cap) {
+    int nc = *cap ? *cap * 2 : 8;
+    PExpr **t = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)nc);
+    if (!t) return nomem(c);
+    if (*n) memcpy(t, *terms, sizeof(PExpr *) * (size_t)*n);
+    *terms = t;
+    *cap = nc;
+  }
+  (*terms)[(*n)++] = e;
+  return MICA_OK;
+}
+
+static PExpr *and_of(Compiler *c, PExpr *a, PExpr *b) {
+  if (!a) return b;
+  if (!b) return a;
+  PExpr *e = pe_new(c, PX_AND);
+  if (!e) return NULL;
+  e->a = a;
+  e->b = b;
+  return e;
+}
+
+static CteDef *find_cte(Compiler *c, const char *name) {
+  for (CteDef *d = c->ctes; d; d = d->next)
+    if (name_eq(d->name, name)) return d;
+  return NULL;
+}
+
+/* Builds a FROM item over a compiled subquery. */
+static int item_from_sub(Compiler *c, SrcItem *it, SelectPlan *sub, int ncols, const char **cols, Op **leaf) {
+  int n = sub->nres;
+  it->ncol = n;
+  it->slot = new_slot(c, n);
+  if (it->slot < 0) return nomem(c);
+  it->cols = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(n + 1));
+  it->affs = arena_alloc(&c->p->arena, (size_t)n + 1);
+  it->colls = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(n + 1));
+  it->types = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(n + 1));
+  if (!it->cols || !it->affs || !it->colls || !it->types) return nomem(c);
+  for (int i = 0; i < n; i++) {
+    it->cols[i] = i < ncols && cols ? cols[i] : sub->res_names[i];
+    it->affs[i] = sub->res ? sub->res[i]->aff : 0;
+    it->colls[i] = sub->res ? sub->res[i]->coll : NULL;
+    it->types[i] = sub->res_types ? sub->res_types[i] : NULL;
+  }
+  Op *op = op_new(c, OP_ROWS);
+  if (!op) return nomem(c);
+  op->slot = it->slot;
+  op->sub = sub;
+  op->ncol = n;
+  *leaf = op;
+  return MICA_OK;
+}
+
+static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf) {
+  int rc;
+  it->name = f->alias ? f->alias : f->name;
+  if (f->nested_from) {
+    /* (a JOIN b ...): SELECT * over that FROM list */
+    XSelect ns;
+    if (xv_select(f->nested_from, &ns, &c->p->arena)) return mica_set_error(c->db, MICA_ERROR, "unsupported FROM form", NULL);
+    XResCol *star = arena_alloc(&c->p->arena, sizeof(XResCol));
+    if (!star) return nomem(c);
+    star->star = 1;
+    star->off = star->end = -1;
+    ns.nres = 1;
+    ns.res = star;
+    SelectPlan *sub;
+    rc = compile_select_x(c, &ns, NULL, &sub, 0);
+    if (rc) return rc;
+    if (!it->name) it->name = "";
+    return item_from_sub(c, it, sub, 0, NULL, leaf);
+  }
+  if (f->sel) {
+    SelectPlan *sub;
+    rc = compile_select(c, f->sel, NULL, &sub, 0);
+    if (rc) return rc;
+    if (!it->name) it->name = "";
+    return item_from_sub(c, it, sub, 0, NULL, leaf);
+  }
+  if (f->nargs) return mica_set_error(c->db, MICA_ERROR, "no such table-valued function: %s", f->name);
+  CteDef *cte = f->schema ? NULL : find_cte(c, f->name);
+  if (cte) {
+    SelectPlan *sub;
+    /* a CTE is not visible inside its own body (no recursion support yet) */
+    CteDef *save = c->ctes;
+    c->ctes = cte->next;
+    rc = compile_select(c, cte->sel, NULL, &sub, 0);
+    c->ctes = save;
+    if (rc) return rc;
+    if (cte->ncols && cte->ncols != sub->nres)
+      return mica_set_error(c->db, MICA_ERROR, "table %s has %d values for %d columns", cte->name);
+    return item_from_sub(c, it, sub, cte->ncols, cte->cols, leaf);
+  }
+  Table *t = schema_find_table(c->db->schema, f->name);
+  if (!t || (f->schema && !name_eq(f->schema, "main") && !name_eq(f->schema, "temp")))
+    return mica_set_error(c->db, MICA_ERROR, "no such table: %s", f->name);
+  if (t->is_view) {
+    XStmt vs;
+    if (xv_stmt(t->ast, &vs, &c->p->arena) || !vs.sel)
+      return mica_set_error(c->db, MICA_ERROR, "malformed view: %s", t->name);
+    SelectPlan *sub;
+    const char *save_text = c->text;
+    CteDef *save_ctes = c->ctes;
+    c->text = t->sql;
+    c->ctes = NULL;
+    rc = compile_select(c, vs.sel, NULL, &sub, 0);
+    c->text = save_text;
+    c->ctes = save_ctes;
+    if (rc) return rc;
+    return item_from_sub(c, it, sub, vs.nviewcols, vs.viewcols, leaf);
+  }
+  it->tab = t;
+  it->is_rowid_ok = !t->without_rowid;
+  it->ncol = t->ncol;
+  it->slot = new_slot(c, t->ncol);
+  if (it->slot < 0) return nomem(c);
+  it->cols = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(t->ncol + 1));
+  it->affs = arena_alloc(&c->p->arena, (size_t)t->ncol + 1);
+  it->colls = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(t->ncol + 1));
+  it->types = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(t->ncol + 1));
+  if (!it->cols || !it->affs || !it->colls || !it->types) return nomem(c);
+  for (int i = 0; i < t->ncol; i++) {
+    it->cols[i] = t->cols[i].name;
+    it->affs[i] = t->cols[i].aff;
+    it->colls[i] = t->cols[i].coll;
+    it->types[i] = t->cols[i].type;
+  }
+  c->p->slots[it->slot].tab = t;
+  Op *op = op_new(c, OP_SCAN);
+  if (!op) return nomem(c);
+  op->slot = it->slot;
+  op->tab = t;
+  *leaf = op;
+  return MICA_OK;
+}
+
+/* Makes the scan of item use a rowid lookup when some term allows it. */
+static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int nterms) {
+  if (leaf->kind != OP_SCAN || !it->tab) return;
+  for (int i = 0; i < nterms; i++) {
+    PExpr *t = terms[i];
+    if (!t || t->op != PX_BIN || t->binop != BO_EQ) continue;
+    PExpr *col = NULL, *other = NULL;
+    if (t->a->op == PX_COL && t->a->slot == it->slot && t->a->col == -1) {
+      col = t->a;
+      other = t->b;
+    } else if (t->b->op == PX_COL && t->b->slot == it->slot && t->b->col == -1) {
+      col = t->b;
+      other = t->a;
+    }
+    if (!col) continue;
+    uint64_t mask = 0;
+    if (!expr_slots(other, &mask)) continue;
+    if (it->slot < 64 && (mask & ((uint64_t)1 << it->slot))) continue;
+    /* only when every slot the value reads is bound before this scan */
+    int ok = 1;
+    for (int s = 0; s < 64 && ok; s++)
+      if ((mask >> s) & 1) ok = s < it->slot;
+    if (!ok) continue;
+    leaf->rowid_eq = 1;
+    leaf->eq = arena_alloc(&c->p->arena, sizeof(PExpr *));
+    if (!leaf->eq) return;
+    leaf->eq[0] = other;
+    return;
+  }
+}
+
+static const char *expr_name(Compiler *c, const XResCol *r, const XExpr *x, int top, SrcItem *items, int nitems,
+                             const PExpr *pe) {
+  if (r->alias) return r->alias;
+  if (x && x->kind == XK_COLUMN) {
+    if (top && pe && pe->op == PX_COL) {
+      for (int i = 0; i < nitems; i++)
+        if (items[i].slot == pe->slot && pe->col >= 0 && pe->col < items[i].ncol) return items[i].cols[pe->col];
+      for (int i = 0; i < nitems; i++)
+        if (items[i].slot == pe->slot && pe->col == -1 && items[i].tab && items[i].tab->ipk >= 0)
+          return items[i].tab->cols[items[i].tab->ipk].name;
+    }
+    return x->name;
+  }
+  char *z = span_text(c, r->off, r->end);
+  if (z) return z;
+  return "?";
+}
+
+static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectPlan *sel, int top) {
+  int rc;
+  Arena *A = &c->p->arena;
+  /* FROM */
+  int n = xs->nfrom;
+  SrcItem *items = arena_alloc(A, sizeof(SrcItem) * (size_t)(n + 1));
+  Op **leaves = arena_alloc(A, sizeof(Op *) * (size_t)(n + 1));
+  if (!items || !leaves) return nomem(c);
+  for (int i = 0; i < n; i++) {
+    rc = compile_from_item(c, &xs->from[i], &items[i], &leaves[i]);
+    if (rc) return rc;
+    items[i].jointype = xs->from[i].jointype;
+    if (items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL)
+      return mica_set_error(c->db, MICA_ERROR, "RIGHT and FULL OUTER JOINs are not supported yet", NULL);
+  }
+  Scope sc = {.items = items, .nitems = n, .outer = outer, .correlated = outer ? outer->correlated : NULL, .sel = sel};
+  /* duplicate table names in FROM without aliases are ambiguous only when referenced; fine */
+  /* result aliases usable by WHERE / GROUP BY / ORDER BY */
+  sc.alias_names = arena_alloc(A, sizeof(char *) * (size_t)(xs->nres + 1));
+  sc.alias_exprs = arena_alloc(A, sizeof(ANode *) * (size_t)(xs->nres + 1));
+  if (!sc.alias_names || !sc.alias_exprs) return nomem(c);
+  for (int i = 0; i < xs->nres; i++)
+    if (xs->res[i].alias && xs->res[i].expr) {
+      sc.alias_names[sc.nalias] = xs->res[i].alias;
+      sc.alias_exprs[sc.nalias++] = xs->res[i].expr;
+    }
+  /* join conditions: USING / NATURAL / ON */
+  PExpr **terms = NULL;
+  int nterms = 0, capterms = 0;
+  PExpr **onpred = arena_alloc(A, sizeof(PExpr *) * (size_t)(n + 1));
+  if (!onpred) return nomem(c);
+  for (int i = 1; i < n; i++) {
+    const XFrom *f = &xs->from[i];
+    SrcItem *it = &items[i];
+    it->merged = arena_alloc(A, (size_t)it->ncol + 1);
+    if (!it->merged) return nomem(c);
+    int nus = f->nusing;
+    const char **us = f->using_cols;
+    if (f->natural) {
+      us = arena_alloc(A, sizeof(char *) * (size_t)(it->ncol + 1));
+      if (!us) return nomem(c);
+      nus = 0;
+      for (int k = 0; k < it->ncol; k++)
+        for (int j = 0; j < i; j++) {
+          int found = 0;
+          for (int m = 0; m < items[j].ncol; m++)
+            if (name_eq(items[j].cols[m], it->cols[k]) && !(items[j].merged && items[j].merged[m])) found = 1;
+          if (found) {
+            us[nus++] = it->cols[k];
+            break;
+          }
+        }
+    }
+    PExpr *pred = NULL;
+    for (int u = 0; u < nus; u++) {
+      int rk = -1;
+      for (int k = 0; k < it->ncol; k++)
+        if (name_eq(it->cols[k], us[u])) {
+          rk = k;
+          break;
+        }
+      int lj = -1, lk = -1;
+      for (int j = 0; j < i && lj < 0; j++)
+        for (int m = 0; m < items[j].ncol; m++)
+          if (name_eq(items[j].cols[m], us[u]) && !(items[j].merged && items[j].merged[m])) {
+            lj = j;
+            lk = m;
+            break;
+          }
+      if (rk < 0 || lj < 0)
+        return mica_set_error(c->db, MICA_ERROR, "cannot join using column %s - column not present in both tables", us[u]);
+      it->merged[rk] = 1;
+      PExpr *l = pe_new(c, PX_COL), *r = pe_new(c, PX_COL), *eq = pe_new(c, PX_BIN);
+      if (!l || !r || !eq) return nomem(c);
+      l->slot = items[lj].slot;
+      l->col = items[lj].tab && items[lj].tab->ipk == lk ? -1 : lk;
+      l->aff = items[lj].affs[lk];
+      l->coll = items[lj].colls[lk];
+      r->slot = it->slot;
+      r->col = it->tab && it->tab->ipk == rk ? -1 : rk;
+      r->aff = it->affs[rk];
+      r->coll = it->colls[rk];
+      eq->binop = BO_EQ;
+      eq->a = l;
+      eq->b = r;
+      eq->coll = binary_coll(l, r);
+      pred = and_of(c, pred, eq);
+    }
+    if (f->on) {
+      PExpr *on;
+      /* ON sees the items up to this one */
+      Scope onsc = sc;
+      onsc.nitems = i + 1;
+      onsc.nalias = 0;
+      rc = compile_expr(c, &onsc, f->on, &on);
+      if (rc) return rc;
+      pred = and_of(c, pred, on);
+    }
+    if (it->jointype == XJ_LEFT)
+      onpred[i] = pred;
+    else if ((rc = split_and(c, pred, &terms, &nterms, &capterms)))
+      return rc;
+  }
+  /* aggregate query? */
+  int is_agg = xs->ngroup > 0 || has_agg(c, xs->having);
+  for (int i = 0; i < xs->nres && !is_agg; i++) is_agg = has_agg(c, xs->res[i].expr);
+  for (int i = 0; i < xs->norder && !is_agg; i++) is_agg = has_agg(c, xs->order[i].expr);
+  if (xs->having && !is_agg)
+    return mica_set_error(c->db, MICA_ERROR, "a GROUP BY clause is required before HAVING", NULL);
+  /* WHERE */
+  if (xs->where) {
+    PExpr *w;
+    sc.agg_mode = 0;
+    sc.sel = NULL;
+    rc = compile_expr(c, &sc, xs->where, &w);
+    sc.sel = sel;
+    if (rc) return rc;
+    if ((rc = split_and(c, w, &terms, &nterms, &capterms))) return rc;
+  }
+  /* build the join tree */
+  Op *src;
+  if (n == 0) {
+    src = op_new(c, OP_SINGLE);
+    if (!src) return nomem(c);
+    PExpr *all = NULL;
+    for (int i = 0; i < nterms; i++) all = and_of(c, all, terms[i]);
+    if (all) {
+      Op *f = op_new(c, OP_FILTER);
+      if (!f) return nomem(c);
+      f->left = src;
+      f->pred = all;
+      src = f;
+    }
+  } else {
+    int *level = arena_alloc(A, sizeof(int) * (size_t)(nterms + 1));
+    if (!level) return nomem(c);
+    for (int t = 0; t < nterms; t++) {
+      uint64_t mask = 0;
+      int lv = 0;
+      if (!expr_slots(terms[t], &mask))
+        lv = n - 1;
+      else
+        for (int i = 0; i < n; i++)
+          if (items[i].slot < 64 && (mask >> items[i].slot) & 1) lv = i;
+      /* a term must not move before a LEFT JOIN whose right side it reads; lv already covers it */
+      level[t] = lv;
+    }
+    src = NULL;
+    for (int i = 0; i < n; i++) {
+      PExpr **lt = arena_alloc(A, sizeof(PExpr *) * (size_t)(nterms + 1));
+      int nlt = 0;
+      if (!lt) return nomem(c);
+      for (int t = 0; t < nterms; t++)
+        if (level[t] == i) lt[nlt++] = terms[t];
+      PExpr *lpred = NULL;
+      for (int t = 0; t < nlt; t++) lpred = and_of(c, lpred, lt[t]);
+      if (items[i].jointype == XJ_LEFT && i > 0) {
+        PExpr **ot = NULL;
+        int no = 0, co = 0;
+        if ((rc = split_and(c, onpred[i], &ot, &no, &co))) return rc;
+        choose_access(c, &items[i], leaves[i], ot, no);
+      } else {
+        choose_access(c, &items[i], leaves[i], lt, nlt);
+      }
+      if (i == 0) {
+        src = leaves[0];
+        if (lpred) {
+          Op *f = op_new(c, OP_FILTER);
+          if (!f) return nomem(c);
+          f->left = src;
+          f->pred = lpred;
+          src = f;
+        }
+        continue;
+      }
+      Op *j = op_new(c, OP_JOIN);
+      if (!j) return nomem(c);
+      j->left = src;
+      j->right = leaves[i];
+      j->rslots = arena_alloc(A, sizeof(int));
+      if (!j->rslots) return nomem(c);
+      j->rslots[0] = items[i].slot;
+      j->nrslots = 1;
+      if (items[i].jointype == XJ_LEFT) {
+        j->outer = 1;
+        j->pred = onpred[i];
+        src = j;
+        if (lpred) {
+          Op *f = op_new(c, OP_FILTER);
+          if (!f) return nomem(c);
+          f->left = src;
+          f->pred = lpred;
+          src = f;
+        }
+      } else {
+        j->pred = lpred;
+        src = j;
+      }
+    }
+  }
+  sel->src = src;
+  sel->is_agg = is_agg;
+  if (is_agg) {
+    sel->agg_slot = new_slot(c, 0);
+    if (sel->agg_slot < 0) return nomem(c);
+  }
+  /* GROUP BY (over the FROM rows; an integer K means result column K) */
+  if (xs->ngroup) {
+    sel->ngroup = xs->ngroup;
+    sel->group = arena_alloc(A, sizeof(PExpr *) * (size_t)xs->ngroup);
+    if (!sel->group) return nomem(c);
+    for (int i = 0; i < xs->ngroup; i++) {
+      XExpr gx;
+      xv_expr(xs->group[i], &gx, A);
+      ANode *g = xs->group[i];
+      if (gx.kind == XK_INT) {
+        int64_t k = gx.lit.u.i;
+        if (k < 1 || k > xs->nres || !xs->res[k - 1].expr) {
+          char buf[100];
+          snprintf(buf, sizeof buf, "%d%s GROUP BY term out of range - should be between 1 and %d", i + 1,
+                   i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", xs->nres);
+          return mica_set_error(c->db, MICA_ERROR, "%s", buf);
+        }
+        g = xs->res[k - 1].expr;
+      }
+      sc.agg_mode = 0;
+      PExpr *saved_sel_marker = NULL;
+      (void)saved_sel_marker;
+      SelectPlan *save = sc.sel;
+      sc.sel = NULL;
+      rc = compile_expr(c, &sc, g, &sel->group[i]);
+      sc.sel = save;
+      if (rc) return rc;
+      if (has_agg(c, g)) return mica_set_error(c->db, MICA_ERROR, "aggregate functions are not allowed in the GROUP BY clause", NULL);
+    }
+  }
+  sc.agg_mode = is_agg ? 1 : 0;
+  /* result columns, with * expansion */
+  int cap = xs->nres + 8, nres = 0;
+  PExpr **res = arena_alloc(A, sizeof(PExpr *) * (size_t)cap);
+  const char **names = arena_alloc(A, sizeof(char *) * (size_t)cap);
+  const char **types = arena_alloc(A, sizeof(char *) * (size_t)cap);
+  const char **tabs = arena_alloc(A, sizeof(char *) * (size_t)cap);
+  const char **origs = arena_alloc(A, sizeof(char *) * (size_t)cap);
+  if (!res || !names || !types || !tabs || !origs) return nomem(c);
+#define GROW_RES()                                                                                                     \
+  do {                                                                                                                 \
+    if (nres == cap) {                                                                                                 \
+      int nc = cap * 2;                                                                                                \
+      PExpr **r2 = arena_alloc(A, sizeof(PExpr *) * (size_t)nc);                                                       \
+      const char **n2 = arena_alloc(A, sizeof(char *) * (size_t)nc);                                                   \
+      const char **t2 = arena_alloc(A, sizeof(char *) * (size_t)nc);                                                   \
+      const char **b2 = arena_alloc(A, sizeof(char *) * (size_t)nc);                                                   \
+      const char **o2 = arena_alloc(A, sizeof(char *) * (size_t)nc);                                                   \
+      if (!r2 || !n2 || !t2 || !b2 || !o2) return nomem(c);                                                            \
+      memcpy(r2, res, sizeof(PExpr *) * (size_t)nres);                                                                 \
+      memcpy(n2, names, sizeof(char *) * (size_t)nres);                                                                \
+      memcpy(t2, types, sizeof(char *) * (size_t)nres);                                                                \
+      memcpy(b2, tabs, sizeof(char *) * (size_t)nres);                                                                 \
+      memcpy(o2, origs, sizeof(char *) * (size_t)nres);                                                                \
+      res = r2;                                                                                                        \
+      names = n2;                                                                                                      \
+      types = t2;                                                                                                      \
+      tabs = b2;                                                                                                       \
+      origs = o2;                                                                                                      \
+      cap = nc;                                                                                                        \
+    }                                                                                                                  \
+  } while (0)
+  for (int i = 0; i < xs->nres; i++) {
+    XResCol *r = &xs->res[i];
+    if (r->star) {
+      int any = 0;
+      for (int j = 0; j < n; j++) {
+        SrcItem *it = &items[j];
+        if (r->star_table && !name_eq(r->star_table, it->name)) continue;
+        any = 1;
+        for (int k = 0; k < it->ncol; k++) {
+          if (!r->star_table && it->merged && it->merged[k]) continue;
+          if (it->tab && it->tab->cols[k].hidden) continue;
+          GROW_RES();
+          rc = make_colref(c, &sc, &sc, 0, it, k, &res[nres]);
+          if (rc) return rc;
+          names[nres] = it->cols[k];
+          types[nres] = it->types ? it->types[k] : NULL;
+          tabs[nres] = it->tab ? it->tab->name : NULL;
+          origs[nres] = it->tab ? it->tab->cols[k].name : NULL;
+          nres++;
+        }
+      }
+      if (!any) {
+        if (r->star_table) return mica_set_error(c->db, MICA_ERROR, "no such table: %s", r->star_table);
+        return mica_set_error(c->db, MICA_ERROR, "no tables specified", NULL);
+      }
+      continue;
+    }
+    GROW_RES();
+    rc = compile_expr(c, &sc, r->expr, &res[nres]);
+    if (rc) return rc;
+    XExpr x;
+    xv_expr(r->expr, &x, A);
+    names[nres] = expr_name(c, r, &x, top, items, n, res[nres]);
+    types[nres] = NULL;
+    tabs[nres] = origs[nres] = NULL;
+    if (x.kind == XK_COLUMN) {
+      /* declared type of a direct column reference */
+      for (int j = 0; j < n; j++) {
+        SrcItem *it = &items[j];
+        if (x.table && !name_eq(x.table, it->name)) continue;
+        for (int k = 0; k < it->ncol; k++)
+          if (name_eq(it->cols[k], x.name)) {
+            types[nres] = it->types ? it->types[k] : NULL;
+            tabs[nres] = it->tab ? it->tab->name : NULL;
+            origs[nres] = it->tab ? it->tab->cols[k].name : NULL;
+            j = n;
+            break;
+          }
+      }
+    }
+    nres++;
+  }
+#undef GROW_RES
+  sel->nres = nres;
+  sel->res = res;
+  sel->res_names = names;
+  sel->res_types = types;
+  sel->res_table = tabs;
+  sel->res_origin = origs;
+  sel->res_coll = arena_alloc(A, sizeof(RecColl *) * (size_t)(nres + 1));
+  if (!sel->res_coll) return nomem(c);
+  for (int i = 0; i < nres; i++) sel->res_coll[i] = res[i]->coll;
+  /* HAVING */
+  if (xs->having && (rc = compile_expr(c, &sc, xs->having, &sel->having))) return rc;
+  /* ORDER BY */
+  if (xs->norder) {
+    sel->norder = xs->norder;
+    sel->order = arena_alloc(A, sizeof(PExpr *) * (size_t)xs->norder);
+    sel->desc = arena_alloc(A, (size_t)xs->norder);
+    sel->nulls_last = arena_alloc(A, (size_t)xs->norder);
+    sel->order_coll = arena_alloc(A, sizeof(RecColl *) * (size_t)xs->norder);
+    if (!sel->order || !sel->desc || !sel->nulls_last || !sel->order_coll) return nomem(c);
+    for (int i = 0; i < xs->norder; i++) {
+      XExpr ox;
+      xv_expr(xs->order[i].expr, &ox, A);
+      sel->desc[i] = (uint8_t)xs->order[i].desc;
+      sel->nulls_last[i] = (uint8_t)xs->order[i].nulls;
+      PExpr *oe = NULL;
+      ANode *inner = xs->order[i].expr;
+      const RecColl *explicit_coll = NULL;
+      int has_coll = 0;
+      if (ox.kind == XK_COLLATE) {
+        explicit_coll = find_coll(c, ox.name, &rc);
+        if (rc) return rc;
+        has_coll = 1;
+        inner = ox.a;
+        xv_expr(inner, &ox, A);
+      }
+      if (ox.kind == XK_INT) {
+        int64_t k = ox.lit.u.i;
+        if (k < 1 || k > nres) {
+          char buf[100];
+          snprintf(buf, sizeof buf, "%d%s ORDER BY term out of range - should be between 1 and %d", i + 1,
+                   i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", nres);
+          return mica_set_error(c->db, MICA_ERROR, "%s", buf);
+        }
+        oe = res[k - 1];
+      } else if (ox.kind == XK_COLUMN && !ox.table) {
+        for (int k = 0; k < xs->nres; k++)
+          if (xs->res[k].alias && name_eq(xs->res[k].alias, ox.name)) {
+            /* the k-th result column is at the same index only without * before it */
+            for (int m = 0; m < nres; m++)
+              if (names[m] == xs->res[k].alias) {
+                oe = res[m];
+                break;
+              }
+            break;
+          }
+      }
+      if (!oe) {
+        Scope osc = sc;
+        osc.nalias = 0;
+        rc = compile_expr(c, &osc, inner, &oe);
+        if (rc) return rc;
+      }
+      sel->order[i] = oe;
+      sel->order_coll[i] = has_coll ? explicit_coll : oe->coll;
+    }
+  }
+  sel->distinct = xs->distinct;
+  /* size the aggregate slot now that captures and aggregates are known */
+  if (is_agg) {
+    Slot *as = &c->p->slots[sel->agg_slot];
+    int ncol = sel->ncapture + sel->nagg;
+    as->ncol = ncol;
+    as->cols = arena_alloc(A, sizeof(Value) * (size_t)(ncol + 1));
+    if (!as->cols) return nomem(c);
+    for (int i = 0; i < ncol; i++) value_init(&as->cols[i]);
+    as->decoded = 1;
+    for (int i = 0; i < sel->nagg; i++)
+      if (!sel->aggs[i].func) return mica_set_error(c->db, MICA_ERROR, "no such function", NULL);
+  }
+  return MICA_OK;
+}
+
+static int compile_limit(Compiler *c, XSelect *xs, SelectPlan *sel) {
+  Scope empty = {0};
+  int rc = MICA_OK;
+  if (xs->limit) rc = compile_expr(c, &empty, xs->limit, &sel->limit);
+  if (rc == MICA_OK && xs->offset) rc = compile_expr(c, &empty, xs->offset, &sel->offset);
+  return rc;
+}
+
+/* VALUES (...), (...) as a chain of UNION ALL single-row selects. */
+static int compile_values(Compiler *c, XSelect *xs, Scope *outer, SelectPlan **out) {
+  Arena *A = &c->p->arena;
+  SelectPlan *acc = NULL;
+  int ncol = xs->nvalues ? xs->values_n[0] : 0;
+  const char **names = arena_alloc(A, sizeof(char *) * (size_t)(ncol + 1));
+  if (!names) return nomem(c);
+  for (int i = 0; i < ncol; i++) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "column%d", i + 1);
+    names[i] = arena_strdup(A, buf);
+  }
+  for (int r = 0; r < xs->nvalues; r++) {
+    if (xs->values_n[r] != ncol) return mica_set_error(c->db, MICA_ERROR, "all VALUES must have the same number of terms", NULL);
+    SelectPlan *one = arena_alloc(A, sizeof(SelectPlan));
+    if (!one) return nomem(c);
+    one->src = op_new(c, OP_SINGLE);
+    if (!one->src) return nomem(c);
+    Scope sc = {.outer = outer, .correlated = outer ? outer->correlated : NULL};
+    int rc = compile_list(c, &sc, ncol, xs->values[r], &one->res);
+    if (rc) return rc;
+    one->nres = ncol;
+    one->res_names = names;
+    one->res_coll = arena_alloc(A, sizeof(RecColl *) * (size_t)(ncol + 1));
+    if (!one->res_coll) return nomem(c);
+    if (!acc)
+      acc = one;
+    else {
+      SelectPlan *cmp = arena_alloc(A, sizeof(SelectPlan));
+      if (!cmp) return nomem(c);
+      cmp->cmp_op = CMP_UNION_ALL;
+      cmp->left = acc;
+      cmp->right = one;
+      cmp->nres = ncol;
+      cmp->res = acc->res;
+      cmp->res_names = names;
+      cmp->res_coll = one->res_coll;
+      acc = cmp;
+    }
+  }
+  *out = acc;
+  return MICA_OK;
+}
+
+static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan **out, int top);
+
+static int compile_select(Compiler *c, ANode *s, Scope *outer, SelectPlan **out, int top) {
+  XSelect xs;
+  int rc = xv_select(s, &xs, &c->p->arena);
+  if (rc) return mica_set_error(c->db, rc, "unsupported SELECT form", NULL);
+  return compile_select_x(c, &xs, outer, out, top);
+}
+
+static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan **out, int top) {
+  XSelect xs = *xsp;
+  Arena *A = &c->p->arena;
+  int rc;
+  if (++c->depth > 200) {
+    c->depth--;
+    return mica_set_error(c->db, MICA_ERROR, "too many levels of nesting", NULL);
+  }
+  CteDef *saved_ctes = c->ctes;
+  for (int i = 0; i < xs.ncte; i++) {
+    CteDef *d = arena_alloc(A, sizeof(CteDef));
+    if (!d) {
+      c->depth--;
+      return nomem(c);
+    }
+    d->name = xs.ctes[i].name;
+    d->ncols = xs.ctes[i].ncols;
+    d->cols = xs.ctes[i].cols;
+    d->sel = xs.ctes[i].sel;
+    d->next = c->ctes;
+    c->ctes = d;
+  }
+  SelectPlan *sel = NULL;
+  if (xs.cmp_op) {
+    SelectPlan *l, *r;
+    rc = compile_select(c, xs.left, outer, &l, top);
+    if (rc == MICA_OK) rc = compile_select(c, xs.right, outer, &r, 0);
+    if (rc == MICA_OK && l->nres != r->nres) {
+      const char *opn = xs.cmp_op == CMP_UNION_ALL ? "UNION ALL" : xs.cmp_op == CMP_UNION ? "UNION" : xs.cmp_op == CMP_INTERSECT ? "INTERSECT" : "EXCEPT";
+      rc = mica_set_error(c->db, MICA_ERROR, "SELECTs to the left and right of %s do not have the same number of result columns", opn);
+    }
+    if (rc == MICA_OK) {
+      sel = arena_alloc(A, sizeof(SelectPlan));
+      if (!sel) rc = nomem(c);
+    }
+    if (rc == MICA_OK) {
+      sel->cmp_op = xs.cmp_op;
+      sel->left = l;
+      sel->right = r;
+      sel->nres = l->nres;
+      sel->res = l->res;
+      sel->res_names = l->res_names;
+      sel->res_types = l->res_types;
+      sel->res_table = l->res_table;
+      sel->res_origin = l->res_origin;
+      sel->res_coll = l->res_coll;
+      if (xs.norder) {
+        sel->norder = xs.norder;
+        sel->order_col = arena_alloc(A, sizeof(int) * (size_t)xs.norder);
+        sel->desc = arena_alloc(A, (size_t)xs.norder);
+        sel->nulls_last = arena_alloc(A, (size_t)xs.norder);
+        sel->order_coll = arena_alloc(A, sizeof(RecColl *) * (size_t)xs.norder);
+        if (!sel->order_col || !sel->desc || !sel->nulls_last || !sel->order_coll) rc = nomem(c);
+        for (int i = 0; rc == MICA_OK && i < xs.norder; i++) {
+          XExpr ox;
+          xv_expr(xs.order[i].expr, &ox, A);
+          const RecColl *coll = NULL;
+          int has_coll = 0;
+          if (ox.kind == XK_COLLATE) {
+            coll = find_coll(c, ox.name, &rc);
+            has_coll = 1;
+            xv_expr(ox.a, &ox, A);
+          }
+          int k = -1;
+          if (ox.kind == XK_INT) {
+            k = (int)ox.lit.u.i - 1;
+            if (k < 0 || k >= sel->nres) {
+              char buf[100];
+              snprintf(buf, sizeof buf, "%d%s ORDER BY term out of range - should be between 1 and %d", i + 1,
+                       i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", sel->nres);
+              rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
+              break;
+            }
+          } else if (ox.kind == XK_COLUMN) {
+            for (int m = 0; m < sel->nres; m++)
+              if (sel->res_names[m] && name_eq(sel->res_names[m], ox.name)) {
+                k = m;
+                break;
+              }
+          }
+          if (k < 0) {
+            char buf[100];
+            snprintf(buf, sizeof buf, "%d%s ORDER BY term does not match any column in the result set", i + 1,
+                     i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th");
+            rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
+            break;
+          }
+          sel->order_col[i] = k;
+          sel->desc[i] = (uint8_t)xs.order[i].desc;
+          sel->nulls_last[i] = (uint8_t)xs.order[i].nulls;
+          sel->order_coll[i] = has_coll ? coll : sel->res_coll[k];
+        }
+      }
+      if (rc == MICA_OK) rc = compile_limit(c, &xs, sel);
+    }
+  } else if (xs.nvalues) {
+    rc = compile_values(c, &xs, outer, &sel);
+    if (rc == MICA_OK && (xs.limit || xs.norder)) {
+      /* VALUES ... ORDER BY/LIMIT: wrap as a compound-like buffer */
+      rc = compile_limit(c, &xs, sel);
+    }
+  } else {
+    sel = arena_alloc(A, sizeof(SelectPlan));
+    if (!sel) rc = nomem(c);
+    else {
+      rc = compile_simple_select(c, &xs, outer, sel, top);
+      if (rc == MICA_OK) rc = compile_limit(c, &xs, sel);
+    }
+  }
+  c->ctes = saved_ctes;
+  c->depth--;
+  if (rc) return rc;
+  *out = sel;
+  return MICA_OK;
+}
+
+/* ------------------------------------------------------------------ table definitions from CREATE TABLE */
+/* Which columns form the INTEGER PRIMARY KEY (rowid alias), or -1. */
+static int find_ipk(const XStmt *xs) {
+  int pkcol = -1, npk = 0;
+  for (int i = 0; i < xs->ncoldef; i++)
+    if (xs->coldefs[i].pk) {
+      npk++;
+      pkcol = xs->coldefs[i].pk_desc ? -2 : i;
+    }
+  for (int i = 0; i < xs->ntcons; i++)
+    if (xs->tcons[i].kind == 1) {
+      npk += xs->tcons[i].ncol;
+      if (xs->tcons[i].ncol == 1)
+        for (int k = 0; k < xs->ncoldef; k++)
+          if (name_eq(xs->coldefs[k].name, xs->tcons[i].cols[0])) pkcol = k;
+    }
+  if (npk != 1 || pkcol < 0 || xs->without_rowid) return -1;
+  const char *ty = xs->coldefs[pkcol].type;
+  if (!ty || strcasecmp(ty, "INTEGER") != 0) return -1;
+  return pkcol;
+}
+
+/* The uniqueness constraints that need an index, in SQLite's order. */
+typedef struct UqSpec {
+  int ncol;
+  int cols[64];
+  const char *colls[64];
+  uint8_t desc[64];
+  int is_pk;
+  int onconf;
+} UqSpec;
+
+static int unique_specs(const XStmt *xs, int ipk, UqSpec *out, int max) {
+  int n = 0;
+  for (int i = 0; i < xs->ncoldef && n < max; i++) {
+    const XColDef *d = &xs->coldefs[i];
+    if (d->pk && i != ipk) {
+      UqSpec *u = &out[n++];
+      memset(u, 0, sizeof *u);
+      u->ncol = 1;
+      u->cols[0] = i;
+      u->is_pk = 1;
+      u->desc[0] = (uint8_t)d->pk_desc;
+      u->onconf = d->pk_conflict;
+    }
+    if (d->unique && n < max) {
+      UqSpec *u = &out[n++];
+      memset(u, 0, sizeof *u);
+      u->ncol = 1;
+      u->cols[0] = i;
+      u->onconf = d->unique_conflict;
+    }
+  }
+  for (int i = 0; i < xs->ntcons && n < max; i++) {
+    const XTabCons *t = &xs->tcons[i];
+    if (t->kind != 1 && t->kind != 2) continue;
+    if (t->kind == 1 && ipk >= 0) continue;
+    UqSpec *u = &out[n];
+    memset(u, 0, sizeof *u);
+    u->is_pk = t->kind == 1;
+    u->onconf = t->conflict;
+    int ok = 1;
+    for (int k = 0; k < t->ncol && k < 64; k++) {
+      int col = -1;
+      for (int m = 0; m < xs->ncoldef; m++)
+        if (name_eq(xs->coldefs[m].name, t->cols[k])) col = m;
+      if (col < 0) ok = 0;
+      u->cols[u->ncol] = col;
+      u->colls[u->ncol] = t->colls ? t->colls[k] : NULL;
+      u->desc[u->ncol] = t->desc ? t->desc[k] : 0;
+      u->ncol++;
+    }
+    if (!ok) continue;
+    /* an identical earlier constraint shares its index */
+    int dup = 0;
+    for (int j = 0; j < n && !dup; j++)
+      if (out[j].ncol == u->ncol && !memcmp(out[j].cols, u->cols, sizeof(int) * (size_t)u->ncol)) dup = 1;
+    if (!dup) n++;
+  }
+  return n;
+}
+
+int plan_build_table(mica_db *db, Table *t) {
+  Arena a = {0};
+  XStmt xs;
+  int rc = xv_stmt(t->ast, &xs, &a);
+  if (rc == MICA_OK && t->is_view) {
+    t->ipk = -1;
+    /* the column names of a view: its column list, else its select's result names */
+    Prog p = {0};
+    Compiler c = {.db = db, .p = &p, .text = t->sql};
+    SelectPlan *sel;
+    rc = xs.sel ? compile_select(&c, xs.sel, NULL, &sel, 0) : MICA_ERROR;
+    if (rc == MICA_OK) {
+      t->ncol = xs.nviewcols ? xs.nviewcols : sel->nres;
+      t->cols = calloc((size_t)t->ncol + 1, sizeof(Column));
+      if (!t->cols) rc = MICA_NOMEM;
+      for (int i = 0; rc == MICA_OK && i < t->ncol; i++) {
+        t->cols[i].name = strdup(xs.nviewcols ? xs.viewcols[i] : sel->res_names[i]);
+        t->cols[i].aff = i < sel->nres && sel->res ? sel->res[i]->aff : 0;
+        if (!t->cols[i].aff) t->cols[i].aff = AFF_NONE;
+      }
+    } else {
+      /* a view over a table that is gone still loads; it fails when used */
+      rc = MICA_OK;
+      mica_clear_error(db);
+    }
+    prog_reset(&p);
+    free(p.ops);
+    free(p.subs);
+    free(p.sub_val);
+    free(p.sub_done);
+    free(p.sub_set);
+    free(p.sub_hasnull);
+    free(p.slots);
+    arena_free(&p.arena);
+    arena_free(&a);
+    return rc;
+  }
+  if (rc == MICA_OK && xs.kind != XS_CREATE_TABLE) rc = MICA_CORRUPT;
+  if (rc) {
+    arena_free(&a);
+    return rc;
+  }
+  t->ncol = xs.ncoldef;
+  t->cols = calloc((size_t)t->ncol + 1, sizeof(Column));
+  if (!t->cols) {
+    arena_free(&a);
+    return MICA_NOMEM;
+  }
+  t->ipk = find_ipk(&xs);
+  t->without_rowid = xs.without_rowid;
+  t->strict = xs.strict;
+  int nchecks = 0;
+  for (int i = 0; i < xs.ncoldef; i++) nchecks += xs.coldefs[i].ncheck;
+  for (int i = 0; i < xs.ntcons; i++) nchecks += xs.tcons[i].kind == 3;
+  t->checks = calloc((size_t)nchecks + 1, sizeof(void *));
+  t->check_names = calloc((size_t)nchecks + 1, sizeof(char *));
+  if (!t->checks || !t->check_names) rc = MICA_NOMEM;
+  for (int i = 0; rc == MICA_OK && i < xs.ncoldef; i++) {
+    XColDef *d = &xs.coldefs[i];
+    Column *col = &t->cols[i];
+    col->name = strdup(d->name);
+    col->type = d->type ? strdup(d->type) : NULL;
+    col->aff = value_affinity_of_type(d->type ? d->type : "", d->type ? (int)strlen(d->type) : 0);
+    col->notnull = d->notnull;
+    col->notnull_conflict = d->notnull_conflict;
+    col->dflt = (void *)d->dflt;
+    col->gen = d->gen;
+    if (d->collate) {
+      col->coll_name = strdup(d->collate);
+      col->coll = mica_find_collation(db, d->collate);
+      if (col->coll && col->coll->cmp == record_coll_binary) col->coll = NULL;
+    }
+    if (d->autoinc) t->autoinc = 1;
+    for (int k = 0; k < d->ncheck; k++) {
+      t->checks[t->nchecks] = (void *)d->checks[k];
+      const char *nm = d->check_names ? d->check_names[k] : NULL;
+      t->check_names[t->nchecks] = nm ? strdup(nm) : NULL;
+      t->nchecks++;
+    }
+  }
+  int pkpos = 0;
+  for (int i = 0; i < xs.ncoldef; i++)
+    if (xs.coldefs[i].pk) t->cols[i].pk = ++pkpos;
+  for (int i = 0; i < xs.ntcons; i++) {
+    XTabCons *tc = &xs.tcons[i];
+    if (tc->kind == 1)
+      for (int k = 0; k < tc->ncol; k++)
+        for (int m = 0; m < t->ncol; m++)
+          if (name_eq(t->cols[m].name, tc->cols[k])) t->cols[m].pk = k + 1;
+    if (tc->kind == 1 && tc->autoinc) t->autoinc = 1;
+    if (tc->kind == 3) {
+      t->checks[t->nchecks] = (void *)tc->check;
+      t->check_names[t->nchecks] = tc->name ? strdup(tc->name) : NULL;
+      t->nchecks++;
+    }
+  }
+  /* unnamed CHECKs are reported by their text */
+  for (int i = 0; i < xs.ncoldef; i++) (void)i;
+  arena_free(&a);
+  return rc;
+}
+
+int plan_build_index(mica_db *db, Index *ix) {
+  Arena a = {0};
+  XStmt xs;
+  int rc = xv_stmt(ix->ast, &xs, &a);
+  if (rc == MICA_OK && xs.kind != XS_CREATE_INDEX) rc = MICA_CORRUPT;
+  Table *t = ix->table;
+  if (rc == MICA_OK && !t) rc = MICA_CORRUPT;
+  if (rc == MICA_OK) {
+    ix->ncol = xs.nidxcol;
+    ix->cols = calloc((size_t)ix->ncol + 1, sizeof(int));
+    ix->exprs = calloc((size_t)ix->ncol + 1, sizeof(void *));
+    ix->desc = calloc((size_t)ix->ncol + 2, 1);
+    ix->colls = calloc((size_t)ix->ncol + 2, sizeof(RecColl));
+    ix->coll_names = calloc((size_t)ix->ncol + 1, sizeof(char *));
+    if (!ix->cols || !ix->exprs || !ix->desc || !ix->colls || !ix->coll_names) rc = MICA_NOMEM;
+  }
+  for (int i = 0; rc == MICA_OK && i < ix->ncol; i++) {
+    XExpr x;
+    xv_expr(xs.idx_exprs[i], &x, &a);
+    const char *cname = NULL;
+    if (x.kind == XK_COLUMN) cname = x.name;
+    else if (x.kind == XK_TEXT)
+      cname = arena_strndup(&a, x.lit.z, (size_t)x.lit.n);
+    int col = cname ? schema_column_index(t, cname, NULL) : -2;
+    if (col == -1 && cname) {
+      int isr = 0;
+      schema_column_index(t, cname, &isr);
+      col = isr ? -1 : -3;
+    }
+    if (col == -3) {
+      mica_set_error(db, MICA_ERROR, "no such column: %s", cname);
+      rc = MICA_ERROR;
+      break;
+    }
+    ix->cols[i] = col;
+    ix->exprs[i] = col == -2 ? (void *)xs.idx_exprs[i] : NULL;
+    ix->desc[i] = xs.idx_desc ? xs.idx_desc[i] : 0;
+    const char *cn = xs.idx_colls && xs.idx_colls[i] ? xs.idx_colls[i] : col >= 0 ? t->cols[col].coll_name : NULL;
+    if (cn) {
+      ix->coll_names[i] = strdup(cn);
+      const RecColl *rc2 = mica_find_collation(db, cn);
+      if (rc2 && rc2->cmp != record_coll_binary) ix->colls[i] = *rc2;
+    } else
+      ix->coll_names[i] = strdup("BINARY");
+  }
+  if (rc == MICA_OK) {
+    ix->unique = xs.unique;
+    ix->onerror = ONCONF_ABORT;
+    ix->origin = 0;
+    ix->where = (void *)xs.idx_where;
+    ix->keyinfo.nfield = ix->ncol + 1;
+    ix->keyinfo.coll = ix->colls;
+    ix->keyinfo.desc = ix->desc;
+  }
+  arena_free(&a);
+  return rc;
+}
+
+/* Creates the Index objects of the autoindexes (rows with NULL sql) of every table. */
+int plan_build_autoindexes(mica_db *db, Schema *s) {
+  for (Index *ix = s->indexes; ix; ix = ix->next) {
+    if (ix->ast || !ix->table) continue;
+    Table *t = ix->table;
+    /* sqlite_autoindex_<table>_<n> */
+    const char *p = strrchr(ix->name, '_');
+    int nth = p ? atoi(p + 1) : 0;
+    Arena a = {0};
+    XStmt xs;
+    if (!t->ast || xv_stmt(t->ast, &xs, &a)) {
+      arena_free(&a);
+      continue;
+    }
+    UqSpec *specs = calloc(64, sizeof(UqSpec));
+    if (!specs) {
+      arena_free(&a);
+      return MICA_NOMEM;
+    }
+    int n = unique_specs(&xs, t->ipk, specs, 64);
+    if (nth >= 1 && nth <= n) {
+      UqSpec *u = &specs[nth - 1];
+      ix->ncol = u->ncol;
+      ix->cols = calloc((size_t)u->ncol + 1, sizeof(int));
+      ix->desc = calloc((size_t)u->ncol + 2, 1);
+      ix->colls = calloc((size_t)u->ncol + 2, sizeof(RecColl));
+      ix->coll_names = calloc((size_t)u->ncol + 1, sizeof(char *));
+      if (!ix->cols || !ix->desc || !ix->colls || !ix->coll_names) {
+        free(specs);
+        arena_free(&a);
+        return MICA_NOMEM;
+      }
+      for (int i = 0; i < u->ncol; i++) {
+        ix->cols[i] = u->cols[i];
+        ix->desc[i] = u->desc[i];
+        const char *cn = u->colls[i] ? u->colls[i] : t->cols[u->cols[i]].coll_name;
+        ix->coll_names[i] = strdup(cn ? cn : "BINARY");
+        if (cn) {
+          const RecColl *rc2 = mica_find_collation(db, cn);
+          if (rc2 && rc2->cmp != record_coll_binary) ix->colls[i] = *rc2;
+        }
+      }
+      ix->unique = 1;
+      ix->onerror = u->onconf ? u->onconf : ONCONF_ABORT;
+      ix->origin = u->is_pk ? 2 : 1;
+      ix->keyinfo.nfield = ix->ncol + 1;
+      ix->keyinfo.coll = ix->colls;
+      ix->keyinfo.desc = ix->desc;
+    }
+    free(specs);
+    arena_free(&a);
+  }
+  return MICA_OK;
+}
+
+char *schema_default_text(const Table *t, int col) {
+  if (!t->ast || col < 0 || col >= t->ncol || !t->cols[col].dflt || !t->sql) return NULL;
+  Arena a = {0};
+  XStmt xs;
+  char *z = NULL;
+  if (xv_stmt(t->ast, &xs, &a) == MICA_OK && col < xs.ncoldef) {
+    XColDef *d = &xs.coldefs[col];
+    if (d->dflt_off >= 0 && d->dflt_end > d->dflt_off) z = strndup(t->sql + d->dflt_off, (size_t)(d->dflt_end - d->dflt_off));
+  }
+  arena_free(&a);
+  return z;
+}
+
+/* ------------------------------------------------------------------ statement programs */
+typedef struct DmlPlan {
+  int kind; /* XS_* */
+  Table *t;
+  int onconf;
+  /* INSERT */
+  int ncols;
+  int *colmap; /* table column per provided value; -1 rowid */
+  int nrows;
+  PExpr ***rows;
+  SelectPlan *sel;
+  PExpr **dflts; /* per table column */
+  /* UPDATE / DELETE */
+  Op *src;
+  int slot;
+  int nset;
+  int *setcol; /* -1: rowid */
+  PExpr **setexpr;
+  /* CHECK constraints over row_slot */
+  int row_slot;
+  int nchecks;
+  PExpr **checks;
+  /* DDL */
+  XStmt xs;
+  const char *sqltext; /* the normalised CREATE text to store */
+  /* PRAGMA */
+  const char *pragma;
+  PExpr *pragma_arg;
+  const char *pragma_ident;
+} DmlPlan;
+
+static int compile_checks(Compiler *c, Table *t, DmlPlan *d) {
+  if (!t->nchecks) return MICA_OK;
+  d->row_slot = new_slot(c, t->ncol);
+  if (d->row_slot < 0) return nomem(c);
+  SrcItem it = {.name = t->name, .tab = t, .slot = d->row_slot, .ncol = t->ncol, .is_rowid_ok = 1};
+  it.cols = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(t->ncol + 1));
+  it.affs = arena_alloc(&c->p->arena, (size_t)t->ncol + 1);
+  it.colls = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(t->ncol + 1));
+  if (!it.cols || !it.affs || !it.colls) return nomem(c);
+  for (int i = 0; i < t->ncol; i++) {
+    it.cols[i] = t->cols[i].name;
+    it.affs[i] = t->cols[i].aff;
+    it.colls[i] = t->cols[i].coll;
+  }
+  Scope sc = {.items = &it, .nitems = 1};
+  d->checks = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)t->nchecks);
+  if (!d->checks) return nomem(c);
+  const char *save = c->text;
+  c->text = t->sql;
+  for (int i = 0; i < t->nchecks; i++) {
+    int rc = compile_expr(c, &sc, t->checks[i], &d->checks[i]);
+    if (rc) {
+      c->text = save;
+      return rc;
+    }
+  }
+  c->text = save;
+  d->nchecks = t->nchecks;
+  return MICA_OK;
+}
+
+static int compile_defaults(Compiler *c, Table *t, DmlPlan *d) {
+  d->dflts = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(t->ncol + 1));
+  if (!d->dflts) return nomem(c);
+  Scope empty = {0};
+  const char *save = c->text;
+  c->text = t->sql;
+  for (int i = 0; i < t->ncol; i++)
+    if (t->cols[i].dflt) {
+      int rc = compile_expr(c, &empty, t->cols[i].dflt, &d->dflts[i]);
+      if (rc) {
+        c->text = save;
+        return rc;
+      }
+    }
+  c->text = save;
+  return MICA_OK;
+}
+
+int exec_default_value(Exec *x, Table *t, int col, Value *out) {
+  value_set_null(out);
+  if (!t->cols[col].dflt) return MICA_OK;
+  Prog p = {0};
+  Compiler c = {.db = x->db, .p = &p, .text = t->sql};
+  PExpr *e;
+  Scope empty = {0};
+  int rc = compile_expr(&c, &empty, t->cols[col].dflt, &e);
+  if (rc == MICA_OK) {
+    Exec x2 = *x;
+    x2.prog = &p;
+    x2.slots = p.slots;
+    Value v;
+    value_init(&v);
+    rc = expr_eval(&x2, e, &v);
+    if (rc == MICA_OK) {
+      value_release(out);
+      value_init(out);
+      rc = value_copy(out, &v);
+    }
+    value_release(&v);
+  }
+  prog_reset(&p);
+  free(p.ops);
+  free(p.slots);
+  free(p.subs);
+  free(p.sub_val);
+  free(p.sub_done);
+  free(p.sub_set);
+  free(p.sub_hasnull);
+  arena_free(&p.arena);
+  return rc;
+}
+
+static Table *writable_table(Compiler *c, const char *name, int *rc) {
+  Table *t = schema_find_table(c->db->schema, name);
+  *rc = MICA_OK;
+  if (!t) *rc = mica_set_error(c->db, MICA_ERROR, "no such table: %s", name);
+  else if (t->is_view)
+    *rc = mica_set_error(c->db, MICA_ERROR, "cannot modify %s because it is a view", name);
+  else if (t == c->db->schema->master)
+    *rc = mica_set_error(c->db, MICA_ERROR, "table %s may not be modified", name);
+  else if (t->without_rowid)
+    *rc = mica_set_error(c->db, MICA_ERROR, "WITHOUT ROWID tables are not supported yet", NULL);
+  return *rc ? NULL : t;
+}
+
+static int fix_values_count_msg(Compiler *c, DmlPlan *d, int got) {
+  char buf[100];
+  snprintf(buf, sizeof buf, "%d values for %d columns", got, d->ncols);
+  return mica_set_error(c->db, MICA_ERROR, "%s", buf);
+}
+
+static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
+  int rc;
+  Table *t = writable_table(c, xs->name, &rc);
+  if (!t) return rc;
+  d->t = t;
+  d->onconf = xs->onconf;
+  if (xs->ncols) {
+    d->ncols = xs->ncols;
+    d->colmap = arena_alloc(&c->p->arena, sizeof(int) * (size_t)xs->ncols);
+    if (!d->colmap) return nomem(c);
+    for (int i = 0; i < xs->ncols; i++) {
+      int isr = 0;
+      int k = schema_column_index(t, xs->cols[i], &isr);
+      if (k < 0 && !isr) return mica_set_error(c->db, MICA_ERROR, "table %s has no column named %s", t->name, xs->cols[i]);
+      d->colmap[i] = k;
+    }
+  } else if (!xs->default_values) {
+    d->ncols = t->ncol;
+    d->colmap = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(t->ncol + 1));
+    if (!d->colmap) return nomem(c);
+    for (int i = 0; i < t->ncol; i++) d->colmap[i] = i;
+  }
+  if (xs->sel) {
+    XSelect vs;
+    rc = xv_select(xs->sel, &vs, &c->p->arena);
+    if (rc) return mica_set_error(c->db, MICA_ERROR, "unsupported INSERT source", NULL);
+    if (vs.nvalues && !vs.cmp_op && !vs.norder && !vs.limit) {
+      d->nrows = vs.nvalues;
+      d->rows = arena_alloc(&c->p->arena, sizeof(PExpr **) * (size_t)vs.nvalues);
+      if (!d->rows) return nomem(c);
+      Scope empty = {0};
+      for (int r = 0; r < vs.nvalues; r++) {
+        if (vs.values_n[r] != d->ncols) {
+          if (xs->ncols) return fix_values_count_msg(c, d, vs.values_n[r]);
+          char buf[200];
+          snprintf(buf, sizeof buf, "table %s has %d columns but %d values were supplied", t->name, t->ncol, vs.values_n[r]);
+          return mica_set_error(c->db, MICA_ERROR, "%s", buf);
+        }
+        rc = compile_list(c, &empty, vs.values_n[r], vs.values[r], &d->rows[r]);
+        if (rc) return rc;
+      }
+    } else {
+      rc = compile_select(c, xs->sel, NULL, &d->sel, 0);
+      if (rc) return rc;
+      if (d->sel->nres != d->ncols) {
+        char buf[200];
+        if (xs->ncols)
+          snprintf(buf, sizeof buf, "%d values for %d columns", d->sel->nres, d->ncols);
+        else
+          snprintf(buf, sizeof buf, "table %s has %d columns but %d values were supplied", t->name, t->ncol, d->sel->nres);
+        return mica_set_error(c->db, MICA_ERROR, "%s", buf);
+      }
+    }
+  }
+  if ((rc = compile_defaults(c, t, d))) return rc;
+  return compile_checks(c, t, d);
+}
+
+
+static int compile_update_delete(Compiler *c, XStmt *xs, DmlPlan *d) {
+  int rc;
+  Table *t = writable_table(c, xs->name, &rc);
+  if (!t) return rc;
+  d->t = t;
+  d->onconf = xs->onconf;
+  SrcItem it;
+  XFrom f = {.name = xs->name};
+  Op *leaf;
+  memset(&it, 0, sizeof it);
+  if ((rc = compile_from_item(c, &f, &it, &leaf))) return rc;
+  d->slot = it.slot;
+  Scope sc = {.items = &it, .nitems = 1};
+  Op *src = leaf;
+  if (xs->where) {
+    PExpr *w;
+    if ((rc = compile_expr(c, &sc, xs->where, &w))) return rc;
+    PExpr **terms = NULL;
+    int nt = 0, cap = 0;
+    if ((rc = split_and(c, w, &terms, &nt, &cap))) return rc;
+    choose_access(c, &it, leaf, terms, nt);
+    Op *fo = op_new(c, OP_FILTER);
+    if (!fo) return nomem(c);
+    fo->left = leaf;
+    fo->pred = w;
+    src = fo;
+  }
+  d->src = src;
+  if (xs->kind == XS_UPDATE) {
+    d->nset = xs->nset;
+    d->setcol = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(xs->nset + 1));
+    d->setexpr = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(xs->nset + 1));
+    if (!d->setcol || !d->setexpr) return nomem(c);
+    for (int i = 0; i < xs->nset; i++) {
+      int isr = 0;
+      int k = schema_column_index(t, xs->set_cols[i], &isr);
+      if (k < 0 && !isr) return mica_set_error(c->db, MICA_ERROR, "no such column: %s", xs->set_cols[i]);
+      d->setcol[i] = k == t->ipk && k >= 0 ? k : k;
+      if ((rc = compile_expr(c, &sc, xs->set_exprs[i], &d->setexpr[i]))) return rc;
+    }
+    if ((rc = compile_defaults(c, t, d))) return rc;
+    if ((rc = compile_checks(c, t, d))) return rc;
+  }
+  return MICA_OK;
+}
+
+/* The CREATE text as SQLite stores it: "CREATE <KIND> " + the text from the object name on. */
+static const char *normalised_create(Compiler *c, XStmt *xs, const char *kind) {
+  const char *z = c->text;
+  if (!z || xs->name_off < 0) return NULL;
+  size_t len = strlen(z);
+  while (len > 0 && (z[len - 1] == ';' || isspace((unsigned char)z[len - 1]))) len--;
+  if ((size_t)xs->name_off > len) return NULL;
+  size_t kl = strlen(kind);
+  char *out = arena_alloc(&c->p->arena, kl + 1 + len - (size_t)xs->name_off + 1);
+  if (!out) return NULL;
+  memcpy(out, kind, kl);
+  out[kl] = ' ';
+  memcpy(out + kl + 1, z + xs->name_off, len - (size_t)xs->name_off);
+  out[kl + 1 + len - (size_t)xs->name_off] = 0;
+  return out;
+}
+
+static int run_insert(Exec *x, DmlPlan *d, RowList *out);
+static int run_update(Exec *x, DmlPlan *d, RowList *out);
+static int run_delete(Exec *x, DmlPlan *d, RowList *out);
+static int run_ddl(Exec *x, DmlPlan *d, RowList *out);
+
+static void dml_free(void *p) { (void)p; }
+
+void plan_unprepare(mica_stmt *st) {
+  if (st->prog) prog_free(st->prog);
+  st->prog = NULL;
+  for (int i = 0; i < st->ncol; i++) {
+    if (st->row) value_release(&st->row[i]);
+    if (st->colnames) free(st->colnames[i]);
+    if (st->decltypes) free(st->decltypes[i]);
+    if (st->col_table) free(st->col_table[i]);
+    if (st->col_origin) free(st->col_origin[i]);
+  }
+  free(st->row);
+  free(st->colnames);
+  free(st->decltypes);
+  free(st->col_table);
+  free(st->col_origin);
+  st->row = NULL;
+  st->colnames = st->decltypes = st->col_table = st->col_origin = NULL;
+  st->ncol = 0;
+}
+
+static int set_columns(mica_stmt *st, int n, const char **names, const char **types, const char **tabs, const char **origs) {
+  st->ncol = n;
+  st->row = values_alloc((size_t)n + 1);
+  st->colnames = calloc((size_t)n + 1, sizeof(char *));
+  st->decltypes = calloc((size_t)n + 1, sizeof(char *));
+  st->col_table = calloc((size_t)n + 1, sizeof(char *));
+  st->col_origin = calloc((size_t)n + 1, sizeof(char *));
+  if (!st->row || !st->colnames || !st->decltypes || !st->col_table || !st->col_origin) return MICA_NOMEM;
+  for (int i = 0; i < n; i++) {
+    value_init(&st->row[i]);
+    st->colnames[i] = strdup(names && names[i] ? names[i] : "");
+    if (types && types[i]) st->decltypes[i] = strdup(types[i]);
+    if (tabs && tabs[i]) st->col_table[i] = strdup(tabs[i]);
+    if (origs && origs[i]) st->col_origin[i] = strdup(origs[i]);
+  }
+  return MICA_OK;
+}
+
+int plan_prepare(mica_stmt *st) {
+  mica_db *db = st->db;
+  Prog *p = calloc(1, sizeof(Prog));
+  if (!p) return mica_set_error(db, MICA_NOMEM, "out of memory");
+  st->prog = p;
+  st->prog_schema_gen = db->schema_gen;
+  Compiler c = {.db = db, .st = st, .p = p, .text = st->sql};
+  XStmt xs;
+  int rc = xv_stmt(st->ast, &xs, &p->arena);
+  if (rc) return mica_set_error(db, MICA_ERROR, "unsupported statement", NULL);
+  st->explain = xs.explain;
+  if (xs.explain && xs.inner) {
+    /* EXPLAIN / EXPLAIN QUERY PLAN: compile the statement and report a one-line plan per scan */
+    XStmt inner;
+    if (!xs.inner || xv_stmt(xs.inner, &inner, &p->arena)) return mica_set_error(db, MICA_ERROR, "unsupported EXPLAIN", NULL);
+    xs = inner;
+    xs.explain = st->explain;
+  }
+  int old_nparam = st->nparam;
+  st->readonly = 1;
+  st->is_txn_ctl = 0;
+  DmlPlan *d = arena_alloc(&p->arena, sizeof(DmlPlan));
+  if (!d) return mica_set_error(db, MICA_NOMEM, "out of memory");
+  d->kind = xs.kind;
+  d->xs = xs;
+  d->row_slot = -1;
+  p->dml = d;
+  p->free_dml = dml_free;
+  switch (xs.kind) {
+  case XS_SELECT: {
+    SelectPlan *sel;
+    rc = compile_select(&c, xs.sel, NULL, &sel, 1);
+    if (rc) break;
+    p->kind = PROG_SELECT;
+    p->sel = sel;
+    if (xs.explain) {
+      p->kind = PROG_OTHER;
+      const char *names[] = {"id", "parent", "notused", "detail"};
+      rc = set_columns(st, 4, names, NULL, NULL, NULL);
+      break;
+    }
+    rc = set_columns(st, sel->nres, sel->res_names, sel->res_types, sel->res_table, sel->res_origin);
+    break;
+  }
+  case XS_INSERT:
+    st->readonly = 0;
+    p->kind = PROG_OTHER;
+    rc = compile_insert(&c, &xs, d);
+    break;
+  case XS_UPDATE:
+  case XS_DELETE:
+    st->readonly = 0;
+    p->kind = PROG_OTHER;
+    rc = compile_update_delete(&c, &xs, d);
+    break;
+  case XS_CREATE_TABLE:
+  case XS_CREATE_INDEX:
+  case XS_CREATE_VIEW:
+  case XS_CREATE_TRIGGER:
+  case XS_DROP_TABLE:
+  case XS_DROP_INDEX:
+  case XS_DROP_VIEW:
+  case XS_DROP_TRIGGER:
+  case XS_REINDEX:
+  case XS_ANALYZE:
+  case XS_VACUUM:
+    st->readonly = xs.kind == XS_REINDEX || xs.kind == XS_ANALYZE || xs.kind == XS_VACUUM;
+    p->kind = PROG_OTHER;
+    if (xs.kind == XS_CREATE_TABLE) d->sqltext = normalised_create(&c, &xs, "CREATE TABLE");
+    else if (xs.kind == XS_CREATE_INDEX)
+      d->sqltext = normalised_create(&c, &xs, xs.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX");
+    else if (xs.kind == XS_CREATE_VIEW)
+      d->sqltext = normalised_create(&c, &xs, "CREATE VIEW");
+    else if (xs.kind == XS_CREATE_TRIGGER)
+      d->sqltext = normalised_create(&c, &xs, "CREATE TRIGGER");
+    if (xs.kind == XS_CREATE_VIEW && xs.sel) {
+      /* check the view's select compiles now (SQLite reports errors at CREATE VIEW) */
+      SelectPlan *vsel;
+      Compiler c2 = c;
+      rc = compile_select(&c2, xs.sel, NULL, &vsel, 0);
+    }
+    if (xs.kind == XS_CREATE_TABLE && xs.sel) rc = mica_set_error(db, MICA_ERROR, "CREATE TABLE ... AS SELECT is not supported yet", NULL);
+    break;
+  case XS_BEGIN:
+  case XS_COMMIT:
+  case XS_ROLLBACK:
+  case XS_SAVEPOINT:
+  case XS_RELEASE:
+  case XS_ROLLBACK_TO:
+    st->is_txn_ctl = 1;
+    p->kind = PROG_OTHER;
+    break;
+  case XS_PRAGMA: {
+    p->kind = PROG_OTHER;
+    d->pragma = xs.name;
+    d->pragma_ident = xs.pragma_ident;
+    if (xs.pragma_value) {
+      Scope empty = {0};
+      XExpr vx;
+      xv_expr(xs.pragma_value, &vx, &p->arena);
+      if (vx.kind == XK_COLUMN) d->pragma_ident = vx.name;
+      else if ((rc = compile_expr(&c, &empty, xs.pragma_value, &d->pragma_arg)))
+        break;
+    }
+    char **names = NULL;
+    int n = 0;
+    int has_value = xs.pragma_has_value || xs.pragma_value || xs.pragma_ident;
+    rc = pragma_columns(xs.name, has_value, &names, &n);
+    if (rc == MICA_OK) rc = set_columns(st, n, (const char **)names, NULL, NULL, NULL);
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+    st->readonly = !pragma_writes(xs.name, has_value);
+    break;
+  }
+  default:
+    rc = mica_set_error(db, MICA_ERROR, "statement not supported yet", NULL);
+    break;
+  }
+  if (rc) return db->errcode ? db->errcode : rc;
+  if (st->nparam > old_nparam) {
+    Value *np = realloc(st->params, sizeof(Value) * (size_t)(st->nparam + 1));
+    if (!np) return mica_set_error(db, MICA_NOMEM, "out of memory");
+    for (int i = old_nparam; i < st->nparam; i++) value_init(&np[i]);
+    st->params = np;
+  }
+  return MICA_OK;
+}
+
+/* EXPLAIN QUERY PLAN rows from the operator tree. */
+static int eqp_op(Op *op, RowList *out, int *id) {
+  if (!op) return MICA_OK;
+  int rc = MICA_OK;
+  switch (op->kind) {
+  case OP_FILTER:
+    return eqp_op(op->left, out, id);
+  case OP_JOIN:
+    rc = eqp_op(op->left, out, id);
+    return rc ? rc : eqp_op(op->right, out, id);
+  case OP_SCAN:
+  case OP_ROWS: {
+    Row *r = row_new(4);
+    if (!r) return MICA_NOMEM;
+    char buf[300];
+    if (op->kind == OP_ROWS)
+      snprintf(buf, sizeof buf, "SCAN (subquery)");
+    else if (op->rowid_eq)
+      snprintf(buf, sizeof buf, "SEARCH %s USING INTEGER PRIMARY KEY (rowid=?)", op->tab->name);
+    else
+      snprintf(buf, sizeof buf, "SCAN %s", op->tab->name);
+    value_set_int(&r->v[0], (*id)++);
+    value_set_int(&r->v[1], 0);
+    value_set_int(&r->v[2], 0);
+    value_set_text_copy(&r->v[3], buf, (int)strlen(buf));
+    rc = rowlist_push(out, r);
+    if (rc) row_free(r);
+    return rc;
+  }
+  default:
+    return MICA_OK;
+  }
+}
+
+static int eqp_select(SelectPlan *sel, RowList *out, int *id) {
+  if (sel->cmp_op) {
+    int rc = eqp_select(sel->left, out, id);
+    return rc ? rc : eqp_select(sel->right, out, id);
+  }
+  int rc = eqp_op(sel->src, out, id);
+  if (rc == MICA_OK && sel->norder) {
+    Row *r = row_new(4);
+    if (!r) return MICA_NOMEM;
+    value_set_int(&r->v[0], (*id)++);
+    value_set_int(&r->v[1], 0);
+    value_set_int(&r->v[2], 0);
+    value_set_text_copy(&r->v[3], "USE TEMP B-TREE FOR ORDER BY", 28);
+    rc = rowlist_push(out, r);
+    if (rc) row_free(r);
+  }
+  return rc;
+}
+
+int plan_run(Exec *x, RowList *out) {
+  DmlPlan *d = x->prog->dml;
+  mica_stmt *st = x->stmt;
+  if (st->explain) {
+    int id = 2;
+    if (x->prog->sel) return eqp_select(x->prog->sel, out, &id);
+    return MICA_OK;
+  }
+  switch (d->kind) {
+  case XS_INSERT:
+    return run_insert(x, d, out);
+  case XS_UPDATE:
+    return run_update(x, d, out);
+  case XS_DELETE:
+    return run_delete(x, d, out);
+  case XS_BEGIN:
+    return ddl_begin(x, d->xs.txn_mode);
+  case XS_COMMIT:
+    return ddl_commit(x);
+  case XS_ROLLBACK:
+    return ddl_rollback(x);
+  case XS_SAVEPOINT:
+    return ddl_savepoint(x, d->xs.name);
+  case XS_RELEASE:
+    return ddl_release(x, d->xs.name, 0);
+  case XS_ROLLBACK_TO:
+    return ddl_release(x, d->xs.name, 1);
+  case XS_PRAGMA: {
+    Value v;
+    value_init(&v);
+    int rc = MICA_OK;
+    const Value *arg = NULL;
+    if (d->pragma_arg) {
+      rc = expr_eval(x, d->pragma_arg, &v);
+      if (rc == MICA_OK) rc = value_make_owned(&v);
+      arg = &v;
+    } else if (d->pragma_ident) {
+      value_set_text(&v, d->pragma_ident, (int)strlen(d->pragma_ident), VAL_STATIC);
+      arg = &v;
+    }
+    if (rc == MICA_OK) rc = pragma_run(x, d->pragma, arg, out);
+    value_release(&v);
+    if (rc == MICA_NOMEM) mica_set_error(x->db, rc, "out of memory");
+    return rc;
+  }
+  default:
+    return run_ddl(x, d, out);
+  }
+}
+
+/* ------------------------------------------------------------------ INSERT / UPDATE / DELETE */
+static int prepare_writer(Exec *x, DmlPlan *d, TableWriter *w) {
+  int rc = dml_writer_open(x, d->t, w);
+  w->nchecks = d->nchecks;
+  w->checks = d->checks;
+  w->row_slot = d->row_slot;
+  return rc;
+}
+
+static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc) {
+  Table *t = d->t;
+  int rc = MICA_OK;
+  Value *vals = values_alloc((size_t)t->ncol + 1);
+  if (!vals) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  for (int i = 0; i < t->ncol; i++) value_init(&vals[i]);
+  Value rowid;
+  value_init(&rowid);
+  uint8_t *given = calloc((size_t)t->ncol + 1, 1);
+  if (!given) {
+    free(vals);
+    return mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  }
+  for (int i = 0; i < nsrc && rc == MICA_OK; i++) {
+    int k = d->colmap[i];
+    Value *dst = k >= 0 ? &vals[k] : &rowid;
+    value_release(dst);
+    rc = value_copy(dst, &src[i]);
+    if (k >= 0) given[k] = 1;
+  }
+  for (int i = 0; i < t->ncol && rc == MICA_OK; i++) {
+    if (!given[i] && d->dflts && d->dflts[i]) {
+      Value v;
+      value_init(&v);
+      rc = expr_eval(x, d->dflts[i], &v);
+      if (rc == MICA_OK) rc = value_copy(&vals[i], &v);
+      value_release(&v);
+    }
+    if (rc == MICA_OK && i != t->ipk) value_apply_affinity(&vals[i], t->cols[i].aff);
+  }
+  if (rc == MICA_OK && t->ipk >= 0 && vals[t->ipk].type == VAL_NULL && rowid.type != VAL_NULL) {
+    value_release(&vals[t->ipk]);
+    value_move(&vals[t->ipk], &rowid);
+  }
+  int64_t newrowid = 0;
+  int skipped = 0;
+  if (rc == MICA_OK)
+    rc = dml_insert_row(x, w, vals, rowid.type != VAL_NULL ? &rowid : NULL, d->onconf, &newrowid, &skipped, NULL);
+  if (rc == MICA_OK && !skipped) {
+    x->db->changes++;
+    x->db->total_changes++;
+    x->db->last_rowid = newrowid;
+  }
+  for (int i = 0; i < t->ncol; i++) value_release(&vals[i]);
+  value_release(&rowid);
+  free(vals);
+  free(given);
+  return rc;
+}
+
+static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
+  (void)out;
+  TableWriter w;
+  int rc = prepare_writer(x, d, &w);
+  if (rc == MICA_OK && d->rows) {
+    Value *src = values_alloc((size_t)d->ncols + 1);
+    if (!src) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+    for (int r = 0; rc == MICA_OK && r < d->nrows; r++) {
+      for (int i = 0; i < d->ncols && rc == MICA_OK; i++) {
+        value_release(&src[i]);
+        value_init(&src[i]);
+        rc = expr_eval(x, d->rows[r][i], &src[i]);
+      }
+      if (rc == MICA_OK) rc = insert_one(x, d, &w, src, d->ncols);
+    }
+    if (src)
+      for (int i = 0; i < d->ncols; i++) value_release(&src[i]);
+    free(src);
+  } else if (rc == MICA_OK && d->sel) {
+    /* materialise the source first: it may read the table being written */
+    RowList rows = {0};
+    rc = select_open(x, d->sel);
+    while (rc == MICA_OK && (rc = select_next(x, d->sel)) == MICA_ROW) {
+      Row *r = row_new(d->sel->nres);
+      rc = r ? MICA_OK : MICA_NOMEM;
+      for (int i = 0; rc == MICA_OK && i < d->sel->nres; i++) rc = value_copy(&r->v[i], &d->sel->cur->v[i]);
+      if (rc == MICA_OK) rc = rowlist_push(&rows, r);
+      else row_free(r);
+    }
+    select_close(d->sel);
+    if (rc == MICA_DONE) rc = MICA_OK;
+    for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) rc = insert_one(x, d, &w, rows.rows[i]->v, d->sel->nres);
+    rowlist_clear(&rows);
+  } else if (rc == MICA_OK) {
+    rc = insert_one(x, d, &w, NULL, 0); /* DEFAULT VALUES */
+  }
+  dml_writer_close(&w);
+  if (rc == MICA_NOMEM) mica_set_error(x->db, rc, "out of memory");
+  return rc;
+}
+
+/* Collects the rowids (and for UPDATE the new row values) of the rows the statement touches. */
+static int collect_rows(Exec *x, DmlPlan *d, RowList *rows) {
+  Table *t = d->t;
+  int rc = op_open(x, d->src);
+  while (rc == MICA_OK && (rc = op_next(x, d->src)) == MICA_ROW) {
+    rc = MICA_OK;
+    Slot *s = &x->slots[d->slot];
+    int n = d->kind == XS_UPDATE ? t->ncol + 2 : 1;
+    Row *r = row_new(n);
+    if (!r) {
+      rc = MICA_NOMEM;
+      break;
+    }
+    value_set_int(&r->v[0], s->rowid);
+    if (d->kind == XS_UPDATE) {
+      for (int i = 0; i < t->ncol && rc == MICA_OK; i++) {
+        Value *v = slot_col(x, d->slot, i, &rc);
+        if (rc == MICA_OK) rc = value_copy(&r->v[1 + i], v);
+      }
+      if (t->ipk >= 0) value_set_int(&r->v[1 + t->ipk], s->rowid);
+      /* new rowid (SET rowid = ...) goes in the last value */
+      for (int k = 0; k < d->nset && rc == MICA_OK; k++) {
+        Value v;
+        value_init(&v);
+        rc = expr_eval(x, d->setexpr[k], &v);
+        if (rc == MICA_OK) {
+          int col = d->setcol[k];
+          Value *dst = col >= 0 ? &r->v[1 + col] : &r->v[1 + t->ncol];
+          value_release(dst);
+          value_init(dst);
+          rc = value_copy(dst, &v);
+          if (col == t->ipk && col >= 0) {
+            value_release(&r->v[1 + t->ncol]);
+            value_init(&r->v[1 + t->ncol]);
+            rc = rc ? rc : value_copy(&r->v[1 + t->ncol], &v);
+          }
+        }
+        value_release(&v);
+      }
+    }
+    if (rc == MICA_OK) rc = rowlist_push(rows, r);
+    else
+      row_free(r);
+  }
+  op_close(d->src);
+  if (rc == MICA_DONE) rc = MICA_OK;
+  if (rc == MICA_NOMEM) mica_set_error(x->db, rc, "out of memory");
+  return rc;
+}
+
+static int run_update(Exec *x, DmlPlan *d, RowList *out) {
+  (void)out;
+  Table *t = d->t;
+  RowList rows = {0};
+  int rc = collect_rows(x, d, &rows);
+  TableWriter w;
+  memset(&w, 0, sizeof w);
+  if (rc == MICA_OK) rc = prepare_writer(x, d, &w);
+  Value *old = values_alloc((size_t)t->ncol + 1);
+  if (!old && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
+    Row *r = rows.rows[i];
+    int64_t rowid = r->v[0].u.i;
+    int found = 0;
+    rc = dml_read_row(x, &w, rowid, old, &found);
+    if (rc || !found) continue;
+    rc = dml_delete_row(x, &w, rowid, old);
+    if (rc) break;
+    Value *nv = &r->v[1];
+    for (int k = 0; k < t->ncol; k++)
+      if (k != t->ipk) value_apply_affinity(&nv[k], t->cols[k].aff);
+    Value *newrowid = &r->v[1 + t->ncol];
+    if (t->ipk >= 0 && nv[t->ipk].type == VAL_NULL) {
+      /* SET ipk = NULL picks a new rowid, as SQLite does */
+    }
+    int64_t outrowid = 0;
+    int skipped = 0;
+    int64_t keep = rowid;
+    int changes_rowid = newrowid->type != VAL_NULL;
+    rc = dml_insert_row(x, &w, nv, changes_rowid ? newrowid : NULL, d->onconf, &outrowid, &skipped,
+                        changes_rowid ? NULL : &keep);
+    if (rc == MICA_OK && skipped) {
+      /* OR IGNORE: put the old row back */
+      int sk2;
+      rc = dml_insert_row(x, &w, old, NULL, ONCONF_ABORT, &outrowid, &sk2, &keep);
+      continue;
+    }
+    if (rc == MICA_OK) {
+      x->db->changes++;
+      x->db->total_changes++;
+    }
+  }
+  if (old) {
+    for (int k = 0; k < t->ncol; k++) value_release(&old[k]);
+    free(old);
+  }
+  dml_writer_close(&w);
+  rowlist_clear(&rows);
+  return rc;
+}
+
+static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
+  (void)out;
+  Table *t = d->t;
+  int rc;
+  if (!d->xs.where && !t->nchecks) {
+    /* DELETE without WHERE: clear the table and its indexes */
+    int64_t n = 0;
+    rc = btree_clear_table(x->db->bt, t->root, &n);
+    for (Index *ix = t->indexes; rc == MICA_OK && ix; ix = ix->next_in_table) rc = btree_clear_table(x->db->bt, ix->root, NULL);
+    if (rc) return mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
+    x->db->changes += n;
+    x->db->total_changes += n;
+    return MICA_OK;
+  }
+  RowList rows = {0};
+  rc = collect_rows(x, d, &rows);
+  TableWriter w;
+  memset(&w, 0, sizeof w);
+  if (rc == MICA_OK) rc = prepare_writer(x, d, &w);
+  Value *old = values_alloc((size_t)t->ncol + 1);
+  if (!old && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
+    int64_t rowid = rows.rows[i]->v[0].u.i;
+    int found = 0;
+    rc = dml_read_row(x, &w, rowid, old, &found);
+    if (rc || !found) continue;
+    rc = dml_delete_row(x, &w, rowid, old);
+    if (rc == MICA_OK) {
+      x->db->changes++;
+      x->db->total_changes++;
+    }
+  }
+  if (old) {
+    for (int k = 0; k < t->ncol; k++) value_release(&old[k]);
+    free(old);
+  }
+  dml_writer_close(&w);
+  rowlist_clear(&rows);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ DDL */
+static int exists_error(Exec *x, const char *name) {
+  Schema *s = x->db->schema;
+  Table *t = schema_find_table(s, name);
+  if (t) return mica_set_error(x->db, MICA_ERROR, "%s %s already exists", t->is_view ? "view" : "table", name);
+  Index *ix = schema_find_index(s, name);
+  if (ix) return mica_set_error(x->db, MICA_ERROR, "there is already an index named %s", name);
+  return MICA_OK;
+}
+
+static int populate_index(Exec *x, Index *ix) {
+  Table *t = ix->table;
+  TableWriter w;
+  int rc = dml_writer_open(x, t, &w);
+  BtCursor *icur = NULL;
+  if (rc == MICA_OK) {
+    rc = btree_cursor_open(x->db->bt, ix->root, 1, &ix->keyinfo, &icur);
+    if (rc) rc = mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
+  }
+  Value *vals = values_alloc((size_t)t->ncol + 1);
+  if (!vals && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  /* collect rowids first: reading through w.cur while inserting into another tree is fine */
+  RowList ids = {0};
+  int eof = 0;
+  if (rc == MICA_OK)
+    for (rc = btree_first(w.cur, &eof); rc == MICA_OK && !eof; rc = btree_next(w.cur, &eof)) {
+      Row *r = row_new(1);
+      if (!r) {
+        rc = MICA_NOMEM;
+        break;
+      }
+      value_set_int(&r->v[0], btree_rowid(w.cur));
+      if ((rc = rowlist_push(&ids, r))) row_free(r);
+    }
+  for (int64_t i = 0; rc == MICA_OK && i < ids.n; i++) {
+    int found;
+    rc = dml_read_row(x, &w, ids.rows[i]->v[0].u.i, vals, &found);
+    if (rc == MICA_OK && found) rc = dml_index_insert(x, &w, ix, icur, ids.rows[i]->v[0].u.i, vals, 1);
+  }
+  rowlist_clear(&ids);
+  if (vals) {
+    for (int k = 0; k < t->ncol; k++) value_release(&vals[k]);
+    free(vals);
+  }
+  if (icur) btree_cursor_close(icur);
+  dml_writer_close(&w);
+  return rc;
+}
+
+static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
+  (void)out;
+  XStmt *xs = &d->xs;
+  Schema *s = x->db->schema;
+  mica_db *db = x->db;
+  int rc = MICA_OK;
+  switch (d->kind) {
+  case XS_CREATE_TABLE: {
+    if (schema_find_table(s, xs->name) || schema_find_index(s, xs->name)) {
+      if (xs->if_not_exists) return MICA_OK;
+      return exists_error(x, xs->name);
+    }
+    if (!strncasecmp(xs->name, "sqlite_", 7))
+      return mica_set_error(db, MICA_ERROR, "object name reserved for internal use: %s", xs->name);
+    for (int i = 0; i < xs->ncoldef; i++)
+      for (int k = 0; k < i; k++)
+        if (name_eq(xs->coldefs[i].name, xs->coldefs[k].name))
+          return mica_set_error(db, MICA_ERROR, "duplicate column name: %s", xs->coldefs[i].name);
+    uint32_t root;
+    if ((rc = ddl_create_tree(x, BTREE_INTKEY, &root))) return rc;
+    if ((rc = ddl_schema_insert(x, "table", xs->name, xs->name, root, d->sqltext))) return rc;
+    UqSpec *specs = calloc(64, sizeof(UqSpec));
+    if (!specs) return mica_set_error(db, MICA_NOMEM, "out of memory");
+    int n = unique_specs(xs, find_ipk(xs), specs, 64);
+    for (int i = 0; i < n && rc == MICA_OK; i++) {
+      char name[300];
+      snprintf(name, sizeof name, "sqlite_autoindex_%s_%d", xs->name, i + 1);
+      uint32_t iroot;
+      rc = ddl_create_tree(x, BTREE_BLOBKEY, &iroot);
+      if (rc == MICA_OK) rc = ddl_schema_insert(x, "index", name, xs->name, iroot, NULL);
+    }
+    free(specs);
+    if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    return rc;
+  }
+  case XS_CREATE_INDEX: {
+    Table *t = schema_find_table(s, xs->table);
+    if (schema_find_index(s, xs->name) || schema_find_table(s, xs->name)) {
+      if (xs->if_not_exists) return MICA_OK;
+      if (schema_find_index(s, xs->name)) return mica_set_error(db, MICA_ERROR, "index %s already exists", xs->name);
+      return mica_set_error(db, MICA_ERROR, "there is already a table named %s", xs->name);
+    }
+    if (!t) return mica_set_error(db, MICA_ERROR, "no such table: main.%s", xs->table);
+    if (t->is_view) return mica_set_error(db, MICA_ERROR, "views may not be indexed", NULL);
+    if (t == s->master) return mica_set_error(db, MICA_ERROR, "table %s may not be indexed", t->name);
+    char *tname = strdup(t->name);
+    char *iname = strdup(xs->name);
+    if (!tname || !iname) {
+      free(tname);
+      free(iname);
+      return mica_set_error(db, MICA_NOMEM, "out of memory");
+    }
+    uint32_t root;
+    rc = ddl_create_tree(x, BTREE_BLOBKEY, &root);
+    if (rc == MICA_OK) rc = ddl_schema_insert(x, "index", iname, tname, root, d->sqltext);
+    if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    if (rc == MICA_OK) rc = schema_ensure(db);
+    if (rc == MICA_OK) {
+      Index *ix = schema_find_index(db->schema, iname);
+      if (!ix) rc = mica_set_error(db, MICA_INTERNAL, "index vanished", NULL);
+      else
+        rc = populate_index(x, ix);
+    }
+    free(tname);
+    free(iname);
+    return rc;
+  }
+  case XS_CREATE_VIEW:
+  case XS_CREATE_TRIGGER: {
+    int isview = d->kind == XS_CREATE_VIEW;
+    if (isview && (schema_find_table(s, xs->name) || schema_find_index(s, xs->name))) {
+      if (xs->if_not_exists) return MICA_OK;
+      return exists_error(x, xs->name);
+    }
+    if (!isview) {
+      if (schema_find_trigger(s, xs->name)) {
+        if (xs->if_not_exists) return MICA_OK;
+        return mica_set_error(db, MICA_ERROR, "trigger %s already exists", xs->name);
+      }
+      if (!schema_find_table(s, xs->table)) return mica_set_error(db, MICA_ERROR, "no such table: main.%s", xs->table);
+    }
+    rc = ddl_schema_insert(x, isview ? "view" : "trigger", xs->name, isview ? xs->name : xs->table, 0, d->sqltext);
+    if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    return rc;
+  }
+  case XS_DROP_TABLE:
+  case XS_DROP_VIEW: {
+    Table *t = schema_find_table(s, xs->name);
+    int isview = d->kind == XS_DROP_VIEW;
+    if (!t || t == s->master) {
+      if (xs->if_exists) return MICA_OK;
+      if (t == s->master) return mica_set_error(db, MICA_ERROR, "table %s may not be dropped", xs->name);
+      return mica_set_error(db, MICA_ERROR, "no such %s: %s", isview ? "view" : "table", xs->name);
+    }
+    if (t->is_view && !isview) return mica_set_error(db, MICA_ERROR, "use DROP VIEW to delete view %s", xs->name);
+    if (!t->is_view && isview) return mica_set_error(db, MICA_ERROR, "use DROP TABLE to delete table %s", xs->name);
+    char *name = strdup(t->name);
+    if (!name) return mica_set_error(db, MICA_NOMEM, "out of memory");
+    for (Index *ix = t->indexes; ix && rc == MICA_OK; ix = ix->next_in_table) rc = ddl_drop_tree(x, ix->root);
+    if (rc == MICA_OK && !t->is_view) rc = ddl_drop_tree(x, t->root);
+    if (rc == MICA_OK) rc = ddl_schema_delete(x, 2, name, NULL);
+    if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    free(name);
+    return rc;
+  }
+  case XS_DROP_INDEX: {
+    Index *ix = schema_find_index(s, xs->name);
+    if (!ix) {
+      if (xs->if_exists) return MICA_OK;
+      return mica_set_error(db, MICA_ERROR, "no such index: %s", xs->name);
+    }
+    if (!ix->ast) return mica_set_error(db, MICA_ERROR, "index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped", NULL);
+    char *name = strdup(ix->name);
+    if (!name) return mica_set_error(db, MICA_NOMEM, "out of memory");
+    rc = ddl_drop_tree(x, ix->root);
+    if (rc == MICA_OK) rc = ddl_schema_delete(x, 1, name, "index");
+    if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    free(name);
+    return rc;
+  }
+  case XS_DROP_TRIGGER: {
+    Trigger *tr = schema_find_trigger(s, xs->name);
+    if (!tr) {
+      if (xs->if_exists) return MICA_OK;
+      return mica_set_error(db, MICA_ERROR, "no such trigger: %s", xs->name);
+    }
+    char *name = strdup(tr->name);
+    if (!name) return mica_set_error(db, MICA_NOMEM, "out of memory");
+    rc = ddl_schema_delete(x, 1, name, "trigger");
+    if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    free(name);
+    return rc;
+  }
+  case XS_REINDEX:
+  case XS_ANALYZE:
+    if (xs->name && !schema_find_table(s, xs->name) && !schema_find_index(s, xs->name) &&
+        !mica_find_collation(db, xs->name))
+      return mica_set_error(db, MICA_ERROR, "unable to identify the object to be reindexed", NULL);
+    return MICA_OK;
+  case XS_VACUUM:
+    return MICA_OK;
+  default:
+    return mica_set_error(db, MICA_ERROR, "statement not supported yet", NULL);
+  }
+}
+
+/* ------------------------------------------------------------------ adapter: ast.h nodes */
+/* The planner's view of the parser's nodes (plan_view.h). The AST's enumerations (EK_*, AB_*, SK_*,
+ * CK_*, JT_*, OE_*) have the same values as the view's (XK_*, BO_*, XS_*, CMP_*, XJ_*, ONCONF_*). */
+static void xv_expr(ANode *node, XExpr *x, Arena *a) {
+  const Expr *e = node;
+  (void)a;
+  memset(x, 0, sizeof *x);
+  value_init(&x->lit);
+  x->kind = e->kind;
+  x->off = e->off;
+  x->end = e->end;
+  x->a = e->a;
+  x->b = e->b;
+  x->c = e->c;
+  x->nlist = e->nlist;
+  x->list = (ANode **)e->list;
+  x->sel = e->sel;
+  x->name = e->name;
+  x->table = e->table;
+  x->schema = e->schema;
+  x->quoted = e->quoted;
+  x->not = e->not ;
+  x->distinct = e->distinct;
+  x->star = e->star;
+  x->binop = e->binop;
+  x->likeop = e->likeop;
+  x->param = e->param;
+  x->param_name = e->param_name;
+  x->filter = e->filter;
+  x->over = e->over || e->over_name ? (ANode *)e : NULL;
+  x->raise_type = e->raise_type;
+  switch (e->kind) {
+  case EK_INT:
+    x->lit.type = VAL_INT;
+    x->lit.u.i = e->ival;
+    break;
+  case EK_REAL:
+    x->lit.type = VAL_REAL;
+    x->lit.u.r = e->rval;
+    break;
+  case EK_TEXT:
+    x->lit.type = VAL_TEXT;
+    x->lit.z = (char *)(e->str ? e->str : "");
+    x->lit.n = e->nstr;
+    x->lit.own = VAL_STATIC;
+    break;
+  case EK_BLOB:
+    x->lit.type = VAL_BLOB;
+    x->lit.z = (char *)(e->str ? e->str : "");
+    x->lit.n = e->nstr;
+    x->lit.own = VAL_STATIC;
+    break;
+  case EK_INTABLE:
+    x->table = e->table ? e->table : e->name;
+    break;
+  default:
+    break;
+  }
+}
+
+static XResCol *xv_rescols(const ResCol *r, int n, Arena *a) {
+  XResCol *v = arena_alloc(a, sizeof(XResCol) * (size_t)(n + 1));
+  if (!v) return NULL;
+  for (int i = 0; i < n; i++) {
+    v[i].expr = r[i].expr;
+    v[i].alias = r[i].alias;
+    v[i].star_table = r[i].star_table;
+    v[i].star = r[i].star;
+    v[i].off = r[i].off;
+    v[i].end = r[i].end;
+  }
+  return v;
+}
+
+static XOrder *xv_order(const OrderTerm *o, int n, Arena *a) {
+  XOrder *v = arena_alloc(a, sizeof(XOrder) * (size_t)(n + 1));
+  if (!v) return NULL;
+  for (int i = 0; i < n; i++) {
+    v[i].expr = o[i].expr;
+    v[i].desc = o[i].desc;
+    v[i].nulls = o[i].nulls;
+  }
+  return v;
+}
+
+static int xv_select(ANode *node, XSelect *x, Arena *a) {
+  const Select *s = node;
+  memset(x, 0, sizeof *x);
+  if (!s) return MICA_ERROR;
+  x->cmp_op = s->cmp_op;
+  x->left = s->left;
+  x->right = s->right;
+  x->nvalues = s->nvalues;
+  x->values_n = s->values_n;
+  x->values = (ANode ***)s->values;
+  x->distinct = s->distinct;
+  x->nres = s->nres;
+  x->res = xv_rescols(s->res, s->nres, a);
+  x->nfrom = s->nfrom;
+  x->from = arena_alloc(a, sizeof(XFrom) * (size_t)(s->nfrom + 1));
+  if (!x->res || !x->from) return MICA_NOMEM;
+  for (int i = 0; i < s->nfrom; i++) {
+    const FromItem *f = &s->from[i];
+    XFrom *t = &x->from[i];
+    t->schema = f->schema;
+    t->name = f->name;
+    t->alias = f->alias;
+    t->sel = f->sel;
+    t->nested_from = f->nested_from;
+    t->nargs = f->is_func ? (f->nargs ? f->nargs : 1) : 0;
+    t->args = (ANode **)f->args;
+    t->jointype = f->jointype == JT_CROSS ? XJ_INNER : f->jointype;
+    t->natural = f->natural;
+    t->on = f->on;
+    t->nusing = f->nusing;
+    t->using_cols = f->using_cols;
+    t->indexed_by = f->indexed_by;
+    t->not_indexed = f->not_indexed;
+  }
+  x->where = s->where;
+  x->ngroup = s->ngroup;
+  x->group = (ANode **)s->group;
+  x->having = s->having;
+  x->norder = s->norder;
+  x->order = xv_order(s->order, s->norder, a);
+  if (!x->order) return MICA_NOMEM;
+  x->limit = s->limit;
+  x->offset = s->offset;
+  x->recursive = s->recursive;
+  x->ncte = s->ncte;
+  x->ctes = arena_alloc(a, sizeof(XCte) * (size_t)(s->ncte + 1));
+  if (!x->ctes) return MICA_NOMEM;
+  for (int i = 0; i < s->ncte; i++) {
+    x->ctes[i].name = s->ctes[i].name;
+    x->ctes[i].ncols = s->ctes[i].ncols;
+    x->ctes[i].cols = s->ctes[i].cols;
+    x->ctes[i].sel = s->ctes[i].sel;
+  }
+  return MICA_OK;
+}
+
+static const char *indexed_col_name(const IndexedCol *ic) {
+  if (ic->expr && ic->expr->kind == EK_COLUMN) return ic->expr->name;
+  if (ic->expr && ic->expr->kind == EK_TEXT) return ic->expr->str;
+  return NULL;
+}
+
+static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
+  const Stmt *s = node;
+  memset(x, 0, sizeof *x);
+  if (!s) return MICA_ERROR;
+  x->kind = s->kind;
+  if (s->kind > SK_DETACH) x->kind = XS_OTHER;
+  x->explain = s->explain;
+  x->inner = NULL;
+  x->sel = s->sel;
+  x->name = s->name;
+  x->name_off = s->name_off;
+  x->table = s->table;
+  x->if_not_exists = s->if_not_exists;
+  x->if_exists = s->if_exists;
+  x->temp = s->temp;
+  x->unique = s->unique;
+  x->onconf = s->onconf;
+  x->ncols = s->ncols;
+  x->cols = s->cols;
+  x->default_values = s->default_values;
+  x->where = s->where;
+  /* UPDATE SET: one column per clause (row-value SET is not supported yet) */
+  x->nset = 0;
+  int nset = 0;
+  for (int i = 0; i < s->nset; i++) nset += s->set[i].ncols;
+  x->set_cols = arena_alloc(a, sizeof(char *) * (size_t)(nset + 1));
+  x->set_exprs = arena_alloc(a, sizeof(ANode *) * (size_t)(nset + 1));
+  if (!x->set_cols || !x->set_exprs) return MICA_NOMEM;
+  for (int i = 0; i < s->nset; i++) {
+    if (s->set[i].ncols != 1) return MICA_ERROR;
+    x->set_cols[x->nset] = s->set[i].cols[0];
+    x->set_exprs[x->nset++] = s->set[i].expr;
+  }
+  x->nreturning = s->nreturning;
+  x->returning = xv_rescols(s->returning, s->nreturning, a);
+  /* CREATE TABLE */
+  x->ncoldef = s->ncoldef;
+  x->coldefs = arena_alloc(a, sizeof(XColDef) * (size_t)(s->ncoldef + 1));
+  if (!x->coldefs || !x->returning) return MICA_NOMEM;
+  for (int i = 0; i < s->ncoldef; i++) {
+    const ColDef *d = &s->coldefs[i];
+    XColDef *t = &x->coldefs[i];
+    t->name = d->name;
+    t->type = d->type;
+    t->notnull = d->notnull;
+    t->notnull_conflict = d->notnull_conflict;
+    t->pk = d->pk;
+    t->pk_desc = d->pk_desc;
+    t->pk_conflict = d->pk_conflict;
+    t->autoinc = d->autoinc;
+    t->unique = d->unique;
+    t->unique_conflict = d->unique_conflict;
+    t->dflt = d->dflt;
+    t->dflt_off = d->dflt ? d->dflt_off : -1;
+    t->dflt_end = d->dflt ? d->dflt_end : -1;
+    t->collate = d->collate;
+    t->ncheck = d->ncheck;
+    t->checks = (ANode **)d->checks;
+    t->check_names = d->check_names;
+    t->gen = d->gen;
+  }
+  x->ntcons = s->ntcons;
+  x->tcons = arena_alloc(a, sizeof(XTabCons) * (size_t)(s->ntcons + 1));
+  if (!x->tcons) return MICA_NOMEM;
+  for (int i = 0; i < s->ntcons; i++) {
+    const TabCons *tc = &s->tcons[i];
+    XTabCons *t = &x->tcons[i];
+    t->kind = tc->kind;
+    t->name = tc->name;
+    t->conflict = tc->conflict;
+    t->autoinc = tc->autoinc;
+    t->check = tc->check;
+    if (tc->kind == TC_PRIMARY_KEY || tc->kind == TC_UNIQUE) {
+      t->ncol = tc->ncol;
+      t->cols = arena_alloc(a, sizeof(char *) * (size_t)(tc->ncol + 1));
+      t->colls = arena_alloc(a, sizeof(char *) * (size_t)(tc->ncol + 1));
+      t->desc = arena_alloc(a, (size_t)tc->ncol + 1);
+      if (!t->cols || !t->colls || !t->desc) return MICA_NOMEM;
+      for (int k = 0; k < tc->ncol; k++) {
+        const char *nm = indexed_col_name(&tc->cols[k]);
+        t->cols[k] = nm ? nm : "";
+        t->colls[k] = tc->cols[k].collate;
+        t->desc[k] = (uint8_t)tc->cols[k].desc;
+      }
+    } else if (tc->kind == TC_FOREIGN_KEY) {
+      t->cols = tc->fk_cols;
+    }
+  }
+  x->without_rowid = s->without_rowid;
+  x->strict = s->strict;
+  /* CREATE INDEX */
+  x->nidxcol = s->nidxcol;
+  x->idx_exprs = arena_alloc(a, sizeof(ANode *) * (size_t)(s->nidxcol + 1));
+  x->idx_colls = arena_alloc(a, sizeof(char *) * (size_t)(s->nidxcol + 1));
+  x->idx_desc = arena_alloc(a, (size_t)s->nidxcol + 1);
+  if (!x->idx_exprs || !x->idx_colls || !x->idx_desc) return MICA_NOMEM;
+  for (int i = 0; i < s->nidxcol; i++) {
+    const Expr *e = s->idxcols[i].expr;
+    const char *coll = s->idxcols[i].collate;
+    while (e && e->kind == EK_COLLATE) {
+      coll = e->name;
+      e = e->a;
+    }
+    x->idx_exprs[i] = e;
+    x->idx_colls[i] = coll;
+    x->idx_desc[i] = (uint8_t)s->idxcols[i].desc;
+  }
+  x->idx_where = s->idx_where;
+  x->pragma_value = s->pragma_value;
+  x->pragma_ident = s->pragma_ident;
+  x->pragma_has_value = s->pragma_has_value;
+  x->txn_mode = s->txn_mode;
+  x->nviewcols = s->nviewcols;
+  x->viewcols = s->viewcols;
+  return MICA_OK;
+}

@@ -1,0 +1,262 @@
+/*
+ * test_sql.c: SQL through mica.h, checked two ways:
+ *   - differential: each script runs on a fresh :memory: database in Mica and in the system
+ *     libsqlite3; every statement's outcome (rows rendered as text with their types, or the error
+ *     message) must be identical;
+ *   - direct assertions on API behaviour (errors, offsets, bindings, changes, schema text).
+ */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mica.h"
+
+typedef struct Buf {
+  char *z;
+  size_t n, cap;
+} Buf;
+
+static void buf_add(Buf *b, const char *s) {
+  size_t k = strlen(s);
+  if (b->n + k + 1 > b->cap) {
+    b->cap = (b->n + k + 1) * 2;
+    b->z = realloc(b->z, b->cap);
+  }
+  memcpy(b->z + b->n, s, k + 1);
+  b->n += k;
+}
+
+static void render(Buf *b, int type, const char *text) {
+  char tmp[64];
+  snprintf(tmp, sizeof tmp, "%c:", "?IRTBN"[type >= 1 && type <= 5 ? type : 0]);
+  buf_add(b, tmp);
+  buf_add(b, type == 5 ? "NULL" : text ? text : "");
+  buf_add(b, "|");
+}
+
+/* Runs every statement of sql in Mica, appending outcomes to b. */
+static void run_mica(const char *sql, Buf *b) {
+  mica_db *db;
+  ck_assert_int_eq(mica_open(":memory:", MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &db), MICA_OK);
+  const char *p = sql;
+  while (*p) {
+    mica_stmt *st = NULL;
+    const char *tail = NULL;
+    int rc = mica_prepare(db, p, -1, &st, &tail);
+    if (rc != MICA_OK) {
+      buf_add(b, "ERR:");
+      buf_add(b, mica_errmsg(db));
+      buf_add(b, "\n");
+      /* skip to the next statement */
+      const char *semi = strchr(p, ';');
+      if (!semi) break;
+      p = semi + 1;
+      continue;
+    }
+    if (!st) break;
+    for (;;) {
+      rc = mica_step(st);
+      if (rc != MICA_ROW) break;
+      for (int i = 0; i < mica_column_count(st); i++)
+        render(b, mica_column_type(st, i), (const char *)mica_column_text(st, i));
+      buf_add(b, "\n");
+    }
+    if (rc != MICA_DONE) {
+      buf_add(b, "ERR:");
+      buf_add(b, mica_errmsg(db));
+      buf_add(b, "\n");
+    }
+    mica_finalize(st);
+    p = tail;
+  }
+  ck_assert_int_eq(mica_close(db), MICA_OK);
+}
+
+static void run_sqlite(const char *sql, Buf *b) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  const char *p = sql;
+  while (*p) {
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    int rc = sqlite3_prepare_v2(db, p, -1, &st, &tail);
+    if (rc != SQLITE_OK) {
+      buf_add(b, "ERR:");
+      buf_add(b, sqlite3_errmsg(db));
+      buf_add(b, "\n");
+      const char *semi = strchr(p, ';');
+      if (!semi) break;
+      p = semi + 1;
+      continue;
+    }
+    if (!st) break;
+    for (;;) {
+      rc = sqlite3_step(st);
+      if (rc != SQLITE_ROW) break;
+      for (int i = 0; i < sqlite3_column_count(st); i++)
+        render(b, sqlite3_column_type(st, i), (const char *)sqlite3_column_text(st, i));
+      buf_add(b, "\n");
+    }
+    if (rc != SQLITE_DONE) {
+      buf_add(b, "ERR:");
+      buf_add(b, sqlite3_errmsg(db));
+      buf_add(b, "\n");
+    }
+    sqlite3_finalize(st);
+    p = tail;
+  }
+  sqlite3_close(db);
+}
+
+static void same_as_sqlite(const char *sql) {
+  Buf a = {0}, b = {0};
+  buf_add(&a, "");
+  buf_add(&b, "");
+  run_mica(sql, &a);
+  run_sqlite(sql, &b);
+  if (strcmp(a.z, b.z) != 0) fprintf(stderr, "SQL: %s\nmica:\n%s\nsqlite:\n%s\n", sql, a.z, b.z);
+  ck_assert_str_eq(a.z, b.z);
+  free(a.z);
+  free(b.z);
+}
+
+START_TEST(test_select_constant_expressions) {
+  same_as_sqlite("SELECT 1, 2.5, 'x', NULL, 1+2*3, 7/2, 7%3, -5/2, 7.0/2, 1/0, 'a'||'b'||3;"
+                 "SELECT 9223372036854775807+1, -(-9223372036854775807-1), 5.5%2, 1<<3, -1>>1, ~5;"
+                 "SELECT 1=1, 1<2, 'a'<'b', NULL=NULL, NULL IS NULL, 1 IS NOT 2, 3 BETWEEN 1 AND 5;"
+                 "SELECT 2 IN (1,2,3), 4 IN (1,2), NULL IN (1), 1 IN (NULL,1), 5 NOT IN (1,NULL);"
+                 "SELECT CASE 1 WHEN 1 THEN 'one' ELSE 'other' END, CASE WHEN 0 THEN 1 END;"
+                 "SELECT CAST('12abc' AS INTEGER), CAST(3.9 AS INTEGER), CAST(5 AS TEXT), CAST('1e3' AS REAL);"
+                 "SELECT 'abc' LIKE 'A%', 'abc' GLOB 'a*', 'a_c' LIKE 'a\\_c' ESCAPE '\\', NOT 1, 1 AND NULL, 0 AND NULL, 1 OR NULL;");
+}
+END_TEST
+
+START_TEST(test_table_insert_select_where_order) {
+  same_as_sqlite("CREATE TABLE t1(a INTEGER, b TEXT, c REAL);"
+                 "INSERT INTO t1 VALUES(1,'one',1.5),(2,'two',2.5),(3,'three',NULL),(NULL,'none',0);"
+                 "INSERT INTO t1(b,a) VALUES('x', 10);"
+                 "SELECT * FROM t1;"
+                 "SELECT a, b FROM t1 WHERE a > 1 ORDER BY a DESC;"
+                 "SELECT b FROM t1 ORDER BY c, a;"
+                 "SELECT a+1 AS x, b FROM t1 WHERE b LIKE 't%' ORDER BY x LIMIT 1 OFFSET 1;"
+                 "SELECT rowid, * FROM t1 WHERE rowid=2;"
+                 "SELECT count(*), sum(a), avg(c), min(b), max(b), total(a) FROM t1;"
+                 "SELECT a, '5' = a, a = 5 FROM t1;");
+}
+END_TEST
+
+START_TEST(test_group_by_having_distinct) {
+  same_as_sqlite("CREATE TABLE t(x, y);"
+                 "INSERT INTO t VALUES(1,'a'),(2,'a'),(3,'b'),(4,NULL),(5,'b'),(6,'c');"
+                 "SELECT y, count(*), sum(x) FROM t GROUP BY y;"
+                 "SELECT y, count(*) FROM t GROUP BY y HAVING count(*)>1 ORDER BY 2 DESC, 1;"
+                 "SELECT DISTINCT y FROM t ORDER BY y;"
+                 "SELECT count(DISTINCT y), count(y), count(*) FROM t;"
+                 "SELECT sum(x) FROM t WHERE 0;"
+                 "SELECT x % 2 AS k, group_concat(x) FROM t GROUP BY k;");
+}
+END_TEST
+
+START_TEST(test_joins_and_subqueries) {
+  same_as_sqlite("CREATE TABLE a(id INTEGER PRIMARY KEY, v);"
+                 "CREATE TABLE b(aid, w);"
+                 "INSERT INTO a VALUES(1,'x'),(2,'y'),(3,'z');"
+                 "INSERT INTO b VALUES(1,10),(1,11),(3,30),(4,40);"
+                 "SELECT a.v, b.w FROM a, b WHERE a.id = b.aid ORDER BY 1, 2;"
+                 "SELECT a.v, b.w FROM a JOIN b ON a.id=b.aid ORDER BY 2;"
+                 "SELECT a.v, b.w FROM a LEFT JOIN b ON a.id=b.aid ORDER BY 1, 2;"
+                 "SELECT v FROM a WHERE id IN (SELECT aid FROM b) ORDER BY v;"
+                 "SELECT v, (SELECT count(*) FROM b WHERE b.aid=a.id) FROM a ORDER BY v;"
+                 "SELECT v FROM a WHERE EXISTS (SELECT 1 FROM b WHERE aid=id) ORDER BY 1;"
+                 "SELECT * FROM (SELECT id*2 AS d FROM a) WHERE d > 2 ORDER BY d;"
+                 "SELECT id FROM a UNION SELECT aid FROM b;"
+                 "SELECT id FROM a UNION ALL SELECT aid FROM b ORDER BY 1 DESC;"
+                 "SELECT id FROM a INTERSECT SELECT aid FROM b;"
+                 "SELECT id FROM a EXCEPT SELECT aid FROM b;");
+}
+END_TEST
+
+START_TEST(test_update_delete_index) {
+  same_as_sqlite("CREATE TABLE t(a INTEGER PRIMARY KEY, b, c);"
+                 "CREATE INDEX tb ON t(b);"
+                 "INSERT INTO t(b,c) VALUES(5,'e'),(3,'c'),(9,'i'),(1,'a');"
+                 "SELECT a, b, c FROM t WHERE b > 2 ORDER BY b;"
+                 "UPDATE t SET b = b * 10 WHERE a > 2;"
+                 "SELECT * FROM t ORDER BY a;"
+                 "DELETE FROM t WHERE b > 50;"
+                 "SELECT * FROM t WHERE b = 30;"
+                 "SELECT count(*) FROM t;"
+                 "DELETE FROM t;"
+                 "SELECT count(*) FROM t;"
+                 "SELECT type, name, tbl_name, sql FROM sqlite_schema;");
+}
+END_TEST
+
+START_TEST(test_constraint_errors) {
+  same_as_sqlite("CREATE TABLE t(a INTEGER PRIMARY KEY, b UNIQUE, c NOT NULL);"
+                 "INSERT INTO t VALUES(1,1,1);"
+                 "INSERT INTO t VALUES(1,2,2);"
+                 "INSERT INTO t VALUES(2,1,2);"
+                 "INSERT INTO t VALUES(2,2,NULL);"
+                 "INSERT OR IGNORE INTO t VALUES(1,5,5);"
+                 "INSERT OR REPLACE INTO t VALUES(1,6,6);"
+                 "SELECT * FROM t;"
+                 "SELECT * FROM nosuch;"
+                 "SELECT nosuch FROM t;"
+                 "CREATE TABLE t(x);");
+}
+END_TEST
+
+START_TEST(test_api_errors_and_bindings) {
+  mica_db *db;
+  ck_assert_int_eq(mica_open(":memory:", 0, &db), MICA_OK);
+  ck_assert_int_eq(mica_exec(db, "CREATE TABLE t(a, b)", NULL, NULL, NULL), MICA_OK);
+  mica_stmt *st;
+  ck_assert_int_eq(mica_prepare(db, "INSERT INTO t VALUES(?, ?)", -1, &st, NULL), MICA_OK);
+  ck_assert_int_eq(mica_bind_parameter_count(st), 2);
+  for (int i = 0; i < 3; i++) {
+    mica_bind_int(st, 1, i);
+    mica_bind_text(st, 2, "hello", -1);
+    ck_assert_int_eq(mica_step(st), MICA_DONE);
+    ck_assert_int_eq(mica_changes(db), 1);
+    ck_assert_int_eq(mica_reset(st), MICA_OK);
+  }
+  mica_finalize(st);
+  ck_assert_int_eq(mica_prepare(db, "SELECT sum(a), b AS bb FROM t", -1, &st, NULL), MICA_OK);
+  ck_assert_int_eq(mica_step(st), MICA_ROW);
+  ck_assert_int_eq(mica_column_int(st, 0), 3);
+  ck_assert_str_eq(mica_column_name(st, 0), "sum(a)");
+  ck_assert_str_eq(mica_column_name(st, 1), "bb");
+  ck_assert_int_eq(mica_step(st), MICA_DONE);
+  mica_finalize(st);
+  ck_assert_int_ne(mica_prepare(db, "SELEC 1", -1, &st, NULL), MICA_OK);
+  ck_assert_int_ne(mica_prepare(db, "SELECT * FROM nosuch", -1, &st, NULL), MICA_OK);
+  ck_assert_str_eq(mica_errmsg(db), "no such table: nosuch");
+  ck_assert_int_eq(mica_close(db), MICA_OK);
+}
+END_TEST
+
+static Suite *sql_suite(void) {
+  Suite *s = suite_create("sql");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_select_constant_expressions);
+  tcase_add_test(tc, test_table_insert_select_where_order);
+  tcase_add_test(tc, test_group_by_having_distinct);
+  tcase_add_test(tc, test_joins_and_subqueries);
+  tcase_add_test(tc, test_update_delete_index);
+  tcase_add_test(tc, test_constraint_errors);
+  tcase_add_test(tc, test_api_errors_and_bindings);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  SRunner *sr = srunner_create(sql_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
