@@ -40,6 +40,15 @@ void func_error(mica_context *ctx, const char *fmt, ...) {
   free(msg);
 }
 
+/* Gives v the malloc'd bytes z (ownership moves to v; written out so that static analysis sees it). */
+static void take_bytes(Value *v, int type, char *z, int64_t n) {
+  value_release(v);
+  v->type = (uint8_t)type;
+  v->own = VAL_DYN;
+  v->z = z;
+  v->n = (int32_t)n;
+}
+
 void func_result_owned_text(mica_context *ctx, char *z, int64_t n) {
   if (!z) {
     mica_result_error_nomem(ctx);
@@ -50,7 +59,7 @@ void func_result_owned_text(mica_context *ctx, char *z, int64_t n) {
     mica_result_error_toobig(ctx);
     return;
   }
-  value_set_text(ctx->out, z, (int)n, VAL_DYN);
+  take_bytes(ctx->out, VAL_TEXT, z, n);
 }
 
 static void result_owned_blob(mica_context *ctx, char *z, int64_t n) {
@@ -63,7 +72,7 @@ static void result_owned_blob(mica_context *ctx, char *z, int64_t n) {
     mica_result_error_toobig(ctx);
     return;
   }
-  value_set_blob(ctx->out, z, (int)n, VAL_DYN);
+  take_bytes(ctx->out, VAL_BLOB, z, n);
 }
 
 static int is_null(mica_value *v) { return v->type == VAL_NULL; }

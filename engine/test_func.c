@@ -611,7 +611,7 @@ START_TEST(test_json_functions_match_sqlite) {
     }
   }
   /* aggregates */
-  const Arg *rows[2 * 8];
+  const Arg *rows[2 * 8] = {0};
   for (int it = 0; it < 200; it++) {
     int nrows = (int)(rnd() % 8);
     for (int r = 0; r < 2 * nrows; r++)
@@ -724,7 +724,7 @@ START_TEST(test_aggregates_match_sqlite) {
     int n;
   } fns[] = {{"count", 0}, {"count", 1}, {"sum", 1},          {"total", 1},       {"avg", 1},
              {"min", 1},   {"max", 1},   {"group_concat", 1}, {"group_concat", 2}};
-  const Arg *rows[2 * 12];
+  const Arg *rows[2 * 12] = {0};
   for (int it = 0; it < 150; it++) {
     int nrows = (int)(rnd() % 12);
     int numeric_only = rnd() % 2;
