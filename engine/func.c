@@ -540,6 +540,7 @@ static void trim_func(mica_context *ctx, int argc, mica_value **argv) {
   if (argc == 2) {
     set = text_of(ctx, argv[1], &ns);
     if (!set) return;
+    ns = (int)strnlen(set, (size_t)ns); /* SQLite reads the set as a C string */
   }
   /* characters of the set */
   int nchar = 0;
