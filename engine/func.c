@@ -428,7 +428,7 @@ static void unicode_func(mica_context *ctx, int argc, mica_value **argv) {
   const char *z = text_of(ctx, argv[0], &n);
   if (!z || n == 0 || z[0] == 0) return;
   const unsigned char *p = (const unsigned char *)z;
-  mica_result_int64(ctx, utf8_read(&p, p + n));
+  mica_result_int(ctx, (int)utf8_read(&p, p + n)); /* an int, as SQLite (malformed input can wrap) */
 }
 
 static void instr_func(mica_context *ctx, int argc, mica_value **argv) {
