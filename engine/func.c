@@ -40,6 +40,15 @@ void func_error(mica_context *ctx, const char *fmt, ...) {
   free(msg);
 }
 
+/* Gives v the malloc'd bytes z (ownership moves to v; written out so that static analysis sees it). */
+static void take_bytes(Value *v, int type, char *z, int64_t n) {
+  value_release(v);
+  v->type = (uint8_t)type;
+  v->own = VAL_DYN;
+  v->z = z;
+  v->n = (int32_t)n;
+}
+
 void func_result_owned_text(mica_context *ctx, char *z, int64_t n) {
   if (!z) {
     mica_result_error_nomem(ctx);
@@ -50,7 +59,7 @@ void func_result_owned_text(mica_context *ctx, char *z, int64_t n) {
     mica_result_error_toobig(ctx);
     return;
   }
-  value_set_text(ctx->out, z, (int)n, VAL_DYN);
+  take_bytes(ctx->out, VAL_TEXT, z, n);
 }
 
 static void result_owned_blob(mica_context *ctx, char *z, int64_t n) {
@@ -63,7 +72,7 @@ static void result_owned_blob(mica_context *ctx, char *z, int64_t n) {
     mica_result_error_toobig(ctx);
     return;
   }
-  value_set_blob(ctx->out, z, (int)n, VAL_DYN);
+  take_bytes(ctx->out, VAL_BLOB, z, n);
 }
 
 static int is_null(mica_value *v) { return v->type == VAL_NULL; }
@@ -294,7 +303,15 @@ static void length_func(mica_context *ctx, int argc, mica_value **argv) {
   }
 }
 
+/* SQLite rejects these arities while parsing; registered with any arity, we report it at the call */
+static int arity_error(mica_context *ctx, int argc, int min) {
+  if (argc >= min) return 0;
+  func_error(ctx, "wrong number of arguments to function %s()", ctx->func ? ctx->func->name : "");
+  return 1;
+}
+
 static void coalesce_func(mica_context *ctx, int argc, mica_value **argv) {
+  if (arity_error(ctx, argc, 2)) return;
   for (int i = 0; i < argc; i++)
     if (!is_null(argv[i])) {
       mica_result_value(ctx, argv[i]);
@@ -317,6 +334,7 @@ static void nullif_func(mica_context *ctx, int argc, mica_value **argv) {
 static void minmax_func(mica_context *ctx, int argc, mica_value **argv) {
   int want_max = (int)(intptr_t)mica_user_data(ctx);
   int best = 0;
+  if (arity_error(ctx, argc, 1)) return;
   if (is_null(argv[0])) return;
   for (int i = 1; i < argc; i++) {
     if (is_null(argv[i])) return;
@@ -410,7 +428,7 @@ static void unicode_func(mica_context *ctx, int argc, mica_value **argv) {
   const char *z = text_of(ctx, argv[0], &n);
   if (!z || n == 0 || z[0] == 0) return;
   const unsigned char *p = (const unsigned char *)z;
-  mica_result_int64(ctx, utf8_read(&p, p + n));
+  mica_result_int(ctx, (int)utf8_read(&p, p + n)); /* an int, as SQLite (malformed input can wrap) */
 }
 
 static void instr_func(mica_context *ctx, int argc, mica_value **argv) {
@@ -441,7 +459,11 @@ static void instr_func(mica_context *ctx, int argc, mica_value **argv) {
       return;
     }
     pos++;
-    i += is_blob ? 1 : utf8_charlen(h + i, nh - i);
+    /* SQLite's instr steps one byte, then past any continuation bytes (whatever came before) */
+    i++;
+    if (!is_blob)
+      while (i < nh && ((unsigned char)h[i] & 0xc0) == 0x80)
+        i++;
   }
   mica_result_int(ctx, 0);
 }
@@ -518,6 +540,7 @@ static void trim_func(mica_context *ctx, int argc, mica_value **argv) {
   if (argc == 2) {
     set = text_of(ctx, argv[1], &ns);
     if (!set) return;
+    ns = (int)strnlen(set, (size_t)ns); /* SQLite reads the set as a C string */
   }
   /* characters of the set */
   int nchar = 0;

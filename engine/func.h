@@ -19,7 +19,13 @@
  *     count() gives 0, sum() NULL, total() 0.0.
  *   - Aggregate as window function over a moving frame: xstep adds a row, xinverse removes the oldest
  *     row (argv are that row's arguments), xvalue reports the current result without ending the
- *     state, xfinal ends it. Every built-in aggregate implements xinverse and xvalue.
+ *     state, xfinal ends it. Every built-in aggregate has xvalue; all but min() and max() have
+ *     xinverse. As in SQLite, an aggregate without xinverse (min, max, user aggregates) must be
+ *     recomputed for each frame that loses rows (fresh state, xstep over the frame, xvalue/xfinal).
+ *     Call xinverse for the rows leaving the frame before xstep for the rows entering it (SQLite's
+ *     order; group_concat's window output depends on it).
+ *   - min()/max() aggregate steps set ctx->agg_skip_capture when the row did not become the new
+ *     extreme (for SQLite's bare-column rule; see value.h).
  *   - FUNC_NEEDCOLL functions (min, max, nullif) compare text with ctx->coll (NULL: BINARY).
  *   - Window-only functions (flag FUNC_WINDOW_ONLY: row_number, rank, dense_rank, percent_rank,
  *     cume_dist, ntile, lag, lead, first_value, last_value, nth_value) are registered with xstep,
@@ -35,6 +41,8 @@
  * is built with SQLITE_LIKE_DOESNT_MATCH_BLOBS: when either operand is a BLOB, LIKE and GLOB give 0
  * (even if the other is NULL). The like()/glob() functions do this; an executor that evaluates the
  * operators by calling the matchers directly must check it first (then NULL -> NULL, then text).
+ * func_like_eval does the whole operator (blob rule, NULLs, ESCAPE validation) and is the simplest
+ * correct choice for an executor.
  */
 #ifndef MICA_FUNC_H
 #define MICA_FUNC_H

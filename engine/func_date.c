@@ -190,7 +190,7 @@ static void clear_ymd_hms_tz(DateTime *p) {
 }
 
 static int parse_timezone(const char *z, DateTime *p) {
-  int sgn = 0, hr, mn;
+  int sgn = 0, hr = 0, mn = 0;
   while (is_space((unsigned char)*z))
     z++;
   p->tz = 0;
@@ -218,7 +218,7 @@ zulu:
 }
 
 static int parse_hms(const char *z, DateTime *p) {
-  int h, m, s;
+  int h = 0, m = 0, s = 0;
   double ms = 0.0;
   int *outs[] = {&h, &m};
   if (get_digits(z, "20c:20e", outs) != 2) return 1;
@@ -253,7 +253,7 @@ static int parse_hms(const char *z, DateTime *p) {
 }
 
 static int parse_ymd(const char *z, DateTime *p) {
-  int Y, M, D, neg = 0;
+  int Y = 0, M = 0, D = 0, neg = 0;
   if (z[0] == '-') {
     z++;
     neg = 1;

@@ -73,11 +73,11 @@ static void pi_func(mica_context *ctx, int argc, mica_value **argv) { mica_resul
 
 #define DET MICA_DETERMINISTIC
 #define M1(name, fn)                                                                                         \
-  { name, 1, DET, (intptr_t)(Math1)fn, math1_func, NULL, NULL, NULL, NULL }
+  { name, 1, DET, (intptr_t)(Math1)(fn), math1_func, NULL, NULL, NULL, NULL }
 #define M2(name, fn)                                                                                         \
-  { name, 2, DET, (intptr_t)(Math2)fn, math2_func, NULL, NULL, NULL, NULL }
+  { name, 2, DET, (intptr_t)(Math2)(fn), math2_func, NULL, NULL, NULL, NULL }
 #define RND(name, fn)                                                                                        \
-  { name, 1, DET, (intptr_t)(Math1)fn, rounding_func, NULL, NULL, NULL, NULL }
+  { name, 1, DET, (intptr_t)(Math1)(fn), rounding_func, NULL, NULL, NULL, NULL }
 #define LOG(name, n, kind)                                                                                   \
   { name, n, DET, kind, log_func, NULL, NULL, NULL, NULL }
 
