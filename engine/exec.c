@@ -385,7 +385,8 @@ int op_open(Exec *x, Op *op) {
   case OP_JOIN:
     return op_open(x, op->left);
   case OP_ROWS:
-    if (!op->rows_ready) {
+    if (op->sub && op->sub->cmp_op == CMP_RECURSIVE) return select_open(x, op->sub);
+    if (!op->rows_ready && !op->external) {
       rc = select_open(x, op->sub);
       while (rc == MICA_OK && (rc = select_next(x, op->sub)) == MICA_ROW) {
         Row *r = row_new(op->ncol);
@@ -485,8 +486,16 @@ int op_next(Exec *x, Op *op) {
       op->state = 0;
     }
   case OP_ROWS: {
-    if (op->pos >= op->rows.n) return MICA_DONE;
-    Row *r = op->rows.rows[op->pos++];
+    Row *r;
+    if (op->sub && op->sub->cmp_op == CMP_RECURSIVE) {
+      rc = select_next(x, op->sub);
+      if (rc != MICA_ROW) return rc;
+      r = op->sub->cur;
+      op->pos++;
+    } else {
+      if (op->pos >= op->rows.n) return MICA_DONE;
+      r = op->rows.rows[op->pos++];
+    }
     Slot *s = &x->slots[op->slot];
     for (int i = 0; i < op->ncol && i < s->ncol; i++) {
       value_release(&s->cols[i]);
@@ -516,6 +525,9 @@ void op_close(Op *op) {
     op_close(op->left);
     op_close(op->right);
     break;
+  case OP_ROWS:
+    if (op->sub && op->sub->cmp_op == CMP_RECURSIVE) select_close(op->sub);
+    break;
   default:
     break;
   }
@@ -523,7 +535,7 @@ void op_close(Op *op) {
 }
 
 /* ------------------------------------------------------------------ SELECT */
-enum { SEL_INIT = 0, SEL_STREAM, SEL_BUFFER, SEL_DONE };
+enum { SEL_INIT = 0, SEL_STREAM, SEL_BUFFER, SEL_DONE, SEL_RECURSIVE };
 
 static int eval_limit(Exec *x, PExpr *e, int64_t *out, int64_t dflt) {
   *out = dflt;
@@ -947,6 +959,85 @@ static int select_collect(Exec *x, SelectPlan *sel, RowList *out, int withkeys) 
   return rc == MICA_DONE ? MICA_OK : rc;
 }
 
+static int row_copy(Exec *x, const Row *src, int n, Row **out) {
+  Row *r = row_new(n);
+  if (!r) return nomem(x);
+  int rc = MICA_OK;
+  for (int i = 0; i < n && rc == MICA_OK; i++) rc = value_copy(&r->v[i], &src->v[i]);
+  if (rc) {
+    row_free(r);
+    return nomem(x);
+  }
+  *out = r;
+  return MICA_OK;
+}
+
+/* WITH RECURSIVE: a queue of rows; each row taken off the queue is output and fed to the recursive
+ * select, whose rows join the queue (UNION drops rows already seen). Rows are produced on demand, so
+ * a LIMIT outside the CTE stops the recursion. */
+static int rec_enqueue(Exec *x, SelectPlan *sel, RowList *rows) {
+  int rc = MICA_OK;
+  int n = sel->nres;
+  for (int64_t i = 0; rc == MICA_OK && i < rows->n; i++) {
+    int added = 1;
+    if (sel->rec_distinct) {
+      Row *k;
+      rc = row_copy(x, rows->rows[i], n, &k);
+      if (rc == MICA_OK && (rc = rowset_add(&sel->rseen, k, &added))) row_free(k);
+      if (rc == MICA_OK && !added) row_free(k);
+    }
+    if (rc == MICA_OK && added) {
+      rc = rowlist_push(&sel->rq, rows->rows[i]);
+      if (rc == MICA_OK) rows->rows[i] = NULL;
+    }
+  }
+  rowlist_clear(rows);
+  if (rc == MICA_NOMEM) nomem(x);
+  return rc;
+}
+
+static int rec_start(Exec *x, SelectPlan *sel) {
+  rowset_init(&sel->rseen, sel->nres, sel->res_coll);
+  sel->rqi = 0;
+  RowList init = {0};
+  int rc = select_collect(x, sel->left, &init, 0);
+  if (rc) {
+    rowlist_clear(&init);
+    return rc;
+  }
+  return rec_enqueue(x, sel, &init);
+}
+
+static int rec_next(Exec *x, SelectPlan *sel, Row **out) {
+  if (sel->rqi >= sel->rq.n) return MICA_DONE;
+  int rc = exec_check_interrupt(x);
+  if (rc) return rc;
+  Row *cur = sel->rq.rows[sel->rqi];
+  sel->rq.rows[sel->rqi++] = NULL;
+  for (int k = 0; rc == MICA_OK && k < sel->nrec_ops; k++) {
+    Op *op = sel->rec_ops[k];
+    rowlist_clear(&op->rows);
+    Row *fed;
+    rc = row_copy(x, cur, sel->nres, &fed);
+    if (rc == MICA_OK && (rc = rowlist_push(&op->rows, fed))) {
+      row_free(fed);
+      rc = nomem(x);
+    }
+    op->rows_ready = 1;
+  }
+  RowList more = {0};
+  if (rc == MICA_OK) rc = select_collect(x, sel->right, &more, 0);
+  if (rc == MICA_OK) rc = rec_enqueue(x, sel, &more);
+  else
+    rowlist_clear(&more);
+  if (rc) {
+    row_free(cur);
+    return rc;
+  }
+  *out = cur;
+  return MICA_ROW;
+}
+
 int select_open(Exec *x, SelectPlan *sel) {
   select_close(sel);
   sel->state = SEL_INIT;
@@ -958,7 +1049,10 @@ int select_open(Exec *x, SelectPlan *sel) {
   sel->nskip = off < 0 ? 0 : off;
   if (sel->distinct) rowset_init(&sel->seen, sel->nres, sel->res_coll);
   int sorting = sel->norder > 0;
-  if (sel->cmp_op) {
+  if (sel->cmp_op == CMP_RECURSIVE) {
+    rc = rec_start(x, sel);
+    sel->state = SEL_RECURSIVE;
+  } else if (sel->cmp_op) {
     rc = compound_collect(x, sel, &sel->buf);
     if (rc == MICA_OK && sorting) {
       SortCtx c = {.nkey = sel->norder, .keycol = sel->order_col, .desc = sel->desc, .nulls_last = sel->nulls_last, .coll = sel->order_coll};
@@ -1011,6 +1105,9 @@ int select_next(Exec *x, SelectPlan *sel) {
       }
       rc = make_row(x, sel, 0, &r);
       if (rc) return rc;
+    } else if (sel->state == SEL_RECURSIVE) {
+      rc = rec_next(x, sel, &r);
+      if (rc != MICA_ROW) return rc;
     } else if (sel->state == SEL_BUFFER) {
       if (sel->bufpos >= sel->buf.n) return MICA_DONE;
       r = sel->buf.rows[sel->bufpos];
@@ -1052,6 +1149,9 @@ int select_next(Exec *x, SelectPlan *sel) {
 
 void select_close(SelectPlan *sel) {
   if (sel->state == SEL_STREAM) op_close(sel->src);
+  rowlist_clear(&sel->rq);
+  rowset_clear(&sel->rseen);
+  sel->rqi = 0;
   rowlist_clear(&sel->buf);
   rowset_clear(&sel->seen);
   row_free(sel->cur);

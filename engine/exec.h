@@ -196,6 +196,7 @@ struct Op {
   int nrslots;
   /* OP_ROWS */
   SelectPlan *sub;
+  int external; /* rows are fed by a recursive CTE driver, not by sub */
   int ncol;
 
   /* runtime */
@@ -228,7 +229,7 @@ typedef struct AggCall {
   const RecColl *coll;
 } AggCall;
 
-enum { CMP_NONE = 0, CMP_UNION_ALL, CMP_UNION, CMP_INTERSECT, CMP_EXCEPT };
+enum { CMP_NONE = 0, CMP_UNION_ALL, CMP_UNION, CMP_INTERSECT, CMP_EXCEPT, CMP_RECURSIVE };
 
 struct SelectPlan {
   Op *src;
@@ -258,6 +259,14 @@ struct SelectPlan {
   int cmp_op;
   SelectPlan *left, *right; /* left is itself possibly compound */
   int *order_col; /* compound ORDER BY: result column per term (else order[] is used) */
+  /* CMP_RECURSIVE (WITH RECURSIVE): left is the initial select, right the recursive one, which reads
+   * the current queue row through the OP_ROWS operators rec_ops (fed by the driver) */
+  Op **rec_ops;
+  int nrec_ops;
+  int rec_distinct; /* UNION rather than UNION ALL */
+  RowList rq;       /* runtime: the queue */
+  int64_t rqi;
+  RowSet rseen;
   int out_slot; /* slot exposing the output row when used as a source (or -1) */
   /* result column metadata (arena) */
   const char **res_names;

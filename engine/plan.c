@@ -57,6 +57,12 @@ typedef struct CteDef {
   const char **cols;
   ANode *sel;
   struct CteDef *next;
+  /* while compiling the recursive part of a WITH RECURSIVE CTE */
+  int self_mode;
+  int self_ncol;
+  const char **self_cols;
+  Op **self_ops;
+  int nself_ops;
 } CteDef;
 
 typedef struct Compiler {
@@ -849,16 +855,80 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
   }
   if (f->nargs) return mica_set_error(c->db, MICA_ERROR, "no such table-valued function: %s", f->name);
   CteDef *cte = f->schema ? NULL : find_cte(c, f->name);
+  if (cte && cte->self_mode) {
+    /* the recursive CTE's reference to itself: rows fed by the driver */
+    int n = cte->self_ncol;
+    it->ncol = n;
+    it->slot = new_slot(c, n);
+    if (it->slot < 0) return nomem(c);
+    it->cols = cte->self_cols;
+    it->affs = arena_alloc(&c->p->arena, (size_t)n + 1);
+    it->colls = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(n + 1));
+    it->types = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(n + 1));
+    Op *op = op_new(c, OP_ROWS);
+    Op **ops = arena_alloc(&c->p->arena, sizeof(Op *) * (size_t)(cte->nself_ops + 1));
+    if (!op || !ops || !it->affs || !it->colls || !it->types) return nomem(c);
+    op->slot = it->slot;
+    op->ncol = n;
+    op->external = 1;
+    if (cte->nself_ops) memcpy(ops, cte->self_ops, sizeof(Op *) * (size_t)cte->nself_ops);
+    ops[cte->nself_ops++] = op;
+    cte->self_ops = ops;
+    *leaf = op;
+    return MICA_OK;
+  }
   if (cte) {
-    SelectPlan *sub;
-    /* a CTE is not visible inside its own body (no recursion support yet) */
+    SelectPlan *sub = NULL;
     CteDef *save = c->ctes;
-    c->ctes = cte->next;
-    rc = compile_select(c, cte->sel, NULL, &sub, 0);
-    c->ctes = save;
-    if (rc) return rc;
-    if (cte->ncols && cte->ncols != sub->nres)
-      return mica_set_error(c->db, MICA_ERROR, "table %s has %d values for %d columns", cte->name);
+    XSelect cx;
+    if (xv_select(cte->sel, &cx, &c->p->arena)) return mica_set_error(c->db, MICA_ERROR, "unsupported WITH form", NULL);
+    if (cx.cmp_op == CMP_UNION || cx.cmp_op == CMP_UNION_ALL) {
+      /* possibly recursive: the initial part cannot see the CTE, the recursive part sees itself */
+      SelectPlan *l, *r;
+      c->ctes = cte->next;
+      rc = compile_select(c, cx.left, NULL, &l, 0);
+      c->ctes = save;
+      if (rc) return rc;
+      cte->self_mode = 1;
+      cte->self_ncol = l->nres;
+      cte->self_cols = cte->ncols ? cte->cols : l->res_names;
+      cte->nself_ops = 0;
+      cte->self_ops = NULL;
+      rc = compile_select(c, cx.right, NULL, &r, 0);
+      cte->self_mode = 0;
+      if (rc) return rc;
+      if (cte->nself_ops) {
+        if (l->nres != r->nres)
+          return mica_set_error(c->db, MICA_ERROR, "SELECTs to the left and right of UNION do not have the same number of result columns", NULL);
+        sub = arena_alloc(&c->p->arena, sizeof(SelectPlan));
+        if (!sub) return nomem(c);
+        sub->cmp_op = CMP_RECURSIVE;
+        sub->left = l;
+        sub->right = r;
+        sub->nres = l->nres;
+        sub->res = l->res;
+        sub->res_names = l->res_names;
+        sub->res_types = l->res_types;
+        sub->res_coll = l->res_coll;
+        sub->rec_ops = cte->self_ops;
+        sub->nrec_ops = cte->nself_ops;
+        sub->rec_distinct = cx.cmp_op == CMP_UNION;
+        Scope empty = {0};
+        if (cx.limit && (rc = compile_expr(c, &empty, cx.limit, &sub->limit))) return rc;
+        if (cx.offset && (rc = compile_expr(c, &empty, cx.offset, &sub->offset))) return rc;
+      }
+    }
+    if (!sub) {
+      c->ctes = cte->next;
+      rc = compile_select(c, cte->sel, NULL, &sub, 0);
+      c->ctes = save;
+      if (rc) return rc;
+    }
+    if (cte->ncols && cte->ncols != sub->nres) {
+      char buf[300];
+      snprintf(buf, sizeof buf, "table %s has %d values for %d columns", cte->name, sub->nres, cte->ncols);
+      return mica_set_error(c->db, MICA_ERROR, "%s", buf);
+    }
     return item_from_sub(c, it, sub, cte->ncols, cte->cols, leaf);
   }
   Table *t = schema_find_table(c->db->schema, f->name);
@@ -1712,7 +1782,13 @@ int plan_build_table(mica_db *db, Table *t) {
     }
   }
   /* unnamed CHECKs are reported by their text */
-  for (int i = 0; i < xs.ncoldef; i++) (void)i;
+  for (int i = 0; rc == MICA_OK && i < t->nchecks; i++) {
+    if (t->check_names[i] || !t->sql) continue;
+    XExpr cx;
+    xv_expr(t->checks[i], &cx, &a);
+    if (cx.off >= 0 && cx.end > cx.off && (size_t)cx.end <= strlen(t->sql))
+      t->check_names[i] = strndup(t->sql + cx.off, (size_t)(cx.end - cx.off));
+  }
   arena_free(&a);
   return rc;
 }
@@ -2224,7 +2300,7 @@ int plan_prepare(mica_stmt *st) {
       Compiler c2 = c;
       rc = compile_select(&c2, xs.sel, NULL, &vsel, 0);
     }
-    if (xs.kind == XS_CREATE_TABLE && xs.sel) rc = mica_set_error(db, MICA_ERROR, "CREATE TABLE ... AS SELECT is not supported yet", NULL);
+    if (xs.kind == XS_CREATE_TABLE && xs.sel) rc = compile_select(&c, xs.sel, NULL, &d->sel, 1);
     break;
   case XS_BEGIN:
   case XS_COMMIT:
@@ -2665,6 +2741,146 @@ static int populate_index(Exec *x, Index *ix) {
   return rc;
 }
 
+static int needs_quote(const char *z) {
+  if (!*z || isdigit((unsigned char)*z)) return 1;
+  for (const char *p = z; *p; p++)
+    if (!isalnum((unsigned char)*p) && *p != '_') return 1;
+  static const char *const kw[] = {"ADD", "ALL", "ALTER", "AND", "AS", "BETWEEN", "BY", "CASE", "CHECK", "COLLATE",
+                                   "COLUMN", "CONSTRAINT", "CREATE", "DEFAULT", "DELETE", "DESC", "DISTINCT", "DROP",
+                                   "ELSE", "END", "EXISTS", "FROM", "GROUP", "HAVING", "IN", "INDEX", "INSERT", "INTO",
+                                   "IS", "JOIN", "KEY", "LIMIT", "NOT", "NULL", "ON", "OR", "ORDER", "PRIMARY",
+                                   "REFERENCES", "SELECT", "SET", "TABLE", "THEN", "TO", "UNION", "UNIQUE", "UPDATE",
+                                   "USING", "VALUES", "WHEN", "WHERE", NULL};
+  for (int i = 0; kw[i]; i++)
+    if (!strcasecmp(kw[i], z)) return 1;
+  return 0;
+}
+
+static void buf_quoted(char **buf, size_t *len, size_t *cap, const char *z) {
+  size_t need = *len + strlen(z) * 2 + 8;
+  if (need > *cap) {
+    size_t nc = need * 2;
+    char *nb = realloc(*buf, nc);
+    if (!nb) return;
+    *buf = nb;
+    *cap = nc;
+  }
+  if (!needs_quote(z)) {
+    *len += (size_t)sprintf(*buf + *len, "%s", z);
+    return;
+  }
+  (*buf)[(*len)++] = '"';
+  for (const char *p = z; *p; p++) {
+    if (*p == '"') (*buf)[(*len)++] = '"';
+    (*buf)[(*len)++] = *p;
+  }
+  (*buf)[(*len)++] = '"';
+  (*buf)[*len] = 0;
+}
+
+/* CREATE TABLE t AS SELECT: the rows first (the select's plan points into the current schema), then
+ * the table with SQLite's generated definition, then the inserts. */
+static int run_create_as(Exec *x, DmlPlan *d) {
+  mica_db *db = x->db;
+  SelectPlan *sel = d->sel;
+  RowList rows = {0};
+  int rc = select_open(x, sel);
+  while (rc == MICA_OK && (rc = select_next(x, sel)) == MICA_ROW) {
+    Row *r = row_new(sel->nres);
+    rc = r ? MICA_OK : MICA_NOMEM;
+    for (int i = 0; rc == MICA_OK && i < sel->nres; i++) rc = value_copy(&r->v[i], &sel->cur->v[i]);
+    if (rc == MICA_OK) rc = rowlist_push(&rows, r);
+    else
+      row_free(r);
+  }
+  select_close(sel);
+  if (rc == MICA_DONE) rc = MICA_OK;
+  size_t cap = 256, len = 0;
+  char *sql = malloc(cap);
+  char **names = calloc((size_t)sel->nres + 1, sizeof(char *));
+  if (!sql || !names) rc = MICA_NOMEM;
+  if (rc == MICA_OK) {
+    len = (size_t)sprintf(sql, "CREATE TABLE ");
+    buf_quoted(&sql, &len, &cap, d->xs.name);
+    buf_quoted(&sql, &len, &cap, "(");
+    len -= 3; /* "(" was quoted: undo and add it bare */
+    sql[len++] = '(';
+    sql[len] = 0;
+    for (int i = 0; i < sel->nres && rc == MICA_OK; i++) {
+      const char *base = sel->res_names[i] ? sel->res_names[i] : "";
+      char *nm = strdup(base);
+      for (int k = 1; nm; k++) {
+        int dup = 0;
+        for (int j = 0; j < i; j++)
+          if (names[j] && !strcasecmp(names[j], nm)) dup = 1;
+        if (!dup) break;
+        free(nm);
+        nm = malloc(strlen(base) + 16);
+        if (nm) sprintf(nm, "%s:%d", base, k);
+      }
+      if (!nm) {
+        rc = MICA_NOMEM;
+        break;
+      }
+      names[i] = nm;
+      char aff = sel->res[i]->aff;
+      const char *ty = aff == AFF_INTEGER ? " INT" : aff == AFF_TEXT ? " TEXT" : aff == AFF_REAL ? " REAL" : aff == AFF_NUMERIC ? " NUM" : "";
+      if (len + 16 > cap) {
+        cap = cap * 2 + 16;
+        char *nb = realloc(sql, cap);
+        if (!nb) {
+          rc = MICA_NOMEM;
+          break;
+        }
+        sql = nb;
+      }
+      len += (size_t)sprintf(sql + len, "%s\n  ", i ? "," : "");
+      buf_quoted(&sql, &len, &cap, nm);
+      if (len + 16 > cap) {
+        cap = cap * 2 + 16;
+        char *nb = realloc(sql, cap);
+        if (!nb) {
+          rc = MICA_NOMEM;
+          break;
+        }
+        sql = nb;
+      }
+      len += (size_t)sprintf(sql + len, "%s", ty);
+    }
+    if (rc == MICA_OK && len + 4 < cap) len += (size_t)sprintf(sql + len, "\n)");
+  }
+  char *tname = strdup(d->xs.name);
+  uint32_t root = 0;
+  if (rc == MICA_OK && !tname) rc = MICA_NOMEM;
+  if (rc == MICA_NOMEM) mica_set_error(db, rc, "out of memory");
+  if (rc == MICA_OK) rc = ddl_create_tree(x, BTREE_INTKEY, &root);
+  if (rc == MICA_OK) rc = ddl_schema_insert(x, "table", tname, tname, root, sql);
+  if (rc == MICA_OK) rc = ddl_schema_changed(x);
+  if (rc == MICA_OK) rc = schema_ensure(db);
+  Table *t = rc == MICA_OK ? schema_find_table(db->schema, tname) : NULL;
+  if (rc == MICA_OK && !t) rc = mica_set_error(db, MICA_INTERNAL, "table vanished", NULL);
+  if (rc == MICA_OK) {
+    TableWriter w;
+    rc = dml_writer_open(x, t, &w);
+    for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
+      Value *v = rows.rows[i]->v;
+      for (int k = 0; k < t->ncol && k < rows.rows[i]->n; k++) value_apply_affinity(&v[k], t->cols[k].aff);
+      int64_t rowid;
+      int skipped;
+      rc = dml_insert_row(x, &w, v, NULL, ONCONF_ABORT, &rowid, &skipped, NULL);
+    }
+    dml_writer_close(&w);
+  }
+  if (names) {
+    for (int i = 0; i < sel->nres; i++) free(names[i]);
+    free(names);
+  }
+  free(tname);
+  free(sql);
+  rowlist_clear(&rows);
+  return rc;
+}
+
 static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   (void)out;
   XStmt *xs = &d->xs;
@@ -2677,6 +2893,7 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
       if (xs->if_not_exists) return MICA_OK;
       return exists_error(x, xs->name);
     }
+    if (d->sel) return run_create_as(x, d);
     if (!strncasecmp(xs->name, "sqlite_", 7))
       return mica_set_error(db, MICA_ERROR, "object name reserved for internal use: %s", xs->name);
     for (int i = 0; i < xs->ncoldef; i++)
