@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "exec.h"
+#include "dml.h"
 
 
 /* ------------------------------------------------------------------ arena */
@@ -404,9 +405,121 @@ int op_open(Exec *x, Op *op) {
   return MICA_OK;
 }
 
+/* Positions an index scan: evaluates the equality values and bounds (with the key columns'
+ * affinity), encodes the search keys and seeks. Returns MICA_DONE when no row can match. */
+static int index_start(Exec *x, Op *op) {
+  int n = op->neq + 1;
+  Value vals[65];
+  int rc = MICA_OK;
+  for (int k = 0; k < n; k++) value_init(&vals[k]);
+  for (int k = 0; k < op->neq && rc == MICA_OK; k++) {
+    rc = expr_eval(x, op->eq[k], &vals[k]);
+    if (rc == MICA_OK) rc = value_make_owned(&vals[k]);
+    if (rc == MICA_OK && vals[k].type == VAL_NULL) rc = MICA_DONE;
+    if (rc == MICA_OK && op->keyaff[k]) value_apply_affinity(&vals[k], op->keyaff[k]);
+  }
+  /* the upper key: prefix + hi */
+  if (rc == MICA_OK && op->hi) {
+    rc = expr_eval(x, op->hi, &vals[op->neq]);
+    if (rc == MICA_OK) rc = value_make_owned(&vals[op->neq]);
+    if (rc == MICA_OK && vals[op->neq].type == VAL_NULL) rc = MICA_DONE;
+    if (rc == MICA_OK && op->keyaff[op->neq]) value_apply_affinity(&vals[op->neq], op->keyaff[op->neq]);
+    if (rc == MICA_OK && dml_encode(vals, op->neq + 1, &op->hirec, &op->nhirec)) rc = nomem(x);
+  }
+  /* the lower key: prefix [+ lo]; without lo but with hi, start after the NULLs */
+  int nlow = op->neq;
+  int low_rc = -1;
+  if (rc == MICA_OK && (op->lo || op->hi)) {
+    value_release(&vals[op->neq]);
+    value_init(&vals[op->neq]);
+    if (op->lo) {
+      rc = expr_eval(x, op->lo, &vals[op->neq]);
+      if (rc == MICA_OK) rc = value_make_owned(&vals[op->neq]);
+      if (rc == MICA_OK && vals[op->neq].type == VAL_NULL) rc = MICA_DONE;
+      if (rc == MICA_OK && op->keyaff[op->neq]) value_apply_affinity(&vals[op->neq], op->keyaff[op->neq]);
+      low_rc = op->lo_incl ? -1 : 1;
+    } else {
+      low_rc = 1; /* after every NULL */
+    }
+    nlow = op->neq + 1;
+  }
+  if (rc == MICA_OK && dml_encode(vals, op->neq, &op->eqrec, &op->neqrec)) rc = nomem(x);
+  uint8_t *lowrec = NULL;
+  uint32_t nlowrec = 0;
+  if (rc == MICA_OK && dml_encode(vals, nlow, &lowrec, &nlowrec)) rc = nomem(x);
+  if (rc == MICA_OK) {
+    UnpackedKey k = {.keyinfo = &op->idx->keyinfo, .rec = lowrec, .nrec = nlowrec, .default_rc = low_rc};
+    int res, eof = 0;
+    rc = btree_seek_key(op->icur, &k, &res);
+    if (rc) rc = bt_error(x, rc);
+    else if (!btree_eof(op->icur) && res < 0) {
+      rc = btree_next(op->icur, &eof);
+      if (rc) rc = bt_error(x, rc);
+    }
+  }
+  free(lowrec);
+  for (int k = 0; k < n; k++) value_release(&vals[k]);
+  return rc;
+}
+
+/* The index entry under icur is still in range: returns 1, 0 past the end, or -1 on corruption. */
+static int index_in_range(Op *op, const void *d, uint32_t n) {
+  int corrupt = 0;
+  if (op->neq) {
+    UnpackedKey k = {.keyinfo = &op->idx->keyinfo, .rec = op->eqrec, .nrec = op->neqrec, .default_rc = 0};
+    if (record_compare_key(&k, d, n, &corrupt) != 0) return corrupt ? -1 : 0;
+  }
+  if (op->hirec) {
+    UnpackedKey k = {.keyinfo = &op->idx->keyinfo, .rec = op->hirec, .nrec = op->nhirec, .default_rc = 0};
+    int c = record_compare_key(&k, d, n, &corrupt);
+    if (corrupt) return -1;
+    if (c < 0 || (c == 0 && !op->hi_incl)) return 0;
+  }
+  return 1;
+}
+
+static int index_next(Exec *x, Op *op) {
+  int rc, eof = 0;
+  if (op->state == 0) {
+    op->state = 1;
+    free(op->eqrec);
+    free(op->hirec);
+    op->eqrec = op->hirec = NULL;
+    rc = index_start(x, op);
+    if (rc) return rc;
+  } else {
+    rc = btree_next(op->icur, &eof);
+    if (rc) return bt_error(x, rc);
+  }
+  for (;;) {
+    if (btree_eof(op->icur)) return MICA_DONE;
+    const void *d;
+    uint32_t n;
+    rc = btree_data(op->icur, &d, &n);
+    if (rc) return bt_error(x, rc);
+    int in = index_in_range(op, d, n);
+    if (in < 0) return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
+    if (!in) return MICA_DONE;
+    RecValue rv;
+    if (record_column(d, n, op->idx->ncol, &rv) != MICA_OK || rv.type != REC_INT)
+      return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
+    int res;
+    rc = btree_seek_rowid(op->cur, rv.u.i, &res);
+    if (rc) return bt_error(x, rc);
+    if (res == 0 && !btree_eof(op->cur)) {
+      rc = exec_load_row(x, op->slot, op->cur);
+      return rc ? rc : MICA_ROW;
+    }
+    /* an index entry without its row: skip it */
+    rc = btree_next(op->icur, &eof);
+    if (rc) return bt_error(x, rc);
+  }
+}
+
 static int scan_next(Exec *x, Op *op) {
   int rc, eof = 0;
   Slot *s = &x->slots[op->slot];
+  if (op->idx) return index_next(x, op);
   if (op->rowid_eq) {
     if (op->state) return MICA_DONE;
     op->state = 1;
@@ -517,6 +630,9 @@ void op_close(Op *op) {
     if (op->cur) btree_cursor_close(op->cur);
     if (op->icur) btree_cursor_close(op->icur);
     op->cur = op->icur = NULL;
+    free(op->eqrec);
+    free(op->hirec);
+    op->eqrec = op->hirec = NULL;
     break;
   case OP_FILTER:
     op_close(op->left);

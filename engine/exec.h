@@ -186,8 +186,7 @@ struct Op {
   PExpr **eq;         /* [neq] */
   PExpr *lo, *hi;     /* range on the next column, or on the rowid when idx is NULL */
   int lo_incl, hi_incl;
-  PExpr **inlist;     /* eq[neq-1] is replaced by each value of an IN list */
-  int ninlist;
+  char *keyaff;       /* affinity applied to each key value (neq + 1 for the range column) */
   /* OP_FILTER / OP_JOIN */
   Op *left, *right;
   PExpr *pred;
@@ -205,17 +204,12 @@ struct Op {
   int state;
   int matched;
   int64_t pos;
-  int inpos;
   RowList rows;
   int rows_ready;
-  uint8_t *keybuf;
-  Value *keyvals;
-  Value *rangevals;
-  int nkeyvals;
-  UnpackedKey hikey;
-  int has_hikey;
-  uint32_t nhikey;
-  uint8_t *hikeybuf;
+  uint8_t *eqrec; /* encoded equality prefix, and prefix + upper bound */
+  uint32_t neqrec;
+  uint8_t *hirec;
+  uint32_t nhirec;
   int scan_done;
 };
 

@@ -975,34 +975,127 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
 }
 
 /* Makes the scan of item use a rowid lookup when some term allows it. */
+/* Is `col <op> other` usable on an index of it's table? other must read only earlier slots, and the
+ * comparison must happen in the index's order (affinity and collation). */
+static int usable_term(PExpr *t, SrcItem *it, int *col, PExpr **other, int *op) {
+  if (!t || t->op != PX_BIN || t->binop < BO_EQ || t->binop > BO_GE || t->binop == BO_NE) return 0;
+  PExpr *cl = NULL, *ot = NULL;
+  int flip = 0;
+  if (t->a->op == PX_COL && t->a->slot == it->slot) {
+    cl = t->a;
+    ot = t->b;
+  } else if (t->b->op == PX_COL && t->b->slot == it->slot) {
+    cl = t->b;
+    ot = t->a;
+    flip = 1;
+  }
+  if (!cl) return 0;
+  uint64_t mask = 0;
+  if (!expr_slots(ot, &mask)) return 0;
+  for (int s = 0; s < 64; s++)
+    if ((mask >> s) & 1 && s >= it->slot) return 0;
+  int o = t->binop;
+  if (flip) o = o == BO_LT ? BO_GT : o == BO_LE ? BO_GE : o == BO_GT ? BO_LT : o == BO_GE ? BO_LE : o;
+  *col = cl->col;
+  *other = ot;
+  *op = o;
+  return 1;
+}
+
+static int aff_compatible(char colaff, char otheraff) {
+  int coln = colaff == AFF_INTEGER || colaff == AFF_REAL || colaff == AFF_NUMERIC;
+  int othn = otheraff == AFF_INTEGER || otheraff == AFF_REAL || otheraff == AFF_NUMERIC;
+  if (coln) return 1;
+  if (colaff == AFF_TEXT) return !othn;
+  return otheraff == 0 || otheraff == AFF_NONE;
+}
+
+/* Chooses the access path of a scan: a rowid lookup, else the index with the longest equality prefix
+ * (plus a range on the next column), else a full scan. Terms stay as filters, so an index only narrows
+ * the rows read. */
 static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int nterms) {
   if (leaf->kind != OP_SCAN || !it->tab) return;
+  Table *t = it->tab;
   for (int i = 0; i < nterms; i++) {
-    PExpr *t = terms[i];
-    if (!t || t->op != PX_BIN || t->binop != BO_EQ) continue;
-    PExpr *col = NULL, *other = NULL;
-    if (t->a->op == PX_COL && t->a->slot == it->slot && t->a->col == -1) {
-      col = t->a;
-      other = t->b;
-    } else if (t->b->op == PX_COL && t->b->slot == it->slot && t->b->col == -1) {
-      col = t->b;
-      other = t->a;
-    }
-    if (!col) continue;
-    uint64_t mask = 0;
-    if (!expr_slots(other, &mask)) continue;
-    if (it->slot < 64 && (mask & ((uint64_t)1 << it->slot))) continue;
-    /* only when every slot the value reads is bound before this scan */
-    int ok = 1;
-    for (int s = 0; s < 64 && ok; s++)
-      if ((mask >> s) & 1) ok = s < it->slot;
-    if (!ok) continue;
+    int col, op;
+    PExpr *other;
+    if (!usable_term(terms[i], it, &col, &other, &op) || op != BO_EQ) continue;
+    if (col != -1) continue;
     leaf->rowid_eq = 1;
     leaf->eq = arena_alloc(&c->p->arena, sizeof(PExpr *));
     if (!leaf->eq) return;
     leaf->eq[0] = other;
     return;
   }
+  Index *best = NULL;
+  int best_neq = 0, best_range = 0;
+  PExpr *beq[64], *blo = NULL, *bhi = NULL;
+  int blo_incl = 0, bhi_incl = 0;
+  for (Index *ix = t->indexes; ix; ix = ix->next_in_table) {
+    if (ix->where || ix->ncol > 64) continue;
+    PExpr *eq[64];
+    int neq = 0;
+    PExpr *lo = NULL, *hi = NULL;
+    int lo_incl = 0, hi_incl = 0;
+    for (int k = 0; k < ix->ncol; k++) {
+      int kc = ix->cols[k];
+      if (kc < 0 || kc == t->ipk) break;
+      PExpr *found = NULL;
+      for (int i = 0; i < nterms && !found; i++) {
+        int col, op;
+        PExpr *other;
+        if (!usable_term(terms[i], it, &col, &other, &op) || col != kc) continue;
+        if (!aff_compatible(t->cols[kc].aff, other->aff)) continue;
+        const RecColl *cc = terms[i]->coll;
+        const RecColl *ic = ix->colls[k].cmp ? &ix->colls[k] : NULL;
+        if ((cc ? cc->cmp : NULL) != (ic ? ic->cmp : NULL) && !(cc == NULL && ic == NULL)) continue;
+        if (op == BO_EQ) found = other;
+        else if (!ix->desc[k]) {
+          if ((op == BO_GT || op == BO_GE) && !lo) {
+            lo = other;
+            lo_incl = op == BO_GE;
+          } else if ((op == BO_LT || op == BO_LE) && !hi) {
+            hi = other;
+            hi_incl = op == BO_LE;
+          }
+        }
+      }
+      if (!found) break;
+      eq[neq++] = found;
+      lo = hi = NULL;
+    }
+    int range = (lo || hi) ? 1 : 0;
+    int score = neq * 4 + range * 2 + (ix->unique && neq == ix->ncol);
+    int bscore = best_neq * 4 + best_range * 2 + (best && best->unique && best_neq == best->ncol);
+    if ((neq || range) && (!best || score > bscore)) {
+      best = ix;
+      best_neq = neq;
+      best_range = range;
+      memcpy(beq, eq, sizeof(PExpr *) * (size_t)neq);
+      blo = lo;
+      bhi = hi;
+      blo_incl = lo_incl;
+      bhi_incl = hi_incl;
+    }
+  }
+  if (!best) return;
+  leaf->idx = best;
+  leaf->neq = best_neq;
+  leaf->eq = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(best_neq + 1));
+  leaf->keyaff = arena_alloc(&c->p->arena, (size_t)best_neq + 2);
+  if (!leaf->eq || !leaf->keyaff) {
+    leaf->idx = NULL;
+    return;
+  }
+  memcpy(leaf->eq, beq, sizeof(PExpr *) * (size_t)best_neq);
+  for (int k = 0; k <= best_neq && k < best->ncol; k++) {
+    int kc = best->cols[k];
+    leaf->keyaff[k] = kc >= 0 ? t->cols[kc].aff : 0;
+  }
+  leaf->lo = blo;
+  leaf->hi = bhi;
+  leaf->lo_incl = blo_incl;
+  leaf->hi_incl = bhi_incl;
 }
 
 static const char *expr_name(Compiler *c, const XResCol *r, const XExpr *x, int top, SrcItem *items, int nitems,
@@ -2366,6 +2459,24 @@ static int eqp_op(Op *op, RowList *out, int *id) {
       snprintf(buf, sizeof buf, "SCAN (subquery)");
     else if (op->rowid_eq)
       snprintf(buf, sizeof buf, "SEARCH %s USING INTEGER PRIMARY KEY (rowid=?)", op->tab->name);
+    else if (op->idx) {
+      char cond[200];
+      size_t n = 0;
+      cond[0] = 0;
+      for (int k = 0; k < op->neq || (k == op->neq && (op->lo || op->hi)); k++) {
+        int kc = op->idx->cols[k];
+        const char *cn = kc >= 0 && kc < op->tab->ncol ? op->tab->cols[kc].name : "rowid";
+        if (k < op->neq)
+          n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s=?", k ? " AND " : "", cn);
+        else {
+          if (op->lo) n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s>?", k ? " AND " : "", cn);
+          if (op->hi) n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s<?", k || op->lo ? " AND " : "", cn);
+          break;
+        }
+        if (n >= sizeof cond) break;
+      }
+      snprintf(buf, sizeof buf, "SEARCH %s USING INDEX %s (%s)", op->tab->name, op->idx->name, cond);
+    }
     else
       snprintf(buf, sizeof buf, "SCAN %s", op->tab->name);
     value_set_int(&r->v[0], (*id)++);
