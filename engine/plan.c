@@ -2037,6 +2037,9 @@ typedef struct DmlPlan {
   /* DDL */
   XStmt xs;
   const char *sqltext; /* the normalised CREATE text to store */
+  /* AUTOINCREMENT state of one INSERT */
+  int64_t seq, seq_rowid;
+  int seq_dirty;
   /* PRAGMA */
   const char *pragma;
   PExpr *pragma_arg;
@@ -2570,6 +2573,58 @@ static int prepare_writer(Exec *x, DmlPlan *d, TableWriter *w) {
   return rc;
 }
 
+/* AUTOINCREMENT: the table's row in sqlite_sequence. */
+static int seq_read(Exec *x, Table *t, int64_t *seq, int64_t *rowid_out) {
+  *seq = 0;
+  *rowid_out = 0;
+  Table *sq = schema_find_table(x->db->schema, "sqlite_sequence");
+  if (!sq) return MICA_OK;
+  BtCursor *cur;
+  int rc = btree_cursor_open(x->db->bt, sq->root, 0, NULL, &cur);
+  if (rc) return mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
+  int eof = 0;
+  for (rc = btree_first(cur, &eof); rc == MICA_OK && !eof; rc = btree_next(cur, &eof)) {
+    const void *dd;
+    uint32_t n;
+    if ((rc = btree_data(cur, &dd, &n))) break;
+    RecValue rv[2];
+    int got = 0;
+    if (record_decode(dd, n, rv, 2, &got) || got < 2) continue;
+    if (rv[0].type == REC_TEXT && rv[0].u.s.n == strlen(t->name) && !strncasecmp(rv[0].u.s.p, t->name, rv[0].u.s.n)) {
+      *seq = rv[1].type == REC_INT ? rv[1].u.i : 0;
+      *rowid_out = btree_rowid(cur);
+      break;
+    }
+  }
+  btree_cursor_close(cur);
+  if (rc) return mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
+  return MICA_OK;
+}
+
+static int seq_write(Exec *x, Table *t, int64_t seq, int64_t rowid) {
+  Table *sq = schema_find_table(x->db->schema, "sqlite_sequence");
+  if (!sq) return MICA_OK;
+  TableWriter w;
+  int rc = dml_writer_open(x, sq, &w);
+  if (rc == MICA_OK) {
+    Value v[2];
+    value_init(&v[0]);
+    value_init(&v[1]);
+    value_set_text(&v[0], t->name, (int)strlen(t->name), VAL_STATIC);
+    value_set_int(&v[1], seq);
+    uint8_t *rec;
+    uint32_t nrec;
+    if (!rowid) rc = dml_new_rowid(x, &w, &rowid);
+    if (rc == MICA_OK && dml_encode(v, 2, &rec, &nrec) == MICA_OK) {
+      rc = btree_insert(w.cur, rowid, rec, nrec);
+      free(rec);
+      if (rc) rc = mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
+    }
+  }
+  dml_writer_close(&w);
+  return rc;
+}
+
 static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc) {
   Table *t = d->t;
   int rc = MICA_OK;
@@ -2606,8 +2661,24 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc)
   }
   int64_t newrowid = 0;
   int skipped = 0;
+  if (rc == MICA_OK && t->autoinc && t->ipk >= 0 && vals[t->ipk].type == VAL_NULL) {
+    int64_t maxr = 0;
+    rc = dml_new_rowid(x, w, &maxr);
+    if (rc == MICA_OK) {
+      if (d->seq >= maxr) {
+        if (d->seq == INT64_MAX) rc = mica_set_error(x->db, MICA_FULL, "database or disk is full");
+        else
+          maxr = d->seq + 1;
+      }
+      value_set_int(&vals[t->ipk], maxr);
+    }
+  }
   if (rc == MICA_OK)
     rc = dml_insert_row(x, w, vals, rowid.type != VAL_NULL ? &rowid : NULL, d->onconf, &newrowid, &skipped, NULL);
+  if (rc == MICA_OK && !skipped && t->autoinc && newrowid > d->seq) {
+    d->seq = newrowid;
+    d->seq_dirty = 1;
+  }
   if (rc == MICA_OK && !skipped) {
     x->db->changes++;
     x->db->total_changes++;
@@ -2623,7 +2694,12 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc)
 static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
   (void)out;
   TableWriter w;
-  int rc = prepare_writer(x, d, &w);
+  d->seq = 0;
+  d->seq_dirty = 0;
+  d->seq_rowid = 0;
+  int rc = d->t->autoinc ? seq_read(x, d->t, &d->seq, &d->seq_rowid) : MICA_OK;
+  if (rc) return rc;
+  rc = prepare_writer(x, d, &w);
   if (rc == MICA_OK && d->rows) {
     Value *src = values_alloc((size_t)d->ncols + 1);
     if (!src) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
@@ -2657,6 +2733,7 @@ static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
     rc = insert_one(x, d, &w, NULL, 0); /* DEFAULT VALUES */
   }
   dml_writer_close(&w);
+  if (rc == MICA_OK && d->seq_dirty) rc = seq_write(x, d->t, d->seq, d->seq_rowid);
   if (rc == MICA_NOMEM) mica_set_error(x->db, rc, "out of memory");
   return rc;
 }
@@ -3025,6 +3102,17 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
       if (rc == MICA_OK) rc = ddl_schema_insert(x, "index", name, xs->name, iroot, NULL);
     }
     free(specs);
+    int autoinc = 0;
+    for (int i = 0; i < xs->ncoldef; i++) autoinc |= xs->coldefs[i].autoinc;
+    for (int i = 0; i < xs->ntcons; i++) autoinc |= xs->tcons[i].autoinc;
+    if (rc == MICA_OK && autoinc && find_ipk(xs) < 0)
+      rc = mica_set_error(db, MICA_ERROR, "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY", NULL);
+    if (rc == MICA_OK && autoinc && !schema_find_table(s, "sqlite_sequence")) {
+      uint32_t sroot;
+      rc = ddl_create_tree(x, BTREE_INTKEY, &sroot);
+      if (rc == MICA_OK)
+        rc = ddl_schema_insert(x, "table", "sqlite_sequence", "sqlite_sequence", sroot, "CREATE TABLE sqlite_sequence(name,seq)");
+    }
     if (rc == MICA_OK) rc = ddl_schema_changed(x);
     return rc;
   }
