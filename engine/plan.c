@@ -2037,6 +2037,11 @@ typedef struct DmlPlan {
   /* DDL */
   XStmt xs;
   const char *sqltext; /* the normalised CREATE text to store */
+  /* RETURNING, over ret_slot holding the written (or deleted) row */
+  int ret_slot;
+  int nret;
+  PExpr **ret;
+  const char **ret_names;
   /* AUTOINCREMENT state of one INSERT */
   int64_t seq, seq_rowid;
   int seq_dirty;
@@ -2075,6 +2080,76 @@ static int compile_checks(Compiler *c, Table *t, DmlPlan *d) {
   c->text = save;
   d->nchecks = t->nchecks;
   return MICA_OK;
+}
+
+static int compile_returning(Compiler *c, XStmt *xs, DmlPlan *d) {
+  Table *t = d->t;
+  if (!xs->nreturning) return MICA_OK;
+  Arena *A = &c->p->arena;
+  d->ret_slot = new_slot(c, t->ncol);
+  if (d->ret_slot < 0) return nomem(c);
+  SrcItem it = {.name = t->name, .tab = t, .slot = d->ret_slot, .ncol = t->ncol, .is_rowid_ok = 1};
+  it.cols = arena_alloc(A, sizeof(char *) * (size_t)(t->ncol + 1));
+  it.affs = arena_alloc(A, (size_t)t->ncol + 1);
+  it.colls = arena_alloc(A, sizeof(RecColl *) * (size_t)(t->ncol + 1));
+  if (!it.cols || !it.affs || !it.colls) return nomem(c);
+  for (int i = 0; i < t->ncol; i++) {
+    it.cols[i] = t->cols[i].name;
+    it.affs[i] = t->cols[i].aff;
+    it.colls[i] = t->cols[i].coll;
+  }
+  Scope sc = {.items = &it, .nitems = 1};
+  int cap = xs->nreturning + t->ncol + 1;
+  d->ret = arena_alloc(A, sizeof(PExpr *) * (size_t)cap);
+  d->ret_names = arena_alloc(A, sizeof(char *) * (size_t)cap);
+  if (!d->ret || !d->ret_names) return nomem(c);
+  for (int i = 0; i < xs->nreturning; i++) {
+    XResCol *r = &xs->returning[i];
+    if (r->star) {
+      for (int k = 0; k < t->ncol; k++) {
+        int rc = make_colref(c, &sc, &sc, 0, &it, k, &d->ret[d->nret]);
+        if (rc) return rc;
+        d->ret_names[d->nret++] = t->cols[k].name;
+      }
+      continue;
+    }
+    int rc = compile_expr(c, &sc, r->expr, &d->ret[d->nret]);
+    if (rc) return rc;
+    XExpr x;
+    xv_expr(r->expr, &x, A);
+    d->ret_names[d->nret] = expr_name(c, r, &x, 1, &it, 1, d->ret[d->nret]);
+    d->nret++;
+  }
+  return MICA_OK;
+}
+
+/* Appends the RETURNING row for a written row (vals of t->ncol values, rowid). */
+static int emit_returning(Exec *x, DmlPlan *d, Value *vals, int64_t rowid, RowList *out) {
+  if (!d->nret) return MICA_OK;
+  Slot *s = &x->slots[d->ret_slot];
+  for (int i = 0; i < d->t->ncol && i < s->ncol; i++) {
+    value_release(&s->cols[i]);
+    value_borrow(&s->cols[i], &vals[i]);
+  }
+  if (d->t->ipk >= 0) value_set_int(&s->cols[d->t->ipk], rowid);
+  s->rowid = rowid;
+  s->decoded = 1;
+  s->rec = NULL;
+  s->nullrow = 0;
+  Row *r = row_new(d->nret);
+  if (!r) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  int rc = MICA_OK;
+  for (int i = 0; i < d->nret && rc == MICA_OK; i++) {
+    rc = expr_eval(x, d->ret[i], &r->v[i]);
+    if (rc == MICA_OK) rc = value_make_owned(&r->v[i]);
+  }
+  for (int i = 0; i < s->ncol; i++) {
+    value_release(&s->cols[i]);
+    value_init(&s->cols[i]);
+  }
+  if (rc == MICA_OK && rowlist_push(out, r)) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  if (rc) row_free(r);
+  return rc;
 }
 
 static int compile_defaults(Compiler *c, Table *t, DmlPlan *d) {
@@ -2203,6 +2278,7 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
     }
   }
   if ((rc = compile_defaults(c, t, d))) return rc;
+  if ((rc = compile_returning(c, xs, d))) return rc;
   return compile_checks(c, t, d);
 }
 
@@ -2250,7 +2326,7 @@ static int compile_update_delete(Compiler *c, XStmt *xs, DmlPlan *d) {
     if ((rc = compile_defaults(c, t, d))) return rc;
     if ((rc = compile_checks(c, t, d))) return rc;
   }
-  return MICA_OK;
+  return compile_returning(c, xs, d);
 }
 
 /* The CREATE text as SQLite stores it: "CREATE <KIND> " + the text from the object name on. */
@@ -2360,15 +2436,12 @@ int plan_prepare(mica_stmt *st) {
     break;
   }
   case XS_INSERT:
-    st->readonly = 0;
-    p->kind = PROG_OTHER;
-    rc = compile_insert(&c, &xs, d);
-    break;
   case XS_UPDATE:
   case XS_DELETE:
     st->readonly = 0;
     p->kind = PROG_OTHER;
-    rc = compile_update_delete(&c, &xs, d);
+    rc = xs.kind == XS_INSERT ? compile_insert(&c, &xs, d) : compile_update_delete(&c, &xs, d);
+    if (rc == MICA_OK && d->nret) rc = set_columns(st, d->nret, d->ret_names, NULL, NULL, NULL);
     break;
   case XS_CREATE_TABLE:
   case XS_CREATE_INDEX:
@@ -2625,7 +2698,7 @@ static int seq_write(Exec *x, Table *t, int64_t seq, int64_t rowid) {
   return rc;
 }
 
-static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc) {
+static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc, RowList *out) {
   Table *t = d->t;
   int rc = MICA_OK;
   Value *vals = values_alloc((size_t)t->ncol + 1);
@@ -2683,6 +2756,7 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc)
     x->db->changes++;
     x->db->total_changes++;
     x->db->last_rowid = newrowid;
+    rc = emit_returning(x, d, vals, newrowid, out);
   }
   for (int i = 0; i < t->ncol; i++) value_release(&vals[i]);
   value_release(&rowid);
@@ -2709,7 +2783,7 @@ static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
         value_init(&src[i]);
         rc = expr_eval(x, d->rows[r][i], &src[i]);
       }
-      if (rc == MICA_OK) rc = insert_one(x, d, &w, src, d->ncols);
+      if (rc == MICA_OK) rc = insert_one(x, d, &w, src, d->ncols, out);
     }
     if (src)
       for (int i = 0; i < d->ncols; i++) value_release(&src[i]);
@@ -2727,10 +2801,10 @@ static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
     }
     select_close(d->sel);
     if (rc == MICA_DONE) rc = MICA_OK;
-    for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) rc = insert_one(x, d, &w, rows.rows[i]->v, d->sel->nres);
+    for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) rc = insert_one(x, d, &w, rows.rows[i]->v, d->sel->nres, out);
     rowlist_clear(&rows);
   } else if (rc == MICA_OK) {
-    rc = insert_one(x, d, &w, NULL, 0); /* DEFAULT VALUES */
+    rc = insert_one(x, d, &w, NULL, 0, out); /* DEFAULT VALUES */
   }
   dml_writer_close(&w);
   if (rc == MICA_OK && d->seq_dirty) rc = seq_write(x, d->t, d->seq, d->seq_rowid);
@@ -2828,6 +2902,7 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
     if (rc == MICA_OK) {
       x->db->changes++;
       x->db->total_changes++;
+      rc = emit_returning(x, d, nv, outrowid, out);
     }
   }
   if (old) {
@@ -2843,7 +2918,7 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
   (void)out;
   Table *t = d->t;
   int rc;
-  if (!d->xs.where && !t->nchecks) {
+  if (!d->xs.where && !d->nret) {
     /* DELETE without WHERE: clear the table and its indexes */
     int64_t n = 0;
     rc = btree_clear_table(x->db->bt, t->root, &n);
@@ -2869,6 +2944,7 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
     if (rc == MICA_OK) {
       x->db->changes++;
       x->db->total_changes++;
+      rc = emit_returning(x, d, old, rowid, out);
     }
   }
   if (old) {
