@@ -2037,6 +2037,16 @@ typedef struct DmlPlan {
   /* DDL */
   XStmt xs;
   const char *sqltext; /* the normalised CREATE text to store */
+  /* UPSERT (the first ON CONFLICT clause) */
+  int has_upsert;
+  int up_update;
+  Index *up_index; /* conflict target; NULL: any constraint (or the rowid when up_rowid) */
+  int up_rowid;
+  int up_nset;
+  int *up_setcol;
+  PExpr **up_setexpr;
+  PExpr *up_where;
+  int up_slot, exc_slot; /* the existing row and "excluded" */
   /* RETURNING, over ret_slot holding the written (or deleted) row */
   int ret_slot;
   int nret;
@@ -2217,6 +2227,77 @@ static Table *writable_table(Compiler *c, const char *name, int *rc) {
   return *rc ? NULL : t;
 }
 
+static int table_item(Compiler *c, Table *t, const char *name, int slot, SrcItem *it) {
+  memset(it, 0, sizeof *it);
+  it->name = name;
+  it->tab = t;
+  it->slot = slot;
+  it->ncol = t->ncol;
+  it->is_rowid_ok = 1;
+  it->cols = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(t->ncol + 1));
+  it->affs = arena_alloc(&c->p->arena, (size_t)t->ncol + 1);
+  it->colls = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(t->ncol + 1));
+  if (!it->cols || !it->affs || !it->colls) return nomem(c);
+  for (int i = 0; i < t->ncol; i++) {
+    it->cols[i] = t->cols[i].name;
+    it->affs[i] = t->cols[i].aff;
+    it->colls[i] = t->cols[i].coll;
+  }
+  return MICA_OK;
+}
+
+static int compile_upsert(Compiler *c, XStmt *xs, DmlPlan *d) {
+  Table *t = d->t;
+  XUpsert *u = &xs->upserts[0];
+  d->has_upsert = 1;
+  d->up_update = u->do_update;
+  if (u->ntarget) {
+    if (u->ntarget == 1 && t->ipk >= 0 && name_eq(u->target[0], t->cols[t->ipk].name)) {
+      d->up_rowid = 1;
+    } else {
+      for (Index *ix = t->indexes; ix && !d->up_index; ix = ix->next_in_table) {
+        if (!ix->unique || ix->ncol != u->ntarget || ix->where) continue;
+        int all = 1;
+        for (int k = 0; k < u->ntarget && all; k++) {
+          int hit = 0;
+          for (int m = 0; m < ix->ncol; m++)
+            if (ix->cols[m] >= 0 && name_eq(t->cols[ix->cols[m]].name, u->target[k])) hit = 1;
+          all = hit;
+        }
+        if (all) d->up_index = ix;
+      }
+      if (!d->up_index)
+        return mica_set_error(c->db, MICA_ERROR, "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", NULL);
+    }
+  }
+  if (!u->do_update) return MICA_OK;
+  d->up_slot = new_slot(c, t->ncol);
+  d->exc_slot = new_slot(c, t->ncol);
+  if (d->up_slot < 0 || d->exc_slot < 0) return nomem(c);
+  SrcItem items[2];
+  int rc = table_item(c, t, t->name, d->up_slot, &items[0]);
+  if (rc == MICA_OK) rc = table_item(c, t, "excluded", d->exc_slot, &items[1]);
+  if (rc) return rc;
+  /* unqualified names mean the target table's columns: excluded.* only by name */
+  items[1].merged = arena_alloc(&c->p->arena, (size_t)t->ncol + 1);
+  if (!items[1].merged) return nomem(c);
+  memset(items[1].merged, 1, (size_t)t->ncol);
+  Scope sc = {.items = items, .nitems = 2};
+  d->up_nset = u->nset;
+  d->up_setcol = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(u->nset + 1));
+  d->up_setexpr = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(u->nset + 1));
+  if (!d->up_setcol || !d->up_setexpr) return nomem(c);
+  for (int i = 0; i < u->nset; i++) {
+    int isr = 0;
+    int k = schema_column_index(t, u->set_cols[i], &isr);
+    if (k < 0 && !isr) return mica_set_error(c->db, MICA_ERROR, "no such column: %s", u->set_cols[i]);
+    d->up_setcol[i] = k;
+    if ((rc = compile_expr(c, &sc, u->set_exprs[i], &d->up_setexpr[i]))) return rc;
+  }
+  if (u->where && (rc = compile_expr(c, &sc, u->where, &d->up_where))) return rc;
+  return MICA_OK;
+}
+
 static int fix_values_count_msg(Compiler *c, DmlPlan *d, int got) {
   char buf[100];
   snprintf(buf, sizeof buf, "%d values for %d columns", got, d->ncols);
@@ -2279,6 +2360,7 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
   }
   if ((rc = compile_defaults(c, t, d))) return rc;
   if ((rc = compile_returning(c, xs, d))) return rc;
+  if (xs->nupsert && (rc = compile_upsert(c, xs, d))) return rc;
   return compile_checks(c, t, d);
 }
 
@@ -2698,6 +2780,122 @@ static int seq_write(Exec *x, Table *t, int64_t seq, int64_t rowid) {
   return rc;
 }
 
+static void slot_show(Exec *x, int slot, Table *t, Value *vals, int64_t rowid) {
+  Slot *s = &x->slots[slot];
+  for (int i = 0; i < t->ncol && i < s->ncol; i++) {
+    value_release(&s->cols[i]);
+    value_borrow(&s->cols[i], &vals[i]);
+  }
+  if (t->ipk >= 0 && t->ipk < s->ncol) value_set_int(&s->cols[t->ipk], rowid);
+  s->rowid = rowid;
+  s->decoded = 1;
+  s->rec = NULL;
+  s->nullrow = 0;
+}
+
+static void slot_clear(Exec *x, int slot) {
+  Slot *s = &x->slots[slot];
+  for (int i = 0; i < s->ncol; i++) {
+    value_release(&s->cols[i]);
+    value_init(&s->cols[i]);
+  }
+}
+
+/* ON CONFLICT: when the new row conflicts, DO NOTHING skips it and DO UPDATE updates the existing
+ * row instead (*handled = 1). */
+static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *explicit_rowid, int *handled, RowList *out) {
+  Table *t = d->t;
+  *handled = 0;
+  Value *rv = t->ipk >= 0 && vals[t->ipk].type != VAL_NULL ? &vals[t->ipk] : explicit_rowid->type != VAL_NULL ? explicit_rowid : NULL;
+  int64_t rowid = 0;
+  int have_rowid = 0;
+  if (rv) {
+    Value tmp;
+    value_init(&tmp);
+    value_copy(&tmp, rv);
+    value_apply_affinity(&tmp, AFF_INTEGER);
+    if (tmp.type == VAL_INT) {
+      rowid = tmp.u.i;
+      have_rowid = 1;
+    }
+    value_release(&tmp);
+  }
+  int found = 0;
+  int64_t other = 0;
+  int rc;
+  if (d->up_rowid)
+    rc = have_rowid ? dml_find_conflict(x, w, vals, rowid, 1, NULL, &found, &other) : MICA_OK;
+  else if (d->up_index)
+    rc = dml_find_conflict(x, w, vals, rowid, 0, d->up_index, &found, &other);
+  else
+    rc = dml_find_conflict(x, w, vals, rowid, have_rowid, NULL, &found, &other);
+  if (rc || !found) return rc;
+  *handled = 1;
+  if (!d->up_update) return MICA_OK;
+  Value *old = values_alloc((size_t)t->ncol + 1);
+  if (!old) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  int ok = 0;
+  rc = dml_read_row(x, w, other, old, &ok);
+  if (rc == MICA_OK && ok) {
+    slot_show(x, d->up_slot, t, old, other);
+    slot_show(x, d->exc_slot, t, vals, have_rowid ? rowid : 0);
+    int go = 1;
+    if (d->up_where) {
+      int tr = expr_truth(x, d->up_where, &rc);
+      go = tr == 1;
+    }
+    Value *nv = values_alloc((size_t)t->ncol + 1);
+    Value newrowid;
+    value_init(&newrowid);
+    if (!nv) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+    for (int i = 0; rc == MICA_OK && go && i < t->ncol; i++) rc = value_copy(&nv[i], &old[i]);
+    for (int k = 0; rc == MICA_OK && go && k < d->up_nset; k++) {
+      Value v;
+      value_init(&v);
+      rc = expr_eval(x, d->up_setexpr[k], &v);
+      int col = d->up_setcol[k];
+      if (rc == MICA_OK) {
+        Value *dst = col >= 0 ? &nv[col] : &newrowid;
+        value_release(dst);
+        value_init(dst);
+        rc = value_copy(dst, &v);
+        if (col >= 0 && col == t->ipk) {
+          value_release(&newrowid);
+          value_init(&newrowid);
+          rc = rc ? rc : value_copy(&newrowid, &v);
+        }
+      }
+      value_release(&v);
+    }
+    slot_clear(x, d->up_slot);
+    slot_clear(x, d->exc_slot);
+    if (rc == MICA_OK && go) {
+      for (int k = 0; k < t->ncol; k++)
+        if (k != t->ipk) value_apply_affinity(&nv[k], t->cols[k].aff);
+      rc = dml_delete_row(x, w, other, old);
+      int64_t outrowid = 0;
+      int skipped = 0;
+      int changes_rowid = newrowid.type != VAL_NULL;
+      if (rc == MICA_OK)
+        rc = dml_insert_row(x, w, nv, changes_rowid ? &newrowid : NULL, ONCONF_ABORT, &outrowid, &skipped,
+                            changes_rowid ? NULL : &other);
+      if (rc == MICA_OK) {
+        x->db->changes++;
+        x->db->total_changes++;
+        rc = emit_returning(x, d, nv, outrowid, out);
+      }
+    }
+    if (nv) {
+      for (int i = 0; i < t->ncol; i++) value_release(&nv[i]);
+      free(nv);
+    }
+    value_release(&newrowid);
+  }
+  for (int i = 0; i < t->ncol; i++) value_release(&old[i]);
+  free(old);
+  return rc;
+}
+
 static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc, RowList *out) {
   Table *t = d->t;
   int rc = MICA_OK;
@@ -2734,6 +2932,17 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
   }
   int64_t newrowid = 0;
   int skipped = 0;
+  if (rc == MICA_OK && d->has_upsert) {
+    int handled = 0;
+    rc = upsert_try(x, d, w, vals, &rowid, &handled, out);
+    if (rc || handled) {
+      for (int i = 0; i < t->ncol; i++) value_release(&vals[i]);
+      value_release(&rowid);
+      free(vals);
+      free(given);
+      return rc;
+    }
+  }
   if (rc == MICA_OK && t->autoinc && t->ipk >= 0 && vals[t->ipk].type == VAL_NULL) {
     int64_t maxr = 0;
     rc = dml_new_rowid(x, w, &maxr);
@@ -3470,6 +3679,32 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   x->ncols = s->ncols;
   x->cols = s->cols;
   x->default_values = s->default_values;
+  x->nupsert = s->nupsert;
+  x->upserts = arena_alloc(a, sizeof(XUpsert) * (size_t)(s->nupsert + 1));
+  if (!x->upserts) return MICA_NOMEM;
+  for (int i = 0; i < s->nupsert; i++) {
+    const Upsert *u = &s->upserts[i];
+    XUpsert *v = &x->upserts[i];
+    v->ntarget = u->ntarget;
+    v->target = arena_alloc(a, sizeof(char *) * (size_t)(u->ntarget + 1));
+    if (!v->target) return MICA_NOMEM;
+    for (int k = 0; k < u->ntarget; k++) {
+      const char *nm = indexed_col_name(&u->target[k]);
+      v->target[k] = nm ? nm : "";
+    }
+    v->do_update = u->do_update;
+    int n = 0;
+    for (int k = 0; k < u->nset; k++) n += u->set[k].ncols;
+    v->set_cols = arena_alloc(a, sizeof(char *) * (size_t)(n + 1));
+    v->set_exprs = arena_alloc(a, sizeof(ANode *) * (size_t)(n + 1));
+    if (!v->set_cols || !v->set_exprs) return MICA_NOMEM;
+    for (int k = 0; k < u->nset; k++) {
+      if (u->set[k].ncols != 1) return MICA_ERROR;
+      v->set_cols[v->nset] = u->set[k].cols[0];
+      v->set_exprs[v->nset++] = u->set[k].expr;
+    }
+    v->where = u->where;
+  }
   x->where = s->where;
   /* UPDATE SET: one column per clause (row-value SET is not supported yet) */
   x->nset = 0;

@@ -191,6 +191,16 @@ typedef struct XTabCons {
   ANode *check;
 } XTabCons;
 
+typedef struct XUpsert {
+  int ntarget;
+  const char **target; /* conflict target column names */
+  int do_update;
+  int nset;
+  const char **set_cols;
+  ANode **set_exprs;
+  ANode *where;
+} XUpsert;
+
 typedef struct XStmt {
   int kind;
   int explain; /* 1 EXPLAIN, 2 EXPLAIN QUERY PLAN */
@@ -205,6 +215,8 @@ typedef struct XStmt {
   int ncols;
   const char **cols;
   int default_values;
+  int nupsert;
+  XUpsert *upserts;
   /* UPDATE: SET cols[i] = exprs[i] */
   int nset;
   const char **set_cols;
