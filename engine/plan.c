@@ -2553,6 +2553,14 @@ int plan_prepare(mica_stmt *st) {
     }
     if (xs.kind == XS_CREATE_TABLE && xs.sel) rc = compile_select(&c, xs.sel, NULL, &d->sel, 1);
     break;
+  case XS_ALTER:
+    st->readonly = 0;
+    p->kind = PROG_OTHER;
+    if (xs.alter_kind == 3 && xs.add_col_off >= 0 && xs.add_col_end > xs.add_col_off && c.text)
+      d->sqltext = arena_strndup(&p->arena, c.text + xs.add_col_off, (size_t)(xs.add_col_end - xs.add_col_off));
+    else if (xs.alter_kind != 3)
+      rc = mica_set_error(db, MICA_ERROR, "this ALTER TABLE form is not supported yet", NULL);
+    break;
   case XS_BEGIN:
   case XS_COMMIT:
   case XS_ROLLBACK:
@@ -3499,6 +3507,31 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
     free(name);
     return rc;
   }
+  case XS_ALTER: {
+    Table *t = schema_find_table(s, xs->name);
+    if (!t || t == s->master) return mica_set_error(db, MICA_ERROR, "no such table: %s", xs->name);
+    if (t->is_view) return mica_set_error(db, MICA_ERROR, "Cannot add a column to a view", NULL);
+    XColDef *cd = &xs->add_col;
+    for (int i = 0; i < t->ncol; i++)
+      if (name_eq(t->cols[i].name, cd->name)) return mica_set_error(db, MICA_ERROR, "duplicate column name: %s", cd->name);
+    if (cd->pk) return mica_set_error(db, MICA_ERROR, "Cannot add a PRIMARY KEY column", NULL);
+    if (cd->unique) return mica_set_error(db, MICA_ERROR, "Cannot add a UNIQUE column", NULL);
+    if (!d->sqltext || !t->sql) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE", NULL);
+    const char *close = strrchr(t->sql, ')');
+    if (!close) return mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s)", t->name);
+    size_t head = (size_t)(close - t->sql);
+    while (head > 0 && isspace((unsigned char)t->sql[head - 1])) head--;
+    size_t n = head + 2 + strlen(d->sqltext) + strlen(close) + 1;
+    char *sql = malloc(n);
+    if (!sql) return mica_set_error(db, MICA_NOMEM, "out of memory");
+    snprintf(sql, n, "%.*s, %s%s", (int)head, t->sql, d->sqltext, close);
+    char *tname = strdup(t->name);
+    rc = tname ? ddl_schema_set_sql(x, "table", tname, sql) : mica_set_error(db, MICA_NOMEM, "out of memory");
+    if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    free(sql);
+    free(tname);
+    return rc;
+  }
   case XS_REINDEX:
   case XS_ANALYZE:
     if (xs->name && !schema_find_table(s, xs->name) && !schema_find_index(s, xs->name) &&
@@ -3799,5 +3832,22 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   x->txn_mode = s->txn_mode;
   x->nviewcols = s->nviewcols;
   x->viewcols = s->viewcols;
+  x->alter_kind = s->alter_kind;
+  x->new_name = s->new_name;
+  x->column = s->column;
+  if (s->add_col) {
+    const ColDef *d = s->add_col;
+    XColDef *t = &x->add_col;
+    t->name = d->name;
+    t->type = d->type;
+    t->notnull = d->notnull;
+    t->pk = d->pk;
+    t->unique = d->unique;
+    t->dflt = d->dflt;
+    t->collate = d->collate;
+    t->gen = d->gen;
+    x->add_col_off = d->off;
+    x->add_col_end = d->end;
+  }
   return MICA_OK;
 }

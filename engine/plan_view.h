@@ -242,6 +242,12 @@ typedef struct XStmt {
   int pragma_has_value;
   /* BEGIN mode */
   int txn_mode;
+  /* ALTER TABLE */
+  int alter_kind; /* 1 RENAME TO, 2 RENAME COLUMN, 3 ADD COLUMN, 4 DROP COLUMN */
+  const char *new_name;
+  const char *column;
+  XColDef add_col;
+  int add_col_off, add_col_end;
   /* CREATE VIEW column list */
   int nviewcols;
   const char **viewcols;

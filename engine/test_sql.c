@@ -259,7 +259,11 @@ START_TEST(test_index_lookups_agree_with_scans) {
                  "SELECT a FROM t WHERE d = 1 ORDER BY a;"
                  "SELECT a FROM t WHERE d = '1' ORDER BY a;"
                  "SELECT t1.a, t2.a FROM t t1 JOIN t t2 ON t2.b = t1.b ORDER BY 1, 2;"
-                 "EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 3;");
+                 "EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 3;"
+                 "ALTER TABLE t ADD COLUMN e TEXT DEFAULT 'q';"
+                 "ALTER TABLE t ADD f INT NOT NULL DEFAULT 0;"
+                 "SELECT sql FROM sqlite_schema WHERE name = 't';"
+                 "SELECT * FROM t ORDER BY a;");
 }
 END_TEST
 
