@@ -27,6 +27,7 @@
 
 #include "exec.h"
 #include "dml.h"
+#include "func.h"
 
 
 /* ------------------------------------------------------------------ arena */
@@ -971,6 +972,280 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
   return rc;
 }
 
+
+/* ------------------------------------------------------------------ window functions */
+/* Each source row is buffered as [captured columns][per call: partition keys, order keys, args].
+ * Per call, row indexes are sorted (stably) by partition then order keys; each partition is walked
+ * computing the call's value for every row; then the rows are replayed in their original order
+ * with the window slot holding captures + results, and the result columns evaluated. */
+typedef struct WinArgCookie {
+  Row **rows;  /* the buffered rows */
+  int64_t *ix; /* sorted row indexes */
+  int64_t ps;  /* partition start in ix */
+  int argoff;
+} WinArgCookie;
+
+static int win_arg(void *cookie, int64_t row, int argi, Value *out) {
+  WinArgCookie *k = cookie;
+  Row *r = k->rows[k->ix[k->ps + row - 1]];
+  value_release(out);
+  value_init(out);
+  return value_copy(out, &r->v[k->argoff + argi]);
+}
+
+typedef struct WinSortCtx {
+  Row **rows;
+  int off, nkey, npart;
+  const uint8_t *desc;
+  const RecColl **coll;
+} WinSortCtx;
+
+static int win_cmp(const WinSortCtx *c, int64_t a, int64_t b, int nkeys) {
+  const Row *ra = c->rows[a], *rb = c->rows[b];
+  for (int i = 0; i < nkeys; i++) {
+    const Value *va = &ra->v[c->off + i], *vb = &rb->v[c->off + i];
+    int r;
+    if (va->type == VAL_NULL || vb->type == VAL_NULL)
+      r = (va->type == VAL_NULL) == (vb->type == VAL_NULL) ? 0 : va->type == VAL_NULL ? -1 : 1;
+    else
+      r = value_compare(va, vb, i >= c->npart && c->coll ? c->coll[i - c->npart] : NULL);
+    if (i >= c->npart && c->desc && c->desc[i - c->npart]) r = -r;
+    if (r) return r;
+  }
+  return 0;
+}
+
+static void win_sort(int64_t *ix, int64_t *tmp, int64_t n, const WinSortCtx *c) {
+  if (n < 2) return;
+  int64_t m = n / 2;
+  win_sort(ix, tmp, m, c);
+  win_sort(ix + m, tmp, n - m, c);
+  int64_t i = 0, j = m, k = 0;
+  while (i < m && j < n) tmp[k++] = win_cmp(c, ix[j], ix[i], c->nkey) < 0 ? ix[j++] : ix[i++];
+  while (i < m) tmp[k++] = ix[i++];
+  while (j < n) tmp[k++] = ix[j++];
+  memcpy(ix, tmp, sizeof(int64_t) * (size_t)n);
+}
+
+static int win_call(Exec *x, WinCall *w, FuncWindow *fw, void **state, Value *argv, int nargs, int what, Value *out) {
+  struct mica_context ctx;
+  memset(&ctx, 0, sizeof ctx);
+  Value *argp[8];
+  for (int i = 0; i < nargs && i < 8; i++) argp[i] = &argv[i];
+  ctx.out = out;
+  ctx.func = w->func;
+  ctx.db = x->db;
+  ctx.agg_state = state;
+  ctx.coll = w->coll;
+  ctx.win = fw;
+  if (what == 0) w->func->xstep(&ctx, nargs > 8 ? 8 : nargs, argp);
+  else if (what == 1)
+    w->func->xvalue(&ctx);
+  else
+    w->func->xfinal(&ctx);
+  if (ctx.is_error) {
+    int rc = mica_set_error(x->db, ctx.error_rc ? ctx.error_rc : MICA_ERROR, "%s", ctx.errmsg ? ctx.errmsg : "SQL logic error");
+    free(ctx.errmsg);
+    return rc;
+  }
+  return MICA_OK;
+}
+
+static int64_t win_bound(Exec *x, PExpr *e, int *rc) {
+  Value v;
+  value_init(&v);
+  *rc = e ? expr_eval(x, e, &v) : MICA_OK;
+  int64_t n = v.type == VAL_INT ? v.u.i : (int64_t)value_as_real(&v);
+  value_release(&v);
+  return n < 0 ? 0 : n;
+}
+
+static int run_window(Exec *x, SelectPlan *sel, RowList *outrows, int withkeys) {
+  int ncap = sel->ncapture;
+  int width = ncap;
+  int *off = calloc((size_t)sel->nwin + 1, sizeof(int));
+  if (!off) return nomem(x);
+  for (int i = 0; i < sel->nwin; i++) {
+    off[i] = width;
+    width += sel->wins[i].npart + sel->wins[i].norder + sel->wins[i].nargs;
+  }
+  RowList rows = {0};
+  int rc = op_open(x, sel->src);
+  while (rc == MICA_OK && (rc = op_next(x, sel->src)) == MICA_ROW) {
+    Row *r = row_new(width);
+    rc = r ? MICA_OK : nomem(x);
+    for (int i = 0; rc == MICA_OK && i < ncap; i++) {
+      if (sel->cap_col[i] == -1) {
+        Slot *s = &x->slots[sel->cap_slot[i]];
+        if (!s->nullrow) value_set_int(&r->v[i], s->rowid);
+        continue;
+      }
+      Value *v = slot_col(x, sel->cap_slot[i], sel->cap_col[i], &rc);
+      if (rc == MICA_OK) rc = value_copy(&r->v[i], v);
+    }
+    for (int w = 0; rc == MICA_OK && w < sel->nwin; w++) {
+      WinCall *wc = &sel->wins[w];
+      int k = off[w];
+      for (int i = 0; rc == MICA_OK && i < wc->npart; i++, k++) {
+        rc = expr_eval(x, wc->part[i], &r->v[k]);
+        if (rc == MICA_OK) rc = value_make_owned(&r->v[k]);
+      }
+      for (int i = 0; rc == MICA_OK && i < wc->norder; i++, k++) {
+        rc = expr_eval(x, wc->order[i], &r->v[k]);
+        if (rc == MICA_OK) rc = value_make_owned(&r->v[k]);
+      }
+      for (int i = 0; rc == MICA_OK && i < wc->nargs; i++, k++) {
+        rc = expr_eval(x, wc->args[i], &r->v[k]);
+        if (rc == MICA_OK) rc = value_make_owned(&r->v[k]);
+      }
+    }
+    if (rc == MICA_OK) rc = rowlist_push(&rows, r) ? nomem(x) : MICA_OK;
+    else
+      row_free(r);
+  }
+  op_close(sel->src);
+  if (rc == MICA_DONE) rc = MICA_OK;
+  int64_t n = rows.n;
+  Value *results = rc == MICA_OK ? values_alloc((size_t)(n * sel->nwin + 1)) : NULL;
+  int64_t *ix = malloc(sizeof(int64_t) * (size_t)(n + 1));
+  int64_t *tmp = malloc(sizeof(int64_t) * (size_t)(n + 1));
+  if (rc == MICA_OK && (!results || !ix || !tmp)) rc = nomem(x);
+  for (int w = 0; rc == MICA_OK && w < sel->nwin; w++) {
+    WinCall *wc = &sel->wins[w];
+    for (int64_t i = 0; i < n; i++) ix[i] = i;
+    WinSortCtx sc = {.rows = rows.rows, .off = off[w], .nkey = wc->npart + wc->norder, .npart = wc->npart,
+                     .desc = wc->desc, .coll = wc->order_coll};
+    win_sort(ix, tmp, n, &sc);
+    int argoff = off[w] + wc->npart + wc->norder;
+    int64_t fs_n = 0, fe_n = 0;
+    if (wc->frame_type == 1) {
+      if (wc->fstart == 2 || wc->fstart == 4) fs_n = win_bound(x, wc->fstart_expr, &rc);
+      if (rc == MICA_OK && (wc->fend == 2 || wc->fend == 4)) fe_n = win_bound(x, wc->fend_expr, &rc);
+    }
+    for (int64_t ps = 0; rc == MICA_OK && ps < n;) {
+      int64_t pe = ps + 1;
+      while (pe < n && win_cmp(&sc, ix[ps], ix[pe], wc->npart) == 0) pe++;
+      int64_t psize = pe - ps;
+      WinArgCookie ck = {.rows = rows.rows, .ix = ix, .ps = ps, .argoff = argoff};
+      FuncWindow fw;
+      memset(&fw, 0, sizeof fw);
+      fw.part_size = psize;
+      fw.nargs = wc->nargs;
+      fw.arg = win_arg;
+      fw.cookie = &ck;
+      void *state = NULL;
+      int64_t group = 0;
+      for (int64_t gs = ps; rc == MICA_OK && gs < pe;) {
+        int64_t ge = gs + 1;
+        while (ge < pe && win_cmp(&sc, ix[gs], ix[ge], sc.nkey) == 0) ge++;
+        group++;
+        /* default frame: rows up to the end of the peer group; feed them to a running state */
+        if (wc->frame_type == 0 && !(wc->func->flags & FUNC_WINDOW_ONLY)) {
+          for (int64_t i = gs; rc == MICA_OK && i < ge; i++) {
+            Value av[8];
+            int na = wc->nargs > 8 ? 8 : wc->nargs;
+            for (int a = 0; a < na; a++) {
+              value_init(&av[a]);
+              value_borrow(&av[a], &rows.rows[ix[i]]->v[argoff + a]);
+            }
+            Value o;
+            value_init(&o);
+            rc = win_call(x, wc, NULL, &state, av, na, 0, &o);
+            value_release(&o);
+            for (int a = 0; a < na; a++) value_release(&av[a]);
+          }
+        }
+        for (int64_t i = gs; rc == MICA_OK && i < ge; i++) {
+          int64_t row = i - ps + 1;
+          fw.row = row;
+          fw.peer_start = gs - ps + 1;
+          fw.peer_end = ge - ps;
+          fw.peer_group = group;
+          if (wc->frame_type == 1) {
+            int64_t fs = wc->fstart == 1 ? 1 : wc->fstart == 2 ? row - fs_n : wc->fstart == 3 ? row : wc->fstart == 4 ? row + fs_n : psize + 1;
+            int64_t fe = wc->fend == 0 || wc->fend == 3 ? row : wc->fend == 2 ? row - fe_n : wc->fend == 4 ? row + fe_n : wc->fend == 5 ? psize : row;
+            if (fs < 1) fs = 1;
+            if (fe > psize) fe = psize;
+            fw.frame_start = fs;
+            fw.frame_end = fe;
+          } else {
+            fw.frame_start = 1;
+            fw.frame_end = wc->norder ? ge - ps : psize;
+          }
+          Value *res = &results[ix[i] * sel->nwin + w];
+          if (wc->func->flags & FUNC_WINDOW_ONLY) {
+            void *st2 = NULL;
+            rc = win_call(x, wc, &fw, &st2, NULL, 0, 1, res);
+            free(st2);
+          } else if (wc->frame_type == 1) {
+            void *st2 = NULL;
+            for (int64_t f = fw.frame_start; rc == MICA_OK && f <= fw.frame_end; f++) {
+              Value av[8];
+              int na = wc->nargs > 8 ? 8 : wc->nargs;
+              for (int a = 0; a < na; a++) {
+                value_init(&av[a]);
+                value_borrow(&av[a], &rows.rows[ix[ps + f - 1]]->v[argoff + a]);
+              }
+              Value o;
+              value_init(&o);
+              rc = win_call(x, wc, NULL, &st2, av, na, 0, &o);
+              value_release(&o);
+              for (int a = 0; a < na; a++) value_release(&av[a]);
+            }
+            if (rc == MICA_OK) rc = win_call(x, wc, NULL, &st2, NULL, 0, 2, res);
+            free(st2);
+          } else {
+            rc = win_call(x, wc, NULL, &state, NULL, 0, 1, res);
+          }
+          if (rc == MICA_OK) rc = value_make_owned(res);
+        }
+        gs = ge;
+      }
+      if (!(wc->func->flags & FUNC_WINDOW_ONLY) && wc->frame_type == 0) {
+        Value o;
+        value_init(&o);
+        win_call(x, wc, NULL, &state, NULL, 0, 2, &o);
+        value_release(&o);
+      }
+      free(state);
+      ps = pe;
+    }
+  }
+  /* replay in source order */
+  Slot *ws = &x->slots[sel->agg_slot];
+  for (int64_t i = 0; rc == MICA_OK && i < n; i++) {
+    for (int k = 0; k < ncap; k++) {
+      value_release(&ws->cols[k]);
+      value_borrow(&ws->cols[k], &rows.rows[i]->v[k]);
+    }
+    for (int w = 0; w < sel->nwin; w++) {
+      value_release(&ws->cols[ncap + w]);
+      value_borrow(&ws->cols[ncap + w], &results[i * sel->nwin + w]);
+    }
+    ws->decoded = 1;
+    ws->nullrow = 0;
+    Row *r;
+    rc = make_row(x, sel, withkeys, &r);
+    if (rc == MICA_OK && rowlist_push(outrows, r)) {
+      row_free(r);
+      rc = nomem(x);
+    }
+  }
+  for (int k = 0; k < ws->ncol; k++) {
+    value_release(&ws->cols[k]);
+    value_init(&ws->cols[k]);
+  }
+  if (results) {
+    for (int64_t i = 0; i < n * sel->nwin; i++) value_release(&results[i]);
+    free(results);
+  }
+  free(ix);
+  free(tmp);
+  free(off);
+  rowlist_clear(&rows);
+  return rc;
+}
+
 static int select_collect(Exec *x, SelectPlan *sel, RowList *out, int withkeys);
 
 /* Collects every row of a compound select (without its own ORDER BY/LIMIT). */
@@ -1174,6 +1449,13 @@ int select_open(Exec *x, SelectPlan *sel) {
       SortCtx c = {.nkey = sel->norder, .keycol = sel->order_col, .desc = sel->desc, .nulls_last = sel->nulls_last, .coll = sel->order_coll};
       rc = rows_sort(&sel->buf, &c);
       if (rc) nomem(x);
+    }
+    sel->state = SEL_BUFFER;
+  } else if (sel->nwin) {
+    rc = run_window(x, sel, &sel->buf, sorting);
+    if (rc == MICA_OK && sorting) {
+      SortCtx c = {.nkey = sel->norder, .off = sel->nres, .desc = sel->desc, .nulls_last = sel->nulls_last, .coll = sel->order_coll};
+      if (rows_sort(&sel->buf, &c)) rc = nomem(x);
     }
     sel->state = SEL_BUFFER;
   } else if (sel->is_agg) {

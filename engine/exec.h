@@ -113,6 +113,7 @@ enum {
   PX_COLLATE, /* a; only changes the collation */
   PX_VECTOR,  /* row value (list) */
   PX_RAISE,
+  PX_WIN, /* window call result agg_idx, read from the window slot after the captured columns */
 };
 
 /* Binary operators of PX_BIN. */
@@ -223,6 +224,21 @@ typedef struct AggCall {
   const RecColl *coll;
 } AggCall;
 
+typedef struct WinCall {
+  FuncDef *func;
+  int nargs;
+  PExpr **args;
+  int npart;
+  PExpr **part;
+  int norder;
+  PExpr **order;
+  uint8_t *desc;
+  const RecColl **order_coll;
+  int frame_type, fstart, fend;
+  PExpr *fstart_expr, *fend_expr;
+  const RecColl *coll;
+} WinCall;
+
 enum { CMP_NONE = 0, CMP_UNION_ALL, CMP_UNION, CMP_INTERSECT, CMP_EXCEPT, CMP_RECURSIVE };
 
 struct SelectPlan {
@@ -239,6 +255,9 @@ struct SelectPlan {
   int ncapture;
   int *cap_slot, *cap_col; /* captured source columns; PX_COL of them were redirected to agg_slot */
   PExpr *having;
+  /* window functions (non-aggregate selects): results after the captured columns of agg_slot */
+  int nwin;
+  WinCall *wins;
   /* output shaping */
   int distinct;
   int norder;

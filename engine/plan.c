@@ -99,6 +99,7 @@ typedef struct Scope {
   SelectPlan *sel;
   int agg_mode; /* 0 plain, 1 after aggregation, 2 inside an aggregate's arguments */
   int agg_allowed;
+  int win_ok; /* window functions allowed (result columns / ORDER BY of a non-aggregate select) */
   /* result-column aliases usable in WHERE/ORDER BY/GROUP BY */
   int nalias;
   const char **alias_names;
@@ -415,6 +416,74 @@ static int compile_agg_call(Compiler *c, Scope *sc, const XExpr *x, PExpr **out)
   return MICA_OK;
 }
 
+static int compile_win_call(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
+  if (!sc || !sc->sel || sc->agg_mode != 1 || !sc->win_ok)
+    return mica_set_error(c->db, MICA_ERROR, "misuse of window function %s()", x->name);
+  if (x->named_window) return mica_set_error(c->db, MICA_ERROR, "named windows are not supported yet", NULL);
+  if (x->frame_type > 1) return mica_set_error(c->db, MICA_ERROR, "RANGE/GROUPS frames are not supported yet", NULL);
+  SelectPlan *sel = sc->sel;
+  int nargs = x->star ? 0 : x->nlist;
+  int exists = 0;
+  FuncDef *f = mica_find_function(c->db, x->name, nargs, &exists);
+  if (!f) {
+    if (exists) return mica_set_error(c->db, MICA_ERROR, "wrong number of arguments to function %s()", x->name);
+    return mica_set_error(c->db, MICA_ERROR, "no such function: %s", x->name);
+  }
+  if (!f->xstep || !f->xvalue) return mica_set_error(c->db, MICA_ERROR, "%s() may not be used as a window function", x->name);
+  WinCall *wins = arena_alloc(&c->p->arena, sizeof(WinCall) * (size_t)(sel->nwin + 1));
+  if (!wins) return nomem(c);
+  if (sel->nwin) memcpy(wins, sel->wins, sizeof(WinCall) * (size_t)sel->nwin);
+  WinCall *w = &wins[sel->nwin];
+  w->func = f;
+  w->nargs = nargs;
+  w->frame_type = x->frame_type;
+  w->fstart = x->fstart;
+  w->fend = x->fend;
+  int save = sc->agg_mode;
+  sc->agg_mode = 2;
+  int rc = compile_list(c, sc, nargs, x->list, &w->args);
+  if (rc == MICA_OK) rc = compile_list(c, sc, x->npart, x->part, &w->part);
+  w->npart = x->npart;
+  w->norder = x->nworder;
+  w->desc = arena_alloc(&c->p->arena, (size_t)x->nworder + 1);
+  w->order = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(x->nworder + 1));
+  w->order_coll = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(x->nworder + 1));
+  if (!w->desc || !w->order || !w->order_coll) rc = nomem(c);
+  for (int i = 0; rc == MICA_OK && i < x->nworder; i++) {
+    rc = compile_expr(c, sc, x->worder[i].expr, &w->order[i]);
+    w->desc[i] = (uint8_t)x->worder[i].desc;
+    if (rc == MICA_OK) w->order_coll[i] = w->order[i]->coll;
+  }
+  Scope empty = {0};
+  if (rc == MICA_OK && x->fstart_expr) rc = compile_expr(c, &empty, x->fstart_expr, &w->fstart_expr);
+  if (rc == MICA_OK && x->fend_expr) rc = compile_expr(c, &empty, x->fend_expr, &w->fend_expr);
+  sc->agg_mode = save;
+  if (rc) return rc;
+  w->coll = nargs > 0 ? w->args[0]->coll : NULL;
+  int idx = sel->nwin;
+  sel->wins = wins;
+  sel->nwin++;
+  PExpr *e = pe_new(c, PX_WIN);
+  if (!e) return nomem(c);
+  e->agg_idx = idx;
+  e->slot = sel->agg_slot;
+  e->sub = sel;
+  *out = e;
+  return MICA_OK;
+}
+
+static int has_window(Compiler *c, ANode *node) {
+  if (!node) return 0;
+  XExpr x;
+  xv_expr(node, &x, &c->p->arena);
+  if (x.kind == XK_FUNC && x.over) return 1;
+  if (x.kind == XK_SUBQUERY || x.kind == XK_EXISTS || x.kind == XK_INSELECT) return has_window(c, x.a);
+  if (has_window(c, x.a) || has_window(c, x.b) || has_window(c, x.c)) return 1;
+  for (int i = 0; i < x.nlist; i++)
+    if (has_window(c, x.list[i])) return 1;
+  return 0;
+}
+
 static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
   XExpr x;
   int rc = MICA_OK;
@@ -621,8 +690,8 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
   }
   case XK_FUNC: {
     if (x.over) {
-      rc = mica_set_error(c->db, MICA_ERROR, "window functions are not supported yet: %s()", x.name);
-      break;
+      c->depth--;
+      return compile_win_call(c, sc, &x, out);
     }
     if (is_agg_func(c, &x)) {
       int nargs = x.star ? 0 : x.nlist;
@@ -1318,10 +1387,15 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   }
   sel->src = src;
   sel->is_agg = is_agg;
-  if (is_agg) {
+  int is_win = 0;
+  for (int i = 0; i < xs->nres && !is_win; i++) is_win = has_window(c, xs->res[i].expr);
+  for (int i = 0; i < xs->norder && !is_win; i++) is_win = has_window(c, xs->order[i].expr);
+  if (is_win && is_agg) return mica_set_error(c->db, MICA_ERROR, "window functions in aggregate queries are not supported yet", NULL);
+  if (is_agg || is_win) {
     sel->agg_slot = new_slot(c, 0);
     if (sel->agg_slot < 0) return nomem(c);
   }
+  sc.win_ok = is_win;
   /* GROUP BY (over the FROM rows; an integer K means result column K) */
   if (xs->ngroup) {
     sel->ngroup = xs->ngroup;
@@ -1352,7 +1426,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       if (has_agg(c, g)) return mica_set_error(c->db, MICA_ERROR, "aggregate functions are not allowed in the GROUP BY clause", NULL);
     }
   }
-  sc.agg_mode = is_agg ? 1 : 0;
+  sc.agg_mode = is_agg || is_win ? 1 : 0;
   /* result columns, with * expansion */
   int cap = xs->nres + 8, nres = 0;
   PExpr **res = arena_alloc(A, sizeof(PExpr *) * (size_t)cap);
@@ -1505,9 +1579,9 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   }
   sel->distinct = xs->distinct;
   /* size the aggregate slot now that captures and aggregates are known */
-  if (is_agg) {
+  if (is_agg || is_win) {
     Slot *as = &c->p->slots[sel->agg_slot];
-    int ncol = sel->ncapture + sel->nagg;
+    int ncol = sel->ncapture + sel->nagg + sel->nwin;
     as->ncol = ncol;
     as->cols = arena_alloc(A, sizeof(Value) * (size_t)(ncol + 1));
     if (!as->cols) return nomem(c);
@@ -3548,9 +3622,10 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
 /* ------------------------------------------------------------------ adapter: ast.h nodes */
 /* The planner's view of the parser's nodes (plan_view.h). The AST's enumerations (EK_*, AB_*, SK_*,
  * CK_*, JT_*, OE_*) have the same values as the view's (XK_*, BO_*, XS_*, CMP_*, XJ_*, ONCONF_*). */
+static XOrder *xv_order(const OrderTerm *o, int n, Arena *a);
+
 static void xv_expr(ANode *node, XExpr *x, Arena *a) {
   const Expr *e = node;
-  (void)a;
   memset(x, 0, sizeof *x);
   value_init(&x->lit);
   x->kind = e->kind;
@@ -3575,6 +3650,20 @@ static void xv_expr(ANode *node, XExpr *x, Arena *a) {
   x->param_name = e->param_name;
   x->filter = e->filter;
   x->over = e->over || e->over_name ? (ANode *)e : NULL;
+  if (e->over_name && !e->over) x->named_window = 1;
+  if (e->over) {
+    const WindowDef *w = e->over;
+    if (w->base) x->named_window = 1;
+    x->npart = w->npart;
+    x->part = (ANode **)w->part;
+    x->nworder = w->norder;
+    x->worder = xv_order(w->order, w->norder, a);
+    x->frame_type = w->frame_type;
+    x->fstart = w->start;
+    x->fend = w->end;
+    x->fstart_expr = w->start_expr;
+    x->fend_expr = w->end_expr;
+  }
   x->raise_type = e->raise_type;
   switch (e->kind) {
   case EK_INT:

@@ -72,6 +72,15 @@ typedef struct XExpr {
   ANode *over;
   int raise_type; /* 0 IGNORE, 1 ROLLBACK, 2 ABORT, 3 FAIL */
   Value lit;      /* borrowed bytes */
+  /* OVER (...) of a window function call */
+  int named_window; /* OVER name: not supported */
+  int npart;
+  ANode **part;
+  int nworder;
+  struct XOrder *worder;
+  int frame_type; /* 0 default, 1 ROWS, 2 RANGE, 3 GROUPS */
+  int fstart, fend; /* 0 none, 1 UNBOUNDED PRECEDING, 2 n PRECEDING, 3 CURRENT ROW, 4 n FOLLOWING, 5 UNBOUNDED FOLLOWING */
+  ANode *fstart_expr, *fend_expr;
 } XExpr;
 
 typedef struct XResCol {

@@ -267,6 +267,18 @@ START_TEST(test_index_lookups_agree_with_scans) {
 }
 END_TEST
 
+START_TEST(test_window_functions) {
+  same_as_sqlite("CREATE TABLE t(g, v);"
+                 "INSERT INTO t VALUES(1,10),(1,20),(2,5),(1,20),(2,7),(3,NULL);"
+                 "SELECT g, v, row_number() OVER (PARTITION BY g ORDER BY v), rank() OVER (PARTITION BY g ORDER BY v),"
+                 " dense_rank() OVER (ORDER BY g), sum(v) OVER (PARTITION BY g ORDER BY v), sum(v) OVER (PARTITION BY g),"
+                 " count(*) OVER () FROM t ORDER BY g, v;"
+                 "SELECT v, sum(v) OVER (ORDER BY v ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), lag(v) OVER (ORDER BY v),"
+                 " lead(v, 2, -1) OVER (ORDER BY v), first_value(v) OVER (ORDER BY v DESC) FROM t ORDER BY v;"
+                 "SELECT g, avg(v) OVER (PARTITION BY g) a FROM t ORDER BY a DESC, g;");
+}
+END_TEST
+
 START_TEST(test_api_errors_and_bindings) {
   mica_db *db;
   ck_assert_int_eq(mica_open(":memory:", 0, &db), MICA_OK);
@@ -309,6 +321,7 @@ static Suite *sql_suite(void) {
   tcase_add_test(tc, test_recursive_cte_and_create_as);
   tcase_add_test(tc, test_autoincrement_returning_upsert);
   tcase_add_test(tc, test_index_lookups_agree_with_scans);
+  tcase_add_test(tc, test_window_functions);
   tcase_add_test(tc, test_api_errors_and_bindings);
   suite_add_tcase(s, tc);
   return s;
