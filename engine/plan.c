@@ -1654,6 +1654,60 @@ static int compile_select(Compiler *c, ANode *s, Scope *outer, SelectPlan **out,
   return compile_select_x(c, &xs, outer, out, top);
 }
 
+static int compound_order(Compiler *c, XSelect *xsp, SelectPlan *sel) {
+  XSelect xs = *xsp;
+  Arena *A = &c->p->arena;
+  int rc = MICA_OK;
+  if (xs.norder) {
+    sel->norder = xs.norder;
+    sel->order_col = arena_alloc(A, sizeof(int) * (size_t)xs.norder);
+    sel->desc = arena_alloc(A, (size_t)xs.norder);
+    sel->nulls_last = arena_alloc(A, (size_t)xs.norder);
+    sel->order_coll = arena_alloc(A, sizeof(RecColl *) * (size_t)xs.norder);
+    if (!sel->order_col || !sel->desc || !sel->nulls_last || !sel->order_coll) rc = nomem(c);
+    for (int i = 0; rc == MICA_OK && i < xs.norder; i++) {
+      XExpr ox;
+      xv_expr(xs.order[i].expr, &ox, A);
+      const RecColl *coll = NULL;
+      int has_coll = 0;
+      if (ox.kind == XK_COLLATE) {
+        coll = find_coll(c, ox.name, &rc);
+        has_coll = 1;
+        xv_expr(ox.a, &ox, A);
+      }
+      int k = -1;
+      if (ox.kind == XK_INT) {
+        k = (int)ox.lit.u.i - 1;
+        if (k < 0 || k >= sel->nres) {
+          char buf[100];
+          snprintf(buf, sizeof buf, "%d%s ORDER BY term out of range - should be between 1 and %d", i + 1,
+                   i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", sel->nres);
+          rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
+          break;
+        }
+      } else if (ox.kind == XK_COLUMN) {
+        for (int m = 0; m < sel->nres; m++)
+          if (sel->res_names[m] && name_eq(sel->res_names[m], ox.name)) {
+            k = m;
+            break;
+          }
+      }
+      if (k < 0) {
+        char buf[100];
+        snprintf(buf, sizeof buf, "%d%s ORDER BY term does not match any column in the result set", i + 1,
+                 i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th");
+        rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
+        break;
+      }
+      sel->order_col[i] = k;
+      sel->desc[i] = (uint8_t)xs.order[i].desc;
+      sel->nulls_last[i] = (uint8_t)xs.order[i].nulls;
+      sel->order_coll[i] = has_coll ? coll : sel->res_coll[k];
+    }
+  }
+  return rc;
+}
+
 static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan **out, int top) {
   XSelect xs = *xsp;
   Arena *A = &c->p->arena;
@@ -1700,61 +1754,13 @@ static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan 
       sel->res_table = l->res_table;
       sel->res_origin = l->res_origin;
       sel->res_coll = l->res_coll;
-      if (xs.norder) {
-        sel->norder = xs.norder;
-        sel->order_col = arena_alloc(A, sizeof(int) * (size_t)xs.norder);
-        sel->desc = arena_alloc(A, (size_t)xs.norder);
-        sel->nulls_last = arena_alloc(A, (size_t)xs.norder);
-        sel->order_coll = arena_alloc(A, sizeof(RecColl *) * (size_t)xs.norder);
-        if (!sel->order_col || !sel->desc || !sel->nulls_last || !sel->order_coll) rc = nomem(c);
-        for (int i = 0; rc == MICA_OK && i < xs.norder; i++) {
-          XExpr ox;
-          xv_expr(xs.order[i].expr, &ox, A);
-          const RecColl *coll = NULL;
-          int has_coll = 0;
-          if (ox.kind == XK_COLLATE) {
-            coll = find_coll(c, ox.name, &rc);
-            has_coll = 1;
-            xv_expr(ox.a, &ox, A);
-          }
-          int k = -1;
-          if (ox.kind == XK_INT) {
-            k = (int)ox.lit.u.i - 1;
-            if (k < 0 || k >= sel->nres) {
-              char buf[100];
-              snprintf(buf, sizeof buf, "%d%s ORDER BY term out of range - should be between 1 and %d", i + 1,
-                       i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", sel->nres);
-              rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
-              break;
-            }
-          } else if (ox.kind == XK_COLUMN) {
-            for (int m = 0; m < sel->nres; m++)
-              if (sel->res_names[m] && name_eq(sel->res_names[m], ox.name)) {
-                k = m;
-                break;
-              }
-          }
-          if (k < 0) {
-            char buf[100];
-            snprintf(buf, sizeof buf, "%d%s ORDER BY term does not match any column in the result set", i + 1,
-                     i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th");
-            rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
-            break;
-          }
-          sel->order_col[i] = k;
-          sel->desc[i] = (uint8_t)xs.order[i].desc;
-          sel->nulls_last[i] = (uint8_t)xs.order[i].nulls;
-          sel->order_coll[i] = has_coll ? coll : sel->res_coll[k];
-        }
-      }
+      rc = compound_order(c, &xs, sel);
       if (rc == MICA_OK) rc = compile_limit(c, &xs, sel);
     }
   } else if (xs.nvalues) {
     rc = compile_values(c, &xs, outer, &sel);
-    if (rc == MICA_OK && (xs.limit || xs.norder)) {
-      /* VALUES ... ORDER BY/LIMIT: wrap as a compound-like buffer */
-      rc = compile_limit(c, &xs, sel);
-    }
+    if (rc == MICA_OK && xs.norder && sel->cmp_op) rc = compound_order(c, &xs, sel);
+    if (rc == MICA_OK && (xs.limit || xs.offset)) rc = compile_limit(c, &xs, sel);
   } else {
     sel = arena_alloc(A, sizeof(SelectPlan));
     if (!sel) rc = nomem(c);
