@@ -385,6 +385,10 @@ int op_open(Exec *x, Op *op) {
   case OP_FILTER:
     return op_open(x, op->left);
   case OP_JOIN:
+    if (op->right_outer) {
+      rowset_clear(&op->rmatched);
+      rowset_init(&op->rmatched, 1, NULL);
+    }
     return op_open(x, op->left);
   case OP_ROWS:
     if (op->sub && op->sub->cmp_op == CMP_RECURSIVE) return select_open(x, op->sub);
@@ -571,9 +575,30 @@ int op_next(Exec *x, Op *op) {
     }
   case OP_JOIN:
     for (;;) {
+      if (op->state == 3) {
+        /* RIGHT/FULL: right rows that matched no left row */
+        rc = op_next(x, op->right);
+        if (rc != MICA_ROW) {
+          for (int i = 0; i < op->nlslots; i++) x->slots[op->lslots[i]].nullrow = 0;
+          return rc;
+        }
+        Value k;
+        value_init(&k);
+        value_set_int(&k, x->slots[op->rslots[0]].rowid);
+        if (rowset_find(&op->rmatched, &k)) continue;
+        return MICA_ROW;
+      }
       if (op->state == 0 || op->state == 2) {
         if (op->state == 2) set_nullrows(x, op, 0);
         rc = op_next(x, op->left);
+        if (rc == MICA_DONE && op->right_outer) {
+          op_close(op->right);
+          rc = op_open(x, op->right);
+          if (rc) return rc;
+          for (int i = 0; i < op->nlslots; i++) x->slots[op->lslots[i]].nullrow = 1;
+          op->state = 3;
+          continue;
+        }
         if (rc != MICA_ROW) return rc;
         op_close(op->right);
         rc = op_open(x, op->right);
@@ -589,6 +614,17 @@ int op_next(Exec *x, Op *op) {
           if (t != 1) continue;
         }
         op->matched = 1;
+        if (op->right_outer) {
+          Row *k = row_new(1);
+          int added;
+          if (!k) return nomem(x);
+          value_set_int(&k->v[0], x->slots[op->rslots[0]].rowid);
+          if (rowset_add(&op->rmatched, k, &added)) {
+            row_free(k);
+            return nomem(x);
+          }
+          if (!added) row_free(k);
+        }
         return MICA_ROW;
       }
       if (rc != MICA_DONE) return rc;
@@ -641,6 +677,7 @@ void op_close(Op *op) {
   case OP_JOIN:
     op_close(op->left);
     op_close(op->right);
+    rowset_clear(&op->rmatched);
     break;
   case OP_ROWS:
     if (op->sub && op->sub->cmp_op == CMP_RECURSIVE) select_close(op->sub);

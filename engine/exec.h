@@ -194,6 +194,10 @@ struct Op {
   int outer; /* LEFT JOIN */
   int *rslots; /* slots of the right side (set to a NULL row for an unmatched LEFT JOIN row) */
   int nrslots;
+  int right_outer; /* RIGHT/FULL JOIN: afterwards, right rows that matched nothing, left side NULL */
+  int *lslots;
+  int nlslots;
+  RowSet rmatched; /* runtime: [slot rowid] of the right rows that matched */
   /* OP_ROWS */
   SelectPlan *sub;
   int external; /* rows are fed by a recursive CTE driver, not by sub */

@@ -1197,9 +1197,11 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
     rc = compile_from_item(c, &xs->from[i], &items[i], &leaves[i]);
     if (rc) return rc;
     items[i].jointype = xs->from[i].jointype;
-    if (items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL)
-      return mica_set_error(c->db, MICA_ERROR, "RIGHT and FULL OUTER JOINs are not supported yet", NULL);
   }
+  /* WHERE terms may not move below a RIGHT/FULL join (they must see its NULL-extended rows) */
+  int last_rf = 0;
+  for (int i = 1; i < n; i++)
+    if (items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL) last_rf = i;
   Scope sc = {.items = items, .nitems = n, .outer = outer, .correlated = outer ? outer->correlated : NULL, .sel = sel};
   /* duplicate table names in FROM without aliases are ambiguous only when referenced; fine */
   /* result aliases usable by WHERE / GROUP BY / ORDER BY */
@@ -1283,7 +1285,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       if (rc) return rc;
       pred = and_of(c, pred, on);
     }
-    if (it->jointype == XJ_LEFT)
+    if (it->jointype == XJ_LEFT || it->jointype == XJ_RIGHT || it->jointype == XJ_FULL)
       onpred[i] = pred;
     else if ((rc = split_and(c, pred, &terms, &nterms, &capterms)))
       return rc;
@@ -1330,6 +1332,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
         for (int i = 0; i < n; i++)
           if (items[i].slot < 64 && (mask >> items[i].slot) & 1) lv = i;
       /* a term must not move before a LEFT JOIN whose right side it reads; lv already covers it */
+      if (lv < last_rf) lv = last_rf;
       level[t] = lv;
     }
     src = NULL;
@@ -1341,7 +1344,9 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
         if (level[t] == i) lt[nlt++] = terms[t];
       PExpr *lpred = NULL;
       for (int t = 0; t < nlt; t++) lpred = and_of(c, lpred, lt[t]);
-      if (items[i].jointype == XJ_LEFT && i > 0) {
+      if ((items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL) && i > 0) {
+        /* the right side is also scanned on its own for its unmatched rows: no lookup driven by the left */
+      } else if (items[i].jointype == XJ_LEFT && i > 0) {
         PExpr **ot = NULL;
         int no = 0, co = 0;
         if ((rc = split_and(c, onpred[i], &ot, &no, &co))) return rc;
@@ -1368,8 +1373,15 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       if (!j->rslots) return nomem(c);
       j->rslots[0] = items[i].slot;
       j->nrslots = 1;
-      if (items[i].jointype == XJ_LEFT) {
-        j->outer = 1;
+      if (items[i].jointype != XJ_INNER) {
+        j->outer = items[i].jointype == XJ_LEFT || items[i].jointype == XJ_FULL;
+        j->right_outer = items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL;
+        if (j->right_outer) {
+          /* the slots of everything joined so far (NULL for an unmatched right row) */
+          j->lslots = arena_alloc(A, sizeof(int) * (size_t)(i + 1));
+          if (!j->lslots) return nomem(c);
+          for (int k = 0; k < i; k++) j->lslots[j->nlslots++] = items[k].slot;
+        }
         j->pred = onpred[i];
         src = j;
         if (lpred) {

@@ -174,7 +174,10 @@ START_TEST(test_joins_and_subqueries) {
                  "SELECT id FROM a UNION SELECT aid FROM b;"
                  "SELECT id FROM a UNION ALL SELECT aid FROM b ORDER BY 1 DESC;"
                  "SELECT id FROM a INTERSECT SELECT aid FROM b;"
-                 "SELECT id FROM a EXCEPT SELECT aid FROM b;");
+                 "SELECT id FROM a EXCEPT SELECT aid FROM b;"
+                 "SELECT a.v, b.w FROM a RIGHT JOIN b ON a.id = b.aid ORDER BY 2;"
+                 "SELECT a.v, b.w FROM a FULL JOIN b ON a.id = b.aid ORDER BY 1, 2;"
+                 "SELECT count(*) FROM a FULL JOIN b ON a.id = b.aid WHERE a.id IS NULL OR b.aid IS NULL;");
 }
 END_TEST
 
