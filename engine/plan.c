@@ -24,10 +24,23 @@
  *   arguments, WHERE and GROUP BY are compiled over the FROM rows.
  *
  * JOINS AND WHERE
- *   FROM items are joined left-deep by nested loops (OP_JOIN). WHERE (and inner-join ON) conditions
- *   are split at AND and each term is evaluated at the first join level where every slot it reads
- *   is available. A term "col = expr" on an INTEGER PRIMARY KEY / rowid, where expr reads only
- *   earlier items, turns that item's scan into a rowid lookup (the term also stays as a filter).
+ *   FROM items are joined left-deep by nested loops (OP_JOIN; LEFT, RIGHT and FULL joins NULL-extend).
+ *   WHERE (and inner-join ON) conditions are split at AND and each term is evaluated at the first
+ *   join level where every slot it reads is available (never below a RIGHT/FULL join).
+ *
+ * ACCESS PATHS (choose_access)
+ *   A term "rowid = expr" (or INTEGER PRIMARY KEY), where expr reads only earlier items, makes the
+ *   scan a rowid lookup. Otherwise the index with the longest equality prefix ("col = expr"), plus a
+ *   range ("col > / >= / < / <= expr", BETWEEN) on the next column, is searched. An index is only
+ *   used when the comparison happens in the index's order: compatible affinity (datatype3 4.2) and
+ *   the same collation. Terms always stay as filters too, so an index only narrows what is read.
+ *   EXPLAIN QUERY PLAN prints the chosen paths in SQLite's words.
+ *
+ * WINDOW FUNCTIONS
+ *   Like aggregates, a non-aggregate SELECT with OVER calls captures the columns its result needs;
+ *   each call becomes a WinCall evaluated by exec.c's run_window after all rows are read.
+ *
+ * The AST is read only through plan_view.h (adapter at the end of this file).
  */
 #include <ctype.h>
 #include <stdio.h>
