@@ -311,6 +311,40 @@ START_TEST(test_api_errors_and_bindings) {
 }
 END_TEST
 
+static int count_rows(mica_db *db) {
+  mica_stmt *st;
+  ck_assert_int_eq(mica_prepare(db, "SELECT count(*) FROM t", -1, &st, NULL), MICA_OK);
+  ck_assert_int_eq(mica_step(st), MICA_ROW);
+  int n = mica_column_int(st, 0);
+  mica_finalize(st);
+  return n;
+}
+
+START_TEST(test_busy_writer_sees_later_commits) {
+  char dir[] = "/tmp/mica_test_sql_XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char path[128];
+  snprintf(path, sizeof path, "%s/db", dir);
+  mica_db *a, *b;
+  ck_assert_int_eq(mica_open(path, MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &a), MICA_OK);
+  ck_assert_int_eq(mica_open(path, MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &b), MICA_OK);
+  ck_assert_int_eq(mica_exec(a, "CREATE TABLE t(x); INSERT INTO t VALUES(1)", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(count_rows(b), 1);
+  ck_assert_int_eq(mica_exec(a, "BEGIN; INSERT INTO t VALUES(2)", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(count_rows(b), 1); /* a's transaction is not visible yet */
+  ck_assert_int_eq(mica_exec(b, "INSERT INTO t VALUES(3)", NULL, NULL, NULL) & 0xff, MICA_BUSY);
+  ck_assert_int_eq(mica_exec(a, "COMMIT", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(count_rows(b), 2); /* the failed write left no stale snapshot behind */
+  ck_assert_int_eq(mica_exec(b, "INSERT INTO t VALUES(3)", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(count_rows(a), 3);
+  ck_assert_int_eq(mica_close(a), MICA_OK);
+  ck_assert_int_eq(mica_close(b), MICA_OK);
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *sql_suite(void) {
   Suite *s = suite_create("sql");
   TCase *tc = tcase_create("core");
@@ -326,6 +360,7 @@ static Suite *sql_suite(void) {
   tcase_add_test(tc, test_index_lookups_agree_with_scans);
   tcase_add_test(tc, test_window_functions);
   tcase_add_test(tc, test_api_errors_and_bindings);
+  tcase_add_test(tc, test_busy_writer_sees_later_commits);
   suite_add_tcase(s, tc);
   return s;
 }
