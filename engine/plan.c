@@ -3539,8 +3539,13 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
     if (rc == MICA_OK) {
       Index *ix = schema_find_index(db->schema, iname);
       if (!ix) rc = mica_set_error(db, MICA_INTERNAL, "index vanished", NULL);
-      else
-        rc = populate_index(x, ix);
+      else if (ix->where)
+        rc = mica_set_error(db, MICA_ERROR, "partial indexes are not supported yet", NULL);
+      else {
+        for (int k = 0; k < ix->ncol && rc == MICA_OK; k++)
+          if (ix->cols[k] == -2) rc = mica_set_error(db, MICA_ERROR, "indexes on expressions are not supported yet", NULL);
+        if (rc == MICA_OK) rc = populate_index(x, ix);
+      }
     }
     free(tname);
     free(iname);
