@@ -227,3 +227,46 @@ int ddl_release(Exec *x, const char *name, int rollback) {
   }
   return MICA_OK;
 }
+
+int ddl_schema_set_sql(Exec *x, const char *type, const char *name, const char *sql) {
+  Schema *s = x->db->schema;
+  TableWriter w;
+  int rc = dml_writer_open(x, s->master, &w);
+  int eof = 0, done = 0;
+  if (rc == MICA_OK)
+    for (rc = btree_first(w.cur, &eof); rc == MICA_OK && !eof && !done; rc = btree_next(w.cur, &eof)) {
+      const void *d;
+      uint32_t n;
+      if ((rc = btree_data(w.cur, &d, &n))) break;
+      RecValue rv[5];
+      int got;
+      if (record_decode(d, n, rv, 5, &got) || got < 5) continue;
+      if (rv[0].type != REC_TEXT || rv[0].u.s.n != strlen(type) || strncmp(rv[0].u.s.p, type, rv[0].u.s.n)) continue;
+      if (rv[1].type != REC_TEXT || rv[1].u.s.n != strlen(name) || strncasecmp(rv[1].u.s.p, name, rv[1].u.s.n)) continue;
+      Value v[5];
+      for (int i = 0; i < 5; i++) {
+        value_init(&v[i]);
+        Value tmp;
+        value_init(&tmp);
+        value_from_rec(&tmp, &rv[i]);
+        value_copy(&v[i], &tmp);
+      }
+      value_set_text(&v[4], sql, (int)strlen(sql), VAL_STATIC);
+      uint8_t *rec;
+      uint32_t nrec;
+      int64_t rowid = btree_rowid(w.cur);
+      rc = dml_encode(v, 5, &rec, &nrec);
+      if (rc == MICA_OK) {
+        rc = btree_insert(w.cur, rowid, rec, nrec);
+        free(rec);
+      }
+      for (int i = 0; i < 5; i++) value_release(&v[i]);
+      done = 1;
+      break;
+    }
+  if (rc && rc != MICA_NOMEM) rc = bterr(x, rc);
+  else if (rc)
+    rc = mica_set_error(x->db, rc, "out of memory");
+  dml_writer_close(&w);
+  return rc;
+}

@@ -12,6 +12,8 @@ int ddl_schema_delete(Exec *x, int col, const char *name, const char *type);
 /* Bumps the schema cookie (and sets the header's format/encoding on a new file); drops the
  * in-memory schema. */
 int ddl_schema_changed(Exec *x);
+/* Replaces the sql of the sqlite_schema row (type, name). */
+int ddl_schema_set_sql(Exec *x, const char *type, const char *name, const char *sql);
 int ddl_create_tree(Exec *x, int flags, uint32_t *root);
 int ddl_drop_tree(Exec *x, uint32_t root);
 

@@ -429,3 +429,34 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
   if (rowid_out) *rowid_out = rowid;
   return MICA_OK;
 }
+
+int dml_find_conflict(Exec *x, TableWriter *w, Value *vals, int64_t rowid, int check_rowid, Index *only, int *found,
+                      int64_t *conflict_rowid) {
+  Table *t = w->t;
+  *found = 0;
+  int rc;
+  if (check_rowid && !only) {
+    int res;
+    rc = btree_seek_rowid(w->cur, rowid, &res);
+    if (rc) return bterr(x, rc);
+    if (res == 0 && !btree_eof(w->cur)) {
+      *found = 1;
+      *conflict_rowid = rowid;
+      return MICA_OK;
+    }
+  }
+  for (int i = 0; i < w->nidx; i++) {
+    Index *ix = w->idx[i];
+    if (!ix->unique || (only && ix != only)) continue;
+    Value *keys = malloc(sizeof(Value) * (size_t)(ix->ncol + 1));
+    if (!keys) return nomem(x);
+    index_key(t, ix, rowid, vals, keys);
+    int hasnull = 0;
+    for (int k = 0; k < ix->ncol; k++)
+      if (keys[k].type == VAL_NULL) hasnull = 1;
+    rc = hasnull ? MICA_OK : index_find(x, ix, w->icur[i], keys, found, conflict_rowid);
+    free(keys);
+    if (rc || *found) return rc;
+  }
+  return MICA_OK;
+}

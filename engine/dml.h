@@ -45,6 +45,11 @@ int dml_new_rowid(Exec *x, TableWriter *w, int64_t *out);
 /* Inserts one index entry for the row (used by CREATE INDEX). */
 int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals, int check_unique);
 
+/* Looks for an existing row that the row (vals, rowid) would conflict with: on the rowid (when
+ * check_rowid) and on every UNIQUE index, or only on index `only` when set. */
+int dml_find_conflict(Exec *x, TableWriter *w, Value *vals, int64_t rowid, int check_rowid, Index *only, int *found,
+                      int64_t *conflict_rowid);
+
 /* Encodes values as a record into a malloc'd buffer. */
 int dml_encode(Value *vals, int n, uint8_t **out, uint32_t *nout);
 

@@ -26,6 +26,8 @@
 #include <string.h>
 
 #include "exec.h"
+#include "dml.h"
+#include "func.h"
 
 
 /* ------------------------------------------------------------------ arena */
@@ -383,9 +385,14 @@ int op_open(Exec *x, Op *op) {
   case OP_FILTER:
     return op_open(x, op->left);
   case OP_JOIN:
+    if (op->right_outer) {
+      rowset_clear(&op->rmatched);
+      rowset_init(&op->rmatched, 1, NULL);
+    }
     return op_open(x, op->left);
   case OP_ROWS:
-    if (!op->rows_ready) {
+    if (op->sub && op->sub->cmp_op == CMP_RECURSIVE) return select_open(x, op->sub);
+    if (!op->rows_ready && !op->external) {
       rc = select_open(x, op->sub);
       while (rc == MICA_OK && (rc = select_next(x, op->sub)) == MICA_ROW) {
         Row *r = row_new(op->ncol);
@@ -403,9 +410,121 @@ int op_open(Exec *x, Op *op) {
   return MICA_OK;
 }
 
+/* Positions an index scan: evaluates the equality values and bounds (with the key columns'
+ * affinity), encodes the search keys and seeks. Returns MICA_DONE when no row can match. */
+static int index_start(Exec *x, Op *op) {
+  int n = op->neq + 1;
+  Value vals[65];
+  int rc = MICA_OK;
+  for (int k = 0; k < n; k++) value_init(&vals[k]);
+  for (int k = 0; k < op->neq && rc == MICA_OK; k++) {
+    rc = expr_eval(x, op->eq[k], &vals[k]);
+    if (rc == MICA_OK) rc = value_make_owned(&vals[k]);
+    if (rc == MICA_OK && vals[k].type == VAL_NULL) rc = MICA_DONE;
+    if (rc == MICA_OK && op->keyaff[k]) value_apply_affinity(&vals[k], op->keyaff[k]);
+  }
+  /* the upper key: prefix + hi */
+  if (rc == MICA_OK && op->hi) {
+    rc = expr_eval(x, op->hi, &vals[op->neq]);
+    if (rc == MICA_OK) rc = value_make_owned(&vals[op->neq]);
+    if (rc == MICA_OK && vals[op->neq].type == VAL_NULL) rc = MICA_DONE;
+    if (rc == MICA_OK && op->keyaff[op->neq]) value_apply_affinity(&vals[op->neq], op->keyaff[op->neq]);
+    if (rc == MICA_OK && dml_encode(vals, op->neq + 1, &op->hirec, &op->nhirec)) rc = nomem(x);
+  }
+  /* the lower key: prefix [+ lo]; without lo but with hi, start after the NULLs */
+  int nlow = op->neq;
+  int low_rc = -1;
+  if (rc == MICA_OK && (op->lo || op->hi)) {
+    value_release(&vals[op->neq]);
+    value_init(&vals[op->neq]);
+    if (op->lo) {
+      rc = expr_eval(x, op->lo, &vals[op->neq]);
+      if (rc == MICA_OK) rc = value_make_owned(&vals[op->neq]);
+      if (rc == MICA_OK && vals[op->neq].type == VAL_NULL) rc = MICA_DONE;
+      if (rc == MICA_OK && op->keyaff[op->neq]) value_apply_affinity(&vals[op->neq], op->keyaff[op->neq]);
+      low_rc = op->lo_incl ? -1 : 1;
+    } else {
+      low_rc = 1; /* after every NULL */
+    }
+    nlow = op->neq + 1;
+  }
+  if (rc == MICA_OK && dml_encode(vals, op->neq, &op->eqrec, &op->neqrec)) rc = nomem(x);
+  uint8_t *lowrec = NULL;
+  uint32_t nlowrec = 0;
+  if (rc == MICA_OK && dml_encode(vals, nlow, &lowrec, &nlowrec)) rc = nomem(x);
+  if (rc == MICA_OK) {
+    UnpackedKey k = {.keyinfo = &op->idx->keyinfo, .rec = lowrec, .nrec = nlowrec, .default_rc = low_rc};
+    int res, eof = 0;
+    rc = btree_seek_key(op->icur, &k, &res);
+    if (rc) rc = bt_error(x, rc);
+    else if (!btree_eof(op->icur) && res < 0) {
+      rc = btree_next(op->icur, &eof);
+      if (rc) rc = bt_error(x, rc);
+    }
+  }
+  free(lowrec);
+  for (int k = 0; k < n; k++) value_release(&vals[k]);
+  return rc;
+}
+
+/* The index entry under icur is still in range: returns 1, 0 past the end, or -1 on corruption. */
+static int index_in_range(Op *op, const void *d, uint32_t n) {
+  int corrupt = 0;
+  if (op->neq) {
+    UnpackedKey k = {.keyinfo = &op->idx->keyinfo, .rec = op->eqrec, .nrec = op->neqrec, .default_rc = 0};
+    if (record_compare_key(&k, d, n, &corrupt) != 0) return corrupt ? -1 : 0;
+  }
+  if (op->hirec) {
+    UnpackedKey k = {.keyinfo = &op->idx->keyinfo, .rec = op->hirec, .nrec = op->nhirec, .default_rc = 0};
+    int c = record_compare_key(&k, d, n, &corrupt);
+    if (corrupt) return -1;
+    if (c < 0 || (c == 0 && !op->hi_incl)) return 0;
+  }
+  return 1;
+}
+
+static int index_next(Exec *x, Op *op) {
+  int rc, eof = 0;
+  if (op->state == 0) {
+    op->state = 1;
+    free(op->eqrec);
+    free(op->hirec);
+    op->eqrec = op->hirec = NULL;
+    rc = index_start(x, op);
+    if (rc) return rc;
+  } else {
+    rc = btree_next(op->icur, &eof);
+    if (rc) return bt_error(x, rc);
+  }
+  for (;;) {
+    if (btree_eof(op->icur)) return MICA_DONE;
+    const void *d;
+    uint32_t n;
+    rc = btree_data(op->icur, &d, &n);
+    if (rc) return bt_error(x, rc);
+    int in = index_in_range(op, d, n);
+    if (in < 0) return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
+    if (!in) return MICA_DONE;
+    RecValue rv;
+    if (record_column(d, n, op->idx->ncol, &rv) != MICA_OK || rv.type != REC_INT)
+      return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
+    int res;
+    rc = btree_seek_rowid(op->cur, rv.u.i, &res);
+    if (rc) return bt_error(x, rc);
+    if (res == 0 && !btree_eof(op->cur)) {
+      rc = exec_load_row(x, op->slot, op->cur);
+      return rc ? rc : MICA_ROW;
+    }
+    /* an index entry without its row: skip it */
+    rc = btree_next(op->icur, &eof);
+    if (rc) return bt_error(x, rc);
+  }
+}
+
 static int scan_next(Exec *x, Op *op) {
   int rc, eof = 0;
   Slot *s = &x->slots[op->slot];
+  if (op->idx) return index_next(x, op);
   if (op->rowid_eq) {
     if (op->state) return MICA_DONE;
     op->state = 1;
@@ -456,9 +575,30 @@ int op_next(Exec *x, Op *op) {
     }
   case OP_JOIN:
     for (;;) {
+      if (op->state == 3) {
+        /* RIGHT/FULL: right rows that matched no left row */
+        rc = op_next(x, op->right);
+        if (rc != MICA_ROW) {
+          for (int i = 0; i < op->nlslots; i++) x->slots[op->lslots[i]].nullrow = 0;
+          return rc;
+        }
+        Value k;
+        value_init(&k);
+        value_set_int(&k, x->slots[op->rslots[0]].rowid);
+        if (rowset_find(&op->rmatched, &k)) continue;
+        return MICA_ROW;
+      }
       if (op->state == 0 || op->state == 2) {
         if (op->state == 2) set_nullrows(x, op, 0);
         rc = op_next(x, op->left);
+        if (rc == MICA_DONE && op->right_outer) {
+          op_close(op->right);
+          rc = op_open(x, op->right);
+          if (rc) return rc;
+          for (int i = 0; i < op->nlslots; i++) x->slots[op->lslots[i]].nullrow = 1;
+          op->state = 3;
+          continue;
+        }
         if (rc != MICA_ROW) return rc;
         op_close(op->right);
         rc = op_open(x, op->right);
@@ -474,6 +614,17 @@ int op_next(Exec *x, Op *op) {
           if (t != 1) continue;
         }
         op->matched = 1;
+        if (op->right_outer) {
+          Row *k = row_new(1);
+          int added;
+          if (!k) return nomem(x);
+          value_set_int(&k->v[0], x->slots[op->rslots[0]].rowid);
+          if (rowset_add(&op->rmatched, k, &added)) {
+            row_free(k);
+            return nomem(x);
+          }
+          if (!added) row_free(k);
+        }
         return MICA_ROW;
       }
       if (rc != MICA_DONE) return rc;
@@ -485,8 +636,16 @@ int op_next(Exec *x, Op *op) {
       op->state = 0;
     }
   case OP_ROWS: {
-    if (op->pos >= op->rows.n) return MICA_DONE;
-    Row *r = op->rows.rows[op->pos++];
+    Row *r;
+    if (op->sub && op->sub->cmp_op == CMP_RECURSIVE) {
+      rc = select_next(x, op->sub);
+      if (rc != MICA_ROW) return rc;
+      r = op->sub->cur;
+      op->pos++;
+    } else {
+      if (op->pos >= op->rows.n) return MICA_DONE;
+      r = op->rows.rows[op->pos++];
+    }
     Slot *s = &x->slots[op->slot];
     for (int i = 0; i < op->ncol && i < s->ncol; i++) {
       value_release(&s->cols[i]);
@@ -508,6 +667,9 @@ void op_close(Op *op) {
     if (op->cur) btree_cursor_close(op->cur);
     if (op->icur) btree_cursor_close(op->icur);
     op->cur = op->icur = NULL;
+    free(op->eqrec);
+    free(op->hirec);
+    op->eqrec = op->hirec = NULL;
     break;
   case OP_FILTER:
     op_close(op->left);
@@ -515,6 +677,10 @@ void op_close(Op *op) {
   case OP_JOIN:
     op_close(op->left);
     op_close(op->right);
+    rowset_clear(&op->rmatched);
+    break;
+  case OP_ROWS:
+    if (op->sub && op->sub->cmp_op == CMP_RECURSIVE) select_close(op->sub);
     break;
   default:
     break;
@@ -523,7 +689,7 @@ void op_close(Op *op) {
 }
 
 /* ------------------------------------------------------------------ SELECT */
-enum { SEL_INIT = 0, SEL_STREAM, SEL_BUFFER, SEL_DONE };
+enum { SEL_INIT = 0, SEL_STREAM, SEL_BUFFER, SEL_DONE, SEL_RECURSIVE };
 
 static int eval_limit(Exec *x, PExpr *e, int64_t *out, int64_t dflt) {
   *out = dflt;
@@ -843,6 +1009,280 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
   return rc;
 }
 
+
+/* ------------------------------------------------------------------ window functions */
+/* Each source row is buffered as [captured columns][per call: partition keys, order keys, args].
+ * Per call, row indexes are sorted (stably) by partition then order keys; each partition is walked
+ * computing the call's value for every row; then the rows are replayed in their original order
+ * with the window slot holding captures + results, and the result columns evaluated. */
+typedef struct WinArgCookie {
+  Row **rows;  /* the buffered rows */
+  int64_t *ix; /* sorted row indexes */
+  int64_t ps;  /* partition start in ix */
+  int argoff;
+} WinArgCookie;
+
+static int win_arg(void *cookie, int64_t row, int argi, Value *out) {
+  WinArgCookie *k = cookie;
+  Row *r = k->rows[k->ix[k->ps + row - 1]];
+  value_release(out);
+  value_init(out);
+  return value_copy(out, &r->v[k->argoff + argi]);
+}
+
+typedef struct WinSortCtx {
+  Row **rows;
+  int off, nkey, npart;
+  const uint8_t *desc;
+  const RecColl **coll;
+} WinSortCtx;
+
+static int win_cmp(const WinSortCtx *c, int64_t a, int64_t b, int nkeys) {
+  const Row *ra = c->rows[a], *rb = c->rows[b];
+  for (int i = 0; i < nkeys; i++) {
+    const Value *va = &ra->v[c->off + i], *vb = &rb->v[c->off + i];
+    int r;
+    if (va->type == VAL_NULL || vb->type == VAL_NULL)
+      r = (va->type == VAL_NULL) == (vb->type == VAL_NULL) ? 0 : va->type == VAL_NULL ? -1 : 1;
+    else
+      r = value_compare(va, vb, i >= c->npart && c->coll ? c->coll[i - c->npart] : NULL);
+    if (i >= c->npart && c->desc && c->desc[i - c->npart]) r = -r;
+    if (r) return r;
+  }
+  return 0;
+}
+
+static void win_sort(int64_t *ix, int64_t *tmp, int64_t n, const WinSortCtx *c) {
+  if (n < 2) return;
+  int64_t m = n / 2;
+  win_sort(ix, tmp, m, c);
+  win_sort(ix + m, tmp, n - m, c);
+  int64_t i = 0, j = m, k = 0;
+  while (i < m && j < n) tmp[k++] = win_cmp(c, ix[j], ix[i], c->nkey) < 0 ? ix[j++] : ix[i++];
+  while (i < m) tmp[k++] = ix[i++];
+  while (j < n) tmp[k++] = ix[j++];
+  memcpy(ix, tmp, sizeof(int64_t) * (size_t)n);
+}
+
+static int win_call(Exec *x, WinCall *w, FuncWindow *fw, void **state, Value *argv, int nargs, int what, Value *out) {
+  struct mica_context ctx;
+  memset(&ctx, 0, sizeof ctx);
+  Value *argp[8];
+  for (int i = 0; i < nargs && i < 8; i++) argp[i] = &argv[i];
+  ctx.out = out;
+  ctx.func = w->func;
+  ctx.db = x->db;
+  ctx.agg_state = state;
+  ctx.coll = w->coll;
+  ctx.win = fw;
+  if (what == 0) w->func->xstep(&ctx, nargs > 8 ? 8 : nargs, argp);
+  else if (what == 1)
+    w->func->xvalue(&ctx);
+  else
+    w->func->xfinal(&ctx);
+  if (ctx.is_error) {
+    int rc = mica_set_error(x->db, ctx.error_rc ? ctx.error_rc : MICA_ERROR, "%s", ctx.errmsg ? ctx.errmsg : "SQL logic error");
+    free(ctx.errmsg);
+    return rc;
+  }
+  return MICA_OK;
+}
+
+static int64_t win_bound(Exec *x, PExpr *e, int *rc) {
+  Value v;
+  value_init(&v);
+  *rc = e ? expr_eval(x, e, &v) : MICA_OK;
+  int64_t n = v.type == VAL_INT ? v.u.i : (int64_t)value_as_real(&v);
+  value_release(&v);
+  return n < 0 ? 0 : n;
+}
+
+static int run_window(Exec *x, SelectPlan *sel, RowList *outrows, int withkeys) {
+  int ncap = sel->ncapture;
+  int width = ncap;
+  int *off = calloc((size_t)sel->nwin + 1, sizeof(int));
+  if (!off) return nomem(x);
+  for (int i = 0; i < sel->nwin; i++) {
+    off[i] = width;
+    width += sel->wins[i].npart + sel->wins[i].norder + sel->wins[i].nargs;
+  }
+  RowList rows = {0};
+  int rc = op_open(x, sel->src);
+  while (rc == MICA_OK && (rc = op_next(x, sel->src)) == MICA_ROW) {
+    Row *r = row_new(width);
+    rc = r ? MICA_OK : nomem(x);
+    for (int i = 0; rc == MICA_OK && i < ncap; i++) {
+      if (sel->cap_col[i] == -1) {
+        Slot *s = &x->slots[sel->cap_slot[i]];
+        if (!s->nullrow) value_set_int(&r->v[i], s->rowid);
+        continue;
+      }
+      Value *v = slot_col(x, sel->cap_slot[i], sel->cap_col[i], &rc);
+      if (rc == MICA_OK) rc = value_copy(&r->v[i], v);
+    }
+    for (int w = 0; rc == MICA_OK && w < sel->nwin; w++) {
+      WinCall *wc = &sel->wins[w];
+      int k = off[w];
+      for (int i = 0; rc == MICA_OK && i < wc->npart; i++, k++) {
+        rc = expr_eval(x, wc->part[i], &r->v[k]);
+        if (rc == MICA_OK) rc = value_make_owned(&r->v[k]);
+      }
+      for (int i = 0; rc == MICA_OK && i < wc->norder; i++, k++) {
+        rc = expr_eval(x, wc->order[i], &r->v[k]);
+        if (rc == MICA_OK) rc = value_make_owned(&r->v[k]);
+      }
+      for (int i = 0; rc == MICA_OK && i < wc->nargs; i++, k++) {
+        rc = expr_eval(x, wc->args[i], &r->v[k]);
+        if (rc == MICA_OK) rc = value_make_owned(&r->v[k]);
+      }
+    }
+    if (rc == MICA_OK) rc = rowlist_push(&rows, r) ? nomem(x) : MICA_OK;
+    else
+      row_free(r);
+  }
+  op_close(sel->src);
+  if (rc == MICA_DONE) rc = MICA_OK;
+  int64_t n = rows.n;
+  Value *results = rc == MICA_OK ? values_alloc((size_t)(n * sel->nwin + 1)) : NULL;
+  int64_t *ix = malloc(sizeof(int64_t) * (size_t)(n + 1));
+  int64_t *tmp = malloc(sizeof(int64_t) * (size_t)(n + 1));
+  if (rc == MICA_OK && (!results || !ix || !tmp)) rc = nomem(x);
+  for (int w = 0; rc == MICA_OK && w < sel->nwin; w++) {
+    WinCall *wc = &sel->wins[w];
+    for (int64_t i = 0; i < n; i++) ix[i] = i;
+    WinSortCtx sc = {.rows = rows.rows, .off = off[w], .nkey = wc->npart + wc->norder, .npart = wc->npart,
+                     .desc = wc->desc, .coll = wc->order_coll};
+    win_sort(ix, tmp, n, &sc);
+    int argoff = off[w] + wc->npart + wc->norder;
+    int64_t fs_n = 0, fe_n = 0;
+    if (wc->frame_type == 1) {
+      if (wc->fstart == 2 || wc->fstart == 4) fs_n = win_bound(x, wc->fstart_expr, &rc);
+      if (rc == MICA_OK && (wc->fend == 2 || wc->fend == 4)) fe_n = win_bound(x, wc->fend_expr, &rc);
+    }
+    for (int64_t ps = 0; rc == MICA_OK && ps < n;) {
+      int64_t pe = ps + 1;
+      while (pe < n && win_cmp(&sc, ix[ps], ix[pe], wc->npart) == 0) pe++;
+      int64_t psize = pe - ps;
+      WinArgCookie ck = {.rows = rows.rows, .ix = ix, .ps = ps, .argoff = argoff};
+      FuncWindow fw;
+      memset(&fw, 0, sizeof fw);
+      fw.part_size = psize;
+      fw.nargs = wc->nargs;
+      fw.arg = win_arg;
+      fw.cookie = &ck;
+      void *state = NULL;
+      int64_t group = 0;
+      for (int64_t gs = ps; rc == MICA_OK && gs < pe;) {
+        int64_t ge = gs + 1;
+        while (ge < pe && win_cmp(&sc, ix[gs], ix[ge], sc.nkey) == 0) ge++;
+        group++;
+        /* default frame: rows up to the end of the peer group; feed them to a running state */
+        if (wc->frame_type == 0 && !(wc->func->flags & FUNC_WINDOW_ONLY)) {
+          for (int64_t i = gs; rc == MICA_OK && i < ge; i++) {
+            Value av[8];
+            int na = wc->nargs > 8 ? 8 : wc->nargs;
+            for (int a = 0; a < na; a++) {
+              value_init(&av[a]);
+              value_borrow(&av[a], &rows.rows[ix[i]]->v[argoff + a]);
+            }
+            Value o;
+            value_init(&o);
+            rc = win_call(x, wc, NULL, &state, av, na, 0, &o);
+            value_release(&o);
+            for (int a = 0; a < na; a++) value_release(&av[a]);
+          }
+        }
+        for (int64_t i = gs; rc == MICA_OK && i < ge; i++) {
+          int64_t row = i - ps + 1;
+          fw.row = row;
+          fw.peer_start = gs - ps + 1;
+          fw.peer_end = ge - ps;
+          fw.peer_group = group;
+          if (wc->frame_type == 1) {
+            int64_t fs = wc->fstart == 1 ? 1 : wc->fstart == 2 ? row - fs_n : wc->fstart == 3 ? row : wc->fstart == 4 ? row + fs_n : psize + 1;
+            int64_t fe = wc->fend == 0 || wc->fend == 3 ? row : wc->fend == 2 ? row - fe_n : wc->fend == 4 ? row + fe_n : wc->fend == 5 ? psize : row;
+            if (fs < 1) fs = 1;
+            if (fe > psize) fe = psize;
+            fw.frame_start = fs;
+            fw.frame_end = fe;
+          } else {
+            fw.frame_start = 1;
+            fw.frame_end = wc->norder ? ge - ps : psize;
+          }
+          Value *res = &results[ix[i] * sel->nwin + w];
+          if (wc->func->flags & FUNC_WINDOW_ONLY) {
+            void *st2 = NULL;
+            rc = win_call(x, wc, &fw, &st2, NULL, 0, 1, res);
+            free(st2);
+          } else if (wc->frame_type == 1) {
+            void *st2 = NULL;
+            for (int64_t f = fw.frame_start; rc == MICA_OK && f <= fw.frame_end; f++) {
+              Value av[8];
+              int na = wc->nargs > 8 ? 8 : wc->nargs;
+              for (int a = 0; a < na; a++) {
+                value_init(&av[a]);
+                value_borrow(&av[a], &rows.rows[ix[ps + f - 1]]->v[argoff + a]);
+              }
+              Value o;
+              value_init(&o);
+              rc = win_call(x, wc, NULL, &st2, av, na, 0, &o);
+              value_release(&o);
+              for (int a = 0; a < na; a++) value_release(&av[a]);
+            }
+            if (rc == MICA_OK) rc = win_call(x, wc, NULL, &st2, NULL, 0, 2, res);
+            free(st2);
+          } else {
+            rc = win_call(x, wc, NULL, &state, NULL, 0, 1, res);
+          }
+          if (rc == MICA_OK) rc = value_make_owned(res);
+        }
+        gs = ge;
+      }
+      if (!(wc->func->flags & FUNC_WINDOW_ONLY) && wc->frame_type == 0) {
+        Value o;
+        value_init(&o);
+        win_call(x, wc, NULL, &state, NULL, 0, 2, &o);
+        value_release(&o);
+      }
+      free(state);
+      ps = pe;
+    }
+  }
+  /* replay in source order */
+  Slot *ws = &x->slots[sel->agg_slot];
+  for (int64_t i = 0; rc == MICA_OK && i < n; i++) {
+    for (int k = 0; k < ncap; k++) {
+      value_release(&ws->cols[k]);
+      value_borrow(&ws->cols[k], &rows.rows[i]->v[k]);
+    }
+    for (int w = 0; w < sel->nwin; w++) {
+      value_release(&ws->cols[ncap + w]);
+      value_borrow(&ws->cols[ncap + w], &results[i * sel->nwin + w]);
+    }
+    ws->decoded = 1;
+    ws->nullrow = 0;
+    Row *r;
+    rc = make_row(x, sel, withkeys, &r);
+    if (rc == MICA_OK && rowlist_push(outrows, r)) {
+      row_free(r);
+      rc = nomem(x);
+    }
+  }
+  for (int k = 0; k < ws->ncol; k++) {
+    value_release(&ws->cols[k]);
+    value_init(&ws->cols[k]);
+  }
+  if (results) {
+    for (int64_t i = 0; i < n * sel->nwin; i++) value_release(&results[i]);
+    free(results);
+  }
+  free(ix);
+  free(tmp);
+  free(off);
+  rowlist_clear(&rows);
+  return rc;
+}
+
 static int select_collect(Exec *x, SelectPlan *sel, RowList *out, int withkeys);
 
 /* Collects every row of a compound select (without its own ORDER BY/LIMIT). */
@@ -947,6 +1387,85 @@ static int select_collect(Exec *x, SelectPlan *sel, RowList *out, int withkeys) 
   return rc == MICA_DONE ? MICA_OK : rc;
 }
 
+static int row_copy(Exec *x, const Row *src, int n, Row **out) {
+  Row *r = row_new(n);
+  if (!r) return nomem(x);
+  int rc = MICA_OK;
+  for (int i = 0; i < n && rc == MICA_OK; i++) rc = value_copy(&r->v[i], &src->v[i]);
+  if (rc) {
+    row_free(r);
+    return nomem(x);
+  }
+  *out = r;
+  return MICA_OK;
+}
+
+/* WITH RECURSIVE: a queue of rows; each row taken off the queue is output and fed to the recursive
+ * select, whose rows join the queue (UNION drops rows already seen). Rows are produced on demand, so
+ * a LIMIT outside the CTE stops the recursion. */
+static int rec_enqueue(Exec *x, SelectPlan *sel, RowList *rows) {
+  int rc = MICA_OK;
+  int n = sel->nres;
+  for (int64_t i = 0; rc == MICA_OK && i < rows->n; i++) {
+    int added = 1;
+    if (sel->rec_distinct) {
+      Row *k;
+      rc = row_copy(x, rows->rows[i], n, &k);
+      if (rc == MICA_OK && (rc = rowset_add(&sel->rseen, k, &added))) row_free(k);
+      if (rc == MICA_OK && !added) row_free(k);
+    }
+    if (rc == MICA_OK && added) {
+      rc = rowlist_push(&sel->rq, rows->rows[i]);
+      if (rc == MICA_OK) rows->rows[i] = NULL;
+    }
+  }
+  rowlist_clear(rows);
+  if (rc == MICA_NOMEM) nomem(x);
+  return rc;
+}
+
+static int rec_start(Exec *x, SelectPlan *sel) {
+  rowset_init(&sel->rseen, sel->nres, sel->res_coll);
+  sel->rqi = 0;
+  RowList init = {0};
+  int rc = select_collect(x, sel->left, &init, 0);
+  if (rc) {
+    rowlist_clear(&init);
+    return rc;
+  }
+  return rec_enqueue(x, sel, &init);
+}
+
+static int rec_next(Exec *x, SelectPlan *sel, Row **out) {
+  if (sel->rqi >= sel->rq.n) return MICA_DONE;
+  int rc = exec_check_interrupt(x);
+  if (rc) return rc;
+  Row *cur = sel->rq.rows[sel->rqi];
+  sel->rq.rows[sel->rqi++] = NULL;
+  for (int k = 0; rc == MICA_OK && k < sel->nrec_ops; k++) {
+    Op *op = sel->rec_ops[k];
+    rowlist_clear(&op->rows);
+    Row *fed;
+    rc = row_copy(x, cur, sel->nres, &fed);
+    if (rc == MICA_OK && (rc = rowlist_push(&op->rows, fed))) {
+      row_free(fed);
+      rc = nomem(x);
+    }
+    op->rows_ready = 1;
+  }
+  RowList more = {0};
+  if (rc == MICA_OK) rc = select_collect(x, sel->right, &more, 0);
+  if (rc == MICA_OK) rc = rec_enqueue(x, sel, &more);
+  else
+    rowlist_clear(&more);
+  if (rc) {
+    row_free(cur);
+    return rc;
+  }
+  *out = cur;
+  return MICA_ROW;
+}
+
 int select_open(Exec *x, SelectPlan *sel) {
   select_close(sel);
   sel->state = SEL_INIT;
@@ -958,12 +1477,22 @@ int select_open(Exec *x, SelectPlan *sel) {
   sel->nskip = off < 0 ? 0 : off;
   if (sel->distinct) rowset_init(&sel->seen, sel->nres, sel->res_coll);
   int sorting = sel->norder > 0;
-  if (sel->cmp_op) {
+  if (sel->cmp_op == CMP_RECURSIVE) {
+    rc = rec_start(x, sel);
+    sel->state = SEL_RECURSIVE;
+  } else if (sel->cmp_op) {
     rc = compound_collect(x, sel, &sel->buf);
     if (rc == MICA_OK && sorting) {
       SortCtx c = {.nkey = sel->norder, .keycol = sel->order_col, .desc = sel->desc, .nulls_last = sel->nulls_last, .coll = sel->order_coll};
       rc = rows_sort(&sel->buf, &c);
       if (rc) nomem(x);
+    }
+    sel->state = SEL_BUFFER;
+  } else if (sel->nwin) {
+    rc = run_window(x, sel, &sel->buf, sorting);
+    if (rc == MICA_OK && sorting) {
+      SortCtx c = {.nkey = sel->norder, .off = sel->nres, .desc = sel->desc, .nulls_last = sel->nulls_last, .coll = sel->order_coll};
+      if (rows_sort(&sel->buf, &c)) rc = nomem(x);
     }
     sel->state = SEL_BUFFER;
   } else if (sel->is_agg) {
@@ -1011,6 +1540,9 @@ int select_next(Exec *x, SelectPlan *sel) {
       }
       rc = make_row(x, sel, 0, &r);
       if (rc) return rc;
+    } else if (sel->state == SEL_RECURSIVE) {
+      rc = rec_next(x, sel, &r);
+      if (rc != MICA_ROW) return rc;
     } else if (sel->state == SEL_BUFFER) {
       if (sel->bufpos >= sel->buf.n) return MICA_DONE;
       r = sel->buf.rows[sel->bufpos];
@@ -1052,6 +1584,9 @@ int select_next(Exec *x, SelectPlan *sel) {
 
 void select_close(SelectPlan *sel) {
   if (sel->state == SEL_STREAM) op_close(sel->src);
+  rowlist_clear(&sel->rq);
+  rowset_clear(&sel->rseen);
+  sel->rqi = 0;
   rowlist_clear(&sel->buf);
   rowset_clear(&sel->seen);
   row_free(sel->cur);

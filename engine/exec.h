@@ -113,6 +113,7 @@ enum {
   PX_COLLATE, /* a; only changes the collation */
   PX_VECTOR,  /* row value (list) */
   PX_RAISE,
+  PX_WIN, /* window call result agg_idx, read from the window slot after the captured columns */
 };
 
 /* Binary operators of PX_BIN. */
@@ -186,16 +187,20 @@ struct Op {
   PExpr **eq;         /* [neq] */
   PExpr *lo, *hi;     /* range on the next column, or on the rowid when idx is NULL */
   int lo_incl, hi_incl;
-  PExpr **inlist;     /* eq[neq-1] is replaced by each value of an IN list */
-  int ninlist;
+  char *keyaff;       /* affinity applied to each key value (neq + 1 for the range column) */
   /* OP_FILTER / OP_JOIN */
   Op *left, *right;
   PExpr *pred;
   int outer; /* LEFT JOIN */
   int *rslots; /* slots of the right side (set to a NULL row for an unmatched LEFT JOIN row) */
   int nrslots;
+  int right_outer; /* RIGHT/FULL JOIN: afterwards, right rows that matched nothing, left side NULL */
+  int *lslots;
+  int nlslots;
+  RowSet rmatched; /* runtime: [slot rowid] of the right rows that matched */
   /* OP_ROWS */
   SelectPlan *sub;
+  int external; /* rows are fed by a recursive CTE driver, not by sub */
   int ncol;
 
   /* runtime */
@@ -204,17 +209,12 @@ struct Op {
   int state;
   int matched;
   int64_t pos;
-  int inpos;
   RowList rows;
   int rows_ready;
-  uint8_t *keybuf;
-  Value *keyvals;
-  Value *rangevals;
-  int nkeyvals;
-  UnpackedKey hikey;
-  int has_hikey;
-  uint32_t nhikey;
-  uint8_t *hikeybuf;
+  uint8_t *eqrec; /* encoded equality prefix, and prefix + upper bound */
+  uint32_t neqrec;
+  uint8_t *hirec;
+  uint32_t nhirec;
   int scan_done;
 };
 
@@ -228,7 +228,22 @@ typedef struct AggCall {
   const RecColl *coll;
 } AggCall;
 
-enum { CMP_NONE = 0, CMP_UNION_ALL, CMP_UNION, CMP_INTERSECT, CMP_EXCEPT };
+typedef struct WinCall {
+  FuncDef *func;
+  int nargs;
+  PExpr **args;
+  int npart;
+  PExpr **part;
+  int norder;
+  PExpr **order;
+  uint8_t *desc;
+  const RecColl **order_coll;
+  int frame_type, fstart, fend;
+  PExpr *fstart_expr, *fend_expr;
+  const RecColl *coll;
+} WinCall;
+
+enum { CMP_NONE = 0, CMP_UNION_ALL, CMP_UNION, CMP_INTERSECT, CMP_EXCEPT, CMP_RECURSIVE };
 
 struct SelectPlan {
   Op *src;
@@ -244,6 +259,9 @@ struct SelectPlan {
   int ncapture;
   int *cap_slot, *cap_col; /* captured source columns; PX_COL of them were redirected to agg_slot */
   PExpr *having;
+  /* window functions (non-aggregate selects): results after the captured columns of agg_slot */
+  int nwin;
+  WinCall *wins;
   /* output shaping */
   int distinct;
   int norder;
@@ -258,6 +276,14 @@ struct SelectPlan {
   int cmp_op;
   SelectPlan *left, *right; /* left is itself possibly compound */
   int *order_col; /* compound ORDER BY: result column per term (else order[] is used) */
+  /* CMP_RECURSIVE (WITH RECURSIVE): left is the initial select, right the recursive one, which reads
+   * the current queue row through the OP_ROWS operators rec_ops (fed by the driver) */
+  Op **rec_ops;
+  int nrec_ops;
+  int rec_distinct; /* UNION rather than UNION ALL */
+  RowList rq;       /* runtime: the queue */
+  int64_t rqi;
+  RowSet rseen;
   int out_slot; /* slot exposing the output row when used as a source (or -1) */
   /* result column metadata (arena) */
   const char **res_names;

@@ -538,6 +538,13 @@ int expr_eval(Exec *x, PExpr *e, Value *out) {
     value_borrow(out, v);
     return MICA_OK;
   }
+  case PX_WIN: {
+    Value *v = slot_col(x, e->slot, e->sub->ncapture + e->agg_idx, &rc);
+    if (rc) return rc;
+    value_release(out);
+    value_borrow(out, v);
+    return MICA_OK;
+  }
   case PX_AGG: {
     Value *v = slot_col(x, e->slot, e->sub->ncapture + e->agg_idx, &rc);
     if (rc) return rc;

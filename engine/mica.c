@@ -480,7 +480,7 @@ int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mi
   int own = btree_txn_state(db->bt) == 0;
   rc = mica_txn_need(db, 0);
   if (rc == MICA_OK) rc = plan_prepare(st);
-  if (own && btree_txn_state(db->bt) == 1 && db->nactive == 0) btree_rollback(db->bt);
+  if (own && db->autocommit && btree_txn_state(db->bt) == 1 && db->nactive == 0) btree_rollback(db->bt);
   if (rc != MICA_OK) {
     plan_unprepare(st);
     ast_free(ast);
@@ -544,7 +544,11 @@ int mica_step(mica_stmt *st) {
     st->now_ms = now_ms();
     if (!st->is_txn_ctl) {
       rc = mica_txn_need(db, !st->readonly);
-      if (rc) return rc;
+      if (rc) {
+        /* a failed upgrade (BUSY) must not leave a stale autocommit read transaction behind */
+        if (db->autocommit && db->nactive == 0 && btree_txn_state(db->bt)) btree_rollback(db->bt);
+        return rc;
+      }
       /* recompile if the schema changed since prepare */
       if (st->prog && st->prog_schema_gen != db->schema_gen) {
         plan_unprepare(st);

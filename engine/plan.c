@@ -24,10 +24,23 @@
  *   arguments, WHERE and GROUP BY are compiled over the FROM rows.
  *
  * JOINS AND WHERE
- *   FROM items are joined left-deep by nested loops (OP_JOIN). WHERE (and inner-join ON) conditions
- *   are split at AND and each term is evaluated at the first join level where every slot it reads
- *   is available. A term "col = expr" on an INTEGER PRIMARY KEY / rowid, where expr reads only
- *   earlier items, turns that item's scan into a rowid lookup (the term also stays as a filter).
+ *   FROM items are joined left-deep by nested loops (OP_JOIN; LEFT, RIGHT and FULL joins NULL-extend).
+ *   WHERE (and inner-join ON) conditions are split at AND and each term is evaluated at the first
+ *   join level where every slot it reads is available (never below a RIGHT/FULL join).
+ *
+ * ACCESS PATHS (choose_access)
+ *   A term "rowid = expr" (or INTEGER PRIMARY KEY), where expr reads only earlier items, makes the
+ *   scan a rowid lookup. Otherwise the index with the longest equality prefix ("col = expr"), plus a
+ *   range ("col > / >= / < / <= expr", BETWEEN) on the next column, is searched. An index is only
+ *   used when the comparison happens in the index's order: compatible affinity (datatype3 4.2) and
+ *   the same collation. Terms always stay as filters too, so an index only narrows what is read.
+ *   EXPLAIN QUERY PLAN prints the chosen paths in SQLite's words.
+ *
+ * WINDOW FUNCTIONS
+ *   Like aggregates, a non-aggregate SELECT with OVER calls captures the columns its result needs;
+ *   each call becomes a WinCall evaluated by exec.c's run_window after all rows are read.
+ *
+ * The AST is read only through plan_view.h (adapter at the end of this file).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -57,6 +70,12 @@ typedef struct CteDef {
   const char **cols;
   ANode *sel;
   struct CteDef *next;
+  /* while compiling the recursive part of a WITH RECURSIVE CTE */
+  int self_mode;
+  int self_ncol;
+  const char **self_cols;
+  Op **self_ops;
+  int nself_ops;
 } CteDef;
 
 typedef struct Compiler {
@@ -93,6 +112,7 @@ typedef struct Scope {
   SelectPlan *sel;
   int agg_mode; /* 0 plain, 1 after aggregation, 2 inside an aggregate's arguments */
   int agg_allowed;
+  int win_ok; /* window functions allowed (result columns / ORDER BY of a non-aggregate select) */
   /* result-column aliases usable in WHERE/ORDER BY/GROUP BY */
   int nalias;
   const char **alias_names;
@@ -409,6 +429,74 @@ static int compile_agg_call(Compiler *c, Scope *sc, const XExpr *x, PExpr **out)
   return MICA_OK;
 }
 
+static int compile_win_call(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
+  if (!sc || !sc->sel || sc->agg_mode != 1 || !sc->win_ok)
+    return mica_set_error(c->db, MICA_ERROR, "misuse of window function %s()", x->name);
+  if (x->named_window) return mica_set_error(c->db, MICA_ERROR, "named windows are not supported yet", NULL);
+  if (x->frame_type > 1) return mica_set_error(c->db, MICA_ERROR, "RANGE/GROUPS frames are not supported yet", NULL);
+  SelectPlan *sel = sc->sel;
+  int nargs = x->star ? 0 : x->nlist;
+  int exists = 0;
+  FuncDef *f = mica_find_function(c->db, x->name, nargs, &exists);
+  if (!f) {
+    if (exists) return mica_set_error(c->db, MICA_ERROR, "wrong number of arguments to function %s()", x->name);
+    return mica_set_error(c->db, MICA_ERROR, "no such function: %s", x->name);
+  }
+  if (!f->xstep || !f->xvalue) return mica_set_error(c->db, MICA_ERROR, "%s() may not be used as a window function", x->name);
+  WinCall *wins = arena_alloc(&c->p->arena, sizeof(WinCall) * (size_t)(sel->nwin + 1));
+  if (!wins) return nomem(c);
+  if (sel->nwin) memcpy(wins, sel->wins, sizeof(WinCall) * (size_t)sel->nwin);
+  WinCall *w = &wins[sel->nwin];
+  w->func = f;
+  w->nargs = nargs;
+  w->frame_type = x->frame_type;
+  w->fstart = x->fstart;
+  w->fend = x->fend;
+  int save = sc->agg_mode;
+  sc->agg_mode = 2;
+  int rc = compile_list(c, sc, nargs, x->list, &w->args);
+  if (rc == MICA_OK) rc = compile_list(c, sc, x->npart, x->part, &w->part);
+  w->npart = x->npart;
+  w->norder = x->nworder;
+  w->desc = arena_alloc(&c->p->arena, (size_t)x->nworder + 1);
+  w->order = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(x->nworder + 1));
+  w->order_coll = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(x->nworder + 1));
+  if (!w->desc || !w->order || !w->order_coll) rc = nomem(c);
+  for (int i = 0; rc == MICA_OK && i < x->nworder; i++) {
+    rc = compile_expr(c, sc, x->worder[i].expr, &w->order[i]);
+    w->desc[i] = (uint8_t)x->worder[i].desc;
+    if (rc == MICA_OK) w->order_coll[i] = w->order[i]->coll;
+  }
+  Scope empty = {0};
+  if (rc == MICA_OK && x->fstart_expr) rc = compile_expr(c, &empty, x->fstart_expr, &w->fstart_expr);
+  if (rc == MICA_OK && x->fend_expr) rc = compile_expr(c, &empty, x->fend_expr, &w->fend_expr);
+  sc->agg_mode = save;
+  if (rc) return rc;
+  w->coll = nargs > 0 ? w->args[0]->coll : NULL;
+  int idx = sel->nwin;
+  sel->wins = wins;
+  sel->nwin++;
+  PExpr *e = pe_new(c, PX_WIN);
+  if (!e) return nomem(c);
+  e->agg_idx = idx;
+  e->slot = sel->agg_slot;
+  e->sub = sel;
+  *out = e;
+  return MICA_OK;
+}
+
+static int has_window(Compiler *c, ANode *node) {
+  if (!node) return 0;
+  XExpr x;
+  xv_expr(node, &x, &c->p->arena);
+  if (x.kind == XK_FUNC && x.over) return 1;
+  if (x.kind == XK_SUBQUERY || x.kind == XK_EXISTS || x.kind == XK_INSELECT) return has_window(c, x.a);
+  if (has_window(c, x.a) || has_window(c, x.b) || has_window(c, x.c)) return 1;
+  for (int i = 0; i < x.nlist; i++)
+    if (has_window(c, x.list[i])) return 1;
+  return 0;
+}
+
 static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
   XExpr x;
   int rc = MICA_OK;
@@ -615,8 +703,8 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
   }
   case XK_FUNC: {
     if (x.over) {
-      rc = mica_set_error(c->db, MICA_ERROR, "window functions are not supported yet: %s()", x.name);
-      break;
+      c->depth--;
+      return compile_win_call(c, sc, &x, out);
     }
     if (is_agg_func(c, &x)) {
       int nargs = x.star ? 0 : x.nlist;
@@ -849,16 +937,80 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
   }
   if (f->nargs) return mica_set_error(c->db, MICA_ERROR, "no such table-valued function: %s", f->name);
   CteDef *cte = f->schema ? NULL : find_cte(c, f->name);
+  if (cte && cte->self_mode) {
+    /* the recursive CTE's reference to itself: rows fed by the driver */
+    int n = cte->self_ncol;
+    it->ncol = n;
+    it->slot = new_slot(c, n);
+    if (it->slot < 0) return nomem(c);
+    it->cols = cte->self_cols;
+    it->affs = arena_alloc(&c->p->arena, (size_t)n + 1);
+    it->colls = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(n + 1));
+    it->types = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(n + 1));
+    Op *op = op_new(c, OP_ROWS);
+    Op **ops = arena_alloc(&c->p->arena, sizeof(Op *) * (size_t)(cte->nself_ops + 1));
+    if (!op || !ops || !it->affs || !it->colls || !it->types) return nomem(c);
+    op->slot = it->slot;
+    op->ncol = n;
+    op->external = 1;
+    if (cte->nself_ops) memcpy(ops, cte->self_ops, sizeof(Op *) * (size_t)cte->nself_ops);
+    ops[cte->nself_ops++] = op;
+    cte->self_ops = ops;
+    *leaf = op;
+    return MICA_OK;
+  }
   if (cte) {
-    SelectPlan *sub;
-    /* a CTE is not visible inside its own body (no recursion support yet) */
+    SelectPlan *sub = NULL;
     CteDef *save = c->ctes;
-    c->ctes = cte->next;
-    rc = compile_select(c, cte->sel, NULL, &sub, 0);
-    c->ctes = save;
-    if (rc) return rc;
-    if (cte->ncols && cte->ncols != sub->nres)
-      return mica_set_error(c->db, MICA_ERROR, "table %s has %d values for %d columns", cte->name);
+    XSelect cx;
+    if (xv_select(cte->sel, &cx, &c->p->arena)) return mica_set_error(c->db, MICA_ERROR, "unsupported WITH form", NULL);
+    if (cx.cmp_op == CMP_UNION || cx.cmp_op == CMP_UNION_ALL) {
+      /* possibly recursive: the initial part cannot see the CTE, the recursive part sees itself */
+      SelectPlan *l, *r;
+      c->ctes = cte->next;
+      rc = compile_select(c, cx.left, NULL, &l, 0);
+      c->ctes = save;
+      if (rc) return rc;
+      cte->self_mode = 1;
+      cte->self_ncol = l->nres;
+      cte->self_cols = cte->ncols ? cte->cols : l->res_names;
+      cte->nself_ops = 0;
+      cte->self_ops = NULL;
+      rc = compile_select(c, cx.right, NULL, &r, 0);
+      cte->self_mode = 0;
+      if (rc) return rc;
+      if (cte->nself_ops) {
+        if (l->nres != r->nres)
+          return mica_set_error(c->db, MICA_ERROR, "SELECTs to the left and right of UNION do not have the same number of result columns", NULL);
+        sub = arena_alloc(&c->p->arena, sizeof(SelectPlan));
+        if (!sub) return nomem(c);
+        sub->cmp_op = CMP_RECURSIVE;
+        sub->left = l;
+        sub->right = r;
+        sub->nres = l->nres;
+        sub->res = l->res;
+        sub->res_names = l->res_names;
+        sub->res_types = l->res_types;
+        sub->res_coll = l->res_coll;
+        sub->rec_ops = cte->self_ops;
+        sub->nrec_ops = cte->nself_ops;
+        sub->rec_distinct = cx.cmp_op == CMP_UNION;
+        Scope empty = {0};
+        if (cx.limit && (rc = compile_expr(c, &empty, cx.limit, &sub->limit))) return rc;
+        if (cx.offset && (rc = compile_expr(c, &empty, cx.offset, &sub->offset))) return rc;
+      }
+    }
+    if (!sub) {
+      c->ctes = cte->next;
+      rc = compile_select(c, cte->sel, NULL, &sub, 0);
+      c->ctes = save;
+      if (rc) return rc;
+    }
+    if (cte->ncols && cte->ncols != sub->nres) {
+      char buf[300];
+      snprintf(buf, sizeof buf, "table %s has %d values for %d columns", cte->name, sub->nres, cte->ncols);
+      return mica_set_error(c->db, MICA_ERROR, "%s", buf);
+    }
     return item_from_sub(c, it, sub, cte->ncols, cte->cols, leaf);
   }
   Table *t = schema_find_table(c->db->schema, f->name);
@@ -905,34 +1057,127 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
 }
 
 /* Makes the scan of item use a rowid lookup when some term allows it. */
+/* Is `col <op> other` usable on an index of it's table? other must read only earlier slots, and the
+ * comparison must happen in the index's order (affinity and collation). */
+static int usable_term(PExpr *t, SrcItem *it, int *col, PExpr **other, int *op) {
+  if (!t || t->op != PX_BIN || t->binop < BO_EQ || t->binop > BO_GE || t->binop == BO_NE) return 0;
+  PExpr *cl = NULL, *ot = NULL;
+  int flip = 0;
+  if (t->a->op == PX_COL && t->a->slot == it->slot) {
+    cl = t->a;
+    ot = t->b;
+  } else if (t->b->op == PX_COL && t->b->slot == it->slot) {
+    cl = t->b;
+    ot = t->a;
+    flip = 1;
+  }
+  if (!cl) return 0;
+  uint64_t mask = 0;
+  if (!expr_slots(ot, &mask)) return 0;
+  for (int s = 0; s < 64; s++)
+    if ((mask >> s) & 1 && s >= it->slot) return 0;
+  int o = t->binop;
+  if (flip) o = o == BO_LT ? BO_GT : o == BO_LE ? BO_GE : o == BO_GT ? BO_LT : o == BO_GE ? BO_LE : o;
+  *col = cl->col;
+  *other = ot;
+  *op = o;
+  return 1;
+}
+
+static int aff_compatible(char colaff, char otheraff) {
+  int coln = colaff == AFF_INTEGER || colaff == AFF_REAL || colaff == AFF_NUMERIC;
+  int othn = otheraff == AFF_INTEGER || otheraff == AFF_REAL || otheraff == AFF_NUMERIC;
+  if (coln) return 1;
+  if (colaff == AFF_TEXT) return !othn;
+  return otheraff == 0 || otheraff == AFF_NONE;
+}
+
+/* Chooses the access path of a scan: a rowid lookup, else the index with the longest equality prefix
+ * (plus a range on the next column), else a full scan. Terms stay as filters, so an index only narrows
+ * the rows read. */
 static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int nterms) {
   if (leaf->kind != OP_SCAN || !it->tab) return;
+  Table *t = it->tab;
   for (int i = 0; i < nterms; i++) {
-    PExpr *t = terms[i];
-    if (!t || t->op != PX_BIN || t->binop != BO_EQ) continue;
-    PExpr *col = NULL, *other = NULL;
-    if (t->a->op == PX_COL && t->a->slot == it->slot && t->a->col == -1) {
-      col = t->a;
-      other = t->b;
-    } else if (t->b->op == PX_COL && t->b->slot == it->slot && t->b->col == -1) {
-      col = t->b;
-      other = t->a;
-    }
-    if (!col) continue;
-    uint64_t mask = 0;
-    if (!expr_slots(other, &mask)) continue;
-    if (it->slot < 64 && (mask & ((uint64_t)1 << it->slot))) continue;
-    /* only when every slot the value reads is bound before this scan */
-    int ok = 1;
-    for (int s = 0; s < 64 && ok; s++)
-      if ((mask >> s) & 1) ok = s < it->slot;
-    if (!ok) continue;
+    int col, op;
+    PExpr *other;
+    if (!usable_term(terms[i], it, &col, &other, &op) || op != BO_EQ) continue;
+    if (col != -1) continue;
     leaf->rowid_eq = 1;
     leaf->eq = arena_alloc(&c->p->arena, sizeof(PExpr *));
     if (!leaf->eq) return;
     leaf->eq[0] = other;
     return;
   }
+  Index *best = NULL;
+  int best_neq = 0, best_range = 0;
+  PExpr *beq[64], *blo = NULL, *bhi = NULL;
+  int blo_incl = 0, bhi_incl = 0;
+  for (Index *ix = t->indexes; ix; ix = ix->next_in_table) {
+    if (ix->where || ix->ncol > 64) continue;
+    PExpr *eq[64];
+    int neq = 0;
+    PExpr *lo = NULL, *hi = NULL;
+    int lo_incl = 0, hi_incl = 0;
+    for (int k = 0; k < ix->ncol; k++) {
+      int kc = ix->cols[k];
+      if (kc < 0 || kc == t->ipk) break;
+      PExpr *found = NULL;
+      for (int i = 0; i < nterms && !found; i++) {
+        int col, op;
+        PExpr *other;
+        if (!usable_term(terms[i], it, &col, &other, &op) || col != kc) continue;
+        if (!aff_compatible(t->cols[kc].aff, other->aff)) continue;
+        const RecColl *cc = terms[i]->coll;
+        const RecColl *ic = ix->colls[k].cmp ? &ix->colls[k] : NULL;
+        if ((cc ? cc->cmp : NULL) != (ic ? ic->cmp : NULL) && !(cc == NULL && ic == NULL)) continue;
+        if (op == BO_EQ) found = other;
+        else if (!ix->desc[k]) {
+          if ((op == BO_GT || op == BO_GE) && !lo) {
+            lo = other;
+            lo_incl = op == BO_GE;
+          } else if ((op == BO_LT || op == BO_LE) && !hi) {
+            hi = other;
+            hi_incl = op == BO_LE;
+          }
+        }
+      }
+      if (!found) break;
+      eq[neq++] = found;
+      lo = hi = NULL;
+    }
+    int range = (lo || hi) ? 1 : 0;
+    int score = neq * 4 + range * 2 + (ix->unique && neq == ix->ncol);
+    int bscore = best_neq * 4 + best_range * 2 + (best && best->unique && best_neq == best->ncol);
+    if ((neq || range) && (!best || score > bscore)) {
+      best = ix;
+      best_neq = neq;
+      best_range = range;
+      memcpy(beq, eq, sizeof(PExpr *) * (size_t)neq);
+      blo = lo;
+      bhi = hi;
+      blo_incl = lo_incl;
+      bhi_incl = hi_incl;
+    }
+  }
+  if (!best) return;
+  leaf->idx = best;
+  leaf->neq = best_neq;
+  leaf->eq = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(best_neq + 1));
+  leaf->keyaff = arena_alloc(&c->p->arena, (size_t)best_neq + 2);
+  if (!leaf->eq || !leaf->keyaff) {
+    leaf->idx = NULL;
+    return;
+  }
+  memcpy(leaf->eq, beq, sizeof(PExpr *) * (size_t)best_neq);
+  for (int k = 0; k <= best_neq && k < best->ncol; k++) {
+    int kc = best->cols[k];
+    leaf->keyaff[k] = kc >= 0 ? t->cols[kc].aff : 0;
+  }
+  leaf->lo = blo;
+  leaf->hi = bhi;
+  leaf->lo_incl = blo_incl;
+  leaf->hi_incl = bhi_incl;
 }
 
 static const char *expr_name(Compiler *c, const XResCol *r, const XExpr *x, int top, SrcItem *items, int nitems,
@@ -965,9 +1210,11 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
     rc = compile_from_item(c, &xs->from[i], &items[i], &leaves[i]);
     if (rc) return rc;
     items[i].jointype = xs->from[i].jointype;
-    if (items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL)
-      return mica_set_error(c->db, MICA_ERROR, "RIGHT and FULL OUTER JOINs are not supported yet", NULL);
   }
+  /* WHERE terms may not move below a RIGHT/FULL join (they must see its NULL-extended rows) */
+  int last_rf = 0;
+  for (int i = 1; i < n; i++)
+    if (items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL) last_rf = i;
   Scope sc = {.items = items, .nitems = n, .outer = outer, .correlated = outer ? outer->correlated : NULL, .sel = sel};
   /* duplicate table names in FROM without aliases are ambiguous only when referenced; fine */
   /* result aliases usable by WHERE / GROUP BY / ORDER BY */
@@ -1051,7 +1298,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       if (rc) return rc;
       pred = and_of(c, pred, on);
     }
-    if (it->jointype == XJ_LEFT)
+    if (it->jointype == XJ_LEFT || it->jointype == XJ_RIGHT || it->jointype == XJ_FULL)
       onpred[i] = pred;
     else if ((rc = split_and(c, pred, &terms, &nterms, &capterms)))
       return rc;
@@ -1098,6 +1345,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
         for (int i = 0; i < n; i++)
           if (items[i].slot < 64 && (mask >> items[i].slot) & 1) lv = i;
       /* a term must not move before a LEFT JOIN whose right side it reads; lv already covers it */
+      if (lv < last_rf) lv = last_rf;
       level[t] = lv;
     }
     src = NULL;
@@ -1109,7 +1357,9 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
         if (level[t] == i) lt[nlt++] = terms[t];
       PExpr *lpred = NULL;
       for (int t = 0; t < nlt; t++) lpred = and_of(c, lpred, lt[t]);
-      if (items[i].jointype == XJ_LEFT && i > 0) {
+      if ((items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL) && i > 0) {
+        /* the right side is also scanned on its own for its unmatched rows: no lookup driven by the left */
+      } else if (items[i].jointype == XJ_LEFT && i > 0) {
         PExpr **ot = NULL;
         int no = 0, co = 0;
         if ((rc = split_and(c, onpred[i], &ot, &no, &co))) return rc;
@@ -1136,8 +1386,15 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       if (!j->rslots) return nomem(c);
       j->rslots[0] = items[i].slot;
       j->nrslots = 1;
-      if (items[i].jointype == XJ_LEFT) {
-        j->outer = 1;
+      if (items[i].jointype != XJ_INNER) {
+        j->outer = items[i].jointype == XJ_LEFT || items[i].jointype == XJ_FULL;
+        j->right_outer = items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL;
+        if (j->right_outer) {
+          /* the slots of everything joined so far (NULL for an unmatched right row) */
+          j->lslots = arena_alloc(A, sizeof(int) * (size_t)(i + 1));
+          if (!j->lslots) return nomem(c);
+          for (int k = 0; k < i; k++) j->lslots[j->nlslots++] = items[k].slot;
+        }
         j->pred = onpred[i];
         src = j;
         if (lpred) {
@@ -1155,10 +1412,15 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   }
   sel->src = src;
   sel->is_agg = is_agg;
-  if (is_agg) {
+  int is_win = 0;
+  for (int i = 0; i < xs->nres && !is_win; i++) is_win = has_window(c, xs->res[i].expr);
+  for (int i = 0; i < xs->norder && !is_win; i++) is_win = has_window(c, xs->order[i].expr);
+  if (is_win && is_agg) return mica_set_error(c->db, MICA_ERROR, "window functions in aggregate queries are not supported yet", NULL);
+  if (is_agg || is_win) {
     sel->agg_slot = new_slot(c, 0);
     if (sel->agg_slot < 0) return nomem(c);
   }
+  sc.win_ok = is_win;
   /* GROUP BY (over the FROM rows; an integer K means result column K) */
   if (xs->ngroup) {
     sel->ngroup = xs->ngroup;
@@ -1189,7 +1451,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       if (has_agg(c, g)) return mica_set_error(c->db, MICA_ERROR, "aggregate functions are not allowed in the GROUP BY clause", NULL);
     }
   }
-  sc.agg_mode = is_agg ? 1 : 0;
+  sc.agg_mode = is_agg || is_win ? 1 : 0;
   /* result columns, with * expansion */
   int cap = xs->nres + 8, nres = 0;
   PExpr **res = arena_alloc(A, sizeof(PExpr *) * (size_t)cap);
@@ -1342,9 +1604,9 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   }
   sel->distinct = xs->distinct;
   /* size the aggregate slot now that captures and aggregates are known */
-  if (is_agg) {
+  if (is_agg || is_win) {
     Slot *as = &c->p->slots[sel->agg_slot];
-    int ncol = sel->ncapture + sel->nagg;
+    int ncol = sel->ncapture + sel->nagg + sel->nwin;
     as->ncol = ncol;
     as->cols = arena_alloc(A, sizeof(Value) * (size_t)(ncol + 1));
     if (!as->cols) return nomem(c);
@@ -1417,6 +1679,60 @@ static int compile_select(Compiler *c, ANode *s, Scope *outer, SelectPlan **out,
   return compile_select_x(c, &xs, outer, out, top);
 }
 
+static int compound_order(Compiler *c, XSelect *xsp, SelectPlan *sel) {
+  XSelect xs = *xsp;
+  Arena *A = &c->p->arena;
+  int rc = MICA_OK;
+  if (xs.norder) {
+    sel->norder = xs.norder;
+    sel->order_col = arena_alloc(A, sizeof(int) * (size_t)xs.norder);
+    sel->desc = arena_alloc(A, (size_t)xs.norder);
+    sel->nulls_last = arena_alloc(A, (size_t)xs.norder);
+    sel->order_coll = arena_alloc(A, sizeof(RecColl *) * (size_t)xs.norder);
+    if (!sel->order_col || !sel->desc || !sel->nulls_last || !sel->order_coll) rc = nomem(c);
+    for (int i = 0; rc == MICA_OK && i < xs.norder; i++) {
+      XExpr ox;
+      xv_expr(xs.order[i].expr, &ox, A);
+      const RecColl *coll = NULL;
+      int has_coll = 0;
+      if (ox.kind == XK_COLLATE) {
+        coll = find_coll(c, ox.name, &rc);
+        has_coll = 1;
+        xv_expr(ox.a, &ox, A);
+      }
+      int k = -1;
+      if (ox.kind == XK_INT) {
+        k = (int)ox.lit.u.i - 1;
+        if (k < 0 || k >= sel->nres) {
+          char buf[100];
+          snprintf(buf, sizeof buf, "%d%s ORDER BY term out of range - should be between 1 and %d", i + 1,
+                   i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", sel->nres);
+          rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
+          break;
+        }
+      } else if (ox.kind == XK_COLUMN) {
+        for (int m = 0; m < sel->nres; m++)
+          if (sel->res_names[m] && name_eq(sel->res_names[m], ox.name)) {
+            k = m;
+            break;
+          }
+      }
+      if (k < 0) {
+        char buf[100];
+        snprintf(buf, sizeof buf, "%d%s ORDER BY term does not match any column in the result set", i + 1,
+                 i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th");
+        rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
+        break;
+      }
+      sel->order_col[i] = k;
+      sel->desc[i] = (uint8_t)xs.order[i].desc;
+      sel->nulls_last[i] = (uint8_t)xs.order[i].nulls;
+      sel->order_coll[i] = has_coll ? coll : sel->res_coll[k];
+    }
+  }
+  return rc;
+}
+
 static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan **out, int top) {
   XSelect xs = *xsp;
   Arena *A = &c->p->arena;
@@ -1463,61 +1779,13 @@ static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan 
       sel->res_table = l->res_table;
       sel->res_origin = l->res_origin;
       sel->res_coll = l->res_coll;
-      if (xs.norder) {
-        sel->norder = xs.norder;
-        sel->order_col = arena_alloc(A, sizeof(int) * (size_t)xs.norder);
-        sel->desc = arena_alloc(A, (size_t)xs.norder);
-        sel->nulls_last = arena_alloc(A, (size_t)xs.norder);
-        sel->order_coll = arena_alloc(A, sizeof(RecColl *) * (size_t)xs.norder);
-        if (!sel->order_col || !sel->desc || !sel->nulls_last || !sel->order_coll) rc = nomem(c);
-        for (int i = 0; rc == MICA_OK && i < xs.norder; i++) {
-          XExpr ox;
-          xv_expr(xs.order[i].expr, &ox, A);
-          const RecColl *coll = NULL;
-          int has_coll = 0;
-          if (ox.kind == XK_COLLATE) {
-            coll = find_coll(c, ox.name, &rc);
-            has_coll = 1;
-            xv_expr(ox.a, &ox, A);
-          }
-          int k = -1;
-          if (ox.kind == XK_INT) {
-            k = (int)ox.lit.u.i - 1;
-            if (k < 0 || k >= sel->nres) {
-              char buf[100];
-              snprintf(buf, sizeof buf, "%d%s ORDER BY term out of range - should be between 1 and %d", i + 1,
-                       i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", sel->nres);
-              rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
-              break;
-            }
-          } else if (ox.kind == XK_COLUMN) {
-            for (int m = 0; m < sel->nres; m++)
-              if (sel->res_names[m] && name_eq(sel->res_names[m], ox.name)) {
-                k = m;
-                break;
-              }
-          }
-          if (k < 0) {
-            char buf[100];
-            snprintf(buf, sizeof buf, "%d%s ORDER BY term does not match any column in the result set", i + 1,
-                     i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th");
-            rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
-            break;
-          }
-          sel->order_col[i] = k;
-          sel->desc[i] = (uint8_t)xs.order[i].desc;
-          sel->nulls_last[i] = (uint8_t)xs.order[i].nulls;
-          sel->order_coll[i] = has_coll ? coll : sel->res_coll[k];
-        }
-      }
+      rc = compound_order(c, &xs, sel);
       if (rc == MICA_OK) rc = compile_limit(c, &xs, sel);
     }
   } else if (xs.nvalues) {
     rc = compile_values(c, &xs, outer, &sel);
-    if (rc == MICA_OK && (xs.limit || xs.norder)) {
-      /* VALUES ... ORDER BY/LIMIT: wrap as a compound-like buffer */
-      rc = compile_limit(c, &xs, sel);
-    }
+    if (rc == MICA_OK && xs.norder && sel->cmp_op) rc = compound_order(c, &xs, sel);
+    if (rc == MICA_OK && (xs.limit || xs.offset)) rc = compile_limit(c, &xs, sel);
   } else {
     sel = arena_alloc(A, sizeof(SelectPlan));
     if (!sel) rc = nomem(c);
@@ -1712,7 +1980,13 @@ int plan_build_table(mica_db *db, Table *t) {
     }
   }
   /* unnamed CHECKs are reported by their text */
-  for (int i = 0; i < xs.ncoldef; i++) (void)i;
+  for (int i = 0; rc == MICA_OK && i < t->nchecks; i++) {
+    if (t->check_names[i] || !t->sql) continue;
+    XExpr cx;
+    xv_expr(t->checks[i], &cx, &a);
+    if (cx.off >= 0 && cx.end > cx.off && (size_t)cx.end <= strlen(t->sql))
+      t->check_names[i] = strndup(t->sql + cx.off, (size_t)(cx.end - cx.off));
+  }
   arena_free(&a);
   return rc;
 }
@@ -1868,6 +2142,24 @@ typedef struct DmlPlan {
   /* DDL */
   XStmt xs;
   const char *sqltext; /* the normalised CREATE text to store */
+  /* UPSERT (the first ON CONFLICT clause) */
+  int has_upsert;
+  int up_update;
+  Index *up_index; /* conflict target; NULL: any constraint (or the rowid when up_rowid) */
+  int up_rowid;
+  int up_nset;
+  int *up_setcol;
+  PExpr **up_setexpr;
+  PExpr *up_where;
+  int up_slot, exc_slot; /* the existing row and "excluded" */
+  /* RETURNING, over ret_slot holding the written (or deleted) row */
+  int ret_slot;
+  int nret;
+  PExpr **ret;
+  const char **ret_names;
+  /* AUTOINCREMENT state of one INSERT */
+  int64_t seq, seq_rowid;
+  int seq_dirty;
   /* PRAGMA */
   const char *pragma;
   PExpr *pragma_arg;
@@ -1903,6 +2195,76 @@ static int compile_checks(Compiler *c, Table *t, DmlPlan *d) {
   c->text = save;
   d->nchecks = t->nchecks;
   return MICA_OK;
+}
+
+static int compile_returning(Compiler *c, XStmt *xs, DmlPlan *d) {
+  Table *t = d->t;
+  if (!xs->nreturning) return MICA_OK;
+  Arena *A = &c->p->arena;
+  d->ret_slot = new_slot(c, t->ncol);
+  if (d->ret_slot < 0) return nomem(c);
+  SrcItem it = {.name = t->name, .tab = t, .slot = d->ret_slot, .ncol = t->ncol, .is_rowid_ok = 1};
+  it.cols = arena_alloc(A, sizeof(char *) * (size_t)(t->ncol + 1));
+  it.affs = arena_alloc(A, (size_t)t->ncol + 1);
+  it.colls = arena_alloc(A, sizeof(RecColl *) * (size_t)(t->ncol + 1));
+  if (!it.cols || !it.affs || !it.colls) return nomem(c);
+  for (int i = 0; i < t->ncol; i++) {
+    it.cols[i] = t->cols[i].name;
+    it.affs[i] = t->cols[i].aff;
+    it.colls[i] = t->cols[i].coll;
+  }
+  Scope sc = {.items = &it, .nitems = 1};
+  int cap = xs->nreturning + t->ncol + 1;
+  d->ret = arena_alloc(A, sizeof(PExpr *) * (size_t)cap);
+  d->ret_names = arena_alloc(A, sizeof(char *) * (size_t)cap);
+  if (!d->ret || !d->ret_names) return nomem(c);
+  for (int i = 0; i < xs->nreturning; i++) {
+    XResCol *r = &xs->returning[i];
+    if (r->star) {
+      for (int k = 0; k < t->ncol; k++) {
+        int rc = make_colref(c, &sc, &sc, 0, &it, k, &d->ret[d->nret]);
+        if (rc) return rc;
+        d->ret_names[d->nret++] = t->cols[k].name;
+      }
+      continue;
+    }
+    int rc = compile_expr(c, &sc, r->expr, &d->ret[d->nret]);
+    if (rc) return rc;
+    XExpr x;
+    xv_expr(r->expr, &x, A);
+    d->ret_names[d->nret] = expr_name(c, r, &x, 1, &it, 1, d->ret[d->nret]);
+    d->nret++;
+  }
+  return MICA_OK;
+}
+
+/* Appends the RETURNING row for a written row (vals of t->ncol values, rowid). */
+static int emit_returning(Exec *x, DmlPlan *d, Value *vals, int64_t rowid, RowList *out) {
+  if (!d->nret) return MICA_OK;
+  Slot *s = &x->slots[d->ret_slot];
+  for (int i = 0; i < d->t->ncol && i < s->ncol; i++) {
+    value_release(&s->cols[i]);
+    value_borrow(&s->cols[i], &vals[i]);
+  }
+  if (d->t->ipk >= 0) value_set_int(&s->cols[d->t->ipk], rowid);
+  s->rowid = rowid;
+  s->decoded = 1;
+  s->rec = NULL;
+  s->nullrow = 0;
+  Row *r = row_new(d->nret);
+  if (!r) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  int rc = MICA_OK;
+  for (int i = 0; i < d->nret && rc == MICA_OK; i++) {
+    rc = expr_eval(x, d->ret[i], &r->v[i]);
+    if (rc == MICA_OK) rc = value_make_owned(&r->v[i]);
+  }
+  for (int i = 0; i < s->ncol; i++) {
+    value_release(&s->cols[i]);
+    value_init(&s->cols[i]);
+  }
+  if (rc == MICA_OK && rowlist_push(out, r)) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  if (rc) row_free(r);
+  return rc;
 }
 
 static int compile_defaults(Compiler *c, Table *t, DmlPlan *d) {
@@ -1970,6 +2332,77 @@ static Table *writable_table(Compiler *c, const char *name, int *rc) {
   return *rc ? NULL : t;
 }
 
+static int table_item(Compiler *c, Table *t, const char *name, int slot, SrcItem *it) {
+  memset(it, 0, sizeof *it);
+  it->name = name;
+  it->tab = t;
+  it->slot = slot;
+  it->ncol = t->ncol;
+  it->is_rowid_ok = 1;
+  it->cols = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(t->ncol + 1));
+  it->affs = arena_alloc(&c->p->arena, (size_t)t->ncol + 1);
+  it->colls = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(t->ncol + 1));
+  if (!it->cols || !it->affs || !it->colls) return nomem(c);
+  for (int i = 0; i < t->ncol; i++) {
+    it->cols[i] = t->cols[i].name;
+    it->affs[i] = t->cols[i].aff;
+    it->colls[i] = t->cols[i].coll;
+  }
+  return MICA_OK;
+}
+
+static int compile_upsert(Compiler *c, XStmt *xs, DmlPlan *d) {
+  Table *t = d->t;
+  XUpsert *u = &xs->upserts[0];
+  d->has_upsert = 1;
+  d->up_update = u->do_update;
+  if (u->ntarget) {
+    if (u->ntarget == 1 && t->ipk >= 0 && name_eq(u->target[0], t->cols[t->ipk].name)) {
+      d->up_rowid = 1;
+    } else {
+      for (Index *ix = t->indexes; ix && !d->up_index; ix = ix->next_in_table) {
+        if (!ix->unique || ix->ncol != u->ntarget || ix->where) continue;
+        int all = 1;
+        for (int k = 0; k < u->ntarget && all; k++) {
+          int hit = 0;
+          for (int m = 0; m < ix->ncol; m++)
+            if (ix->cols[m] >= 0 && name_eq(t->cols[ix->cols[m]].name, u->target[k])) hit = 1;
+          all = hit;
+        }
+        if (all) d->up_index = ix;
+      }
+      if (!d->up_index)
+        return mica_set_error(c->db, MICA_ERROR, "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", NULL);
+    }
+  }
+  if (!u->do_update) return MICA_OK;
+  d->up_slot = new_slot(c, t->ncol);
+  d->exc_slot = new_slot(c, t->ncol);
+  if (d->up_slot < 0 || d->exc_slot < 0) return nomem(c);
+  SrcItem items[2];
+  int rc = table_item(c, t, t->name, d->up_slot, &items[0]);
+  if (rc == MICA_OK) rc = table_item(c, t, "excluded", d->exc_slot, &items[1]);
+  if (rc) return rc;
+  /* unqualified names mean the target table's columns: excluded.* only by name */
+  items[1].merged = arena_alloc(&c->p->arena, (size_t)t->ncol + 1);
+  if (!items[1].merged) return nomem(c);
+  memset(items[1].merged, 1, (size_t)t->ncol);
+  Scope sc = {.items = items, .nitems = 2};
+  d->up_nset = u->nset;
+  d->up_setcol = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(u->nset + 1));
+  d->up_setexpr = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(u->nset + 1));
+  if (!d->up_setcol || !d->up_setexpr) return nomem(c);
+  for (int i = 0; i < u->nset; i++) {
+    int isr = 0;
+    int k = schema_column_index(t, u->set_cols[i], &isr);
+    if (k < 0 && !isr) return mica_set_error(c->db, MICA_ERROR, "no such column: %s", u->set_cols[i]);
+    d->up_setcol[i] = k;
+    if ((rc = compile_expr(c, &sc, u->set_exprs[i], &d->up_setexpr[i]))) return rc;
+  }
+  if (u->where && (rc = compile_expr(c, &sc, u->where, &d->up_where))) return rc;
+  return MICA_OK;
+}
+
 static int fix_values_count_msg(Compiler *c, DmlPlan *d, int got) {
   char buf[100];
   snprintf(buf, sizeof buf, "%d values for %d columns", got, d->ncols);
@@ -2031,6 +2464,8 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
     }
   }
   if ((rc = compile_defaults(c, t, d))) return rc;
+  if ((rc = compile_returning(c, xs, d))) return rc;
+  if (xs->nupsert && (rc = compile_upsert(c, xs, d))) return rc;
   return compile_checks(c, t, d);
 }
 
@@ -2078,7 +2513,7 @@ static int compile_update_delete(Compiler *c, XStmt *xs, DmlPlan *d) {
     if ((rc = compile_defaults(c, t, d))) return rc;
     if ((rc = compile_checks(c, t, d))) return rc;
   }
-  return MICA_OK;
+  return compile_returning(c, xs, d);
 }
 
 /* The CREATE text as SQLite stores it: "CREATE <KIND> " + the text from the object name on. */
@@ -2188,15 +2623,12 @@ int plan_prepare(mica_stmt *st) {
     break;
   }
   case XS_INSERT:
-    st->readonly = 0;
-    p->kind = PROG_OTHER;
-    rc = compile_insert(&c, &xs, d);
-    break;
   case XS_UPDATE:
   case XS_DELETE:
     st->readonly = 0;
     p->kind = PROG_OTHER;
-    rc = compile_update_delete(&c, &xs, d);
+    rc = xs.kind == XS_INSERT ? compile_insert(&c, &xs, d) : compile_update_delete(&c, &xs, d);
+    if (rc == MICA_OK && d->nret) rc = set_columns(st, d->nret, d->ret_names, NULL, NULL, NULL);
     break;
   case XS_CREATE_TABLE:
   case XS_CREATE_INDEX:
@@ -2224,7 +2656,15 @@ int plan_prepare(mica_stmt *st) {
       Compiler c2 = c;
       rc = compile_select(&c2, xs.sel, NULL, &vsel, 0);
     }
-    if (xs.kind == XS_CREATE_TABLE && xs.sel) rc = mica_set_error(db, MICA_ERROR, "CREATE TABLE ... AS SELECT is not supported yet", NULL);
+    if (xs.kind == XS_CREATE_TABLE && xs.sel) rc = compile_select(&c, xs.sel, NULL, &d->sel, 1);
+    break;
+  case XS_ALTER:
+    st->readonly = 0;
+    p->kind = PROG_OTHER;
+    if (xs.alter_kind == 3 && xs.add_col_off >= 0 && xs.add_col_end > xs.add_col_off && c.text)
+      d->sqltext = arena_strndup(&p->arena, c.text + xs.add_col_off, (size_t)(xs.add_col_end - xs.add_col_off));
+    else if (xs.alter_kind != 3)
+      rc = mica_set_error(db, MICA_ERROR, "this ALTER TABLE form is not supported yet", NULL);
     break;
   case XS_BEGIN:
   case XS_COMMIT:
@@ -2290,6 +2730,24 @@ static int eqp_op(Op *op, RowList *out, int *id) {
       snprintf(buf, sizeof buf, "SCAN (subquery)");
     else if (op->rowid_eq)
       snprintf(buf, sizeof buf, "SEARCH %s USING INTEGER PRIMARY KEY (rowid=?)", op->tab->name);
+    else if (op->idx) {
+      char cond[200];
+      size_t n = 0;
+      cond[0] = 0;
+      for (int k = 0; k < op->neq || (k == op->neq && (op->lo || op->hi)); k++) {
+        int kc = op->idx->cols[k];
+        const char *cn = kc >= 0 && kc < op->tab->ncol ? op->tab->cols[kc].name : "rowid";
+        if (k < op->neq)
+          n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s=?", k ? " AND " : "", cn);
+        else {
+          if (op->lo) n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s>?", k ? " AND " : "", cn);
+          if (op->hi) n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s<?", k || op->lo ? " AND " : "", cn);
+          break;
+        }
+        if (n >= sizeof cond) break;
+      }
+      snprintf(buf, sizeof buf, "SEARCH %s USING INDEX %s (%s)", op->tab->name, op->idx->name, cond);
+    }
     else
       snprintf(buf, sizeof buf, "SCAN %s", op->tab->name);
     value_set_int(&r->v[0], (*id)++);
@@ -2383,7 +2841,175 @@ static int prepare_writer(Exec *x, DmlPlan *d, TableWriter *w) {
   return rc;
 }
 
-static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc) {
+/* AUTOINCREMENT: the table's row in sqlite_sequence. */
+static int seq_read(Exec *x, Table *t, int64_t *seq, int64_t *rowid_out) {
+  *seq = 0;
+  *rowid_out = 0;
+  Table *sq = schema_find_table(x->db->schema, "sqlite_sequence");
+  if (!sq) return MICA_OK;
+  BtCursor *cur;
+  int rc = btree_cursor_open(x->db->bt, sq->root, 0, NULL, &cur);
+  if (rc) return mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
+  int eof = 0;
+  for (rc = btree_first(cur, &eof); rc == MICA_OK && !eof; rc = btree_next(cur, &eof)) {
+    const void *dd;
+    uint32_t n;
+    if ((rc = btree_data(cur, &dd, &n))) break;
+    RecValue rv[2];
+    int got = 0;
+    if (record_decode(dd, n, rv, 2, &got) || got < 2) continue;
+    if (rv[0].type == REC_TEXT && rv[0].u.s.n == strlen(t->name) && !strncasecmp(rv[0].u.s.p, t->name, rv[0].u.s.n)) {
+      *seq = rv[1].type == REC_INT ? rv[1].u.i : 0;
+      *rowid_out = btree_rowid(cur);
+      break;
+    }
+  }
+  btree_cursor_close(cur);
+  if (rc) return mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
+  return MICA_OK;
+}
+
+static int seq_write(Exec *x, Table *t, int64_t seq, int64_t rowid) {
+  Table *sq = schema_find_table(x->db->schema, "sqlite_sequence");
+  if (!sq) return MICA_OK;
+  TableWriter w;
+  int rc = dml_writer_open(x, sq, &w);
+  if (rc == MICA_OK) {
+    Value v[2];
+    value_init(&v[0]);
+    value_init(&v[1]);
+    value_set_text(&v[0], t->name, (int)strlen(t->name), VAL_STATIC);
+    value_set_int(&v[1], seq);
+    uint8_t *rec;
+    uint32_t nrec;
+    if (!rowid) rc = dml_new_rowid(x, &w, &rowid);
+    if (rc == MICA_OK && dml_encode(v, 2, &rec, &nrec) == MICA_OK) {
+      rc = btree_insert(w.cur, rowid, rec, nrec);
+      free(rec);
+      if (rc) rc = mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
+    }
+  }
+  dml_writer_close(&w);
+  return rc;
+}
+
+static void slot_show(Exec *x, int slot, Table *t, Value *vals, int64_t rowid) {
+  Slot *s = &x->slots[slot];
+  for (int i = 0; i < t->ncol && i < s->ncol; i++) {
+    value_release(&s->cols[i]);
+    value_borrow(&s->cols[i], &vals[i]);
+  }
+  if (t->ipk >= 0 && t->ipk < s->ncol) value_set_int(&s->cols[t->ipk], rowid);
+  s->rowid = rowid;
+  s->decoded = 1;
+  s->rec = NULL;
+  s->nullrow = 0;
+}
+
+static void slot_clear(Exec *x, int slot) {
+  Slot *s = &x->slots[slot];
+  for (int i = 0; i < s->ncol; i++) {
+    value_release(&s->cols[i]);
+    value_init(&s->cols[i]);
+  }
+}
+
+/* ON CONFLICT: when the new row conflicts, DO NOTHING skips it and DO UPDATE updates the existing
+ * row instead (*handled = 1). */
+static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *explicit_rowid, int *handled, RowList *out) {
+  Table *t = d->t;
+  *handled = 0;
+  Value *rv = t->ipk >= 0 && vals[t->ipk].type != VAL_NULL ? &vals[t->ipk] : explicit_rowid->type != VAL_NULL ? explicit_rowid : NULL;
+  int64_t rowid = 0;
+  int have_rowid = 0;
+  if (rv) {
+    Value tmp;
+    value_init(&tmp);
+    value_copy(&tmp, rv);
+    value_apply_affinity(&tmp, AFF_INTEGER);
+    if (tmp.type == VAL_INT) {
+      rowid = tmp.u.i;
+      have_rowid = 1;
+    }
+    value_release(&tmp);
+  }
+  int found = 0;
+  int64_t other = 0;
+  int rc;
+  if (d->up_rowid)
+    rc = have_rowid ? dml_find_conflict(x, w, vals, rowid, 1, NULL, &found, &other) : MICA_OK;
+  else if (d->up_index)
+    rc = dml_find_conflict(x, w, vals, rowid, 0, d->up_index, &found, &other);
+  else
+    rc = dml_find_conflict(x, w, vals, rowid, have_rowid, NULL, &found, &other);
+  if (rc || !found) return rc;
+  *handled = 1;
+  if (!d->up_update) return MICA_OK;
+  Value *old = values_alloc((size_t)t->ncol + 1);
+  if (!old) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  int ok = 0;
+  rc = dml_read_row(x, w, other, old, &ok);
+  if (rc == MICA_OK && ok) {
+    slot_show(x, d->up_slot, t, old, other);
+    slot_show(x, d->exc_slot, t, vals, have_rowid ? rowid : 0);
+    int go = 1;
+    if (d->up_where) {
+      int tr = expr_truth(x, d->up_where, &rc);
+      go = tr == 1;
+    }
+    Value *nv = values_alloc((size_t)t->ncol + 1);
+    Value newrowid;
+    value_init(&newrowid);
+    if (!nv) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+    for (int i = 0; rc == MICA_OK && go && i < t->ncol; i++) rc = value_copy(&nv[i], &old[i]);
+    for (int k = 0; rc == MICA_OK && go && k < d->up_nset; k++) {
+      Value v;
+      value_init(&v);
+      rc = expr_eval(x, d->up_setexpr[k], &v);
+      int col = d->up_setcol[k];
+      if (rc == MICA_OK) {
+        Value *dst = col >= 0 ? &nv[col] : &newrowid;
+        value_release(dst);
+        value_init(dst);
+        rc = value_copy(dst, &v);
+        if (col >= 0 && col == t->ipk) {
+          value_release(&newrowid);
+          value_init(&newrowid);
+          rc = rc ? rc : value_copy(&newrowid, &v);
+        }
+      }
+      value_release(&v);
+    }
+    slot_clear(x, d->up_slot);
+    slot_clear(x, d->exc_slot);
+    if (rc == MICA_OK && go) {
+      for (int k = 0; k < t->ncol; k++)
+        if (k != t->ipk) value_apply_affinity(&nv[k], t->cols[k].aff);
+      rc = dml_delete_row(x, w, other, old);
+      int64_t outrowid = 0;
+      int skipped = 0;
+      int changes_rowid = newrowid.type != VAL_NULL;
+      if (rc == MICA_OK)
+        rc = dml_insert_row(x, w, nv, changes_rowid ? &newrowid : NULL, ONCONF_ABORT, &outrowid, &skipped,
+                            changes_rowid ? NULL : &other);
+      if (rc == MICA_OK) {
+        x->db->changes++;
+        x->db->total_changes++;
+        rc = emit_returning(x, d, nv, outrowid, out);
+      }
+    }
+    if (nv) {
+      for (int i = 0; i < t->ncol; i++) value_release(&nv[i]);
+      free(nv);
+    }
+    value_release(&newrowid);
+  }
+  for (int i = 0; i < t->ncol; i++) value_release(&old[i]);
+  free(old);
+  return rc;
+}
+
+static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc, RowList *out) {
   Table *t = d->t;
   int rc = MICA_OK;
   Value *vals = values_alloc((size_t)t->ncol + 1);
@@ -2419,12 +3045,40 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc)
   }
   int64_t newrowid = 0;
   int skipped = 0;
+  if (rc == MICA_OK && d->has_upsert) {
+    int handled = 0;
+    rc = upsert_try(x, d, w, vals, &rowid, &handled, out);
+    if (rc || handled) {
+      for (int i = 0; i < t->ncol; i++) value_release(&vals[i]);
+      value_release(&rowid);
+      free(vals);
+      free(given);
+      return rc;
+    }
+  }
+  if (rc == MICA_OK && t->autoinc && t->ipk >= 0 && vals[t->ipk].type == VAL_NULL) {
+    int64_t maxr = 0;
+    rc = dml_new_rowid(x, w, &maxr);
+    if (rc == MICA_OK) {
+      if (d->seq >= maxr) {
+        if (d->seq == INT64_MAX) rc = mica_set_error(x->db, MICA_FULL, "database or disk is full");
+        else
+          maxr = d->seq + 1;
+      }
+      value_set_int(&vals[t->ipk], maxr);
+    }
+  }
   if (rc == MICA_OK)
     rc = dml_insert_row(x, w, vals, rowid.type != VAL_NULL ? &rowid : NULL, d->onconf, &newrowid, &skipped, NULL);
+  if (rc == MICA_OK && !skipped && t->autoinc && newrowid > d->seq) {
+    d->seq = newrowid;
+    d->seq_dirty = 1;
+  }
   if (rc == MICA_OK && !skipped) {
     x->db->changes++;
     x->db->total_changes++;
     x->db->last_rowid = newrowid;
+    rc = emit_returning(x, d, vals, newrowid, out);
   }
   for (int i = 0; i < t->ncol; i++) value_release(&vals[i]);
   value_release(&rowid);
@@ -2436,7 +3090,12 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc)
 static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
   (void)out;
   TableWriter w;
-  int rc = prepare_writer(x, d, &w);
+  d->seq = 0;
+  d->seq_dirty = 0;
+  d->seq_rowid = 0;
+  int rc = d->t->autoinc ? seq_read(x, d->t, &d->seq, &d->seq_rowid) : MICA_OK;
+  if (rc) return rc;
+  rc = prepare_writer(x, d, &w);
   if (rc == MICA_OK && d->rows) {
     Value *src = values_alloc((size_t)d->ncols + 1);
     if (!src) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
@@ -2446,7 +3105,7 @@ static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
         value_init(&src[i]);
         rc = expr_eval(x, d->rows[r][i], &src[i]);
       }
-      if (rc == MICA_OK) rc = insert_one(x, d, &w, src, d->ncols);
+      if (rc == MICA_OK) rc = insert_one(x, d, &w, src, d->ncols, out);
     }
     if (src)
       for (int i = 0; i < d->ncols; i++) value_release(&src[i]);
@@ -2464,12 +3123,13 @@ static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
     }
     select_close(d->sel);
     if (rc == MICA_DONE) rc = MICA_OK;
-    for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) rc = insert_one(x, d, &w, rows.rows[i]->v, d->sel->nres);
+    for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) rc = insert_one(x, d, &w, rows.rows[i]->v, d->sel->nres, out);
     rowlist_clear(&rows);
   } else if (rc == MICA_OK) {
-    rc = insert_one(x, d, &w, NULL, 0); /* DEFAULT VALUES */
+    rc = insert_one(x, d, &w, NULL, 0, out); /* DEFAULT VALUES */
   }
   dml_writer_close(&w);
+  if (rc == MICA_OK && d->seq_dirty) rc = seq_write(x, d->t, d->seq, d->seq_rowid);
   if (rc == MICA_NOMEM) mica_set_error(x->db, rc, "out of memory");
   return rc;
 }
@@ -2564,6 +3224,7 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
     if (rc == MICA_OK) {
       x->db->changes++;
       x->db->total_changes++;
+      rc = emit_returning(x, d, nv, outrowid, out);
     }
   }
   if (old) {
@@ -2579,7 +3240,7 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
   (void)out;
   Table *t = d->t;
   int rc;
-  if (!d->xs.where && !t->nchecks) {
+  if (!d->xs.where && !d->nret) {
     /* DELETE without WHERE: clear the table and its indexes */
     int64_t n = 0;
     rc = btree_clear_table(x->db->bt, t->root, &n);
@@ -2605,6 +3266,7 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
     if (rc == MICA_OK) {
       x->db->changes++;
       x->db->total_changes++;
+      rc = emit_returning(x, d, old, rowid, out);
     }
   }
   if (old) {
@@ -2665,6 +3327,146 @@ static int populate_index(Exec *x, Index *ix) {
   return rc;
 }
 
+static int needs_quote(const char *z) {
+  if (!*z || isdigit((unsigned char)*z)) return 1;
+  for (const char *p = z; *p; p++)
+    if (!isalnum((unsigned char)*p) && *p != '_') return 1;
+  static const char *const kw[] = {"ADD", "ALL", "ALTER", "AND", "AS", "BETWEEN", "BY", "CASE", "CHECK", "COLLATE",
+                                   "COLUMN", "CONSTRAINT", "CREATE", "DEFAULT", "DELETE", "DESC", "DISTINCT", "DROP",
+                                   "ELSE", "END", "EXISTS", "FROM", "GROUP", "HAVING", "IN", "INDEX", "INSERT", "INTO",
+                                   "IS", "JOIN", "KEY", "LIMIT", "NOT", "NULL", "ON", "OR", "ORDER", "PRIMARY",
+                                   "REFERENCES", "SELECT", "SET", "TABLE", "THEN", "TO", "UNION", "UNIQUE", "UPDATE",
+                                   "USING", "VALUES", "WHEN", "WHERE", NULL};
+  for (int i = 0; kw[i]; i++)
+    if (!strcasecmp(kw[i], z)) return 1;
+  return 0;
+}
+
+static void buf_quoted(char **buf, size_t *len, size_t *cap, const char *z) {
+  size_t need = *len + strlen(z) * 2 + 8;
+  if (need > *cap) {
+    size_t nc = need * 2;
+    char *nb = realloc(*buf, nc);
+    if (!nb) return;
+    *buf = nb;
+    *cap = nc;
+  }
+  if (!needs_quote(z)) {
+    *len += (size_t)sprintf(*buf + *len, "%s", z);
+    return;
+  }
+  (*buf)[(*len)++] = '"';
+  for (const char *p = z; *p; p++) {
+    if (*p == '"') (*buf)[(*len)++] = '"';
+    (*buf)[(*len)++] = *p;
+  }
+  (*buf)[(*len)++] = '"';
+  (*buf)[*len] = 0;
+}
+
+/* CREATE TABLE t AS SELECT: the rows first (the select's plan points into the current schema), then
+ * the table with SQLite's generated definition, then the inserts. */
+static int run_create_as(Exec *x, DmlPlan *d) {
+  mica_db *db = x->db;
+  SelectPlan *sel = d->sel;
+  RowList rows = {0};
+  int rc = select_open(x, sel);
+  while (rc == MICA_OK && (rc = select_next(x, sel)) == MICA_ROW) {
+    Row *r = row_new(sel->nres);
+    rc = r ? MICA_OK : MICA_NOMEM;
+    for (int i = 0; rc == MICA_OK && i < sel->nres; i++) rc = value_copy(&r->v[i], &sel->cur->v[i]);
+    if (rc == MICA_OK) rc = rowlist_push(&rows, r);
+    else
+      row_free(r);
+  }
+  select_close(sel);
+  if (rc == MICA_DONE) rc = MICA_OK;
+  size_t cap = 256, len = 0;
+  char *sql = malloc(cap);
+  char **names = calloc((size_t)sel->nres + 1, sizeof(char *));
+  if (!sql || !names) rc = MICA_NOMEM;
+  if (rc == MICA_OK) {
+    len = (size_t)sprintf(sql, "CREATE TABLE ");
+    buf_quoted(&sql, &len, &cap, d->xs.name);
+    buf_quoted(&sql, &len, &cap, "(");
+    len -= 3; /* "(" was quoted: undo and add it bare */
+    sql[len++] = '(';
+    sql[len] = 0;
+    for (int i = 0; i < sel->nres && rc == MICA_OK; i++) {
+      const char *base = sel->res_names[i] ? sel->res_names[i] : "";
+      char *nm = strdup(base);
+      for (int k = 1; nm; k++) {
+        int dup = 0;
+        for (int j = 0; j < i; j++)
+          if (names[j] && !strcasecmp(names[j], nm)) dup = 1;
+        if (!dup) break;
+        free(nm);
+        nm = malloc(strlen(base) + 16);
+        if (nm) sprintf(nm, "%s:%d", base, k);
+      }
+      if (!nm) {
+        rc = MICA_NOMEM;
+        break;
+      }
+      names[i] = nm;
+      char aff = sel->res[i]->aff;
+      const char *ty = aff == AFF_INTEGER ? " INT" : aff == AFF_TEXT ? " TEXT" : aff == AFF_REAL ? " REAL" : aff == AFF_NUMERIC ? " NUM" : "";
+      if (len + 16 > cap) {
+        cap = cap * 2 + 16;
+        char *nb = realloc(sql, cap);
+        if (!nb) {
+          rc = MICA_NOMEM;
+          break;
+        }
+        sql = nb;
+      }
+      len += (size_t)sprintf(sql + len, "%s\n  ", i ? "," : "");
+      buf_quoted(&sql, &len, &cap, nm);
+      if (len + 16 > cap) {
+        cap = cap * 2 + 16;
+        char *nb = realloc(sql, cap);
+        if (!nb) {
+          rc = MICA_NOMEM;
+          break;
+        }
+        sql = nb;
+      }
+      len += (size_t)sprintf(sql + len, "%s", ty);
+    }
+    if (rc == MICA_OK && len + 4 < cap) len += (size_t)sprintf(sql + len, "\n)");
+  }
+  char *tname = strdup(d->xs.name);
+  uint32_t root = 0;
+  if (rc == MICA_OK && !tname) rc = MICA_NOMEM;
+  if (rc == MICA_NOMEM) mica_set_error(db, rc, "out of memory");
+  if (rc == MICA_OK) rc = ddl_create_tree(x, BTREE_INTKEY, &root);
+  if (rc == MICA_OK) rc = ddl_schema_insert(x, "table", tname, tname, root, sql);
+  if (rc == MICA_OK) rc = ddl_schema_changed(x);
+  if (rc == MICA_OK) rc = schema_ensure(db);
+  Table *t = rc == MICA_OK ? schema_find_table(db->schema, tname) : NULL;
+  if (rc == MICA_OK && !t) rc = mica_set_error(db, MICA_INTERNAL, "table vanished", NULL);
+  if (rc == MICA_OK) {
+    TableWriter w;
+    rc = dml_writer_open(x, t, &w);
+    for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
+      Value *v = rows.rows[i]->v;
+      for (int k = 0; k < t->ncol && k < rows.rows[i]->n; k++) value_apply_affinity(&v[k], t->cols[k].aff);
+      int64_t rowid;
+      int skipped;
+      rc = dml_insert_row(x, &w, v, NULL, ONCONF_ABORT, &rowid, &skipped, NULL);
+    }
+    dml_writer_close(&w);
+  }
+  if (names) {
+    for (int i = 0; i < sel->nres; i++) free(names[i]);
+    free(names);
+  }
+  free(tname);
+  free(sql);
+  rowlist_clear(&rows);
+  return rc;
+}
+
 static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   (void)out;
   XStmt *xs = &d->xs;
@@ -2677,6 +3479,7 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
       if (xs->if_not_exists) return MICA_OK;
       return exists_error(x, xs->name);
     }
+    if (d->sel) return run_create_as(x, d);
     if (!strncasecmp(xs->name, "sqlite_", 7))
       return mica_set_error(db, MICA_ERROR, "object name reserved for internal use: %s", xs->name);
     for (int i = 0; i < xs->ncoldef; i++)
@@ -2697,6 +3500,17 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
       if (rc == MICA_OK) rc = ddl_schema_insert(x, "index", name, xs->name, iroot, NULL);
     }
     free(specs);
+    int autoinc = 0;
+    for (int i = 0; i < xs->ncoldef; i++) autoinc |= xs->coldefs[i].autoinc;
+    for (int i = 0; i < xs->ntcons; i++) autoinc |= xs->tcons[i].autoinc;
+    if (rc == MICA_OK && autoinc && find_ipk(xs) < 0)
+      rc = mica_set_error(db, MICA_ERROR, "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY", NULL);
+    if (rc == MICA_OK && autoinc && !schema_find_table(s, "sqlite_sequence")) {
+      uint32_t sroot;
+      rc = ddl_create_tree(x, BTREE_INTKEY, &sroot);
+      if (rc == MICA_OK)
+        rc = ddl_schema_insert(x, "table", "sqlite_sequence", "sqlite_sequence", sroot, "CREATE TABLE sqlite_sequence(name,seq)");
+    }
     if (rc == MICA_OK) rc = ddl_schema_changed(x);
     return rc;
   }
@@ -2725,8 +3539,13 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
     if (rc == MICA_OK) {
       Index *ix = schema_find_index(db->schema, iname);
       if (!ix) rc = mica_set_error(db, MICA_INTERNAL, "index vanished", NULL);
-      else
-        rc = populate_index(x, ix);
+      else if (ix->where)
+        rc = mica_set_error(db, MICA_ERROR, "partial indexes are not supported yet", NULL);
+      else {
+        for (int k = 0; k < ix->ncol && rc == MICA_OK; k++)
+          if (ix->cols[k] == -2) rc = mica_set_error(db, MICA_ERROR, "indexes on expressions are not supported yet", NULL);
+        if (rc == MICA_OK) rc = populate_index(x, ix);
+      }
     }
     free(tname);
     free(iname);
@@ -2798,6 +3617,31 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
     free(name);
     return rc;
   }
+  case XS_ALTER: {
+    Table *t = schema_find_table(s, xs->name);
+    if (!t || t == s->master) return mica_set_error(db, MICA_ERROR, "no such table: %s", xs->name);
+    if (t->is_view) return mica_set_error(db, MICA_ERROR, "Cannot add a column to a view", NULL);
+    XColDef *cd = &xs->add_col;
+    for (int i = 0; i < t->ncol; i++)
+      if (name_eq(t->cols[i].name, cd->name)) return mica_set_error(db, MICA_ERROR, "duplicate column name: %s", cd->name);
+    if (cd->pk) return mica_set_error(db, MICA_ERROR, "Cannot add a PRIMARY KEY column", NULL);
+    if (cd->unique) return mica_set_error(db, MICA_ERROR, "Cannot add a UNIQUE column", NULL);
+    if (!d->sqltext || !t->sql) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE", NULL);
+    const char *close = strrchr(t->sql, ')');
+    if (!close) return mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s)", t->name);
+    size_t head = (size_t)(close - t->sql);
+    while (head > 0 && isspace((unsigned char)t->sql[head - 1])) head--;
+    size_t n = head + 2 + strlen(d->sqltext) + strlen(close) + 1;
+    char *sql = malloc(n);
+    if (!sql) return mica_set_error(db, MICA_NOMEM, "out of memory");
+    snprintf(sql, n, "%.*s, %s%s", (int)head, t->sql, d->sqltext, close);
+    char *tname = strdup(t->name);
+    rc = tname ? ddl_schema_set_sql(x, "table", tname, sql) : mica_set_error(db, MICA_NOMEM, "out of memory");
+    if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    free(sql);
+    free(tname);
+    return rc;
+  }
   case XS_REINDEX:
   case XS_ANALYZE:
     if (xs->name && !schema_find_table(s, xs->name) && !schema_find_index(s, xs->name) &&
@@ -2814,9 +3658,10 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
 /* ------------------------------------------------------------------ adapter: ast.h nodes */
 /* The planner's view of the parser's nodes (plan_view.h). The AST's enumerations (EK_*, AB_*, SK_*,
  * CK_*, JT_*, OE_*) have the same values as the view's (XK_*, BO_*, XS_*, CMP_*, XJ_*, ONCONF_*). */
+static XOrder *xv_order(const OrderTerm *o, int n, Arena *a);
+
 static void xv_expr(ANode *node, XExpr *x, Arena *a) {
   const Expr *e = node;
-  (void)a;
   memset(x, 0, sizeof *x);
   value_init(&x->lit);
   x->kind = e->kind;
@@ -2841,6 +3686,20 @@ static void xv_expr(ANode *node, XExpr *x, Arena *a) {
   x->param_name = e->param_name;
   x->filter = e->filter;
   x->over = e->over || e->over_name ? (ANode *)e : NULL;
+  if (e->over_name && !e->over) x->named_window = 1;
+  if (e->over) {
+    const WindowDef *w = e->over;
+    if (w->base) x->named_window = 1;
+    x->npart = w->npart;
+    x->part = (ANode **)w->part;
+    x->nworder = w->norder;
+    x->worder = xv_order(w->order, w->norder, a);
+    x->frame_type = w->frame_type;
+    x->fstart = w->start;
+    x->fend = w->end;
+    x->fstart_expr = w->start_expr;
+    x->fend_expr = w->end_expr;
+  }
   x->raise_type = e->raise_type;
   switch (e->kind) {
   case EK_INT:
@@ -2978,6 +3837,32 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   x->ncols = s->ncols;
   x->cols = s->cols;
   x->default_values = s->default_values;
+  x->nupsert = s->nupsert;
+  x->upserts = arena_alloc(a, sizeof(XUpsert) * (size_t)(s->nupsert + 1));
+  if (!x->upserts) return MICA_NOMEM;
+  for (int i = 0; i < s->nupsert; i++) {
+    const Upsert *u = &s->upserts[i];
+    XUpsert *v = &x->upserts[i];
+    v->ntarget = u->ntarget;
+    v->target = arena_alloc(a, sizeof(char *) * (size_t)(u->ntarget + 1));
+    if (!v->target) return MICA_NOMEM;
+    for (int k = 0; k < u->ntarget; k++) {
+      const char *nm = indexed_col_name(&u->target[k]);
+      v->target[k] = nm ? nm : "";
+    }
+    v->do_update = u->do_update;
+    int n = 0;
+    for (int k = 0; k < u->nset; k++) n += u->set[k].ncols;
+    v->set_cols = arena_alloc(a, sizeof(char *) * (size_t)(n + 1));
+    v->set_exprs = arena_alloc(a, sizeof(ANode *) * (size_t)(n + 1));
+    if (!v->set_cols || !v->set_exprs) return MICA_NOMEM;
+    for (int k = 0; k < u->nset; k++) {
+      if (u->set[k].ncols != 1) return MICA_ERROR;
+      v->set_cols[v->nset] = u->set[k].cols[0];
+      v->set_exprs[v->nset++] = u->set[k].expr;
+    }
+    v->where = u->where;
+  }
   x->where = s->where;
   /* UPDATE SET: one column per clause (row-value SET is not supported yet) */
   x->nset = 0;
@@ -3072,5 +3957,22 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   x->txn_mode = s->txn_mode;
   x->nviewcols = s->nviewcols;
   x->viewcols = s->viewcols;
+  x->alter_kind = s->alter_kind;
+  x->new_name = s->new_name;
+  x->column = s->column;
+  if (s->add_col) {
+    const ColDef *d = s->add_col;
+    XColDef *t = &x->add_col;
+    t->name = d->name;
+    t->type = d->type;
+    t->notnull = d->notnull;
+    t->pk = d->pk;
+    t->unique = d->unique;
+    t->dflt = d->dflt;
+    t->collate = d->collate;
+    t->gen = d->gen;
+    x->add_col_off = d->off;
+    x->add_col_end = d->end;
+  }
   return MICA_OK;
 }

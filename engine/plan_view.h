@@ -72,6 +72,15 @@ typedef struct XExpr {
   ANode *over;
   int raise_type; /* 0 IGNORE, 1 ROLLBACK, 2 ABORT, 3 FAIL */
   Value lit;      /* borrowed bytes */
+  /* OVER (...) of a window function call */
+  int named_window; /* OVER name: not supported */
+  int npart;
+  ANode **part;
+  int nworder;
+  struct XOrder *worder;
+  int frame_type; /* 0 default, 1 ROWS, 2 RANGE, 3 GROUPS */
+  int fstart, fend; /* 0 none, 1 UNBOUNDED PRECEDING, 2 n PRECEDING, 3 CURRENT ROW, 4 n FOLLOWING, 5 UNBOUNDED FOLLOWING */
+  ANode *fstart_expr, *fend_expr;
 } XExpr;
 
 typedef struct XResCol {
@@ -191,6 +200,16 @@ typedef struct XTabCons {
   ANode *check;
 } XTabCons;
 
+typedef struct XUpsert {
+  int ntarget;
+  const char **target; /* conflict target column names */
+  int do_update;
+  int nset;
+  const char **set_cols;
+  ANode **set_exprs;
+  ANode *where;
+} XUpsert;
+
 typedef struct XStmt {
   int kind;
   int explain; /* 1 EXPLAIN, 2 EXPLAIN QUERY PLAN */
@@ -205,6 +224,8 @@ typedef struct XStmt {
   int ncols;
   const char **cols;
   int default_values;
+  int nupsert;
+  XUpsert *upserts;
   /* UPDATE: SET cols[i] = exprs[i] */
   int nset;
   const char **set_cols;
@@ -230,6 +251,12 @@ typedef struct XStmt {
   int pragma_has_value;
   /* BEGIN mode */
   int txn_mode;
+  /* ALTER TABLE */
+  int alter_kind; /* 1 RENAME TO, 2 RENAME COLUMN, 3 ADD COLUMN, 4 DROP COLUMN */
+  const char *new_name;
+  const char *column;
+  XColDef add_col;
+  int add_col_off, add_col_end;
   /* CREATE VIEW column list */
   int nviewcols;
   const char **viewcols;

@@ -174,7 +174,10 @@ START_TEST(test_joins_and_subqueries) {
                  "SELECT id FROM a UNION SELECT aid FROM b;"
                  "SELECT id FROM a UNION ALL SELECT aid FROM b ORDER BY 1 DESC;"
                  "SELECT id FROM a INTERSECT SELECT aid FROM b;"
-                 "SELECT id FROM a EXCEPT SELECT aid FROM b;");
+                 "SELECT id FROM a EXCEPT SELECT aid FROM b;"
+                 "SELECT a.v, b.w FROM a RIGHT JOIN b ON a.id = b.aid ORDER BY 2;"
+                 "SELECT a.v, b.w FROM a FULL JOIN b ON a.id = b.aid ORDER BY 1, 2;"
+                 "SELECT count(*) FROM a FULL JOIN b ON a.id = b.aid WHERE a.id IS NULL OR b.aid IS NULL;");
 }
 END_TEST
 
@@ -209,6 +212,76 @@ START_TEST(test_constraint_errors) {
 }
 END_TEST
 
+START_TEST(test_recursive_cte_and_create_as) {
+  same_as_sqlite("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 5) SELECT * FROM c;"
+                 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT x FROM c LIMIT 3;"
+                 "WITH RECURSIVE f(n, v) AS (SELECT 1, 1 UNION SELECT n+1, v*(n+1) FROM f WHERE n < 10) SELECT max(v) FROM f;"
+                 "WITH t(a, b) AS (SELECT 1, 2) SELECT b, a FROM t;"
+                 "CREATE TABLE t(a INTEGER, b TEXT, c REAL, d NUMERIC, e);"
+                 "INSERT INTO t VALUES(1, 'x', 2.5, 3, 4);"
+                 "CREATE TABLE t2 AS SELECT a, b, c, d, e, a+1, a AS b FROM t;"
+                 "SELECT sql FROM sqlite_schema WHERE name = 't2';"
+                 "SELECT * FROM t2;");
+}
+END_TEST
+
+START_TEST(test_autoincrement_returning_upsert) {
+  same_as_sqlite("CREATE TABLE t(a INTEGER PRIMARY KEY AUTOINCREMENT, b);"
+                 "INSERT INTO t(b) VALUES(1),(2);"
+                 "SELECT * FROM sqlite_schema;"
+                 "SELECT * FROM sqlite_sequence;"
+                 "DELETE FROM t;"
+                 "INSERT INTO t(b) VALUES(3);"
+                 "INSERT INTO t VALUES(10, 1);"
+                 "INSERT INTO t(b) VALUES(4) RETURNING a, b * 2 AS x;"
+                 "SELECT * FROM t;"
+                 "SELECT * FROM sqlite_sequence;"
+                 "CREATE TABLE u(a INTEGER PRIMARY KEY, b UNIQUE, c);"
+                 "INSERT INTO u VALUES(1,'x',1),(2,'y',2) RETURNING *;"
+                 "INSERT INTO u VALUES(3,'x',5) ON CONFLICT DO NOTHING;"
+                 "INSERT INTO u VALUES(3,'x',5) ON CONFLICT(b) DO UPDATE SET c = c + excluded.c;"
+                 "INSERT INTO u VALUES(2,'q',7) ON CONFLICT(a) DO UPDATE SET c = excluded.c*100 WHERE c < 5 RETURNING *;"
+                 "UPDATE u SET c = -c WHERE a = 1 RETURNING c;"
+                 "DELETE FROM u WHERE a = 2 RETURNING b;"
+                 "SELECT * FROM u;");
+}
+END_TEST
+
+START_TEST(test_index_lookups_agree_with_scans) {
+  same_as_sqlite("CREATE TABLE t(a INTEGER PRIMARY KEY, b INT, c TEXT, d);"
+                 "CREATE INDEX tb ON t(b);"
+                 "CREATE INDEX tcb ON t(c, b);"
+                 "CREATE INDEX td ON t(d);"
+                 "INSERT INTO t VALUES(1,10,'x',1),(2,20,'y','1'),(3,30,'x',1.0),(4,NULL,'x',NULL),(5,'20','z','a');"
+                 "SELECT a FROM t WHERE b = 20 ORDER BY a;"
+                 "SELECT a FROM t WHERE b = '20' ORDER BY a;"
+                 "SELECT a FROM t WHERE b > 15 ORDER BY a;"
+                 "SELECT a FROM t WHERE b < 25 ORDER BY a;"
+                 "SELECT a FROM t WHERE b BETWEEN 10 AND 20 ORDER BY a;"
+                 "SELECT a FROM t WHERE c = 'x' AND b >= 10 AND b < 30 ORDER BY a;"
+                 "SELECT a FROM t WHERE d = 1 ORDER BY a;"
+                 "SELECT a FROM t WHERE d = '1' ORDER BY a;"
+                 "SELECT t1.a, t2.a FROM t t1 JOIN t t2 ON t2.b = t1.b ORDER BY 1, 2;"
+                 "EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 3;"
+                 "ALTER TABLE t ADD COLUMN e TEXT DEFAULT 'q';"
+                 "ALTER TABLE t ADD f INT NOT NULL DEFAULT 0;"
+                 "SELECT sql FROM sqlite_schema WHERE name = 't';"
+                 "SELECT * FROM t ORDER BY a;");
+}
+END_TEST
+
+START_TEST(test_window_functions) {
+  same_as_sqlite("CREATE TABLE t(g, v);"
+                 "INSERT INTO t VALUES(1,10),(1,20),(2,5),(1,20),(2,7),(3,NULL);"
+                 "SELECT g, v, row_number() OVER (PARTITION BY g ORDER BY v), rank() OVER (PARTITION BY g ORDER BY v),"
+                 " dense_rank() OVER (ORDER BY g), sum(v) OVER (PARTITION BY g ORDER BY v), sum(v) OVER (PARTITION BY g),"
+                 " count(*) OVER () FROM t ORDER BY g, v;"
+                 "SELECT v, sum(v) OVER (ORDER BY v ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), lag(v) OVER (ORDER BY v),"
+                 " lead(v, 2, -1) OVER (ORDER BY v), first_value(v) OVER (ORDER BY v DESC) FROM t ORDER BY v;"
+                 "SELECT g, avg(v) OVER (PARTITION BY g) a FROM t ORDER BY a DESC, g;");
+}
+END_TEST
+
 START_TEST(test_api_errors_and_bindings) {
   mica_db *db;
   ck_assert_int_eq(mica_open(":memory:", 0, &db), MICA_OK);
@@ -238,6 +311,40 @@ START_TEST(test_api_errors_and_bindings) {
 }
 END_TEST
 
+static int count_rows(mica_db *db) {
+  mica_stmt *st;
+  ck_assert_int_eq(mica_prepare(db, "SELECT count(*) FROM t", -1, &st, NULL), MICA_OK);
+  ck_assert_int_eq(mica_step(st), MICA_ROW);
+  int n = mica_column_int(st, 0);
+  mica_finalize(st);
+  return n;
+}
+
+START_TEST(test_busy_writer_sees_later_commits) {
+  char dir[] = "/tmp/mica_test_sql_XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char path[128];
+  snprintf(path, sizeof path, "%s/db", dir);
+  mica_db *a, *b;
+  ck_assert_int_eq(mica_open(path, MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &a), MICA_OK);
+  ck_assert_int_eq(mica_open(path, MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &b), MICA_OK);
+  ck_assert_int_eq(mica_exec(a, "CREATE TABLE t(x); INSERT INTO t VALUES(1)", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(count_rows(b), 1);
+  ck_assert_int_eq(mica_exec(a, "BEGIN; INSERT INTO t VALUES(2)", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(count_rows(b), 1); /* a's transaction is not visible yet */
+  ck_assert_int_eq(mica_exec(b, "INSERT INTO t VALUES(3)", NULL, NULL, NULL) & 0xff, MICA_BUSY);
+  ck_assert_int_eq(mica_exec(a, "COMMIT", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(count_rows(b), 2); /* the failed write left no stale snapshot behind */
+  ck_assert_int_eq(mica_exec(b, "INSERT INTO t VALUES(3)", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(count_rows(a), 3);
+  ck_assert_int_eq(mica_close(a), MICA_OK);
+  ck_assert_int_eq(mica_close(b), MICA_OK);
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *sql_suite(void) {
   Suite *s = suite_create("sql");
   TCase *tc = tcase_create("core");
@@ -248,7 +355,12 @@ static Suite *sql_suite(void) {
   tcase_add_test(tc, test_joins_and_subqueries);
   tcase_add_test(tc, test_update_delete_index);
   tcase_add_test(tc, test_constraint_errors);
+  tcase_add_test(tc, test_recursive_cte_and_create_as);
+  tcase_add_test(tc, test_autoincrement_returning_upsert);
+  tcase_add_test(tc, test_index_lookups_agree_with_scans);
+  tcase_add_test(tc, test_window_functions);
   tcase_add_test(tc, test_api_errors_and_bindings);
+  tcase_add_test(tc, test_busy_writer_sees_later_commits);
   suite_add_tcase(s, tc);
   return s;
 }
