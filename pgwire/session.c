@@ -51,6 +51,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -585,7 +586,17 @@ static void open_database(pgw_session *s) {
     return;
   }
   mica_db *db = NULL;
-  int rc = mica_open(path, MICA_OPEN_READWRITE, &db);
+  /* A connection to the same file that is closing at this moment can make the open fail transiently
+   * (the engine's shared database object is being torn down): retry for up to a second. */
+  int rc = MICA_OK;
+  for (int attempt = 0; attempt < 50; attempt++) {
+    rc = mica_open(path, MICA_OPEN_READWRITE, &db);
+    if (rc != MICA_CANTOPEN && (rc & 0xff) != MICA_BUSY) break;
+    if (db) mica_close(db);
+    db = NULL;
+    struct timespec ts = {0, 20 * 1000000};
+    nanosleep(&ts, NULL);
+  }
   if (rc != MICA_OK) {
     snprintf(msg, sizeof msg, "could not open database \"%s\": %s", s->database,
              db ? mica_errmsg(db) : mica_errstr(rc));
