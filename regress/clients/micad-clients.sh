@@ -88,6 +88,17 @@ out=$(printf "CREATE TABLE ps (a integer, b text);\nINSERT INTO ps VALUES (1, 'x
     "$PSQL" $TCP -At 2>&1)
 [ "$out" = "$(printf 'x\ny')" ] && ok "psql script (several statements, multi-row insert)" || bad "psql script" "$out"
 
+# ---------------------------------------------------------------- CREATE / DROP DATABASE
+out=$("$PSQL" $TCP -c "CREATE DATABASE appdb" 2>&1)
+out2=$("$PSQL" -X -q -At -h 127.0.0.1 -p "$port" -d appdb -c "CREATE TABLE x (a integer)" -c "INSERT INTO x VALUES (7)" -c "SELECT a FROM x" 2>&1)
+[ -z "$out" ] && [ "$out2" = 7 ] && [ -f "$data/appdb.db" ] && ok "CREATE DATABASE makes appdb.db, which accepts connections" ||
+    bad "CREATE DATABASE" "$out $out2"
+out=$("$PSQL" $TCP -c "CREATE DATABASE appdb" 2>&1)
+case $out in *'already exists'*) ok "CREATE DATABASE of an existing name is refused" ;; *) bad "CREATE DATABASE twice" "$out" ;; esac
+out=$("$PSQL" $TCP -c "DROP DATABASE appdb" -c "DROP DATABASE IF EXISTS appdb" 2>&1)
+case $out in *'does not exist, skipping'*) [ ! -e "$data/appdb.db" ] && ok "DROP DATABASE removes the file" || bad "DROP DATABASE file" ;;
+*) bad "DROP DATABASE" "$out" ;; esac
+
 # ---------------------------------------------------------------- COPY
 printf '1\thello\t1.5\n2\t\\N\t2.5\n3\twith\\ttab\t\\N\n' >"$tmp/in.tsv"
 printf 'a,b,c\n4,"quoted, comma",4.5\n5,"two\nlines",\n' >"$tmp/in.csv"
