@@ -710,7 +710,7 @@ static void start_tls(pgw_session *s) {
 
 static void apply_options(pgw_session *s, const char *opts) {
   /* "-c name=value" / "--name=value" words separated by spaces (backslash escapes a space). */
-  char word[512];
+  char word[512] = {0};
   int expect_c = 0;
   const char *p = opts;
   while (*p) {
