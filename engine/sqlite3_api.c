@@ -73,7 +73,7 @@ static int extended_set(sqlite3 *db, int on) {
   if (on && i < 0) {
     if (extended_n == extended_cap) {
       size_t cap = extended_cap ? extended_cap * 2 : 8;
-      sqlite3 **p = realloc(extended, cap * sizeof *p);
+      sqlite3 **p = realloc(extended, cap * sizeof(sqlite3 *));
       if (p == NULL) {
         rc = SQLITE_NOMEM;
         goto out;
@@ -290,12 +290,13 @@ int sqlite3_get_table(sqlite3 *db, const char *zSql, char ***pazResult, int *pnR
                                                     "incompatible queries");
     }
   }
-  t.slots[0] = (char *)(uintptr_t)t.n;
+  char **slots = t.slots; /* heap array: slot 0 holds the count, the caller gets slots + 1 */
+  slots[0] = (char *)(uintptr_t)t.n;
   if (rc != SQLITE_OK) {
-    sqlite3_free_table(&t.slots[1]);
+    sqlite3_free_table(slots + 1);
     return ret(db, rc);
   }
-  *pazResult = &t.slots[1];
+  *pazResult = slots + 1;
   if (pnRow) *pnRow = t.nrow;
   if (pnColumn) *pnColumn = t.ncol;
   return SQLITE_OK;

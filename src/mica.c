@@ -18,8 +18,9 @@
  *                    25 and more "error here ---^" ending below it.
  *   step failure     "Runtime error near line N: MSG", with " (RC)" appended when the primary code
  *                    is not SQLITE_ERROR.
- *   SQL given as command-line arguments reports "Error: in prepare, MSG" / "Error: stepping, MSG".
- *   In batch mode any error makes the exit status 1; -bail (or .bail on) stops at the first error.
+ *   SQL given as command-line arguments reports "Error: in prepare, MSG" / "Error: stepping, MSG" and
+ *   exits with the statement's primary result code. With input from a file or pipe any error makes
+ *   the exit status 1; -bail (or .bail on) stops at the first error.
  *
  * STATE
  *   One `struct shell` (shell.h) lives in main() and is passed down explicitly; the only global is the
@@ -65,14 +66,14 @@ struct buf {
 };
 
 static int buf_append(struct buf *b, const char *s, size_t n) {
-  if (b->n + n + 1 > b->cap) {
+  if (b->p == NULL || b->n + n + 1 > b->cap) {
     size_t cap = (b->n + n + 1) * 2;
     char *p = realloc(b->p, cap);
     if (p == NULL) return -1;
     b->p = p;
     b->cap = cap;
   }
-  memcpy(b->p + b->n, s, n);
+  if (n) memcpy(b->p + b->n, s, n);
   b->n += n;
   b->p[b->n] = 0;
   return 0;
@@ -100,10 +101,15 @@ static char *sql_with_ident(const char *before, const char *name, const char *af
   return b.p;
 }
 
+/* ASCII whitespace, as SQL and the dot-command parser see it. */
+static int is_space(int c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
 /* 1 if s holds only whitespace and SQL comments. */
 static int all_whitespace(const char *s) {
   while (*s) {
-    if (isspace((unsigned char)*s)) {
+    if (is_space((unsigned char)*s)) {
       s++;
     } else if (s[0] == '-' && s[1] == '-') {
       while (*s && *s != '\n')
@@ -151,7 +157,7 @@ static void print_error_context(const char *sql, int offset) {
   }
   fputs("  ", stderr);
   for (size_t i = 0; i < len; i++)
-    fputc(isspace((unsigned char)sql[i]) ? ' ' : sql[i], stderr);
+    fputc(is_space((unsigned char)sql[i]) ? ' ' : sql[i], stderr);
   if (offset < 25)
     fprintf(stderr, "\n  %*s^--- error here\n", offset, "");
   else
@@ -186,11 +192,12 @@ static void timer_print(struct shell *sh, const struct timer *t) {
 /* ---------------------------------------------------------------- running SQL */
 enum sql_origin { FROM_INPUT, FROM_ARGV };
 
-/* Runs every statement of sql. Stops at the first error and returns 1, else 0. */
+/* Runs every statement of sql. Stops at the first error and returns its primary result code (never 0;
+ * SQL given on the command line makes it the exit status, as in sqlite3), else 0. */
 static int run_sql(struct shell *sh, const char *sql, int startline, enum sql_origin origin) {
   const char *z = sql;
   while (1) {
-    while (isspace((unsigned char)*z))
+    while (is_space((unsigned char)*z))
       z++;
     if (*z == 0) return 0;
     mica_stmt *stmt = NULL;
@@ -210,14 +217,14 @@ static int run_sql(struct shell *sh, const char *sql, int startline, enum sql_or
         fputc('\n', stderr);
         print_error_context(z, mica_error_offset(sh->db));
       }
-      return 1;
+      return code > 0 ? code : 1;
     }
     if (stmt == NULL) { /* only whitespace or comments */
       if (tail == NULL || tail == z) return 0;
       z = tail;
       continue;
     }
-    struct timer t;
+    struct timer t = {0};
     if (sh->timer) timer_start(&t);
     interrupt_target = sh->db;
     rc = shell_output_stmt(sh, stmt);
@@ -237,11 +244,13 @@ static int run_sql(struct shell *sh, const char *sql, int startline, enum sql_or
       if (code > 1) fprintf(stderr, " (%d)", code);
       fputc('\n', stderr);
       free(msg);
-      return 1;
+      return code > 0 ? code : 1;
     }
     mica_finalize(stmt);
+    if (sh->changes)
+      fprintf(sh->out, "changes: %d   total_changes: %d\n", mica_changes(sh->db), mica_total_changes(sh->db));
     if (sh->timer) timer_print(sh, &t);
-    if (tail == NULL) return 0;
+    if (tail == NULL || tail <= z) return 0; /* no progress: never run a statement twice */
     z = tail;
   }
 }
@@ -255,7 +264,7 @@ static int split_args(char *line, char **argv) {
   int argc = 0;
   char *p = line;
   while (*p && argc < MAX_ARGS) {
-    while (isspace((unsigned char)*p))
+    while (is_space((unsigned char)*p))
       p++;
     if (*p == 0) break;
     if (*p == '\'' || *p == '"') {
@@ -281,7 +290,7 @@ static int split_args(char *line, char **argv) {
       argv[argc++] = start;
     } else {
       argv[argc++] = p;
-      while (*p && !isspace((unsigned char)*p))
+      while (*p && !is_space((unsigned char)*p))
         p++;
       if (*p) *p++ = 0;
     }
@@ -313,30 +322,33 @@ static void print_name_columns(struct shell *sh, char **names, int n) {
   }
 }
 
-/* Runs a query binding ?1 = arg (if any) and collects column 0 of every row. */
-static int collect_names(struct shell *sh, const char *sql, const char *arg, char ***out, int *n) {
-  mica_stmt *stmt;
-  *out = NULL;
-  *n = 0;
-  if (mica_prepare(sh->db, sql, -1, &stmt, NULL) != MICA_OK) {
+/* Runs a query binding ?1 = arg (if any) and appends column 0 of every row to *names (*n entries).
+ * With quiet, a query that does not compile (e.g. no temp schema) adds nothing and is not an error. */
+static int collect_names(struct shell *sh, const char *sql, const char *arg, char ***names, int *n,
+                         int quiet) {
+  mica_stmt *stmt = NULL;
+  if (mica_prepare(sh->db, sql, -1, &stmt, NULL) != MICA_OK || stmt == NULL) {
+    if (quiet) return 0;
     shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
     return 1;
   }
   if (arg) mica_bind_text(stmt, 1, arg, -1);
-  int rc, cap = 0;
+  int rc;
   while ((rc = mica_step(stmt)) == MICA_ROW) {
     const char *name = (const char *)mica_column_text(stmt, 0);
-    if (*n == cap) {
-      cap = cap ? cap * 2 : 16;
-      char **p = realloc(*out, cap * sizeof(char *));
-      if (p == NULL) break;
-      *out = p;
-    }
-    (*out)[(*n)++] = strdup(name ? name : "");
+    char **p = realloc(*names, (*n + 1) * sizeof(char *));
+    if (p == NULL) break;
+    *names = p;
+    (*names)[(*n)++] = strdup(name ? name : "");
   }
-  if (rc != MICA_DONE) shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
+  if (rc != MICA_DONE && !quiet) shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
   mica_finalize(stmt);
-  return rc == MICA_DONE ? 0 : 1;
+  return rc == MICA_DONE || quiet ? 0 : 1;
+}
+
+static int compare_names(const void *a, const void *b) {
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  return strcmp(x ? x : "", y ? y : "");
 }
 
 static void free_names(char **names, int n) {
@@ -345,69 +357,103 @@ static void free_names(char **names, int n) {
   free(names);
 }
 
+/* .tables and .indexes: names from the main schema, then temp objects as "temp.NAME", sorted. */
 static int cmd_tables(struct shell *sh, int argc, char **argv, int indexes) {
-  char **names;
-  int n;
-  const char *sql = indexes ? "SELECT name FROM sqlite_schema WHERE type='index' AND tbl_name LIKE ?1 "
-                              "ORDER BY 1"
-                            : "SELECT name FROM sqlite_schema WHERE type IN ('table','view') AND name NOT "
-                              "LIKE 'sqlite_%' AND name LIKE ?1 ORDER BY 1";
-  if (collect_names(sh, sql, argc > 1 ? argv[1] : "%", &names, &n)) return 1;
-  print_name_columns(sh, names, n);
+  char **names = NULL;
+  int n = 0;
+  const char *main_sql = indexes
+                             ? "SELECT name FROM sqlite_schema WHERE type='index' AND tbl_name LIKE ?1"
+                             : "SELECT name FROM sqlite_schema WHERE type IN ('table','view') AND name NOT "
+                               "LIKE 'sqlite_%' AND name LIKE ?1";
+  const char *temp_sql = indexes ? "SELECT 'temp.' || name FROM sqlite_temp_schema WHERE type='index' AND "
+                                   "tbl_name LIKE ?1"
+                                 : "SELECT 'temp.' || name FROM sqlite_temp_schema WHERE type IN "
+                                   "('table','view') AND name NOT LIKE 'sqlite_%' AND (name LIKE ?1 OR "
+                                   "'temp.' || name LIKE ?1)";
+  const char *pattern = argc > 1 ? argv[1] : "%";
+  int rc = collect_names(sh, main_sql, pattern, &names, &n, 0);
+  if (rc == 0) collect_names(sh, temp_sql, pattern, &names, &n, 1);
+  if (rc == 0) {
+    if (n > 1) qsort(names, n, sizeof(char *), compare_names);
+    print_name_columns(sh, names, n);
+  }
   free_names(names, n);
-  return 0;
+  return rc;
 }
 
 /* Prints a schema statement as .schema and .dump do: a CREATE TABLE of a quoted name becomes
  * CREATE TABLE IF NOT EXISTS. */
-static void print_create(struct shell *sh, const char *sql) {
+static void print_create(struct shell *sh, const char *sql, int temp) {
   static const char prefix[] = "CREATE TABLE ";
   size_t n = sizeof prefix - 1;
-  if (strncasecmp(sql, prefix, n) == 0 && (sql[n] == '"' || sql[n] == '\'')) {
+  if (temp) {
+    /* Temp objects are shown schema-qualified: CREATE [UNIQUE|VIRTUAL] <TYPE> temp.name ... */
+    static const char *const words[] = {"CREATE ", "UNIQUE ", "VIRTUAL ", "TABLE ",
+                                        "VIEW ",   "INDEX ",  "TRIGGER "};
+    size_t at = 0;
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+      size_t len = strlen(words[w]);
+      if (strncasecmp(sql + at, words[w], len) == 0) at += len;
+    }
+    fprintf(sh->out, "%.*stemp.%s", (int)at, sql, sql + at);
+  } else if (strncasecmp(sql, prefix, n) == 0 && (sql[n] == '"' || sql[n] == '\'')) {
     fprintf(sh->out, "CREATE TABLE IF NOT EXISTS %s", sql + n);
   } else {
     fputs(sql, sh->out);
   }
 }
 
+/* .schema: the CREATE statements of the main schema, then of the temp schema (if the engine has one),
+ * each in rowid order; views get their column list as a comment, as sqlite3 shows it. */
 static int cmd_schema(struct shell *sh, int argc, char **argv) {
-  mica_stmt *stmt;
-  const char *sql = "SELECT sql, type, name FROM sqlite_schema WHERE sql IS NOT NULL AND type!='meta' "
-                    "AND (tbl_name LIKE ?1 OR name LIKE ?1) ORDER BY rowid";
-  if (mica_prepare(sh->db, sql, -1, &stmt, NULL) != MICA_OK) {
-    shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
-    return 1;
-  }
-  mica_bind_text(stmt, 1, argc > 1 ? argv[1] : "%", -1);
-  int rc;
-  while ((rc = mica_step(stmt)) == MICA_ROW) {
-    const char *text = (const char *)mica_column_text(stmt, 0);
-    const char *type = (const char *)mica_column_text(stmt, 1);
-    const char *name = (const char *)mica_column_text(stmt, 2);
-    print_create(sh, text ? text : "");
-    if (type && name && strcmp(type, "view") == 0) {
-      /* Views get their column list as a comment, as sqlite3 shows it. */
-      char *q = sql_with_ident("SELECT * FROM ", name, "");
-      mica_stmt *vs = NULL;
-      if (q && mica_prepare(sh->db, q, -1, &vs, NULL) == MICA_OK && vs) {
-        fputs("\n/* ", sh->out);
-        shell_write_identifier(sh->out, name);
-        fputc('(', sh->out);
-        for (int i = 0; i < mica_column_count(vs); i++) {
-          if (i) fputc(',', sh->out);
-          const char *cn = mica_column_name(vs, i);
-          shell_write_identifier(sh->out, cn ? cn : "");
-        }
-        fputs(") */", sh->out);
-      }
-      if (vs) mica_finalize(vs);
-      free(q);
+  static const char *const queries[2] = {
+      "SELECT sql, type, name FROM sqlite_schema WHERE sql IS NOT NULL AND type!='meta' AND (tbl_name LIKE "
+      "?1 OR "
+      "name LIKE ?1) ORDER BY rowid",
+      "SELECT sql, type, name FROM sqlite_temp_schema WHERE sql IS NOT NULL AND type!='meta' AND (tbl_name "
+      "LIKE ?1 "
+      "OR name LIKE ?1 OR 'temp.' || tbl_name LIKE ?1 OR 'temp.' || name LIKE ?1) ORDER BY rowid"};
+  int errors = 0;
+  for (int temp = 0; temp < 2; temp++) {
+    mica_stmt *stmt = NULL;
+    if (mica_prepare(sh->db, queries[temp], -1, &stmt, NULL) != MICA_OK || stmt == NULL) {
+      if (temp) break; /* no temp schema */
+      shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
+      return 1;
     }
-    fputs(";\n", sh->out);
+    mica_bind_text(stmt, 1, argc > 1 ? argv[1] : "%", -1);
+    int rc;
+    while ((rc = mica_step(stmt)) == MICA_ROW) {
+      const char *text = (const char *)mica_column_text(stmt, 0);
+      const char *type = (const char *)mica_column_text(stmt, 1);
+      const char *name = (const char *)mica_column_text(stmt, 2);
+      print_create(sh, text ? text : "", temp);
+      if (type && name && strcmp(type, "view") == 0) {
+        char *q = sql_with_ident(temp ? "SELECT * FROM temp." : "SELECT * FROM ", name, "");
+        mica_stmt *vs = NULL;
+        if (q && mica_prepare(sh->db, q, -1, &vs, NULL) == MICA_OK && vs) {
+          fputs(temp ? "\n/* temp." : "\n/* ", sh->out);
+          shell_write_identifier(sh->out, name);
+          fputc('(', sh->out);
+          for (int i = 0; i < mica_column_count(vs); i++) {
+            if (i) fputc(',', sh->out);
+            const char *cn = mica_column_name(vs, i);
+            shell_write_identifier(sh->out, cn ? cn : "");
+          }
+          fputs(") */", sh->out);
+        }
+        if (vs) mica_finalize(vs);
+        free(q);
+      }
+      fputs(";\n", sh->out);
+    }
+    if (rc != MICA_DONE) {
+      shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
+      errors++;
+    }
+    mica_finalize(stmt);
   }
-  if (rc != MICA_DONE) shell_error(sh, "Error: %s\n", mica_errmsg(sh->db));
-  mica_finalize(stmt);
-  return rc == MICA_DONE ? 0 : 1;
+  return errors ? 1 : 0;
 }
 
 /* Writes the rows of one table as INSERT statements. */
@@ -470,10 +516,12 @@ static int cmd_dump(struct shell *sh, int argc, char **argv) {
     if (name == NULL || create == NULL) continue;
     if (strcmp(name, "sqlite_sequence") == 0) {
       fputs("DELETE FROM sqlite_sequence;\n", sh->out);
+    } else if (strncasecmp(name, "sqlite_stat", 11) == 0) {
+      fputs("ANALYZE sqlite_schema;\n", sh->out); /* creates the stat tables the INSERTs fill */
     } else if (strncasecmp(name, "sqlite_", 7) == 0) {
       continue;
     } else {
-      print_create(sh, create);
+      print_create(sh, create, 0);
       fputs(";\n", sh->out);
     }
     char *copy = strdup(name);
@@ -573,10 +621,10 @@ static int csv_read(struct csv_reader *r) {
 
 static int cmd_import(struct shell *sh, int argc, char **argv) {
   const char *file = NULL, *table = NULL;
-  int csv = sh->mode == SHELL_MODE_CSV, skip = 0;
+  int csv = sh->mode == SHELL_MODE_CSV, skip = 0, explicit_csv = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--csv") == 0 || strcmp(argv[i], "-csv") == 0)
-      csv = 1;
+      csv = explicit_csv = 1;
     else if ((strcmp(argv[i], "--skip") == 0 || strcmp(argv[i], "-skip") == 0) && i + 1 < argc)
       skip = atoi(argv[++i]);
     else if (file == NULL)
@@ -591,6 +639,9 @@ static int cmd_import(struct shell *sh, int argc, char **argv) {
                 file ? "TABLE" : "FILE");
     return 1;
   }
+  /* Importing in csv mode (rather than with --csv) leaves the row separator at "\n", as sqlite3 does. */
+  if (sh->mode == SHELL_MODE_CSV && !explicit_csv && strcmp(sh->rowsep, "\r\n") == 0)
+    strcpy(sh->rowsep, "\n");
   struct csv_reader r = {.path = file, .line = 1, .next_line = 1};
   r.sep = csv ? ',' : (unsigned char)sh->colsep[0];
   r.in = fopen(file, "rb");
@@ -670,8 +721,8 @@ static int cmd_import(struct shell *sh, int argc, char **argv) {
               r.nfields);
     int rc = mica_step(ins);
     if (rc != MICA_DONE) {
+      /* Reported, but as in sqlite3 a rejected row is not an error of the command. */
       fprintf(stderr, "%s:%d: INSERT failed: %s\n", file, r.line, mica_errmsg(sh->db));
-      errors++;
     }
     mica_reset(ins);
   }
@@ -692,7 +743,7 @@ static const char *const mode_names[] = {
     [SHELL_MODE_BOX] = "box",     [SHELL_MODE_TABLE] = "table",       [SHELL_MODE_JSON] = "json",
     [SHELL_MODE_LINE] = "line",   [SHELL_MODE_INSERT] = "insert",     [SHELL_MODE_QUOTE] = "quote",
     [SHELL_MODE_TABS] = "tabs",   [SHELL_MODE_MARKDOWN] = "markdown", [SHELL_MODE_HTML] = "html",
-    [SHELL_MODE_ASCII] = "ascii",
+    [SHELL_MODE_ASCII] = "ascii", [SHELL_MODE_QBOX] = "qbox",         [SHELL_MODE_TCL] = "tcl",
 };
 
 /* Switches the output mode; `from_option` for -csv etc., which differ from .mode in separators. */
@@ -721,6 +772,7 @@ static int set_mode(struct shell *sh, const char *name, const char *table, int f
     if (!from_option) strcpy(sh->rowsep, "\r\n");
     break;
   case SHELL_MODE_TABS: strcpy(sh->colsep, "\t"); break;
+  case SHELL_MODE_TCL: strcpy(sh->colsep, " "); break;
   case SHELL_MODE_ASCII:
     strcpy(sh->colsep, "\x1f");
     strcpy(sh->rowsep, "\x1e");
@@ -745,24 +797,69 @@ static int process_file(struct shell *sh, FILE *in);
 static void print_help(FILE *out) {
   fputs(".bail on|off             Stop after hitting an error.  Default OFF\n"
         ".dump ?TABLE?            Render database content as SQL (TABLE is a LIKE pattern)\n"
+        ".changes on|off          Show number of rows changed by SQL\n"
+        ".databases               List names and files of attached databases\n"
+        ".echo on|off             Turn command echo on or off\n"
         ".exit ?CODE?             Exit this program with return-code CODE\n"
         ".headers on|off          Turn display of headers on or off\n"
         ".help                    Show this message\n"
         ".import FILE TABLE       Import data from FILE into TABLE (options: --csv, --skip N)\n"
         ".indexes ?TABLE?         Show names of indexes (TABLE is a LIKE pattern)\n"
         ".mode MODE ?TABLE?       Set output mode: ascii box column csv html insert json line list\n"
-        "                         markdown quote table tabs\n"
+        "                         markdown qbox quote table tabs tcl\n"
         ".nullvalue STRING        Use STRING in place of NULL values\n"
-        ".open FILE               Close the current database and open FILE\n"
+        ".open ?OPTIONS? ?FILE?   Close the database and open FILE (--new: empty it first; --readonly)\n"
+        ".once FILE               Output for the next SQL command only to FILE\n"
         ".output ?FILE?           Send output to FILE, or to stdout if FILE is omitted\n"
         ".print STRING...         Print literal STRING\n"
         ".quit                    Exit this program\n"
         ".read FILE               Read input from FILE\n"
         ".schema ?PATTERN?        Show the CREATE statements matching PATTERN\n"
         ".separator COL ?ROW?     Change the column and row separators\n"
+        ".show                    Show the current values for various settings\n"
         ".tables ?PATTERN?        List names of tables and views matching a LIKE pattern\n"
-        ".timer on|off            Turn SQL timer on or off\n",
+        ".timer on|off            Turn SQL timer on or off\n"
+        ".width NUM1 NUM2 ...     Set column widths for columnar modes (negative: right-aligned)\n",
         out);
+}
+
+/* Writes s in double quotes with C escapes, as .show displays separators. */
+static void put_escaped(FILE *out, const char *s) {
+  fputc('"', out);
+  for (; *s; s++) {
+    switch (*s) {
+    case '\n': fputs("\\n", out); break;
+    case '\t': fputs("\\t", out); break;
+    case '\r': fputs("\\r", out); break;
+    case '"': fputs("\\\"", out); break;
+    case '\\': fputs("\\\\", out); break;
+    default:
+      if ((unsigned char)*s < 0x20)
+        fprintf(out, "\\%03o", (unsigned char)*s);
+      else
+        fputc(*s, out);
+    }
+  }
+  fputs("\"\n", out);
+}
+
+static void cmd_show(struct shell *sh) {
+  FILE *out = sh->out;
+  fprintf(out, "%12.12s: %s\n", "echo", sh->echo ? "on" : "off");
+  fprintf(out, "%12.12s: %s\n", "eqp", "off");
+  fprintf(out, "%12.12s: %s\n", "explain", "auto");
+  fprintf(out, "%12.12s: %s\n", "headers", sh->headers ? "on" : "off");
+  fprintf(out, "%12.12s: %s\n", "mode", mode_names[sh->mode]);
+  fprintf(out, "%12.12s: ", "nullvalue");
+  put_escaped(out, sh->nullvalue);
+  fprintf(out, "%12.12s: %s\n", "output", sh->out_name ? sh->out_name : "stdout");
+  fprintf(out, "%12.12s: ", "colseparator");
+  put_escaped(out, sh->colsep);
+  fprintf(out, "%12.12s: ", "rowseparator");
+  put_escaped(out, sh->rowsep);
+  fprintf(out, "%12.12s: %s\n", "stats", "off");
+  fprintf(out, "%12.12s: \n", "width");
+  fprintf(out, "%12.12s: %s\n", "filename", sh->db_path ? sh->db_path : "");
 }
 
 enum { META_OK = 0, META_ERROR = 1, META_EXIT = 2 };
@@ -796,26 +893,51 @@ static int do_meta(struct shell *sh, char *line, int *exit_code) {
       fprintf(sh->out, "current output mode: %s\n", mode_names[sh->mode]);
     } else if (set_mode(sh, argv[1], argc > 2 ? argv[2] : NULL, 0)) {
       shell_error(sh, "Error: mode should be one of: ascii box column csv html insert json line list "
-                      "markdown quote table tabs\n");
+                      "markdown qbox quote table tabs tcl\n");
       return META_ERROR;
     }
   } else if (IS("nullvalue") && argc == 2) {
     snprintf(sh->nullvalue, sizeof sh->nullvalue, "%s", argv[1]);
-  } else if (IS("open") && argc == 2) {
+  } else if (IS("open") && n >= 2) {
+    const char *file = NULL;
+    int fresh = 0, ro = 0;
+    for (int i = 1; i < argc; i++) {
+      if (strcmp(argv[i], "--new") == 0 || strcmp(argv[i], "-new") == 0) {
+        fresh = 1;
+      } else if (strcmp(argv[i], "--readonly") == 0 || strcmp(argv[i], "-readonly") == 0) {
+        ro = 1;
+      } else if (argv[i][0] == '-' || file) {
+        shell_error(sh, "Usage: .open [--new] [--readonly] [FILE]\n");
+        return META_ERROR;
+      } else {
+        file = argv[i];
+      }
+    }
+    if (file == NULL) file = ":memory:";
+    if (fresh && strcmp(file, ":memory:") != 0) {
+      char wal[4096];
+      unlink(file); /* --new: start from an empty database */
+      snprintf(wal, sizeof wal, "%s-wal", file);
+      unlink(wal);
+    }
     mica_db *db = NULL;
-    if (mica_open(argv[1], MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &db) != MICA_OK) {
-      shell_error(sh, "Error: unable to open database \"%s\": %s\n", argv[1],
+    if (mica_open(file, ro ? MICA_OPEN_READONLY : MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &db) != MICA_OK) {
+      shell_error(sh, "Error: unable to open database \"%s\": %s\n", file,
                   db ? mica_errmsg(db) : "out of memory");
       if (db) mica_close(db);
       return META_ERROR;
     }
     mica_close(sh->db);
     sh->db = db;
+    sh->readonly = ro;
     free(sh->db_path);
-    sh->db_path = strdup(argv[1]);
+    sh->db_path = strdup(file);
   } else if ((IS("output") || IS("once")) && n >= 1 && argc <= 2) {
     if (sh->out != stdout) fclose(sh->out);
     sh->out = stdout;
+    free(sh->out_name);
+    sh->out_name = NULL;
+    sh->once = 0;
     if (argc == 2 && strcmp(argv[1], "stdout") != 0 && strcmp(argv[1], "-") != 0) {
       FILE *f = fopen(argv[1], "w");
       if (f == NULL) {
@@ -823,6 +945,8 @@ static int do_meta(struct shell *sh, char *line, int *exit_code) {
         return META_ERROR;
       }
       sh->out = f;
+      sh->out_name = strdup(argv[1]);
+      sh->once = c[1] == 'n'; /* .once: just for the next command or statement */
     }
   } else if (IS("print") && n >= 2) {
     for (int i = 1; i < argc; i++)
@@ -850,6 +974,19 @@ static int do_meta(struct shell *sh, char *line, int *exit_code) {
     if (argc == 3) snprintf(sh->rowsep, sizeof sh->rowsep, "%s", argv[2]);
   } else if (IS("tables") && n >= 2 && argc <= 2) {
     return cmd_tables(sh, argc, argv, 0);
+  } else if (IS("changes") && argc == 2) {
+    sh->changes = parse_bool(argv[1]);
+  } else if (IS("databases") && n >= 2 && argc == 1) {
+    const char *fn = mica_db_filename(sh->db, "main");
+    fprintf(sh->out, "main: %s %s\n", fn && fn[0] ? fn : "\"\"", sh->readonly ? "r/o" : "r/w");
+  } else if (IS("echo") && argc == 2) {
+    sh->echo = parse_bool(argv[1]);
+  } else if (IS("show") && argc == 1) {
+    cmd_show(sh);
+  } else if (IS("width") && n >= 1) {
+    sh->nwidths = 0;
+    for (int i = 1; i < argc && sh->nwidths < (int)(sizeof sh->widths / sizeof sh->widths[0]); i++)
+      sh->widths[sh->nwidths++] = atoi(argv[i]);
   } else if (IS("timer") && argc == 2) {
     sh->timer = parse_bool(argv[1]);
   } else {
@@ -890,6 +1027,35 @@ static char *read_line(struct reader *r, int continuation) {
   return line;
 }
 
+/* Ends a .once redirection after the command or statement it applied to. */
+static void end_once(struct shell *sh) {
+  if (sh->once) {
+    if (sh->out != stdout) fclose(sh->out);
+    sh->out = stdout;
+    sh->once = 0;
+    free(sh->out_name);
+    sh->out_name = NULL;
+  }
+}
+
+/* Runs one complete statement buffer from the input (echoing it first with .echo on). */
+static int run_input_sql(struct shell *sh, const char *sql, int startline) {
+  if (sh->echo) fprintf(sh->out, "%s\n", sql);
+  int once = sh->once;
+  int rc = run_sql(sh, sql, startline, FROM_INPUT);
+  if (once) end_once(sh);
+  return rc;
+}
+
+/* Runs one dot-command line from the input (echoing it first with .echo on). */
+static int run_input_meta(struct shell *sh, char *line, int *exit_code) {
+  if (sh->echo) fprintf(sh->out, "%s\n", line);
+  int once = sh->once;
+  int rc = do_meta(sh, line + 1, exit_code);
+  if (once) end_once(sh);
+  return rc;
+}
+
 /* Processes a whole input stream. Returns META_EXIT if .quit/.exit or -bail stopped it (exit_code
  * set), META_ERROR if an error occurred, META_OK otherwise. */
 static int process_input(struct shell *sh, struct reader *r, int *exit_code) {
@@ -900,7 +1066,7 @@ static int process_input(struct shell *sh, struct reader *r, int *exit_code) {
     lineno++;
     if (sql.n == 0) {
       if (line[0] == '.') {
-        int rc = do_meta(sh, line + 1, exit_code);
+        int rc = run_input_meta(sh, line, exit_code);
         free(line);
         if (rc == META_EXIT) {
           result = META_EXIT;
@@ -922,7 +1088,7 @@ static int process_input(struct shell *sh, struct reader *r, int *exit_code) {
       }
       startline = lineno;
       char *p = line;
-      while (isspace((unsigned char)*p))
+      while (is_space((unsigned char)*p))
         p++;
       buf_append(&sql, p, strlen(p));
     } else {
@@ -932,7 +1098,7 @@ static int process_input(struct shell *sh, struct reader *r, int *exit_code) {
     int has_semi = strchr(line, ';') != NULL;
     free(line);
     if (has_semi && mica_complete(sql.p)) {
-      if (run_sql(sh, sql.p, startline, FROM_INPUT)) {
+      if (run_input_sql(sh, sql.p, startline)) {
         result = META_ERROR;
         if (sh->bail) {
           *exit_code = 1;
@@ -946,7 +1112,7 @@ static int process_input(struct shell *sh, struct reader *r, int *exit_code) {
     }
   }
   if (sql.n > 0 && !all_whitespace(sql.p)) {
-    if (run_sql(sh, sql.p, startline, FROM_INPUT)) {
+    if (run_input_sql(sh, sql.p, startline)) {
       result = META_ERROR;
       if (sh->bail) {
         *exit_code = 1;
@@ -982,6 +1148,7 @@ static void usage(FILE *out, const char *argv0) {
           "   -cmd COMMAND         run \"COMMAND\" before reading stdin\n"
           "   -column              set output mode to 'column'\n"
           "   -csv                 set output mode to 'csv'\n"
+          "   -echo                print inputs before execution\n"
           "   -[no]header          turn headers on or off\n"
           "   -help                show this message\n"
           "   -html                set output mode to HTML\n"
@@ -1018,7 +1185,10 @@ int main(int argc, char **argv) {
   const char **cmds = calloc(argc, sizeof(char *));
   const char **sqls = calloc(argc, sizeof(char *));
   int ncmds = 0, nsqls = 0, readonly = 0, force_interactive = -1, exit_code = 0;
-  if (cmds == NULL || sqls == NULL) return 1;
+  if (cmds == NULL || sqls == NULL) {
+    exit_code = 1;
+    goto cleanup;
+  }
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -1035,7 +1205,8 @@ int main(int argc, char **argv) {
   do {                                                                                                       \
     if (next == NULL) {                                                                                      \
       fprintf(stderr, "%s: Error: missing argument to %s\n", argv[0], argv[i]);                              \
-      return 1;                                                                                              \
+      exit_code = 1;                                                                                         \
+      goto cleanup;                                                                                          \
     }                                                                                                        \
     i++;                                                                                                     \
   } while (0)
@@ -1066,41 +1237,37 @@ int main(int argc, char **argv) {
       snprintf(sh.nullvalue, sizeof sh.nullvalue, "%s", next);
     } else if (!strcmp(a, "-readonly")) {
       readonly = 1;
+      sh.readonly = 1;
+    } else if (!strcmp(a, "-echo")) {
+      sh.echo = 1;
     } else if (!strcmp(a, "-batch")) {
       force_interactive = 0;
     } else if (!strcmp(a, "-interactive")) {
       force_interactive = 1;
     } else if (!strcmp(a, "-version")) {
       printf("%s %s\n", mica_libversion(), mica_sourceid());
-      free(cmds);
-      free(sqls);
-      return 0;
+      goto cleanup;
     } else if (!strcmp(a, "-help")) {
       usage(stdout, argv[0]);
-      free(cmds);
-      free(sqls);
-      return 0;
+      goto cleanup;
     } else {
       fprintf(stderr, "%s: Error: unknown option: %s\nUse -help for a list of options.\n", argv[0], argv[i]);
-      free(cmds);
-      free(sqls);
-      return 1;
+      exit_code = 1;
+      goto cleanup;
     }
 #undef NEEDS_ARG
   }
 
   sh.interactive = force_interactive >= 0 ? force_interactive : (nsqls == 0 && isatty(0));
-  sh.db_path = strdup(path ? path : ":memory:");
+  const char *open_path = path ? path : ":memory:";
   int flags = readonly ? MICA_OPEN_READONLY : (MICA_OPEN_READWRITE | MICA_OPEN_CREATE);
-  int rc = mica_open(sh.db_path, flags, &sh.db);
-  if (rc != MICA_OK) {
-    fprintf(stderr, "Error: unable to open database \"%s\": %s\n", sh.db_path,
+  int rc = mica_open(open_path, flags, &sh.db);
+  sh.db_path = strdup(open_path);
+  if (rc != MICA_OK || sh.db_path == NULL) {
+    fprintf(stderr, "Error: unable to open database \"%s\": %s\n", open_path,
             sh.db ? mica_errmsg(sh.db) : "out of memory");
-    if (sh.db) mica_close(sh.db);
-    free(sh.db_path);
-    free(cmds);
-    free(sqls);
-    return 1;
+    exit_code = 1;
+    goto cleanup;
   }
 
   struct sigaction sa;
@@ -1132,12 +1299,17 @@ int main(int argc, char **argv) {
     for (int i = 0; i < nsqls && !stop; i++) {
       char *c = strdup(sqls[i]);
       if (c == NULL) break;
-      int r =
-          c[0] == '.' ? do_meta(&sh, c + 1, &exit_code) : (run_sql(&sh, c, 0, FROM_ARGV) ? META_ERROR : 0);
+      int r, code = 1;
+      if (c[0] == '.') {
+        r = do_meta(&sh, c + 1, &exit_code);
+      } else {
+        code = run_sql(&sh, c, 0, FROM_ARGV);
+        r = code ? META_ERROR : META_OK;
+      }
       free(c);
       if (r == META_EXIT) stop = 1;
       if (r == META_ERROR) {
-        exit_code = 1;
+        exit_code = code;
         stop = 1;
       }
     }
@@ -1164,9 +1336,11 @@ int main(int argc, char **argv) {
     (void)history_path;
   }
 
+cleanup:
   if (sh.out != stdout) fclose(sh.out);
+  free(sh.out_name);
   fflush(stdout);
-  if (mica_close(sh.db) != MICA_OK) fprintf(stderr, "Error: %s\n", mica_errmsg(sh.db));
+  if (sh.db && mica_close(sh.db) != MICA_OK) fprintf(stderr, "Error: %s\n", mica_errmsg(sh.db));
   free(sh.db_path);
   free(sh.insert_table);
   free(cmds);

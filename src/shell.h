@@ -25,7 +25,9 @@ enum shell_mode {
   SHELL_MODE_QUOTE,
   SHELL_MODE_TABS,
   SHELL_MODE_HTML,
-  SHELL_MODE_ASCII
+  SHELL_MODE_ASCII,
+  SHELL_MODE_QBOX,
+  SHELL_MODE_TCL
 };
 
 #define SHELL_MAX_READ_DEPTH 25
@@ -41,12 +43,19 @@ struct shell {
   char rowsep[32];
   char nullvalue[64];
   char *insert_table; /* table name for insert mode (owned; NULL = "table") */
-  int bail;           /* stop at the first error */
-  int timer;          /* print "Run Time:" after each statement */
-  int interactive;    /* reading from a terminal */
-  int read_depth;     /* .read files being processed (bounded by SHELL_MAX_READ_DEPTH) */
-  int nerr;           /* errors so far (the exit status is non-zero if any) */
-  int json_rows;      /* rows printed by the current json/line result (for separators) */
+  int widths[64];     /* .width: per-column width for columnar modes (0 auto, <0 right-aligned) */
+  int nwidths;
+  int bail;        /* stop at the first error */
+  char *out_name;  /* the .output/.once file name (owned), NULL for stdout */
+  int once;        /* sh->out goes back to stdout after the next command or statement */
+  int echo;        /* print each command and statement before running it */
+  int changes;     /* print the change counts after each statement */
+  int readonly;    /* opened with -readonly */
+  int timer;       /* print "Run Time:" after each statement */
+  int interactive; /* reading from a terminal */
+  int read_depth;  /* .read files being processed (bounded by SHELL_MAX_READ_DEPTH) */
+  int nerr;        /* errors so far (the exit status is non-zero if any) */
+  int json_rows;   /* rows printed by the current json/line result (for separators) */
 };
 
 /* Runs one prepared statement to completion, printing its rows in sh->mode. Returns the result of the

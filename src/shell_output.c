@@ -6,22 +6,30 @@
  *
  *   list, tabs   values joined by the column separator, rows ended by the row separator; NULL prints
  *                the nullvalue string; headers only when the result has at least one row.
+ *   ascii        list with 0x1F between columns and 0x1E after rows.
  *   csv          as list, but a field is double-quoted (with "" for ") when it is empty or contains a
  *                byte <= 0x20, >= 0x7f, '"', '\'' or the separator.
  *   column, box, table, markdown
- *                all rows are collected first, then each column is as wide as its widest cell or name
- *                (counted in UTF-8 characters). A cell is split into lines at every control character
- *                (a final empty line is dropped); tabs expand to the next multiple of 8. If any cell
- *                spans several lines, rows are separated by a blank line (column) or a rule (box,
- *                table; markdown never). Box/table/markdown always show the header, centred; column shows it
- * when headers are on, underlined with dashes. An empty result prints nothing. json
- * [{"name":value,...},\n{...}]\n ; reals as in insert mode, blobs as JSON strings of their bytes. line one
- * "name = value" line per column, names right-aligned to max(5, longest name), records separated by the row
- * separator. insert       INSERT INTO <table>[(cols)] VALUES(...); reals with up to 20 significant digits
+ *                all rows are collected first, then each column is as wide as its widest cell or
+ *                name (counted in UTF-8 characters), or as .width says (values wrap, names are cut,
+ *                negative widths align right). A cell is split into lines at every control
+ *                character (a final empty line is dropped); tabs expand to the next multiple of 8.
+ *                If any cell spans several lines, rows are separated by a blank line (column) or a
+ *                rule (box, table; markdown never). Box/table/markdown always show the header,
+ *                centred; column shows it when headers are on, underlined with dashes. An empty
+ *                result prints nothing.
+ *   json         [{"name":value,...},\n{...}]\n ; reals as in insert mode, blobs as JSON strings.
+ *   line         one "name = value" line per column, names right-aligned to max(5, longest name),
+ *                records separated by the row separator.
+ *   insert       INSERT INTO <table>[(cols)] VALUES(...); reals with up to 20 significant digits
  *                (integral reals as N.0), text containing newlines as replace(...) expressions.
+ *   quote        values as SQL literals joined by "," (reals as in insert mode, newlines as is).
+ *   qbox         box showing values as SQL literals (NULL, 'text', x'blob').
+ *   tcl          every value (NULL as the nullvalue) as a TCL string, octal escapes outside ASCII.
  *   html         <TR><TD>..</TD>\n..</TR>\n rows (<TH> for the header), < > & " ' escaped.
- *   ascii        list with 0x1F between columns and 0x1E after rows.
- *   quote        values as SQL literals joined by "," (reals as in insert mode, newlines kept as is).
+ *
+ * Whatever the mode, EXPLAIN QUERY PLAN results are drawn as a tree and EXPLAIN programs in indented
+ * fixed-width columns, as sqlite3 does.
  *
  * Memory: collected cells of the columnar modes are owned by this file and freed before returning.
  */
@@ -35,155 +43,26 @@
 #include "shell.h"
 
 /* ---------------------------------------------------------------- identifiers and literals */
+/* SQLite's keywords (https://sqlite.org/lang_keywords.html): identifiers equal to one are quoted. */
+// clang-format off
 static const char *const keywords[] = {
-    "ABORT",
-    "ACTION",
-    "ADD",
-    "AFTER",
-    "ALL",
-    "ALTER",
-    "ALWAYS",
-    "ANALYZE",
-    "AND",
-    "AS",
-    "ASC",
-    "ATTACH",
-    "AUTOINCREMENT",
-    "BEFORE",
-    "BEGIN",
-    "BETWEEN",
-    "BY",
-    "CASCADE",
-    "CASE",
-    "CAST",
-    "CHECK",
-    "COLLATE",
-    "COLUMN",
-    "COMMIT",
-    "CONFLICT",
-    "CONSTRAINT",
-    "CREATE",
-    "CROSS",
-    "CURRENT",
-    "CURRENT_DATE",
-    "CURRENT_TIME",
-    "CURRENT_TIMESTAMP",
-    "DATABASE",
-    "DEFAULT",
-    "DEFERRABLE",
-    "DEFERRED",
-    "DELETE",
-    "DESC",
-    "DETACH",
-    "DISTINCT",
-    "DO",
-    "DROP",
-    "EACH",
-    "ELSE",
-    "END",
-    "ESCAPE",
-    "EXCEPT",
-    "EXCLUDE",
-    "EXCLUSIVE",
-    "EXISTS",
-    "EXPLAIN",
-    "FAIL",
-    "FILTER",
-    "FIRST",
-    "FOLLOWING",
-    "FOR",
-    "FOREIGN",
-    "FROM",
-    "FULL",
-    "GENERATED",
-    "GLOB",
-    "GROUP",
-    "GROUPS",
-    "HAVING",
-    "IF",
-    "IGNORE",
-    "IMMEDIATE",
-    "IN",
-    "INDEX",
-    "INDEXED",
-    "INITIALLY",
-    "INNER",
-    "INSERT",
-    "INSTEAD",
-    "INTERSECT",
-    "INTO",
-    "IS",
-    "ISNULL",
-    "JOIN",
-    "KEY",
-    "LAST",
-    "LEFT",
-    "LIKE",
-    "LIMIT",
-    "MATCH",
-    "MATERIALIZED",
-    "NATURAL",
-    "NO",
-    "NOT",
-    "NOTHING",
-    "NOTNULL",
-    "NULL",
-    "NULLS",
-    "OF",
-    "OFFSET",
-    "ON",
-    "OR",
-    "ORDER",
-    "OTHERS",
-    "OUTER",
-    "OVER",
-    "PARTITION",
-    "PLAN",
-    "PRAGMA",
-    "PRECEDING",
-    "PRIMARY",
-    "QUERY",
-    "RAISE",
-    "RANGE",
-    "RECURSIVE",
-    "REFERENCES",
-    "REGEXP",
-    "REINDEX",
-    "RELEASE",
-    "RENAME",
-    "REPLACE",
-    "RESTRICT",
-    "RETURNING",
-    "RIGHT",
-    "ROLLBACK",
-    "ROW",
-    "ROWS",
-    "SAVEPOINT",
-    "SELECT",
-    "SET",
-    "TABLE",
-    "TEMP",
-    "TEMPORARY",
-    "THEN",
-    "TIES",
-    "TO",
-    "TRANSACTION",
-    "TRIGGER",
-    "UNBOUNDED",
-    "UNION",
-    "UNIQUE",
-    "UPDATE",
-    "USING",
-    "VACUUM",
-    "VALUES",
-    "VIEW",
-    "VIRTUAL",
-    "WHEN",
-    "WHERE",
-    "WINDOW",
-    "WITH",
-    "WITHOUT",
+    "ABORT", "ACTION", "ADD", "AFTER", "ALL", "ALTER", "ALWAYS", "ANALYZE", "AND", "AS", "ASC", "ATTACH",
+    "AUTOINCREMENT", "BEFORE", "BEGIN", "BETWEEN", "BY", "CASCADE", "CASE", "CAST", "CHECK", "COLLATE",
+    "COLUMN", "COMMIT", "CONFLICT", "CONSTRAINT", "CREATE", "CROSS", "CURRENT", "CURRENT_DATE",
+    "CURRENT_TIME", "CURRENT_TIMESTAMP", "DATABASE", "DEFAULT", "DEFERRABLE", "DEFERRED", "DELETE", "DESC",
+    "DETACH", "DISTINCT", "DO", "DROP", "EACH", "ELSE", "END", "ESCAPE", "EXCEPT", "EXCLUDE", "EXCLUSIVE",
+    "EXISTS", "EXPLAIN", "FAIL", "FILTER", "FIRST", "FOLLOWING", "FOR", "FOREIGN", "FROM", "FULL",
+    "GENERATED", "GLOB", "GROUP", "GROUPS", "HAVING", "IF", "IGNORE", "IMMEDIATE", "IN", "INDEX", "INDEXED",
+    "INITIALLY", "INNER", "INSERT", "INSTEAD", "INTERSECT", "INTO", "IS", "ISNULL", "JOIN", "KEY", "LAST",
+    "LEFT", "LIKE", "LIMIT", "MATCH", "MATERIALIZED", "NATURAL", "NO", "NOT", "NOTHING", "NOTNULL", "NULL",
+    "NULLS", "OF", "OFFSET", "ON", "OR", "ORDER", "OTHERS", "OUTER", "OVER", "PARTITION", "PLAN", "PRAGMA",
+    "PRECEDING", "PRIMARY", "QUERY", "RAISE", "RANGE", "RECURSIVE", "REFERENCES", "REGEXP", "REINDEX",
+    "RELEASE", "RENAME", "REPLACE", "RESTRICT", "RETURNING", "RIGHT", "ROLLBACK", "ROW", "ROWS",
+    "SAVEPOINT", "SELECT", "SET", "TABLE", "TEMP", "TEMPORARY", "THEN", "TIES", "TO", "TRANSACTION",
+    "TRIGGER", "UNBOUNDED", "UNION", "UNIQUE", "UPDATE", "USING", "VACUUM", "VALUES", "VIEW", "VIRTUAL",
+    "WHEN", "WHERE", "WINDOW", "WITH", "WITHOUT",
 };
+// clang-format on
 
 int shell_needs_quote(const char *name) {
   if (name == NULL || name[0] == 0) return 1;
@@ -240,8 +119,9 @@ void shell_write_sql_blob(FILE *out, const unsigned char *p, int n) {
 }
 
 /* Formats r with 20 significant digits the way SQLite's printf does for "%!.20g": the digits come from
- * long double arithmetic (scale to [1,10), round at the 20th digit, then peel one digit at a time,
- * at most 26 significant digits), trailing zeros of the fraction are dropped but one digit after the
+ * long double arithmetic (scale to [1,10) by powers of ten built from the double constants 1e100, 1e10
+ * and 10, round at the 20th digit, then peel one digit at a time, at most 26 significant digits),
+ * trailing zeros of the fraction are dropped but one digit after the
  * point is kept, and the exponent form is used below 1e-4 or from 1e20 up. This reproduces sqlite3's
  * digits beyond the 17th, which differ from the C library's exact expansion. */
 static void format_g20(double value, char *buf, size_t size) {
@@ -393,6 +273,26 @@ static void write_csv_field(FILE *out, const char *s, const char *sep) {
   fputc('"', out);
 }
 
+/* A TCL string: double-quoted, with \" \\ \t \n \r and octal escapes for other bytes outside 0x20..0x7e. */
+static void write_tcl(FILE *out, const char *s) {
+  fputc('"', out);
+  for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+    switch (*p) {
+    case '"': fputs("\\\"", out); break;
+    case '\\': fputs("\\\\", out); break;
+    case '\t': fputs("\\t", out); break;
+    case '\n': fputs("\\n", out); break;
+    case '\r': fputs("\\r", out); break;
+    default:
+      if (*p < 0x20 || *p >= 0x7f)
+        fprintf(out, "\\%03o", *p);
+      else
+        fputc(*p, out);
+    }
+  }
+  fputc('"', out);
+}
+
 static void write_html(FILE *out, const char *s) {
   for (; s && *s; s++) {
     switch (*s) {
@@ -464,6 +364,20 @@ static void print_row_streaming(struct shell *sh, mica_stmt *stmt, int ncol, int
     fputs(sh->rowsep, out);
     break;
   }
+  case SHELL_MODE_TCL:
+    if (first && sh->headers) {
+      for (int i = 0; i < ncol; i++) {
+        if (i) fputs(sh->colsep, out);
+        write_tcl(out, mica_column_name(stmt, i));
+      }
+      fputs(sh->rowsep, out);
+    }
+    for (int i = 0; i < ncol; i++) {
+      if (i) fputs(sh->colsep, out);
+      write_tcl(out, text_or_null(sh, stmt, i));
+    }
+    fputs(sh->rowsep, out);
+    break;
   case SHELL_MODE_HTML:
     if (first && sh->headers) {
       fputs("<TR>", out);
@@ -572,8 +486,9 @@ static int utf8_width(const char *s, size_t n) {
   return w;
 }
 
-/* Converts a cell to its display form: lines separated by '\n', tabs expanded. Caller frees. */
-static char *display_text(const char *s, int *width, int *nlines) {
+/* Converts a cell to its display form: lines separated by '\n', tabs expanded. With limit > 0 a line
+ * holds at most limit characters: longer ones wrap, or with truncate are cut. Caller frees. */
+static char *display_text(const char *s, int limit, int truncate, int *width, int *nlines) {
   size_t cap = strlen(s) + 1, n = 0;
   char *d = malloc(cap);
   if (d == NULL) return NULL;
@@ -599,6 +514,13 @@ static char *display_text(const char *s, int *width, int *nlines) {
       col = 0;
       lines++;
     } else {
+      if (limit > 0 && col >= limit && (*p & 0xc0) != 0x80) {
+        if (truncate) break;
+        if (col > w) w = col;
+        d[n++] = '\n';
+        col = 0;
+        lines++;
+      }
       d[n++] = (char)*p;
       if ((*p & 0xc0) != 0x80) col++;
     }
@@ -619,6 +541,8 @@ struct grid {
   size_t nrow, cap; /* rows of cells, row 0 = the column names */
   char **cells;     /* (nrow) * ncol display strings */
   int *width;
+  const int *fixed; /* .width settings: 0 auto, N fixed, -N fixed and right-aligned */
+  int nfixed;
   int *cell_lines; /* lines per cell, same layout as cells */
   int multiline;
 };
@@ -628,6 +552,7 @@ static int grid_add_row(struct grid *g, const char *const *values) {
     size_t cap = g->cap ? g->cap * 2 : 16;
     char **c = realloc(g->cells, cap * g->ncol * sizeof(char *));
     if (c == NULL) return MICA_NOMEM;
+    memset(c + g->cap * g->ncol, 0, (cap - g->cap) * g->ncol * sizeof(char *));
     g->cells = c;
     int *l = realloc(g->cell_lines, cap * g->ncol * sizeof(int));
     if (l == NULL) return MICA_NOMEM;
@@ -635,8 +560,9 @@ static int grid_add_row(struct grid *g, const char *const *values) {
     g->cap = cap;
   }
   for (int i = 0; i < g->ncol; i++) {
-    int w, lines;
-    char *d = display_text(values[i], &w, &lines);
+    int w, lines, spec = i < g->nfixed ? g->fixed[i] : 0;
+    int limit = spec < 0 ? -spec : spec;
+    char *d = display_text(values[i], limit, g->nrow == 0, &w, &lines);
     if (d == NULL) {
       for (int j = 0; j < i; j++)
         free(g->cells[g->nrow * g->ncol + j]);
@@ -645,7 +571,10 @@ static int grid_add_row(struct grid *g, const char *const *values) {
     g->cells[g->nrow * g->ncol + i] = d;
     g->cell_lines[g->nrow * g->ncol + i] = lines;
     if (lines > 1 && g->nrow > 0) g->multiline = 1;
-    if (w > g->width[i]) g->width[i] = w;
+    if (limit > 0)
+      g->width[i] = limit;
+    else if (w > g->width[i])
+      g->width[i] = w;
   }
   g->nrow++;
   return MICA_OK;
@@ -679,10 +608,12 @@ static void put_repeat(FILE *out, const char *s, int n) {
     fputs(s, out);
 }
 
-static void put_padded(FILE *out, const char *s, size_t len, int width, int centre) {
+enum { ALIGN_LEFT, ALIGN_CENTRE, ALIGN_RIGHT };
+
+static void put_padded(FILE *out, const char *s, size_t len, int width, int align) {
   int pad = width - utf8_width(s, len);
   if (pad < 0) pad = 0;
-  int left = centre ? pad / 2 : 0;
+  int left = align == ALIGN_CENTRE ? pad / 2 : align == ALIGN_RIGHT ? pad : 0;
   put_repeat(out, " ", left);
   fwrite(s, 1, len, out);
   put_repeat(out, " ", pad - left);
@@ -705,19 +636,21 @@ static void put_grid_row(struct shell *sh, const struct grid *g, size_t row, int
   int lines = 1;
   for (int i = 0; i < g->ncol; i++)
     if (g->cell_lines[row * g->ncol + i] > lines) lines = g->cell_lines[row * g->ncol + i];
-  const char *bar = sh->mode == SHELL_MODE_BOX ? "\xe2\x94\x82" : "|";
+  const char *bar = sh->mode == SHELL_MODE_BOX || sh->mode == SHELL_MODE_QBOX ? "\xe2\x94\x82" : "|";
   for (int line = 0; line < lines; line++) {
     for (int i = 0; i < g->ncol; i++) {
       size_t len;
       const char *s = cell_line(g->cells[row * g->ncol + i], line, &len);
+      int right = i < g->nfixed && g->fixed[i] < 0;
+      int align = centre ? ALIGN_CENTRE : right ? ALIGN_RIGHT : ALIGN_LEFT;
       if (sh->mode == SHELL_MODE_COLUMN) {
         if (i) fputs("  ", out);
-        put_padded(out, s, len, g->width[i], 0);
+        put_padded(out, s, len, g->width[i], right ? ALIGN_RIGHT : ALIGN_LEFT);
       } else {
         fputs(i ? " " : "", out);
         fputs(bar, out);
         fputc(' ', out);
-        put_padded(out, s, len, g->width[i], centre);
+        put_padded(out, s, len, g->width[i], align);
       }
     }
     if (sh->mode != SHELL_MODE_COLUMN) {
@@ -758,7 +691,7 @@ static void print_grid(struct shell *sh, const struct grid *g) {
       put_grid_row(sh, g, r, 0);
     return;
   }
-  int box = sh->mode == SHELL_MODE_BOX;
+  int box = sh->mode == SHELL_MODE_BOX || sh->mode == SHELL_MODE_QBOX;
   const char *h = box ? "\xe2\x94\x80" : "-";
   if (box)
     put_rule(out, g, "\xe2\x94\x8c", h, "\xe2\x94\xac", "\xe2\x94\x90");
@@ -784,8 +717,36 @@ static void print_grid(struct shell *sh, const struct grid *g) {
     put_rule(out, g, "+", h, "+", "+");
 }
 
+/* A value as qbox shows it (like SQL's quote(): NULL, numbers as text, 'text', x'blob'); caller frees. */
+static char *quote_value(mica_stmt *stmt, int i) {
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&out, &len);
+  if (f == NULL) return NULL;
+  switch (mica_column_type(stmt, i)) {
+  case MICA_NULL: fputs("NULL", f); break;
+  case MICA_INTEGER:
+  case MICA_FLOAT: fputs((const char *)mica_column_text(stmt, i), f); break;
+  case MICA_BLOB: {
+    const unsigned char *p = mica_column_blob(stmt, i);
+    int n = mica_column_bytes(stmt, i);
+    fputs("x'", f);
+    for (int k = 0; k < n; k++)
+      fprintf(f, "%02x", p[k]);
+    fputc('\'', f);
+    break;
+  }
+  default: {
+    const char *t = (const char *)mica_column_text(stmt, i);
+    shell_write_sql_string(f, t ? t : "", 1);
+  }
+  }
+  fclose(f);
+  return out;
+}
+
 static int output_columnar(struct shell *sh, mica_stmt *stmt, int ncol) {
-  struct grid g = {.ncol = ncol};
+  struct grid g = {.ncol = ncol, .fixed = sh->widths, .nfixed = sh->nwidths};
   const char **values = calloc(ncol, sizeof(char *));
   g.width = calloc(ncol, sizeof(int));
   int rc = MICA_NOMEM;
@@ -796,9 +757,22 @@ static int output_columnar(struct shell *sh, mica_stmt *stmt, int ncol) {
   }
   if (grid_add_row(&g, values) != MICA_OK) goto done;
   while ((rc = mica_step(stmt)) == MICA_ROW) {
-    for (int i = 0; i < ncol; i++)
-      values[i] = text_or_null(sh, stmt, i);
-    if (grid_add_row(&g, values) != MICA_OK) {
+    char **quoted = NULL;
+    if (sh->mode == SHELL_MODE_QBOX) {
+      quoted = calloc(ncol, sizeof(char *));
+      for (int i = 0; quoted && i < ncol; i++) {
+        quoted[i] = quote_value(stmt, i);
+        values[i] = quoted[i] ? quoted[i] : "";
+      }
+    } else {
+      for (int i = 0; i < ncol; i++)
+        values[i] = text_or_null(sh, stmt, i);
+    }
+    int added = quoted || sh->mode != SHELL_MODE_QBOX ? grid_add_row(&g, values) : MICA_NOMEM;
+    for (int i = 0; quoted && i < ncol; i++)
+      free(quoted[i]);
+    free(quoted);
+    if (added != MICA_OK) {
       rc = MICA_NOMEM;
       break;
     }
@@ -968,6 +942,7 @@ int shell_output_stmt(struct shell *sh, mica_stmt *stmt) {
   case SHELL_MODE_COLUMN:
   case SHELL_MODE_BOX:
   case SHELL_MODE_TABLE:
+  case SHELL_MODE_QBOX:
   case SHELL_MODE_MARKDOWN: return output_columnar(sh, stmt, ncol);
   default: break;
   }

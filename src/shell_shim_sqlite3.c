@@ -26,6 +26,9 @@ int mica_close(mica_db *db) { return sqlite3_close(DB(db)); }
 int mica_exec(mica_db *db, const char *sql, mica_exec_callback cb, void *arg, char **errmsg) {
   return sqlite3_exec(DB(db), sql, cb, arg, errmsg);
 }
+int mica_changes(mica_db *db) { return sqlite3_changes(DB(db)); }
+int mica_total_changes(mica_db *db) { return sqlite3_total_changes(DB(db)); }
+const char *mica_db_filename(mica_db *db, const char *schema) { return sqlite3_db_filename(DB(db), schema); }
 int mica_get_autocommit(mica_db *db) { return sqlite3_get_autocommit(DB(db)); }
 void mica_interrupt(mica_db *db) { sqlite3_interrupt(DB(db)); }
 int mica_errcode(mica_db *db) { return sqlite3_errcode(DB(db)); }

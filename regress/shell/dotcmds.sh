@@ -66,6 +66,82 @@ $schema
 .print dumped
 SQL
 
+compare "identifiers needing quotes" <<'SQL'
+create table "a""b"("c""d", [e f], `g`);
+insert into "a""b" values(1, 2, 3);
+create table "select"(x); insert into "select" values('s');
+create table _u1(x); create table "1abc"(x); create table "Abc"(x);
+.tables
+.schema
+.dump
+.mode insert
+.headers on
+select * from "a""b";
+.mode column
+select * from "a""b";
+SQL
+
+compare ".dump after analyze and of a without rowid table" <<'SQL'
+create table t(a); create index i on t(a); insert into t values(1),(2),(2);
+analyze;
+.dump
+.schema
+.indexes
+create table w(a primary key, b) without rowid; insert into w values('k', 1);
+.dump w
+SQL
+
+compare ".echo .changes .once .show" <<'SQL'
+.echo on
+select 1;
+create table t(a);
+.changes on
+insert into t values(1),(2);
+select 2;
+.changes off
+.echo off
+.show
+.once out/once.txt
+select 3;
+select 4;
+.separator "\t" "x\n"
+.nullvalue 'a"b'
+.show
+SQL
+
+compare "temp objects in .tables .schema .indexes, not in .dump" <<'SQL'
+create table m(a); create temp table x(a); create temp view tv as select 1; create index ti on x(a);
+.tables
+.schema
+.indexes
+.dump
+create temp table "q x"(a); create unique index temp.ui on "q x"(a);
+create temp trigger tr after insert on "q x" begin select 1; end;
+CREATE TEMPORARY TABLE y(b); create temp table if not exists z(c);
+.schema
+.tables
+.schema x
+.schema temp.x
+.tables x
+.indexes x
+SQL
+
+compare ".open, --new, --readonly" <<'SQL'
+create table a(x);
+.open o2.db
+create table b(y); insert into b values(1);
+.tables
+.open test.db
+.tables
+.open --new o2.db
+.tables
+.open --readonly test.db
+insert into a values(1);
+.open
+.tables
+.databases
+SQL
+
 compare ".output and .print" <<'SQL'
 .output out/a.txt
 select 1;
@@ -101,6 +177,18 @@ create table s(a, b, c);
 .mode list
 select * from s;
 select typeof(a) from s limit 1;
+SQL
+
+printf '1,a\n1,b\n2\n3,c,extra\n' | datafile dup.csv
+
+compare ".import rejected rows are reported, not errors" <<'SQL'
+create table u(id integer primary key, v text not null);
+.import --csv data/dup.csv u
+select * from u;
+.mode csv
+.import data/dup.csv "new tab"
+.schema
+select * from "new tab";
 SQL
 
 compare ".import missing file" <<'SQL'
@@ -154,6 +242,21 @@ select 1; select 2;   select 3
 /* block */ select 4; -- trailing
 select 'a;b'; select "x;";
   
+SQL
+
+compare "multi-line trigger and strings with semicolons" <<'SQL'
+create table t(a);
+create table log(x);
+create trigger tr after insert on t
+begin
+  insert into log values('a;b');
+  insert into log values(new.a);
+end;
+insert into t values(1);
+select * from log;
+select 'x;
+y' as s;
+select "semi;colon" from (select 1 as "semi;colon");
 SQL
 
 compare "statement without semicolon at end of input" <<'SQL'

@@ -60,7 +60,7 @@ compare "bad dot-commands" <<'SQL'
 .foo
 .headers maybe
 select 1 as a;
-.mode column
+.mode nosuch
 .read /nonexistent/file.sql
 select 'after';
 SQL
@@ -73,6 +73,8 @@ SQL
 
 compare "SQL argument error" DB "select * from nosuch"
 compare "SQL argument syntax error" DB "select 1 +"
+compare "SQL argument constraint error exits with its code" DB "create table t(a unique)" "insert into t values(1)" "insert into t values(1)" "select 'not reached'"
+compare "SQL argument runtime error" DB "select abs(-9223372036854775808)"
 compare "-cmd error does not change the exit status" -cmd "select * from nosuch" DB "select 2"
 
 finish

@@ -10,7 +10,7 @@ insert into t values(0, -0.0, '', x'41', 3.0);
 insert into t values(NULL, 123456.789, 'tab	inside', NULL, 'line1
 line2');"
 
-for mode in list csv column box table markdown html ascii json line insert quote tabs; do
+for mode in list csv column box table markdown qbox html ascii tcl json line insert quote tabs; do
   for headers in on off; do
     compare "mode $mode headers $headers" <<SQL
 $setup
@@ -46,6 +46,27 @@ select 2 as b;
 select 3 as c;
 .mode list
 select 4 as d;
+SQL
+
+compare ".width wraps, truncates headers and right-aligns" <<'SQL'
+.mode column
+.width 3 -4
+select 'abcdefgh' as longname, 12 as b union all select 'x', 123456;
+.width 2
+select 'ab' as abcdef;
+.mode list
+.width 5
+select 'abcdefgh' as a;
+.mode box
+.width 3 -4
+select 'abcdefgh' as longname, 12 as b union all select 'x', 123456;
+.mode table
+select 'héllo wörld' as u, 1 as n;
+.mode column
+.width 3 -6 0
+select 'abcdefgh' as a, 12 as b, 'xyz' as c, 'extra' as d;
+.width
+select 'abcdefgh' as a;
 SQL
 
 compare "insert mode with table name" <<'SQL'
