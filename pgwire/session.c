@@ -62,6 +62,7 @@
 
 #define OUTPUT_HIGH (4u << 20)   /* worker waits when the socket's output exceeds this */
 #define OUTPUT_BATCH (64u << 10) /* worker moves s->out to the socket past this size */
+#define INPUT_HIGH (16u << 20)   /* input read ahead of the worker, unless one message is larger */
 
 #define PROTO_SSL 80877103
 #define PROTO_GSSENC 80877104
@@ -77,6 +78,7 @@ static void worker_job(void *arg);
 static void close_job(void *arg);
 static void finish_close(pgw_session *s);
 static void request_close(pgw_session *s);
+static void set_read_high(pgw_session *s, size_t high);
 
 /* ------------------------------------------------------------------------------------------------
  * Database files.
@@ -417,6 +419,7 @@ void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_
   struct timeval tv = {auth_ms / 1000, (auth_ms % 1000) * 1000};
   event_add(s->auth_ev, &tv);
   bufferevent_setcb(s->bev, read_cb, write_cb, event_cb, s);
+  set_read_high(s, INPUT_HIGH);
   bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
 
@@ -523,14 +526,26 @@ static void auth_timeout_cb(evutil_socket_t fd, short what, void *arg) {
   }
 }
 
+static void set_read_high(pgw_session *s, size_t high) {
+  s->read_high = high;
+  bufferevent_setwatermark(s->bev, EV_READ, 0, high);
+}
+
 /* Loop thread: if a complete message is buffered and no worker owns the session, hand it over. */
 static void maybe_dispatch(pgw_session *s) {
   struct evbuffer *in = bufferevent_get_input(s->bev);
   size_t n = evbuffer_get_length(in);
-  if (n < 5) return;
+  if (n < 5) {
+    if (s->read_high != INPUT_HIGH) set_read_high(s, INPUT_HIGH);
+    return;
+  }
   const unsigned char *hdr = evbuffer_pullup(in, 5);
   size_t total;
   int rc = pq_frame(hdr, n, 1, PQ_MAX_MESSAGE, &total);
+  /* Input is read up to a high-water mark so a client that sends faster than its statements run
+   * cannot grow our buffer without bound; a single larger (valid) message raises the mark for itself. */
+  size_t want = rc >= 0 && total > INPUT_HIGH ? total : INPUT_HIGH;
+  if (want != s->read_high) set_read_high(s, want);
   if (rc == 0) return;
   if (rc < 0) {
     /* Let the worker report it in order after earlier replies: simplest is to do it here, as no
@@ -705,6 +720,7 @@ static void start_tls(pgw_session *s) {
   s->tls = 1;
   bufferevent_openssl_set_allow_dirty_shutdown(s->bev, 1);
   bufferevent_setcb(s->bev, read_cb, write_cb, event_cb, s);
+  set_read_high(s, INPUT_HIGH);
   bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
 

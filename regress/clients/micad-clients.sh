@@ -41,7 +41,6 @@ check() { # check "what" command...
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/micad-test.XXXXXX")
 data=$tmp/data
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 pid=
 cleanup() {
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null; fi
@@ -51,8 +50,14 @@ trap cleanup EXIT INT TERM
 
 # Stop at the first leak/UB report rather than at exit only.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-"$MICAD" -D "$data" -p "$port" -h 127.0.0.1 -k "$tmp" -c log_connections=on >"$tmp/micad.log" 2>&1 &
-pid=$!
+# A free port can be taken by someone else between the probe and micad's bind: try a few.
+for attempt in 1 2 3 4 5; do
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$MICAD" -D "$data" -p "$port" -h 127.0.0.1 -k "$tmp" -c log_connections=on >"$tmp/micad.log" 2>&1 &
+    pid=$!
+    sleep 0.3
+    kill -0 "$pid" 2>/dev/null && break
+done
 
 export PGCONNECT_TIMEOUT=10 PGUSER=postgres PGDATABASE=postgres
 unset PGPASSWORD PGSERVICE PGSSLMODE PGHOST PGPORT PGOPTIONS
