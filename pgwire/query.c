@@ -34,6 +34,10 @@
  *   Once announced, values are encoded to that type (pgtypes.c).
  */
 #include <ctype.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <limits.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +64,7 @@ enum {
   LOCAL_LISTEN,
   LOCAL_UNLISTEN,
   LOCAL_NOTIFY,
+  LOCAL_DATABASE,
 };
 
 /* ------------------------------------------------------------------------------------------------
@@ -240,6 +245,7 @@ static int classify_local(const char *p) {
   }
   if (!strcmp(kw, "CREATE") || !strcmp(kw, "ALTER") || !strcmp(kw, "DROP")) {
     read_word(q, kw2, sizeof kw2);
+    if (!strcmp(kw2, "DATABASE") && strcmp(kw, "ALTER")) return LOCAL_DATABASE;
     return !strcmp(kw2, "ROLE") || !strcmp(kw2, "USER") ? LOCAL_ROLE : LOCAL_NONE;
   }
   if (!strcmp(kw, "COPY")) return LOCAL_COPY;
@@ -790,6 +796,7 @@ static void describe_local(pgw_session *s, int kind, const char *sql) {
 
 static void drop_pstmt(pgw_session *s, pgw_pstmt *ps);
 static int run_role(pgw_session *s, const char *sql, const char *end, char *tag, size_t taglen);
+static int run_database(pgw_session *s, const char *sql, const char *end, char *tag, size_t taglen);
 static void drop_all_portals(pgw_session *s);
 
 /* Runs a local statement. with_desc: send RowDescription for SHOW (simple protocol). Returns 0 or -1. */
@@ -948,6 +955,9 @@ static int run_local(pgw_session *s, int kind, const char *sql, const char *end,
     }
     break;
   }
+  case LOCAL_DATABASE:
+    if (run_database(s, sql, end, tag, sizeof tag)) return -1;
+    break;
   case LOCAL_COPY:
     pgw_send_error(s, "ERROR", "0A000", "COPY is supported through the simple query protocol only", 0);
     return -1;
@@ -1038,6 +1048,99 @@ static int run_role(pgw_session *s, const char *sql, const char *end, char *tag,
 syntax:
   pgw_send_error(s, "ERROR", "42601", "syntax error in role statement", 0);
   return -1;
+}
+
+/* CREATE DATABASE name [options ignored] / DROP DATABASE [IF EXISTS] name: one SQLite-format file per
+ * database in the data directory. */
+static int run_database(pgw_session *s, const char *sql, const char *end, char *tag, size_t taglen) {
+  lexer lx = {sql, end};
+  char verb[32], w[256], name[128], msg[512], path[PATH_MAX + 200];
+  lex(&lx, verb, sizeof verb);
+  lex(&lx, w, sizeof w); /* DATABASE */
+  int create = !strcmp(verb, "create"), if_exists = 0;
+  snprintf(tag, taglen, create ? "CREATE DATABASE" : "DROP DATABASE");
+  int t = lex(&lx, name, sizeof name);
+  if (!create && t == 1 && !strcmp(name, "if")) {
+    lex(&lx, w, sizeof w); /* EXISTS */
+    if_exists = 1;
+    t = lex(&lx, name, sizeof name);
+  }
+  if (t != 1 || pgw_database_path(s->srv, name, path, sizeof path)) {
+    pgw_send_error(s, "ERROR", "42602", "invalid database name", 0);
+    return -1;
+  }
+  if (!mica_get_autocommit(s->db)) {
+    snprintf(msg, sizeof msg, "%s cannot run inside a transaction block", tag);
+    pgw_send_error(s, "ERROR", "25001", msg, 0);
+    return -1;
+  }
+  if (!pgw_auth_is_superuser(s)) {
+    snprintf(msg, sizeof msg, "permission denied to %s database", create ? "create" : "drop");
+    pgw_send_error(s, "ERROR", "42501", msg, 0);
+    return -1;
+  }
+  struct stat st;
+  int exists = stat(path, &st) == 0;
+  if (create) {
+    if (exists) {
+      snprintf(msg, sizeof msg, "database \"%s\" already exists", name);
+      pgw_send_error(s, "ERROR", "42P04", msg, 0);
+      return -1;
+    }
+    mica_db *db = NULL;
+    int rc = mica_open(path, MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &db);
+    if (rc != MICA_OK) {
+      snprintf(msg, sizeof msg, "could not create database \"%s\": %s", name,
+               db ? mica_errmsg(db) : mica_errstr(rc));
+      if (db) mica_close(db);
+      pgw_send_error(s, "ERROR", "58030", msg, 0);
+      return -1;
+    }
+    mica_close(db);
+    return 0;
+  }
+  if (!exists) {
+    snprintf(msg, sizeof msg, "database \"%s\" does not exist%s", name, if_exists ? ", skipping" : "");
+    if (if_exists) {
+      pgw_send_notice(s, "NOTICE", "00000", msg);
+      return 0;
+    }
+    pgw_send_error(s, "ERROR", "3D000", msg, 0);
+    return -1;
+  }
+  if (!strcmp(name, s->database)) {
+    pgw_send_error(s, "ERROR", "55006", "cannot drop the currently open database", 0);
+    return -1;
+  }
+  /* Refuse while other sessions use it; the registry lock also keeps new sessions from slipping in
+   * between the check and the unlink (they look the file up before opening it). */
+  pthread_mutex_lock(&s->srv->mu);
+  int users = 0;
+  for (pgw_session *o = s->srv->sessions; o; o = o->reg_next)
+    if (o != s && o->database && !strcmp(o->database, name) && o->state != PGW_STARTUP) users++;
+  int rc = 0;
+  if (!users) {
+    rc = unlink(path);
+    char aux[PATH_MAX + 210];
+    snprintf(aux, sizeof aux, "%s-wal", path);
+    unlink(aux);
+    snprintf(aux, sizeof aux, "%s-shm", path);
+    unlink(aux);
+    snprintf(aux, sizeof aux, "%s-journal", path);
+    unlink(aux);
+  }
+  pthread_mutex_unlock(&s->srv->mu);
+  if (users) {
+    snprintf(msg, sizeof msg, "database \"%s\" is being accessed by other users", name);
+    pgw_send_error(s, "ERROR", "55006", msg, 0);
+    return -1;
+  }
+  if (rc) {
+    snprintf(msg, sizeof msg, "could not remove database \"%s\": %s", name, strerror(errno));
+    pgw_send_error(s, "ERROR", "58030", msg, 0);
+    return -1;
+  }
+  return 0;
 }
 
 static void log_statement(pgw_session *s, const char *sql) {

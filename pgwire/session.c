@@ -51,6 +51,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -61,6 +62,7 @@
 
 #define OUTPUT_HIGH (4u << 20)   /* worker waits when the socket's output exceeds this */
 #define OUTPUT_BATCH (64u << 10) /* worker moves s->out to the socket past this size */
+#define INPUT_HIGH (16u << 20)   /* input read ahead of the worker, unless one message is larger */
 
 #define PROTO_SSL 80877103
 #define PROTO_GSSENC 80877104
@@ -76,6 +78,7 @@ static void worker_job(void *arg);
 static void close_job(void *arg);
 static void finish_close(pgw_session *s);
 static void request_close(pgw_session *s);
+static void set_read_high(pgw_session *s, size_t high);
 
 /* ------------------------------------------------------------------------------------------------
  * Database files.
@@ -416,6 +419,7 @@ void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_
   struct timeval tv = {auth_ms / 1000, (auth_ms % 1000) * 1000};
   event_add(s->auth_ev, &tv);
   bufferevent_setcb(s->bev, read_cb, write_cb, event_cb, s);
+  set_read_high(s, INPUT_HIGH);
   bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
 
@@ -522,14 +526,26 @@ static void auth_timeout_cb(evutil_socket_t fd, short what, void *arg) {
   }
 }
 
+static void set_read_high(pgw_session *s, size_t high) {
+  s->read_high = high;
+  bufferevent_setwatermark(s->bev, EV_READ, 0, high);
+}
+
 /* Loop thread: if a complete message is buffered and no worker owns the session, hand it over. */
 static void maybe_dispatch(pgw_session *s) {
   struct evbuffer *in = bufferevent_get_input(s->bev);
   size_t n = evbuffer_get_length(in);
-  if (n < 5) return;
+  if (n < 5) {
+    if (s->read_high != INPUT_HIGH) set_read_high(s, INPUT_HIGH);
+    return;
+  }
   const unsigned char *hdr = evbuffer_pullup(in, 5);
   size_t total;
   int rc = pq_frame(hdr, n, 1, PQ_MAX_MESSAGE, &total);
+  /* Input is read up to a high-water mark so a client that sends faster than its statements run
+   * cannot grow our buffer without bound; a single larger (valid) message raises the mark for itself. */
+  size_t want = rc >= 0 && total > INPUT_HIGH ? total : INPUT_HIGH;
+  if (want != s->read_high) set_read_high(s, want);
   if (rc == 0) return;
   if (rc < 0) {
     /* Let the worker report it in order after earlier replies: simplest is to do it here, as no
@@ -585,7 +601,17 @@ static void open_database(pgw_session *s) {
     return;
   }
   mica_db *db = NULL;
-  int rc = mica_open(path, MICA_OPEN_READWRITE, &db);
+  /* A connection to the same file that is closing at this moment can make the open fail transiently
+   * (the engine's shared database object is being torn down): retry for up to a second. */
+  int rc = MICA_OK;
+  for (int attempt = 0; attempt < 50; attempt++) {
+    rc = mica_open(path, MICA_OPEN_READWRITE, &db);
+    if (rc != MICA_CANTOPEN && (rc & 0xff) != MICA_BUSY) break;
+    if (db) mica_close(db);
+    db = NULL;
+    struct timespec ts = {0, 20 * 1000000};
+    nanosleep(&ts, NULL);
+  }
   if (rc != MICA_OK) {
     snprintf(msg, sizeof msg, "could not open database \"%s\": %s", s->database,
              db ? mica_errmsg(db) : mica_errstr(rc));
@@ -694,12 +720,13 @@ static void start_tls(pgw_session *s) {
   s->tls = 1;
   bufferevent_openssl_set_allow_dirty_shutdown(s->bev, 1);
   bufferevent_setcb(s->bev, read_cb, write_cb, event_cb, s);
+  set_read_high(s, INPUT_HIGH);
   bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
 
 static void apply_options(pgw_session *s, const char *opts) {
   /* "-c name=value" / "--name=value" words separated by spaces (backslash escapes a space). */
-  char word[512];
+  char word[512] = {0};
   int expect_c = 0;
   const char *p = opts;
   while (*p) {

@@ -94,6 +94,7 @@ typedef struct pgw_session {
   struct sockaddr_storage peer_addr;
   int tls;
   int loop_phase;        /* STARTUP/AUTH: input handled by the loop thread (loop thread only) */
+  size_t read_high;      /* input high-water mark (loop thread only) */
   int running;           /* [srv->mu] a statement is executing (cancel target) */
   int cancelled;         /* [srv->mu] cancel requested for the running statement */
   int timed_out;         /* statement_timeout fired */

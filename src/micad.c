@@ -612,13 +612,20 @@ int main(int argc, char **argv) {
   char list[PGCONF_STR];
   snprintf(list, sizeof list, "%s", conf.listen_addresses);
   int tcp_fail = for_each_item(list, listen_tcp, &d, conf.port);
+  int ntcp = d.nlisteners;
   snprintf(list, sizeof list, "%s", conf.unix_socket_directories);
   int unix_fail = for_each_item(list, listen_unix, &d, conf.port);
-  if (tcp_fail == -2 || unix_fail == -2 || d.nlisteners == 0) {
-    if (d.nlisteners == 0) pglog(PGLOG_FATAL, "could not create any listen sockets");
+  int want_tcp = strspn(conf.listen_addresses, " ,") != strlen(conf.listen_addresses);
+  if (tcp_fail == -2 || unix_fail == -2 || d.nlisteners == 0 || (want_tcp && ntcp == 0)) {
+    /* As PostgreSQL: listen_addresses that yield no TCP socket at all is fatal (port in use...). */
+    if (want_tcp && ntcp == 0)
+      pglog(PGLOG_FATAL, "could not create any TCP/IP sockets");
+    else if (d.nlisteners == 0)
+      pglog(PGLOG_FATAL, "could not create any listen sockets");
     rc = 1;
   }
-  for (int i = 0; i < d.nloops && rc == 0; i++) {
+  if (rc) d.nloops = 0; /* no loops started: nothing to stop at shutdown */
+  for (int i = 0; i < d.nloops; i++) {
     d.loops[i].base = event_base_new();
     if (!d.loops[i].base || pthread_create(&d.loops[i].thread, NULL, loop_main, &d.loops[i])) {
       pglog(PGLOG_FATAL, "could not start event loop thread");

@@ -292,10 +292,21 @@ static long now_ms(void) {
   return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *slow_sql = "WITH RECURSIVE cnt(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM cnt WHERE x < "
-                              "2000000000) SELECT count(*) FROM cnt";
+/* A query that runs for minutes: a four-way cross join of 300 rows (no recursion needed). */
+static const char *slow_sql = "SELECT count(*) FROM slow a, slow b, slow c, slow d";
+
+static void make_slow_table(PGconn *c) {
+  char sql[8192];
+  int n = snprintf(sql, sizeof sql, "INSERT INTO slow VALUES (0)");
+  for (int i = 1; i < 300; i++)
+    n += snprintf(sql + n, sizeof sql - (size_t)n, ", (%d)", i);
+  PQclear(PQexec(c, "DROP TABLE IF EXISTS slow"));
+  PQclear(PQexec(c, "CREATE TABLE slow (x integer)"));
+  PQclear(PQexec(c, sql));
+}
 
 static void test_cancel(PGconn *c) {
+  make_slow_table(c);
   if (!PQsendQuery(c, slow_sql)) {
     check(0, "send slow query", PQerrorMessage(c));
     return;

@@ -41,7 +41,6 @@ check() { # check "what" command...
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/micad-test.XXXXXX")
 data=$tmp/data
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 pid=
 cleanup() {
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null; fi
@@ -51,8 +50,14 @@ trap cleanup EXIT INT TERM
 
 # Stop at the first leak/UB report rather than at exit only.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-"$MICAD" -D "$data" -p "$port" -h 127.0.0.1 -k "$tmp" -c log_connections=on >"$tmp/micad.log" 2>&1 &
-pid=$!
+# A free port can be taken by someone else between the probe and micad's bind: try a few.
+for attempt in 1 2 3 4 5; do
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$MICAD" -D "$data" -p "$port" -h 127.0.0.1 -k "$tmp" -c log_connections=on >"$tmp/micad.log" 2>&1 &
+    pid=$!
+    sleep 0.3
+    kill -0 "$pid" 2>/dev/null && break
+done
 
 export PGCONNECT_TIMEOUT=10 PGUSER=postgres PGDATABASE=postgres
 unset PGPASSWORD PGSERVICE PGSSLMODE PGHOST PGPORT PGOPTIONS
@@ -87,6 +92,17 @@ case $out in *ERROR*no_such_table*) ok "psql shows errors" ;; *) bad "psql shows
 out=$(printf "CREATE TABLE ps (a integer, b text);\nINSERT INTO ps VALUES (1, 'x'), (2, 'y');\nSELECT b FROM ps ORDER BY a;\n" |
     "$PSQL" $TCP -At 2>&1)
 [ "$out" = "$(printf 'x\ny')" ] && ok "psql script (several statements, multi-row insert)" || bad "psql script" "$out"
+
+# ---------------------------------------------------------------- CREATE / DROP DATABASE
+out=$("$PSQL" $TCP -c "CREATE DATABASE appdb" 2>&1)
+out2=$("$PSQL" -X -q -At -h 127.0.0.1 -p "$port" -d appdb -c "CREATE TABLE x (a integer)" -c "INSERT INTO x VALUES (7)" -c "SELECT a FROM x" 2>&1)
+[ -z "$out" ] && [ "$out2" = 7 ] && [ -f "$data/appdb.db" ] && ok "CREATE DATABASE makes appdb.db, which accepts connections" ||
+    bad "CREATE DATABASE" "$out $out2"
+out=$("$PSQL" $TCP -c "CREATE DATABASE appdb" 2>&1)
+case $out in *'already exists'*) ok "CREATE DATABASE of an existing name is refused" ;; *) bad "CREATE DATABASE twice" "$out" ;; esac
+out=$("$PSQL" $TCP -c "DROP DATABASE appdb" -c "DROP DATABASE IF EXISTS appdb" 2>&1)
+case $out in *'does not exist, skipping'*) [ ! -e "$data/appdb.db" ] && ok "DROP DATABASE removes the file" || bad "DROP DATABASE file" ;;
+*) bad "DROP DATABASE" "$out" ;; esac
 
 # ---------------------------------------------------------------- COPY
 printf '1\thello\t1.5\n2\t\\N\t2.5\n3\twith\\ttab\t\\N\n' >"$tmp/in.tsv"

@@ -17,15 +17,19 @@ fail=0
 ok() { pass=$((pass + 1)); echo "ok: $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $1${2:+ -- $2}"; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/micad-engine.XXXXXX")
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 pid=
 cleanup() {
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null; fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-"$MICAD" -D "$tmp/data" -p "$port" -h 127.0.0.1 -k "$tmp" >"$tmp/micad.log" 2>&1 &
-pid=$!
+for attempt in 1 2 3 4 5; do
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$MICAD" -D "$tmp/data" -p "$port" -h 127.0.0.1 -k "$tmp" >"$tmp/micad.log" 2>&1 &
+    pid=$!
+    sleep 0.3
+    kill -0 "$pid" 2>/dev/null && break
+done
 export PGCONNECT_TIMEOUT=10 PGUSER=postgres PGDATABASE=postgres
 unset PGPASSWORD PGSERVICE PGSSLMODE PGHOST PGPORT PGOPTIONS
 P="$PSQL -X -q -At -h 127.0.0.1 -p $port"
