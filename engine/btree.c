@@ -51,6 +51,7 @@ uint32_t btree_local_size(uint32_t usable, int intkey_leaf, uint64_t npayload) {
 }
 
 int btpage_parse(BtPage *pg, const uint8_t *data, uint32_t pgno, uint32_t page_size, uint32_t usable) {
+  memset(pg, 0, sizeof *pg);
   pg->data = data;
   pg->pgno = pgno;
   pg->page_size = page_size;
@@ -251,6 +252,8 @@ int btpage_insert_cell(uint8_t *data, BtPage *pg, int idx, const uint8_t *cell, 
   uint32_t gap_start = pg->hdr + pg->hdr_size + 2u * pg->ncell;
   if (pg->content_start < gap_start + 2 + size) {
     if ((rc = btpage_defragment(data, pg)) != MICA_OK) return rc;
+    /* A fragment count larger than the real free space shows up here. */
+    if (pg->content_start < gap_start + 2 + size) return MICA_CORRUPT;
   }
   uint32_t off = pg->content_start - size;
   memcpy(data + off, cell, size);
@@ -328,8 +331,25 @@ uint32_t btree_build_interior_cell(uint8_t *out, uint32_t usable, int intkey, ui
  * Allocation takes the last leaf of the first trunk, then the trunk itself, and only then grows the
  * file (skipping the pending-byte page). Freed pages go to the first trunk, or become a new trunk.
  *
- * The pager stamps page 1 at commit (change counter, size, version-valid-for). A new file gets page 1 (header + empty sqlite_schema leaf) in its first write
- * transaction, so btree_set_page_size works until then. Auto-vacuum files are read-only for now.
+ * The pager stamps page 1 at commit (change counter, size, version-valid-for). A new file gets
+ * page 1 (header + empty sqlite_schema leaf) in its first write transaction, so btree_set_page_size
+ * and btree_set_autovacuum work until then.
+ *
+ * AUTO-VACUUM (header 52 = largest root page != 0; 64 = incremental). Pointer-map pages (page 2,
+ * then every usable/5 + 1 pages) give each page's type and parent: 1 root, 2 free, 3 first
+ * overflow page (parent: the b-tree page holding the cell), 4 later overflow page (parent: the
+ * previous one), 5 b-tree page (parent page). They are kept exact by construction: every b-tree
+ * page written by the balancer re-points its children and first overflow pages at itself
+ * (ptrmap_refresh), bt_write_overflow links the chain, bt_free marks free; growing the file
+ * creates pointer-map pages in passing. Roots stay packed after page 2: a new root takes the page
+ * after the largest root (relocating the page there), a dropped root is filled by the largest root
+ * (*moved_from). relocate() moves any non-root page and fixes its parent's pointer through the
+ * pointer map. At commit, auto_vacuum=full moves the pages in use past SQLite's final size into
+ * free pages below it and truncates (incremental mode keeps its free pages).
+ *
+ * VACUUM copies every tree named in sqlite_schema, in order and without key comparisons (so any
+ * collation survives), into a fresh database (the INTO file, or a private in-memory one whose pages
+ * then replace this file's in one write transaction), rewriting the schema's root page numbers.
  */
 
 #include <stdarg.h>
@@ -350,6 +370,8 @@ struct Btree {
   int txn;      /* 0 none, 1 read, 2 write */
   int readonly; /* opened with BTREE_OPEN_READONLY */
   int dirty;    /* a page was written in this write transaction */
+  int av;       /* auto-vacuum mode of the file: 0 none, 1 full, 2 incremental (header 52/64) */
+  int av_new;   /* mode for a database not created yet (btree_set_autovacuum before page 1) */
   uint32_t page_size, usable;
   BtCursor *cursors; /* open cursors of this handle (for invalidation) */
   char errmsg[200];
@@ -409,6 +431,7 @@ static void bt_refresh_sizes(Btree *bt) {
  * page. */
 static int bt_get(Btree *bt, uint32_t pgno, PgHdr **out, BtPage *pg) {
   *out = NULL;
+  if (pg) memset(pg, 0, sizeof *pg);
   if (pgno == 0 || pgno > pager_page_count(bt->pc)) return bt_corrupt(bt, pgno);
   int rc = pager_get(bt->pc, pgno, out);
   if (rc != MICA_OK) return bt_error(bt, rc, "cannot read page %u: %s", pgno, pager_errmsg(bt->pc));
@@ -441,16 +464,117 @@ static int bt_get_write(Btree *bt, uint32_t pgno, PgHdr **out) {
 static int is_leaf_type(int t) { return t == BTP_LEAF_INDEX || t == BTP_LEAF_TABLE; }
 static int is_intkey_type(int t) { return t == BTP_LEAF_TABLE || t == BTP_INTERIOR_TABLE; }
 
+/* ---------------------------------------------------------------- pointer map (auto-vacuum) */
+
+#define PTRMAP_ROOTPAGE 1
+#define PTRMAP_FREEPAGE 2
+#define PTRMAP_OVERFLOW1 3
+#define PTRMAP_OVERFLOW2 4
+#define PTRMAP_BTREE 5
+
+static uint32_t pending_page(Btree *bt);
+
+/* The pointer-map page that holds the entry of pgno (pgno >= 2): page 2 and every usable/5 + 1
+ * pages after it, moved up by one when it would be the pending-byte page. */
+static uint32_t ptrmap_pageno(Btree *bt, uint32_t pgno) {
+  uint32_t per = bt->usable / 5 + 1;
+  uint32_t m = (pgno - 2) / per * per + 2;
+  if (m == pending_page(bt)) m++;
+  return m;
+}
+
+static int is_ptrmap_page(Btree *bt, uint32_t pgno) { return pgno >= 2 && ptrmap_pageno(bt, pgno) == pgno; }
+
+static int ptrmap_put(Btree *bt, uint32_t pgno, int type, uint32_t parent) {
+  if (!bt->av) return MICA_OK;
+  if (pgno < 3) return bt_corrupt(bt, pgno);
+  uint32_t m = ptrmap_pageno(bt, pgno);
+  uint32_t off = 5 * (pgno - m - 1);
+  if (m >= pgno || off + 5 > bt->usable) return bt_corrupt(bt, pgno);
+  PgHdr *pg;
+  int rc = bt_get(bt, m, &pg, NULL);
+  if (rc != MICA_OK) return rc;
+  if (pg->data[off] != type || get4(pg->data + off + 1) != parent) {
+    if ((rc = bt_write(bt, pg)) == MICA_OK) {
+      pg->data[off] = (uint8_t)type;
+      put4(pg->data + off + 1, parent);
+    }
+  }
+  pager_unref(pg);
+  return rc;
+}
+
+static int ptrmap_get(Btree *bt, uint32_t pgno, int *type, uint32_t *parent) {
+  *type = 0;
+  *parent = 0;
+  uint32_t m = ptrmap_pageno(bt, pgno);
+  uint32_t off = 5 * (pgno - m - 1);
+  if (pgno < 3 || m >= pgno || off + 5 > bt->usable) return bt_corrupt(bt, pgno);
+  PgHdr *pg;
+  int rc = bt_get(bt, m, &pg, NULL);
+  if (rc != MICA_OK) return rc;
+  *type = pg->data[off];
+  *parent = get4(pg->data + off + 1);
+  pager_unref(pg);
+  return MICA_OK;
+}
+
+/* After b-tree page pgno was written: its children and first overflow pages point back to it. */
+static int ptrmap_refresh(Btree *bt, uint32_t pgno) {
+  if (!bt->av) return MICA_OK;
+  PgHdr *ph;
+  BtPage pg;
+  int rc = bt_get(bt, pgno, &ph, &pg);
+  if (rc != MICA_OK) return rc;
+  for (int i = 0; i < pg.ncell && rc == MICA_OK; i++) {
+    BtCell c;
+    if (btpage_cell(&pg, i, &c) != MICA_OK) {
+      rc = bt_corrupt(bt, pgno);
+      break;
+    }
+    if (!pg.leaf) rc = ptrmap_put(bt, c.left_child, PTRMAP_BTREE, pgno);
+    if (rc == MICA_OK && c.overflow) rc = ptrmap_put(bt, c.overflow, PTRMAP_OVERFLOW1, pgno);
+    /* ptrmap_put may have written a pointer-map page: the pinned page stays valid (not written). */
+  }
+  if (rc == MICA_OK && !pg.leaf) rc = ptrmap_put(bt, pg.right_child, PTRMAP_BTREE, pgno);
+  pager_unref(ph);
+  return rc;
+}
+
 /* ---------------------------------------------------------------- freelist */
 
 /* The page holding the pending byte (offset 2^30) is never used for data. */
 static uint32_t pending_page(Btree *bt) { return (uint32_t)(0x40000000u / bt->page_size) + 1; }
 
+/* Grows the file by one usable page (skipping the pending-byte page; in auto-vacuum files creating
+ * pointer-map pages on the way). */
+static int bt_grow(Btree *bt, uint32_t *out) {
+  uint32_t result = pager_page_count(bt->pc) + 1;
+  int rc = MICA_OK;
+  for (;;) {
+    if (result == pending_page(bt)) {
+      result++;
+      continue;
+    }
+    if (!(bt->av && is_ptrmap_page(bt, result))) break;
+    PgHdr *pm;
+    if ((rc = pager_set_page_count(bt->pc, result)) != MICA_OK) break;
+    if ((rc = bt_get_write(bt, result, &pm)) != MICA_OK) return rc;
+    memset(pm->data, 0, bt->page_size);
+    pager_unref(pm);
+    result++;
+  }
+  if (rc == MICA_OK) rc = pager_set_page_count(bt->pc, result);
+  if (rc != MICA_OK) return bt_error(bt, rc, "cannot grow the database: %s", pager_errmsg(bt->pc));
+  *out = result;
+  return MICA_OK;
+}
+
 /* Allocates a page (freelist first, else grows the file). The page comes back pinned and writable,
  * with unspecified content. */
 static int bt_alloc(Btree *bt, PgHdr **out) {
   PgHdr *p1, *t = NULL;
-  uint32_t result;
+  uint32_t result = 0;
   int rc = bt_get_write(bt, 1, &p1);
   if (rc != MICA_OK) return rc;
   uint32_t trunk = get4(p1->data + 32), nfree = get4(p1->data + 36);
@@ -475,12 +599,7 @@ static int bt_alloc(Btree *bt, PgHdr **out) {
     }
     put4(p1->data + 36, nfree - 1);
   } else {
-    result = pager_page_count(bt->pc) + 1;
-    if (result == pending_page(bt)) result++;
-    if ((rc = pager_set_page_count(bt->pc, result)) != MICA_OK) {
-      rc = bt_error(bt, rc, "cannot grow the database: %s", pager_errmsg(bt->pc));
-      goto done;
-    }
+    if ((rc = bt_grow(bt, &result)) != MICA_OK) goto done;
   }
   if (t) pager_unref(t);
   t = NULL;
@@ -494,9 +613,11 @@ done:
 /* Returns page pgno to the freelist. */
 static int bt_free(Btree *bt, uint32_t pgno) {
   PgHdr *p1, *pg;
-  if (pgno < 2 || pgno > pager_page_count(bt->pc)) return bt_corrupt(bt, pgno);
-  int rc = bt_get_write(bt, 1, &p1);
+  if (pgno < 2 || pgno > pager_page_count(bt->pc) || (bt->av && is_ptrmap_page(bt, pgno)))
+    return bt_corrupt(bt, pgno);
+  int rc = ptrmap_put(bt, pgno, PTRMAP_FREEPAGE, 0);
   if (rc != MICA_OK) return rc;
+  if ((rc = bt_get_write(bt, 1, &p1)) != MICA_OK) return rc;
   uint32_t trunk = get4(p1->data + 32), nfree = get4(p1->data + 36);
   if (trunk != 0) {
     if ((rc = bt_get(bt, trunk, &pg, NULL)) != MICA_OK) goto done;
@@ -569,7 +690,12 @@ static int bt_write_overflow(Btree *bt, const uint8_t *src, uint64_t n, uint32_t
     if (take < per) memset(pg->data + 4 + take, 0, per - take);
     if (prev) {
       put4(prev->data, pg->pgno);
+      rc = ptrmap_put(bt, pg->pgno, PTRMAP_OVERFLOW2, prev->pgno);
       pager_unref(prev);
+      if (rc != MICA_OK) {
+        pager_unref(pg);
+        return rc;
+      }
     } else {
       *first = pg->pgno;
     }
@@ -671,6 +797,7 @@ static int cl_insert(CellList *l, int idx, const uint8_t *src, uint32_t len, uin
 static int cl_push(CellList *l, const uint8_t *src, uint32_t sz) { return cl_insert(l, l->n, src, sz, sz); }
 
 static void cl_remove(CellList *l, int idx) {
+  if (idx < 0 || idx >= l->n) return;
   memmove(l->off + idx, l->off + idx + 1, sizeof *l->off * (size_t)(l->n - idx - 1));
   memmove(l->sz + idx, l->sz + idx + 1, sizeof *l->sz * (size_t)(l->n - idx - 1));
   l->n--;
@@ -713,8 +840,8 @@ static int cl_fits(Btree *bt, const CellList *l, uint32_t pgno) {
 }
 
 /* Formats page data (page pgno) to hold exactly the cells l[from..from+n). */
-static void cl_write_range(Btree *bt, uint8_t *data, uint32_t pgno, const CellList *l, int from, int n, int type,
-                           uint32_t right) {
+static void cl_write_range(Btree *bt, uint8_t *data, uint32_t pgno, const CellList *l, int from, int n,
+                           int type, uint32_t right) {
   uint32_t hdr = page_hdr(pgno);
   int leaf = is_leaf_type(type);
   btpage_init(data, pgno, type, bt->usable);
@@ -740,7 +867,7 @@ static int cl_write(Btree *bt, uint32_t pgno, const CellList *l) {
   if (rc != MICA_OK) return rc;
   cl_write_range(bt, pg->data, pgno, l, 0, l->n, l->type, l->right);
   pager_unref(pg);
-  return MICA_OK;
+  return ptrmap_refresh(bt, pgno);
 }
 
 /* Length of a leaf cell's meaningful bytes (without the 4-byte minimum padding). */
@@ -938,6 +1065,7 @@ static int redistribute(Btree *bt, BtPath *path, int p, CellList *over, int pack
       if ((rc = bt_get_write(bt, newpg[j], &pg)) != MICA_OK) goto out;
       cl_write_range(bt, pg->data, newpg[j], &all, pos, cnt[j], kind, right);
       pager_unref(pg);
+      if ((rc = ptrmap_refresh(bt, newpg[j])) != MICA_OK) goto out;
       if (j < k - 1) {
         uint32_t dl;
         if (kind == BTP_LEAF_TABLE) {
@@ -1076,6 +1204,7 @@ static void cur_pop(BtCursor *cur) {
 
 /* Child pointer number i (0..ncell; ncell is the right child) of an interior page. */
 static int child_at(Btree *bt, const BtPage *pg, int i, uint32_t *child) {
+  *child = 0;
   if (i == pg->ncell) {
     *child = pg->right_child;
     return MICA_OK;
@@ -1093,6 +1222,7 @@ static int cur_root(BtCursor *cur) {
   cur->skip = 0;
   if (cur->bt->txn == 0) return bt_error(cur->bt, MICA_MISUSE, "no transaction is open");
   if (pager_page_count(cur->bt->pc) == 0 && cur->root == 1) return MICA_EMPTY;
+  cur->intkey = -1; /* learnt again from the root: a root number can be reused by another tree kind */
   int rc = cur_push(cur, cur->root);
   if (rc == MICA_OK) cur->state = CUR_VALID;
   return rc;
@@ -1109,7 +1239,7 @@ static int cur_descend(BtCursor *cur, int rightmost) {
       cur->idx[lv] = rightmost ? pg.ncell - 1 : 0;
       return MICA_OK;
     }
-    uint32_t child;
+    uint32_t child = 0;
     if ((rc = child_at(cur->bt, &pg, cur->idx[lv], &child)) != MICA_OK) return rc;
     if ((rc = cur_push(cur, child)) != MICA_OK) return rc;
     BtPage cp;
@@ -1218,7 +1348,8 @@ static int cur_seek(BtCursor *cur, int64_t rowid, const UnpackedKey *key, int *r
   *res = -1;
   if (rc == MICA_EMPTY) return MICA_OK;
   if (rc != MICA_OK) return cur_fail(cur, rc);
-  if (key ? cur->intkey : !cur->intkey) return cur_fail(cur, bt_error(bt, MICA_MISUSE, "wrong seek for tree kind"));
+  if (key ? cur->intkey : !cur->intkey)
+    return cur_fail(cur, bt_error(bt, MICA_MISUSE, "wrong seek for tree kind"));
   for (;;) {
     BtPage pg;
     int lv = cur->depth - 1;
@@ -1266,7 +1397,7 @@ static int cur_seek(BtCursor *cur, int64_t rowid, const UnpackedKey *key, int *r
       }
       return MICA_OK;
     }
-    uint32_t child;
+    uint32_t child = 0;
     cur->idx[lv] = lo;
     if ((rc = child_at(bt, &pg, lo, &child)) != MICA_OK) return cur_fail(cur, rc);
     if ((rc = cur_push(cur, child)) != MICA_OK) return cur_fail(cur, rc);
@@ -1503,15 +1634,21 @@ static int cur_at_end(BtCursor *cur) {
   return 1;
 }
 
-int btree_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n) {
+/* Inserts (or replaces) an entry. append: the caller guarantees the entry sorts after every entry
+ * in the tree; it goes at the end without key comparisons (VACUUM copies trees this way, whatever
+ * their collations). */
+static int bt_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n, int append) {
   Btree *bt = cur->bt;
-  int rc, res;
+  int rc, res, eof;
   uint8_t *cell = NULL;
   if ((rc = check_writable(cur)) != MICA_OK) return rc;
   if ((rc = save_cursors(bt, cur->root, cur)) != MICA_OK) return rc;
   UnpackedKey key;
   if (cur->intkey < 0 && (rc = cur_root(cur)) != MICA_OK) return cur_fail(cur, rc); /* learn the kind */
-  if (cur->intkey) {
+  if (append) {
+    rc = cur_first_last(cur, 1, &eof);
+    res = -1;
+  } else if (cur->intkey) {
     rc = cur_seek(cur, rowid, NULL, &res);
   } else {
     key.keyinfo = cur->keyinfo ? cur->keyinfo : &default_keyinfo;
@@ -1553,7 +1690,7 @@ int btree_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n) {
       pos = 0;
     else if (res < 0)
       pos++;
-    pack = intkey && res < 0 && cur_at_end(cur);
+    pack = res < 0 && cur_at_end(cur);
   } else {
     /* Replacing an equal key held in an interior cell (index trees). */
     BtCell old;
@@ -1573,6 +1710,27 @@ int btree_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n) {
     }
     if ((rc = bt_free_overflow(bt, &old)) != MICA_OK) goto out;
   }
+  if (res != 0 && pg.leaf) {
+    /* Fast path: the cell fits on the leaf as it is. */
+    PgHdr *ph = cur->pg[lv];
+    uint32_t nfree;
+    if (btpage_free_space(&pg, &nfree) == MICA_OK && nfree >= csz + 2) {
+      if ((rc = bt_write(bt, ph)) != MICA_OK) goto out;
+      if (btpage_parse(&pg, ph->data, ph->pgno, bt->page_size, bt->usable) != MICA_OK) {
+        rc = bt_corrupt(bt, ph->pgno);
+        goto out;
+      }
+      rc = btpage_insert_cell(ph->data, &pg, pos, cell, csz);
+      if (rc == MICA_FULL || rc == MICA_CORRUPT) rc = bt_corrupt(bt, ph->pgno);
+      if (rc == MICA_OK && ovfl) rc = ptrmap_put(bt, ovfl, PTRMAP_OVERFLOW1, ph->pgno);
+      if (rc == MICA_OK) {
+        cur->idx[lv] = pos;
+        cur->state = CUR_VALID;
+        cur->skip = 0;
+      }
+      goto out;
+    }
+  }
   cur_path(cur, &path);
   if ((rc = cl_load(bt, &pg, &l)) != MICA_OK) goto out;
   cur_release(cur);
@@ -1584,13 +1742,21 @@ int btree_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n) {
   rc = balance_page(bt, &path, lv, &l, pack);
   if (rc == MICA_OK) {
     /* Leave the cursor on the new entry. */
-    rc = intkey ? cur_seek(cur, rowid, NULL, &res) : cur_seek(cur, 0, &key, &res);
-    if (rc == MICA_OK && res != 0) rc = bt_corrupt(bt, cur->root);
+    if (append) {
+      rc = cur_first_last(cur, 1, &eof);
+    } else {
+      rc = intkey ? cur_seek(cur, rowid, NULL, &res) : cur_seek(cur, 0, &key, &res);
+      if (rc == MICA_OK && res != 0) rc = bt_corrupt(bt, cur->root);
+    }
   }
 out:
   free(cell);
   if (rc != MICA_OK) cur_fail(cur, rc);
   return rc;
+}
+
+int btree_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n) {
+  return bt_insert(cur, rowid, data, n, 0);
 }
 
 int btree_delete(BtCursor *cur) {
@@ -1687,8 +1853,10 @@ int btree_delete(BtCursor *cur) {
   if (cl_fits(bt, &l, path.pgno[lv])) {
     rc = cl_write(bt, path.pgno[lv], &l);
     cl_free(&l);
-    if (rc == MICA_OK) rc = balance_page(bt, &path, d, &leafl, 0);
-    else cl_free(&leafl);
+    if (rc == MICA_OK)
+      rc = balance_page(bt, &path, d, &leafl, 0);
+    else
+      cl_free(&leafl);
     return rc;
   }
   /* The interior page overflows with the longer replacement: write the leaf as is, then split. */
@@ -1701,11 +1869,14 @@ int btree_delete(BtCursor *cur) {
   return balance_page(bt, &path, lv, &l, 0);
 }
 
-/* Counts (and with clear != 0 frees) the entries and pages below pgno. */
-static int walk_tree(Btree *bt, uint32_t pgno, int depth, int clear, int free_root, int64_t *count) {
+/* Counts (and with clear != 0 frees) the entries and pages below pgno. *budget bounds the pages
+ * visited (a damaged tree sharing pages between subtrees must not make this explode). */
+static int walk_tree_b(Btree *bt, uint32_t pgno, int depth, int clear, int free_root, int64_t *count,
+                       uint32_t *budget) {
   PgHdr *ph;
   BtPage pg;
-  if (depth > BT_MAX_DEPTH) return bt_corrupt(bt, pgno);
+  if (depth > BT_MAX_DEPTH || *budget == 0) return bt_corrupt(bt, pgno);
+  (*budget)--;
   int rc = bt_get(bt, pgno, &ph, &pg);
   if (rc != MICA_OK) return rc;
   for (int i = 0; i <= pg.ncell && rc == MICA_OK; i++) {
@@ -1717,9 +1888,9 @@ static int walk_tree(Btree *bt, uint32_t pgno, int depth, int clear, int free_ro
       }
       if (pg.leaf || !pg.intkey) (*count)++;
       if (clear && c.overflow) rc = bt_free_overflow(bt, &c);
-      if (rc == MICA_OK && !pg.leaf) rc = walk_tree(bt, c.left_child, depth + 1, clear, 1, count);
+      if (rc == MICA_OK && !pg.leaf) rc = walk_tree_b(bt, c.left_child, depth + 1, clear, 1, count, budget);
     } else if (!pg.leaf) {
-      rc = walk_tree(bt, pg.right_child, depth + 1, clear, 1, count);
+      rc = walk_tree_b(bt, pg.right_child, depth + 1, clear, 1, count, budget);
     }
   }
   int type = pg.intkey ? BTP_LEAF_TABLE : BTP_LEAF_INDEX;
@@ -1730,6 +1901,11 @@ static int walk_tree(Btree *bt, uint32_t pgno, int depth, int clear, int free_ro
   memset(&empty, 0, sizeof empty);
   empty.type = type;
   return cl_write(bt, pgno, &empty);
+}
+
+static int walk_tree(Btree *bt, uint32_t pgno, int depth, int clear, int free_root, int64_t *count) {
+  uint32_t budget = pager_page_count(bt->pc);
+  return walk_tree_b(bt, pgno, depth, clear, free_root, count, &budget);
 }
 
 int btree_count(BtCursor *cur, int64_t *n) {
@@ -1764,8 +1940,12 @@ int btree_open(const char *path, int flags, Btree **out) {
 
 int btree_close(Btree *bt) {
   if (!bt) return MICA_OK;
-  while (bt->cursors)
-    btree_cursor_close(bt->cursors);
+  while (bt->cursors) {
+    BtCursor *c = bt->cursors;
+    bt->cursors = c->next; /* detached first: btree_cursor_close finds nothing to unlink */
+    c->next = NULL;
+    btree_cursor_close(c);
+  }
   if (bt->txn) btree_rollback(bt);
   int rc = pager_close(bt->pc);
   free(bt);
@@ -1774,12 +1954,23 @@ int btree_close(Btree *bt) {
 
 int btree_txn_state(Btree *bt) { return bt->txn; }
 
+/* Reads the auto-vacuum mode from page 1 (header 52: largest root page, non-zero in auto-vacuum
+ * files; 64: incremental). */
+static void bt_refresh_av(Btree *bt) {
+  PgHdr *p1;
+  bt->av = 0;
+  if (pager_page_count(bt->pc) == 0 || bt_get(bt, 1, &p1, NULL) != MICA_OK) return;
+  bt->av = get4(p1->data + 52) == 0 ? 0 : get4(p1->data + 64) ? 2 : 1;
+  pager_unref(p1);
+}
+
 int btree_begin_read(Btree *bt) {
   if (bt->txn >= 1) return MICA_OK;
   int rc = pager_begin_read(bt->pc);
   if (rc != MICA_OK) return bt_error(bt, rc, "%s", pager_errmsg(bt->pc));
   bt->txn = 1;
   bt_refresh_sizes(bt);
+  bt_refresh_av(bt);
   return MICA_OK;
 }
 
@@ -1793,6 +1984,11 @@ static int bt_format(Btree *bt) {
   memset(p1->data, 0, bt->page_size);
   btree_format_header(p1->data, bt->page_size, (int)(bt->page_size - bt->usable), 1, 2);
   btpage_init(p1->data, 1, BTP_LEAF_TABLE, bt->usable);
+  if (bt->av_new) {
+    put4(p1->data + 52, 1); /* largest root page so far: sqlite_schema's */
+    put4(p1->data + 64, bt->av_new == 2);
+  }
+  bt->av = bt->av_new;
   pager_unref(p1);
   return MICA_OK;
 }
@@ -1822,10 +2018,13 @@ static int save_all_cursors(Btree *bt) {
   return rc;
 }
 
+static int av_truncate(Btree *bt);
+
 int btree_commit(Btree *bt) {
   int rc = MICA_OK;
   save_all_cursors(bt);
   if (bt->txn == 2) {
+    if (bt->av == 1 && bt->dirty && (rc = av_truncate(bt)) != MICA_OK) return rc;
     rc = pager_commit(bt->pc);
     if (rc != MICA_OK) return bt_error(bt, rc, "%s", pager_errmsg(bt->pc));
     bt->dirty = 0;
@@ -1846,6 +2045,169 @@ int btree_rollback(Btree *bt) {
   return rc;
 }
 
+/* ---------------------------------------------------------------- auto-vacuum: moving pages */
+
+/* Moves the content of page `from` (pointer-map type/parent as given) to the unused page `to` and
+ * repoints whatever referenced it: the parent's child pointer or overflow pointer, the pointer map
+ * of its own children / next overflow page. Root pages (type 1) have no parent: the caller updates
+ * sqlite_schema. All cursors must have been saved. */
+static int relocate(Btree *bt, uint32_t from, uint32_t to, int type, uint32_t parent) {
+  PgHdr *src, *dst;
+  int rc = bt_get(bt, from, &src, NULL);
+  if (rc != MICA_OK) return rc;
+  if ((rc = bt_get_write(bt, to, &dst)) != MICA_OK) {
+    pager_unref(src);
+    return rc;
+  }
+  memcpy(dst->data, src->data, bt->page_size);
+  pager_unref(src);
+  uint32_t next = get4(dst->data);
+  pager_unref(dst);
+  if (type == PTRMAP_BTREE || type == PTRMAP_ROOTPAGE) {
+    if ((rc = ptrmap_refresh(bt, to)) != MICA_OK) return rc;
+  } else if (type == PTRMAP_OVERFLOW1 || type == PTRMAP_OVERFLOW2) {
+    if (next && (rc = ptrmap_put(bt, next, PTRMAP_OVERFLOW2, to)) != MICA_OK) return rc;
+  } else {
+    return bt_corrupt(bt, from);
+  }
+  if ((rc = ptrmap_put(bt, to, type, type == PTRMAP_ROOTPAGE ? 0 : parent)) != MICA_OK) return rc;
+  if (type == PTRMAP_ROOTPAGE) return MICA_OK;
+  PgHdr *pp;
+  if ((rc = bt_get_write(bt, parent, &pp)) != MICA_OK) return rc;
+  int done = 0;
+  if (type == PTRMAP_OVERFLOW2) {
+    if (get4(pp->data) == from) {
+      put4(pp->data, to);
+      done = 1;
+    }
+  } else {
+    BtPage pg;
+    if (btpage_parse(&pg, pp->data, parent, bt->page_size, bt->usable) == MICA_OK) {
+      for (int i = 0; i < pg.ncell && !done; i++) {
+        BtCell c;
+        if (btpage_cell(&pg, i, &c) != MICA_OK) break;
+        if (type == PTRMAP_BTREE && !pg.leaf && c.left_child == from) {
+          put4(pp->data + c.offset, to);
+          done = 1;
+        } else if (type == PTRMAP_OVERFLOW1 && c.overflow == from) {
+          put4(pp->data + c.payload + c.nlocal, to);
+          done = 1;
+        }
+      }
+      if (!done && type == PTRMAP_BTREE && !pg.leaf && pg.right_child == from) {
+        put4(pp->data + pg.hdr + 8, to);
+        done = 1;
+      }
+    }
+  }
+  pager_unref(pp);
+  return done ? MICA_OK : bt_corrupt(bt, parent);
+}
+
+/* All free pages, trunks included (malloc'd array; caller frees). */
+static int freelist_collect(Btree *bt, uint32_t **out, uint32_t *nout) {
+  *out = NULL;
+  *nout = 0;
+  PgHdr *p1;
+  int rc = bt_get(bt, 1, &p1, NULL);
+  if (rc != MICA_OK) return rc;
+  uint32_t trunk = get4(p1->data + 32), nfree = get4(p1->data + 36);
+  pager_unref(p1);
+  uint32_t npages = pager_page_count(bt->pc);
+  if (nfree > npages) return bt_corrupt(bt, 1);
+  uint32_t *a = malloc(sizeof *a * ((size_t)nfree + 1)), n = 0;
+  if (!a) return MICA_NOMEM;
+  while (trunk != 0) {
+    PgHdr *t;
+    if (n >= nfree || (rc = bt_get(bt, trunk, &t, NULL)) != MICA_OK) {
+      free(a);
+      return rc != MICA_OK ? rc : bt_corrupt(bt, trunk);
+    }
+    a[n++] = trunk;
+    uint32_t k = get4(t->data + 4);
+    if (k > (bt->usable - 8) / 4 || n + k > nfree) {
+      pager_unref(t);
+      free(a);
+      return bt_corrupt(bt, trunk);
+    }
+    for (uint32_t i = 0; i < k; i++)
+      a[n++] = get4(t->data + 8 + 4 * i);
+    trunk = get4(t->data);
+    pager_unref(t);
+  }
+  if (n != nfree) {
+    free(a);
+    return bt_corrupt(bt, 1);
+  }
+  *out = a;
+  *nout = n;
+  return MICA_OK;
+}
+
+/* Empties the freelist and frees the given pages again (those not marked 0). */
+static int freelist_rebuild(Btree *bt, const uint32_t *pages, uint32_t n) {
+  PgHdr *p1;
+  int rc = bt_get_write(bt, 1, &p1);
+  if (rc != MICA_OK) return rc;
+  put4(p1->data + 32, 0);
+  put4(p1->data + 36, 0);
+  pager_unref(p1);
+  for (uint32_t i = 0; i < n && rc == MICA_OK; i++)
+    if (pages[i]) rc = bt_free(bt, pages[i]);
+  return rc;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* auto_vacuum=full at commit: move the pages in use past the final size into free pages below it,
+ * then truncate the file (SQLite's final-size rule: free pages and the pointer-map pages that
+ * only served them go away). */
+static int av_truncate(Btree *bt) {
+  uint32_t *fl, nfree, norig = pager_page_count(bt->pc);
+  int rc = freelist_collect(bt, &fl, &nfree);
+  if (rc != MICA_OK || nfree == 0) {
+    if (rc == MICA_OK) free(fl);
+    return rc;
+  }
+  uint32_t per = bt->usable / 5;
+  uint32_t nptr = (uint32_t)(((uint64_t)nfree - norig + ptrmap_pageno(bt, norig) + per) / per);
+  uint32_t nfin = norig - nfree - nptr;
+  if (norig > pending_page(bt) && nfin < pending_page(bt)) nfin--;
+  while (nfin > 1 && (is_ptrmap_page(bt, nfin) || nfin == pending_page(bt)))
+    nfin--;
+  qsort(fl, nfree, sizeof *fl, cmp_u32);
+  /* Targets: free pages <= nfin, lowest first; sources: used pages > nfin, highest first. */
+  uint32_t ti = 0, fi = nfree; /* fl[fi..] are the free pages > nfin */
+  while (fi > 0 && fl[fi - 1] > nfin)
+    fi--;
+  for (uint32_t pg = norig; pg > nfin && rc == MICA_OK; pg--) {
+    if (pg == pending_page(bt) || is_ptrmap_page(bt, pg)) continue;
+    if (bsearch(&pg, fl + fi, nfree - fi, sizeof *fl, cmp_u32)) continue; /* free already */
+    int type;
+    uint32_t parent;
+    if ((rc = ptrmap_get(bt, pg, &type, &parent)) != MICA_OK) break;
+    if (ti >= fi || type == PTRMAP_ROOTPAGE || type == PTRMAP_FREEPAGE) {
+      rc = bt_corrupt(bt, pg);
+      break;
+    }
+    rc = relocate(bt, pg, fl[ti], type, parent);
+    fl[ti++] = 0;
+  }
+  if (rc == MICA_OK) {
+    for (uint32_t i = fi; i < nfree; i++)
+      fl[i] = 0; /* dropped with the truncated tail */
+    /* Free pages left below nfin (only with a damaged count) stay on the list. */
+    rc = freelist_rebuild(bt, fl, fi);
+  }
+  free(fl);
+  if (rc == MICA_OK && (rc = pager_set_page_count(bt->pc, nfin)) != MICA_OK)
+    rc = bt_error(bt, rc, "%s", pager_errmsg(bt->pc));
+  return rc;
+}
+
 int btree_savepoint(Btree *bt, int op, int idx) {
   if (bt->txn != 2) return bt_error(bt, MICA_MISUSE, "savepoint outside a write transaction");
   if (op == BTREE_SAVEPOINT_ROLLBACK) save_all_cursors(bt);
@@ -1854,21 +2216,134 @@ int btree_savepoint(Btree *bt, int op, int idx) {
   return MICA_OK;
 }
 
-/* ---------------------------------------------------------------- trees and meta */
-
-static int bt_autovacuum_file(Btree *bt) {
-  PgHdr *p1;
-  if (pager_page_count(bt->pc) == 0 || bt_get(bt, 1, &p1, NULL) != MICA_OK) return 0;
-  int av = get4(p1->data + 52) != 0;
-  pager_unref(p1);
-  return av;
+int btree_incremental_vacuum(Btree *bt, int64_t npages, uint32_t *freed) {
+  uint32_t done = 0;
+  int rc = MICA_OK;
+  if (freed) *freed = 0;
+  if (bt->txn != 2) return bt_error(bt, MICA_MISUSE, "no write transaction is open");
+  if (bt->av != 2) return MICA_OK;
+  if ((rc = save_all_cursors(bt)) != MICA_OK) return rc;
+  while (npages <= 0 || done < (uint64_t)npages) {
+    uint32_t *fl, nfree;
+    if ((rc = freelist_collect(bt, &fl, &nfree)) != MICA_OK) break;
+    if (nfree == 0) {
+      free(fl);
+      break;
+    }
+    uint32_t last = pager_page_count(bt->pc);
+    while (last > 2 && (last == pending_page(bt) || is_ptrmap_page(bt, last)))
+      last--;
+    int at = -1, use = -1;
+    for (uint32_t i = 0; i < nfree; i++) {
+      if (fl[i] == last)
+        at = (int)i;
+      else if (fl[i] < last && (use < 0 || fl[i] < fl[use]))
+        use = (int)i;
+    }
+    if (at >= 0) {
+      fl[at] = 0; /* the last page is free: drop it */
+    } else {
+      int type;
+      uint32_t parent;
+      if (use < 0 || (rc = ptrmap_get(bt, last, &type, &parent)) != MICA_OK || type == PTRMAP_ROOTPAGE ||
+          type == PTRMAP_FREEPAGE) {
+        free(fl);
+        if (rc == MICA_OK) rc = bt_corrupt(bt, last);
+        break;
+      }
+      rc = relocate(bt, last, fl[use], type, parent);
+      fl[use] = 0;
+    }
+    if (rc == MICA_OK) rc = freelist_rebuild(bt, fl, nfree);
+    free(fl);
+    if (rc != MICA_OK) break;
+    uint32_t n = last - 1;
+    while (n > 1 && (n == pending_page(bt) || is_ptrmap_page(bt, n)))
+      n--;
+    if ((rc = pager_set_page_count(bt->pc, n)) != MICA_OK) {
+      rc = bt_error(bt, rc, "%s", pager_errmsg(bt->pc));
+      break;
+    }
+    done++;
+  }
+  if (freed) *freed = done;
+  return rc;
 }
+
+/* ---------------------------------------------------------------- trees and meta */
 
 static int check_write_txn(Btree *bt) {
   if (bt->txn != 2) return bt_error(bt, MICA_MISUSE, "no write transaction is open");
-  if (bt_autovacuum_file(bt))
-    return bt_error(bt, MICA_READONLY, "writing auto-vacuum databases is not supported yet");
   return MICA_OK;
+}
+
+static int meta_put(Btree *bt, uint32_t off, uint32_t v) {
+  PgHdr *p1;
+  int rc = bt_get_write(bt, 1, &p1);
+  if (rc != MICA_OK) return rc;
+  put4(p1->data + off, v);
+  pager_unref(p1);
+  return MICA_OK;
+}
+
+static int meta_read(Btree *bt, uint32_t off, uint32_t *v) {
+  PgHdr *p1;
+  int rc = bt_get(bt, 1, &p1, NULL);
+  if (rc != MICA_OK) return rc;
+  *v = get4(p1->data + off);
+  pager_unref(p1);
+  return MICA_OK;
+}
+
+/* Auto-vacuum files keep every root page right after the previous one (header 52 = the largest):
+ * the page there is freed up, moving what used it, and handed back pinned and writable. */
+static int av_alloc_root(Btree *bt, PgHdr **out) {
+  uint32_t maxroot, npages = pager_page_count(bt->pc);
+  int rc = meta_read(bt, 52, &maxroot);
+  if (rc != MICA_OK) return rc;
+  uint32_t root = maxroot + 1;
+  while (root == pending_page(bt) || is_ptrmap_page(bt, root))
+    root++;
+  if ((rc = save_all_cursors(bt)) != MICA_OK) return rc;
+  if (root > npages) {
+    /* Past the end: only pointer-map / pending pages can lie between, so growing lands on it. */
+    uint32_t got;
+    if ((rc = bt_grow(bt, &got)) != MICA_OK) return rc;
+    if (got != root) return bt_corrupt(bt, root);
+    if ((rc = bt_get_write(bt, root, out)) != MICA_OK) return rc;
+  } else {
+    int type;
+    uint32_t parent;
+    if ((rc = ptrmap_get(bt, root, &type, &parent)) != MICA_OK) return rc;
+    if (type == PTRMAP_FREEPAGE) {
+      /* Take it off the freelist. */
+      uint32_t *fl, n;
+      if ((rc = freelist_collect(bt, &fl, &n)) != MICA_OK) return rc;
+      int found = 0;
+      for (uint32_t i = 0; i < n; i++)
+        if (fl[i] == root) {
+          fl[i] = 0;
+          found = 1;
+        }
+      rc = found ? freelist_rebuild(bt, fl, n) : bt_corrupt(bt, root);
+      free(fl);
+      if (rc != MICA_OK) return rc;
+    } else {
+      if (type == PTRMAP_ROOTPAGE) return bt_corrupt(bt, root);
+      PgHdr *np;
+      if ((rc = bt_alloc(bt, &np)) != MICA_OK) return rc;
+      uint32_t to = np->pgno;
+      pager_unref(np);
+      if ((rc = relocate(bt, root, to, type, parent)) != MICA_OK) return rc;
+    }
+    if ((rc = bt_get_write(bt, root, out)) != MICA_OK) return rc;
+  }
+  if ((rc = meta_put(bt, 52, root)) != MICA_OK ||
+      (rc = ptrmap_put(bt, root, PTRMAP_ROOTPAGE, 0)) != MICA_OK) {
+    pager_unref(*out);
+    *out = NULL;
+  }
+  return rc;
 }
 
 int btree_create_table(Btree *bt, int flags, uint32_t *root_out) {
@@ -1876,7 +2351,7 @@ int btree_create_table(Btree *bt, int flags, uint32_t *root_out) {
   int rc = check_write_txn(bt);
   *root_out = 0;
   if (rc != MICA_OK) return rc;
-  if ((rc = bt_alloc(bt, &pg)) != MICA_OK) return rc;
+  if ((rc = bt->av ? av_alloc_root(bt, &pg) : bt_alloc(bt, &pg)) != MICA_OK) return rc;
   memset(pg->data, 0, bt->page_size);
   btpage_init(pg->data, pg->pgno, (flags & BTREE_INTKEY) ? BTP_LEAF_TABLE : BTP_LEAF_INDEX, bt->usable);
   *root_out = pg->pgno;
@@ -1906,7 +2381,32 @@ int btree_drop_table(Btree *bt, uint32_t root, uint32_t *moved_from) {
       cur_release(c);
       c->state = CUR_INVALID;
     }
-  return walk_tree(bt, root, 0, 1, 1, &n);
+  if ((rc = walk_tree(bt, root, 0, 1, 1, &n)) != MICA_OK || !bt->av) return rc;
+  /* Auto-vacuum: the largest root moves into the freed slot so that roots stay packed. */
+  uint32_t maxroot;
+  if ((rc = meta_read(bt, 52, &maxroot)) != MICA_OK) return rc;
+  if (root < maxroot) {
+    if ((rc = save_all_cursors(bt)) != MICA_OK) return rc;
+    uint32_t *fl, nf;
+    if ((rc = freelist_collect(bt, &fl, &nf)) != MICA_OK) return rc;
+    for (uint32_t i = 0; i < nf; i++)
+      if (fl[i] == root) fl[i] = 0;
+    rc = freelist_rebuild(bt, fl, nf);
+    free(fl);
+    if (rc == MICA_OK) rc = relocate(bt, maxroot, root, PTRMAP_ROOTPAGE, 0);
+    if (rc == MICA_OK) rc = bt_free(bt, maxroot);
+    if (rc != MICA_OK) return rc;
+    for (BtCursor *c = bt->cursors; c; c = c->next)
+      if (c->root == maxroot) c->root = root;
+    if (moved_from) *moved_from = maxroot;
+  }
+  if (root <= maxroot) {
+    maxroot--;
+    while (maxroot > 1 && (maxroot == pending_page(bt) || is_ptrmap_page(bt, maxroot)))
+      maxroot--;
+    rc = meta_put(bt, 52, maxroot);
+  }
+  return rc;
 }
 
 int btree_get_meta(Btree *bt, int idx, uint32_t *value) {
@@ -1957,21 +2457,181 @@ int btree_checkpoint(Btree *bt, int mode, int *wal_frames, int *checkpointed) {
 int btree_set_autocheckpoint(Btree *bt, int frames) { return pager_set_autocheckpoint(bt->pc, frames); }
 
 int btree_get_autovacuum(Btree *bt) {
-  PgHdr *p1;
-  if (pager_page_count(bt->pc) == 0 || bt->txn == 0 || bt_get(bt, 1, &p1, NULL) != MICA_OK) return 0;
-  int mode = get4(p1->data + 52) == 0 ? 0 : get4(p1->data + 64) ? 2 : 1;
-  pager_unref(p1);
-  return mode;
+  if (bt->txn && pager_page_count(bt->pc) > 0) bt_refresh_av(bt);
+  return pager_page_count(bt->pc) == 0 ? bt->av_new : bt->av;
 }
 
+/* As SQLite: NONE <-> FULL/INCREMENTAL only while the database has no tables (page 1 alone);
+ * FULL <-> INCREMENTAL any time. Otherwise the request is ignored (VACUUM would apply it). */
 int btree_set_autovacuum(Btree *bt, int mode) {
-  if (mode == 0) return MICA_OK;
-  return bt_error(bt, MICA_ERROR, "auto-vacuum is not supported yet");
+  if (mode < 0 || mode > 2) return MICA_RANGE;
+  bt->av_new = mode;
+  uint32_t npages = pager_page_count(bt->pc);
+  if (npages == 0) return MICA_OK; /* applied when page 1 is written */
+  int own = bt->txn == 0, rc;
+  if (bt->txn == 1) return bt_error(bt, MICA_BUSY, "cannot change auto_vacuum in a read transaction");
+  if (own && (rc = btree_begin_write(bt, 0)) != MICA_OK) return rc;
+  uint32_t maxroot;
+  rc = meta_read(bt, 52, &maxroot);
+  if (rc == MICA_OK && (pager_page_count(bt->pc) == 1 || (mode == 0) == (bt->av == 0))) {
+    if (mode == 0 || bt->av == 0) rc = meta_put(bt, 52, mode ? 1 : 0);
+    if (rc == MICA_OK) rc = meta_put(bt, 64, mode == 2);
+    if (rc == MICA_OK) bt->av = mode;
+  }
+  if (own) {
+    if (rc == MICA_OK)
+      rc = btree_commit(bt);
+    else
+      btree_rollback(bt);
+  }
+  return rc;
+}
+
+/* Copies every entry of tree `root` of src into a new tree of dst (in order, appended). */
+static int vacuum_copy_tree(Btree *src, Btree *dst, uint32_t root, uint32_t *newroot) {
+  BtCursor *in, *out;
+  PgHdr *ph;
+  BtPage pg;
+  int rc = bt_get(src, root, &ph, &pg), eof;
+  if (rc != MICA_OK) return rc;
+  int intkey = pg.intkey;
+  pager_unref(ph);
+  if ((rc = btree_create_table(dst, intkey ? BTREE_INTKEY : BTREE_BLOBKEY, newroot)) != MICA_OK) return rc;
+  if ((rc = btree_cursor_open(src, root, 0, NULL, &in)) != MICA_OK) return rc;
+  if ((rc = btree_cursor_open(dst, *newroot, 1, NULL, &out)) != MICA_OK) {
+    btree_cursor_close(in);
+    return rc;
+  }
+  for (rc = btree_first(in, &eof); rc == MICA_OK && !eof; rc = btree_next(in, &eof)) {
+    const void *d;
+    uint32_t n;
+    if ((rc = btree_data(in, &d, &n)) != MICA_OK) break;
+    if ((rc = bt_insert(out, btree_rowid(in), d, n, 1)) != MICA_OK) break;
+  }
+  if (rc != MICA_OK && rc != MICA_CORRUPT) rc = bt_error(src, rc, "%s", btree_errmsg(dst));
+  btree_cursor_close(in);
+  btree_cursor_close(out);
+  return rc;
+}
+
+/* Builds a compact copy of bt's database in dst (an empty database, in a write transaction): the
+ * trees named in sqlite_schema in schema order, then sqlite_schema itself with the new root page
+ * numbers, then the meta values SQLite's VACUUM keeps (schema cookie + 1). */
+static int vacuum_build(Btree *bt, Btree *dst) {
+  BtCursor *sc = NULL, *dc = NULL;
+  int rc, eof;
+  uint8_t *rec = NULL;
+  if ((rc = btree_cursor_open(bt, 1, 0, NULL, &sc)) != MICA_OK) return rc;
+  if ((rc = btree_cursor_open(dst, 1, 1, NULL, &dc)) != MICA_OK) goto out;
+  for (rc = btree_first(sc, &eof); rc == MICA_OK && !eof; rc = btree_next(sc, &eof)) {
+    const void *d;
+    uint32_t n;
+    RecValue v[5];
+    int nf;
+    if ((rc = btree_data(sc, &d, &n)) != MICA_OK) break;
+    if (record_decode(d, n, v, 5, &nf) != MICA_OK || nf < 5) {
+      rc = bt_error(bt, MICA_CORRUPT, "malformed sqlite_schema row");
+      break;
+    }
+    if (v[3].type == REC_INT && v[3].u.i > 1) {
+      uint32_t nr;
+      if ((rc = vacuum_copy_tree(bt, dst, (uint32_t)v[3].u.i, &nr)) != MICA_OK) break;
+      /* record_decode points into the cursor's data, which copying did not move. */
+      if ((rc = btree_data(sc, &d, &n)) != MICA_OK) break;
+      record_decode(d, n, v, 5, &nf);
+      v[3].u.i = nr;
+      size_t sz = record_size(v, nf);
+      uint8_t *r2 = realloc(rec, sz);
+      if (!r2) {
+        rc = MICA_NOMEM;
+        break;
+      }
+      rec = r2;
+      record_encode(v, nf, rec);
+      rc = bt_insert(dc, btree_rowid(sc), rec, (uint32_t)sz, 1);
+    } else {
+      rc = bt_insert(dc, btree_rowid(sc), d, n, 1);
+    }
+    if (rc != MICA_OK) break;
+  }
+  if (rc == MICA_OK) {
+    static const int keep[] = {BTREE_SCHEMA_VERSION, BTREE_DEFAULT_CACHE_SIZE, BTREE_TEXT_ENCODING,
+                               BTREE_USER_VERSION,   BTREE_APPLICATION_ID,     BTREE_FILE_FORMAT};
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0] && rc == MICA_OK; i++) {
+      uint32_t v;
+      if ((rc = btree_get_meta(bt, keep[i], &v)) == MICA_OK)
+        rc = btree_update_meta(dst, keep[i], keep[i] == BTREE_SCHEMA_VERSION ? v + 1 : v);
+    }
+  }
+out:
+  free(rec);
+  btree_cursor_close(sc);
+  btree_cursor_close(dc);
+  return rc;
 }
 
 int btree_vacuum(Btree *bt, const char *into_path) {
-  (void)into_path;
-  return bt_error(bt, MICA_ERROR, "VACUUM is not supported yet");
+  Btree *dst = NULL;
+  int rc, own = 0;
+  if (bt->txn == 0) {
+    if ((rc = into_path ? btree_begin_read(bt) : btree_begin_write(bt, 0)) != MICA_OK) return rc;
+    own = 1;
+  } else if (!into_path && bt->txn == 1 && (rc = btree_begin_write(bt, 0)) != MICA_OK) {
+    return rc;
+  }
+  if (pager_page_count(bt->pc) == 0) {
+    rc = MICA_OK;
+    goto done;
+  }
+  if (into_path) {
+    FILE *f = fopen(into_path, "rb");
+    if (f) {
+      int c = fgetc(f);
+      fclose(f);
+      if (c != EOF) {
+        rc = bt_error(bt, MICA_ERROR, "output file already exists");
+        goto done;
+      }
+    }
+  }
+  if ((rc = btree_open(into_path ? into_path : ":memory:", into_path ? BTREE_OPEN_CREATE : BTREE_OPEN_MEMORY,
+                       &dst)) != MICA_OK) {
+    rc = bt_error(bt, rc, "cannot open %s", into_path ? into_path : "a temporary database");
+    goto done;
+  }
+  if ((rc = btree_set_page_size(dst, bt->page_size, (int)(bt->page_size - bt->usable))) != MICA_OK) goto done;
+  dst->av_new = bt->av;
+  if ((rc = btree_begin_write(dst, 0)) != MICA_OK) goto done;
+  if ((rc = vacuum_build(bt, dst)) != MICA_OK) goto done;
+  if ((rc = btree_commit(dst)) != MICA_OK) goto done;
+  if (!into_path) {
+    /* Copy the compact image over this database, page by page, in this write transaction. */
+    if ((rc = save_all_cursors(bt)) != MICA_OK) goto done;
+    if ((rc = btree_begin_read(dst)) != MICA_OK) goto done;
+    uint32_t n = pager_page_count(dst->pc);
+    for (uint32_t pg = 1; pg <= n && rc == MICA_OK; pg++) {
+      PgHdr *from, *to;
+      if ((rc = pager_get(dst->pc, pg, &from)) != MICA_OK) break;
+      if (pg > pager_page_count(bt->pc)) rc = pager_set_page_count(bt->pc, pg);
+      if (rc == MICA_OK) rc = pager_get(bt->pc, pg, &to);
+      if (rc == MICA_OK) {
+        if ((rc = bt_write(bt, to)) == MICA_OK) memcpy(to->data, from->data, bt->page_size);
+        pager_unref(to);
+      }
+      pager_unref(from);
+    }
+    if (rc == MICA_OK) rc = pager_set_page_count(bt->pc, n);
+    btree_rollback(dst);
+  }
+done:
+  if (dst) btree_close(dst);
+  if (own) {
+    if (rc == MICA_OK)
+      rc = btree_commit(bt);
+    else
+      btree_rollback(bt);
+  }
+  return rc;
 }
 
 /* ---------------------------------------------------------------- integrity check */
@@ -2001,8 +2661,8 @@ int btree_integrity_check(Btree *bt, const uint32_t *roots, int nroots, int max_
   uint32_t npages = pager_page_count(bt->pc);
   if (npages == 0) return MICA_OK;
   PagerSrc src = {bt, NULL};
-  int rc = btree_check_pages(pager_src_get, &src, bt->page_size, bt->usable, npages, roots, nroots, max_errors,
-                             report);
+  int rc = btree_check_pages(pager_src_get, &src, bt->page_size, bt->usable, npages, roots, nroots,
+                             max_errors, report);
   if (src.cur) pager_unref(src.cur);
   return rc;
 }

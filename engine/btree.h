@@ -19,8 +19,10 @@
  *   statement-level atomicity and one per SQL SAVEPOINT.
  *
  * CURSORS
- *   A cursor is positioned on one entry or is at EOF. Pointers returned by btree_key/btree_data stay
- *   valid until the cursor moves or the tree changes. A write through one cursor invalidates the
+ *   A cursor is positioned on one entry or is at EOF. Pointers returned by btree_data stay valid
+ *   until the cursor moves or anything is written through this Btree (a write may replace the page
+ *   buffer the pointer points into, even for another tree's page 1): copy data you need across
+ *   writes. A write through one cursor invalidates the
  *   position of other cursors on the same tree: they are repositioned (saved key, re-seek) lazily on
  *   their next use, so a scan that deletes the row it is on continues with the following row.
  *
@@ -66,7 +68,9 @@ typedef struct BtCursor BtCursor;
 #define BTREE_SAVEPOINT_RELEASE 1
 #define BTREE_SAVEPOINT_ROLLBACK 2 /* undo to the savepoint, which stays open */
 
-/* Open and close. path ":memory:" (or BTREE_OPEN_MEMORY) is a private in-memory database. */
+/* Open and close. path ":memory:" (or BTREE_OPEN_MEMORY) is a private in-memory database. A new
+ * (empty) file gets page 1 at its first write transaction. btree_close closes any cursors still open
+ * and rolls back an open transaction. */
 int btree_open(const char *path, int flags, Btree **out);
 int btree_close(Btree *bt);
 /* The last error message of this handle (static or handle-owned; never NULL). */
@@ -85,9 +89,9 @@ int btree_savepoint(Btree *bt, int op, int idx);
 
 /* Trees. */
 int btree_create_table(Btree *bt, int flags, uint32_t *root_out);
-/* Frees every page of the tree. In an auto-vacuum file the last root page may be moved into the freed
- * slot: *moved_from is then the old page number of the moved root (the caller updates sqlite_schema),
- * else 0. */
+/* Frees every page of the tree; cursors on it go to EOF. In an auto-vacuum file the last root page may be
+ * moved into the freed slot: *moved_from is then the old page number of the moved root (the caller updates
+ * sqlite_schema), else 0 (open cursors on the moved root follow it). */
 int btree_drop_table(Btree *bt, uint32_t root, uint32_t *moved_from);
 /* Deletes every entry, keeping the root. *nrows (may be NULL) gets how many entries there were. */
 int btree_clear_table(Btree *bt, uint32_t root, int64_t *nrows);
@@ -96,16 +100,27 @@ int btree_update_meta(Btree *bt, int idx, uint32_t value); /* needs a write tran
 
 /* File properties and PRAGMA support. */
 uint32_t btree_page_size(Btree *bt);
-int btree_set_page_size(Btree *bt, uint32_t size, int reserved); /* before the first write; reserved -1 keeps */
+int btree_set_page_size(Btree *bt, uint32_t size,
+                        int reserved); /* before the first write; reserved -1 keeps */
 uint32_t btree_page_count(Btree *bt);
 int btree_set_cache_size(Btree *bt, int64_t pages_or_neg_kib); /* PRAGMA cache_size semantics */
 int btree_set_synchronous(Btree *bt, int level);               /* 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA */
 int btree_get_autovacuum(Btree *bt);                           /* 0 none, 1 full, 2 incremental */
-int btree_set_autovacuum(Btree *bt, int mode);                 /* only before the first table */
+/* As PRAGMA auto_vacuum: none <-> full/incremental only while the database has no tables (else
+ * silently ignored, as SQLite does until VACUUM); full <-> incremental any time. Outside a
+ * transaction it runs its own write transaction; MICA_BUSY inside a read transaction. */
+int btree_set_autovacuum(Btree *bt, int mode);
 /* mode: 0 PASSIVE, 1 FULL, 2 RESTART, 3 TRUNCATE. Outputs may be NULL. */
 int btree_checkpoint(Btree *bt, int mode, int *wal_frames, int *checkpointed);
 int btree_set_autocheckpoint(Btree *bt, int frames);
-/* Rebuilds the file compactly (VACUUM), or writes a compact copy to path (VACUUM INTO). */
+/* PRAGMA incremental_vacuum(N) in auto_vacuum=INCREMENTAL files (a no-op otherwise): gives up to
+ * npages free pages (all when npages <= 0) back by moving pages from the end of the file. Needs a
+ * write transaction. *freed (may be NULL) gets how many pages went. */
+int btree_incremental_vacuum(Btree *bt, int64_t npages, uint32_t *freed);
+/* Rebuilds the file compactly (VACUUM), or writes a compact copy to path (VACUUM INTO; an error if
+ * the file exists and is not empty). Root pages change: reread sqlite_schema and reopen cursors.
+ * Runs in its own transaction when none is open; in-place VACUUM inside a write transaction
+ * becomes part of it. */
 int btree_vacuum(Btree *bt, const char *into_path);
 /* Checks the trees rooted at roots[0..nroots) plus the freelist and page accounting. Returns
  * MICA_OK with *report = NULL when everything is fine, else a malloc'd newline-separated list of
@@ -130,7 +145,7 @@ int btree_seek_rowid(BtCursor *cur, int64_t rowid, int *res);
  * fewer fields than the entries compares as a prefix, broken by key->default_rc). *res as above. */
 int btree_seek_key(BtCursor *cur, const UnpackedKey *key, int *res);
 
-/* Access to the current entry. */
+/* Access to the current entry. btree_rowid is 0 on index trees (the rowid is the key's last field). */
 int64_t btree_rowid(BtCursor *cur);
 /* The whole payload (table trees: the record; index trees: the key record), assembled from overflow
  * pages into a cursor-owned buffer when needed. */
@@ -138,8 +153,9 @@ int btree_data(BtCursor *cur, const void **data, uint32_t *n);
 uint32_t btree_data_size(BtCursor *cur);
 
 /* Changes (need a write transaction and a writable cursor). Table trees: insert or replace the entry
- * with this rowid. Index trees: insert the key (data = key record, rowid ignored). After an insert the
- * cursor is on the new entry. */
+ * with this rowid. Index trees: insert the key (data = key record, rowid ignored; an entry comparing
+ * equal under the cursor's KeyInfo is replaced). After an insert the cursor is on the new entry;
+ * other cursors on the tree re-seek their saved position on their next use. */
 int btree_insert(BtCursor *cur, int64_t rowid, const void *data, uint32_t n);
 /* Deletes the entry under the cursor; the cursor is then between entries, and btree_next moves to the
  * entry that followed the deleted one. */

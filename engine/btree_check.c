@@ -31,6 +31,7 @@ typedef struct Checker {
   size_t len, cap;
   int nerr, max_err;
   int nomem;
+  int av; /* auto-vacuum file: pointer-map entries are checked */
 } Checker;
 
 static void report(Checker *ck, const char *fmt, ...) {
@@ -79,10 +80,30 @@ static uint32_t rd4(const uint8_t *p) {
   return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
+/* In auto-vacuum files, page pgno's pointer-map entry must be (type, parent). Reads a page. */
+static void check_ptrmap(Checker *ck, uint32_t pgno, int type, uint32_t parent) {
+  if (!ck->av || pgno < 3 || pgno > ck->npages) return;
+  uint32_t per = ck->usable / 5 + 1;
+  uint32_t m = (pgno - 2) / per * per + 2;
+  uint32_t pending = (uint32_t)(0x40000000u / ck->page_size) + 1;
+  if (m == pending) m++;
+  if (m >= pgno) return; /* pgno is itself a pointer-map page: reported elsewhere */
+  const uint8_t *d;
+  if (ck->get(ck->arg, m, &d) != MICA_OK) {
+    report(ck, "Failed to read ptrmap key=%u", pgno);
+    return;
+  }
+  uint32_t off = 5 * (pgno - m - 1);
+  int t = d[off];
+  uint32_t par = rd4(d + off + 1);
+  if (t != type || par != parent)
+    report(ck, "Bad ptr map entry key=%u expected=(%d,%u) got=(%d,%u)", pgno, type, parent, t, par);
+}
+
 static void check_overflow(Checker *ck, uint32_t pgno, int cell, const BtCell *c) {
   uint64_t rest = c->npayload - c->nlocal;
   uint64_t expect = (rest + ck->usable - 5) / (ck->usable - 4);
-  uint32_t next = c->overflow;
+  uint32_t next = c->overflow, prevpg = pgno;
   char ctx[64];
   snprintf(ctx, sizeof ctx, "On tree page %u cell %d", pgno, cell);
   for (uint64_t i = 0; i < expect; i++) {
@@ -92,6 +113,8 @@ static void check_overflow(Checker *ck, uint32_t pgno, int cell, const BtCell *c
       return;
     }
     if (!mark(ck, next, ctx)) return;
+    check_ptrmap(ck, next, i == 0 ? 3 : 4, prevpg);
+    prevpg = next;
     const uint8_t *d;
     if (ck->get(ck->arg, next, &d) != MICA_OK) {
       report(ck, "%s: failed to read overflow page %u", ctx, next);
@@ -138,14 +161,16 @@ static void check_space(Checker *ck, const BtPage *pg) {
   uint32_t frag = 0;
   for (uint32_t b = pg->content_start; b < pg->usable; b++)
     frag += !use[b];
-  if (frag != pg->nfrag) report(ck, "Fragmentation of %u bytes reported as %u on page %u", frag, pg->nfrag, pg->pgno);
+  if (frag != pg->nfrag)
+    report(ck, "Fragmentation of %u bytes reported as %u on page %u", frag, pg->nfrag, pg->pgno);
   free(use);
 }
 
 /* Re-reads page pgno after other pages were read (the page source keeps one image valid at a time). */
 static int refetch(Checker *ck, uint32_t pgno, BtPage *pg) {
   const uint8_t *d;
-  if (ck->get(ck->arg, pgno, &d) != MICA_OK || btpage_parse(pg, d, pgno, ck->page_size, ck->usable) != MICA_OK) {
+  if (ck->get(ck->arg, pgno, &d) != MICA_OK ||
+      btpage_parse(pg, d, pgno, ck->page_size, ck->usable) != MICA_OK) {
     report(ck, "Page %u: unable to read", pgno);
     return 0;
   }
@@ -154,8 +179,8 @@ static int refetch(Checker *ck, uint32_t pgno, BtPage *pg) {
 
 /* Returns the leaf depth of the subtree (or -1 after an error). lo/hi bound rowids (table trees):
  * every rowid r must satisfy lo < r <= hi (has_lo/has_hi select the bounds). */
-static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has_lo, int64_t hi, int has_hi,
-                      int *intkey_out) {
+static int check_tree(Checker *ck, uint32_t pgno, uint32_t parent, int depth, int64_t lo, int has_lo,
+                      int64_t hi, int has_hi, int *intkey_out) {
   BtPage pg;
   const uint8_t *d;
   char ctx[48];
@@ -165,6 +190,7 @@ static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has
     return -1;
   }
   if (!mark(ck, pgno, ctx)) return -1;
+  check_ptrmap(ck, pgno, parent ? 5 : 1, parent);
   if (ck->get(ck->arg, pgno, &d) != MICA_OK) {
     report(ck, "Page %u: unable to read", pgno);
     return -1;
@@ -202,7 +228,7 @@ static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has
       if (!refetch(ck, pgno, &pg)) return -1;
     }
     if (!pg.leaf) {
-      int dd = check_tree(ck, c.left_child, depth + 1, prev, has_prev, c.rowid, pg.intkey, intkey_out);
+      int dd = check_tree(ck, c.left_child, pgno, depth + 1, prev, has_prev, c.rowid, pg.intkey, intkey_out);
       if (!refetch(ck, pgno, &pg)) return -1;
       if (dd >= 0) {
         if (leaf_depth == -2)
@@ -217,7 +243,7 @@ static int check_tree(Checker *ck, uint32_t pgno, int depth, int64_t lo, int has
     }
   }
   if (pg.leaf) return depth;
-  int dd = check_tree(ck, pg.right_child, depth + 1, prev, has_prev, hi, has_hi, intkey_out);
+  int dd = check_tree(ck, pg.right_child, pgno, depth + 1, prev, has_prev, hi, has_hi, intkey_out);
   if (dd >= 0) {
     if (leaf_depth == -2)
       leaf_depth = dd;
@@ -233,6 +259,7 @@ static void check_freelist(Checker *ck, uint32_t trunk, uint32_t expected) {
     const uint8_t *d;
     if (!mark(ck, trunk, "Freelist")) return;
     seen++;
+    check_ptrmap(ck, trunk, 2, 0);
     if (ck->get(ck->arg, trunk, &d) != MICA_OK) {
       report(ck, "Freelist: unable to read trunk page %u", trunk);
       return;
@@ -243,7 +270,15 @@ static void check_freelist(Checker *ck, uint32_t trunk, uint32_t expected) {
       return;
     }
     for (uint32_t i = 0; i < n; i++) {
-      if (mark(ck, rd4(d + 8 + 4 * i), "Freelist")) seen++;
+      uint32_t leaf = rd4(d + 8 + 4 * i);
+      if (mark(ck, leaf, "Freelist")) seen++;
+      if (ck->av) {
+        check_ptrmap(ck, leaf, 2, 0);
+        if (ck->get(ck->arg, trunk, &d) != MICA_OK) {
+          report(ck, "Freelist: unable to read trunk page %u", trunk);
+          return;
+        }
+      }
     }
     trunk = rd4(d);
   }
@@ -269,6 +304,7 @@ int btree_check_pages(BtGetPage get, void *arg, uint32_t page_size, uint32_t usa
   } else {
     uint32_t trunk = rd4(p1 + 32), nfree = rd4(p1 + 36);
     int autovac = rd4(p1 + 52) != 0;
+    ck.av = autovac;
     check_freelist(&ck, trunk, nfree);
     if (autovac) {
       /* Pointer-map pages: page 2, then every usable/5 + 1 pages. */
@@ -279,7 +315,7 @@ int btree_check_pages(BtGetPage get, void *arg, uint32_t page_size, uint32_t usa
     for (int i = 0; i < nroots; i++) {
       int intkey = -1;
       if (roots[i] == 0) continue;
-      check_tree(&ck, roots[i], 0, 0, 0, 0, 0, &intkey);
+      check_tree(&ck, roots[i], 0, 0, 0, 0, 0, 0, &intkey);
     }
     for (uint32_t pg = 1; pg <= npages; pg++)
       if (!ck.used[pg]) report(&ck, "Page %u is never used", pg);

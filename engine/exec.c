@@ -691,7 +691,7 @@ static int group_cmp_ctx_sort(SelectPlan *sel, Group *gs, int64_t n) {
     if (!copy) rc = MICA_NOMEM;
     else {
       for (int64_t i = 0; i < n; i++) copy[i] = gs[l.rows[i]->v[sel->ngroup].u.i];
-      memcpy(gs, copy, sizeof(Group) * (size_t)n);
+      if (n) memcpy(gs, copy, sizeof(Group) * (size_t)n);
       free(copy);
     }
   }

@@ -102,7 +102,7 @@ static int pattern_match(const unsigned char *pat, const unsigned char *str, con
   if (depth > 2000) return PM_NOWILD;
   while ((c = rd(&pat)) != 0) {
     if (c == mi->all) {
-      while ((c = rd(&pat)) == mi->all || c == mi->one) {
+      while ((c = rd(&pat)) != 0 && (c == mi->all || c == mi->one)) {
         if (c == mi->one && rd(&str) == 0) return PM_NOWILD;
       }
       if (c == 0) return PM_MATCH;
@@ -177,6 +177,9 @@ static int pattern_match(const unsigned char *pat, const unsigned char *str, con
 
 int func_like_match(const char *pat, const char *str, unsigned esc, int nocase) {
   MatchInfo mi = {'_', '%', esc, 0, nocase};
+  /* an ESCAPE character equal to a wildcard disables that wildcard (SQLite) */
+  if (esc == '%') mi.all = 0;
+  if (esc == '_') mi.one = 0;
   return pattern_match((const unsigned char *)pat, (const unsigned char *)str, &mi, 0) == PM_MATCH;
 }
 
@@ -218,6 +221,22 @@ static void like_func(mica_context *ctx, int argc, mica_value **argv) {
   if (!p || !s) return;
   int m = kind == 0 ? func_glob_match(p, s) : func_like_match(p, s, esc, kind == 1);
   mica_result_int(ctx, m);
+}
+
+int func_like_eval(mica_value *pat, mica_value *str, mica_value *esc, int glob, int nocase, Value *out,
+                   char **errmsg) {
+  FuncDef def = {.name = glob ? "glob" : "like", .userdata = (void *)(intptr_t)(glob ? 0 : nocase ? 1 : 2)};
+  struct mica_context ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.out = out;
+  ctx.func = &def;
+  mica_value *argv[3] = {pat, str, esc};
+  value_set_null(out);
+  like_func(&ctx, esc ? 3 : 2, argv);
+  *errmsg = NULL;
+  if (!ctx.is_error) return MICA_OK;
+  *errmsg = ctx.errmsg;
+  return ctx.error_rc ? ctx.error_rc : MICA_ERROR;
 }
 
 /* ------------------------------------------------------------------ simple scalars */

@@ -81,6 +81,13 @@ const FuncSpec *func_find_builtin(const char *name, int nargs);
 
 int func_like_match(const char *pat, const char *str, unsigned esc, int nocase);
 int func_glob_match(const char *pat, const char *str);
+/* The whole operator `str LIKE pat [ESCAPE esc]` (esc may be NULL) or `str GLOB pat` with every
+ * SQLite rule: a BLOB operand gives 0, then NULL operands give NULL, the ESCAPE text must be one
+ * character, patterns over 50000 bytes are an error. Sets *out to 0, 1 or NULL and returns MICA_OK,
+ * or returns MICA_ERROR / MICA_NOMEM with a malloc'd message in *errmsg. Executors should prefer
+ * this to calling the matchers directly. */
+int func_like_eval(mica_value *pat, mica_value *str, mica_value *esc, int glob, int nocase, Value *out,
+                   char **errmsg);
 
 /* Per-file tables (func.c, func_agg.c, func_math.c, func_date.c, func_json.c). */
 extern const FuncSpec func_core_specs[];

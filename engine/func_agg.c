@@ -351,12 +351,15 @@ static void laglead_value(mica_context *ctx) {
     Value a;
     value_init(&a);
     if (!win_arg(ctx, w, w->row, 1, &a)) return;
-    if (a.type == VAL_NULL) {
-      value_release(&a);
-      return;
-    }
-    off = value_as_int(&a);
+    /* SQLite adds the offset to a row number and seeks it: a NULL or non-integral offset finds no
+     * row, so the default is returned */
+    int t = mica_value_numeric_type(&a);
+    int ok = t == VAL_INT ||
+             (t == VAL_REAL && a.u.r > -9.2e18 && a.u.r < 9.2e18 && a.u.r == (double)(int64_t)a.u.r);
+    off = t == VAL_INT ? a.u.i : ok ? (int64_t)a.u.r : 0;
     value_release(&a);
+    if (!ok) off = INT64_MAX / 2; /* out of every partition */
+    if (off > INT64_MAX / 4 || off < -INT64_MAX / 4) off = INT64_MAX / 4;
   }
   int64_t target = lead ? w->row + off : w->row - off;
   Value out;
@@ -382,10 +385,11 @@ static void frame_value(mica_context *ctx) {
     if (!win_arg(ctx, w, w->row, 1, &a)) return;
     int ok = 0;
     int64_t n = 0;
+    mica_value_numeric_type(&a);
     if (a.type == VAL_INT) {
       n = a.u.i;
       ok = n > 0;
-    } else if (a.type == VAL_REAL) {
+    } else if (a.type == VAL_REAL && a.u.r > 0 && a.u.r < 9.2e18) {
       n = (int64_t)a.u.r;
       ok = (double)n == a.u.r && n > 0;
     }
@@ -394,6 +398,7 @@ static void frame_value(mica_context *ctx) {
       func_error(ctx, "second argument to nth_value must be a positive integer");
       return;
     }
+    if (n > w->frame_end - w->frame_start + 1) return; /* beyond the frame (and no overflow) */
     target = w->frame_start + n - 1;
   } else {
     target = kind == 0 ? w->frame_start : w->frame_end;

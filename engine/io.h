@@ -15,9 +15,9 @@
  *   read    reads n bytes at off. Bytes past end of file read as zeros and the call returns
  *           MICA_IOERR_SHORT_READ (the buffer is still fully written). Other failures MICA_IOERR_READ.
  *   write   writes all n bytes at off (retrying partial writes) or returns MICA_IOERR_WRITE.
- *   writev  writes several buffers at consecutive-or-not offsets as one batch (the uring backend
- *           submits them together; with sync != 0 the batch is followed by a data sync, linked
- *           after the writes).
+ *   writev  writes several buffers, at non-overlapping offsets, as one batch (the uring backend
+ *           submits them together and they may complete in any order); with sync != 0 a data sync
+ *           follows, started only after every write of the batch completed (linked).
  *   sync    makes written data durable (fdatasync). MICA_IOERR_FSYNC on failure.
  *   lock    IO_LOCK_EXCLUSIVE or IO_LOCK_SHARED on SQLite's lock bytes (the PENDING, RESERVED and
  *           SHARED bytes at 0x40000000..0x400001ff), so that sqlite3 sees the file as busy; never waits:

@@ -32,7 +32,8 @@
 #include "exec.h"
 #include "func.h"
 #include "mica_int.h"
-#include "plan_parse.h"
+#include "ast.h"
+#include "parse.h"
 #include "plan.h"
 #include "schema.h"
 
@@ -431,11 +432,11 @@ int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mi
     const char *nul = memchr(sql, 0, (size_t)nbytes);
     if (nul) n = (int)(nul - sql);
   }
-  PStmt *ast = NULL;
+  Stmt *ast = NULL;
   const char *end = sql;
   char *errmsg = NULL;
   int erroff = -1;
-  int rc = pp_parse(sql, n, &ast, &end, &errmsg, &erroff);
+  int rc = parse_statement(sql, n, db->dialect, &ast, &end, &errmsg, &erroff);
   if (tail) *tail = end;
   if (rc != MICA_OK) {
     mica_set_error_at(db, rc, erroff, "%s", errmsg ? errmsg : mica_errstr(rc));
@@ -446,7 +447,7 @@ int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mi
   if (!ast) return MICA_OK;
   mica_stmt *st = calloc(1, sizeof *st);
   if (!st) {
-    pp_free(ast);
+    ast_free(ast);
     return mica_set_error(db, MICA_NOMEM, "out of memory");
   }
   st->db = db;
@@ -454,18 +455,24 @@ int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mi
   st->stmt_savepoint = -1;
   /* the statement's own text, trimmed of the trailing semicolon and whitespace */
   /* the statement's text from the start of sql (node offsets are relative to it) up to its end */
-  st->sql = strndup(sql, (size_t)(sql + ast->end - sql));
+  st->sql = strndup(sql, (size_t)(end - sql));
   st->nparam = ast->nparam;
   st->params = values_alloc((size_t)st->nparam + 1);
   if (!st->params) {
-    pp_free(ast);
+    ast_free(ast);
     free(st->sql);
     free(st);
     return mica_set_error(db, MICA_NOMEM, "out of memory");
   }
   for (int i = 0; i < st->nparam; i++) value_init(&st->params[i]);
+  if (ast->param_names && st->nparam) {
+    st->param_names = calloc((size_t)st->nparam + 1, sizeof(char *));
+    if (st->param_names)
+      for (int i = 0; i < st->nparam; i++)
+        st->param_names[i] = ast->param_names[i + 1] ? strdup(ast->param_names[i + 1]) : NULL;
+  }
   if (!st->sql) {
-    pp_free(ast);
+    ast_free(ast);
     free(st);
     return mica_set_error(db, MICA_NOMEM, "out of memory");
   }
@@ -476,9 +483,13 @@ int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mi
   if (own && btree_txn_state(db->bt) == 1 && db->nactive == 0) btree_rollback(db->bt);
   if (rc != MICA_OK) {
     plan_unprepare(st);
-    pp_free(ast);
+    ast_free(ast);
     for (int i = 0; i < st->nparam; i++) value_release(&st->params[i]);
     free(st->params);
+    if (st->param_names) {
+      for (int i = 0; i < st->nparam; i++) free(st->param_names[i]);
+      free(st->param_names);
+    }
     free(st->sql);
     free(st);
     return db->errcode ? db->errcode : rc;
@@ -631,7 +642,7 @@ int mica_finalize(mica_stmt *st) {
   while (*pp && *pp != st) pp = &(*pp)->next;
   if (*pp) *pp = st->next;
   plan_unprepare(st);
-  if (st->ast) pp_free(st->ast);
+  if (st->ast) ast_free(st->ast);
   for (int i = 0; i < st->nparam; i++) value_release(&st->params[i]);
   free(st->params);
   if (st->param_names) {

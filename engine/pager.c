@@ -38,10 +38,10 @@
  *   to new snapshots, hands the pages to the cache and releases the write lock; then, when
  *   synchronous >= FULL, waits until the log is synced past its commit (GROUP COMMIT: one fdatasync
  *   covers every commit published before it started, so commits arriving while a sync is in flight
- *   share the next one). pager_commit returns only once the commit is durable. If that sync fails
- *   the commit is already visible to new snapshots but MICA_IOERR_FSYNC is returned (as with
- *   SQLite, an fsync failure leaves durability unknown). NORMAL syncs the log only at checkpoints,
- *   OFF never.
+ *   share the next one; when no sync is in flight and no writer is queued, the frames and the
+ *   fdatasync go out as one linked batch instead). pager_commit returns only once it is durable. If that sync
+ * fails the commit is already visible to new snapshots but MICA_IOERR_FSYNC is returned (as with SQLite, an
+ * fsync failure leaves durability unknown). NORMAL syncs the log only at checkpoints, OFF never.
  *
  * INVARIANTS
  *   (1) The database file is written only by checkpoints, and only with frames no active snapshot
@@ -53,7 +53,14 @@
  *
  * REGISTRY (the only global mutable state): registry_mu protects a list of open file Pagers keyed by
  * device and inode; pager_open joins an existing Pager, pager_close of the last connection runs a
- * TRUNCATE checkpoint, closes the files and frees the Pager. In-memory databases are never shared.
+ * TRUNCATE checkpoint, deletes the emptied -wal file (as sqlite3 does), closes the files and frees
+ * the Pager. In-memory databases are never shared: their database and log are in-memory IoFiles
+ * (io_mem_open), so they run the same code paths without touching the disk.
+ *
+ * OPENING: take the file lock; roll back a hot rollback journal (-journal) a crashed sqlite3 left;
+ * read the header (page size, reserved bytes, size in pages when valid); open the -wal file and
+ * recover it (wal.c). A rollback-mode file (header bytes 18/19 = 1) is read as is; the first commit
+ * switches it to WAL mode (18/19 = 2).
  *
  * LOCKING: a process holds an exclusive fcntl lock on SQLite's lock bytes of the database file for
  * as long as the Pager is open (shared when read-only), so sqlite3 sees SQLITE_BUSY.
@@ -128,6 +135,12 @@ struct Pager {
   uint32_t hcap, ncache, cache_max;
   CacheList a1, am;
   uint64_t hits, misses;
+  int64_t cache_cfg; /* as given to pager_set_cache_size */
+  /* background checkpointer */
+  pthread_t ckpt_thread;
+  pthread_cond_t ckpt_cv;
+  int ckpt_started, ckpt_request, ckpt_stop, ckpt_sync;
+  PagerConn *ckpt_conn;
   /* write lock */
   PagerConn *writer;
   Waiter *qhead, *qtail;
@@ -169,6 +182,7 @@ struct PagerConn {
   Savepoint *sp;
   int nsp, spcap;
   int synchronous, autockpt;
+  int readonly;    /* opened PAGER_OPEN_READONLY (the shared Pager may still be writable) */
   PagerConn *next; /* Pager.conns */
   char errmsg[256];
 };
@@ -263,7 +277,12 @@ static void cache_drop(Pager *p, CacheEntry *e) {
 
 static void cache_evict(Pager *p, uint32_t target) {
   while (p->ncache > target) {
-    CacheList *first = (p->a1.n > p->cache_max / 4 || !p->am.n) ? &p->a1 : &p->am;
+    /* Probation goes first while it holds over a quarter of the budget; protected is capped at
+     * three quarters so a stale hot set cannot starve new pages. */
+    uint32_t q = p->cache_max / 4;
+    CacheList *first = (p->am.n > p->cache_max - q || !p->a1.n) ? &p->am
+                       : (p->a1.n > q || !p->am.n)              ? &p->a1
+                                                                : &p->am;
     CacheList *second = first == &p->a1 ? &p->am : &p->a1;
     CacheEntry *victim = NULL;
     for (CacheEntry *e = first->head; e && !victim; e = e->next)
@@ -316,6 +335,24 @@ static CacheEntry *cache_insert(Pager *p, uint32_t pgno, uint32_t frame, uint8_t
   p->ncache++;
   list_append(p, e, 1);
   return e;
+}
+
+/* A commit made a newer version of pgno: older versions are needed only by older snapshots, so
+ * they become the first candidates for eviction (head of probation). */
+static void cache_demote_older(Pager *p, uint32_t pgno, uint32_t newest) {
+  for (CacheEntry *e = p->htab[cache_slot(p, pgno)]; e; e = e->hnext) {
+    if (e->pgno != pgno || e->frame == newest) continue;
+    list_remove(p, e);
+    e->list = 1;
+    e->prev = NULL;
+    e->next = p->a1.head;
+    if (p->a1.head)
+      p->a1.head->prev = e;
+    else
+      p->a1.tail = e;
+    p->a1.head = e;
+    p->a1.n++;
+  }
 }
 
 static void cache_touch(Pager *p, CacheEntry *e) {
@@ -612,6 +649,45 @@ static int valid_page_size(uint32_t ps) { return ps >= 512 && ps <= 65536 && (ps
  * at offsets page_size-200, page_size-400, ... (> 0). Playback stops at the first bad record. */
 static const uint8_t journal_magic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
 
+/* A journal of a multi-database transaction ends with the super-journal's name: name, its length
+ * (4), its checksum (4), then the journal magic (8). If that super-journal no longer exists the
+ * transaction committed and the journal must not be played back. A relative name is taken relative
+ * to the database's directory. */
+static int super_journal_gone(IoFile *jf, uint64_t jsize, const char *dbpath) {
+  uint8_t tail[16];
+  if (jsize < 16 + 28 || io_read(jf, tail, 16, jsize - 16) != MICA_OK) return 0;
+  if (memcmp(tail + 8, journal_magic, 8) != 0) return 0;
+  uint32_t len = get32(tail), ck = get32(tail + 4);
+  if (len == 0 || len > 4096 || len + 16 > jsize) return 0;
+  char *name = calloc(1, (size_t)len + 1);
+  if (!name) return 0;
+  int gone = 0;
+  if (io_read(jf, name, len, jsize - 16 - len) == MICA_OK) {
+    uint32_t sum = 0;
+    for (uint32_t i = 0; i < len; i++)
+      sum += (uint8_t)name[i];
+    size_t nl = strlen(name);
+    if (sum == ck && nl > 0) {
+      struct stat st;
+      if (name[0] == '/') {
+        gone = stat(name, &st) != 0 && errno == ENOENT;
+      } else {
+        const char *slash = strrchr(dbpath, '/');
+        size_t dl = slash ? (size_t)(slash - dbpath + 1) : 0;
+        char *full = malloc(dl + nl + 1);
+        if (full) {
+          memcpy(full, dbpath, dl);
+          memcpy(full + dl, name, nl + 1);
+          gone = stat(full, &st) != 0 && errno == ENOENT;
+          free(full);
+        }
+      }
+    }
+  }
+  free(name);
+  return gone;
+}
+
 static int hot_journal_rollback(Pager *p, PagerConn *pc, IoOpenFn open_fn, void *ctx, int ioflags) {
   size_t n = strlen(p->path);
   char *jpath = malloc(n + 9);
@@ -632,6 +708,13 @@ static int hot_journal_rollback(Pager *p, PagerConn *pc, IoOpenFn open_fn, void 
   uint32_t dbsize = 0, ps = 0;
   int first = 1;
   rc = io_size(jf, &jsize);
+  if (rc == MICA_OK && super_journal_gone(jf, jsize, p->path)) {
+    /* Part of a multi-database commit that completed: the journal is not hot, only stale. */
+    io_close(jf);
+    if (!p->readonly) unlink(jpath);
+    free(jpath);
+    return MICA_OK;
+  }
   while (rc == MICA_OK && off + 28 <= jsize) {
     if (io_read(jf, h, 28, off) != MICA_OK || memcmp(h, journal_magic, 8) != 0) break;
     uint32_t nrec = get32(h + 8), nonce = get32(h + 12), sector = get32(h + 20), hps = get32(h + 24);
@@ -734,14 +817,16 @@ static void pager_free(Pager *p) {
   pthread_mutex_destroy(&p->ckpt_mu);
   pthread_cond_destroy(&p->load_cv);
   pthread_cond_destroy(&p->sync_cv);
+  pthread_cond_destroy(&p->ckpt_cv);
   free(p->path);
   free(p);
 }
 
-static PagerConn *conn_new(Pager *p) {
+static PagerConn *conn_new(Pager *p, int flags) {
   PagerConn *pc = calloc(1, sizeof *pc);
   if (!pc) return NULL;
   pc->p = p;
+  pc->readonly = (flags & PAGER_OPEN_READONLY) != 0;
   pc->synchronous = p->memory ? 0 : 2;
   pc->autockpt = 1000;
   return pc;
@@ -766,7 +851,7 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
   if (!memory && stat(path, &st) == 0) {
     for (Pager *q = registry; q; q = q->next) {
       if (q->dev == st.st_dev && q->ino == st.st_ino) {
-        PagerConn *pc = conn_new(q);
+        PagerConn *pc = conn_new(q, flags);
         if (!pc) {
           pthread_mutex_unlock(&registry_mu);
           return MICA_NOMEM;
@@ -783,7 +868,7 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
     }
   }
   Pager *p = calloc(1, sizeof *p);
-  PagerConn *pc = p ? conn_new(p) : NULL;
+  PagerConn *pc = p ? conn_new(p, flags) : NULL;
   if (!pc) {
     free(p);
     pthread_mutex_unlock(&registry_mu);
@@ -793,6 +878,7 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
   pthread_mutex_init(&p->ckpt_mu, NULL);
   pthread_cond_init(&p->load_cv, NULL);
   pthread_cond_init(&p->sync_cv, NULL);
+  pthread_cond_init(&p->ckpt_cv, NULL);
   p->memory = memory;
   p->readonly = !memory && (flags & PAGER_OPEN_READONLY);
   p->nconn = 1;
@@ -822,7 +908,8 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
     pager_free(p);
     return rc;
   }
-  p->cache_max = cache_pages_for(-2000, p->page_size);
+  p->cache_cfg = -2000;
+  p->cache_max = cache_pages_for(p->cache_cfg, p->page_size);
   if (!memory) {
     p->next = registry;
     registry = p;
@@ -838,6 +925,7 @@ int pager_open(const char *path, int flags, PagerConn **out) {
 
 static int checkpoint_locked(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
 static int checkpoint_run(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
+static void ckpt_thread_stop(Pager *p);
 
 int pager_close(PagerConn *pc) {
   if (!pc) return MICA_OK;
@@ -857,7 +945,23 @@ int pager_close(PagerConn *pc) {
   last = --p->nconn == 0;
   pthread_mutex_unlock(&p->mu);
   if (last) {
-    if (!p->readonly && !p->memory) rc = checkpoint_locked(pc, PAGER_CHECKPOINT_TRUNCATE, NULL, NULL);
+    ckpt_thread_stop(p);
+    if (!p->readonly && !p->memory) {
+      /* Clean close: everything goes home and the log is removed, as sqlite3 does, so that a
+       * rollback-mode file we only read is left exactly as it was. */
+      rc = checkpoint_locked(pc, PAGER_CHECKPOINT_TRUNCATE, NULL, NULL);
+      uint64_t wsz = 1;
+      if (rc == MICA_OK && io_size(wal_file(p->wal), &wsz) == MICA_OK && wsz == 0) {
+        size_t n = strlen(p->path);
+        char *wpath = malloc(n + 5);
+        if (wpath) {
+          memcpy(wpath, p->path, n);
+          memcpy(wpath + n, "-wal", 5);
+          unlink(wpath);
+          free(wpath);
+        }
+      }
+    }
     if (rc == MICA_BUSY) rc = MICA_OK;
     Pager **pp = &registry;
     while (*pp && *pp != p)
@@ -896,6 +1000,7 @@ int pager_set_page_size(PagerConn *pc, uint32_t size, int reserved) {
   else {
     p->page_size = size;
     p->reserved = reserved;
+    p->cache_max = cache_pages_for(p->cache_cfg, size);
   }
   pthread_mutex_unlock(&p->mu);
   return rc;
@@ -920,6 +1025,11 @@ int pager_set_page_count(PagerConn *pc, uint32_t n) {
       while (cp) {
         ConnPage *nx = cp->hnext;
         if (cp->hdr.pgno > n && cp->nref == 0) {
+          /* A savepoint rollback must be able to bring a changed page back. */
+          if (cp->dirty && pc->nsp > 0 && !sp_has(&pc->sp[pc->nsp - 1], cp->hdr.pgno)) {
+            int rc = sp_add(&pc->sp[pc->nsp - 1], cp->hdr.pgno, cp->priv, pc->p->page_size);
+            if (rc != MICA_OK) return seterr(pc, rc, "out of memory");
+          }
           pt_remove(pc, cp);
           cp_free(pc, cp);
         }
@@ -934,6 +1044,7 @@ int pager_set_page_count(PagerConn *pc, uint32_t n) {
 int pager_set_cache_size(PagerConn *pc, int64_t pages_or_neg_kib) {
   Pager *p = pc->p;
   pthread_mutex_lock(&p->mu);
+  p->cache_cfg = pages_or_neg_kib;
   p->cache_max = cache_pages_for(pages_or_neg_kib, p->page_size);
   cache_evict(p, p->cache_max);
   pthread_mutex_unlock(&p->mu);
@@ -948,6 +1059,13 @@ void pager_cache_stats(PagerConn *pc, PagerCacheStats *st) {
   st->hits = p->hits;
   st->misses = p->misses;
   pthread_mutex_unlock(&p->mu);
+}
+
+void pager_wal_stats(PagerConn *pc, uint32_t *frames, uint32_t *backfilled) {
+  pthread_mutex_lock(&pc->p->mu);
+  *frames = wal_max_frame(pc->p->wal);
+  *backfilled = wal_backfilled(pc->p->wal);
+  pthread_mutex_unlock(&pc->p->mu);
 }
 
 int pager_set_synchronous(PagerConn *pc, int level) {
@@ -985,7 +1103,7 @@ int pager_end_read(PagerConn *pc) {
 
 int pager_begin_write(PagerConn *pc, int timeout_ms) {
   Pager *p = pc->p;
-  if (p->readonly) return seterr(pc, MICA_READONLY, "attempt to write a readonly database");
+  if (p->readonly || pc->readonly) return seterr(pc, MICA_READONLY, "attempt to write a readonly database");
   if (pc->state == PS_WRITE) return MICA_OK;
   pthread_mutex_lock(&p->mu);
   int rc = wlock_acquire(p, pc, timeout_ms);
@@ -1005,8 +1123,25 @@ int pager_begin_write(PagerConn *pc, int timeout_ms) {
   pthread_mutex_unlock(&p->mu);
   /* Fully checkpointed log: restart it so it does not grow without bound. Snapshots of the old
    * generation then read from the database file, which holds exactly their image. Lock order is
-   * write lock, ckpt_mu, mu; skipped when a checkpoint is running (it will not wait for us). */
-  if (pthread_mutex_trylock(&p->ckpt_mu) == 0) {
+   * write lock, ckpt_mu, mu. Normally skipped when a checkpoint is running; but when commits keep
+   * arriving faster than the background checkpointer finishes, the log would never be fully
+   * backfilled at this point, so once it holds 4x the autocheckpoint threshold the writer waits for
+   * the running checkpoint and completes one itself (no commit can intervene: it holds the write
+   * lock). Only readers' snapshots can then keep the log from restarting. */
+  pthread_mutex_lock(&p->mu);
+  uint32_t mx0 = wal_max_frame(p->wal);
+  int forced =
+      pc->autockpt > 0 && !p->memory && mx0 >= 4u * (uint32_t)pc->autockpt && wal_backfilled(p->wal) < mx0;
+  pthread_mutex_unlock(&p->mu);
+  int have_ckpt = 0;
+  if (forced) {
+    pthread_mutex_lock(&p->ckpt_mu);
+    have_ckpt = 1;
+    checkpoint_run(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
+  } else {
+    have_ckpt = pthread_mutex_trylock(&p->ckpt_mu) == 0;
+  }
+  if (have_ckpt) {
     pthread_mutex_lock(&p->mu);
     uint32_t mx = wal_max_frame(p->wal);
     if (mx > 0 && wal_backfilled(p->wal) == mx && pc->snap_mx == mx) {
@@ -1035,6 +1170,75 @@ static void end_write(PagerConn *pc) {
   wlock_release(p);
   pc->state = PS_NONE;
   pthread_mutex_unlock(&p->mu);
+}
+
+/* BACKGROUND CHECKPOINTER: for file databases, a commit that leaves at least autocheckpoint frames
+ * not yet backfilled wakes one thread per Pager (started on first need) that runs a PASSIVE
+ * checkpoint, so committers never do checkpoint I/O themselves. It uses a private PagerConn outside
+ * Pager.conns (it pins no snapshot). Memory databases checkpoint inline. The thread is stopped and
+ * joined at the last close, before the final TRUNCATE checkpoint. */
+static void *ckpt_main(void *arg) {
+  Pager *p = arg;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (!p->ckpt_request && !p->ckpt_stop)
+      pthread_cond_wait(&p->ckpt_cv, &p->mu);
+    if (p->ckpt_stop) break;
+    p->ckpt_request = 0;
+    p->ckpt_conn->synchronous = p->ckpt_sync;
+    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_lock(&p->ckpt_mu);
+    checkpoint_run(p->ckpt_conn, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
+    pthread_mutex_unlock(&p->ckpt_mu);
+    pthread_mutex_lock(&p->mu);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+static void ckpt_thread_stop(Pager *p) {
+  pthread_mutex_lock(&p->mu);
+  int started = p->ckpt_started;
+  p->ckpt_stop = 1;
+  pthread_cond_signal(&p->ckpt_cv);
+  pthread_mutex_unlock(&p->mu);
+  if (started) pthread_join(p->ckpt_thread, NULL);
+  p->ckpt_started = 0;
+  free(p->ckpt_conn);
+  p->ckpt_conn = NULL;
+}
+
+static void autocheckpoint(PagerConn *pc) {
+  Pager *p = pc->p;
+  pthread_mutex_lock(&p->mu);
+  int due = wal_max_frame(p->wal) - wal_backfilled(p->wal) >= (uint32_t)pc->autockpt;
+  int inline_ckpt = 0;
+  if (due && !p->memory) {
+    if (!p->ckpt_started && !p->ckpt_stop) {
+      p->ckpt_conn = conn_new(p, 0);
+      if (p->ckpt_conn && pthread_create(&p->ckpt_thread, NULL, ckpt_main, p) == 0) {
+        p->ckpt_started = 1;
+      } else {
+        free(p->ckpt_conn);
+        p->ckpt_conn = NULL;
+      }
+    }
+    if (p->ckpt_started) {
+      p->ckpt_request = 1;
+      p->ckpt_sync = pc->synchronous;
+      pthread_cond_signal(&p->ckpt_cv);
+    } else {
+      inline_ckpt = 1;
+    }
+  } else if (due) {
+    inline_ckpt = 1;
+  }
+  pthread_mutex_unlock(&p->mu);
+  if (inline_ckpt && pthread_mutex_trylock(&p->ckpt_mu) == 0) {
+    /* Errors do not fail the commit (already durable); the next commit retries. */
+    checkpoint_run(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
+    pthread_mutex_unlock(&p->ckpt_mu);
+  }
 }
 
 /* Group commit: waits until commit number seq is durable. The first committer to find no sync in
@@ -1110,7 +1314,22 @@ int pager_commit(PagerConn *pc) {
   }
   int full = pc->synchronous >= 2 && !p->memory;
   uint64_t seq = 0;
-  rc = wal_append(p->wal, p->page_size, pgnos, datas, (int)n, pc->w_npages, 0);
+  /* With no sync in flight and nobody queued for the write lock there is nothing to group with:
+   * write the frames and fdatasync as one linked batch (one submission with io_uring). Otherwise
+   * release the write lock first and share a group sync (below). */
+  int linked = 0;
+  if (full) {
+    pthread_mutex_lock(&p->mu);
+    if (!p->sync_busy && !p->qhead) linked = p->sync_busy = 1;
+    pthread_mutex_unlock(&p->mu);
+  }
+  rc = wal_append(p->wal, p->page_size, pgnos, datas, (int)n, pc->w_npages, linked);
+  if (linked && rc != MICA_OK) {
+    pthread_mutex_lock(&p->mu);
+    p->sync_busy = 0;
+    pthread_cond_broadcast(&p->sync_cv);
+    pthread_mutex_unlock(&p->mu);
+  }
   if (rc != MICA_OK) {
     seterr(pc, rc, "cannot write the WAL (commit failed)");
   } else {
@@ -1119,15 +1338,21 @@ int pager_commit(PagerConn *pc) {
     rc = wal_publish(p->wal, pgnos, (int)n, pc->w_npages);
     if (rc == MICA_OK) {
       seq = ++p->commit_seq;
+      if (linked) p->synced_seq = seq; /* the linked sync covered every frame written so far */
       /* Hand unreferenced private pages to the cache as the new committed versions. */
       for (uint32_t i = 0; i < n; i++) {
         ConnPage *cp = list[i];
         if (cp->nref != 0) continue;
         pt_remove(pc, cp);
-        cache_insert(p, cp->hdr.pgno, first + i, cp->priv);
+        if (cache_insert(p, cp->hdr.pgno, first + i, cp->priv))
+          cache_demote_older(p, cp->hdr.pgno, first + i);
         cp->priv = NULL;
         free(cp);
       }
+    }
+    if (linked) {
+      p->sync_busy = 0;
+      pthread_cond_broadcast(&p->sync_cv);
     }
     pthread_mutex_unlock(&p->mu);
   }
@@ -1136,21 +1361,11 @@ int pager_commit(PagerConn *pc) {
   free(datas);
   if (rc != MICA_OK) return rc;
   end_write(pc);
-  if (full) {
+  if (full && !linked) {
     rc = group_sync(p, seq);
     if (rc != MICA_OK) return seterr(pc, rc, "cannot sync the WAL (commit is not durable)");
   }
-  if (pc->autockpt > 0) {
-    pthread_mutex_lock(&p->mu);
-    int due = wal_frame_count(p->wal) >= (uint32_t)pc->autockpt;
-    pthread_mutex_unlock(&p->mu);
-    if (due && pthread_mutex_trylock(&p->ckpt_mu) == 0) {
-      /* PASSIVE, in the committing thread; skipped while another checkpoint runs. Its errors do not
-       * fail the commit (which is already durable); the next commit retries. */
-      checkpoint_run(pc, PAGER_CHECKPOINT_PASSIVE, NULL, NULL);
-      pthread_mutex_unlock(&p->ckpt_mu);
-    }
-  }
+  if (pc->autockpt > 0) autocheckpoint(pc);
   return MICA_OK;
 }
 

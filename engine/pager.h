@@ -71,8 +71,14 @@ uint32_t pager_page_count(PagerConn *pc);
 /* Transactions. commit and rollback end the transaction (back to no transaction). */
 int pager_begin_read(PagerConn *pc);
 int pager_end_read(PagerConn *pc);
-int pager_begin_write(PagerConn *pc, int timeout_ms); /* MICA_BUSY / MICA_BUSY_SNAPSHOT */
-int pager_commit(PagerConn *pc);                      /* writes WAL frames, syncs per synchronous */
+/* Takes the file's single write lock through a FIFO queue, waiting up to timeout_ms (<= 0: no
+ * wait): MICA_BUSY on timeout; MICA_BUSY_SNAPSHOT if called in a read transaction whose snapshot is
+ * no longer the newest (end the read and retry); MICA_READONLY for read-only handles. */
+int pager_begin_write(PagerConn *pc, int timeout_ms);
+/* Appends the dirty pages as WAL frames and returns once durable per synchronous. On an error the
+ * write transaction stays open (roll it back); MICA_IOERR_FSYNC means the commit is visible but its
+ * durability unknown. */
+int pager_commit(PagerConn *pc);
 int pager_rollback(PagerConn *pc);
 int pager_savepoint(PagerConn *pc, int op, int idx); /* BTREE_SAVEPOINT_* semantics */
 
@@ -91,8 +97,19 @@ typedef struct PagerCacheStats {
   uint64_t hits, misses;
 } PagerCacheStats;
 void pager_cache_stats(PagerConn *pc, PagerCacheStats *st);
+/* 0 OFF (never sync), 1 NORMAL (sync the log only at checkpoints), 2 FULL (default: every commit),
+ * 3 EXTRA (as FULL). Per connection. */
 int pager_set_synchronous(PagerConn *pc, int level);
+/* PAGER_CHECKPOINT_*: copies committed frames home, never those a reader's snapshot still needs.
+ * FULL and up first wait (up to 2 s) for the write lock; RESTART/TRUNCATE then restart the log
+ * (TRUNCATE also truncates it to 0 bytes). MICA_BUSY when a reader or writer prevented completing;
+ * MICA_LOCKED inside this connection's write transaction. Outputs (may be NULL): frames in the log
+ * and frames checkpointed (both 0 after TRUNCATE). */
 int pager_checkpoint(PagerConn *pc, int mode, int *wal_frames, int *checkpointed);
+/* frames > 0: once a commit leaves that many frames not yet copied home, a PASSIVE checkpoint runs
+ * in a background thread (file databases) or inline (memory). 0 or less disables. Default 1000. */
 int pager_set_autocheckpoint(PagerConn *pc, int frames);
+/* Frames in the log (up to the last commit) and how many of them are checkpointed. */
+void pager_wal_stats(PagerConn *pc, uint32_t *frames, uint32_t *backfilled);
 
 #endif /* MICA_PAGER_H */

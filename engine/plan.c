@@ -38,7 +38,8 @@
 #include "dml.h"
 #include "exec.h"
 #include "func.h"
-#include "plan_parse.h"
+#include "ast.h"
+#include "parse.h"
 #include "plan.h"
 #include "plan_view.h"
 #include "pragma.h"
@@ -215,11 +216,76 @@ static int has_agg(Compiler *c, ANode *node) {
   return 0;
 }
 
+static int make_colref(Compiler *c, Scope *sc, Scope *s, int depth, SrcItem *fitem, int fcol, PExpr **out) {
+  int fslot = fitem->slot;
+  if (depth > 0)
+    for (Scope *t = sc; t && t != s; t = t->outer)
+      if (t->correlated) *t->correlated = 1;
+  PExpr *e = pe_new(c, PX_COL);
+  if (!e) return nomem(c);
+  e->slot = fslot;
+  e->col = fcol;
+  if (fcol >= 0) {
+    e->aff = fitem->affs ? fitem->affs[fcol] : 0;
+    e->coll = fitem->colls ? fitem->colls[fcol] : NULL;
+    if (fitem->tab && fitem->tab->ipk == fcol) e->col = -1;
+  } else {
+    e->aff = AFF_INTEGER;
+  }
+  /* after aggregation: columns of this level are read from the captured copy */
+  if (depth == 0 && s->agg_mode == 1 && s->sel) {
+    SelectPlan *sel = s->sel;
+    int k;
+    for (k = 0; k < sel->ncapture; k++)
+      if (sel->cap_slot[k] == e->slot && sel->cap_col[k] == e->col) break;
+    if (k == sel->ncapture) {
+      int *ns = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
+      int *nc = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
+      if (!ns || !nc) return nomem(c);
+      if (k) {
+        memcpy(ns, sel->cap_slot, sizeof(int) * (size_t)k);
+        memcpy(nc, sel->cap_col, sizeof(int) * (size_t)k);
+      }
+      ns[k] = e->slot;
+      nc[k] = e->col;
+      sel->cap_slot = ns;
+      sel->cap_col = nc;
+      sel->ncapture++;
+    }
+    e->slot = sel->agg_slot;
+    e->col = k;
+  } else if (depth > 0 && s->agg_mode == 1 && s->sel) {
+    /* a correlated reference from a subquery in an aggregate's result: capture too */
+    SelectPlan *sel = s->sel;
+    int k;
+    for (k = 0; k < sel->ncapture; k++)
+      if (sel->cap_slot[k] == e->slot && sel->cap_col[k] == e->col) break;
+    if (k == sel->ncapture) {
+      int *ns = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
+      int *nc = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
+      if (!ns || !nc) return nomem(c);
+      if (k) {
+        memcpy(ns, sel->cap_slot, sizeof(int) * (size_t)k);
+        memcpy(nc, sel->cap_col, sizeof(int) * (size_t)k);
+      }
+      ns[k] = e->slot;
+      nc[k] = e->col;
+      sel->cap_slot = ns;
+      sel->cap_col = nc;
+      sel->ncapture++;
+    }
+    e->slot = sel->agg_slot;
+    e->col = k;
+  }
+  *out = e;
+  return MICA_OK;
+}
+
 /* Resolves a column reference. */
 static int resolve_column(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
   int depth = 0;
   for (Scope *s = sc; s; s = s->outer, depth++) {
-    int found = 0, fslot = -1, fcol = 0;
+    int found = 0, fcol = 0;
     SrcItem *fitem = NULL;
     for (int i = 0; i < s->nitems; i++) {
       SrcItem *it = &s->items[i];
@@ -230,81 +296,19 @@ static int resolve_column(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
         if (found && !x->table) return mica_set_error(c->db, MICA_ERROR, "ambiguous column name: %s", x->name);
         if (found) break;
         found = 1;
-        fslot = it->slot;
         fcol = k;
         fitem = it;
       }
       if (!found && it->is_rowid_ok && it->tab && !it->tab->is_view &&
           (name_eq(x->name, "rowid") || name_eq(x->name, "oid") || name_eq(x->name, "_rowid_"))) {
         found = 1;
-        fslot = it->slot;
         fcol = -1;
         fitem = it;
       }
       if (found && x->table) break;
     }
     if (!found) continue;
-    if (depth > 0)
-      for (Scope *t = sc; t && t != s; t = t->outer)
-        if (t->correlated) *t->correlated = 1;
-    PExpr *e = pe_new(c, PX_COL);
-    if (!e) return nomem(c);
-    e->slot = fslot;
-    e->col = fcol;
-    if (fcol >= 0) {
-      e->aff = fitem->affs ? fitem->affs[fcol] : 0;
-      e->coll = fitem->colls ? fitem->colls[fcol] : NULL;
-      if (fitem->tab && fitem->tab->ipk == fcol) e->col = -1;
-    } else {
-      e->aff = AFF_INTEGER;
-    }
-    /* after aggregation: columns of this level are read from the captured copy */
-    if (depth == 0 && s->agg_mode == 1 && s->sel) {
-      SelectPlan *sel = s->sel;
-      int k;
-      for (k = 0; k < sel->ncapture; k++)
-        if (sel->cap_slot[k] == e->slot && sel->cap_col[k] == e->col) break;
-      if (k == sel->ncapture) {
-        int *ns = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
-        int *nc = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
-        if (!ns || !nc) return nomem(c);
-        if (k) {
-          memcpy(ns, sel->cap_slot, sizeof(int) * (size_t)k);
-          memcpy(nc, sel->cap_col, sizeof(int) * (size_t)k);
-        }
-        ns[k] = e->slot;
-        nc[k] = e->col;
-        sel->cap_slot = ns;
-        sel->cap_col = nc;
-        sel->ncapture++;
-      }
-      e->slot = sel->agg_slot;
-      e->col = k;
-    } else if (depth > 0 && s->agg_mode == 1 && s->sel) {
-      /* a correlated reference from a subquery in an aggregate's result: capture too */
-      SelectPlan *sel = s->sel;
-      int k;
-      for (k = 0; k < sel->ncapture; k++)
-        if (sel->cap_slot[k] == e->slot && sel->cap_col[k] == e->col) break;
-      if (k == sel->ncapture) {
-        int *ns = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
-        int *nc = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(k + 1));
-        if (!ns || !nc) return nomem(c);
-        if (k) {
-          memcpy(ns, sel->cap_slot, sizeof(int) * (size_t)k);
-          memcpy(nc, sel->cap_col, sizeof(int) * (size_t)k);
-        }
-        ns[k] = e->slot;
-        nc[k] = e->col;
-        sel->cap_slot = ns;
-        sel->cap_col = nc;
-        sel->ncapture++;
-      }
-      e->slot = sel->agg_slot;
-      e->col = k;
-    }
-    *out = e;
-    return MICA_OK;
+    return make_colref(c, sc, s, depth, fitem, fcol, out);
   }
   /* result-column alias (WHERE / GROUP BY / ORDER BY may name one) */
   if (!x->table)
@@ -354,13 +358,13 @@ static int compile_list(Compiler *c, Scope *sc, int n, ANode **nodes, PExpr ***o
   return MICA_OK;
 }
 
-static int compile_subquery(Compiler *c, Scope *sc, ANode *sel, PExpr *e) {
+static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan **out, int top);
+
+static int compile_subquery(Compiler *c, Scope *sc, ANode *sel, XSelect *xsel, PExpr *e) {
   int correlated = 0;
-  Scope inner = {.outer = sc, .correlated = &correlated};
-  (void)inner;
   /* the subquery's own scope chain hangs off sc; correlation is detected through a marker scope */
   Scope marker = {.outer = sc, .correlated = &correlated};
-  int rc = compile_select(c, sel, &marker, &e->sub, 0);
+  int rc = xsel ? compile_select_x(c, xsel, &marker, &e->sub, 0) : compile_select(c, sel, &marker, &e->sub, 0);
   if (rc) return rc;
   e->correlated = correlated;
   if (correlated && sc && sc->correlated) *sc->correlated = 1;
@@ -543,7 +547,24 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     if (!e) break;
     e->a = a;
     e->not = x.not;
-    if ((rc = compile_subquery(c, sc, x.sel, e))) break;
+    if (x.kind == XK_INTABLE) {
+      /* a IN table: SELECT * FROM table */
+      XSelect *ts = arena_alloc(&c->p->arena, sizeof(XSelect));
+      XResCol *star = arena_alloc(&c->p->arena, sizeof(XResCol));
+      XFrom *fr = arena_alloc(&c->p->arena, sizeof(XFrom));
+      if (!ts || !star || !fr) return nomem(c);
+      star->star = 1;
+      star->off = star->end = -1;
+      fr->name = x.table ? x.table : x.name;
+      fr->schema = x.schema;
+      ts->nres = 1;
+      ts->res = star;
+      ts->nfrom = 1;
+      ts->from = fr;
+      rc = compile_subquery(c, sc, NULL, ts, e);
+    } else
+      rc = compile_subquery(c, sc, x.sel, NULL, e);
+    if (rc) break;
     if (e->op == PX_SCALAR || e->op == PX_INSUB) {
       if (e->sub->nres != 1 && !(e->op == PX_INSUB && a && a->op == PX_VECTOR)) {
         {
@@ -803,7 +824,22 @@ static int item_from_sub(Compiler *c, SrcItem *it, SelectPlan *sub, int ncols, c
 static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf) {
   int rc;
   it->name = f->alias ? f->alias : f->name;
-  if (f->nested_from) return mica_set_error(c->db, MICA_ERROR, "parenthesised joins are not supported yet", NULL);
+  if (f->nested_from) {
+    /* (a JOIN b ...): SELECT * over that FROM list */
+    XSelect ns;
+    if (xv_select(f->nested_from, &ns, &c->p->arena)) return mica_set_error(c->db, MICA_ERROR, "unsupported FROM form", NULL);
+    XResCol *star = arena_alloc(&c->p->arena, sizeof(XResCol));
+    if (!star) return nomem(c);
+    star->star = 1;
+    star->off = star->end = -1;
+    ns.nres = 1;
+    ns.res = star;
+    SelectPlan *sub;
+    rc = compile_select_x(c, &ns, NULL, &sub, 0);
+    if (rc) return rc;
+    if (!it->name) it->name = "";
+    return item_from_sub(c, it, sub, 0, NULL, leaf);
+  }
   if (f->sel) {
     SelectPlan *sub;
     rc = compile_select(c, f->sel, NULL, &sub, 0);
@@ -1197,18 +1233,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
           if (!r->star_table && it->merged && it->merged[k]) continue;
           if (it->tab && it->tab->cols[k].hidden) continue;
           GROW_RES();
-          XExpr cx;
-          memset(&cx, 0, sizeof cx);
-          cx.kind = XK_COLUMN;
-          cx.name = it->cols[k];
-          cx.table = it->name;
-          cx.off = -1;
-          /* resolve directly against this item (names may repeat across items) */
-          Scope one = sc;
-          one.items = it;
-          one.nitems = 1;
-          one.nalias = 0;
-          rc = resolve_column(c, &one, &cx, &res[nres]);
+          rc = make_colref(c, &sc, &sc, 0, it, k, &res[nres]);
           if (rc) return rc;
           names[nres] = it->cols[k];
           types[nres] = it->types ? it->types[k] : NULL;
@@ -1383,11 +1408,19 @@ static int compile_values(Compiler *c, XSelect *xs, Scope *outer, SelectPlan **o
   return MICA_OK;
 }
 
+static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan **out, int top);
+
 static int compile_select(Compiler *c, ANode *s, Scope *outer, SelectPlan **out, int top) {
   XSelect xs;
-  Arena *A = &c->p->arena;
-  int rc = xv_select(s, &xs, A);
+  int rc = xv_select(s, &xs, &c->p->arena);
   if (rc) return mica_set_error(c->db, rc, "unsupported SELECT form", NULL);
+  return compile_select_x(c, &xs, outer, out, top);
+}
+
+static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan **out, int top) {
+  XSelect xs = *xsp;
+  Arena *A = &c->p->arena;
+  int rc;
   if (++c->depth > 200) {
     c->depth--;
     return mica_set_error(c->db, MICA_ERROR, "too many levels of nesting", NULL);
@@ -2121,7 +2154,7 @@ int plan_prepare(mica_stmt *st) {
   int rc = xv_stmt(st->ast, &xs, &p->arena);
   if (rc) return mica_set_error(db, MICA_ERROR, "unsupported statement", NULL);
   st->explain = xs.explain;
-  if (xs.explain) {
+  if (xs.explain && xs.inner) {
     /* EXPLAIN / EXPLAIN QUERY PLAN: compile the statement and report a one-line plan per scan */
     XStmt inner;
     if (!xs.inner || xv_stmt(xs.inner, &inner, &p->arena)) return mica_set_error(db, MICA_ERROR, "unsupported EXPLAIN", NULL);
@@ -2767,6 +2800,9 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   }
   case XS_REINDEX:
   case XS_ANALYZE:
+    if (xs->name && !schema_find_table(s, xs->name) && !schema_find_index(s, xs->name) &&
+        !mica_find_collation(db, xs->name))
+      return mica_set_error(db, MICA_ERROR, "unable to identify the object to be reindexed", NULL);
     return MICA_OK;
   case XS_VACUUM:
     return MICA_OK;
@@ -2775,21 +2811,266 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   }
 }
 
-/* ------------------------------------------------------------------ adapter: plan_parse.c nodes */
-static void xv_expr(ANode *e, XExpr *x, Arena *a) {
+/* ------------------------------------------------------------------ adapter: ast.h nodes */
+/* The planner's view of the parser's nodes (plan_view.h). The AST's enumerations (EK_*, AB_*, SK_*,
+ * CK_*, JT_*, OE_*) have the same values as the view's (XK_*, BO_*, XS_*, CMP_*, XJ_*, ONCONF_*). */
+static void xv_expr(ANode *node, XExpr *x, Arena *a) {
+  const Expr *e = node;
   (void)a;
-  *x = *(const XExpr *)e;
+  memset(x, 0, sizeof *x);
+  value_init(&x->lit);
+  x->kind = e->kind;
+  x->off = e->off;
+  x->end = e->end;
+  x->a = e->a;
+  x->b = e->b;
+  x->c = e->c;
+  x->nlist = e->nlist;
+  x->list = (ANode **)e->list;
+  x->sel = e->sel;
+  x->name = e->name;
+  x->table = e->table;
+  x->schema = e->schema;
+  x->quoted = e->quoted;
+  x->not = e->not ;
+  x->distinct = e->distinct;
+  x->star = e->star;
+  x->binop = e->binop;
+  x->likeop = e->likeop;
+  x->param = e->param;
+  x->param_name = e->param_name;
+  x->filter = e->filter;
+  x->over = e->over || e->over_name ? (ANode *)e : NULL;
+  x->raise_type = e->raise_type;
+  switch (e->kind) {
+  case EK_INT:
+    x->lit.type = VAL_INT;
+    x->lit.u.i = e->ival;
+    break;
+  case EK_REAL:
+    x->lit.type = VAL_REAL;
+    x->lit.u.r = e->rval;
+    break;
+  case EK_TEXT:
+    x->lit.type = VAL_TEXT;
+    x->lit.z = (char *)(e->str ? e->str : "");
+    x->lit.n = e->nstr;
+    x->lit.own = VAL_STATIC;
+    break;
+  case EK_BLOB:
+    x->lit.type = VAL_BLOB;
+    x->lit.z = (char *)(e->str ? e->str : "");
+    x->lit.n = e->nstr;
+    x->lit.own = VAL_STATIC;
+    break;
+  case EK_INTABLE:
+    x->table = e->table ? e->table : e->name;
+    break;
+  default:
+    break;
+  }
 }
 
-static int xv_select(ANode *s, XSelect *x, Arena *a) {
-  (void)a;
-  *x = *(const XSelect *)s;
+static XResCol *xv_rescols(const ResCol *r, int n, Arena *a) {
+  XResCol *v = arena_alloc(a, sizeof(XResCol) * (size_t)(n + 1));
+  if (!v) return NULL;
+  for (int i = 0; i < n; i++) {
+    v[i].expr = r[i].expr;
+    v[i].alias = r[i].alias;
+    v[i].star_table = r[i].star_table;
+    v[i].star = r[i].star;
+    v[i].off = r[i].off;
+    v[i].end = r[i].end;
+  }
+  return v;
+}
+
+static XOrder *xv_order(const OrderTerm *o, int n, Arena *a) {
+  XOrder *v = arena_alloc(a, sizeof(XOrder) * (size_t)(n + 1));
+  if (!v) return NULL;
+  for (int i = 0; i < n; i++) {
+    v[i].expr = o[i].expr;
+    v[i].desc = o[i].desc;
+    v[i].nulls = o[i].nulls;
+  }
+  return v;
+}
+
+static int xv_select(ANode *node, XSelect *x, Arena *a) {
+  const Select *s = node;
+  memset(x, 0, sizeof *x);
+  if (!s) return MICA_ERROR;
+  x->cmp_op = s->cmp_op;
+  x->left = s->left;
+  x->right = s->right;
+  x->nvalues = s->nvalues;
+  x->values_n = s->values_n;
+  x->values = (ANode ***)s->values;
+  x->distinct = s->distinct;
+  x->nres = s->nres;
+  x->res = xv_rescols(s->res, s->nres, a);
+  x->nfrom = s->nfrom;
+  x->from = arena_alloc(a, sizeof(XFrom) * (size_t)(s->nfrom + 1));
+  if (!x->res || !x->from) return MICA_NOMEM;
+  for (int i = 0; i < s->nfrom; i++) {
+    const FromItem *f = &s->from[i];
+    XFrom *t = &x->from[i];
+    t->schema = f->schema;
+    t->name = f->name;
+    t->alias = f->alias;
+    t->sel = f->sel;
+    t->nested_from = f->nested_from;
+    t->nargs = f->is_func ? (f->nargs ? f->nargs : 1) : 0;
+    t->args = (ANode **)f->args;
+    t->jointype = f->jointype == JT_CROSS ? XJ_INNER : f->jointype;
+    t->natural = f->natural;
+    t->on = f->on;
+    t->nusing = f->nusing;
+    t->using_cols = f->using_cols;
+    t->indexed_by = f->indexed_by;
+    t->not_indexed = f->not_indexed;
+  }
+  x->where = s->where;
+  x->ngroup = s->ngroup;
+  x->group = (ANode **)s->group;
+  x->having = s->having;
+  x->norder = s->norder;
+  x->order = xv_order(s->order, s->norder, a);
+  if (!x->order) return MICA_NOMEM;
+  x->limit = s->limit;
+  x->offset = s->offset;
+  x->recursive = s->recursive;
+  x->ncte = s->ncte;
+  x->ctes = arena_alloc(a, sizeof(XCte) * (size_t)(s->ncte + 1));
+  if (!x->ctes) return MICA_NOMEM;
+  for (int i = 0; i < s->ncte; i++) {
+    x->ctes[i].name = s->ctes[i].name;
+    x->ctes[i].ncols = s->ctes[i].ncols;
+    x->ctes[i].cols = s->ctes[i].cols;
+    x->ctes[i].sel = s->ctes[i].sel;
+  }
   return MICA_OK;
 }
 
-static int xv_stmt(ANode *s, XStmt *x, Arena *a) {
-  (void)a;
+static const char *indexed_col_name(const IndexedCol *ic) {
+  if (ic->expr && ic->expr->kind == EK_COLUMN) return ic->expr->name;
+  if (ic->expr && ic->expr->kind == EK_TEXT) return ic->expr->str;
+  return NULL;
+}
+
+static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
+  const Stmt *s = node;
+  memset(x, 0, sizeof *x);
   if (!s) return MICA_ERROR;
-  *x = *(const XStmt *)s;
+  x->kind = s->kind;
+  if (s->kind > SK_DETACH) x->kind = XS_OTHER;
+  x->explain = s->explain;
+  x->inner = NULL;
+  x->sel = s->sel;
+  x->name = s->name;
+  x->name_off = s->name_off;
+  x->table = s->table;
+  x->if_not_exists = s->if_not_exists;
+  x->if_exists = s->if_exists;
+  x->temp = s->temp;
+  x->unique = s->unique;
+  x->onconf = s->onconf;
+  x->ncols = s->ncols;
+  x->cols = s->cols;
+  x->default_values = s->default_values;
+  x->where = s->where;
+  /* UPDATE SET: one column per clause (row-value SET is not supported yet) */
+  x->nset = 0;
+  int nset = 0;
+  for (int i = 0; i < s->nset; i++) nset += s->set[i].ncols;
+  x->set_cols = arena_alloc(a, sizeof(char *) * (size_t)(nset + 1));
+  x->set_exprs = arena_alloc(a, sizeof(ANode *) * (size_t)(nset + 1));
+  if (!x->set_cols || !x->set_exprs) return MICA_NOMEM;
+  for (int i = 0; i < s->nset; i++) {
+    if (s->set[i].ncols != 1) return MICA_ERROR;
+    x->set_cols[x->nset] = s->set[i].cols[0];
+    x->set_exprs[x->nset++] = s->set[i].expr;
+  }
+  x->nreturning = s->nreturning;
+  x->returning = xv_rescols(s->returning, s->nreturning, a);
+  /* CREATE TABLE */
+  x->ncoldef = s->ncoldef;
+  x->coldefs = arena_alloc(a, sizeof(XColDef) * (size_t)(s->ncoldef + 1));
+  if (!x->coldefs || !x->returning) return MICA_NOMEM;
+  for (int i = 0; i < s->ncoldef; i++) {
+    const ColDef *d = &s->coldefs[i];
+    XColDef *t = &x->coldefs[i];
+    t->name = d->name;
+    t->type = d->type;
+    t->notnull = d->notnull;
+    t->notnull_conflict = d->notnull_conflict;
+    t->pk = d->pk;
+    t->pk_desc = d->pk_desc;
+    t->pk_conflict = d->pk_conflict;
+    t->autoinc = d->autoinc;
+    t->unique = d->unique;
+    t->unique_conflict = d->unique_conflict;
+    t->dflt = d->dflt;
+    t->dflt_off = d->dflt ? d->dflt_off : -1;
+    t->dflt_end = d->dflt ? d->dflt_end : -1;
+    t->collate = d->collate;
+    t->ncheck = d->ncheck;
+    t->checks = (ANode **)d->checks;
+    t->check_names = d->check_names;
+    t->gen = d->gen;
+  }
+  x->ntcons = s->ntcons;
+  x->tcons = arena_alloc(a, sizeof(XTabCons) * (size_t)(s->ntcons + 1));
+  if (!x->tcons) return MICA_NOMEM;
+  for (int i = 0; i < s->ntcons; i++) {
+    const TabCons *tc = &s->tcons[i];
+    XTabCons *t = &x->tcons[i];
+    t->kind = tc->kind;
+    t->name = tc->name;
+    t->conflict = tc->conflict;
+    t->autoinc = tc->autoinc;
+    t->check = tc->check;
+    if (tc->kind == TC_PRIMARY_KEY || tc->kind == TC_UNIQUE) {
+      t->ncol = tc->ncol;
+      t->cols = arena_alloc(a, sizeof(char *) * (size_t)(tc->ncol + 1));
+      t->colls = arena_alloc(a, sizeof(char *) * (size_t)(tc->ncol + 1));
+      t->desc = arena_alloc(a, (size_t)tc->ncol + 1);
+      if (!t->cols || !t->colls || !t->desc) return MICA_NOMEM;
+      for (int k = 0; k < tc->ncol; k++) {
+        const char *nm = indexed_col_name(&tc->cols[k]);
+        t->cols[k] = nm ? nm : "";
+        t->colls[k] = tc->cols[k].collate;
+        t->desc[k] = (uint8_t)tc->cols[k].desc;
+      }
+    } else if (tc->kind == TC_FOREIGN_KEY) {
+      t->cols = tc->fk_cols;
+    }
+  }
+  x->without_rowid = s->without_rowid;
+  x->strict = s->strict;
+  /* CREATE INDEX */
+  x->nidxcol = s->nidxcol;
+  x->idx_exprs = arena_alloc(a, sizeof(ANode *) * (size_t)(s->nidxcol + 1));
+  x->idx_colls = arena_alloc(a, sizeof(char *) * (size_t)(s->nidxcol + 1));
+  x->idx_desc = arena_alloc(a, (size_t)s->nidxcol + 1);
+  if (!x->idx_exprs || !x->idx_colls || !x->idx_desc) return MICA_NOMEM;
+  for (int i = 0; i < s->nidxcol; i++) {
+    const Expr *e = s->idxcols[i].expr;
+    const char *coll = s->idxcols[i].collate;
+    while (e && e->kind == EK_COLLATE) {
+      coll = e->name;
+      e = e->a;
+    }
+    x->idx_exprs[i] = e;
+    x->idx_colls[i] = coll;
+    x->idx_desc[i] = (uint8_t)s->idxcols[i].desc;
+  }
+  x->idx_where = s->idx_where;
+  x->pragma_value = s->pragma_value;
+  x->pragma_ident = s->pragma_ident;
+  x->pragma_has_value = s->pragma_has_value;
+  x->txn_mode = s->txn_mode;
+  x->nviewcols = s->nviewcols;
+  x->viewcols = s->viewcols;
   return MICA_OK;
 }

@@ -248,9 +248,7 @@ static int arg_width(ArgSrc *s) {
   if (s->sql) {
     if (s->sql->i >= s->sql->n) return 0;
     int64_t v = value_as_int(s->sql->argv[s->sql->i++]);
-    if (v > 2147483647) v = 2147483647;
-    if (v < -2147483647) v = -2147483647;
-    return (int)v;
+    return (int)(int32_t)(uint32_t)(uint64_t)v; /* truncated to int, as SQLite does */
   }
   return va_arg(*s->ap, int);
 }
@@ -347,13 +345,12 @@ static void vformat(StrBuf *b, const char *fmt, ArgSrc *src) {
           precision = pr < 0 ? (pr >= -2147483647 ? -pr : -1) : pr;
           c = *++fmt;
         } else {
-          int64_t pr = 0;
+          uint32_t pr = 0;
           while (c >= '0' && c <= '9') {
-            pr = pr * 10 + (c - '0');
-            if (pr > 2147483647) pr = 2147483647;
+            pr = pr * 10 + (uint32_t)(c - '0');
             c = *++fmt;
           }
-          precision = (int)pr;
+          precision = (int)(pr & 0x7fffffff);
         }
         if (c == 'l') {
           --fmt;
@@ -365,12 +362,10 @@ static void vformat(StrBuf *b, const char *fmt, ArgSrc *src) {
       }
       default:
         if (c >= '1' && c <= '9') {
-          int64_t w = c - '0';
-          while ((c = *++fmt) >= '0' && c <= '9') {
-            w = w * 10 + (c - '0');
-            if (w > 2147483647) w = 2147483647;
-          }
-          width = w;
+          uint32_t w = (uint32_t)(c - '0');
+          while ((c = *++fmt) >= '0' && c <= '9')
+            w = w * 10 + (uint32_t)(c - '0');
+          width = w & 0x7fffffff;
           if (c == '.' || c == 'l') {
             fmt--;
             break; /* continue parsing at '.' or 'l' */
@@ -381,8 +376,8 @@ static void vformat(StrBuf *b, const char *fmt, ArgSrc *src) {
       }
     } while (!done && (c = *++fmt) != 0);
     if (c == 0) return;
-    if (width > STRBUF_MAX || precision > STRBUF_MAX) {
-      b->err = MICA_TOOBIG;
+    if ((width > STRBUF_MAX || precision > STRBUF_MAX) && strchr("diuxXoprfeEgG", c)) {
+      b->err = MICA_TOOBIG; /* SQLite cannot get a conversion buffer that big */
       return;
     }
     switch (c) {
@@ -399,7 +394,6 @@ static void vformat(StrBuf *b, const char *fmt, ArgSrc *src) {
       char prefix = 0;
       if (c == 'p') {
         lv = src->sql ? (uint64_t)arg_int(src, 2, 0) : (uint64_t)(uintptr_t)va_arg(*src->ap, void *);
-        alt = 1;
       } else if (is_signed) {
         int64_t v = arg_int(src, flag_long, 1);
         if (v < 0) {
@@ -413,7 +407,7 @@ static void vformat(StrBuf *b, const char *fmt, ArgSrc *src) {
         lv = (uint64_t)arg_int(src, flag_long, 0);
       }
       int base = (c == 'x' || c == 'X' || c == 'p') ? 16 : c == 'o' ? 8 : 10;
-      const char *digits = c == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+      const char *digits = (c == 'X' || c == 'p') ? "0123456789ABCDEF" : "0123456789abcdef";
       if (lv == 0) alt = 0;
       int64_t prec = precision;
       if (zeropad && prec < width - (prefix != 0)) prec = width - (prefix != 0);
@@ -441,7 +435,7 @@ static void vformat(StrBuf *b, const char *fmt, ArgSrc *src) {
         *(--p) = '0';
         length++;
       }
-      if (thousand && base == 10) {
+      if (thousand && base == 10 && c != 'r') { /* not for ordinals */
         int64_t nn = (length - 1) / 3, ix = (length - 1) % 3 + 1;
         p -= nn;
         for (int64_t k = 0; nn > 0; k++) {
@@ -598,8 +592,9 @@ static void vformat(StrBuf *b, const char *fmt, ArgSrc *src) {
       break;
     }
     case '%': emit_padded(b, "%", 1, width, left); break;
-    case 'n': /* SQLite ignores %n (no argument consumed in SQL mode) */
+    case 'n': /* SQLite stores nothing through %n, consumes no SQL argument, and emits nothing */
       if (!src->sql) (void)va_arg(*src->ap, int *);
+      strbuf_append(b, "", 0);
       break;
     default: return; /* unknown conversion: stop, as SQLite does */
     }

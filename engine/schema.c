@@ -15,7 +15,8 @@
 
 #include "exec.h"
 #include "plan.h"
-#include "plan_parse.h"
+#include "ast.h"
+#include "parse.h"
 #include "schema.h"
 #include "value.h"
 
@@ -39,7 +40,7 @@ static void table_free(Table *t) {
     for (int i = 0; i < t->nchecks; i++) free(t->check_names[i]);
     free(t->check_names);
   }
-  if (t->ast) pp_free(t->ast);
+  if (t->ast) ast_free(t->ast);
   free(t->name);
   free(t->sql);
   free(t);
@@ -57,7 +58,7 @@ static void index_free(Index *ix) {
     for (int i = 0; i < ix->ncol; i++) free(ix->coll_names[i]);
     free(ix->coll_names);
   }
-  if (ix->ast) pp_free(ix->ast);
+  if (ix->ast) ast_free(ix->ast);
   free(ix);
 }
 
@@ -81,7 +82,7 @@ void schema_free(Schema *s) {
     free(tr->name);
     free(tr->table);
     free(tr->sql);
-    if (tr->ast) pp_free(tr->ast);
+    if (tr->ast) ast_free(tr->ast);
     free(tr);
     tr = n;
   }
@@ -195,12 +196,12 @@ int schema_ensure(mica_db *db) {
     char *tbl = dup_rec_text(&rv[2]);
     uint32_t root = rv[3].type == REC_INT ? (uint32_t)rv[3].u.i : 0;
     char *sql = dup_rec_text(&rv[4]);
-    PStmt *ast = NULL;
+    Stmt *ast = NULL;
     if (sql) {
       const char *tail;
       char *err = NULL;
       int off;
-      if (pp_parse(sql, (int)strlen(sql), &ast, &tail, &err, &off) != MICA_OK) {
+      if (parse_statement(sql, (int)strlen(sql), MICA_DIALECT_SQLITE, &ast, &tail, &err, &off) != MICA_OK) {
         mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s) - %s", name ? name : "?", err ? err : "");
         free(err);
         free(type);
@@ -257,7 +258,7 @@ int schema_ensure(mica_db *db) {
         trtail = &tr->next;
       }
     }
-    if (ast) pp_free(ast);
+    if (ast) ast_free(ast);
     free(type);
     free(name);
     free(tbl);

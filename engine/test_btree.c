@@ -15,7 +15,6 @@
 #include "mica.h"
 #include "record.h"
 
-
 typedef struct DbImage {
   uint8_t *data;
   size_t size;
@@ -646,7 +645,6 @@ START_TEST(test_handbuilt_two_level_tree_with_overflow_is_valid) {
 }
 END_TEST
 
-
 /* ---------------------------------------------------------------- tree layer (btree.h) */
 
 /* Deterministic pseudo-random numbers for the tree tests. */
@@ -794,8 +792,9 @@ static void run_random_ops(uint32_t ps, int nops, uint64_t seed) {
     }
     int64_t rowid = (int64_t)(rng_next(&s) % 4000) - 100; /* some negative rowids too */
     uint64_t lr = rng_next(&s) % 100;
-    uint32_t len = lr < 70 ? (uint32_t)(rng_next(&s) % 60) : lr < 95 ? (uint32_t)(rng_next(&s) % ps)
-                                                                      : (uint32_t)(rng_next(&s) % (3 * ps));
+    uint32_t len = lr < 70   ? (uint32_t)(rng_next(&s) % 60)
+                   : lr < 95 ? (uint32_t)(rng_next(&s) % ps)
+                             : (uint32_t)(rng_next(&s) % (3 * ps));
     uint32_t ver = (uint32_t)op;
     if (model_find(&m, rowid, &pos)) {
       fill_blob(blob, m.len[pos], rowid, m.ver[pos]);
@@ -1220,7 +1219,6 @@ START_TEST(test_btree_reads_and_extends_sqlite_files) {
 }
 END_TEST
 
-
 static uint8_t *read_file(const char *path, size_t *n) {
   FILE *f = fopen(path, "rb");
   ck_assert_ptr_nonnull(f);
@@ -1310,8 +1308,13 @@ static int torture(const char *path, uint32_t troot, uint32_t iroot, uint64_t *s
   return found;
 }
 
+#ifndef FUZZ_ITERS
+#define FUZZ_ITERS 150
+#define FUZZ_SEED 20261124
+#endif
+
 /* Files with random damage (bytes, page pointers, counts) give errors, never crashes. */
-START_TEST(test_btree_corrupt_files_never_crash) {
+static void fuzz_corrupt_files(int av) {
   char path[96], cpath[96], wal[110];
   snprintf(path, sizeof path, "/tmp/mica_test_btree_fz_%d.db", (int)getpid());
   snprintf(cpath, sizeof cpath, "/tmp/mica_test_btree_fzc_%d.db", (int)getpid());
@@ -1320,6 +1323,7 @@ START_TEST(test_btree_corrupt_files_never_crash) {
   Btree *bt;
   ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
   ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
+  ck_assert_int_eq(btree_set_autovacuum(bt, av), MICA_OK);
   ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
   uint32_t troot, iroot;
   ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
@@ -1353,9 +1357,9 @@ START_TEST(test_btree_corrupt_files_never_crash) {
   uint8_t *img = read_file(path, &n);
   uint32_t npages = (uint32_t)(n / 512);
   uint8_t *copy = malloc(n);
-  uint64_t s = 20261124;
+  uint64_t s = FUZZ_SEED + (uint64_t)av;
   int detected = 0;
-  for (int it = 0; it < 150; it++) {
+  for (int it = 0; it < FUZZ_ITERS; it++) {
     memcpy(copy, img, n);
     int nhits = 1 + (int)(rng_next(&s) % 4);
     for (int h = 0; h < nhits; h++) {
@@ -1382,11 +1386,564 @@ START_TEST(test_btree_corrupt_files_never_crash) {
     write_file(cpath, copy, n);
     detected += torture(cpath, troot, iroot, &s);
   }
-  ck_assert_int_gt(detected, 30); /* the damage is real: the integrity check sees most of it */
+  ck_assert_int_gt(detected, FUZZ_ITERS / 5); /* the damage is real: the integrity check sees most of it */
   free(copy);
   free(img);
   unlink(cpath);
   unlink(wal);
+  unlink(path);
+}
+
+START_TEST(test_btree_corrupt_files_never_crash) {
+  fuzz_corrupt_files(0);
+  fuzz_corrupt_files(1); /* auto-vacuum: pointer maps, relocation and truncation too */
+}
+END_TEST
+
+/* Rewrites the sqlite_schema row whose rootpage is `from` to point at `to`. */
+static void schema_move_root(Btree *bt, uint32_t from, uint32_t to) {
+  BtCursor *c;
+  int eof, moved = 0;
+  ck_assert_int_eq(btree_cursor_open(bt, 1, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+  while (!eof) {
+    const void *d;
+    uint32_t n;
+    RecValue v[5];
+    int nf;
+    ck_assert_int_eq(btree_data(c, &d, &n), MICA_OK);
+    ck_assert_int_eq(record_decode(d, n, v, 5, &nf), MICA_OK);
+    if (v[3].type == REC_INT && v[3].u.i == from) {
+      v[3].u.i = to;
+      uint8_t rec[600];
+      size_t rn = record_encode(v, 5, rec);
+      ck_assert_int_eq(btree_insert(c, btree_rowid(c), rec, (uint32_t)rn), MICA_OK);
+      moved++;
+    }
+    ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+  }
+  ck_assert_int_eq(moved, 1);
+  btree_cursor_close(c);
+}
+
+static void insert_rows(Btree *bt, uint32_t troot, uint32_t iroot, int64_t from, int64_t to,
+                        uint32_t maxlen) {
+  BtCursor *c, *ic;
+  ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
+  ic = NULL;
+  if (iroot) ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+  uint8_t *blob = malloc(maxlen + 1);
+  for (int64_t r = from; r <= to; r++) {
+    uint32_t len = (uint32_t)(r * 131 % (maxlen + 1)), n;
+    fill_blob(blob, len, r, 0);
+    uint8_t *rec = make_row(blob, len, r, 0, &n);
+    ck_assert_int_eq(btree_insert(c, r, rec, n), MICA_OK);
+    free(rec);
+    if (iroot) {
+      rec = make_row(blob, len, r, 1, &n);
+      ck_assert_int_eq(btree_insert(ic, 0, rec, n), MICA_OK);
+      free(rec);
+    }
+  }
+  free(blob);
+  btree_cursor_close(c);
+  btree_cursor_close(ic);
+}
+
+/* Deletes the rows whose rowid satisfies rowid % mod != keep, from the table and its index. */
+static int64_t delete_rows(Btree *bt, uint32_t troot, uint32_t iroot, int mod, uint32_t maxlen) {
+  BtCursor *c, *ic;
+  int eof;
+  int64_t left = 0;
+  ck_assert_int_eq(btree_cursor_open(bt, troot, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+  uint8_t *blob = malloc(maxlen + 1);
+  ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+  while (!eof) {
+    int64_t r = btree_rowid(c);
+    if (r % mod != 0) {
+      uint32_t len = (uint32_t)(r * 131 % (maxlen + 1));
+      fill_blob(blob, len, r, 0);
+      ck_assert_int_eq(btree_delete(c), MICA_OK);
+      index_delete(ic, blob, len, r);
+    } else {
+      left++;
+    }
+    ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+  }
+  free(blob);
+  btree_cursor_close(c);
+  btree_cursor_close(ic);
+  return left;
+}
+
+/* auto_vacuum=full: pointer maps stay exact through splits, merges, overflow chains and root moves,
+ * and commits give freed pages back to the file system (sqlite3 agrees page by page). */
+START_TEST(test_btree_autovacuum_full_truncates_and_keeps_pointer_maps) {
+  char path[96], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_av_%d.db", (int)getpid());
+  unlink(path);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 1024, 0), MICA_OK);
+  ck_assert_int_eq(btree_set_autovacuum(bt, 1), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 1);
+  uint32_t xroot, troot, iroot, moved;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &xroot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  ck_assert_uint_eq(xroot, 3); /* page 2 is the first pointer-map page */
+  ck_assert_uint_eq(troot, 4);
+  ck_assert_uint_eq(iroot, 5);
+  put_schema_row(bt, 1, "table", "x", "x", xroot, "CREATE TABLE x(a INTEGER PRIMARY KEY, b)");
+  put_schema_row(bt, 2, "table", "t", "t", troot, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+  put_schema_row(bt, 3, "index", "i", "t", iroot, "CREATE INDEX i ON t(b)");
+  insert_rows(bt, xroot, 0, 1, 300, 3000);
+  insert_rows(bt, troot, iroot, 1, 400, 2500);
+  uint32_t roots[4] = {1, xroot, troot, iroot};
+  assert_integrity(bt, roots, 4);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  uint32_t full = btree_page_count(bt);
+  ck_assert_uint_gt(full, 600); /* several pointer-map pages */
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  /* sqlite3 checks every pointer-map entry. */
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "PRAGMA auto_vacuum", out);
+  ck_assert_str_eq(out, "1");
+  ck_assert_int_eq(btree_open(path, 0, &bt), MICA_OK);
+
+  /* Drop x (not the last root: the index root moves into its slot) and delete most rows of t. */
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  ck_assert_int_eq(btree_drop_table(bt, xroot, &moved), MICA_OK);
+  ck_assert_uint_eq(moved, iroot);
+  schema_move_root(bt, iroot, xroot);
+  iroot = xroot;
+  {
+    BtCursor *c;
+    int res;
+    ck_assert_int_eq(btree_cursor_open(bt, 1, 1, NULL, &c), MICA_OK);
+    ck_assert_int_eq(btree_seek_rowid(c, 1, &res), MICA_OK);
+    ck_assert_int_eq(btree_delete(c), MICA_OK);
+    btree_cursor_close(c);
+  }
+  int64_t left = delete_rows(bt, troot, iroot, 3, 2500);
+  uint32_t roots2[3] = {1, troot, iroot};
+  assert_integrity(bt, roots2, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  uint32_t after = btree_page_count(bt), nfree;
+  ck_assert_int_eq(btree_get_meta(bt, BTREE_FREE_PAGE_COUNT, &nfree), MICA_OK);
+  ck_assert_uint_eq(nfree, 0);
+  ck_assert_uint_lt(after, full / 2);
+  uint32_t largest;
+  ck_assert_int_eq(btree_get_meta(bt, BTREE_LARGEST_ROOT_PAGE, &largest), MICA_OK);
+  ck_assert_uint_eq(largest, 4);
+  assert_integrity(bt, roots2, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  /* A new table goes right after the largest root, moving whatever page was there. */
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t yroot;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &yroot), MICA_OK);
+  ck_assert_uint_eq(yroot, 5);
+  put_schema_row(bt, 4, "table", "y", "y", yroot, "CREATE TABLE y(a INTEGER PRIMARY KEY, b)");
+  insert_rows(bt, yroot, 0, 1, 50, 2000);
+  uint32_t roots3[4] = {1, troot, iroot, yroot};
+  assert_integrity(bt, roots3, 4);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "SELECT count(*) FROM t", out);
+  ck_assert_int_eq(atoi(out), left);
+  sqlite_query(path, "SELECT count(*) FROM y", out);
+  ck_assert_int_eq(atoi(out), 50);
+  sqlite_query(path, "PRAGMA freelist_count", out);
+  ck_assert_str_eq(out, "0");
+  /* VACUUM keeps the file auto-vacuum (roots packed again, pointer maps rebuilt). */
+  ck_assert_int_eq(btree_open(path, 0, &bt), MICA_OK);
+  ck_assert_int_eq(btree_vacuum(bt, NULL), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "PRAGMA auto_vacuum", out);
+  ck_assert_str_eq(out, "1");
+  sqlite_query(path, "SELECT count(*) FROM t", out);
+  ck_assert_int_eq(atoi(out), left);
+  unlink(path);
+}
+END_TEST
+
+/* Auto-vacuum files sqlite3 wrote can be changed: pointer maps stay valid for sqlite3. */
+START_TEST(test_btree_extends_sqlite_autovacuum_files) {
+  char path[96], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_sqav_%d.db", (int)getpid());
+  unlink(path);
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(db,
+                                "PRAGMA page_size=512; PRAGMA auto_vacuum=FULL;"
+                                "CREATE TABLE t(a INTEGER PRIMARY KEY, b); CREATE INDEX i ON t(b);"
+                                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<200)"
+                                " INSERT INTO t SELECT x*1000, zeroblob(x*7%900) FROM c;",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, 0, &bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 1);
+  uint32_t before = btree_page_count(bt);
+  insert_rows(bt, 3, 4, 1, 300, 1200); /* t is page 3, i page 4 */
+  ck_assert_uint_gt(btree_page_count(bt), before * 3 / 2);
+  uint32_t roots[3] = {1, 3, 4};
+  assert_integrity(bt, roots, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  (void)delete_rows(bt, 3, 4, 1000, 1200); /* back to sqlite3's rows */
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  uint32_t peak = btree_page_count(bt);
+  ck_assert_uint_le(peak, before * 11 / 10); /* the inserted rows' pages went back */
+  assert_integrity(bt, roots, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "SELECT count(*) FROM t", out);
+  ck_assert_int_eq(atoi(out), 200);
+  unlink(path);
+}
+END_TEST
+
+/* Root page of the sqlite_schema entry called name (0 if none). */
+static uint32_t schema_root(Btree *bt, const char *name) {
+  BtCursor *c;
+  int eof;
+  uint32_t root = 0;
+  ck_assert_int_eq(btree_cursor_open(bt, 1, 0, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+  while (!eof) {
+    const void *d;
+    uint32_t n;
+    RecValue v[5];
+    int nf;
+    ck_assert_int_eq(btree_data(c, &d, &n), MICA_OK);
+    ck_assert_int_eq(record_decode(d, n, v, 5, &nf), MICA_OK);
+    if (v[1].u.s.n == strlen(name) && memcmp(v[1].u.s.p, name, v[1].u.s.n) == 0) root = (uint32_t)v[3].u.i;
+    ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+  }
+  btree_cursor_close(c);
+  return root;
+}
+
+/* VACUUM INTO writes a compact copy, VACUUM compacts in place; both keep every tree in its own
+ * order (a DESC index is copied without re-sorting) and pass sqlite3's integrity check. */
+START_TEST(test_btree_vacuum_compacts_and_copies) {
+  char path[96], into[96], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_vac_%d.db", (int)getpid());
+  snprintf(into, sizeof into, "/tmp/mica_test_btree_vacinto_%d.db", (int)getpid());
+  unlink(path);
+  unlink(into);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 1024, 0), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t troot, iroot, jroot;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &jroot), MICA_OK);
+  put_schema_row(bt, 1, "table", "t", "t", troot, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+  put_schema_row(bt, 2, "index", "i", "t", iroot, "CREATE INDEX i ON t(b)");
+  put_schema_row(bt, 3, "index", "j", "t", jroot, "CREATE INDEX j ON t(b DESC)");
+  ck_assert_int_eq(btree_update_meta(bt, BTREE_USER_VERSION, 77), MICA_OK);
+  insert_rows(bt, troot, iroot, 1, 500, 1500);
+  static const uint8_t desc[2] = {1, 0};
+  KeyInfo dki = {2, NULL, desc};
+  BtCursor *jc;
+  ck_assert_int_eq(btree_cursor_open(bt, jroot, 1, &dki, &jc), MICA_OK);
+  uint8_t *blob = malloc(1501);
+  for (int64_t r = 1; r <= 500; r++) {
+    uint32_t len = (uint32_t)(r * 131 % 1501), n;
+    fill_blob(blob, len, r, 0);
+    uint8_t *rec = make_row(blob, len, r, 1, &n);
+    ck_assert_int_eq(btree_insert(jc, 0, rec, n), MICA_OK);
+    free(rec);
+  }
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  /* Delete 2/3 of the rows (and their entries in both indexes). */
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  int64_t left = delete_rows(bt, troot, iroot, 3, 1500);
+  int eof;
+  ck_assert_int_eq(btree_first(jc, &eof), MICA_OK);
+  while (!eof) {
+    const void *d;
+    uint32_t n;
+    RecValue v[2];
+    int nf;
+    ck_assert_int_eq(btree_data(jc, &d, &n), MICA_OK);
+    ck_assert_int_eq(record_decode(d, n, v, 2, &nf), MICA_OK);
+    if (v[1].u.i % 3 != 0) ck_assert_int_eq(btree_delete(jc), MICA_OK);
+    ck_assert_int_eq(btree_next(jc, &eof), MICA_OK);
+  }
+  btree_cursor_close(jc);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  uint32_t before = btree_page_count(bt);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_vacuum(bt, into), MICA_OK);
+  ck_assert_int_ne(btree_vacuum(bt, into), MICA_OK); /* exists now */
+  sqlite_query(into, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(into, "SELECT count(*) FROM t", out);
+  ck_assert_int_eq(atoi(out), left);
+  sqlite_query(into, "PRAGMA freelist_count", out);
+  ck_assert_str_eq(out, "0");
+  sqlite_query(into, "PRAGMA user_version", out);
+  ck_assert_str_eq(out, "77");
+  sqlite_query(into, "PRAGMA page_count", out);
+  ck_assert_int_lt(atoi(out), (int)before * 2 / 3);
+  /* In place. */
+  ck_assert_int_eq(btree_vacuum(bt, NULL), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(bt), MICA_OK);
+  ck_assert_uint_lt(btree_page_count(bt), before * 2 / 3);
+  uint32_t roots[4] = {1, schema_root(bt, "t"), schema_root(bt, "i"), schema_root(bt, "j")};
+  ck_assert_uint_eq(roots[1], 2);
+  assert_integrity(bt, roots, 4);
+  /* The DESC index is still in DESC order. */
+  ck_assert_int_eq(btree_cursor_open(bt, roots[3], 0, &dki, &jc), MICA_OK);
+  uint8_t *prev = NULL;
+  uint32_t nprev = 0;
+  int64_t cnt = 0;
+  ck_assert_int_eq(btree_first(jc, &eof), MICA_OK);
+  while (!eof) {
+    const void *d;
+    uint32_t n;
+    ck_assert_int_eq(btree_data(jc, &d, &n), MICA_OK);
+    if (prev) {
+      UnpackedKey pk = {&dki, prev, nprev, 0};
+      ck_assert_int_lt(record_compare_key(&pk, d, n, NULL), 0);
+    }
+    free(prev);
+    prev = malloc(n);
+    memcpy(prev, d, n);
+    nprev = n;
+    cnt++;
+    ck_assert_int_eq(btree_next(jc, &eof), MICA_OK);
+  }
+  free(prev);
+  ck_assert_int_eq(cnt, left);
+  btree_cursor_close(jc);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  free(blob);
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "SELECT count(*) FROM t WHERE b IS NOT NULL", out);
+  ck_assert_int_eq(atoi(out), left);
+  unlink(path);
+  unlink(into);
+}
+END_TEST
+
+static int64_t table_count(Btree *bt, uint32_t root) {
+  BtCursor *c;
+  int64_t n;
+  ck_assert_int_eq(btree_cursor_open(bt, root, 0, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_count(c, &n), MICA_OK);
+  btree_cursor_close(c);
+  return n;
+}
+
+/* Savepoint rollback undoes tree changes (splits, frees, new pages) and cursors re-seek after it;
+ * a second connection keeps its snapshot until it starts a new transaction. */
+START_TEST(test_btree_savepoints_and_snapshots) {
+  char path[96];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_sp_%d.db", (int)getpid());
+  unlink(path);
+  Btree *bt, *rd;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t root;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &root), MICA_OK);
+  insert_rows(bt, root, 0, 1, 200, 300);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_open(path, 0, &rd), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(rd), MICA_OK);
+  ck_assert_int_eq(table_count(rd, root), 200);
+
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t pages = btree_page_count(bt);
+  BtCursor *c;
+  int res, eof;
+  ck_assert_int_eq(btree_cursor_open(bt, root, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_seek_rowid(c, 150, &res), MICA_OK);
+  ck_assert_int_eq(btree_savepoint(bt, BTREE_SAVEPOINT_BEGIN, 0), MICA_OK);
+  insert_rows(bt, root, 0, 201, 600, 300);
+  {
+    BtCursor *d;
+    ck_assert_int_eq(btree_cursor_open(bt, root, 1, NULL, &d), MICA_OK);
+    ck_assert_int_eq(btree_first(d, &eof), MICA_OK);
+    while (!eof) {
+      ck_assert_int_eq(btree_delete(d), MICA_OK);
+      ck_assert_int_eq(btree_next(d, &eof), MICA_OK);
+    }
+    btree_cursor_close(d);
+  }
+  ck_assert_int_eq(table_count(bt, root), 0);
+  ck_assert_uint_gt(btree_page_count(bt), pages);
+  ck_assert_int_eq(btree_savepoint(bt, BTREE_SAVEPOINT_ROLLBACK, 0), MICA_OK);
+  ck_assert_int_eq(table_count(bt, root), 200);
+  ck_assert_uint_eq(btree_page_count(bt), pages);
+  ck_assert_int_eq(btree_rowid(c), 150); /* re-sought */
+  ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+  ck_assert_int_eq(btree_rowid(c), 151);
+  ck_assert_int_eq(btree_savepoint(bt, BTREE_SAVEPOINT_RELEASE, 0), MICA_OK);
+  insert_rows(bt, root, 0, 1001, 1100, 300);
+  btree_cursor_close(c);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  /* The reader still sees its snapshot, then the commit once it starts over. */
+  ck_assert_int_eq(table_count(rd, root), 200);
+  ck_assert_int_eq(btree_commit(rd), MICA_OK);
+  ck_assert_int_eq(btree_begin_read(rd), MICA_OK);
+  ck_assert_int_eq(table_count(rd, root), 300);
+  uint32_t roots[2] = {1, root};
+  assert_integrity(rd, roots, 2);
+  ck_assert_int_eq(btree_commit(rd), MICA_OK);
+  ck_assert_int_eq(btree_close(rd), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  unlink(path);
+}
+END_TEST
+
+/* Extreme rowids, empty payloads, and index seeks by prefix in both directions. */
+START_TEST(test_btree_seek_edges) {
+  Btree *bt;
+  ck_assert_int_eq(btree_open(":memory:", 0, &bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t root, iroot;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &root), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  BtCursor *c, *ic;
+  int res, eof;
+  ck_assert_int_eq(btree_cursor_open(bt, root, 1, NULL, &c), MICA_OK);
+  ck_assert_int_eq(btree_seek_rowid(c, 5, &res), MICA_OK);
+  ck_assert(btree_eof(c));
+  ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+  ck_assert_int_eq(eof, 1);
+  int64_t ids[] = {INT64_MIN, -1, 0, 1, INT64_MAX};
+  for (int i = 0; i < 5; i++)
+    ck_assert_int_eq(btree_insert(c, ids[i], "", 0), MICA_OK);
+  ck_assert_int_eq(btree_first(c, &eof), MICA_OK);
+  for (int i = 0; i < 5; i++) {
+    ck_assert_int_eq(eof, 0);
+    ck_assert_int_eq(btree_rowid(c), ids[i]);
+    ck_assert_uint_eq(btree_data_size(c), 0);
+    ck_assert_int_eq(btree_next(c, &eof), MICA_OK);
+  }
+  ck_assert_int_eq(eof, 1);
+  ck_assert_int_eq(btree_seek_rowid(c, INT64_MAX - 1, &res), MICA_OK);
+  ck_assert_int_ne(res, 0);
+  ck_assert_int_eq(btree_rowid(c), res < 0 ? 1 : INT64_MAX);
+  btree_cursor_close(c);
+  /* Index of (k, rowid) with 20 rowids per k: prefix seeks find the first / last of a group. */
+  ck_assert_int_eq(btree_cursor_open(bt, iroot, 1, NULL, &ic), MICA_OK);
+  for (int64_t k = 0; k < 50; k++)
+    for (int64_t r = 0; r < 20; r++) {
+      RecValue v[2] = {{.type = REC_INT, .u.i = k * 2}, {.type = REC_INT, .u.i = r}};
+      uint8_t rec[32];
+      size_t n = record_encode(v, 2, rec);
+      ck_assert_int_eq(btree_insert(ic, 0, rec, (uint32_t)n), MICA_OK);
+    }
+  for (int64_t k = -1; k < 101; k++) {
+    RecValue v = {.type = REC_INT, .u.i = k};
+    uint8_t rec[16];
+    size_t n = record_encode(&v, 1, rec);
+    for (int dir = -1; dir <= 1; dir += 2) {
+      UnpackedKey key = {NULL, rec, (uint32_t)n, dir};
+      ck_assert_int_eq(btree_seek_key(ic, &key, &res), MICA_OK);
+      ck_assert_int_ne(res, 0);
+      /* Step to the first entry >= key (dir -1) or the last entry <= key (dir +1). */
+      if (dir < 0 && res < 0) ck_assert_int_eq(btree_next(ic, &eof), MICA_OK);
+      if (dir > 0 && res > 0) ck_assert_int_eq(btree_prev(ic, &eof), MICA_OK);
+      if (btree_eof(ic)) {
+        ck_assert(dir < 0 ? k > 98 : k < 0);
+        continue;
+      }
+      const void *d;
+      uint32_t dn;
+      RecValue got[2];
+      int nf;
+      ck_assert_int_eq(btree_data(ic, &d, &dn), MICA_OK);
+      ck_assert_int_eq(record_decode(d, dn, got, 2, &nf), MICA_OK);
+      if (dir < 0) {
+        int64_t want = k <= 0 ? 0 : (k + 1) / 2 * 2;
+        ck_assert_int_eq(got[0].u.i, want);
+        ck_assert_int_eq(got[1].u.i, 0);
+      } else {
+        int64_t want = k >= 98 ? 98 : k / 2 * 2;
+        ck_assert_int_eq(got[0].u.i, want);
+        ck_assert_int_eq(got[1].u.i, 19);
+      }
+    }
+  }
+  int64_t n;
+  ck_assert_int_eq(btree_count(ic, &n), MICA_OK);
+  ck_assert_int_eq(n, 1000);
+  btree_cursor_close(ic);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+}
+END_TEST
+
+/* auto_vacuum=INCREMENTAL keeps free pages at commit; btree_incremental_vacuum gives them back,
+ * N at a time or all. */
+START_TEST(test_btree_incremental_vacuum) {
+  char path[96], out[64];
+  snprintf(path, sizeof path, "/tmp/mica_test_btree_iv_%d.db", (int)getpid());
+  unlink(path);
+  Btree *bt;
+  ck_assert_int_eq(btree_open(path, BTREE_OPEN_CREATE, &bt), MICA_OK);
+  ck_assert_int_eq(btree_set_page_size(bt, 512, 0), MICA_OK);
+  ck_assert_int_eq(btree_set_autovacuum(bt, 2), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  uint32_t troot, iroot, freed, nfree;
+  ck_assert_int_eq(btree_create_table(bt, BTREE_INTKEY, &troot), MICA_OK);
+  ck_assert_int_eq(btree_create_table(bt, BTREE_BLOBKEY, &iroot), MICA_OK);
+  put_schema_row(bt, 1, "table", "t", "t", troot, "CREATE TABLE t(a INTEGER PRIMARY KEY, b)");
+  put_schema_row(bt, 2, "index", "i", "t", iroot, "CREATE INDEX i ON t(b)");
+  insert_rows(bt, troot, iroot, 1, 300, 1000);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  int64_t left = delete_rows(bt, troot, iroot, 4, 1000);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_begin_write(bt, 0), MICA_OK);
+  ck_assert_int_eq(btree_get_autovacuum(bt), 2);
+  ck_assert_int_eq(btree_get_meta(bt, BTREE_FREE_PAGE_COUNT, &nfree), MICA_OK);
+  ck_assert_uint_gt(nfree, 100);
+  uint32_t pages = btree_page_count(bt);
+  ck_assert_int_eq(btree_incremental_vacuum(bt, 10, &freed), MICA_OK);
+  ck_assert_uint_eq(freed, 10);
+  ck_assert_uint_le(btree_page_count(bt), pages - 10);
+  uint32_t roots[3] = {1, troot, iroot};
+  assert_integrity(bt, roots, 3);
+  ck_assert_int_eq(btree_incremental_vacuum(bt, 0, &freed), MICA_OK);
+  ck_assert_uint_eq(freed, nfree - 10);
+  ck_assert_int_eq(btree_get_meta(bt, BTREE_FREE_PAGE_COUNT, &nfree), MICA_OK);
+  ck_assert_uint_eq(nfree, 0);
+  assert_integrity(bt, roots, 3);
+  ck_assert_int_eq(btree_commit(bt), MICA_OK);
+  ck_assert_int_eq(btree_close(bt), MICA_OK);
+  sqlite_query(path, "PRAGMA integrity_check", out);
+  ck_assert_str_eq(out, "ok");
+  sqlite_query(path, "PRAGMA auto_vacuum", out);
+  ck_assert_str_eq(out, "2");
+  sqlite_query(path, "SELECT count(*) FROM t", out);
+  ck_assert_int_eq(atoi(out), left);
   unlink(path);
 }
 END_TEST
@@ -1409,6 +1966,12 @@ static Suite *btree_suite(void) {
   tcase_add_test(tt, test_btree_freelist_reuse);
   tcase_add_test(tt, test_btree_reads_and_extends_sqlite_files);
   tcase_add_test(tt, test_btree_corrupt_files_never_crash);
+  tcase_add_test(tt, test_btree_autovacuum_full_truncates_and_keeps_pointer_maps);
+  tcase_add_test(tt, test_btree_extends_sqlite_autovacuum_files);
+  tcase_add_test(tt, test_btree_vacuum_compacts_and_copies);
+  tcase_add_test(tt, test_btree_savepoints_and_snapshots);
+  tcase_add_test(tt, test_btree_seek_edges);
+  tcase_add_test(tt, test_btree_incremental_vacuum);
   suite_add_tcase(s, tt);
   return s;
 }

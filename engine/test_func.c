@@ -205,8 +205,16 @@ static void call_scalar(const FuncSpec *f, const Arg **args, int n, Value *out, 
 
 /* Runs name with random argument tuples of arity n, drawn from apool, through both engines. Argument 0
  * comes from apool0 when given (e.g. format strings), the others from apool. */
+static void diff_scalar_sql(sqlite3 *db, const char *name, int n, int iters, const Arg *apool0, int npool0,
+                            const Arg *apool, int npool, const char *sql_override);
 static void diff_scalar_pools(sqlite3 *db, const char *name, int n, int iters, const Arg *apool0, int npool0,
                               const Arg *apool, int npool) {
+  diff_scalar_sql(db, name, n, iters, apool0, npool0, apool, npool, NULL);
+}
+
+/* As diff_scalar_pools; sql_override (e.g. "SELECT ?1 -> ?2") replaces the generated call. */
+static void diff_scalar_sql(sqlite3 *db, const char *name, int n, int iters, const Arg *apool0, int npool0,
+                            const Arg *apool, int npool, const char *sql_override) {
   const FuncSpec *f = func_find_builtin(name, n);
   ck_assert_msg(f != NULL && f->xfunc != NULL, "no scalar %s/%d", name, n);
   char sql[256];
@@ -214,6 +222,7 @@ static void diff_scalar_pools(sqlite3 *db, const char *name, int n, int iters, c
   for (int i = 0; i < n; i++)
     k += snprintf(sql + k, sizeof sql - (size_t)k, "%s?%d", i ? "," : "", i + 1);
   snprintf(sql + k, sizeof sql - (size_t)k, ")");
+  if (sql_override) snprintf(sql, sizeof sql, "%s", sql_override);
   sqlite3_stmt *st;
   ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
   for (int it = 0; it < iters; it++) {
@@ -408,6 +417,217 @@ START_TEST(test_date_now_uses_statement_time) {
   value_release(&out);
   value_release(&arg);
   value_release(&mod);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ JSON */
+
+static void diff_aggregate(sqlite3 *db, const char *name, int n, const Arg **rows, int nrows);
+
+static const Arg json_docs[] = {
+    T("{\"a\":1,\"b\":[1,2,{\"c\":\"x\"}],\"d\":null,\"e\":true,\"f\":1.5e3,\"g\":\"h\\u00e9\\n\",\"a\":2}"),
+    T("[1,2,3]"),
+    T("[]"),
+    T("{}"),
+    T("\"str\""),
+    T("123"),
+    T("-0.5"),
+    T("null"),
+    T("true"),
+    T("false"),
+    T(" [ 1 , {\"x\" : [ ] } ] "),
+    T("{\"a\":1,}"),
+    T("[1,2"),
+    T("01"),
+    T("1."),
+    T("\"\x01\""),
+    T("nul"),
+    T("{\"a\" 1}"),
+    T(""),
+    T("abc"),
+    T("[1e5, -1E-2, 1.25, 0, -0]"),
+    T("{\"a b\":{\"c.d\":5}}"),
+    T("[[1,[2,[3]]]]"),
+    T("{\"x\":\"\\ud83d\\ude00\"}"),
+    T("{\"k\":[{\"k\":1},{\"k\":2}]}"),
+    T("9223372036854775808"),
+    T("-9223372036854775808"),
+    T("12345678901234567890"),
+    T("[\"a\\\"b\", \"\\/\"]"),
+    T("{\"x\":{\"y\":{\"z\":[true,false,null]}}}"),
+    T("[1,]"),
+    T("[-]"),
+    T("1e"),
+    T("truex"),
+    T("{\"\":0}"),
+    T("\t\n{\"a\" :\r[ ]}\n"),
+    T("2.5E+3"),
+    T("-1.e5"),
+    T("[\"\\u0000x\"]"),
+    I(5),
+    R(2.5),
+    {VAL_NULL, 0, 0, NULL, 0},
+    B("[1]", 3)};
+static const Arg json_paths[] = {T("$"),
+                                 T("$.a"),
+                                 T("$.b"),
+                                 T("$.b[0]"),
+                                 T("$.b[2].c"),
+                                 T("$.b[#-1]"),
+                                 T("$.b[#]"),
+                                 T("$[0]"),
+                                 T("$[1]"),
+                                 T("$[#-1]"),
+                                 T("$[#-9]"),
+                                 T("$[5]"),
+                                 T("$.x"),
+                                 T("$.x.y"),
+                                 T("$.\"a b\""),
+                                 T("$.\"a b\".\"c.d\""),
+                                 T("$."),
+                                 T("$["),
+                                 T("a"),
+                                 T("$[a]"),
+                                 T("$.k[1].k"),
+                                 T("$[0][1][1]"),
+                                 {VAL_NULL, 0, 0, NULL, 0},
+                                 T("$.g"),
+                                 T("$.f"),
+                                 T("$.e"),
+                                 T("$.d"),
+                                 T("$.x[0]"),
+                                 T("$.x.y.z[2]"),
+                                 T("$.\"unterminated"),
+                                 T("$[0]x"),
+                                 T("$[#-1"),
+                                 T("$.k[#]"),
+                                 T("$.new"),
+                                 T("$.new.deep"),
+                                 T("$[3]"),
+                                 T("$[#]"),
+                                 T("$[#].q"),
+                                 T("$[0].q"),
+                                 T("$.b[5]"),
+                                 T("$.b[#][0]"),
+                                 T("$.b[#].z"),
+                                 T("$.b[#][1]")};
+static const Arg json_vals[] = {
+    I(1),       I(-7),        R(2.5),       R(1e300), T("txt"), T("q\"u\\o\nte"), {VAL_NULL, 0, 0, NULL, 0},
+    T("[1,2]"), B("\x01", 1), I(INT64_MAX), R(-0.0),  T("")};
+static const Arg json_abpaths[] = {T("a"),  T("b"),       T("$.a"), T("[1]"),  T("1"), T("$[0]"),
+                                   T("-1"), T("$x"),      T("x.y"), T("k[0]"), I(0),   I(2),
+                                   R(1.5),  T("\"a b\""), T(""),    T("$")};
+
+START_TEST(test_json_functions_match_sqlite) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  int nd = (int)(sizeof json_docs / sizeof json_docs[0]),
+      np = (int)(sizeof json_paths / sizeof json_paths[0]);
+  int nv = (int)(sizeof json_vals / sizeof json_vals[0]),
+      na = (int)(sizeof json_abpaths / sizeof json_abpaths[0]);
+  diff_scalar_pools(db, "json", 1, 300, NULL, 0, json_docs, nd);
+  diff_scalar_pools(db, "json_valid", 1, 300, NULL, 0, json_docs, nd);
+  diff_scalar_pools(db, "json_type", 1, 200, NULL, 0, json_docs, nd);
+  diff_scalar_pools(db, "json_array_length", 1, 200, NULL, 0, json_docs, nd);
+  diff_scalar_pools(db, "json_type", 2, 800, json_docs, nd, json_paths, np);
+  diff_scalar_pools(db, "json_array_length", 2, 800, json_docs, nd, json_paths, np);
+  for (int n = 2; n <= 4; n++)
+    diff_scalar_pools(db, "json_extract", n, 1000, json_docs, nd, json_paths, np);
+  for (int n = 2; n <= 3; n++)
+    diff_scalar_pools(db, "json_remove", n, 1000, json_docs, nd, json_paths, np);
+  diff_scalar_pools(db, "json_patch", 2, 1500, json_docs, nd, json_docs, nd);
+  diff_scalar_pools(db, "json_quote", 1, 100, NULL, 0, json_vals, nv);
+  for (int n = 0; n <= 3; n++)
+    diff_scalar_pools(db, "json_array", n, 200, NULL, 0, json_vals, nv);
+  for (int n = 0; n <= 4; n++)
+    diff_scalar_pools(db, "json_object", n, 300, NULL, 0, json_vals, nv);
+  diff_scalar_sql(db, "->", 2, 1000, json_docs, nd, json_abpaths, na, "SELECT ?1 -> ?2");
+  diff_scalar_sql(db, "->>", 2, 1000, json_docs, nd, json_abpaths, na, "SELECT ?1 ->> ?2");
+  diff_scalar_sql(db, "->", 2, 1000, json_docs, nd, json_paths, np, "SELECT ?1 -> ?2");
+  /* edits: doc, then (path, value) pairs; paths and values alternate, so draw both from a mixed pool */
+  static const char *edits[] = {"json_set", "json_insert", "json_replace"};
+  for (size_t e = 0; e < 3; e++) {
+    char sql[128];
+    for (int pairs = 0; pairs <= 2; pairs++) {
+      const FuncSpec *f = func_find_builtin(edits[e], 1 + 2 * pairs);
+      ck_assert_ptr_nonnull(f);
+      int k = snprintf(sql, sizeof sql, "SELECT %s(?1", edits[e]);
+      for (int i = 0; i < 2 * pairs; i++)
+        k += snprintf(sql + k, sizeof sql - (size_t)k, ",?%d", i + 2);
+      snprintf(sql + k, sizeof sql - (size_t)k, ")");
+      sqlite3_stmt *st;
+      ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+      for (int it = 0; it < 1500; it++) {
+        const Arg *args[5];
+        int n = 1 + 2 * pairs;
+        args[0] = &json_docs[rnd() % (uint64_t)nd];
+        for (int i = 1; i < n; i++)
+          args[i] = (i % 2) ? &json_paths[rnd() % (uint64_t)np] : &json_vals[rnd() % (uint64_t)nv];
+        for (int i = 0; i < n; i++)
+          bind_arg(st, i + 1, args[i]);
+        int src = sqlite3_step(st);
+        Value out;
+        struct mica_context ctx;
+        call_scalar(f, args, n, &out, &ctx, NULL);
+        char what[512];
+        describe(what, sizeof what, edits[e], args, n);
+        assert_same_result(db, st, src, &out, &ctx, what);
+        free(ctx.errmsg);
+        value_release(&out);
+        sqlite3_reset(st);
+      }
+      sqlite3_finalize(st);
+    }
+  }
+  /* aggregates */
+  const Arg *rows[2 * 8];
+  for (int it = 0; it < 200; it++) {
+    int nrows = (int)(rnd() % 8);
+    for (int r = 0; r < 2 * nrows; r++)
+      rows[r] = &json_vals[rnd() % (uint64_t)nv];
+    diff_aggregate(db, "json_group_array", 1, rows, nrows);
+    diff_aggregate(db, "json_group_object", 2, rows, nrows);
+  }
+  sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_json_subtype_passes_json_through) {
+  /* json_array(json('[1,2]')) nests the array; a plain text '[1,2]' is quoted */
+  Value doc, out;
+  value_init(&doc);
+  value_init(&out);
+  struct mica_context ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.out = &out;
+  value_set_text(&doc, " [1, 2] ", -1, VAL_STATIC);
+  mica_value *argv[] = {&doc};
+  func_find_builtin("json", 1)->xfunc(&ctx, 1, argv);
+  ck_assert_str_eq(value_as_text(&out, NULL), "[1,2]");
+  ck_assert_uint_eq(mica_value_subtype(&out), 'J');
+  Value nested;
+  value_init(&nested);
+  value_move(&nested, &out);
+  mica_value *argv2[] = {&nested, &doc};
+  func_find_builtin("json_array", 2)->xfunc(&ctx, 2, argv2);
+  ck_assert_str_eq(value_as_text(&out, NULL), "[[1,2],\" [1, 2] \"]");
+  /* json_set with a JSON value inserts it, and later paths do not see inside it (as SQLite) */
+  Value path, path2, nine;
+  value_init(&path);
+  value_init(&path2);
+  value_init(&nine);
+  value_set_text(&doc, "{\"a\":1}", -1, VAL_STATIC);
+  value_set_text(&path, "$.a", -1, VAL_STATIC);
+  value_set_text(&path2, "$.a[0]", -1, VAL_STATIC);
+  value_set_int(&nine, 9);
+  mica_value *argv3[] = {&doc, &path, &nested, &path2, &nine};
+  func_find_builtin("json_set", 5)->xfunc(&ctx, 5, argv3);
+  ck_assert_str_eq(value_as_text(&out, NULL), "{\"a\":[1,2]}");
+  value_release(&out);
+  value_release(&doc);
+  value_release(&nested);
+  value_release(&path);
+  value_release(&path2);
 }
 END_TEST
 
@@ -675,6 +895,71 @@ START_TEST(test_like_and_glob_match_sqlite) {
 }
 END_TEST
 
+/* Random patterns and strings over a small alphabet, through the whole operator. */
+START_TEST(test_like_eval_random_patterns_match_sqlite) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  sqlite3_stmt *st;
+  ck_assert_int_eq(
+      sqlite3_prepare_v2(db, "SELECT ?2 LIKE ?1, ?2 GLOB ?1, ?2 LIKE ?1 ESCAPE ?3", -1, &st, NULL),
+      SQLITE_OK);
+  static const char *alpha[] = {"a", "b", "A", "%", "_", "*", "?", "[", "]", "^", "-", "\\", "\xc3\xa4", "!"};
+  for (int it = 0; it < 20000; it++) {
+    char pat[40] = "", str[40] = "", esc[8] = "";
+    int np = (int)(rnd() % 7), ns = (int)(rnd() % 7);
+    for (int i = 0; i < np; i++)
+      strcat(pat, alpha[rnd() % 14]);
+    for (int i = 0; i < ns; i++)
+      strcat(str, alpha[rnd() % 14]);
+    strcat(esc, rnd() % 4 ? alpha[rnd() % 14] : "xy");
+    sqlite3_bind_text(st, 1, pat, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, str, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, esc, -1, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    Value p, s, e, out;
+    value_init(&p);
+    value_init(&s);
+    value_init(&e);
+    value_init(&out);
+    value_set_text(&p, pat, -1, VAL_STATIC);
+    value_set_text(&s, str, -1, VAL_STATIC);
+    value_set_text(&e, esc, -1, VAL_STATIC);
+    char *err;
+    if (src == SQLITE_ROW) {
+      ck_assert_int_eq(func_like_eval(&p, &s, NULL, 0, 1, &out, &err), MICA_OK);
+      ck_assert_msg(out.u.i == sqlite3_column_int(st, 0), "'%s' LIKE '%s'", str, pat);
+      ck_assert_int_eq(func_like_eval(&p, &s, NULL, 1, 0, &out, &err), MICA_OK);
+      ck_assert_msg(out.u.i == sqlite3_column_int(st, 1), "'%s' GLOB '%s'", str, pat);
+      ck_assert_int_eq(func_like_eval(&p, &s, &e, 0, 1, &out, &err), MICA_OK);
+      ck_assert_msg(out.u.i == sqlite3_column_int(st, 2), "'%s' LIKE '%s' ESCAPE '%s'", str, pat, esc);
+    } else {
+      ck_assert_int_eq(func_like_eval(&p, &s, &e, 0, 1, &out, &err), MICA_ERROR);
+      ck_assert_str_eq(err, sqlite3_errmsg(db));
+      free(err);
+    }
+    sqlite3_reset(st);
+    value_release(&out);
+    value_release(&p);
+    value_release(&s);
+    value_release(&e);
+  }
+  /* blob operands give 0, NULL gives NULL */
+  Value b, n, out;
+  value_init(&b);
+  value_init(&n);
+  value_init(&out);
+  value_set_blob(&b, "a", 1, VAL_STATIC);
+  char *err;
+  ck_assert_int_eq(func_like_eval(&b, &n, NULL, 0, 1, &out, &err), MICA_OK);
+  ck_assert_int_eq(out.type, VAL_INT);
+  ck_assert_int_eq(out.u.i, 0);
+  ck_assert_int_eq(func_like_eval(&n, &n, NULL, 1, 0, &out, &err), MICA_OK);
+  ck_assert_int_eq(out.type, VAL_NULL);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ printf */
 
 START_TEST(test_mprintf_matches_sqlite) {
@@ -728,6 +1013,79 @@ START_TEST(test_mprintf_matches_sqlite) {
 }
 END_TEST
 
+/* Random format strings through SQL printf() in both engines. */
+START_TEST(test_sql_printf_random_formats_match_sqlite) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  static const char flags[] = "-+ #0,!";
+  static const char convs[] = "diuxXorcsqQwfeEgG%zpTn";
+  static char fmtbuf[64][48];
+  static Arg fmts[64];
+  for (int it = 0; it < 40; it++) {
+    for (int k = 0; k < 64; k++) {
+      char *f = fmtbuf[k];
+      int n = 0;
+      if (rnd() % 3 == 0) f[n++] = 'a';
+      f[n++] = '%';
+      for (int j = (int)(rnd() % 3); j > 0; j--)
+        f[n++] = flags[rnd() % 7];
+      if (rnd() % 2)
+        n += snprintf(f + n, 8, "%d", (int)(rnd() % 25));
+      else if (rnd() % 5 == 0)
+        f[n++] = '*';
+      if (rnd() % 2) {
+        f[n++] = '.';
+        if (rnd() % 5 == 0)
+          f[n++] = '*';
+        else
+          n += snprintf(f + n, 8, "%d", (int)(rnd() % 20));
+      }
+      if (rnd() % 6 == 0) f[n++] = 'l';
+      f[n++] = convs[rnd() % (sizeof convs - 1)];
+      if (rnd() % 2) n += snprintf(f + n, 8, "|%%d");
+      f[n] = 0;
+      fmts[k] = (Arg){VAL_TEXT, 0, 0, f, -1};
+    }
+    for (int n = 1; n <= 3; n++)
+      diff_scalar_pools(db, "printf", n, 64, fmts, 64, pool, NPOOL);
+  }
+  sqlite3_close(db);
+}
+END_TEST
+
+/* Malformed and random JSON never crashes; validity agrees with SQLite. */
+START_TEST(test_json_random_text_agrees_on_validity) {
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  static const char alphabet[] = "{}[]\",:.-+eE0123456789 tnrufalse\\/\x01";
+  static char docs[200][40];
+  static Arg pool_docs[200];
+  for (int k = 0; k < 200; k++) {
+    int n = (int)(rnd() % 39);
+    for (int j = 0; j < n; j++)
+      docs[k][j] = alphabet[rnd() % (sizeof alphabet - 1)];
+    docs[k][n] = 0;
+    pool_docs[k] = (Arg){VAL_TEXT, 0, 0, docs[k], -1};
+  }
+  diff_scalar_pools(db, "json_valid", 1, 2000, NULL, 0, pool_docs, 200);
+  diff_scalar_pools(db, "json", 1, 2000, NULL, 0, pool_docs, 200);
+  /* deep nesting: limit is 2000 levels */
+  char *deep = malloc(5003);
+  for (int d = 0; d < 2; d++) {
+    int levels = d ? 2001 : 1999, n = 0;
+    for (int j = 0; j < levels; j++)
+      deep[n++] = '[';
+    for (int j = 0; j < levels; j++)
+      deep[n++] = ']';
+    deep[n] = 0;
+    Arg a = {VAL_TEXT, 0, 0, deep, -1};
+    diff_scalar_pools(db, "json_valid", 1, 1, NULL, 0, &a, 1);
+  }
+  free(deep);
+  sqlite3_close(db);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ window-only functions */
 
 /* A partition of values sorted by key; the harness computes peers and frames like an executor. */
@@ -751,12 +1109,13 @@ START_TEST(test_window_functions_match_sqlite) {
     int nargs;
     const char *extra; /* SQL for extra args, also fed to mica */
     int64_t e1, e2;
-  } fns[] = {{"row_number", 0, "", 0, 0},   {"rank", 0, "", 0, 0},          {"dense_rank", 0, "", 0, 0},
-             {"percent_rank", 0, "", 0, 0}, {"cume_dist", 0, "", 0, 0},     {"ntile", 1, "", 3, 0},
-             {"ntile", 1, "", 1, 0},        {"ntile", 1, "", 10, 0},        {"lag", 1, "x", 0, 0},
-             {"lag", 2, "x, 2", 2, 0},      {"lag", 3, "x, 1, -1", 1, -1},  {"lead", 1, "x", 0, 0},
-             {"lead", 2, "x, 3", 3, 0},     {"lead", 3, "x, 2, 99", 2, 99}, {"first_value", 1, "x", 0, 0},
-             {"last_value", 1, "x", 0, 0},  {"nth_value", 2, "x, 2", 2, 0}};
+  } fns[] = {{"row_number", 0, "", 0, 0},    {"rank", 0, "", 0, 0},          {"dense_rank", 0, "", 0, 0},
+             {"percent_rank", 0, "", 0, 0},  {"cume_dist", 0, "", 0, 0},     {"ntile", 1, "", 3, 0},
+             {"ntile", 1, "", 1, 0},         {"ntile", 1, "", 10, 0},        {"lag", 1, "x", 0, 0},
+             {"lag", 2, "x, 2", 2, 0},       {"lag", 3, "x, 1, -1", 1, -1},  {"lead", 1, "x", 0, 0},
+             {"lead", 2, "x, 3", 3, 0},      {"lead", 3, "x, 2, 99", 2, 99}, {"first_value", 1, "x", 0, 0},
+             {"last_value", 1, "x", 0, 0},   {"nth_value", 2, "x, 2", 2, 0}, {"lag", 2, "x, -1", -1, 0},
+             {"lead", 3, "x, -2, 7", -2, 7}, {"nth_value", 2, "x, 9", 9, 0}};
   for (int trial = 0; trial < 20; trial++) {
     int n = 1 + (int)(rnd() % 9);
     int64_t keys[16];
@@ -877,9 +1236,14 @@ static Suite *func_suite(void) {
   tcase_add_test(tc, test_aggregates_match_sqlite);
   tcase_add_test(tc, test_date_functions_match_sqlite);
   tcase_add_test(tc, test_date_now_uses_statement_time);
+  tcase_add_test(tc, test_json_functions_match_sqlite);
+  tcase_add_test(tc, test_json_subtype_passes_json_through);
   tcase_add_test(tc, test_window_aggregates_inverse_matches_recompute);
   tcase_add_test(tc, test_like_and_glob_match_sqlite);
+  tcase_add_test(tc, test_like_eval_random_patterns_match_sqlite);
   tcase_add_test(tc, test_mprintf_matches_sqlite);
+  tcase_add_test(tc, test_sql_printf_random_formats_match_sqlite);
+  tcase_add_test(tc, test_json_random_text_agrees_on_validity);
   tcase_add_test(tc, test_window_functions_match_sqlite);
   suite_add_tcase(s, tc);
   return s;

@@ -169,12 +169,37 @@ START_TEST(test_io_fault_wrapper_fails_selected_ops) {
 }
 END_TEST
 
+START_TEST(test_io_writev_large_batch_writes_all) {
+  if (!backend_usable(_i)) return;
+  IoFile *f;
+  ck_assert_int_eq(open_backend(_i, "big", &f), MICA_OK);
+  enum { NV = 200, LEN = 512 };
+  static uint8_t bufs[NV][LEN];
+  IoVec v[NV];
+  for (int i = 0; i < NV; i++) {
+    memset(bufs[i], i & 0xff, LEN);
+    v[i] = (IoVec){bufs[i], LEN, (uint64_t)i * LEN};
+  }
+  ck_assert_int_eq(io_writev(f, v, NV, 1), MICA_OK);
+  uint64_t sz;
+  ck_assert_int_eq(io_size(f, &sz), MICA_OK);
+  ck_assert_uint_eq(sz, (uint64_t)NV * LEN);
+  uint8_t back[LEN];
+  for (int i = 0; i < NV; i++) {
+    ck_assert_int_eq(io_read(f, back, LEN, (uint64_t)i * LEN), MICA_OK);
+    ck_assert_mem_eq(back, bufs[i], LEN);
+  }
+  ck_assert_int_eq(io_close(f), MICA_OK);
+}
+END_TEST
+
 static Suite *io_suite(void) {
   Suite *s = suite_create("io");
   TCase *tc = tcase_create("backends");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_loop_test(tc, test_io_write_read_size_truncate, 0, 3);
   tcase_add_loop_test(tc, test_io_writev_batch_writes_all, 0, 3);
+  tcase_add_loop_test(tc, test_io_writev_large_batch_writes_all, 0, 3);
   tcase_add_loop_test(tc, test_io_exclusive_lock_makes_sqlite3_busy, 0, 2);
   tcase_add_test(tc, test_io_open_missing_without_create_fails);
   tcase_add_test(tc, test_io_backend_selection_honours_env);

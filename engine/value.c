@@ -844,7 +844,7 @@ static void set_error(mica_context *ctx, int rc, const char *msg, int n) {
 }
 
 void mica_result_error(mica_context *ctx, const char *msg, int nbytes) {
-  set_error(ctx, ctx->error_rc && ctx->error_rc != MICA_OK ? ctx->error_rc : MICA_ERROR, msg, nbytes);
+  set_error(ctx, MICA_ERROR, msg, nbytes);
 }
 
 void mica_result_error_code(mica_context *ctx, int rc) {

@@ -415,7 +415,13 @@ int wal_append(Wal *w, uint32_t page_size, const uint32_t *pgnos, uint8_t *const
   int rc = io_writev(w->f, v, nv, sync);
   free(fh);
   free(v);
-  if (rc != MICA_OK) return rc;
+  if (rc != MICA_OK) {
+    /* The frames may be partly or (if only the sync failed) wholly on disk, commit frame included.
+     * The caller rolls the transaction back, so cut them off: recovery must not find them. Best
+     * effort; the next append overwrites them anyway. */
+    io_truncate(w->f, w->need_header ? 0 : frame_off(w, w->max_frame + 1));
+    return rc;
+  }
   if (wrote_header) w->need_header = 0;
   w->w_next = frame;
   w->w_cksum[0] = s[0];

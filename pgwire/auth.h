@@ -21,16 +21,16 @@
 struct hba_rules;
 
 typedef struct role {
-    char *name;
-    int superuser;
-    int login;
-    char *secret;
+  char *name;
+  int superuser;
+  int login;
+  char *secret;
 } role;
 
 typedef struct roles {
-    int n;
-    role *r;
-    char path[4096];
+  int n;
+  role *r;
+  char path[4096];
 } roles;
 
 int pgw_roles_load(const char *path, struct roles **out, char *err, size_t errlen);
@@ -40,6 +40,15 @@ int pgw_roles_init_file(const char *path, const char *superuser, const char *ext
 const role *pgw_roles_find(const struct roles *r, const char *name);
 /* Writes roles to their file atomically. */
 int pgw_roles_save(const struct roles *r, char *err, size_t errlen);
+
+/* CREATE/ALTER/DROP ROLE on the server's roles (under srv->mu), saved to the roles file.
+ * superuser/login: -1 leaves unchanged. password: NULL unchanged, "" removes it; a value that already is a
+ * SCRAM or md5 verifier is stored as is, else it is hashed per password_encryption. Returns 0, or -1
+ * with a SQLSTATE (6 bytes) and message. */
+enum { PGW_ROLE_CREATE, PGW_ROLE_ALTER, PGW_ROLE_DROP };
+struct pgw_server;
+int pgw_roles_change(struct pgw_server *srv, int op, const char *name, int superuser, int login,
+                     const char *password, int if_exists, char *sqlstate, char *err, size_t errlen);
 
 int pgw_hba_load(const char *path, struct hba_rules **out, char *err, size_t errlen);
 void pgw_hba_free(struct hba_rules *r);

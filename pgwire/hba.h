@@ -22,20 +22,20 @@ enum hba_type { HBA_LOCAL, HBA_HOST, HBA_HOSTSSL, HBA_HOSTNOSSL };
 enum hba_method { HBA_TRUST, HBA_REJECT, HBA_PASSWORD, HBA_MD5, HBA_SCRAM };
 
 typedef struct hba_rule {
-    int lineno;
-    enum hba_type type;
-    char *databases; /* comma-separated list as written (already unquoted), or "all" */
-    char *users;
-    int addr_kind;   /* 0 any, 1 CIDR, 2 samehost/samenet */
-    int family;      /* AF_INET or AF_INET6 for CIDR */
-    uint8_t addr[16];
-    uint8_t mask[16];
-    enum hba_method method;
+  int lineno;
+  enum hba_type type;
+  char *databases; /* comma-separated list as written (already unquoted), or "all" */
+  char *users;
+  int addr_kind; /* 0 any, 1 CIDR, 2 samehost/samenet */
+  int family;    /* AF_INET or AF_INET6 for CIDR */
+  uint8_t addr[16];
+  uint8_t mask[16];
+  enum hba_method method;
 } hba_rule;
 
 typedef struct hba_rules {
-    int n;
-    hba_rule *rules;
+  int n;
+  hba_rule *rules;
 } hba_rules;
 
 /* Parses the file text. Returns 0, or -1 with "line N: ..." in err. */
@@ -44,8 +44,8 @@ int hba_load_file(const char *path, hba_rules **out, char *err, size_t errlen);
 void hba_free(hba_rules *r);
 
 /* The first matching rule, or NULL. addr is the client address (ignored for local connections). */
-const hba_rule *hba_match(const hba_rules *r, int is_local, int tls, const struct sockaddr *addr, const char *database,
-                          const char *user);
+const hba_rule *hba_match(const hba_rules *r, int is_local, int tls, const struct sockaddr *addr,
+                          const char *database, const char *user);
 const char *hba_method_name(enum hba_method m);
 
 #endif /* HBA_H */

@@ -17,26 +17,26 @@
 #define PGCONF_STR 1024
 
 typedef struct pgconf {
-    int port;
-    char listen_addresses[PGCONF_STR];
-    char unix_socket_directories[PGCONF_STR];
-    int max_connections;
-    int ssl;
-    char ssl_cert_file[PGCONF_STR];
-    char ssl_key_file[PGCONF_STR];
-    char hba_file[PGCONF_STR];
-    char roles_file[PGCONF_STR];
-    int statement_timeout; /* ms, 0 = none */
-    int lock_timeout;      /* ms, 0 = none */
-    int authentication_timeout; /* ms */
-    char password_encryption[32];
-    char log_min_messages[32];
-    int log_connections;
-    int log_disconnections;
-    char log_statement[16]; /* none, ddl, mod, all */
-    char log_filename[PGCONF_STR];
-    int worker_threads;     /* engine worker threads; 0 = automatic */
-    int event_threads;      /* event loops; 0 = one per core */
+  int port;
+  char listen_addresses[PGCONF_STR];
+  char unix_socket_directories[PGCONF_STR];
+  int max_connections;
+  int ssl;
+  char ssl_cert_file[PGCONF_STR];
+  char ssl_key_file[PGCONF_STR];
+  char hba_file[PGCONF_STR];
+  char roles_file[PGCONF_STR];
+  int statement_timeout;      /* ms, 0 = none */
+  int lock_timeout;           /* ms, 0 = none */
+  int authentication_timeout; /* ms */
+  char password_encryption[32];
+  char log_min_messages[32];
+  int log_connections;
+  int log_disconnections;
+  char log_statement[16]; /* none, ddl, mod, all */
+  char log_filename[PGCONF_STR];
+  int worker_threads; /* engine worker threads; 0 = automatic */
+  int event_threads;  /* event loops; 0 = one per core */
 } pgconf;
 
 void pgconf_defaults(pgconf *c);
@@ -48,7 +48,8 @@ int pgconf_needs_restart(const char *name);
 
 /* Calls fn for every setting line of the file text; returns 0, or -1 with a message in err on a syntax
  * error. fn returning non-zero also stops with -1 (fn fills err). */
-typedef int (*pgconf_line_fn)(void *arg, const char *name, const char *value, int lineno, char *err, size_t errlen);
+typedef int (*pgconf_line_fn)(void *arg, const char *name, const char *value, int lineno, char *err,
+                              size_t errlen);
 int pgconf_parse(const char *text, pgconf_line_fn fn, void *arg, char *err, size_t errlen);
 /* Reads path and applies every setting to c (settings apply in file order). */
 int pgconf_load_file(pgconf *c, const char *path, char *err, size_t errlen);

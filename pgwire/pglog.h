@@ -9,7 +9,16 @@
 #ifndef PGLOG_H
 #define PGLOG_H
 
-enum pglog_level { PGLOG_DEBUG = 0, PGLOG_INFO, PGLOG_NOTICE, PGLOG_WARNING, PGLOG_LOG, PGLOG_ERROR, PGLOG_FATAL, PGLOG_PANIC };
+enum pglog_level {
+  PGLOG_DEBUG = 0,
+  PGLOG_INFO,
+  PGLOG_NOTICE,
+  PGLOG_WARNING,
+  PGLOG_LOG,
+  PGLOG_ERROR,
+  PGLOG_FATAL,
+  PGLOG_PANIC
+};
 
 /* Messages below level are dropped. */
 void pglog_set_level(enum pglog_level level);

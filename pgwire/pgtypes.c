@@ -24,8 +24,8 @@
 #include "mica.h"
 
 static const struct {
-    const char *name;
-    uint32_t oid;
+  const char *name;
+  uint32_t oid;
 } type_names[] = {
     {"int", PGOID_INT4},
     {"integer", PGOID_INT4},
@@ -86,775 +86,818 @@ static const struct {
 };
 
 uint32_t pgtypes_oid_by_name(const char *name) {
-    for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++)
-        if (!strcasecmp(type_names[i].name, name)) return type_names[i].oid;
-    return 0;
+  for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++)
+    if (!strcasecmp(type_names[i].name, name)) return type_names[i].oid;
+  return 0;
 }
 
 const char *pgtypes_name(uint32_t oid) {
-    switch (oid) {
-    case PGOID_INT4: return "integer";
-    case PGOID_INT8: return "bigint";
-    case PGOID_INT2: return "smallint";
-    case PGOID_FLOAT4: return "real";
-    case PGOID_FLOAT8: return "double precision";
-    case PGOID_BOOL: return "boolean";
-    case PGOID_VARCHAR: return "character varying";
-    case PGOID_BPCHAR: return "character";
-    case PGOID_TIMESTAMP: return "timestamp without time zone";
-    case PGOID_TIMESTAMPTZ: return "timestamp with time zone";
-    case PGOID_TIME: return "time without time zone";
-    default: break;
-    }
-    for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++)
-        if (type_names[i].oid == oid) return type_names[i].name;
-    return NULL;
+  switch (oid) {
+  case PGOID_INT4: return "integer";
+  case PGOID_INT8: return "bigint";
+  case PGOID_INT2: return "smallint";
+  case PGOID_FLOAT4: return "real";
+  case PGOID_FLOAT8: return "double precision";
+  case PGOID_BOOL: return "boolean";
+  case PGOID_VARCHAR: return "character varying";
+  case PGOID_BPCHAR: return "character";
+  case PGOID_TIMESTAMP: return "timestamp without time zone";
+  case PGOID_TIMESTAMPTZ: return "timestamp with time zone";
+  case PGOID_TIME: return "time without time zone";
+  default: break;
+  }
+  for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++)
+    if (type_names[i].oid == oid) return type_names[i].name;
+  return NULL;
 }
 
 int16_t pgtypes_typlen(uint32_t oid) {
-    switch (oid) {
-    case PGOID_BOOL: return 1;
-    case PGOID_INT2: return 2;
-    case PGOID_INT4:
-    case PGOID_OID:
-    case PGOID_FLOAT4:
-    case PGOID_DATE: return 4;
-    case PGOID_INT8:
-    case PGOID_FLOAT8:
-    case PGOID_TIME:
-    case PGOID_TIMESTAMP:
-    case PGOID_TIMESTAMPTZ: return 8;
-    case PGOID_TIMETZ: return 12;
-    case PGOID_INTERVAL:
-    case PGOID_UUID: return 16;
-    case PGOID_NAME: return 64;
-    default: return -1;
-    }
+  switch (oid) {
+  case PGOID_BOOL: return 1;
+  case PGOID_INT2: return 2;
+  case PGOID_INT4:
+  case PGOID_OID:
+  case PGOID_FLOAT4:
+  case PGOID_DATE: return 4;
+  case PGOID_INT8:
+  case PGOID_FLOAT8:
+  case PGOID_TIME:
+  case PGOID_TIMESTAMP:
+  case PGOID_TIMESTAMPTZ: return 8;
+  case PGOID_TIMETZ: return 12;
+  case PGOID_INTERVAL:
+  case PGOID_UUID: return 16;
+  case PGOID_NAME: return 64;
+  default: return -1;
+  }
 }
 
 pgtype pgtypes_from_decltype(const char *decl) {
-    pgtype t = {0, -1, -1};
-    if (!decl || !*decl) return t;
-    /* Normalise: lower case, single spaces, typmod "(a,b)" split off, "[]" dropped. */
-    char name[128];
-    size_t n = 0;
-    int mods[2] = {-1, -1}, nmods = 0;
-    const char *p = decl;
-    while (*p && n < sizeof name - 1) {
-        if (*p == '(') {
-            p++;
-            while (*p && *p != ')') {
-                while (isspace((unsigned char)*p)) p++;
-                if (isdigit((unsigned char)*p) && nmods < 2) mods[nmods++] = (int)strtol(p, (char **)&p, 10);
-                else if (*p && *p != ')') p++;
-            }
-            if (*p == ')') p++;
-            continue;
-        }
-        if (*p == '[') break;
-        if (isspace((unsigned char)*p)) {
-            if (n && name[n - 1] != ' ') name[n++] = ' ';
-            p++;
-            continue;
-        }
-        name[n++] = (char)tolower((unsigned char)*p++);
+  pgtype t = {0, -1, -1};
+  if (!decl || !*decl) return t;
+  /* Normalise: lower case, single spaces, typmod "(a,b)" split off, "[]" dropped. */
+  char name[128] = {0};
+  size_t n = 0;
+  int mods[2] = {-1, -1}, nmods = 0;
+  const char *p = decl;
+  while (*p && n < sizeof name - 1) {
+    if (*p == '(') {
+      p++;
+      while (*p && *p != ')') {
+        while (isspace((unsigned char)*p))
+          p++;
+        if (isdigit((unsigned char)*p) && nmods < 2)
+          mods[nmods++] = (int)strtol(p, (char **)&p, 10);
+        else if (*p && *p != ')')
+          p++;
+      }
+      if (*p == ')') p++;
+      continue;
     }
-    while (n && name[n - 1] == ' ') n--;
-    name[n] = 0;
-    t.oid = pgtypes_oid_by_name(name);
-    if (!t.oid) {
-        /* SQLite's affinity rules, in its order. */
-        if (strstr(name, "int")) t.oid = PGOID_INT8;
-        else if (strstr(name, "char") || strstr(name, "clob") || strstr(name, "text")) t.oid = PGOID_TEXT;
-        else if (strstr(name, "blob")) t.oid = PGOID_BYTEA;
-        else if (strstr(name, "real") || strstr(name, "floa") || strstr(name, "doub")) t.oid = PGOID_FLOAT8;
-        else t.oid = PGOID_TEXT;
+    if (*p == '[') break;
+    if (isspace((unsigned char)*p)) {
+      if (n && name[n - 1] != ' ') name[n++] = ' ';
+      p++;
+      continue;
     }
-    t.typlen = pgtypes_typlen(t.oid);
-    if ((t.oid == PGOID_VARCHAR || t.oid == PGOID_BPCHAR) && nmods >= 1) t.typmod = mods[0] + 4;
-    if (t.oid == PGOID_NUMERIC && nmods >= 1) t.typmod = ((mods[0] << 16) | (nmods == 2 ? mods[1] : 0)) + 4;
-    return t;
+    name[n++] = (char)tolower((unsigned char)*p++);
+  }
+  while (n && name[n - 1] == ' ')
+    n--;
+  name[n] = 0;
+  t.oid = pgtypes_oid_by_name(name);
+  if (!t.oid) {
+    /* SQLite's affinity rules, in its order. */
+    if (strstr(name, "int"))
+      t.oid = PGOID_INT8;
+    else if (strstr(name, "char") || strstr(name, "clob") || strstr(name, "text"))
+      t.oid = PGOID_TEXT;
+    else if (strstr(name, "blob"))
+      t.oid = PGOID_BYTEA;
+    else if (strstr(name, "real") || strstr(name, "floa") || strstr(name, "doub"))
+      t.oid = PGOID_FLOAT8;
+    else
+      t.oid = PGOID_TEXT;
+  }
+  t.typlen = pgtypes_typlen(t.oid);
+  if ((t.oid == PGOID_VARCHAR || t.oid == PGOID_BPCHAR) && nmods >= 1) t.typmod = mods[0] + 4;
+  if (t.oid == PGOID_NUMERIC && nmods >= 1) t.typmod = ((mods[0] << 16) | (nmods == 2 ? mods[1] : 0)) + 4;
+  return t;
 }
 
 pgtype pgtypes_from_storage(int storage_class) {
-    pgtype t = {PGOID_TEXT, -1, -1};
-    switch (storage_class) {
-    case MICA_INTEGER: t.oid = PGOID_INT8; break;
-    case MICA_FLOAT: t.oid = PGOID_FLOAT8; break;
-    case MICA_BLOB: t.oid = PGOID_BYTEA; break;
-    default: break;
-    }
-    t.typlen = pgtypes_typlen(t.oid);
-    return t;
+  pgtype t = {PGOID_TEXT, -1, -1};
+  switch (storage_class) {
+  case MICA_INTEGER: t.oid = PGOID_INT8; break;
+  case MICA_FLOAT: t.oid = PGOID_FLOAT8; break;
+  case MICA_BLOB: t.oid = PGOID_BYTEA; break;
+  default: break;
+  }
+  t.typlen = pgtypes_typlen(t.oid);
+  return t;
 }
 
 void pgtypes_format_double(double d, char *out, size_t outlen) {
-    if (isnan(d)) {
-        snprintf(out, outlen, "NaN");
-        return;
-    }
-    if (isinf(d)) {
-        snprintf(out, outlen, d > 0 ? "Infinity" : "-Infinity");
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, outlen, "%.*g", prec, d);
-        if (strtod(out, NULL) == d) break;
-    }
+  if (isnan(d)) {
+    snprintf(out, outlen, "NaN");
+    return;
+  }
+  if (isinf(d)) {
+    snprintf(out, outlen, d > 0 ? "Infinity" : "-Infinity");
+    return;
+  }
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(out, outlen, "%.*g", prec, d);
+    if (strtod(out, NULL) == d) break;
+  }
 }
 
 static void put_text_column(pqbuf *b, const void *p, size_t n) {
-    pqbuf_put_int32(b, (int32_t)n);
-    pqbuf_put_bytes(b, p, n);
+  pqbuf_put_int32(b, (int32_t)n);
+  pqbuf_put_bytes(b, p, n);
 }
 
 /* The value as text in a stack buffer or pointing at its bytes. */
 static const char *value_text(const pgvalue *v, char *buf, size_t buflen, size_t *len) {
-    switch (v->type) {
-    case MICA_INTEGER: snprintf(buf, buflen, "%lld", (long long)v->i); break;
-    case MICA_FLOAT: pgtypes_format_double(v->d, buf, buflen); break;
-    default: *len = v->n; return v->p ? (const char *)v->p : "";
-    }
-    *len = strlen(buf);
-    return buf;
+  switch (v->type) {
+  case MICA_INTEGER: snprintf(buf, buflen, "%lld", (long long)v->i); break;
+  case MICA_FLOAT: pgtypes_format_double(v->d, buf, buflen); break;
+  default: *len = v->n; return v->p ? (const char *)v->p : "";
+  }
+  *len = strlen(buf);
+  return buf;
 }
 
 int pgtypes_parse_bool(const char *s, int *out) {
-    static const char *yes[] = {"t", "true", "on", "yes", "1", "y"};
-    static const char *no[] = {"f", "false", "off", "no", "0", "n"};
-    for (size_t i = 0; i < 6; i++) {
-        if (!strcasecmp(s, yes[i])) return *out = 1, 0;
-        if (!strcasecmp(s, no[i])) return *out = 0, 0;
-    }
-    return -1;
+  static const char *yes[] = {"t", "true", "on", "yes", "1", "y"};
+  static const char *no[] = {"f", "false", "off", "no", "0", "n"};
+  for (size_t i = 0; i < 6; i++) {
+    if (!strcasecmp(s, yes[i])) return *out = 1, 0;
+    if (!strcasecmp(s, no[i])) return *out = 0, 0;
+  }
+  return -1;
 }
 
 static int text_is_true(const unsigned char *p, size_t n, int *out) {
-    char s[8];
-    if (n == 0 || n >= sizeof s) return -1;
-    memcpy(s, p, n);
-    s[n] = 0;
-    return pgtypes_parse_bool(s, out);
+  char s[8];
+  if (n == 0 || n >= sizeof s) return -1;
+  memcpy(s, p, n);
+  s[n] = 0;
+  return pgtypes_parse_bool(s, out);
 }
 
 static int value_as_int(const pgvalue *v, int64_t *out) {
-    if (v->type == MICA_INTEGER) return *out = v->i, 0;
-    if (v->type == MICA_FLOAT) {
-        if (!(v->d >= -9.2233720368547758e18 && v->d < 9.2233720368547758e18)) return -1;
-        *out = (int64_t)llround(v->d);
-        return 0;
-    }
-    char s[64];
-    if (!v->p || v->n == 0 || v->n >= sizeof s) return -1;
-    memcpy(s, v->p, v->n);
-    s[v->n] = 0;
-    char *end;
-    errno = 0;
-    long long x = strtoll(s, &end, 10);
-    if (errno || *end) return -1;
-    *out = x;
+  if (v->type == MICA_INTEGER) return *out = v->i, 0;
+  if (v->type == MICA_FLOAT) {
+    if (!(v->d >= -9.2233720368547758e18 && v->d < 9.2233720368547758e18)) return -1;
+    *out = (int64_t)llround(v->d);
     return 0;
+  }
+  char s[64];
+  if (!v->p || v->n == 0 || v->n >= sizeof s) return -1;
+  memcpy(s, v->p, v->n);
+  s[v->n] = 0;
+  char *end;
+  errno = 0;
+  long long x = strtoll(s, &end, 10);
+  if (errno || *end) return -1;
+  *out = x;
+  return 0;
 }
 
 static int value_as_double(const pgvalue *v, double *out) {
-    if (v->type == MICA_INTEGER) return *out = (double)v->i, 0;
-    if (v->type == MICA_FLOAT) return *out = v->d, 0;
-    char s[128];
-    if (!v->p || v->n == 0 || v->n >= sizeof s) return -1;
-    memcpy(s, v->p, v->n);
-    s[v->n] = 0;
-    if (!strcasecmp(s, "Infinity")) return *out = INFINITY, 0;
-    if (!strcasecmp(s, "-Infinity")) return *out = -INFINITY, 0;
-    if (!strcasecmp(s, "NaN")) return *out = NAN, 0;
-    char *end;
-    *out = strtod(s, &end);
-    return *end ? -1 : 0;
+  if (v->type == MICA_INTEGER) return *out = (double)v->i, 0;
+  if (v->type == MICA_FLOAT) return *out = v->d, 0;
+  char s[128];
+  if (!v->p || v->n == 0 || v->n >= sizeof s) return -1;
+  memcpy(s, v->p, v->n);
+  s[v->n] = 0;
+  if (!strcasecmp(s, "Infinity")) return *out = INFINITY, 0;
+  if (!strcasecmp(s, "-Infinity")) return *out = -INFINITY, 0;
+  if (!strcasecmp(s, "NaN")) return *out = NAN, 0;
+  char *end;
+  *out = strtod(s, &end);
+  return *end ? -1 : 0;
 }
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = (unsigned)(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int64_t)doe - 719468;
 }
 
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-    z += 719468;
-    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = (unsigned)(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = (unsigned)(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
 #define PG_EPOCH_DAYS 10957 /* 2000-01-01 in days since 1970-01-01 */
 
 /* Parses "YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]][Z|+hh[:mm]|-hh[:mm]]" pieces. Returns 0 on success. */
-static int parse_datetime(const char *s, int want_date, int64_t *days, int64_t *usec, int *tz_sec, int *has_tz) {
-    *days = 0;
-    *usec = 0;
-    *tz_sec = 0;
-    *has_tz = 0;
-    const char *p = s;
-    if (want_date) {
-        char *end;
-        long y = strtol(p, &end, 10);
-        if (end == p || *end != '-') return -1;
-        p = end + 1;
-        long mo = strtol(p, &end, 10);
-        if (end == p || *end != '-' || mo < 1 || mo > 12) return -1;
-        p = end + 1;
-        long d = strtol(p, &end, 10);
-        if (end == p || d < 1 || d > 31) return -1;
-        p = end;
-        *days = days_from_civil(y, (unsigned)mo, (unsigned)d);
-        if (!*p) return 0;
-        if (*p != ' ' && *p != 'T') return -1;
-        p++;
-    }
+static int parse_datetime(const char *s, int want_date, int64_t *days, int64_t *usec, int *tz_sec,
+                          int *has_tz) {
+  *days = 0;
+  *usec = 0;
+  *tz_sec = 0;
+  *has_tz = 0;
+  const char *p = s;
+  if (want_date) {
     char *end;
-    long h = strtol(p, &end, 10);
-    if (end == p || *end != ':' || h < 0 || h > 24) return -1;
+    long y = strtol(p, &end, 10);
+    if (end == p || *end != '-') return -1;
     p = end + 1;
-    long mi = strtol(p, &end, 10);
-    if (end == p || mi < 0 || mi > 59) return -1;
+    long mo = strtol(p, &end, 10);
+    if (end == p || *end != '-' || mo < 1 || mo > 12) return -1;
+    p = end + 1;
+    long d = strtol(p, &end, 10);
+    if (end == p || d < 1 || d > 31) return -1;
     p = end;
-    double sec = 0;
+    *days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+    if (!*p) return 0;
+    if (*p != ' ' && *p != 'T') return -1;
+    p++;
+  }
+  char *end;
+  long h = strtol(p, &end, 10);
+  if (end == p || *end != ':' || h < 0 || h > 24) return -1;
+  p = end + 1;
+  long mi = strtol(p, &end, 10);
+  if (end == p || mi < 0 || mi > 59) return -1;
+  p = end;
+  double sec = 0;
+  if (*p == ':') {
+    p++;
+    sec = strtod(p, &end);
+    if (end == p || sec < 0 || sec >= 61) return -1;
+    p = end;
+  }
+  *usec = ((int64_t)h * 3600 + mi * 60) * 1000000 + (int64_t)llround(sec * 1e6);
+  while (*p == ' ')
+    p++;
+  if (*p == 'Z' || *p == 'z') {
+    *has_tz = 1;
+    p++;
+  } else if (*p == '+' || *p == '-') {
+    int sign = *p == '-' ? -1 : 1;
+    p++;
+    long th = strtol(p, &end, 10);
+    if (end == p) return -1;
+    long tm = 0;
+    if (end - p == 4) { /* +hhmm */
+      tm = th % 100;
+      th /= 100;
+    }
+    p = end;
     if (*p == ':') {
-        p++;
-        sec = strtod(p, &end);
-        if (end == p || sec < 0 || sec >= 61) return -1;
-        p = end;
+      p++;
+      tm = strtol(p, &end, 10);
+      p = end;
     }
-    *usec = ((int64_t)h * 3600 + mi * 60) * 1000000 + (int64_t)llround(sec * 1e6);
-    while (*p == ' ') p++;
-    if (*p == 'Z' || *p == 'z') {
-        *has_tz = 1;
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int sign = *p == '-' ? -1 : 1;
-        p++;
-        long th = strtol(p, &end, 10);
-        if (end == p) return -1;
-        long tm = 0;
-        if (end - p == 4) { /* +hhmm */
-            tm = th % 100;
-            th /= 100;
-        }
-        p = end;
-        if (*p == ':') {
-            p++;
-            tm = strtol(p, &end, 10);
-            p = end;
-        }
-        *tz_sec = sign * (int)(th * 3600 + tm * 60);
-        *has_tz = 1;
-    }
-    return *p ? -1 : 0;
+    *tz_sec = sign * (int)(th * 3600 + tm * 60);
+    *has_tz = 1;
+  }
+  return *p ? -1 : 0;
 }
 
 static int put_numeric_binary(pqbuf *b, const char *s) {
-    /* Split into sign, integer digits and fraction digits. */
-    int neg = 0;
-    if (*s == '-' || *s == '+') neg = *s++ == '-';
-    if (!strcasecmp(s, "nan")) {
-        pqbuf_put_int32(b, 8);
-        pqbuf_put_int16(b, 0);
-        pqbuf_put_int16(b, 0);
-        pqbuf_put_int16(b, (int16_t)0xC000);
-        pqbuf_put_int16(b, 0);
-        return 0;
-    }
-    char ip[400], fp[400];
-    size_t ni = 0, nf = 0;
-    const char *p = s;
-    while (isdigit((unsigned char)*p) && ni < sizeof ip - 4) ip[ni++] = *p++;
-    if (*p == '.') {
-        p++;
-        while (isdigit((unsigned char)*p) && nf < sizeof fp - 4) fp[nf++] = *p++;
-    }
-    if (*p || (ni == 0 && nf == 0)) return -1;
-    int dscale = (int)nf;
-    /* Pad integer part on the left and fraction on the right to multiples of 4 digits. */
-    size_t padl = (4 - ni % 4) % 4;
-    char digits[820];
-    size_t nd = 0;
-    for (size_t i = 0; i < padl; i++) digits[nd++] = '0';
-    memcpy(digits + nd, ip, ni);
-    nd += ni;
-    size_t int_groups = (padl + ni) / 4;
-    memcpy(digits + nd, fp, nf);
-    nd += nf;
-    while (nd % 4) digits[nd++] = '0';
-    size_t ngroups = nd / 4;
-    int16_t groups[205];
-    for (size_t g = 0; g < ngroups; g++)
-        groups[g] = (int16_t)((digits[g * 4] - '0') * 1000 + (digits[g * 4 + 1] - '0') * 100 + (digits[g * 4 + 2] - '0') * 10 +
-                              (digits[g * 4 + 3] - '0'));
-    int weight = (int)int_groups - 1;
-    size_t first = 0;
-    while (first < ngroups && groups[first] == 0) first++, weight--;
-    size_t last = ngroups;
-    while (last > first && groups[last - 1] == 0) last--;
-    if (first == last) weight = 0;
-    size_t count = last - first;
-    pqbuf_put_int32(b, (int32_t)(8 + 2 * count));
-    pqbuf_put_int16(b, (int16_t)count);
-    pqbuf_put_int16(b, (int16_t)weight);
-    pqbuf_put_int16(b, (int16_t)(neg && count ? 0x4000 : 0));
-    pqbuf_put_int16(b, (int16_t)dscale);
-    for (size_t g = first; g < last; g++) pqbuf_put_int16(b, groups[g]);
+  /* Split into sign, integer digits and fraction digits. */
+  int neg = 0;
+  if (*s == '-' || *s == '+') neg = *s++ == '-';
+  if (!strcasecmp(s, "nan")) {
+    pqbuf_put_int32(b, 8);
+    pqbuf_put_int16(b, 0);
+    pqbuf_put_int16(b, 0);
+    pqbuf_put_int16(b, (int16_t)0xC000);
+    pqbuf_put_int16(b, 0);
     return 0;
+  }
+  char ip[400], fp[400];
+  size_t ni = 0, nf = 0;
+  const char *p = s;
+  while (isdigit((unsigned char)*p) && ni < sizeof ip - 4)
+    ip[ni++] = *p++;
+  if (*p == '.') {
+    p++;
+    while (isdigit((unsigned char)*p) && nf < sizeof fp - 4)
+      fp[nf++] = *p++;
+  }
+  if (*p || (ni == 0 && nf == 0)) return -1;
+  int dscale = (int)nf;
+  /* Pad integer part on the left and fraction on the right to multiples of 4 digits. */
+  size_t padl = (4 - ni % 4) % 4;
+  char digits[820];
+  size_t nd = 0;
+  for (size_t i = 0; i < padl; i++)
+    digits[nd++] = '0';
+  memcpy(digits + nd, ip, ni);
+  nd += ni;
+  size_t int_groups = (padl + ni) / 4;
+  memcpy(digits + nd, fp, nf);
+  nd += nf;
+  while (nd % 4)
+    digits[nd++] = '0';
+  size_t ngroups = nd / 4;
+  int16_t groups[205] = {0};
+  for (size_t g = 0; g < ngroups; g++)
+    groups[g] = (int16_t)((digits[g * 4] - '0') * 1000 + (digits[g * 4 + 1] - '0') * 100 +
+                          (digits[g * 4 + 2] - '0') * 10 + (digits[g * 4 + 3] - '0'));
+  int weight = (int)int_groups - 1;
+  size_t first = 0;
+  while (first < ngroups && groups[first] == 0)
+    first++, weight--;
+  size_t last = ngroups;
+  while (last > first && groups[last - 1] == 0)
+    last--;
+  if (first == last) weight = 0;
+  size_t count = last - first;
+  pqbuf_put_int32(b, (int32_t)(8 + 2 * count));
+  pqbuf_put_int16(b, (int16_t)count);
+  pqbuf_put_int16(b, (int16_t)weight);
+  pqbuf_put_int16(b, (int16_t)(neg && count ? 0x4000 : 0));
+  pqbuf_put_int16(b, (int16_t)dscale);
+  for (size_t g = first; g < last; g++)
+    pqbuf_put_int16(b, groups[g]);
+  return 0;
 }
 
 static int parse_uuid(const unsigned char *p, size_t n, unsigned char out[16]) {
-    size_t k = 0;
-    int hi = -1;
-    for (size_t i = 0; i < n; i++) {
-        int c = p[i], v;
-        if (c == '-' || c == '{' || c == '}') continue;
-        if (c >= '0' && c <= '9') v = c - '0';
-        else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-        else return -1;
-        if (hi < 0) hi = v;
-        else {
-            if (k >= 16) return -1;
-            out[k++] = (unsigned char)(hi << 4 | v);
-            hi = -1;
-        }
+  size_t k = 0;
+  int hi = -1;
+  for (size_t i = 0; i < n; i++) {
+    int c = p[i], v;
+    if (c == '-' || c == '{' || c == '}') continue;
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v = c - 'A' + 10;
+    else
+      return -1;
+    if (hi < 0)
+      hi = v;
+    else {
+      if (k >= 16) return -1;
+      out[k++] = (unsigned char)(hi << 4 | v);
+      hi = -1;
     }
-    return k == 16 && hi < 0 ? 0 : -1;
+  }
+  return k == 16 && hi < 0 ? 0 : -1;
 }
 
 static int put_binary(pqbuf *b, uint32_t oid, const pgvalue *v) {
-    char buf[64];
-    size_t len;
-    const char *txt;
-    switch (oid) {
-    case PGOID_BOOL: {
-        int64_t i;
-        int t;
-        if (v->type == MICA_TEXT && !text_is_true(v->p, v->n, &t)) i = t;
-        else if (value_as_int(v, &i)) return -1;
-        pqbuf_put_int32(b, 1);
-        pqbuf_put_byte(b, i != 0);
-        return 0;
+  char buf[64];
+  size_t len;
+  const char *txt;
+  switch (oid) {
+  case PGOID_BOOL: {
+    int64_t i;
+    int t;
+    if (v->type == MICA_TEXT && !text_is_true(v->p, v->n, &t))
+      i = t;
+    else if (value_as_int(v, &i))
+      return -1;
+    pqbuf_put_int32(b, 1);
+    pqbuf_put_byte(b, i != 0);
+    return 0;
+  }
+  case PGOID_INT2:
+  case PGOID_INT4:
+  case PGOID_INT8:
+  case PGOID_OID: {
+    int64_t i;
+    if (value_as_int(v, &i)) return -1;
+    if (oid == PGOID_INT2) {
+      if (i < INT16_MIN || i > INT16_MAX) return -1;
+      pqbuf_put_int32(b, 2);
+      pqbuf_put_int16(b, (int16_t)i);
+    } else if (oid == PGOID_INT8) {
+      pqbuf_put_int32(b, 8);
+      pqbuf_put_int64(b, i);
+    } else {
+      if (oid == PGOID_INT4 ? (i < INT32_MIN || i > INT32_MAX) : (i < 0 || i > UINT32_MAX)) return -1;
+      pqbuf_put_int32(b, 4);
+      pqbuf_put_int32(b, (int32_t)(uint32_t)i);
     }
-    case PGOID_INT2:
-    case PGOID_INT4:
-    case PGOID_INT8:
-    case PGOID_OID: {
-        int64_t i;
-        if (value_as_int(v, &i)) return -1;
-        if (oid == PGOID_INT2) {
-            if (i < INT16_MIN || i > INT16_MAX) return -1;
-            pqbuf_put_int32(b, 2);
-            pqbuf_put_int16(b, (int16_t)i);
-        } else if (oid == PGOID_INT8) {
-            pqbuf_put_int32(b, 8);
-            pqbuf_put_int64(b, i);
-        } else {
-            if (oid == PGOID_INT4 ? (i < INT32_MIN || i > INT32_MAX) : (i < 0 || i > UINT32_MAX)) return -1;
-            pqbuf_put_int32(b, 4);
-            pqbuf_put_int32(b, (int32_t)(uint32_t)i);
-        }
-        return 0;
+    return 0;
+  }
+  case PGOID_FLOAT4:
+  case PGOID_FLOAT8: {
+    double d;
+    if (value_as_double(v, &d)) return -1;
+    if (oid == PGOID_FLOAT4) {
+      float f = (float)d;
+      uint32_t u;
+      memcpy(&u, &f, 4);
+      pqbuf_put_int32(b, 4);
+      pqbuf_put_int32(b, (int32_t)u);
+    } else {
+      uint64_t u;
+      memcpy(&u, &d, 8);
+      pqbuf_put_int32(b, 8);
+      pqbuf_put_int64(b, (int64_t)u);
     }
-    case PGOID_FLOAT4:
-    case PGOID_FLOAT8: {
-        double d;
-        if (value_as_double(v, &d)) return -1;
-        if (oid == PGOID_FLOAT4) {
-            float f = (float)d;
-            uint32_t u;
-            memcpy(&u, &f, 4);
-            pqbuf_put_int32(b, 4);
-            pqbuf_put_int32(b, (int32_t)u);
-        } else {
-            uint64_t u;
-            memcpy(&u, &d, 8);
-            pqbuf_put_int32(b, 8);
-            pqbuf_put_int64(b, (int64_t)u);
-        }
-        return 0;
+    return 0;
+  }
+  case PGOID_NUMERIC: {
+    txt = value_text(v, buf, sizeof buf, &len);
+    char s[400];
+    if (len >= sizeof s) return -1;
+    memcpy(s, txt, len);
+    s[len] = 0;
+    if (strchr(s, 'e') || strchr(s, 'E')) {
+      double d;
+      if (value_as_double(v, &d)) return -1;
+      snprintf(s, sizeof s, "%.15f", d);
     }
-    case PGOID_NUMERIC: {
-        txt = value_text(v, buf, sizeof buf, &len);
-        char s[400];
-        if (len >= sizeof s) return -1;
-        memcpy(s, txt, len);
-        s[len] = 0;
-        if (strchr(s, 'e') || strchr(s, 'E')) {
-            double d;
-            if (value_as_double(v, &d)) return -1;
-            snprintf(s, sizeof s, "%.15f", d);
-        }
-        return put_numeric_binary(b, s);
+    return put_numeric_binary(b, s);
+  }
+  case PGOID_UUID: {
+    unsigned char u[16];
+    if (v->type == MICA_BLOB && v->n == 16)
+      memcpy(u, v->p, 16);
+    else if (v->type != MICA_TEXT || parse_uuid(v->p, v->n, u))
+      return -1;
+    put_text_column(b, u, 16);
+    return 0;
+  }
+  case PGOID_DATE:
+  case PGOID_TIMESTAMP:
+  case PGOID_TIMESTAMPTZ:
+  case PGOID_TIME: {
+    char s[80];
+    if (v->type != MICA_TEXT || v->n >= sizeof s) return -1;
+    memcpy(s, v->p, v->n);
+    s[v->n] = 0;
+    int64_t days, usec;
+    int tz, has_tz;
+    if (parse_datetime(s, oid != PGOID_TIME, &days, &usec, &tz, &has_tz)) return -1;
+    if (oid == PGOID_DATE) {
+      pqbuf_put_int32(b, 4);
+      pqbuf_put_int32(b, (int32_t)(days - PG_EPOCH_DAYS));
+    } else if (oid == PGOID_TIME) {
+      pqbuf_put_int32(b, 8);
+      pqbuf_put_int64(b, usec);
+    } else {
+      int64_t t = (days - PG_EPOCH_DAYS) * 86400000000LL + usec - (int64_t)tz * 1000000;
+      pqbuf_put_int32(b, 8);
+      pqbuf_put_int64(b, t);
     }
-    case PGOID_UUID: {
-        unsigned char u[16];
-        if (v->type == MICA_BLOB && v->n == 16) memcpy(u, v->p, 16);
-        else if (v->type != MICA_TEXT || parse_uuid(v->p, v->n, u)) return -1;
-        put_text_column(b, u, 16);
-        return 0;
-    }
-    case PGOID_DATE:
-    case PGOID_TIMESTAMP:
-    case PGOID_TIMESTAMPTZ:
-    case PGOID_TIME: {
-        char s[80];
-        if (v->type != MICA_TEXT || v->n >= sizeof s) return -1;
-        memcpy(s, v->p, v->n);
-        s[v->n] = 0;
-        int64_t days, usec;
-        int tz, has_tz;
-        if (parse_datetime(s, oid != PGOID_TIME, &days, &usec, &tz, &has_tz)) return -1;
-        if (oid == PGOID_DATE) {
-            pqbuf_put_int32(b, 4);
-            pqbuf_put_int32(b, (int32_t)(days - PG_EPOCH_DAYS));
-        } else if (oid == PGOID_TIME) {
-            pqbuf_put_int32(b, 8);
-            pqbuf_put_int64(b, usec);
-        } else {
-            int64_t t = (days - PG_EPOCH_DAYS) * 86400000000LL + usec - (int64_t)tz * 1000000;
-            pqbuf_put_int32(b, 8);
-            pqbuf_put_int64(b, t);
-        }
-        return 0;
-    }
-    case PGOID_INTERVAL: return -1;
-    case PGOID_JSONB:
-        txt = value_text(v, buf, sizeof buf, &len);
-        pqbuf_put_int32(b, (int32_t)len + 1);
-        pqbuf_put_byte(b, 1);
-        pqbuf_put_bytes(b, txt, len);
-        return 0;
-    default: /* bytea, text types, json: the bytes */
-        txt = value_text(v, buf, sizeof buf, &len);
-        put_text_column(b, txt, len);
-        return 0;
-    }
-}
-
-int pgtypes_put_value(pqbuf *b, uint32_t oid, int format, const pgvalue *v) {
-    if (v->type == MICA_NULL) {
-        pqbuf_put_int32(b, -1);
-        return 0;
-    }
-    if (format == 1) return put_binary(b, oid, v);
-    char buf[64];
-    size_t len;
-    const char *txt;
-    switch (oid) {
-    case PGOID_BOOL: {
-        int t;
-        int64_t i;
-        if (v->type == MICA_TEXT && !text_is_true(v->p, v->n, &t)) i = t;
-        else if (v->type == MICA_INTEGER) i = v->i;
-        else if (v->type == MICA_FLOAT) i = v->d != 0;
-        else break;
-        put_text_column(b, i ? "t" : "f", 1);
-        return 0;
-    }
-    case PGOID_BYTEA: {
-        static const char hex[] = "0123456789abcdef";
-        txt = value_text(v, buf, sizeof buf, &len);
-        pqbuf_put_int32(b, (int32_t)(2 + 2 * len));
-        if (pqbuf_reserve(b, 2 + 2 * len)) return 0;
-        char *o = b->data + b->len;
-        *o++ = '\\';
-        *o++ = 'x';
-        for (size_t i = 0; i < len; i++) {
-            *o++ = hex[(unsigned char)txt[i] >> 4];
-            *o++ = hex[(unsigned char)txt[i] & 15];
-        }
-        b->len += 2 + 2 * len;
-        return 0;
-    }
-    case PGOID_INT2:
-    case PGOID_INT4:
-    case PGOID_INT8:
-        if (v->type == MICA_FLOAT && v->d == floor(v->d) && fabs(v->d) < 9e18) {
-            snprintf(buf, sizeof buf, "%lld", (long long)v->d);
-            put_text_column(b, buf, strlen(buf));
-            return 0;
-        }
-        break;
-    case PGOID_FLOAT4:
-        if (v->type == MICA_FLOAT) {
-            float f = (float)v->d;
-            if (isfinite(f)) {
-                for (int prec = 1; prec <= 9; prec++) {
-                    snprintf(buf, sizeof buf, "%.*g", prec, (double)f);
-                    if (strtof(buf, NULL) == f) break;
-                }
-                put_text_column(b, buf, strlen(buf));
-                return 0;
-            }
-        }
-        break;
-    default: break;
-    }
+    return 0;
+  }
+  case PGOID_INTERVAL: return -1;
+  case PGOID_JSONB:
+    txt = value_text(v, buf, sizeof buf, &len);
+    pqbuf_put_int32(b, (int32_t)len + 1);
+    pqbuf_put_byte(b, 1);
+    pqbuf_put_bytes(b, txt, len);
+    return 0;
+  default: /* bytea, text types, json: the bytes */
     txt = value_text(v, buf, sizeof buf, &len);
     put_text_column(b, txt, len);
     return 0;
+  }
+}
+
+int pgtypes_put_value(pqbuf *b, uint32_t oid, int format, const pgvalue *v) {
+  if (v->type == MICA_NULL) {
+    pqbuf_put_int32(b, -1);
+    return 0;
+  }
+  if (format == 1) return put_binary(b, oid, v);
+  char buf[64];
+  size_t len;
+  const char *txt;
+  switch (oid) {
+  case PGOID_BOOL: {
+    int t;
+    int64_t i;
+    if (v->type == MICA_TEXT && !text_is_true(v->p, v->n, &t))
+      i = t;
+    else if (v->type == MICA_INTEGER)
+      i = v->i;
+    else if (v->type == MICA_FLOAT)
+      i = v->d != 0;
+    else
+      break;
+    put_text_column(b, i ? "t" : "f", 1);
+    return 0;
+  }
+  case PGOID_BYTEA: {
+    static const char hex[] = "0123456789abcdef";
+    txt = value_text(v, buf, sizeof buf, &len);
+    pqbuf_put_int32(b, (int32_t)(2 + 2 * len));
+    if (pqbuf_reserve(b, 2 + 2 * len)) return 0;
+    char *o = b->data + b->len;
+    *o++ = '\\';
+    *o++ = 'x';
+    for (size_t i = 0; i < len; i++) {
+      *o++ = hex[(unsigned char)txt[i] >> 4];
+      *o++ = hex[(unsigned char)txt[i] & 15];
+    }
+    b->len += 2 + 2 * len;
+    return 0;
+  }
+  case PGOID_INT2:
+  case PGOID_INT4:
+  case PGOID_INT8:
+    if (v->type == MICA_FLOAT && v->d == floor(v->d) && fabs(v->d) < 9e18) {
+      snprintf(buf, sizeof buf, "%lld", (long long)v->d);
+      put_text_column(b, buf, strlen(buf));
+      return 0;
+    }
+    break;
+  case PGOID_FLOAT4:
+    if (v->type == MICA_FLOAT) {
+      float f = (float)v->d;
+      if (isfinite(f)) {
+        for (int prec = 1; prec <= 9; prec++) {
+          snprintf(buf, sizeof buf, "%.*g", prec, (double)f);
+          if (strtof(buf, NULL) == f) break;
+        }
+        put_text_column(b, buf, strlen(buf));
+        return 0;
+      }
+    }
+    break;
+  default: break;
+  }
+  txt = value_text(v, buf, sizeof buf, &len);
+  put_text_column(b, txt, len);
+  return 0;
 }
 
 static int hexval(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 static char *dup_n(const unsigned char *p, size_t n) {
-    char *s = malloc(n + 1);
-    if (!s) return NULL;
-    if (n) memcpy(s, p, n);
-    s[n] = 0;
-    return s;
+  char *s = malloc(n + 1);
+  if (!s) return NULL;
+  if (n) memcpy(s, p, n);
+  s[n] = 0;
+  return s;
 }
 
 static uint64_t be(const unsigned char *p, size_t n) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) v = v << 8 | p[i];
-    return v;
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++)
+    v = v << 8 | p[i];
+  return v;
 }
 
-int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, size_t len, pgvalue *out, char **scratch,
-                         char *err, size_t errlen) {
-    *scratch = NULL;
-    memset(out, 0, sizeof *out);
-    if (format == 0) {
-        if (oid == PGOID_BYTEA) {
-            unsigned char *o = malloc(len + 1);
-            if (!o) return snprintf(err, errlen, "out of memory"), -1;
-            size_t n = 0;
-            if (len >= 2 && data[0] == '\\' && data[1] == 'x') {
-                for (size_t i = 2; i < len;) {
-                    if (isspace(data[i])) {
-                        i++;
-                        continue;
-                    }
-                    int h = i + 1 < len ? hexval(data[i]) : -1, l = i + 1 < len ? hexval(data[i + 1]) : -1;
-                    if (h < 0 || l < 0) {
-                        free(o);
-                        snprintf(err, errlen, "invalid hexadecimal data: odd number of digits or invalid digit");
-                        return -1;
-                    }
-                    o[n++] = (unsigned char)(h << 4 | l);
-                    i += 2;
-                }
-            } else {
-                for (size_t i = 0; i < len;) {
-                    if (data[i] != '\\') o[n++] = data[i++];
-                    else if (i + 1 < len && data[i + 1] == '\\') o[n++] = '\\', i += 2;
-                    else if (i + 3 < len && data[i + 1] >= '0' && data[i + 1] <= '3' && data[i + 2] >= '0' &&
-                             data[i + 2] <= '7' && data[i + 3] >= '0' && data[i + 3] <= '7')
-                        o[n++] = (unsigned char)((data[i + 1] - '0') * 64 + (data[i + 2] - '0') * 8 + data[i + 3] - '0'), i += 4;
-                    else {
-                        free(o);
-                        snprintf(err, errlen, "invalid input syntax for type bytea");
-                        return -1;
-                    }
-                }
-            }
-            *scratch = (char *)o;
-            out->type = MICA_BLOB;
-            out->p = o;
-            out->n = n;
-            return 0;
+int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, size_t len, pgvalue *out,
+                         char **scratch, char *err, size_t errlen) {
+  *scratch = NULL;
+  memset(out, 0, sizeof *out);
+  if (format == 0) {
+    if (oid == PGOID_BYTEA) {
+      unsigned char *o = malloc(len + 1);
+      if (!o) return snprintf(err, errlen, "out of memory"), -1;
+      size_t n = 0;
+      if (len >= 2 && data[0] == '\\' && data[1] == 'x') {
+        for (size_t i = 2; i < len;) {
+          if (isspace(data[i])) {
+            i++;
+            continue;
+          }
+          int h = i + 1 < len ? hexval(data[i]) : -1, l = i + 1 < len ? hexval(data[i + 1]) : -1;
+          if (h < 0 || l < 0) {
+            free(o);
+            snprintf(err, errlen, "invalid hexadecimal data: odd number of digits or invalid digit");
+            return -1;
+          }
+          o[n++] = (unsigned char)(h << 4 | l);
+          i += 2;
         }
-        out->type = MICA_TEXT;
-        out->p = data;
-        out->n = len;
-        char s[128];
-        if (len > 0 && len < sizeof s) {
-            memcpy(s, data, len);
-            s[len] = 0;
-            char *end;
-            if (oid == PGOID_INT2 || oid == PGOID_INT4 || oid == PGOID_INT8 || oid == PGOID_OID) {
-                errno = 0;
-                long long v = strtoll(s, &end, 10);
-                while (isspace((unsigned char)*end)) end++;
-                if (!errno && !*end) out->type = MICA_INTEGER, out->i = v;
-                else {
-                    snprintf(err, errlen, "invalid input syntax for type %s: \"%s\"", pgtypes_name(oid), s);
-                    return -1;
-                }
-            } else if (oid == PGOID_FLOAT4 || oid == PGOID_FLOAT8) {
-                pgvalue tv = *out;
-                double d;
-                if (!value_as_double(&tv, &d)) out->type = MICA_FLOAT, out->d = d;
-            } else if (oid == PGOID_BOOL) {
-                int t;
-                if (!pgtypes_parse_bool(s, &t)) out->type = MICA_INTEGER, out->i = t;
-            }
+      } else {
+        for (size_t i = 0; i < len;) {
+          if (data[i] != '\\')
+            o[n++] = data[i++];
+          else if (i + 1 < len && data[i + 1] == '\\')
+            o[n++] = '\\', i += 2;
+          else if (i + 3 < len && data[i + 1] >= '0' && data[i + 1] <= '3' && data[i + 2] >= '0' &&
+                   data[i + 2] <= '7' && data[i + 3] >= '0' && data[i + 3] <= '7')
+            o[n++] = (unsigned char)((data[i + 1] - '0') * 64 + (data[i + 2] - '0') * 8 + data[i + 3] - '0'),
+            i += 4;
+          else {
+            free(o);
+            snprintf(err, errlen, "invalid input syntax for type bytea");
+            return -1;
+          }
         }
-        return 0;
+      }
+      *scratch = (char *)o;
+      out->type = MICA_BLOB;
+      out->p = o;
+      out->n = n;
+      return 0;
     }
-    /* Binary. */
-    switch (oid) {
-    case PGOID_BOOL:
-        if (len != 1) goto bad;
-        out->type = MICA_INTEGER;
-        out->i = data[0] != 0;
-        return 0;
-    case PGOID_INT2:
-        if (len != 2) goto bad;
-        out->type = MICA_INTEGER;
-        out->i = (int16_t)(uint16_t)be(data, 2);
-        return 0;
-    case PGOID_INT4:
-        if (len != 4) goto bad;
-        out->type = MICA_INTEGER;
-        out->i = (int32_t)(uint32_t)be(data, 4);
-        return 0;
-    case PGOID_OID:
-        if (len != 4) goto bad;
-        out->type = MICA_INTEGER;
-        out->i = (int64_t)be(data, 4);
-        return 0;
-    case PGOID_INT8:
-        if (len != 8) goto bad;
-        out->type = MICA_INTEGER;
-        out->i = (int64_t)be(data, 8);
-        return 0;
-    case PGOID_FLOAT4: {
-        if (len != 4) goto bad;
-        uint32_t u = (uint32_t)be(data, 4);
-        float f;
-        memcpy(&f, &u, 4);
-        out->type = MICA_FLOAT;
-        out->d = f;
-        return 0;
-    }
-    case PGOID_FLOAT8: {
-        if (len != 8) goto bad;
-        uint64_t u = be(data, 8);
-        memcpy(&out->d, &u, 8);
-        out->type = MICA_FLOAT;
-        return 0;
-    }
-    case PGOID_BYTEA:
-        out->type = MICA_BLOB;
-        out->p = data;
-        out->n = len;
-        return 0;
-    case PGOID_UUID: {
-        if (len != 16) goto bad;
-        char *s = malloc(37);
-        if (!s) goto nomem;
-        snprintf(s, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", data[0], data[1], data[2],
-                 data[3], data[4], data[5], data[6], data[7], data[8], data[9], data[10], data[11], data[12], data[13],
-                 data[14], data[15]);
-        *scratch = s;
-        out->type = MICA_TEXT;
-        out->p = (unsigned char *)s;
-        out->n = 36;
-        return 0;
-    }
-    case PGOID_DATE:
-    case PGOID_TIMESTAMP:
-    case PGOID_TIMESTAMPTZ: {
-        if (len != (oid == PGOID_DATE ? 4u : 8u)) goto bad;
-        int64_t days, usec = 0;
-        if (oid == PGOID_DATE) days = (int32_t)(uint32_t)be(data, 4);
+    out->type = MICA_TEXT;
+    out->p = data;
+    out->n = len;
+    char s[128];
+    if (len > 0 && len < sizeof s) {
+      memcpy(s, data, len);
+      s[len] = 0;
+      char *end;
+      if (oid == PGOID_INT2 || oid == PGOID_INT4 || oid == PGOID_INT8 || oid == PGOID_OID) {
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        while (isspace((unsigned char)*end))
+          end++;
+        if (!errno && !*end)
+          out->type = MICA_INTEGER, out->i = v;
         else {
-            int64_t t = (int64_t)be(data, 8);
-            days = t / 86400000000LL;
-            usec = t % 86400000000LL;
-            if (usec < 0) usec += 86400000000LL, days--;
+          snprintf(err, errlen, "invalid input syntax for type %s: \"%s\"", pgtypes_name(oid), s);
+          return -1;
         }
-        int64_t y;
-        unsigned m, d;
-        civil_from_days(days + PG_EPOCH_DAYS, &y, &m, &d);
-        char *s = malloc(64);
-        if (!s) goto nomem;
-        if (oid == PGOID_DATE) snprintf(s, 64, "%04lld-%02u-%02u", (long long)y, m, d);
-        else {
-            int64_t secs = usec / 1000000, frac = usec % 1000000;
-            int n = snprintf(s, 64, "%04lld-%02u-%02u %02d:%02d:%02d", (long long)y, m, d, (int)(secs / 3600),
-                             (int)(secs / 60 % 60), (int)(secs % 60));
-            if (frac) {
-                n += snprintf(s + n, 64 - (size_t)n, ".%06d", (int)frac);
-                while (s[n - 1] == '0') s[--n] = 0;
-            }
-            if (oid == PGOID_TIMESTAMPTZ) snprintf(s + n, 64 - (size_t)n, "+00");
-        }
-        *scratch = s;
-        out->type = MICA_TEXT;
-        out->p = (unsigned char *)s;
-        out->n = strlen(s);
-        return 0;
+      } else if (oid == PGOID_FLOAT4 || oid == PGOID_FLOAT8) {
+        pgvalue tv = *out;
+        double d;
+        if (!value_as_double(&tv, &d)) out->type = MICA_FLOAT, out->d = d;
+      } else if (oid == PGOID_BOOL) {
+        int t;
+        if (!pgtypes_parse_bool(s, &t)) out->type = MICA_INTEGER, out->i = t;
+      }
     }
-    case PGOID_NUMERIC: {
-        if (len < 8) goto bad;
-        int nd = (int16_t)be(data, 2), weight = (int16_t)be(data + 2, 2), sign = (uint16_t)be(data + 4, 2),
-            dscale = (int16_t)be(data + 6, 2);
-        if (nd < 0 || len != 8 + 2 * (size_t)nd || dscale < 0 || dscale > 1000 || weight > 1000 || weight < -1000) goto bad;
-        if (sign == 0xC000) {
-            *scratch = dup_n((const unsigned char *)"NaN", 3);
-            if (!*scratch) goto nomem;
-            out->type = MICA_TEXT;
-            out->p = (unsigned char *)*scratch;
-            out->n = 3;
-            return 0;
-        }
-        size_t cap = (size_t)(4 * (nd + (weight > 0 ? weight : 0) + 2) + dscale + 8);
-        char *s = malloc(cap), *o = s;
-        if (!s) goto nomem;
-        if (sign == 0x4000) *o++ = '-';
-        if (weight < 0) *o++ = '0';
-        else
-            for (int w = 0; w <= weight; w++) {
-                int dig = w < nd ? (int)be(data + 8 + 2 * w, 2) : 0;
-                if (dig > 9999) {
-                    free(s);
-                    goto bad;
-                }
-                o += w == 0 ? sprintf(o, "%d", dig) : sprintf(o, "%04d", dig);
-            }
-        if (dscale > 0) {
-            *o++ = '.';
-            int produced = 0;
-            for (int w = weight + 1; produced < dscale; w++) {
-                int dig = (w >= 0 && w < nd) ? (int)be(data + 8 + 2 * w, 2) : 0;
-                char g[8];
-                snprintf(g, sizeof g, "%04d", dig % 10000);
-                for (int k = 0; k < 4 && produced < dscale; k++, produced++) *o++ = g[k];
-            }
-        }
-        *o = 0;
-        *scratch = s;
-        out->type = MICA_TEXT;
-        out->p = (unsigned char *)s;
-        out->n = strlen(s);
-        return 0;
+    return 0;
+  }
+  /* Binary. */
+  switch (oid) {
+  case PGOID_BOOL:
+    if (len != 1) goto bad;
+    out->type = MICA_INTEGER;
+    out->i = data[0] != 0;
+    return 0;
+  case PGOID_INT2:
+    if (len != 2) goto bad;
+    out->type = MICA_INTEGER;
+    out->i = (int16_t)(uint16_t)be(data, 2);
+    return 0;
+  case PGOID_INT4:
+    if (len != 4) goto bad;
+    out->type = MICA_INTEGER;
+    out->i = (int32_t)(uint32_t)be(data, 4);
+    return 0;
+  case PGOID_OID:
+    if (len != 4) goto bad;
+    out->type = MICA_INTEGER;
+    out->i = (int64_t)be(data, 4);
+    return 0;
+  case PGOID_INT8:
+    if (len != 8) goto bad;
+    out->type = MICA_INTEGER;
+    out->i = (int64_t)be(data, 8);
+    return 0;
+  case PGOID_FLOAT4: {
+    if (len != 4) goto bad;
+    uint32_t u = (uint32_t)be(data, 4);
+    float f;
+    memcpy(&f, &u, 4);
+    out->type = MICA_FLOAT;
+    out->d = f;
+    return 0;
+  }
+  case PGOID_FLOAT8: {
+    if (len != 8) goto bad;
+    uint64_t u = be(data, 8);
+    memcpy(&out->d, &u, 8);
+    out->type = MICA_FLOAT;
+    return 0;
+  }
+  case PGOID_BYTEA:
+    out->type = MICA_BLOB;
+    out->p = data;
+    out->n = len;
+    return 0;
+  case PGOID_UUID: {
+    if (len != 16) goto bad;
+    char *s = malloc(37);
+    if (!s) goto nomem;
+    snprintf(s, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", data[0], data[1],
+             data[2], data[3], data[4], data[5], data[6], data[7], data[8], data[9], data[10], data[11],
+             data[12], data[13], data[14], data[15]);
+    *scratch = s;
+    out->type = MICA_TEXT;
+    out->p = (unsigned char *)s;
+    out->n = 36;
+    return 0;
+  }
+  case PGOID_DATE:
+  case PGOID_TIMESTAMP:
+  case PGOID_TIMESTAMPTZ: {
+    if (len != (oid == PGOID_DATE ? 4u : 8u)) goto bad;
+    int64_t days, usec = 0;
+    if (oid == PGOID_DATE)
+      days = (int32_t)(uint32_t)be(data, 4);
+    else {
+      int64_t t = (int64_t)be(data, 8);
+      days = t / 86400000000LL;
+      usec = t % 86400000000LL;
+      if (usec < 0) usec += 86400000000LL, days--;
     }
-    case PGOID_JSONB:
-        if (len < 1 || data[0] != 1) goto bad;
-        out->type = MICA_TEXT;
-        out->p = data + 1;
-        out->n = len - 1;
-        return 0;
-    default: /* text, varchar, bpchar, name, json, unknown: UTF-8 text */
-        out->type = MICA_TEXT;
-        out->p = data;
-        out->n = len;
-        return 0;
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(days + PG_EPOCH_DAYS, &y, &m, &d);
+    char *s = malloc(64);
+    if (!s) goto nomem;
+    if (oid == PGOID_DATE)
+      snprintf(s, 64, "%04lld-%02u-%02u", (long long)y, m, d);
+    else {
+      int64_t secs = usec / 1000000, frac = usec % 1000000;
+      int n = snprintf(s, 64, "%04lld-%02u-%02u %02d:%02d:%02d", (long long)y, m, d, (int)(secs / 3600),
+                       (int)(secs / 60 % 60), (int)(secs % 60));
+      if (frac) {
+        n += snprintf(s + n, 64 - (size_t)n, ".%06d", (int)frac);
+        while (s[n - 1] == '0')
+          s[--n] = 0;
+      }
+      if (oid == PGOID_TIMESTAMPTZ) snprintf(s + n, 64 - (size_t)n, "+00");
     }
+    *scratch = s;
+    out->type = MICA_TEXT;
+    out->p = (unsigned char *)s;
+    out->n = strlen(s);
+    return 0;
+  }
+  case PGOID_NUMERIC: {
+    if (len < 8) goto bad;
+    int nd = (int16_t)be(data, 2), weight = (int16_t)be(data + 2, 2), sign = (uint16_t)be(data + 4, 2),
+        dscale = (int16_t)be(data + 6, 2);
+    if (nd < 0 || len != 8 + 2 * (size_t)nd || dscale < 0 || dscale > 1000 || weight > 1000 || weight < -1000)
+      goto bad;
+    if (sign == 0xC000) {
+      *scratch = dup_n((const unsigned char *)"NaN", 3);
+      if (!*scratch) goto nomem;
+      out->type = MICA_TEXT;
+      out->p = (unsigned char *)*scratch;
+      out->n = 3;
+      return 0;
+    }
+    size_t cap = (size_t)(4 * (nd + (weight > 0 ? weight : 0) + 2) + dscale + 8);
+    char *s = malloc(cap), *o = s;
+    if (!s) goto nomem;
+    if (sign == 0x4000) *o++ = '-';
+    if (weight < 0)
+      *o++ = '0';
+    else
+      for (int w = 0; w <= weight; w++) {
+        int dig = w < nd ? (int)be(data + 8 + 2 * w, 2) : 0;
+        if (dig > 9999) {
+          free(s);
+          goto bad;
+        }
+        o += w == 0 ? sprintf(o, "%d", dig) : sprintf(o, "%04d", dig);
+      }
+    if (dscale > 0) {
+      *o++ = '.';
+      int produced = 0;
+      for (int w = weight + 1; produced < dscale; w++) {
+        int dig = (w >= 0 && w < nd) ? (int)be(data + 8 + 2 * w, 2) : 0;
+        char g[8];
+        snprintf(g, sizeof g, "%04d", dig % 10000);
+        for (int k = 0; k < 4 && produced < dscale; k++, produced++)
+          *o++ = g[k];
+      }
+    }
+    *o = 0;
+    *scratch = s;
+    out->type = MICA_TEXT;
+    out->p = (unsigned char *)s;
+    out->n = strlen(s);
+    return 0;
+  }
+  case PGOID_JSONB:
+    if (len < 1 || data[0] != 1) goto bad;
+    out->type = MICA_TEXT;
+    out->p = data + 1;
+    out->n = len - 1;
+    return 0;
+  default: /* text, varchar, bpchar, name, json, unknown: UTF-8 text */
+    out->type = MICA_TEXT;
+    out->p = data;
+    out->n = len;
+    return 0;
+  }
 bad:
-    snprintf(err, errlen, "incorrect binary data format in bind parameter");
-    return -1;
+  snprintf(err, errlen, "incorrect binary data format in bind parameter");
+  return -1;
 nomem:
-    snprintf(err, errlen, "out of memory");
-    return -1;
+  snprintf(err, errlen, "out of memory");
+  return -1;
 }

@@ -39,9 +39,9 @@
 #define PGOID_JSONB 3802
 
 typedef struct pgtype {
-    uint32_t oid;
-    int16_t typlen; /* -1 variable */
-    int32_t typmod; /* -1 none */
+  uint32_t oid;
+  int16_t typlen; /* -1 variable */
+  int32_t typmod; /* -1 none */
 } pgtype;
 
 /* Maps a declared column type ("VARCHAR(20)", "double precision", "int8", ...). NULL or empty gives
@@ -58,11 +58,11 @@ uint32_t pgtypes_oid_by_name(const char *name);
 
 /* A value to encode, as read from the engine. */
 typedef struct pgvalue {
-    int type; /* MICA_INTEGER ... MICA_NULL */
-    int64_t i;
-    double d;
-    const unsigned char *p; /* text or blob bytes */
-    size_t n;
+  int type; /* MICA_INTEGER ... MICA_NULL */
+  int64_t i;
+  double d;
+  const unsigned char *p; /* text or blob bytes */
+  size_t n;
 } pgvalue;
 
 /* Appends the value as a DataRow column (int32 length, -1 for NULL, then bytes) in the given format
@@ -81,7 +81,7 @@ void pgtypes_format_double(double d, char *out, size_t outlen);
  * Binary format: decoded per oid (ints, floats, bool, bytea, text types, uuid, date, timestamp,
  * numeric) to a value; the text it produces is written to scratch (owned by the caller, freed with
  * free()). Returns 0, or -1 with a message in err for malformed input. */
-int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, size_t len, pgvalue *out, char **scratch,
-                         char *err, size_t errlen);
+int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, size_t len, pgvalue *out,
+                         char **scratch, char *err, size_t errlen);
 
 #endif /* PGTYPES_H */

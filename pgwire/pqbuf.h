@@ -29,12 +29,12 @@
 #define PQ_MAX_STARTUP 10000
 
 typedef struct pqbuf {
-    char *data;
-    size_t len;
-    size_t cap;
-    size_t msg_start; /* offset of the message being built; (size_t)-1 when none is open */
-    int oom;          /* sticky allocation failure */
-    int msg_typed;    /* the open message has a type byte before its length */
+  char *data;
+  size_t len;
+  size_t cap;
+  size_t msg_start; /* offset of the message being built; (size_t)-1 when none is open */
+  int oom;          /* sticky allocation failure */
+  int msg_typed;    /* the open message has a type byte before its length */
 } pqbuf;
 
 void pqbuf_init(pqbuf *b);
@@ -60,11 +60,11 @@ void pqbuf_cancel(pqbuf *b);
 void pqbuf_patch_int32(pqbuf *b, size_t off, int32_t v);
 
 typedef struct pqmsg {
-    char type;               /* message type byte (0 for startup-phase packets) */
-    const unsigned char *data; /* body */
-    size_t len;
-    size_t pos;
-    int err;
+  char type;                 /* message type byte (0 for startup-phase packets) */
+  const unsigned char *data; /* body */
+  size_t len;
+  size_t pos;
+  int err;
 } pqmsg;
 
 void pqmsg_init(pqmsg *m, char type, const void *body, size_t len);

@@ -19,20 +19,20 @@
 #define SCRAM_DEFAULT_ITERATIONS 4096
 
 typedef struct scram_verifier {
-    int iterations;
-    unsigned char salt[64];
-    int saltlen;
-    unsigned char stored_key[SCRAM_KEY_LEN];
-    unsigned char server_key[SCRAM_KEY_LEN];
+  int iterations;
+  unsigned char salt[64];
+  int saltlen;
+  unsigned char stored_key[SCRAM_KEY_LEN];
+  unsigned char server_key[SCRAM_KEY_LEN];
 } scram_verifier;
 
 typedef struct scram_state {
-    scram_verifier v;
-    int mock;                 /* always fail at the end */
-    char client_first_bare[512];
-    char server_first[512];
-    char nonce[256];          /* client nonce + server nonce */
-    char gs2_header[64];
+  scram_verifier v;
+  int mock; /* always fail at the end */
+  char client_first_bare[512];
+  char server_first[512];
+  char nonce[256]; /* client nonce + server nonce */
+  char gs2_header[64];
 } scram_state;
 
 /* Builds a verifier for password with a random salt. Returns 0 or -1. */
@@ -42,12 +42,13 @@ int scram_parse_verifier(const char *text, scram_verifier *v);
 /* 1 if password matches v, else 0 (the password authentication method). */
 int scram_verify_password(const scram_verifier *v, const char *password);
 /* v may be NULL (mock). Returns 0 with the server-first-message in out, or -1 with a message in err. */
-int scram_server_first(scram_state *st, const scram_verifier *v, const char *mock_seed, const char *client_first,
-                       size_t len, char *out, size_t outlen, char *err, size_t errlen);
+int scram_server_first(scram_state *st, const scram_verifier *v, const char *mock_seed,
+                       const char *client_first, size_t len, char *out, size_t outlen, char *err,
+                       size_t errlen);
 /* Returns 0 when authenticated (server-final-message in out), 1 when the proof is wrong, -1 on a
  * malformed message (err says why). */
-int scram_server_final(scram_state *st, const char *client_final, size_t len, char *out, size_t outlen, char *err,
-                       size_t errlen);
+int scram_server_final(scram_state *st, const char *client_final, size_t len, char *out, size_t outlen,
+                       char *err, size_t errlen);
 
 /* Client side, used by tests: computes client-final-message for the given password. 0 or -1. */
 int scram_client_final(const char *password, const char *client_first_bare, const char *server_first,

@@ -28,29 +28,34 @@
 struct hba_rules;
 struct roles;
 struct pgw_session;
+struct pgw_listen;
 
 typedef struct pgw_server {
-    char datadir[PATH_MAX];
-    workpool *pool;
+  char datadir[PATH_MAX];
+  workpool *pool;
 
-    pthread_mutex_t mu;
-    pgconf conf;                  /* [mu] current settings */
-    struct hba_rules *hba;        /* [mu] current pg_hba.conf rules (NULL: trust everything local) */
-    struct roles *roles;          /* [mu] current roles (NULL: any user, no passwords) */
-    SSL_CTX *ssl_ctx;             /* [mu] NULL when ssl is off or could not be set up */
-    struct pgw_session *sessions; /* [mu] every live session (cancel lookup, shutdown) */
-    int nsessions;                /* [mu] */
-    int32_t next_pid;             /* [mu] backend "process id" handed out in BackendKeyData */
-    int shutting_down;            /* [mu] */
+  pthread_mutex_t mu;
+  pgconf conf;                  /* [mu] current settings */
+  struct hba_rules *hba;        /* [mu] current pg_hba.conf rules (NULL: trust everything local) */
+  struct roles *roles;          /* [mu] current roles (NULL: any user, no passwords) */
+  SSL_CTX *ssl_ctx;             /* [mu] NULL when ssl is off or could not be set up */
+  struct pgw_session *sessions; /* [mu] every live session (cancel lookup, shutdown) */
+  int nsessions;                /* [mu] */
+  int32_t next_pid;             /* [mu] backend "process id" handed out in BackendKeyData */
+  int shutting_down;            /* [mu] */
+  struct pgw_listen *listens;   /* [mu] LISTEN subscriptions (notify.c) */
 } pgw_server;
 
 /* Takes over a freshly accepted socket; runs in the event-loop thread of base. */
-void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_t fd, const struct sockaddr *addr,
-                        int addrlen, int is_unix);
+void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_t fd,
+                        const struct sockaddr *addr, int addrlen, int is_unix);
 /* Asks every session to terminate (FATAL 57P01) and interrupts running statements. Any thread. */
 void pgw_session_terminate_all(pgw_server *srv);
 /* Number of live sessions. */
 int pgw_session_count(pgw_server *srv);
+
+/* Frees the LISTEN registry (at shutdown, after every session is gone). */
+void pgw_notify_free_all(pgw_server *srv);
 
 /* The file of database name in the data directory (name.db); -1 if the name is not acceptable. */
 int pgw_database_path(const pgw_server *srv, const char *name, char *out, size_t outlen);

@@ -15,109 +15,117 @@
 #include "pqbuf.h"
 #include "server.h"
 
+struct pgw_note;
+
 /* Session states; transitions are listed in session.c's header comment. */
 enum pgw_state {
-    PGW_STARTUP, /* waiting for SSLRequest / GSSENCRequest / CancelRequest / StartupMessage */
-    PGW_AUTH,    /* waiting for PasswordMessage / SASL responses */
-    PGW_OPENING, /* worker opening the database */
-    PGW_READY,   /* normal operation: messages go to the worker */
-    PGW_CLOSING  /* draining output or tearing down; no more input is read */
+  PGW_STARTUP, /* waiting for SSLRequest / GSSENCRequest / CancelRequest / StartupMessage */
+  PGW_AUTH,    /* waiting for PasswordMessage / SASL responses */
+  PGW_OPENING, /* worker opening the database */
+  PGW_READY,   /* normal operation: messages go to the worker */
+  PGW_CLOSING  /* draining output or tearing down; no more input is read */
 };
 
 /* A session parameter (SET/SHOW); reported ones are sent as ParameterStatus when they change. */
 typedef struct pgw_guc {
-    struct pgw_guc *next;
-    char *name;
-    char *value;
-    char *boot; /* value at session start, for RESET */
-    int report;
+  struct pgw_guc *next;
+  char *name;
+  char *value;
+  char *boot; /* value at session start, for RESET */
+  int report;
 } pgw_guc;
 
 /* Extended protocol: a prepared statement (Parse) and a portal (Bind). */
 typedef struct pgw_pstmt {
-    struct pgw_pstmt *next;
-    char *name;
-    char *sql;
-    mica_stmt *stmt;     /* NULL for an empty query or a statement pgwire runs itself (SET/SHOW...) */
-    int local_kind;      /* 0 engine statement, else a PGW_LOCAL_* kind handled by query.c */
-    int nparams;         /* PostgreSQL parameter count ($1..$n) */
-    uint32_t *ptypes;    /* nparams declared/inferred type OIDs */
-    int *pmap;           /* engine index (1-based) -> PostgreSQL parameter number (1-based) */
-    int nengine;         /* number of engine parameters */
-    int portal_refs;     /* portals currently using stmt */
+  struct pgw_pstmt *next;
+  char *name;
+  char *sql;
+  mica_stmt *stmt;     /* NULL for an empty query or a statement pgwire runs itself (SET/SHOW...) */
+  int local_kind;      /* 0 engine statement, else a PGW_LOCAL_* kind handled by query.c */
+  int nparams;         /* PostgreSQL parameter count ($1..$n) */
+  uint32_t *ptypes;    /* nparams declared/inferred type OIDs */
+  int *pmap;           /* engine index (1-based) -> PostgreSQL parameter number (1-based) */
+  int nengine;         /* number of engine parameters */
+  int portal_refs;     /* portals currently using stmt */
+  uint32_t *desc_oids; /* column types announced by a Describe of the statement (portals must agree) */
+  int ndesc;
 } pgw_pstmt;
 
 typedef struct pgw_portal {
-    struct pgw_portal *next;
-    char *name;
-    pgw_pstmt *ps;
-    mica_stmt *stmt;   /* ps->stmt or a private copy */
-    int own_stmt;
-    int nformats;
-    int16_t *formats;
-    uint32_t *col_oids; /* column types, decided at Describe or first row */
-    int ncols;
-    int described;      /* RowDescription decided */
-    int started;        /* stepped at least once */
-    int done;           /* ran to completion (CommandComplete sent) */
-    int pending_row;    /* a row was stepped (for Describe) but not yet sent */
-    int64_t rows;
-    char *local_result; /* SHOW result for local statements */
+  struct pgw_portal *next;
+  char *name;
+  pgw_pstmt *ps;
+  mica_stmt *stmt; /* ps->stmt or a private copy */
+  int own_stmt;
+  int nformats;
+  int16_t *formats;
+  uint32_t *col_oids; /* column types, decided at Describe or first row */
+  int ncols;
+  int described;   /* RowDescription decided */
+  int started;     /* stepped at least once */
+  int done;        /* ran to completion (CommandComplete sent) */
+  int pending_row; /* a row was stepped (for Describe) but not yet sent */
+  int64_t rows;
+  char *local_result; /* SHOW result for local statements */
 } pgw_portal;
 
 typedef struct pgw_session {
-    pgw_server *srv;
-    struct event_base *base;
-    struct bufferevent *bev;
-    evutil_socket_t fd;
-    int bev_owns_fd;
-    struct event *kick_ev;    /* activated by workers to hand the session back to its loop */
-    struct event *timeout_ev; /* statement_timeout */
-    struct event *auth_ev;    /* authentication_timeout */
-    struct pgw_session *reg_next, *reg_prev; /* srv->sessions registry [srv->mu] */
+  pgw_server *srv;
+  struct event_base *base;
+  struct bufferevent *bev;
+  evutil_socket_t fd;
+  int bev_owns_fd;
+  struct event *kick_ev;                   /* activated by workers to hand the session back to its loop */
+  struct event *timeout_ev;                /* statement_timeout */
+  struct event *auth_ev;                   /* authentication_timeout */
+  struct pgw_session *reg_next, *reg_prev; /* srv->sessions registry [srv->mu] */
 
-    pthread_mutex_t mu; /* guards busy, want_close, close_mode, terminate; cv signals output drained */
-    pthread_cond_t cv;
-    int busy;        /* a worker owns the session (loop thread must not read messages or free it) */
-    int want_close;  /* worker asks the loop to close after flushing */
-    int close_mode;  /* 0 open, 1 close once output drains, 2 closed by peer/error */
-    int terminate;   /* server shutdown asked this session to end */
+  pthread_mutex_t mu; /* guards busy, want_close, close_mode, terminate; cv signals output drained */
+  pthread_cond_t cv;
+  int busy;       /* a worker owns the session (loop thread must not read messages or free it) */
+  int want_close; /* worker asks the loop to close after flushing */
+  int close_mode; /* 0 open, 1 close once output drains, 2 closed by peer/error */
+  int terminate;  /* server shutdown asked this session to end */
 
-    enum pgw_state state;
-    int32_t pid, secret;
-    char peer[80];
-    int is_unix;
-    struct sockaddr_storage peer_addr;
-    int tls;
-    int loop_phase; /* STARTUP/AUTH: input handled by the loop thread (loop thread only) */
-    int running;      /* [srv->mu] a statement is executing (cancel target) */
-    int cancelled;    /* [srv->mu] cancel requested for the running statement */
-    int timed_out;    /* statement_timeout fired */
-    int statement_timeout; /* ms, session value */
+  enum pgw_state state;
+  int32_t pid, secret;
+  char peer[80];
+  int is_unix;
+  struct sockaddr_storage peer_addr;
+  int tls;
+  int loop_phase;        /* STARTUP/AUTH: input handled by the loop thread (loop thread only) */
+  int running;           /* [srv->mu] a statement is executing (cancel target) */
+  int cancelled;         /* [srv->mu] cancel requested for the running statement */
+  int timed_out;         /* statement_timeout fired */
+  int statement_timeout; /* ms, session value */
 
-    char *user;
-    char *database;
-    pgw_guc *gucs;
-    int log_statement; /* 0 none, 1 ddl, 2 mod, 3 all */
-    int log_disconnections;
+  char *user;
+  char *database;
+  pgw_guc *gucs;
+  int log_statement; /* 0 none, 1 ddl, 2 mod, 3 all */
+  int log_disconnections;
 
-    /* authentication */
-    int auth_method;
-    void *auth_state;
+  /* authentication */
+  int auth_method;
+  void *auth_state;
 
-    mica_db *db;
-    pqbuf out;         /* output built by the worker, flushed to bev in batches */
-    int tx_failed;     /* PostgreSQL's failed-transaction state ('E') */
-    int ignore_till_sync;
-    pgw_pstmt *pstmts;
-    pgw_portal *portals;
+  mica_db *db;
+  pqbuf out;     /* output built by the worker, flushed to bev in batches */
+  int tx_failed; /* PostgreSQL's failed-transaction state ('E') */
+  int ignore_till_sync;
+  pgw_pstmt *pstmts;
+  pgw_portal *portals;
+  void *copy;               /* COPY FROM STDIN in progress (copy.c) */
+  struct pgw_note *inbox;   /* [mu] notifications to write (notify.c) */
+  struct pgw_note *pending; /* NOTIFYs of the open transaction (worker) */
 } pgw_session;
 
 /* session.c services for query.c (worker thread). */
 /* Moves s->out to the socket; waits while the socket's output is backed up. */
 void pgw_session_flush(pgw_session *s);
 /* Appends an ErrorResponse / NoticeResponse to s->out. position is 1-based (0: none). */
-void pgw_send_error(pgw_session *s, const char *severity, const char *sqlstate, const char *msg, int position);
+void pgw_send_error(pgw_session *s, const char *severity, const char *sqlstate, const char *msg,
+                    int position);
 void pgw_send_notice(pgw_session *s, const char *severity, const char *sqlstate, const char *msg);
 void pgw_send_ready(pgw_session *s);
 void pgw_send_parameter_status(pgw_session *s, const char *name, const char *value);
@@ -146,6 +154,23 @@ void pgw_auth_flush(pgw_session *s);
 void pgw_query_message(pgw_session *s, char type, const unsigned char *body, size_t len);
 /* Frees prepared statements and portals (before closing the database). */
 void pgw_query_cleanup(pgw_session *s);
+/* copy.c: COPY FROM STDIN / TO STDOUT (simple query protocol). start returns 0 when COPY FROM STDIN is
+ * now waiting for CopyData (no ReadyForQuery yet), 1 when a COPY TO STDOUT completed, -1 on an error
+ * (sent). implicit: the caller's implicit transaction is open and COPY must commit it when done. */
+int pgw_copy_start(pgw_session *s, const char *sql, const char *end, int implicit);
+void pgw_copy_message(pgw_session *s, char type, const unsigned char *body, size_t len);
+void pgw_copy_free(pgw_session *s);
+
+/* notify.c: LISTEN/NOTIFY. queue holds a NOTIFY until commit delivers it (or abort drops it); drain
+ * (loop thread) writes delivered notifications to the socket; session_gone unsubscribes at close. */
+int pgw_notify_listen(pgw_session *s, const char *channel);
+void pgw_notify_unlisten(pgw_session *s, const char *channel);
+void pgw_notify_queue(pgw_session *s, const char *channel, const char *payload);
+void pgw_notify_commit(pgw_session *s);
+void pgw_notify_abort(pgw_session *s);
+void pgw_notify_drain(pgw_session *s);
+void pgw_notify_session_gone(pgw_session *s);
+
 /* Maps the engine's last error on db to a SQLSTATE. */
 const char *pgw_sqlstate(int extended_rc, const char *msg);
 

@@ -7,11 +7,16 @@
 #   planner.sh --sqlite   run the same comparison with eqp_runner_sqlite3 (checks the runner and that
 #                         the expected files are current)
 #   planner.sh --update   rewrite the expected files with eqp_runner_sqlite3
+#   planner.sh --ratchet  `make check`: the comparison above, passing when at least as many queries match as
+#                         regress/planner/ratchet records (the planner may improve, never regress); counts
+#                         itself as one test. --ratchet --update raises the recorded number.
 set -u
 src=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 bld=${top_builddir:-$src/build}
 dir=$src/regress/planner
 runner=$bld/regress/planner/eqp_runner
+ratchet=0; rupdate=0
+[ "${1:-}" = --ratchet ] && { ratchet=1; shift; [ "${1:-}" = --update ] && rupdate=1; set -- ; }
 case ${1:-} in
   --sqlite) runner=$bld/regress/planner/eqp_runner_sqlite3 ;;
   --update)
@@ -59,5 +64,12 @@ PY
   else echo "ok   $name: $p queries"; fi
   passed=$((passed+p)); failed=$((failed+fl))
 done
+echo "queries: $passed passed, $failed failed"
+if [ $ratchet -eq 1 ]; then
+  min=$(cat "$dir/ratchet" 2>/dev/null || echo 0)
+  [ $rupdate -eq 1 ] && [ "$passed" -gt "$min" ] && { echo "$passed" >"$dir/ratchet"; min=$passed; }
+  if [ "$passed" -ge "$min" ]; then echo "ratchet: $passed >= $min recorded"; echo "1 passed, 0 failed"; exit 0; fi
+  echo "ratchet: only $passed queries match, fewer than the $min recorded"; echo "0 passed, 1 failed"; exit 1
+fi
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -26,6 +26,13 @@ grep -E '^(PASS|FAIL|XPASS|ERROR|SKIP):' check.log || true
 if [ $check_rc -ne 0 ]; then
   [ -f test-suite.log ] && cat test-suite.log | head -c 200000
 fi
+# Warnings are errors with clang too: an optimised clang build of everything (programs and tests).
+if command -v clang >/dev/null; then
+  mkdir -p "$top/build-clang"
+  if (cd "$top/build-clang" && { [ -f Makefile ] && [ Makefile -nt "$top/configure" ] || "$top/configure" -q CC=clang CFLAGS="-O2 -g"; } \
+      && make -s -j"$jobs" all >clang.log 2>&1 && make -s -j"$jobs" check TESTS= >>clang.log 2>&1); then extra_passed=$((extra_passed+1)); else
+    tail -n 40 "$top/build-clang/clang.log"; echo "FAIL: clang build"; extra_failed=$((extra_failed+1)); fi
+fi
 # The release tarball builds and passes its own tests out of tree (skipped when make check already failed).
 if [ $check_rc -eq 0 ]; then
   if make -s -j"$jobs" distcheck >distcheck.log 2>&1; then extra_passed=$((extra_passed+1)); else

@@ -666,6 +666,9 @@ int main(int argc, char **argv) {
   if (srv->ssl_ctx) SSL_CTX_free(srv->ssl_ctx);
   pgw_hba_free(srv->hba);
   pgw_roles_free(srv->roles);
+  pthread_mutex_unlock(&srv->mu);
+  pgw_notify_free_all(srv);
+  pthread_mutex_lock(&srv->mu);
   srv->hba = NULL;
   srv->roles = NULL;
   srv->ssl_ctx = NULL;

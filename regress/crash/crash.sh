@@ -13,6 +13,7 @@ command -v sqlite3 >/dev/null || { echo "crash.sh: sqlite3 not installed"; echo 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 db=$tmp/crash.db
 passed=0; failed=0; last=0
+"$writer" init "$db" || { echo "crash.sh: creating the schema failed"; echo "0 passed, 1 failed"; exit 1; }
 for round in $(seq 1 "$rounds"); do
   "$writer" write "$db" >"$tmp/acks" 2>"$tmp/writer.err" &
   pid=$!

@@ -1,6 +1,7 @@
 /*
  * crash_writer.c: the two halves of the crash test (regress/crash/crash.sh), over mica.h.
  *
+ *   crash_writer init DB     creates the schema (one transaction); the script runs it before any kill.
  *   crash_writer write DB    commits small transactions forever: transaction n inserts row n into t and
  *                            adds 1 to a counter row in c, then prints "n" on stdout (unbuffered) only
  *                            after COMMIT has returned. The script kills it with SIGKILL at a random
@@ -42,12 +43,16 @@ static int query_int(mica_db *db, const char *sql, long long *out) {
   return rc;
 }
 
+static int do_init(mica_db *db) {
+  return run(db, "BEGIN; CREATE TABLE IF NOT EXISTS t(n INTEGER PRIMARY KEY, pad BLOB, note TEXT);"
+                 "CREATE INDEX IF NOT EXISTS tnote ON t(note);"
+                 "CREATE TABLE IF NOT EXISTS c(k INTEGER PRIMARY KEY, total INTEGER);"
+                 "INSERT OR IGNORE INTO c VALUES(1, 0); COMMIT") == MICA_OK
+             ? 0
+             : 2;
+}
+
 static int do_write(mica_db *db) {
-  if (run(db, "CREATE TABLE IF NOT EXISTS t(n INTEGER PRIMARY KEY, pad BLOB, note TEXT);"
-              "CREATE INDEX IF NOT EXISTS tnote ON t(note);"
-              "CREATE TABLE IF NOT EXISTS c(k INTEGER PRIMARY KEY, total INTEGER);"
-              "INSERT OR IGNORE INTO c VALUES(1, 0)") != MICA_OK)
-    return 2;
   long long n = 0;
   if (query_int(db, "SELECT coalesce(max(n), 0) FROM t", &n) != MICA_OK) return 2;
   mica_stmt *ins = NULL;
@@ -115,8 +120,8 @@ static int do_verify(mica_db *db, long long last) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 3 || (strcmp(argv[1], "write") && strcmp(argv[1], "verify"))) {
-    fprintf(stderr, "usage: crash_writer write DB | crash_writer verify DB LAST\n");
+  if (argc < 3 || (strcmp(argv[1], "init") && strcmp(argv[1], "write") && strcmp(argv[1], "verify"))) {
+    fprintf(stderr, "usage: crash_writer init DB | crash_writer write DB | crash_writer verify DB LAST\n");
     return 2;
   }
   mica_db *db = NULL;
@@ -125,7 +130,9 @@ int main(int argc, char **argv) {
     mica_close(db);
     return 2;
   }
-  int rc = !strcmp(argv[1], "write") ? do_write(db) : do_verify(db, argc > 3 ? atoll(argv[3]) : 0);
+  int rc = !strcmp(argv[1], "init")    ? do_init(db)
+           : !strcmp(argv[1], "write") ? do_write(db)
+                                       : do_verify(db, argc > 3 ? atoll(argv[3]) : 0);
   mica_close(db);
   return rc;
 }

@@ -1,0 +1,72 @@
+/*
+ * micad_shim_sqlite3.c: the part of mica.h that micad uses, implemented over the system's libsqlite3.
+ *
+ * Test-only. Linked into pgwire/micad_shim (a check program, never installed) so that the server and
+ * protocol layer can be tested end to end with real clients before, and independently of, the Mica
+ * engine: a failure seen with micad_shim is a pgwire bug, one seen only with src/micad is an engine
+ * difference. Each function calls its sqlite3 counterpart; mica objects are sqlite3 objects behind a
+ * cast. The PostgreSQL dialect switch is accepted and ignored (SQLite's dialect is used), so the
+ * client tests stick to SQL both dialects accept. This file must see the system <sqlite3.h>, so its
+ * target adds engine/ with -iquote only (engine/sqlite3.h is Mica's own subset).
+ */
+#include <sqlite3.h>
+
+#include "mica.h"
+
+#define DB(p) ((sqlite3 *)(p))
+#define ST(p) ((sqlite3_stmt *)(p))
+int mica_open(const char *path, int flags, mica_db **out) {
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open_v2(path, &db, flags & 0xffff, NULL);
+  *out = (mica_db *)db;
+  return rc;
+}
+int mica_close(mica_db *db) { return sqlite3_close(DB(db)); }
+int mica_close_v2(mica_db *db) { return sqlite3_close_v2(DB(db)); }
+int mica_db_config(mica_db *db, int op, ...) { return MICA_OK; }
+int mica_busy_timeout(mica_db *db, int ms) { return sqlite3_busy_timeout(DB(db), ms); }
+void mica_interrupt(mica_db *db) { sqlite3_interrupt(DB(db)); }
+int mica_get_autocommit(mica_db *db) { return sqlite3_get_autocommit(DB(db)); }
+int mica_changes(mica_db *db) { return sqlite3_changes(DB(db)); }
+mica_int64 mica_changes64(mica_db *db) { return sqlite3_changes64(DB(db)); }
+int mica_errcode(mica_db *db) { return sqlite3_errcode(DB(db)); }
+int mica_extended_errcode(mica_db *db) { return sqlite3_extended_errcode(DB(db)); }
+const char *mica_errmsg(mica_db *db) { return sqlite3_errmsg(DB(db)); }
+const char *mica_errstr(int rc) { return sqlite3_errstr(rc); }
+int mica_error_offset(mica_db *db) { return sqlite3_error_offset(DB(db)); }
+int mica_exec(mica_db *db, const char *sql, mica_exec_callback cb, void *arg, char **errmsg) {
+  return sqlite3_exec(DB(db), sql, cb, arg, errmsg);
+}
+int mica_prepare_v3(mica_db *db, const char *sql, int n, unsigned f, mica_stmt **out, const char **tail) {
+  return sqlite3_prepare_v3(DB(db), sql, n, f, (sqlite3_stmt **)out, tail);
+}
+int mica_prepare(mica_db *db, const char *sql, int n, mica_stmt **out, const char **tail) {
+  return sqlite3_prepare_v2(DB(db), sql, n, (sqlite3_stmt **)out, tail);
+}
+int mica_step(mica_stmt *s) { return sqlite3_step(ST(s)); }
+int mica_reset(mica_stmt *s) { return sqlite3_reset(ST(s)); }
+int mica_finalize(mica_stmt *s) { return sqlite3_finalize(ST(s)); }
+int mica_clear_bindings(mica_stmt *s) { return sqlite3_clear_bindings(ST(s)); }
+int mica_stmt_readonly(mica_stmt *s) { return sqlite3_stmt_readonly(ST(s)); }
+const char *mica_sql(mica_stmt *s) { return sqlite3_sql(ST(s)); }
+int mica_bind_null(mica_stmt *s, int i) { return sqlite3_bind_null(ST(s), i); }
+int mica_bind_int64(mica_stmt *s, int i, mica_int64 v) { return sqlite3_bind_int64(ST(s), i, v); }
+int mica_bind_double(mica_stmt *s, int i, double v) { return sqlite3_bind_double(ST(s), i, v); }
+int mica_bind_text(mica_stmt *s, int i, const char *v, int n) {
+  return sqlite3_bind_text(ST(s), i, v, n, SQLITE_TRANSIENT);
+}
+int mica_bind_blob(mica_stmt *s, int i, const void *v, int n) {
+  return sqlite3_bind_blob(ST(s), i, v, n, SQLITE_TRANSIENT);
+}
+int mica_bind_parameter_count(mica_stmt *s) { return sqlite3_bind_parameter_count(ST(s)); }
+const char *mica_bind_parameter_name(mica_stmt *s, int i) { return sqlite3_bind_parameter_name(ST(s), i); }
+int mica_column_count(mica_stmt *s) { return sqlite3_column_count(ST(s)); }
+const char *mica_column_name(mica_stmt *s, int c) { return sqlite3_column_name(ST(s), c); }
+const char *mica_column_decltype(mica_stmt *s, int c) { return sqlite3_column_decltype(ST(s), c); }
+int mica_column_type(mica_stmt *s, int c) { return sqlite3_column_type(ST(s), c); }
+mica_int64 mica_column_int64(mica_stmt *s, int c) { return sqlite3_column_int64(ST(s), c); }
+double mica_column_double(mica_stmt *s, int c) { return sqlite3_column_double(ST(s), c); }
+const unsigned char *mica_column_text(mica_stmt *s, int c) { return sqlite3_column_text(ST(s), c); }
+const void *mica_column_blob(mica_stmt *s, int c) { return sqlite3_column_blob(ST(s), c); }
+int mica_column_bytes(mica_stmt *s, int c) { return sqlite3_column_bytes(ST(s), c); }
+void mica_free(void *p) { sqlite3_free(p); }

@@ -1,0 +1,187 @@
+/* test_pgtypes.c: declared-type -> OID mapping and text/binary value encodings. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mica.h"
+#include "pgtypes.h"
+
+START_TEST(test_declared_types_map_to_postgres_oids) {
+  static const struct {
+    const char *decl;
+    uint32_t oid;
+  } t[] = {{"int", 23},
+           {"INTEGER", 23},
+           {"bigint", 20},
+           {"int8", 20},
+           {"smallint", 21},
+           {"text", 25},
+           {"varchar(20)", 1043},
+           {"character varying(5)", 1043},
+           {"bool", 16},
+           {"boolean", 16},
+           {"real", 700},
+           {"float4", 700},
+           {"double precision", 701},
+           {"float8", 701},
+           {"numeric(10,2)", 1700},
+           {"decimal", 1700},
+           {"bytea", 17},
+           {"blob", 17},
+           {"date", 1082},
+           {"timestamp", 1114},
+           {"timestamptz", 1184},
+           {"timestamp with time zone", 1184},
+           {"uuid", 2950},
+           {"json", 114},
+           {"jsonb", 3802},
+           {"serial", 23},
+           {"bigserial", 20},
+           {"char(3)", 1042},
+           {"UNSIGNED BIG INT", 20},
+           {"NVARCHAR(100)", 1043},
+           {"whatever", 25}};
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    pgtype pt = pgtypes_from_decltype(t[i].decl);
+    ck_assert_msg(pt.oid == t[i].oid, "%s -> %u, want %u", t[i].decl, pt.oid, t[i].oid);
+  }
+  ck_assert_uint_eq(pgtypes_from_decltype(NULL).oid, 0);
+  ck_assert_int_eq(pgtypes_from_decltype("varchar(20)").typmod, 24);
+  ck_assert_int_eq(pgtypes_from_decltype("numeric(10,2)").typmod, ((10 << 16) | 2) + 4);
+  ck_assert_int_eq(pgtypes_from_decltype("int").typlen, 4);
+}
+END_TEST
+
+START_TEST(test_storage_classes_map_for_expressions) {
+  ck_assert_uint_eq(pgtypes_from_storage(MICA_INTEGER).oid, 20);
+  ck_assert_uint_eq(pgtypes_from_storage(MICA_FLOAT).oid, 701);
+  ck_assert_uint_eq(pgtypes_from_storage(MICA_TEXT).oid, 25);
+  ck_assert_uint_eq(pgtypes_from_storage(MICA_BLOB).oid, 17);
+}
+END_TEST
+
+/* Encodes v and returns the column bytes (after the length word) in out; returns the length. */
+static int enc(uint32_t oid, int fmt, pgvalue v, unsigned char *out) {
+  pqbuf b;
+  pqbuf_init(&b);
+  int rc = pgtypes_put_value(&b, oid, fmt, &v);
+  if (rc) {
+    pqbuf_free(&b);
+    return -2;
+  }
+  pqmsg m;
+  pqmsg_init(&m, 0, b.data, b.len);
+  int32_t n = pqmsg_get_int32(&m);
+  if (n > 0) memcpy(out, pqmsg_get_bytes(&m, (size_t)n), (size_t)n);
+  pqbuf_free(&b);
+  return n;
+}
+
+static pgvalue ival(int64_t i) { return (pgvalue){MICA_INTEGER, i, 0, NULL, 0}; }
+static pgvalue dval(double d) { return (pgvalue){MICA_FLOAT, 0, d, NULL, 0}; }
+static pgvalue tval(const char *s) { return (pgvalue){MICA_TEXT, 0, 0, (const unsigned char *)s, strlen(s)}; }
+
+START_TEST(test_text_encodings) {
+  unsigned char o[128];
+  int n = enc(PGOID_BOOL, 0, ival(1), o);
+  ck_assert(n == 1 && o[0] == 't');
+  n = enc(PGOID_BOOL, 0, ival(0), o);
+  ck_assert(n == 1 && o[0] == 'f');
+  n = enc(PGOID_INT8, 0, ival(-9000000000LL), o);
+  ck_assert(n == 11 && !memcmp(o, "-9000000000", 11));
+  n = enc(PGOID_FLOAT8, 0, dval(0.1), o);
+  ck_assert(n == 3 && !memcmp(o, "0.1", 3));
+  n = enc(PGOID_FLOAT8, 0, dval(INFINITY), o);
+  ck_assert(n == 8 && !memcmp(o, "Infinity", 8));
+  n = enc(PGOID_INT4, 0, dval(3.0), o);
+  ck_assert(n == 1 && o[0] == '3');
+  pgvalue blob = {MICA_BLOB, 0, 0, (const unsigned char *)"\x01\xab", 2};
+  n = enc(PGOID_BYTEA, 0, blob, o);
+  ck_assert(n == 6 && !memcmp(o, "\\x01ab", 6));
+  pgvalue null = {MICA_NULL, 0, 0, NULL, 0};
+  ck_assert_int_eq(enc(PGOID_TEXT, 0, null, o), -1);
+}
+END_TEST
+
+START_TEST(test_binary_encodings) {
+  unsigned char o[128];
+  ck_assert_int_eq(enc(PGOID_INT4, 1, ival(258), o), 4);
+  ck_assert(o[0] == 0 && o[1] == 0 && o[2] == 1 && o[3] == 2);
+  ck_assert_int_eq(enc(PGOID_INT2, 1, ival(-2), o), 2);
+  ck_assert(o[0] == 0xff && o[1] == 0xfe);
+  ck_assert_int_eq(enc(PGOID_INT2, 1, ival(70000), o), -2); /* out of range */
+  ck_assert_int_eq(enc(PGOID_INT4, 1, tval("abc"), o), -2);
+  ck_assert_int_eq(enc(PGOID_FLOAT8, 1, dval(1.0), o), 8);
+  ck_assert(o[0] == 0x3f && o[1] == 0xf0 && o[7] == 0);
+  ck_assert_int_eq(enc(PGOID_BOOL, 1, tval("t"), o), 1);
+  ck_assert_int_eq(o[0], 1);
+  ck_assert_int_eq(enc(PGOID_DATE, 1, tval("2000-01-02"), o), 4);
+  ck_assert(o[3] == 1 && o[0] == 0);
+  ck_assert_int_eq(enc(PGOID_TIMESTAMP, 1, tval("2000-01-01 00:00:01.5"), o), 8);
+  ck_assert(o[4] == 0 && o[5] == 0x16 && o[6] == 0xe3 && o[7] == 0x60); /* 1500000 us */
+  ck_assert_int_eq(enc(PGOID_UUID, 1, tval("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), o), 16);
+  ck_assert(o[0] == 0xa0 && o[15] == 0x11);
+  ck_assert_int_eq(enc(PGOID_JSONB, 1, tval("{}"), o), 3);
+  ck_assert(o[0] == 1 && o[1] == '{');
+  /* numeric 12345.678: ndigits 3, weight 1, sign 0, dscale 3, digits 1 2345 6780 */
+  ck_assert_int_eq(enc(PGOID_NUMERIC, 1, tval("12345.678"), o), 14);
+  const unsigned char want[] = {0, 3, 0, 1, 0, 0, 0, 3, 0, 1, 0x09, 0x29, 0x1a, 0x7c};
+  ck_assert_mem_eq(o, want, sizeof want);
+}
+END_TEST
+
+START_TEST(test_parameter_decoding) {
+  pgvalue v;
+  char *scratch = NULL, err[128];
+  const unsigned char be4[] = {0, 0, 1, 0};
+  ck_assert_int_eq(pgtypes_decode_param(PGOID_INT4, 1, be4, 4, &v, &scratch, err, sizeof err), 0);
+  ck_assert(v.type == MICA_INTEGER && v.i == 256);
+  ck_assert_int_eq(pgtypes_decode_param(PGOID_INT4, 1, be4, 3, &v, &scratch, err, sizeof err), -1);
+  ck_assert_int_eq(
+      pgtypes_decode_param(PGOID_INT4, 0, (const unsigned char *)"42", 2, &v, &scratch, err, sizeof err), 0);
+  ck_assert(v.type == MICA_INTEGER && v.i == 42);
+  ck_assert_int_eq(
+      pgtypes_decode_param(PGOID_INT4, 0, (const unsigned char *)"4x", 2, &v, &scratch, err, sizeof err), -1);
+  ck_assert_int_eq(
+      pgtypes_decode_param(PGOID_BOOL, 0, (const unsigned char *)"true", 4, &v, &scratch, err, sizeof err),
+      0);
+  ck_assert(v.type == MICA_INTEGER && v.i == 1);
+  ck_assert_int_eq(pgtypes_decode_param(PGOID_BYTEA, 0, (const unsigned char *)"\\x0aff", 6, &v, &scratch,
+                                        err, sizeof err),
+                   0);
+  ck_assert(v.type == MICA_BLOB && v.n == 2 && v.p[0] == 0x0a && v.p[1] == 0xff);
+  free(scratch);
+  ck_assert_int_eq(
+      pgtypes_decode_param(PGOID_BYTEA, 0, (const unsigned char *)"\\x0", 3, &v, &scratch, err, sizeof err),
+      -1);
+  const unsigned char num[] = {0, 2, 0, 0, 0x40, 0, 0, 2, 0, 12, 0x13, 0x88}; /* -12.50 */
+  ck_assert_int_eq(pgtypes_decode_param(PGOID_NUMERIC, 1, num, sizeof num, &v, &scratch, err, sizeof err), 0);
+  ck_assert_str_eq((const char *)v.p, "-12.50");
+  free(scratch);
+  const unsigned char date[] = {0, 0, 0, 31}; /* 2000-02-01 */
+  ck_assert_int_eq(pgtypes_decode_param(PGOID_DATE, 1, date, 4, &v, &scratch, err, sizeof err), 0);
+  ck_assert_str_eq((const char *)v.p, "2000-02-01");
+  free(scratch);
+  const unsigned char bad_numeric[] = {0, 5, 0, 0, 0, 0, 0, 0, 0, 1};
+  ck_assert_int_eq(
+      pgtypes_decode_param(PGOID_NUMERIC, 1, bad_numeric, sizeof bad_numeric, &v, &scratch, err, sizeof err),
+      -1);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("pgtypes");
+  TCase *tc = tcase_create("pgtypes");
+  tcase_add_test(tc, test_declared_types_map_to_postgres_oids);
+  tcase_add_test(tc, test_storage_classes_map_for_expressions);
+  tcase_add_test(tc, test_text_encodings);
+  tcase_add_test(tc, test_binary_encodings);
+  tcase_add_test(tc, test_parameter_decoding);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""proto_test.py: raw PostgreSQL protocol v3 checks against a running micad (stdlib only).
+
+Usage: proto_test.py HOST PORT USER DATABASE
+Covers what drivers do not exercise on purpose: SSL/GSS negotiation replies, protocol-version
+negotiation, malformed and oversized messages (08P01 and a closed connection, other sessions
+unaffected), portal suspension with row limits, and error recovery at Sync.
+Prints one line per check and "N passed, N failed" last; exits 1 on failure.
+"""
+import socket
+import struct
+import sys
+
+HOST, PORT, USER, DB = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+passed = failed = 0
+
+
+def check(ok, what, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+    print(("ok: " if ok else "FAIL: ") + what + ("" if ok or not detail else " -- " + str(detail)))
+
+
+def connect():
+    s = socket.create_connection((HOST, PORT), timeout=10)
+    return s
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("connection closed")
+        buf += chunk
+    return buf
+
+
+def read_msg(s):
+    hdr = recv_exact(s, 5)
+    t, n = hdr[:1], struct.unpack("!I", hdr[1:])[0]
+    return t, recv_exact(s, n - 4)
+
+
+def startup_packet(params, proto=196608):
+    body = struct.pack("!I", proto)
+    for k, v in params.items():
+        body += k.encode() + b"\0" + v.encode() + b"\0"
+    body += b"\0"
+    return struct.pack("!I", len(body) + 4) + body
+
+
+def msg(t, body=b""):
+    return t + struct.pack("!I", len(body) + 4) + body
+
+
+def cstr(x):
+    return x.encode() + b"\0"
+
+
+def read_until(s, types=(b"Z",)):
+    out = []
+    while True:
+        t, b = read_msg(s)
+        out.append((t, b))
+        if t in types:
+            return out
+
+
+def fields(body):
+    """ErrorResponse/NoticeResponse fields as a dict."""
+    d = {}
+    for part in body.split(b"\0"):
+        if part:
+            d[chr(part[0])] = part[1:].decode()
+    return d
+
+
+def login(s, params=None, proto=196608):
+    p = {"user": USER, "database": DB}
+    p.update(params or {})
+    s.sendall(startup_packet(p, proto))
+    return read_until(s, (b"Z", b"E"))
+
+
+def closed(s):
+    try:
+        s.settimeout(5)
+        while True:
+            d = s.recv(4096)
+            if not d:
+                return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_startup():
+    s = connect()
+    msgs = login(s)
+    types = [t for t, _ in msgs]
+    check(types[0] == b"R" and struct.unpack("!I", msgs[0][1])[0] == 0, "AuthenticationOk first", types)
+    params = dict(b.split(b"\0")[:2] for t, b in msgs if t == b"S")
+    check(params.get(b"server_version", b"").startswith(b"15"), "server_version 15.x", params.get(b"server_version"))
+    for name in (b"client_encoding", b"DateStyle", b"TimeZone", b"integer_datetimes", b"IntervalStyle",
+                 b"is_superuser", b"session_authorization", b"standard_conforming_strings",
+                 b"application_name", b"default_transaction_read_only", b"in_hot_standby"):
+        check(name in params, "ParameterStatus " + name.decode())
+    check(b"K" in types and msgs[-1] == (b"Z", b"I"), "BackendKeyData then ReadyForQuery(I)", types)
+    s.sendall(msg(b"X"))
+    check(closed(s), "Terminate closes the connection")
+
+
+def test_ssl_gss_negotiation():
+    s = connect()
+    s.sendall(struct.pack("!II", 8, 80877104))
+    check(recv_exact(s, 1) == b"N", "GSSENCRequest answered N")
+    s.sendall(struct.pack("!II", 8, 80877103))
+    r = recv_exact(s, 1)
+    check(r in (b"N", b"S"), "SSLRequest answered N or S", r)
+    if r == b"N":
+        msgs = login(s)
+        check(msgs[-1][0] == b"Z", "startup after refused SSL")
+    s.close()
+
+
+def test_protocol_negotiation():
+    s = connect()
+    msgs = login(s, {"_pq_.something": "1"}, proto=(3 << 16) | 2)
+    t, b = msgs[0]
+    ok = t == b"v"
+    if ok:
+        minor, n = struct.unpack("!II", b[:8])
+        names = b[8:].split(b"\0")[:n]
+        ok = minor == (3 << 16) and names == [b"_pq_.something"]  # full version code, as PostgreSQL sends
+    check(ok, "NegotiateProtocolVersion for 3.2 with a _pq_ option", msgs[0])
+    check(msgs[-1][0] == b"Z", "session proceeds after negotiation")
+    s.close()
+    s = connect()
+    msgs = login(s, proto=(2 << 16))
+    check(msgs[-1][0] == b"E" and fields(msgs[-1][1]).get("C") == "0A000", "protocol 2.0 refused with 0A000")
+    s.close()
+
+
+def test_missing_user_and_db():
+    s = connect()
+    s.sendall(startup_packet({"database": DB}))
+    t, b = read_msg(s)
+    check(t == b"E" and fields(b).get("C") == "28000", "no user name is 28000", fields(b) if t == b"E" else t)
+    s.close()
+    s = connect()
+    msgs = login(s, {"database": "no_such_database_x"})
+    check(msgs[-1][0] == b"E" and fields(msgs[-1][1]).get("C") == "3D000", "unknown database is 3D000",
+          msgs[-1])
+    s.close()
+
+
+def test_malformed():
+    other = connect()
+    login(other)
+    s = connect()
+    s.sendall(struct.pack("!I", 3))
+    check(closed(s), "startup packet with length 3 closes the connection")
+    s = connect()
+    s.sendall(struct.pack("!I", 0x7FFFFFFF))
+    check(closed(s), "oversized startup packet closes the connection")
+    s = connect()
+    login(s)
+    s.sendall(b"Q" + struct.pack("!I", 2))
+    t, b = read_msg(s)
+    check(t == b"E" and fields(b).get("C") == "08P01", "message length 2 is 08P01", fields(b) if t == b"E" else t)
+    check(closed(s), "connection closed after bad length")
+    s = connect()
+    login(s)
+    s.sendall(b"Q" + struct.pack("!I", 0x7FFFFFF0))
+    t, b = read_msg(s)
+    check(t == b"E" and fields(b).get("C") == "08P01", "message length over 1 GB is 08P01")
+    check(closed(s), "connection closed after oversized message")
+    s = connect()
+    login(s)
+    s.sendall(msg(b"z", b"junk"))
+    t, b = read_msg(s)
+    f = fields(b) if t == b"E" else {}
+    check(f.get("C") == "08P01" and f.get("S") == "FATAL", "unknown message type is FATAL 08P01", f)
+    check(closed(s), "connection closed after unknown message type")
+    s = connect()
+    login(s)
+    s.sendall(msg(b"Q", b"SELECT 1"))  # no terminating NUL
+    t, b = read_msg(s)
+    check(t == b"E" and fields(b).get("C") == "08P01", "unterminated Query string is 08P01")
+    s.close()
+    # Malformed Bind: an ERROR, the session recovers at Sync.
+    s = connect()
+    login(s)
+    s.sendall(msg(b"P", cstr("") + cstr("SELECT 1") + struct.pack("!h", 0)) +
+              msg(b"B", cstr("") + cstr("") + struct.pack("!hh", 0, 5)) + msg(b"S"))
+    out = read_until(s)
+    errs = [fields(b) for t, b in out if t == b"E"]
+    check(len(errs) == 1 and errs[0].get("S") == "ERROR" and out[-1][0] == b"Z", "truncated Bind is an ERROR, Sync recovers",
+          out)
+    s.sendall(msg(b"Q", cstr("SELECT 1")))
+    out = read_until(s)
+    check(any(t == b"D" for t, _ in out), "session usable after malformed Bind")
+    s.close()
+    other.sendall(msg(b"Q", cstr("SELECT 42")))
+    out = read_until(other)
+    check(any(t == b"D" and b"42" in b for t, b in out), "other sessions unaffected by malformed input")
+    other.close()
+
+
+def test_extended_details():
+    s = connect()
+    login(s)
+    s.sendall(msg(b"Q", cstr("DROP TABLE IF EXISTS ptab; CREATE TABLE ptab (x integer); "
+                             "INSERT INTO ptab VALUES (1); INSERT INTO ptab VALUES (2); INSERT INTO ptab VALUES (3)")))
+    out = read_until(s)
+    check(not any(t == b"E" for t, _ in out), "setup table", [fields(b) for t, b in out if t == b"E"])
+    # Row limit: 2 rows then PortalSuspended, then the last row and CommandComplete.
+    s.sendall(msg(b"P", cstr("") + cstr("SELECT x FROM ptab ORDER BY x") + struct.pack("!h", 0)) +
+              msg(b"B", cstr("") + cstr("") + struct.pack("!hhh", 0, 0, 0)) +
+              msg(b"E", cstr("") + struct.pack("!i", 2)) +
+              msg(b"E", cstr("") + struct.pack("!i", 2)) + msg(b"S"))
+    out = read_until(s)
+    types = b"".join(t for t, _ in out)
+    check(types == b"12DDsDCZ", "Execute with row limit suspends and resumes", types)
+    tag = [b for t, b in out if t == b"C"]
+    check(tag == [b"SELECT 1\0"], "resumed portal reports the rows of its last Execute", tag)
+    # Empty query through the extended protocol.
+    s.sendall(msg(b"P", cstr("") + cstr("  ") + struct.pack("!h", 0)) +
+              msg(b"B", cstr("") + cstr("") + struct.pack("!hhh", 0, 0, 0)) +
+              msg(b"E", cstr("") + struct.pack("!i", 0)) + msg(b"S"))
+    out = read_until(s)
+    check(b"".join(t for t, _ in out) == b"12IZ", "empty extended query gives EmptyQueryResponse")
+    # Describe statement: parameter types (unspecified -> text) and NoData for a command.
+    s.sendall(msg(b"P", cstr("st1") + cstr("SELECT x FROM ptab WHERE x = $1") + struct.pack("!hi", 1, 23)) +
+              msg(b"D", b"S" + cstr("st1")) +
+              msg(b"P", cstr("st2") + cstr("INSERT INTO ptab VALUES ($1)") + struct.pack("!h", 0)) +
+              msg(b"D", b"S" + cstr("st2")) + msg(b"S"))
+    out = read_until(s)
+    pds = [b for t, b in out if t == b"t"]
+    ok = len(pds) == 2 and struct.unpack("!hI", pds[0]) == (1, 23) and struct.unpack("!hI", pds[1]) == (1, 25)
+    check(ok, "ParameterDescription: declared int4, unspecified text", pds)
+    check(b"".join(t for t, _ in out) == b"1tT1tnZ", "Describe: RowDescription for a query, NoData for INSERT",
+          b"".join(t for t, _ in out))
+    # A portal sends the types its statement's Describe announced (expression -> text), in binary too.
+    s.sendall(msg(b"P", cstr("st3") + cstr("SELECT 1 + 1") + struct.pack("!h", 0)) +
+              msg(b"D", b"S" + cstr("st3")) +
+              msg(b"B", cstr("") + cstr("st3") + struct.pack("!hhhh", 0, 0, 1, 1)) +
+              msg(b"E", cstr("") + struct.pack("!i", 0)) + msg(b"S"))
+    out = read_until(s)
+    rd = [b for t, b in out if t == b"T"]
+    dr = [b for t, b in out if t == b"D"]
+    oid = struct.unpack("!I", rd[0][rd[0].index(b"\0", 2) + 7:][:4])[0] if rd else None
+    check(oid == 25 and dr and dr[0][2:] == struct.pack("!i", 1) + b"2",
+          "portal keeps the statement's described types (binary text '2')", (oid, dr))
+    # Errors skip to Sync; Close of unknown names is fine.
+    s.sendall(msg(b"B", cstr("") + cstr("no_such_stmt") + struct.pack("!hhh", 0, 0, 0)) +
+              msg(b"E", cstr("") + struct.pack("!i", 0)) +
+              msg(b"C", b"S" + cstr("whatever")) + msg(b"S"))
+    out = read_until(s)
+    check(b"".join(t for t, _ in out) == b"EZ", "error discards messages until Sync", b"".join(t for t, _ in out))
+    s.sendall(msg(b"C", b"S" + cstr("whatever")) + msg(b"C", b"P" + cstr("none")) + msg(b"S"))
+    out = read_until(s)
+    check(b"".join(t for t, _ in out) == b"33Z", "Close of unknown statement/portal succeeds")
+    # Flush sends pending output without Sync.
+    s.sendall(msg(b"P", cstr("") + cstr("SELECT 1") + struct.pack("!h", 0)) + msg(b"H"))
+    t, _ = read_msg(s)
+    check(t == b"1", "Flush delivers ParseComplete")
+    s.sendall(msg(b"S"))
+    read_until(s)
+    s.close()
+
+
+def test_cancel_wrong_key():
+    s = connect()
+    msgs = login(s)
+    k = [b for t, b in msgs if t == b"K"][0]
+    pid, secret = struct.unpack("!ii", k)
+    c = connect()
+    c.sendall(struct.pack("!IIii", 16, 80877102, pid, secret ^ 1))
+    check(closed(c), "CancelRequest connection closed without reply")
+    s.sendall(msg(b"Q", cstr("SELECT 7")))
+    out = read_until(s)
+    check(any(t == b"D" for t, _ in out), "wrong cancel key has no effect")
+    s.close()
+
+
+def try_read(s, timeout):
+    s.settimeout(timeout)
+    try:
+        return read_msg(s)
+    except socket.timeout:
+        return None
+    finally:
+        s.settimeout(10)
+
+
+def test_listen_notify():
+    a, b = connect(), connect()
+    pid_b = struct.unpack("!i", [x for t, x in login(b) if t == b"K"][0][:4])[0]
+    login(a)
+    a.sendall(msg(b"Q", cstr("LISTEN chan_x")))
+    out = read_until(a)
+    check([bb for t, bb in out if t == b"C"] == [b"LISTEN\0"], "LISTEN tag")
+    b.sendall(msg(b"Q", cstr("NOTIFY chan_x, 'hello'")))
+    read_until(b)
+    m = try_read(a, 5)
+    ok = m is not None and m[0] == b"A"
+    if ok:
+        pid = struct.unpack("!i", m[1][:4])[0]
+        ok = pid == pid_b and m[1][4:] == b"chan_x\0hello\0"
+    check(ok, "idle listener receives NotificationResponse with sender pid and payload", m)
+    b.sendall(msg(b"Q", cstr("BEGIN; NOTIFY chan_x, 'in tx'")))
+    read_until(b)
+    check(try_read(a, 0.5) is None, "NOTIFY inside a transaction waits for COMMIT")
+    b.sendall(msg(b"Q", cstr("COMMIT")))
+    read_until(b)
+    m = try_read(a, 5)
+    check(m is not None and m[0] == b"A" and m[1].endswith(b"in tx\0"), "delivered at COMMIT", m)
+    b.sendall(msg(b"Q", cstr("BEGIN; NOTIFY chan_x, 'rolled back'; ROLLBACK")))
+    read_until(b)
+    b.sendall(msg(b"Q", cstr("NOTIFY other_chan")))
+    read_until(b)
+    check(try_read(a, 0.5) is None, "rolled-back and other-channel notifications are not delivered")
+    a.sendall(msg(b"Q", cstr("UNLISTEN *")))
+    read_until(a)
+    b.sendall(msg(b"Q", cstr("NOTIFY chan_x, 'after unlisten'")))
+    read_until(b)
+    check(try_read(a, 0.5) is None, "UNLISTEN * stops delivery")
+    a.close()
+    b.close()
+
+
+def test_fuzz():
+    """Random and truncated messages from many connections; the server must stay up and answer."""
+    import random
+    rnd = random.Random(20261124)
+    kinds = b"QPBDESCHXdcfFpz"
+    shapes = [b"SELECT 1\0", b"\0SELECT $1\0\0\1\0\0\0\x17", b"\0\0\0\0\0\1\0\0\0\2ab\0\0", b"S\0", b"P\0",
+              b"\0\0\0\0\5", b"", b"x\0"]
+    for _ in range(120):
+        try:
+            s = connect()
+            s.settimeout(2)
+            if rnd.random() < 0.2:
+                s.sendall(bytes(rnd.getrandbits(8) for _ in range(rnd.randint(1, 40))))
+            else:
+                login(s)
+                for _ in range(rnd.randint(1, 6)):
+                    if rnd.random() < 0.3:
+                        body = bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 30)))
+                    else:
+                        body = rnd.choice(shapes)
+                        if rnd.random() < 0.3:
+                            body = body[:rnd.randint(0, len(body))]
+                    ln = len(body) + 4 if rnd.random() > 0.1 else rnd.choice([0, 3, 0x7FFFFFFF, len(body) + 100])
+                    s.sendall(bytes([rnd.choice(kinds)]) + struct.pack("!I", ln) + body)
+                s.sendall(msg(b"S"))
+                s.settimeout(0.2)
+                try:
+                    while s.recv(65536):
+                        pass
+                except (socket.timeout, OSError):
+                    pass
+            s.close()
+        except (OSError, EOFError):
+            pass
+    s = connect()
+    login(s)
+    s.sendall(msg(b"Q", cstr("SELECT 42")))
+    out = read_until(s)
+    check(any(t == b"D" and b"42" in b for t, b in out), "server alive and correct after 120 fuzzed sessions")
+    s.close()
+
+
+for t in (test_startup, test_ssl_gss_negotiation, test_protocol_negotiation, test_missing_user_and_db,
+          test_malformed, test_extended_details, test_cancel_wrong_key, test_listen_notify, test_fuzz):
+    try:
+        t()
+    except Exception as e:  # a crash of one group is a failure, the others still run
+        check(False, t.__name__, repr(e))
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
