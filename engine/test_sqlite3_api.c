@@ -658,7 +658,6 @@ END_TEST
  * system-sqlite3 build always runs everything. */
 #ifdef MICA_KNOWN_GAPS
 static const char *const known_gaps[] = {
-    "test_bind_parameter_names_and_indexes",                 /* names of :x @x $x parameters */
     "test_reset_and_finalize_report_the_step_error",         /* reset/finalize return the step's error */
     "test_complete_allows_trailing_comment",                 /* mica_complete after "; -- ..." */
     "test_expanded_sql_inlines_parameters",                  /* mica_expanded_sql */
