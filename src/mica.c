@@ -51,11 +51,14 @@
 #define PROMPT_MAIN "mica> "
 #define PROMPT_CONT "   ...> "
 
-/* The connection SIGINT interrupts: set by main() around statement execution. */
+/* The connection SIGINT interrupts: set by run_sql() around statement execution. Interactive only.
+ * Three interrupts in a row without a new input line in between end the shell, as in sqlite3. */
 static mica_db *volatile interrupt_target;
+static volatile sig_atomic_t interrupts_seen;
 
 static void on_sigint(int sig) {
   (void)sig;
+  if (++interrupts_seen > 2) _exit(1);
   if (interrupt_target) mica_interrupt(interrupt_target);
 }
 
@@ -1064,6 +1067,7 @@ static int process_input(struct shell *sh, struct reader *r, int *exit_code) {
   char *line;
   while ((line = read_line(r, sql.n > 0)) != NULL) {
     lineno++;
+    interrupts_seen = 0;
     if (sql.n == 0) {
       if (line[0] == '.') {
         int rc = run_input_meta(sh, line, exit_code);
