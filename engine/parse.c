@@ -38,19 +38,20 @@
  */
 #define KEYWORDS(X)                                                                                          \
   X(ABORT)                                                                                                   \
-  X(ACTION) X(ADD) X(AFTER) X(ALL) X(ALTER) X(ALWAYS) X(ANALYZE) X(AND) X(AS) X(ASC) X(ATTACH)               \
-      X(AUTOINCREMENT) X(BEFORE) X(BEGIN) X(BETWEEN) X(BY) X(CASCADE) X(CASE) X(CAST) X(CHECK) X(COLLATE)    \
-          X(COLUMN) X(COMMIT) X(CONFLICT) X(CONSTRAINT) X(CREATE) X(CROSS) X(CURRENT) X(CURRENT_DATE) X(     \
-              CURRENT_TIME) X(CURRENT_TIMESTAMP) X(DATABASE) X(DEFAULT) X(DEFERRABLE) X(DEFERRED) X(DELETE)  \
-              X(DESC) X(DETACH) X(DISTINCT) X(DO) X(DROP) X(EACH) X(ELSE) X(END) X(ESCAPE) X(EXCEPT)         \
-                  X(EXCLUDE) X(EXCLUSIVE) X(EXISTS) X(EXPLAIN) X(FAIL) X(FILTER) X(FIRST) X(FOLLOWING)       \
-                      X(FOR) X(FOREIGN) X(FROM) X(FULL) X(GENERATED) X(GLOB) X(GROUP) X(GROUPS) X(HAVING)    \
-                          X(IF) X(IGNORE) X(IMMEDIATE) X(IN) X(INDEX) X(INDEXED) X(INITIALLY) X(INNER)       \
-                              X(INSERT) X(INSTEAD) X(INTERSECT) X(INTO) X(IS) X(ISNULL) X(JOIN) X(KEY)       \
-                                  X(LAST) X(LEFT) X(LIKE) X(LIMIT) X(MATCH) X(MATERIALIZED) X(NATURAL) X(NO) \
-                                      X(NOT) X(NOTHING) X(NOTNULL) X(NULL) X(NULLS) X(OF) X(OFFSET) X(ON)    \
-                                          X(OR) X(ORDER) X(OTHERS) X(OUTER) X(OVER) X(PARTITION) X(PLAN)     \
-                                              X(PRAGMA) X(PRECEDING) X(PRIMARY) X(QUERY) X(RAISE) X(RANGE)   \
+  X(ACTION)                                                                                                  \
+  X(ADD) X(AFTER) X(ALL) X(ALTER) X(ALWAYS) X(ANALYZE) X(AND) X(AS) X(ASC) X(ATTACH) X(AUTOINCREMENT) X(     \
+      BEFORE) X(BEGIN) X(BETWEEN) X(BY) X(CASCADE) X(CASE) X(CAST) X(CHECK) X(COLLATE) X(COLUMN) X(COMMIT)   \
+      X(CONFLICT) X(CONSTRAINT) X(CREATE) X(CROSS) X(CURRENT) X(CURRENT_DATE) X(CURRENT_TIME)                \
+          X(CURRENT_TIMESTAMP) X(DATABASE) X(DEFAULT) X(DEFERRABLE) X(DEFERRED) X(DELETE) X(DESC) X(DETACH)  \
+              X(DISTINCT) X(DO) X(DROP) X(EACH) X(ELSE) X(END) X(ESCAPE) X(EXCEPT) X(EXCLUDE) X(EXCLUSIVE)   \
+                  X(EXISTS) X(EXPLAIN) X(FAIL) X(FILTER) X(FIRST) X(FOLLOWING) X(FOR) X(FOREIGN) X(FROM)     \
+                      X(FULL) X(GENERATED) X(GLOB) X(GROUP) X(GROUPS) X(HAVING) X(IF) X(IGNORE) X(IMMEDIATE) \
+                          X(IN) X(INDEX) X(INDEXED) X(INITIALLY) X(INNER) X(INSERT) X(INSTEAD) X(INTERSECT)  \
+                              X(INTO) X(IS) X(ISNULL) X(JOIN) X(KEY) X(LAST) X(LEFT) X(LIKE) X(LIMIT)        \
+                                  X(MATCH) X(MATERIALIZED) X(NATURAL) X(NO) X(NOT) X(NOTHING)                \
+                                      X(NOTNULL) X(NULL) X(NULLS) X(OF) X(OFFSET) X(ON) X(OR) X(ORDER)       \
+                                          X(OTHERS) X(OUTER) X(OVER) X(PARTITION) X(PLAN) X(PRAGMA)          \
+                                              X(PRECEDING) X(PRIMARY) X(QUERY) X(RAISE) X(RANGE)             \
                                                   X(RECURSIVE) X(REFERENCES) X(REGEXP) X(REINDEX) X(RELEASE) \
                                                       X(RENAME) X(REPLACE) X(RESTRICT) X(RETURNING)          \
                                                           X(RIGHT) X(ROLLBACK) X(ROW) X(ROWS) X(SAVEPOINT)   \
@@ -1132,7 +1133,7 @@ static int p_likeop(Parser *p) {
 }
 
 /* The right side of [NOT] IN. */
-static Expr *p_in_rhs(Parser *p, Expr *lhs, int not ) {
+static Expr *p_in_rhs(Parser *p, Expr *lhs, int negated) {
   Expr *e;
   if (p_accept(p, T_LP)) {
     if (p_starts_select(p)) {
@@ -1164,7 +1165,7 @@ static Expr *p_in_rhs(Parser *p, Expr *lhs, int not ) {
       e->star = 1; /* marks "the table name is a function call with list args" */
     }
   }
-  e->not = not ;
+  e->not = negated;
   e->end = p->prev_end;
   return e;
 }
@@ -1182,30 +1183,30 @@ static Expr *p_eq(Parser *p) {
     }
     if (p_iskw(p, KW_IS)) {
       p_advance(p);
-      int not = p_acceptkw(p, KW_NOT);
+      int negated = p_acceptkw(p, KW_NOT);
       if (p_iskw(p, KW_DISTINCT)) {
         p_advance(p);
         p_expectkw(p, KW_FROM);
-        not = !not ;
+        negated = !negated;
       }
       Expr *r = p_cmp(p);
       if (r->kind == EK_NULL) {
         e = mk2(p, EK_ISNULL, e, NULL);
-        e->not = not ;
+        e->not = negated;
       } else {
         e = mk2(p, EK_IS, e, r);
-        e->not = not ;
+        e->not = negated;
       }
       continue;
     }
     if (p_iskw(p, KW_ISNULL) || p_iskw(p, KW_NOTNULL)) {
-      int not = p_iskw(p, KW_NOTNULL);
+      int negated = p_iskw(p, KW_NOTNULL);
       p_advance(p);
       e = mk2(p, EK_ISNULL, e, NULL);
-      e->not = not ;
+      e->not = negated;
       continue;
     }
-    int not = 0;
+    int negated = 0;
     if (p_iskw(p, KW_NOT)) {
       Token t2 = p_peek2(p);
       if (t2.type != T_KW) return e;
@@ -1220,11 +1221,11 @@ static Expr *p_eq(Parser *p) {
           t2.kw != KW_BETWEEN && t2.kw != KW_ILIKE)
         return e;
       p_advance(p);
-      not = 1;
+      negated = 1;
     }
     if (p_iskw(p, KW_IN)) {
       p_advance(p);
-      e = p_in_rhs(p, e, not );
+      e = p_in_rhs(p, e, negated);
       continue;
     }
     if (p_iskw(p, KW_BETWEEN)) {
@@ -1234,7 +1235,7 @@ static Expr *p_eq(Parser *p) {
       Expr *hi = p_cmp(p);
       Expr *b = mk2(p, EK_BETWEEN, e, lo);
       b->c = hi;
-      b->not = not ;
+      b->not = negated;
       b->end = p->prev_end;
       e = b;
       continue;
@@ -1245,7 +1246,7 @@ static Expr *p_eq(Parser *p) {
       Expr *pat = p_cmp(p);
       Expr *l = mk2(p, EK_LIKE, e, pat);
       l->likeop = lop == 4 ? 0 : lop;
-      l->not = not ;
+      l->not = negated;
       if (lop == 4) l->name = "ilike";
       if (p_iskw(p, KW_ESCAPE)) {
         p_advance(p);
@@ -1255,7 +1256,7 @@ static Expr *p_eq(Parser *p) {
       e = l;
       continue;
     }
-    if (not ) p_syntax(p);
+    if (negated) p_syntax(p);
     return e;
   }
 }
@@ -1982,15 +1983,15 @@ static ForeignKey *p_fk_clause(Parser *p) {
   int save = p->pos;
   Token st = p->tok;
   int se = p->prev_end;
-  int not = p_acceptkw(p, KW_NOT);
+  int negated = p_acceptkw(p, KW_NOT);
   if (p_acceptkw(p, KW_DEFERRABLE)) {
     if (p_acceptkw(p, KW_INITIALLY)) {
       if (p_acceptkw(p, KW_DEFERRED))
-        fk->deferred = !not ;
+        fk->deferred = !negated;
       else
         p_expectkw(p, KW_IMMEDIATE);
     }
-  } else if (not ) { /* NOT NULL etc. belongs to the next constraint */
+  } else if (negated) { /* NOT NULL etc. belongs to the next constraint */
     p->pos = save;
     p->tok = st;
     p->prev_end = se;

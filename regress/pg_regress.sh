@@ -7,16 +7,30 @@
 # Results go to $top_builddir/regress/results/NAME.out; a differing test shows its diff (also kept in
 # regress/regression.diffs). The last line is "N passed, N failed"; exit status 0 iff all passed.
 # With --accept, results are copied over the expected files (review the diff before committing).
+# With --postgres, the scripts run against a throwaway PostgreSQL 15 (Debian's server, as a non-root
+# user) instead of micad: `--postgres --accept` writes expected files that say what PostgreSQL does, so
+# the scripts check that Mica behaves like PostgreSQL. (Scripts use \set VERBOSITY sqlstate so that
+# errors compare by SQLSTATE.)
 set -u
 src=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 bld=${top_builddir:-$src}
-accept=0; [ "${1:-}" = --accept ] && accept=1
+accept=0; postgres=0
+for a in "$@"; do case $a in --accept) accept=1 ;; --postgres) postgres=1 ;; esac; done
 micad=$bld/src/micad
-[ -x "$micad" ] || { echo "pg_regress: $micad not built"; echo "0 passed, 1 failed"; exit 1; }
+if [ $postgres -eq 0 ] && [ ! -x "$micad" ]; then echo "pg_regress: $micad not built"; echo "0 passed, 1 failed"; exit 1; fi
 command -v psql >/dev/null || { echo "pg_regress: psql not found (apt-get install postgresql-client)"; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/mica-regress.XXXXXX")
+chmod 755 "$work"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$micad" -D "$work/data" -p "$port" -h 127.0.0.1 -c unix_socket_directories="$work" >"$work/micad.log" 2>&1 &
+if [ $postgres -eq 1 ]; then
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+  runas=(); [ "$(id -u)" = 0 ] && runas=(runuser -u postgres --)
+  mkdir -p "$work/pg"; [ "$(id -u)" = 0 ] && chown postgres "$work/pg"
+  "${runas[@]}" "$pgbin/initdb" -A trust -U postgres -D "$work/pg" >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log"; exit 1; }
+  "${runas[@]}" "$pgbin/postgres" -D "$work/pg" -p "$port" -k "$work/pg" -c listen_addresses=127.0.0.1 >"$work/micad.log" 2>&1 &
+else
+  "$micad" -D "$work/data" -p "$port" -h 127.0.0.1 -c unix_socket_directories="$work" >"$work/micad.log" 2>&1 &
+fi
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT

@@ -133,7 +133,7 @@ typedef struct bench_run {
 } bench_run;
 
 static void run_fail(bench_run *r, const char *what) {
-  if (!r->err[0]) snprintf(r->err, sizeof r->err, "%s: %s", what, r->be->errmsg(r->be->db));
+  if (!r->err[0]) snprintf(r->err, sizeof r->err, "%.200s: %.300s", what, r->be->errmsg(r->be->db));
 }
 
 static void fold(bench_run *r, const char *s) {
