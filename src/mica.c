@@ -479,7 +479,7 @@ static int dump_rows(struct shell *sh, const char *table) {
       if (i) fputc(',', sh->out);
       switch (mica_column_type(stmt, i)) {
       case MICA_NULL: fputs("NULL", sh->out); break;
-      case MICA_INTEGER: fputs((const char *)mica_column_text(stmt, i), sh->out); break;
+      case MICA_INTEGER: fprintf(sh->out, "%lld", (long long)mica_column_int64(stmt, i)); break;
       case MICA_FLOAT: {
         char buf[64];
         shell_format_real(mica_column_double(stmt, i), buf, sizeof buf);
@@ -536,8 +536,10 @@ static int cmd_dump(struct shell *sh, int argc, char **argv) {
         "name LIKE ?1 ORDER BY rowid";
   if (mica_prepare(sh->db, sql, -1, &stmt, NULL) == MICA_OK) {
     mica_bind_text(stmt, 1, pattern, -1);
-    while ((rc = mica_step(stmt)) == MICA_ROW)
-      fprintf(sh->out, "%s;\n", mica_column_text(stmt, 0));
+    while ((rc = mica_step(stmt)) == MICA_ROW) {
+      const char *text = (const char *)mica_column_text(stmt, 0);
+      if (text) fprintf(sh->out, "%s;\n", text);
+    }
     mica_finalize(stmt);
   }
   fputs("COMMIT;\n", sh->out);
