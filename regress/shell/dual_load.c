@@ -23,12 +23,17 @@ typedef int (*close_fn)(sqlite3 *);
 typedef const char *(*str_fn)(void);
 typedef char *(*snprintf_fn)(int, char *, const char *, ...);
 
-#define LOAD(type, var, name)                                                                                \
-  type var = (type)dlsym(h, name);                                                                           \
-  if (var == NULL) {                                                                                         \
-    printf("missing %s\n0 passed, 1 failed\n", name);                                                        \
-    return 1;                                                                                                \
+static int missing;
+
+/* dlsym with a report when the symbol is absent. */
+static void *sym(void *h, const char *name) {
+  void *p = dlsym(h, name);
+  if (p == NULL) {
+    printf("missing %s\n", name);
+    missing++;
   }
+  return p;
+}
 
 int main(int argc, char **argv) {
   if (argc != 2) {
@@ -40,15 +45,19 @@ int main(int argc, char **argv) {
     printf("dlopen: %s\n0 passed, 1 failed\n", dlerror());
     return 1;
   }
-  LOAD(open_fn, m_open, "sqlite3_open");
-  LOAD(prepare_fn, m_prepare, "sqlite3_prepare");
-  LOAD(stmt_fn, m_step, "sqlite3_step");
-  LOAD(stmt_fn, m_finalize, "sqlite3_finalize");
-  LOAD(text_fn, m_text, "sqlite3_column_text");
-  LOAD(exec_fn, m_exec, "sqlite3_exec");
-  LOAD(close_fn, m_close, "sqlite3_close");
-  LOAD(str_fn, m_sourceid, "sqlite3_sourceid");
-  LOAD(snprintf_fn, m_snprintf, "sqlite3_snprintf");
+  open_fn m_open = (open_fn)sym(h, "sqlite3_open");
+  prepare_fn m_prepare = (prepare_fn)sym(h, "sqlite3_prepare");
+  stmt_fn m_step = (stmt_fn)sym(h, "sqlite3_step");
+  stmt_fn m_finalize = (stmt_fn)sym(h, "sqlite3_finalize");
+  text_fn m_text = (text_fn)sym(h, "sqlite3_column_text");
+  exec_fn m_exec = (exec_fn)sym(h, "sqlite3_exec");
+  close_fn m_close = (close_fn)sym(h, "sqlite3_close");
+  str_fn m_sourceid = (str_fn)sym(h, "sqlite3_sourceid");
+  snprintf_fn m_snprintf = (snprintf_fn)sym(h, "sqlite3_snprintf");
+  if (missing) {
+    printf("0 passed, 1 failed\n");
+    return 1;
+  }
 
   int failures = 0;
   if (strncmp(m_sourceid(), "mica", 4) != 0 || strncmp(sqlite3_sourceid(), "mica", 4) == 0) {
