@@ -331,8 +331,8 @@ const char *sqlite3_errmsg(sqlite3 *db) { return db ? mica_errmsg(db) : mica_err
 int sqlite3_error_offset(sqlite3 *db) { return db ? mica_error_offset(db) : -1; }
 
 int sqlite3_db_status(sqlite3 *db, int op, int *pCur, int *pHiwtr, int resetFlg) {
-  if (db == NULL || pCur == NULL || pHiwtr == NULL || op < 0 || op > SQLITE_DBSTATUS_MAX)
-    return SQLITE_MISUSE;
+  if (db == NULL || pCur == NULL || pHiwtr == NULL) return SQLITE_MISUSE;
+  if (op < 0 || op > SQLITE_DBSTATUS_MAX) return SQLITE_ERROR; /* as SQLite answers an unknown op */
   *pCur = 0;
   *pHiwtr = 0;
   return SQLITE_OK;

@@ -51,11 +51,14 @@
 #define PROMPT_MAIN "mica> "
 #define PROMPT_CONT "   ...> "
 
-/* The connection SIGINT interrupts: set by main() around statement execution. */
+/* The connection SIGINT interrupts: set by run_sql() around statement execution. Interactive only.
+ * Three interrupts in a row without a new input line in between end the shell, as in sqlite3. */
 static mica_db *volatile interrupt_target;
+static volatile sig_atomic_t interrupts_seen;
 
 static void on_sigint(int sig) {
   (void)sig;
+  if (++interrupts_seen > 2) _exit(1);
   if (interrupt_target) mica_interrupt(interrupt_target);
 }
 
@@ -476,7 +479,7 @@ static int dump_rows(struct shell *sh, const char *table) {
       if (i) fputc(',', sh->out);
       switch (mica_column_type(stmt, i)) {
       case MICA_NULL: fputs("NULL", sh->out); break;
-      case MICA_INTEGER: fputs((const char *)mica_column_text(stmt, i), sh->out); break;
+      case MICA_INTEGER: fprintf(sh->out, "%lld", (long long)mica_column_int64(stmt, i)); break;
       case MICA_FLOAT: {
         char buf[64];
         shell_format_real(mica_column_double(stmt, i), buf, sizeof buf);
@@ -533,8 +536,10 @@ static int cmd_dump(struct shell *sh, int argc, char **argv) {
         "name LIKE ?1 ORDER BY rowid";
   if (mica_prepare(sh->db, sql, -1, &stmt, NULL) == MICA_OK) {
     mica_bind_text(stmt, 1, pattern, -1);
-    while ((rc = mica_step(stmt)) == MICA_ROW)
-      fprintf(sh->out, "%s;\n", mica_column_text(stmt, 0));
+    while ((rc = mica_step(stmt)) == MICA_ROW) {
+      const char *text = (const char *)mica_column_text(stmt, 0);
+      if (text) fprintf(sh->out, "%s;\n", text);
+    }
     mica_finalize(stmt);
   }
   fputs("COMMIT;\n", sh->out);
@@ -1064,6 +1069,7 @@ static int process_input(struct shell *sh, struct reader *r, int *exit_code) {
   char *line;
   while ((line = read_line(r, sql.n > 0)) != NULL) {
     lineno++;
+    interrupts_seen = 0;
     if (sql.n == 0) {
       if (line[0] == '.') {
         int rc = run_input_meta(sh, line, exit_code);

@@ -357,7 +357,7 @@ static void print_row_streaming(struct shell *sh, mica_stmt *stmt, int ncol, int
     for (int i = 0; i < ncol; i++) {
       if (i) fputs(sep, out);
       if (csv && mica_column_type(stmt, i) != MICA_NULL)
-        write_csv_field(out, (const char *)mica_column_text(stmt, i), sep);
+        write_csv_field(out, text_or_null(sh, stmt, i), sep);
       else
         fputs(text_or_null(sh, stmt, i), out);
     }
@@ -726,7 +726,11 @@ static char *quote_value(mica_stmt *stmt, int i) {
   switch (mica_column_type(stmt, i)) {
   case MICA_NULL: fputs("NULL", f); break;
   case MICA_INTEGER:
-  case MICA_FLOAT: fputs((const char *)mica_column_text(stmt, i), f); break;
+  case MICA_FLOAT: {
+    const char *t = (const char *)mica_column_text(stmt, i);
+    fputs(t ? t : "", f);
+    break;
+  }
   case MICA_BLOB: {
     const unsigned char *p = mica_column_blob(stmt, i);
     int n = mica_column_bytes(stmt, i);

@@ -76,5 +76,9 @@ compare "SQL argument syntax error" DB "select 1 +"
 compare "SQL argument constraint error exits with its code" DB "create table t(a unique)" "insert into t values(1)" "insert into t values(1)" "select 'not reached'"
 compare "SQL argument runtime error" DB "select abs(-9223372036854775808)"
 compare "-cmd error does not change the exit status" -cmd "select * from nosuch" DB "select 2"
+compare "-cmd error with -bail stops" -bail -cmd "select * from nosuch" DB "select 2"
+compare "-cmd bad dot-command with -bail stops before stdin" -bail -cmd ".foo" DB <<'SQL'
+select 3;
+SQL
 
 finish
