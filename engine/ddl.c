@@ -22,13 +22,15 @@ static int bterr(Exec *x, int rc) {
   return mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
 }
 
-int ddl_schema_insert(Exec *x, const char *type, const char *name, const char *tbl, uint32_t root, const char *sql) {
+int ddl_schema_insert(Exec *x, const char *type, const char *name, const char *tbl, uint32_t root,
+                      const char *sql) {
   Schema *s = x->db->schema;
   TableWriter w;
   int rc = dml_writer_open(x, s->master, &w);
   if (rc == MICA_OK) {
     Value v[5];
-    for (int i = 0; i < 5; i++) value_init(&v[i]);
+    for (int i = 0; i < 5; i++)
+      value_init(&v[i]);
     value_set_text(&v[0], type, (int)strlen(type), VAL_STATIC);
     value_set_text(&v[1], name, (int)strlen(name), VAL_STATIC);
     value_set_text(&v[2], tbl, (int)strlen(tbl), VAL_STATIC);
@@ -59,9 +61,11 @@ int ddl_schema_delete(Exec *x, int col, const char *name, const char *type) {
       RecValue rv[5];
       int got;
       if (record_decode(d, n, rv, 5, &got) || got < 5) continue;
-      if (rv[col].type != REC_TEXT || rv[col].u.s.n != strlen(name) || strncasecmp(rv[col].u.s.p, name, rv[col].u.s.n))
+      if (rv[col].type != REC_TEXT || rv[col].u.s.n != strlen(name) ||
+          strncasecmp(rv[col].u.s.p, name, rv[col].u.s.n))
         continue;
-      if (type && (rv[0].type != REC_TEXT || rv[0].u.s.n != strlen(type) || strncmp(rv[0].u.s.p, type, rv[0].u.s.n)))
+      if (type &&
+          (rv[0].type != REC_TEXT || rv[0].u.s.n != strlen(type) || strncmp(rv[0].u.s.p, type, rv[0].u.s.n)))
         continue;
       Row *r = row_new(1);
       if (!r) {
@@ -142,7 +146,8 @@ int ddl_commit(Exec *x) {
   mica_db *db = x->db;
   if (db->autocommit) return mica_set_error(db, MICA_ERROR, "cannot commit - no transaction is active");
   int rc = MICA_OK;
-  if (btree_txn_state(db->bt) == 2) rc = btree_commit(db->bt);
+  if (btree_txn_state(db->bt) == 2)
+    rc = btree_commit(db->bt);
   else if (btree_txn_state(db->bt) == 1)
     rc = btree_rollback(db->bt);
   if (rc) return bterr(x, rc);
@@ -193,7 +198,8 @@ int ddl_savepoint(Exec *x, const char *name) {
 int ddl_release(Exec *x, const char *name, int rollback) {
   mica_db *db = x->db;
   SavepointName *sp = db->savepoints;
-  while (sp && strcasecmp(sp->name, name)) sp = sp->next;
+  while (sp && strcasecmp(sp->name, name))
+    sp = sp->next;
   if (!sp) return mica_set_error(db, MICA_ERROR, "no such savepoint: %s", name);
   int rc;
   if (rollback) {
@@ -241,8 +247,11 @@ int ddl_schema_set_sql(Exec *x, const char *type, const char *name, const char *
       RecValue rv[5];
       int got;
       if (record_decode(d, n, rv, 5, &got) || got < 5) continue;
-      if (rv[0].type != REC_TEXT || rv[0].u.s.n != strlen(type) || strncmp(rv[0].u.s.p, type, rv[0].u.s.n)) continue;
-      if (rv[1].type != REC_TEXT || rv[1].u.s.n != strlen(name) || strncasecmp(rv[1].u.s.p, name, rv[1].u.s.n)) continue;
+      if (rv[0].type != REC_TEXT || rv[0].u.s.n != strlen(type) || strncmp(rv[0].u.s.p, type, rv[0].u.s.n))
+        continue;
+      if (rv[1].type != REC_TEXT || rv[1].u.s.n != strlen(name) ||
+          strncasecmp(rv[1].u.s.p, name, rv[1].u.s.n))
+        continue;
       Value v[5];
       for (int i = 0; i < 5; i++) {
         value_init(&v[i]);
@@ -260,11 +269,13 @@ int ddl_schema_set_sql(Exec *x, const char *type, const char *name, const char *
         rc = btree_insert(w.cur, rowid, rec, nrec);
         free(rec);
       }
-      for (int i = 0; i < 5; i++) value_release(&v[i]);
+      for (int i = 0; i < 5; i++)
+        value_release(&v[i]);
       done = 1;
       break;
     }
-  if (rc && rc != MICA_NOMEM) rc = bterr(x, rc);
+  if (rc && rc != MICA_NOMEM)
+    rc = bterr(x, rc);
   else if (rc)
     rc = mica_set_error(x->db, rc, "out of memory");
   dml_writer_close(&w);

@@ -6,7 +6,8 @@
 
 #include "exec.h"
 
-int ddl_schema_insert(Exec *x, const char *type, const char *name, const char *tbl, uint32_t root, const char *sql);
+int ddl_schema_insert(Exec *x, const char *type, const char *name, const char *tbl, uint32_t root,
+                      const char *sql);
 /* Deletes sqlite_schema rows whose column col (1 name, 2 tbl_name) equals name (and type if set). */
 int ddl_schema_delete(Exec *x, int col, const char *name, const char *type);
 /* Bumps the schema cookie (and sets the header's format/encoding on a new file); drops the

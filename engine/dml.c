@@ -28,7 +28,8 @@ int dml_encode(Value *vals, int n, uint8_t **out, uint32_t *nout) {
   RecValue stackrv[16] = {0};
   RecValue *rv = n <= 16 ? stackrv : malloc(sizeof(RecValue) * (size_t)n);
   if (!rv) return MICA_NOMEM;
-  for (int i = 0; i < n; i++) value_to_rec(&vals[i], &rv[i]);
+  for (int i = 0; i < n; i++)
+    value_to_rec(&vals[i], &rv[i]);
   size_t sz = record_size(rv, n);
   uint8_t *b = malloc(sz ? sz : 1);
   if (!b) {
@@ -51,7 +52,8 @@ int dml_writer_open(Exec *x, Table *t, TableWriter *w) {
     w->cur = NULL;
     return bterr(x, rc);
   }
-  for (Index *ix = t->indexes; ix; ix = ix->next_in_table) w->nidx++;
+  for (Index *ix = t->indexes; ix; ix = ix->next_in_table)
+    w->nidx++;
   if (w->nidx) {
     w->idx = calloc((size_t)w->nidx, sizeof(Index *));
     w->icur = calloc((size_t)w->nidx, sizeof(BtCursor *));
@@ -243,7 +245,8 @@ static const char *conflict_cols(Table *t, Index *ix, char *buf, size_t cap) {
   return buf;
 }
 
-int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals, int check_unique) {
+int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals,
+                     int check_unique) {
   Table *t = w->t;
   Value *keys = malloc(sizeof(Value) * (size_t)(ix->ncol + 1));
   if (!keys) return nomem(x);
@@ -268,7 +271,8 @@ int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t
     uint8_t *rec;
     uint32_t nrec;
     rc = dml_encode(keys, ix->ncol + 1, &rec, &nrec);
-    if (rc) rc = nomem(x);
+    if (rc)
+      rc = nomem(x);
     else {
       rc = btree_insert(icur, rowid, rec, nrec);
       free(rec);
@@ -290,13 +294,14 @@ static int replace_delete(Exec *x, TableWriter *w, int64_t rowid) {
     rc = dml_delete_row(x, w, rowid, old);
     if (rc == MICA_OK) x->db->changes += 0;
   }
-  for (int i = 0; i < t->ncol; i++) value_release(&old[i]);
+  for (int i = 0; i < t->ncol; i++)
+    value_release(&old[i]);
   free(old);
   return rc;
 }
 
-int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, int onconf, int64_t *rowid_out,
-                   int *skipped, const int64_t *updating_rowid) {
+int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, int onconf,
+                   int64_t *rowid_out, int *skipped, const int64_t *updating_rowid) {
   Table *t = w->t;
   mica_db *db = x->db;
   int rc = MICA_OK;
@@ -321,7 +326,9 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
   /* rowid: the INTEGER PRIMARY KEY value, else an explicit rowid, else the updated row's, else new */
   int64_t rowid;
   Value *ipkv = t->ipk >= 0 ? &vals[t->ipk] : NULL;
-  Value *rv = ipkv && ipkv->type != VAL_NULL ? ipkv : (explicit_rowid && explicit_rowid->type != VAL_NULL ? explicit_rowid : NULL);
+  Value *rv = ipkv && ipkv->type != VAL_NULL
+                  ? ipkv
+                  : (explicit_rowid && explicit_rowid->type != VAL_NULL ? explicit_rowid : NULL);
   if (rv) {
     value_apply_affinity(rv, AFF_INTEGER);
     if (rv->type != VAL_INT) return mica_set_error(db, MICA_MISMATCH, "datatype mismatch");
@@ -424,14 +431,15 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
   rc = btree_insert(w->cur, rowid, rec, nrec);
   free(rec);
   if (rc) return bterr(x, rc);
-  for (int i = 0; i < w->nidx && rc == MICA_OK; i++) rc = dml_index_insert(x, w, w->idx[i], w->icur[i], rowid, vals, 0);
+  for (int i = 0; i < w->nidx && rc == MICA_OK; i++)
+    rc = dml_index_insert(x, w, w->idx[i], w->icur[i], rowid, vals, 0);
   if (rc) return rc;
   if (rowid_out) *rowid_out = rowid;
   return MICA_OK;
 }
 
-int dml_find_conflict(Exec *x, TableWriter *w, Value *vals, int64_t rowid, int check_rowid, Index *only, int *found,
-                      int64_t *conflict_rowid) {
+int dml_find_conflict(Exec *x, TableWriter *w, Value *vals, int64_t rowid, int check_rowid, Index *only,
+                      int *found, int64_t *conflict_rowid) {
   Table *t = w->t;
   *found = 0;
   int rc;

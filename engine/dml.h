@@ -31,11 +31,12 @@ int dml_writer_open(Exec *x, Table *t, TableWriter *w);
 void dml_writer_close(TableWriter *w);
 
 /* Inserts a row: vals has t->ncol values (affinity already applied; the IPK column holds the rowid
- * or NULL for a new one; explicit_rowid, may be NULL, a rowid given for a table without one). onconf is the statement's conflict action. *rowid_out gets the rowid;
- * *skipped is 1 when IGNORE skipped it. Updating: when replacing_rowid is not NULL, the row with
- * that rowid is the row being updated and does not conflict with itself. */
-int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, int onconf, int64_t *rowid_out,
-                   int *skipped, const int64_t *updating_rowid);
+ * or NULL for a new one; explicit_rowid, may be NULL, a rowid given for a table without one). onconf is the
+ * statement's conflict action. *rowid_out gets the rowid; *skipped is 1 when IGNORE skipped it. Updating:
+ * when replacing_rowid is not NULL, the row with that rowid is the row being updated and does not conflict
+ * with itself. */
+int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, int onconf,
+                   int64_t *rowid_out, int *skipped, const int64_t *updating_rowid);
 /* Deletes the row rowid (whose column values are vals) and its index entries. */
 int dml_delete_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals);
 /* Loads row rowid into vals (t->ncol owned values); *found 0 if there is none. */
@@ -43,12 +44,13 @@ int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found
 /* Allocates a new rowid (max+1, random when max is the largest). */
 int dml_new_rowid(Exec *x, TableWriter *w, int64_t *out);
 /* Inserts one index entry for the row (used by CREATE INDEX). */
-int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals, int check_unique);
+int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals,
+                     int check_unique);
 
 /* Looks for an existing row that the row (vals, rowid) would conflict with: on the rowid (when
  * check_rowid) and on every UNIQUE index, or only on index `only` when set. */
-int dml_find_conflict(Exec *x, TableWriter *w, Value *vals, int64_t rowid, int check_rowid, Index *only, int *found,
-                      int64_t *conflict_rowid);
+int dml_find_conflict(Exec *x, TableWriter *w, Value *vals, int64_t rowid, int check_rowid, Index *only,
+                      int *found, int64_t *conflict_rowid);
 
 /* Encodes values as a record into a malloc'd buffer. */
 int dml_encode(Value *vals, int n, uint8_t **out, uint32_t *nout);

@@ -29,7 +29,6 @@
 #include "dml.h"
 #include "func.h"
 
-
 /* ------------------------------------------------------------------ arena */
 struct ArenaChunk {
   ArenaChunk *next;
@@ -80,7 +79,8 @@ void arena_free(Arena *a) {
 Value *values_alloc(size_t n) {
   Value *v = malloc(sizeof(Value) * (n ? n : 1));
   if (v)
-    for (size_t i = 0; i < n; i++) value_init(&v[i]);
+    for (size_t i = 0; i < n; i++)
+      value_init(&v[i]);
   return v;
 }
 
@@ -88,13 +88,15 @@ Row *row_new(int n) {
   Row *r = malloc(sizeof(Row) + sizeof(Value) * (size_t)(n > 0 ? n : 1));
   if (!r) return NULL;
   r->n = n;
-  for (int i = 0; i < n; i++) value_init(&r->v[i]);
+  for (int i = 0; i < n; i++)
+    value_init(&r->v[i]);
   return r;
 }
 
 void row_free(Row *r) {
   if (!r) return;
-  for (int i = 0; i < r->n; i++) value_release(&r->v[i]);
+  for (int i = 0; i < r->n; i++)
+    value_release(&r->v[i]);
   free(r);
 }
 
@@ -111,7 +113,8 @@ int rowlist_push(RowList *l, Row *r) {
 }
 
 void rowlist_clear(RowList *l) {
-  for (int64_t i = 0; i < l->n; i++) row_free(l->rows[i]);
+  for (int64_t i = 0; i < l->n; i++)
+    row_free(l->rows[i]);
   free(l->rows);
   l->rows = NULL;
   l->n = l->cap = 0;
@@ -129,8 +132,7 @@ static uint64_t fnv(uint64_t h, const unsigned char *p, size_t n) {
 static uint64_t hash_value(const Value *v, const RecColl *coll) {
   uint64_t h = 1469598103934665603ULL;
   switch (v->type) {
-  case VAL_NULL:
-    return 7;
+  case VAL_NULL: return 7;
   case VAL_INT: {
     int64_t i = v->u.i;
     return fnv(h, (const unsigned char *)&i, sizeof i);
@@ -156,19 +158,20 @@ static uint64_t hash_value(const Value *v, const RecColl *coll) {
     }
     if (coll->cmp == record_coll_rtrim) {
       int n = v->n;
-      while (n > 0 && v->z[n - 1] == ' ') n--;
+      while (n > 0 && v->z[n - 1] == ' ')
+        n--;
       return fnv(h ^ 3, (const unsigned char *)v->z, (size_t)n);
     }
     return 3;
   }
-  default:
-    return fnv(h ^ 4, (const unsigned char *)v->z, (size_t)v->n);
+  default: return fnv(h ^ 4, (const unsigned char *)v->z, (size_t)v->n);
   }
 }
 
 static uint64_t hash_key(RowSet *s, const Value *key) {
   uint64_t h = 0;
-  for (int i = 0; i < s->ncol; i++) h = h * 31 + hash_value(&key[i], s->colls ? s->colls[i] : NULL);
+  for (int i = 0; i < s->ncol; i++)
+    h = h * 31 + hash_value(&key[i], s->colls ? s->colls[i] : NULL);
   return h | 1; /* 0 marks an empty slot */
 }
 
@@ -210,7 +213,8 @@ static int rowset_grow(RowSet *s) {
   for (int64_t i = 0; i < s->cap; i++) {
     if (!s->hashes[i]) continue;
     int64_t j = (int64_t)(s->hashes[i] & (uint64_t)(cap - 1));
-    while (hashes[j]) j = (j + 1) & (cap - 1);
+    while (hashes[j])
+      j = (j + 1) & (cap - 1);
     hashes[j] = s->hashes[i];
     slots[j] = s->slots[i];
   }
@@ -251,8 +255,8 @@ void rowset_clear(RowSet *s) {
 /* ------------------------------------------------------------------ stable sort */
 typedef struct SortCtx {
   int nkey;
-  int off;            /* first key value in each row */
-  const int *keycol;  /* or explicit key columns */
+  int off;           /* first key value in each row */
+  const int *keycol; /* or explicit key columns */
   const uint8_t *desc;
   const uint8_t *nulls_last;
   const RecColl **coll;
@@ -297,9 +301,12 @@ static void merge_sort(Row **a, Row **tmp, int64_t n, const SortCtx *c) {
   merge_sort(a + m, tmp, n - m, c);
   if (sort_cmp(c, a[m - 1], a[m]) <= 0) return;
   int64_t i = 0, j = m, k = 0;
-  while (i < m && j < n) tmp[k++] = sort_cmp(c, a[j], a[i]) < 0 ? a[j++] : a[i++];
-  while (i < m) tmp[k++] = a[i++];
-  while (j < n) tmp[k++] = a[j++];
+  while (i < m && j < n)
+    tmp[k++] = sort_cmp(c, a[j], a[i]) < 0 ? a[j++] : a[i++];
+  while (i < m)
+    tmp[k++] = a[i++];
+  while (j < n)
+    tmp[k++] = a[j++];
   memcpy(a, tmp, sizeof(Row *) * (size_t)n);
 }
 
@@ -342,7 +349,8 @@ int exec_load_row(Exec *x, int slot, BtCursor *cur) {
 
 /* ------------------------------------------------------------------ operators */
 static void set_nullrows(Exec *x, Op *op, int on) {
-  for (int i = 0; i < op->nrslots; i++) x->slots[op->rslots[i]].nullrow = on;
+  for (int i = 0; i < op->nrslots; i++)
+    x->slots[op->rslots[i]].nullrow = on;
 }
 
 /* Converts v to an integer rowid if it is one exactly; returns 0 if no rowid can match. */
@@ -365,8 +373,7 @@ int op_open(Exec *x, Op *op) {
   op->matched = 0;
   op->pos = 0;
   switch (op->kind) {
-  case OP_SINGLE:
-    return MICA_OK;
+  case OP_SINGLE: return MICA_OK;
   case OP_SCAN:
     x->slots[op->slot].nullrow = 0;
     rc = btree_cursor_open(x->db->bt, op->tab->root, 0, NULL, &op->cur);
@@ -382,8 +389,7 @@ int op_open(Exec *x, Op *op) {
       }
     }
     return MICA_OK;
-  case OP_FILTER:
-    return op_open(x, op->left);
+  case OP_FILTER: return op_open(x, op->left);
   case OP_JOIN:
     if (op->right_outer) {
       rowset_clear(&op->rmatched);
@@ -397,9 +403,12 @@ int op_open(Exec *x, Op *op) {
       while (rc == MICA_OK && (rc = select_next(x, op->sub)) == MICA_ROW) {
         Row *r = row_new(op->ncol);
         rc = r ? MICA_OK : nomem(x);
-        for (int i = 0; rc == MICA_OK && i < op->ncol; i++) rc = value_copy(&r->v[i], &op->sub->cur->v[i]);
-        if (rc == MICA_OK) rc = rowlist_push(&op->rows, r);
-        else row_free(r);
+        for (int i = 0; rc == MICA_OK && i < op->ncol; i++)
+          rc = value_copy(&r->v[i], &op->sub->cur->v[i]);
+        if (rc == MICA_OK)
+          rc = rowlist_push(&op->rows, r);
+        else
+          row_free(r);
       }
       select_close(op->sub);
       if (rc != MICA_DONE && rc != MICA_OK) return rc;
@@ -416,7 +425,8 @@ static int index_start(Exec *x, Op *op) {
   int n = op->neq + 1;
   Value vals[65];
   int rc = MICA_OK;
-  for (int k = 0; k < n; k++) value_init(&vals[k]);
+  for (int k = 0; k < n; k++)
+    value_init(&vals[k]);
   for (int k = 0; k < op->neq && rc == MICA_OK; k++) {
     rc = expr_eval(x, op->eq[k], &vals[k]);
     if (rc == MICA_OK) rc = value_make_owned(&vals[k]);
@@ -456,14 +466,16 @@ static int index_start(Exec *x, Op *op) {
     UnpackedKey k = {.keyinfo = &op->idx->keyinfo, .rec = lowrec, .nrec = nlowrec, .default_rc = low_rc};
     int res, eof = 0;
     rc = btree_seek_key(op->icur, &k, &res);
-    if (rc) rc = bt_error(x, rc);
+    if (rc)
+      rc = bt_error(x, rc);
     else if (!btree_eof(op->icur) && res < 0) {
       rc = btree_next(op->icur, &eof);
       if (rc) rc = bt_error(x, rc);
     }
   }
   free(lowrec);
-  for (int k = 0; k < n; k++) value_release(&vals[k]);
+  for (int k = 0; k < n; k++)
+    value_release(&vals[k]);
   return rc;
 }
 
@@ -579,7 +591,8 @@ int op_next(Exec *x, Op *op) {
         /* RIGHT/FULL: right rows that matched no left row */
         rc = op_next(x, op->right);
         if (rc != MICA_ROW) {
-          for (int i = 0; i < op->nlslots; i++) x->slots[op->lslots[i]].nullrow = 0;
+          for (int i = 0; i < op->nlslots; i++)
+            x->slots[op->lslots[i]].nullrow = 0;
           return rc;
         }
         Value k;
@@ -595,7 +608,8 @@ int op_next(Exec *x, Op *op) {
           op_close(op->right);
           rc = op_open(x, op->right);
           if (rc) return rc;
-          for (int i = 0; i < op->nlslots; i++) x->slots[op->lslots[i]].nullrow = 1;
+          for (int i = 0; i < op->nlslots; i++)
+            x->slots[op->lslots[i]].nullrow = 1;
           op->state = 3;
           continue;
         }
@@ -671,9 +685,7 @@ void op_close(Op *op) {
     free(op->hirec);
     op->eqrec = op->hirec = NULL;
     break;
-  case OP_FILTER:
-    op_close(op->left);
-    break;
+  case OP_FILTER: op_close(op->left); break;
   case OP_JOIN:
     op_close(op->left);
     op_close(op->right);
@@ -682,8 +694,7 @@ void op_close(Op *op) {
   case OP_ROWS:
     if (op->sub && op->sub->cmp_op == CMP_RECURSIVE) select_close(op->sub);
     break;
-  default:
-    break;
+  default: break;
   }
   op->state = 0;
 }
@@ -743,15 +754,18 @@ typedef struct Group {
 static void free_groups(SelectPlan *sel, Group *g, int64_t n) {
   for (int64_t i = 0; i < n; i++) {
     if (g[i].states) {
-      for (int j = 0; j < sel->nagg; j++) free(g[i].states[j]);
+      for (int j = 0; j < sel->nagg; j++)
+        free(g[i].states[j]);
       free(g[i].states);
     }
     if (g[i].dist) {
-      for (int j = 0; j < sel->nagg; j++) rowset_clear(&g[i].dist[j]);
+      for (int j = 0; j < sel->nagg; j++)
+        rowset_clear(&g[i].dist[j]);
       free(g[i].dist);
     }
     if (g[i].cap) {
-      for (int j = 0; j < sel->ncapture; j++) value_release(&g[i].cap[j]);
+      for (int j = 0; j < sel->ncapture; j++)
+        value_release(&g[i].cap[j]);
       free(g[i].cap);
     }
   }
@@ -774,7 +788,8 @@ static int agg_step(Exec *x, SelectPlan *sel, Group *g) {
       value_init(&args[k]);
       argp[k] = &args[k];
     }
-    for (int k = 0; k < n && rc == MICA_OK; k++) rc = expr_eval(x, a->args[k], &args[k]);
+    for (int k = 0; k < n && rc == MICA_OK; k++)
+      rc = expr_eval(x, a->args[k], &args[k]);
     int skip = 0;
     if (rc == MICA_OK && a->distinct && n > 0) {
       if (args[0].type == VAL_NULL)
@@ -782,9 +797,11 @@ static int agg_step(Exec *x, SelectPlan *sel, Group *g) {
       else {
         if (!g->dist) {
           g->dist = calloc((size_t)sel->nagg, sizeof(RowSet));
-          if (!g->dist) rc = nomem(x);
+          if (!g->dist)
+            rc = nomem(x);
           else
-            for (int j = 0; j < sel->nagg; j++) rowset_init(&g->dist[j], 1, &sel->aggs[j].coll);
+            for (int j = 0; j < sel->nagg; j++)
+              rowset_init(&g->dist[j], 1, &sel->aggs[j].coll);
         }
         if (rc == MICA_OK) {
           Row *r = row_new(1);
@@ -816,7 +833,8 @@ static int agg_step(Exec *x, SelectPlan *sel, Group *g) {
         free(ctx.errmsg);
       }
     }
-    for (int k = 0; k < n; k++) value_release(&args[k]);
+    for (int k = 0; k < n; k++)
+      value_release(&args[k]);
   }
   if (rc) return rc;
   for (int i = 0; i < sel->ncapture; i++) {
@@ -839,13 +857,16 @@ static int group_cmp_ctx_sort(SelectPlan *sel, Group *gs, int64_t n) {
   /* sort groups by their key: reuse the row sorter on the key rows, carrying the group index */
   RowList l = {0};
   int rc = MICA_OK;
-  for (int64_t i = 0; i < n && rc == MICA_OK; i++) rc = rowlist_push(&l, gs[i].key);
+  for (int64_t i = 0; i < n && rc == MICA_OK; i++)
+    rc = rowlist_push(&l, gs[i].key);
   if (rc == MICA_OK) {
     SortCtx c = {.nkey = sel->ngroup, .off = 0};
     const RecColl **colls = malloc(sizeof(RecColl *) * (size_t)(sel->ngroup + 1));
-    if (!colls) rc = MICA_NOMEM;
+    if (!colls)
+      rc = MICA_NOMEM;
     else {
-      for (int i = 0; i < sel->ngroup; i++) colls[i] = sel->group[i]->coll;
+      for (int i = 0; i < sel->ngroup; i++)
+        colls[i] = sel->group[i]->coll;
       c.coll = colls;
       rc = rows_sort(&l, &c);
       free(colls);
@@ -854,9 +875,11 @@ static int group_cmp_ctx_sort(SelectPlan *sel, Group *gs, int64_t n) {
   if (rc == MICA_OK) {
     /* reorder gs according to the sorted keys (the last key value is the group number) */
     Group *copy = malloc(sizeof(Group) * (size_t)(n ? n : 1));
-    if (!copy) rc = MICA_NOMEM;
+    if (!copy)
+      rc = MICA_NOMEM;
     else {
-      for (int64_t i = 0; i < n; i++) copy[i] = gs[l.rows[i]->v[sel->ngroup].u.i];
+      for (int64_t i = 0; i < n; i++)
+        copy[i] = gs[l.rows[i]->v[sel->ngroup].u.i];
       if (n) memcpy(gs, copy, sizeof(Group) * (size_t)n);
       free(copy);
     }
@@ -880,7 +903,8 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
       free(keybuf);
       return nomem(x);
     }
-    for (int i = 0; i < sel->ngroup; i++) gcolls[i] = sel->group[i]->coll;
+    for (int i = 0; i < sel->ngroup; i++)
+      gcolls[i] = sel->group[i]->coll;
   }
   rowset_init(&groups, sel->ngroup, gcolls);
   rc = op_open(x, sel->src);
@@ -919,7 +943,8 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
         rc = nomem(x);
         break;
       }
-      for (int i = 0; i < sel->ngroup && rc == MICA_OK; i++) rc = value_copy(&g->key->v[i], &keybuf[i]);
+      for (int i = 0; i < sel->ngroup && rc == MICA_OK; i++)
+        rc = value_copy(&g->key->v[i], &keybuf[i]);
       value_set_int(&g->key->v[sel->ngroup], ngs - 1);
       if (rc) break;
       if (sel->ngroup) {
@@ -930,7 +955,8 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
           rc = nomem(x);
           break;
         }
-        for (int i = 0; i <= sel->ngroup && rc == MICA_OK; i++) rc = value_copy(&k->v[i], &g->key->v[i]);
+        for (int i = 0; i <= sel->ngroup && rc == MICA_OK; i++)
+          rc = value_copy(&k->v[i], &g->key->v[i]);
         if (rc == MICA_OK) rc = rowset_add(&groups, k, &added);
         if (rc) {
           row_free(k);
@@ -944,7 +970,8 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
   if (rc == MICA_DONE) rc = MICA_OK;
   if (rc == MICA_OK && ngs == 0 && sel->ngroup == 0) {
     gs = calloc(1, sizeof(Group));
-    if (!gs) rc = nomem(x);
+    if (!gs)
+      rc = nomem(x);
     else {
       ngs = 1;
       gs[0].key = row_new(1);
@@ -998,17 +1025,18 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
     value_release(&as->cols[i]);
     value_init(&as->cols[i]);
   }
-  for (int64_t gi = 0; gi < ngs; gi++) row_free(gs[gi].key);
+  for (int64_t gi = 0; gi < ngs; gi++)
+    row_free(gs[gi].key);
   free_groups(sel, gs, ngs);
   rowset_clear(&groups);
   free(gcolls);
   if (keybuf) {
-    for (int i = 0; i < sel->ngroup; i++) value_release(&keybuf[i]);
+    for (int i = 0; i < sel->ngroup; i++)
+      value_release(&keybuf[i]);
     free(keybuf);
   }
   return rc;
 }
-
 
 /* ------------------------------------------------------------------ window functions */
 /* Each source row is buffered as [captured columns][per call: partition keys, order keys, args].
@@ -1058,30 +1086,37 @@ static void win_sort(int64_t *ix, int64_t *tmp, int64_t n, const WinSortCtx *c) 
   win_sort(ix, tmp, m, c);
   win_sort(ix + m, tmp, n - m, c);
   int64_t i = 0, j = m, k = 0;
-  while (i < m && j < n) tmp[k++] = win_cmp(c, ix[j], ix[i], c->nkey) < 0 ? ix[j++] : ix[i++];
-  while (i < m) tmp[k++] = ix[i++];
-  while (j < n) tmp[k++] = ix[j++];
+  while (i < m && j < n)
+    tmp[k++] = win_cmp(c, ix[j], ix[i], c->nkey) < 0 ? ix[j++] : ix[i++];
+  while (i < m)
+    tmp[k++] = ix[i++];
+  while (j < n)
+    tmp[k++] = ix[j++];
   memcpy(ix, tmp, sizeof(int64_t) * (size_t)n);
 }
 
-static int win_call(Exec *x, WinCall *w, FuncWindow *fw, void **state, Value *argv, int nargs, int what, Value *out) {
+static int win_call(Exec *x, WinCall *w, FuncWindow *fw, void **state, Value *argv, int nargs, int what,
+                    Value *out) {
   struct mica_context ctx;
   memset(&ctx, 0, sizeof ctx);
   Value *argp[8];
-  for (int i = 0; i < nargs && i < 8; i++) argp[i] = &argv[i];
+  for (int i = 0; i < nargs && i < 8; i++)
+    argp[i] = &argv[i];
   ctx.out = out;
   ctx.func = w->func;
   ctx.db = x->db;
   ctx.agg_state = state;
   ctx.coll = w->coll;
   ctx.win = fw;
-  if (what == 0) w->func->xstep(&ctx, nargs > 8 ? 8 : nargs, argp);
+  if (what == 0)
+    w->func->xstep(&ctx, nargs > 8 ? 8 : nargs, argp);
   else if (what == 1)
     w->func->xvalue(&ctx);
   else
     w->func->xfinal(&ctx);
   if (ctx.is_error) {
-    int rc = mica_set_error(x->db, ctx.error_rc ? ctx.error_rc : MICA_ERROR, "%s", ctx.errmsg ? ctx.errmsg : "SQL logic error");
+    int rc = mica_set_error(x->db, ctx.error_rc ? ctx.error_rc : MICA_ERROR, "%s",
+                            ctx.errmsg ? ctx.errmsg : "SQL logic error");
     free(ctx.errmsg);
     return rc;
   }
@@ -1136,7 +1171,8 @@ static int run_window(Exec *x, SelectPlan *sel, RowList *outrows, int withkeys) 
         if (rc == MICA_OK) rc = value_make_owned(&r->v[k]);
       }
     }
-    if (rc == MICA_OK) rc = rowlist_push(&rows, r) ? nomem(x) : MICA_OK;
+    if (rc == MICA_OK)
+      rc = rowlist_push(&rows, r) ? nomem(x) : MICA_OK;
     else
       row_free(r);
   }
@@ -1149,9 +1185,14 @@ static int run_window(Exec *x, SelectPlan *sel, RowList *outrows, int withkeys) 
   if (rc == MICA_OK && (!results || !ix || !tmp)) rc = nomem(x);
   for (int w = 0; rc == MICA_OK && w < sel->nwin; w++) {
     WinCall *wc = &sel->wins[w];
-    for (int64_t i = 0; i < n; i++) ix[i] = i;
-    WinSortCtx sc = {.rows = rows.rows, .off = off[w], .nkey = wc->npart + wc->norder, .npart = wc->npart,
-                     .desc = wc->desc, .coll = wc->order_coll};
+    for (int64_t i = 0; i < n; i++)
+      ix[i] = i;
+    WinSortCtx sc = {.rows = rows.rows,
+                     .off = off[w],
+                     .nkey = wc->npart + wc->norder,
+                     .npart = wc->npart,
+                     .desc = wc->desc,
+                     .coll = wc->order_coll};
     win_sort(ix, tmp, n, &sc);
     int argoff = off[w] + wc->npart + wc->norder;
     int64_t fs_n = 0, fe_n = 0;
@@ -1161,7 +1202,8 @@ static int run_window(Exec *x, SelectPlan *sel, RowList *outrows, int withkeys) 
     }
     for (int64_t ps = 0; rc == MICA_OK && ps < n;) {
       int64_t pe = ps + 1;
-      while (pe < n && win_cmp(&sc, ix[ps], ix[pe], wc->npart) == 0) pe++;
+      while (pe < n && win_cmp(&sc, ix[ps], ix[pe], wc->npart) == 0)
+        pe++;
       int64_t psize = pe - ps;
       WinArgCookie ck = {.rows = rows.rows, .ix = ix, .ps = ps, .argoff = argoff};
       FuncWindow fw;
@@ -1174,7 +1216,8 @@ static int run_window(Exec *x, SelectPlan *sel, RowList *outrows, int withkeys) 
       int64_t group = 0;
       for (int64_t gs = ps; rc == MICA_OK && gs < pe;) {
         int64_t ge = gs + 1;
-        while (ge < pe && win_cmp(&sc, ix[gs], ix[ge], sc.nkey) == 0) ge++;
+        while (ge < pe && win_cmp(&sc, ix[gs], ix[ge], sc.nkey) == 0)
+          ge++;
         group++;
         /* default frame: rows up to the end of the peer group; feed them to a running state */
         if (wc->frame_type == 0 && !(wc->func->flags & FUNC_WINDOW_ONLY)) {
@@ -1189,7 +1232,8 @@ static int run_window(Exec *x, SelectPlan *sel, RowList *outrows, int withkeys) 
             value_init(&o);
             rc = win_call(x, wc, NULL, &state, av, na, 0, &o);
             value_release(&o);
-            for (int a = 0; a < na; a++) value_release(&av[a]);
+            for (int a = 0; a < na; a++)
+              value_release(&av[a]);
           }
         }
         for (int64_t i = gs; rc == MICA_OK && i < ge; i++) {
@@ -1199,8 +1243,16 @@ static int run_window(Exec *x, SelectPlan *sel, RowList *outrows, int withkeys) 
           fw.peer_end = ge - ps;
           fw.peer_group = group;
           if (wc->frame_type == 1) {
-            int64_t fs = wc->fstart == 1 ? 1 : wc->fstart == 2 ? row - fs_n : wc->fstart == 3 ? row : wc->fstart == 4 ? row + fs_n : psize + 1;
-            int64_t fe = wc->fend == 0 || wc->fend == 3 ? row : wc->fend == 2 ? row - fe_n : wc->fend == 4 ? row + fe_n : wc->fend == 5 ? psize : row;
+            int64_t fs = wc->fstart == 1   ? 1
+                         : wc->fstart == 2 ? row - fs_n
+                         : wc->fstart == 3 ? row
+                         : wc->fstart == 4 ? row + fs_n
+                                           : psize + 1;
+            int64_t fe = wc->fend == 0 || wc->fend == 3 ? row
+                         : wc->fend == 2                ? row - fe_n
+                         : wc->fend == 4                ? row + fe_n
+                         : wc->fend == 5                ? psize
+                                                        : row;
             if (fs < 1) fs = 1;
             if (fe > psize) fe = psize;
             fw.frame_start = fs;
@@ -1227,7 +1279,8 @@ static int run_window(Exec *x, SelectPlan *sel, RowList *outrows, int withkeys) 
               value_init(&o);
               rc = win_call(x, wc, NULL, &st2, av, na, 0, &o);
               value_release(&o);
-              for (int a = 0; a < na; a++) value_release(&av[a]);
+              for (int a = 0; a < na; a++)
+                value_release(&av[a]);
             }
             if (rc == MICA_OK) rc = win_call(x, wc, NULL, &st2, NULL, 0, 2, res);
             free(st2);
@@ -1273,7 +1326,8 @@ static int run_window(Exec *x, SelectPlan *sel, RowList *outrows, int withkeys) 
     value_init(&ws->cols[k]);
   }
   if (results) {
-    for (int64_t i = 0; i < n * sel->nwin; i++) value_release(&results[i]);
+    for (int64_t i = 0; i < n * sel->nwin; i++)
+      value_release(&results[i]);
     free(results);
   }
   free(ix);
@@ -1293,8 +1347,12 @@ static int compound_collect(Exec *x, SelectPlan *sel, RowList *out) {
   if (rc) goto done;
   int n = sel->nres;
   if (sel->left->nres != sel->right->nres) {
-    rc = mica_set_error(x->db, MICA_ERROR, "SELECTs to the left and right of %s do not have the same number of result columns",
-                        sel->cmp_op == CMP_UNION_ALL ? "UNION ALL" : sel->cmp_op == CMP_UNION ? "UNION" : sel->cmp_op == CMP_INTERSECT ? "INTERSECT" : "EXCEPT");
+    rc = mica_set_error(x->db, MICA_ERROR,
+                        "SELECTs to the left and right of %s do not have the same number of result columns",
+                        sel->cmp_op == CMP_UNION_ALL   ? "UNION ALL"
+                        : sel->cmp_op == CMP_UNION     ? "UNION"
+                        : sel->cmp_op == CMP_INTERSECT ? "INTERSECT"
+                                                       : "EXCEPT");
     goto done;
   }
   if (sel->cmp_op == CMP_UNION_ALL) {
@@ -1328,7 +1386,8 @@ static int compound_collect(Exec *x, SelectPlan *sel, RowList *out) {
         r.rows[i] = NULL;
       }
     }
-    for (int64_t i = 0; i < tmp.n && rc == MICA_OK; i++) rc = rowlist_push(out, tmp.rows[i]);
+    for (int64_t i = 0; i < tmp.n && rc == MICA_OK; i++)
+      rc = rowlist_push(out, tmp.rows[i]);
   } else {
     for (int64_t i = 0; i < r.n && rc == MICA_OK; i++) {
       rc = rowset_add(&rs, r.rows[i], &added);
@@ -1346,7 +1405,8 @@ static int compound_collect(Exec *x, SelectPlan *sel, RowList *out) {
       rc = MICA_NOMEM;
       break;
     }
-    for (int k = 0; k < n && rc == MICA_OK; k++) rc = value_copy(&c->v[k], &out->rows[i]->v[k]);
+    for (int k = 0; k < n && rc == MICA_OK; k++)
+      rc = value_copy(&c->v[k], &out->rows[i]->v[k]);
     out->rows[i] = c;
   }
   free(tmp.rows);
@@ -1354,17 +1414,21 @@ static int compound_collect(Exec *x, SelectPlan *sel, RowList *out) {
   rowset_clear(&rs);
   if (rc == MICA_OK) {
     int *cols = malloc(sizeof(int) * (size_t)(n ? n : 1));
-    if (!cols) rc = MICA_NOMEM;
+    if (!cols)
+      rc = MICA_NOMEM;
     else {
-      for (int i = 0; i < n; i++) cols[i] = i;
+      for (int i = 0; i < n; i++)
+        cols[i] = i;
       SortCtx c = {.nkey = n, .keycol = cols, .coll = sel->res_coll};
       rc = rows_sort(out, &c);
       free(cols);
     }
   }
 done:
-  for (int64_t i = 0; i < l.n; i++) row_free(l.rows[i]);
-  for (int64_t i = 0; i < r.n; i++) row_free(r.rows[i]);
+  for (int64_t i = 0; i < l.n; i++)
+    row_free(l.rows[i]);
+  for (int64_t i = 0; i < r.n; i++)
+    row_free(r.rows[i]);
   free(l.rows);
   free(r.rows);
   if (rc == MICA_NOMEM) nomem(x);
@@ -1378,9 +1442,12 @@ static int select_collect(Exec *x, SelectPlan *sel, RowList *out, int withkeys) 
   while (rc == MICA_OK && (rc = select_next(x, sel)) == MICA_ROW) {
     Row *r = row_new(sel->nres);
     rc = r ? MICA_OK : nomem(x);
-    for (int i = 0; rc == MICA_OK && i < sel->nres; i++) rc = value_copy(&r->v[i], &sel->cur->v[i]);
-    if (rc == MICA_OK) rc = rowlist_push(out, r);
-    else row_free(r);
+    for (int i = 0; rc == MICA_OK && i < sel->nres; i++)
+      rc = value_copy(&r->v[i], &sel->cur->v[i]);
+    if (rc == MICA_OK)
+      rc = rowlist_push(out, r);
+    else
+      row_free(r);
   }
   select_close(sel);
   (void)withkeys;
@@ -1391,7 +1458,8 @@ static int row_copy(Exec *x, const Row *src, int n, Row **out) {
   Row *r = row_new(n);
   if (!r) return nomem(x);
   int rc = MICA_OK;
-  for (int i = 0; i < n && rc == MICA_OK; i++) rc = value_copy(&r->v[i], &src->v[i]);
+  for (int i = 0; i < n && rc == MICA_OK; i++)
+    rc = value_copy(&r->v[i], &src->v[i]);
   if (rc) {
     row_free(r);
     return nomem(x);
@@ -1455,7 +1523,8 @@ static int rec_next(Exec *x, SelectPlan *sel, Row **out) {
   }
   RowList more = {0};
   if (rc == MICA_OK) rc = select_collect(x, sel->right, &more, 0);
-  if (rc == MICA_OK) rc = rec_enqueue(x, sel, &more);
+  if (rc == MICA_OK)
+    rc = rec_enqueue(x, sel, &more);
   else
     rowlist_clear(&more);
   if (rc) {
@@ -1483,7 +1552,11 @@ int select_open(Exec *x, SelectPlan *sel) {
   } else if (sel->cmp_op) {
     rc = compound_collect(x, sel, &sel->buf);
     if (rc == MICA_OK && sorting) {
-      SortCtx c = {.nkey = sel->norder, .keycol = sel->order_col, .desc = sel->desc, .nulls_last = sel->nulls_last, .coll = sel->order_coll};
+      SortCtx c = {.nkey = sel->norder,
+                   .keycol = sel->order_col,
+                   .desc = sel->desc,
+                   .nulls_last = sel->nulls_last,
+                   .coll = sel->order_coll};
       rc = rows_sort(&sel->buf, &c);
       if (rc) nomem(x);
     }
@@ -1491,14 +1564,22 @@ int select_open(Exec *x, SelectPlan *sel) {
   } else if (sel->nwin) {
     rc = run_window(x, sel, &sel->buf, sorting);
     if (rc == MICA_OK && sorting) {
-      SortCtx c = {.nkey = sel->norder, .off = sel->nres, .desc = sel->desc, .nulls_last = sel->nulls_last, .coll = sel->order_coll};
+      SortCtx c = {.nkey = sel->norder,
+                   .off = sel->nres,
+                   .desc = sel->desc,
+                   .nulls_last = sel->nulls_last,
+                   .coll = sel->order_coll};
       if (rows_sort(&sel->buf, &c)) rc = nomem(x);
     }
     sel->state = SEL_BUFFER;
   } else if (sel->is_agg) {
     rc = run_aggregate(x, sel, &sel->buf, sorting);
     if (rc == MICA_OK && sorting) {
-      SortCtx c = {.nkey = sel->norder, .off = sel->nres, .desc = sel->desc, .nulls_last = sel->nulls_last, .coll = sel->order_coll};
+      SortCtx c = {.nkey = sel->norder,
+                   .off = sel->nres,
+                   .desc = sel->desc,
+                   .nulls_last = sel->nulls_last,
+                   .coll = sel->order_coll};
       if (rows_sort(&sel->buf, &c)) rc = nomem(x);
     }
     sel->state = SEL_BUFFER;
@@ -1515,7 +1596,11 @@ int select_open(Exec *x, SelectPlan *sel) {
     op_close(sel->src);
     if (rc == MICA_DONE) rc = MICA_OK;
     if (rc == MICA_OK) {
-      SortCtx c = {.nkey = sel->norder, .off = sel->nres, .desc = sel->desc, .nulls_last = sel->nulls_last, .coll = sel->order_coll};
+      SortCtx c = {.nkey = sel->norder,
+                   .off = sel->nres,
+                   .desc = sel->desc,
+                   .nulls_last = sel->nulls_last,
+                   .coll = sel->order_coll};
       if (rows_sort(&sel->buf, &c)) rc = nomem(x);
     }
     sel->state = SEL_BUFFER;
@@ -1558,7 +1643,8 @@ int select_next(Exec *x, SelectPlan *sel) {
         return nomem(x);
       }
       rc = MICA_OK;
-      for (int i = 0; i < sel->nres && rc == MICA_OK; i++) rc = value_copy(&k->v[i], &r->v[i]);
+      for (int i = 0; i < sel->nres && rc == MICA_OK; i++)
+        rc = value_copy(&k->v[i], &r->v[i]);
       if (rc == MICA_OK) rc = rowset_add(&sel->seen, k, &added);
       if (rc || !added) row_free(k);
       if (rc) {

@@ -89,17 +89,17 @@ typedef struct Slot {
 /* ------------------------------------------------------------------ expressions */
 enum {
   PX_CONST = 1,
-  PX_COL,    /* slot, col (col -1: rowid) */
-  PX_PARAM,  /* param (1-based) */
-  PX_BIN,    /* binop: a, b */
+  PX_COL,   /* slot, col (col -1: rowid) */
+  PX_PARAM, /* param (1-based) */
+  PX_BIN,   /* binop: a, b */
   PX_AND,
   PX_OR,
   PX_NOT,
   PX_NEG,
   PX_BITNOT,
   PX_POS,
-  PX_IS,     /* not: IS NOT */
-  PX_ISNULL, /* not: NOTNULL */
+  PX_IS,      /* not: IS NOT */
+  PX_ISNULL,  /* not: NOTNULL */
   PX_BETWEEN, /* a BETWEEN b AND c; not */
   PX_INLIST,  /* a IN (list); not */
   PX_INSUB,   /* a IN (sub); not */
@@ -144,7 +144,7 @@ struct PExpr {
   char aff;            /* affinity for comparisons (0 = none) */
   const RecColl *coll; /* collation (NULL = BINARY) */
   int coll_explicit;   /* from a COLLATE operator */
-  int not;
+  int not ;
   int glob;
   int slot, col;
   int param;
@@ -160,8 +160,8 @@ struct PExpr {
   int sub_id;     /* index into Prog.subs */
   int raise_type;
   const char *raise_msg;
-  AuxData *aux;      /* auxdata of a function call (runtime) */
-  PExpr *aux_next;   /* in Prog.aux_list once aux is set */
+  AuxData *aux;    /* auxdata of a function call (runtime) */
+  PExpr *aux_next; /* in Prog.aux_list once aux is set */
   int aux_listed;
 };
 
@@ -171,7 +171,7 @@ enum {
   OP_SCAN,       /* table scan / rowid lookup / index range */
   OP_FILTER,
   OP_JOIN,
-  OP_ROWS,       /* rows from a materialized subquery / VALUES */
+  OP_ROWS, /* rows from a materialized subquery / VALUES */
 };
 
 typedef struct Exec Exec;
@@ -181,17 +181,17 @@ struct Op {
   int slot;
   Table *tab;
   /* OP_SCAN access path */
-  int rowid_eq;       /* look up one rowid: key[0] */
-  Index *idx;         /* index scan */
-  int neq;            /* equality prefix length on idx */
-  PExpr **eq;         /* [neq] */
-  PExpr *lo, *hi;     /* range on the next column, or on the rowid when idx is NULL */
+  int rowid_eq;   /* look up one rowid: key[0] */
+  Index *idx;     /* index scan */
+  int neq;        /* equality prefix length on idx */
+  PExpr **eq;     /* [neq] */
+  PExpr *lo, *hi; /* range on the next column, or on the rowid when idx is NULL */
   int lo_incl, hi_incl;
-  char *keyaff;       /* affinity applied to each key value (neq + 1 for the range column) */
+  char *keyaff; /* affinity applied to each key value (neq + 1 for the range column) */
   /* OP_FILTER / OP_JOIN */
   Op *left, *right;
   PExpr *pred;
-  int outer; /* LEFT JOIN */
+  int outer;   /* LEFT JOIN */
   int *rslots; /* slots of the right side (set to a NULL row for an unmatched LEFT JOIN row) */
   int nrslots;
   int right_outer; /* RIGHT/FULL JOIN: afterwards, right rows that matched nothing, left side NULL */
@@ -255,7 +255,7 @@ struct SelectPlan {
   PExpr **group;
   int nagg;
   AggCall *aggs;
-  int agg_slot;  /* slot holding the group row: [ncapture captured columns][nagg results] */
+  int agg_slot; /* slot holding the group row: [ncapture captured columns][nagg results] */
   int ncapture;
   int *cap_slot, *cap_col; /* captured source columns; PX_COL of them were redirected to agg_slot */
   PExpr *having;
@@ -275,7 +275,7 @@ struct SelectPlan {
   /* compound */
   int cmp_op;
   SelectPlan *left, *right; /* left is itself possibly compound */
-  int *order_col; /* compound ORDER BY: result column per term (else order[] is used) */
+  int *order_col;           /* compound ORDER BY: result column per term (else order[] is used) */
   /* CMP_RECURSIVE (WITH RECURSIVE): left is the initial select, right the recursive one, which reads
    * the current queue row through the OP_ROWS operators rec_ops (fed by the driver) */
   Op **rec_ops;
@@ -320,7 +320,7 @@ typedef struct Prog {
   int nops, capops;
   /* DML / DDL: a statement-specific executor */
   void *dml;
-  int (*run)(Exec *x);      /* executes a non-SELECT statement to completion (may emit rows) */
+  int (*run)(Exec *x); /* executes a non-SELECT statement to completion (may emit rows) */
   void (*free_dml)(void *dml);
   void *out; /* rows produced by a non-SELECT program (mica.c) */
 } Prog;

@@ -67,7 +67,7 @@ static int slot_decode(Exec *x, Slot *s) {
     for (int i = got; i < n; i++) {
       if (i == t->ipk) continue;
       if (t->cols[i].dflt) {
-          exec_default_value(x, t, i, &s->cols[i]);
+        exec_default_value(x, t, i, &s->cols[i]);
       }
     }
   }
@@ -91,14 +91,10 @@ Value *slot_col(Exec *x, int slot, int col, int *rc) {
 /* ------------------------------------------------------------------ helpers */
 int expr_is_true(const Value *v) {
   switch (v->type) {
-  case VAL_INT:
-    return v->u.i != 0;
-  case VAL_REAL:
-    return v->u.r != 0.0;
-  case VAL_NULL:
-    return 0;
-  default:
-    return value_as_real(v) != 0.0;
+  case VAL_INT: return v->u.i != 0;
+  case VAL_REAL: return v->u.r != 0.0;
+  case VAL_NULL: return 0;
+  default: return value_as_real(v) != 0.0;
   }
 }
 
@@ -139,8 +135,14 @@ static int arith(Exec *x, int op, Value *a, Value *b, Value *out) {
   value_numeric(a, &ai, &ia, &ra);
   value_numeric(b, &bi, &ib, &rb);
   if (op == BO_MOD) {
-    int64_t xa = ai ? ia : (ra >= 9.2233720368547758e18 ? INT64_MAX : ra <= -9.2233720368547758e18 ? INT64_MIN : (int64_t)ra);
-    int64_t xb = bi ? ib : (rb >= 9.2233720368547758e18 ? INT64_MAX : rb <= -9.2233720368547758e18 ? INT64_MIN : (int64_t)rb);
+    int64_t xa = ai ? ia
+                    : (ra >= 9.2233720368547758e18    ? INT64_MAX
+                       : ra <= -9.2233720368547758e18 ? INT64_MIN
+                                                      : (int64_t)ra);
+    int64_t xb = bi ? ib
+                    : (rb >= 9.2233720368547758e18    ? INT64_MAX
+                       : rb <= -9.2233720368547758e18 ? INT64_MIN
+                                                      : (int64_t)rb);
     if (xb == 0) {
       value_set_null(out);
       return MICA_OK;
@@ -192,15 +194,9 @@ static int arith(Exec *x, int op, Value *a, Value *b, Value *out) {
   }
   double r = 0;
   switch (op) {
-  case BO_ADD:
-    r = ra + rb;
-    break;
-  case BO_SUB:
-    r = ra - rb;
-    break;
-  case BO_MUL:
-    r = ra * rb;
-    break;
+  case BO_ADD: r = ra + rb; break;
+  case BO_SUB: r = ra - rb; break;
+  case BO_MUL: r = ra * rb; break;
   case BO_DIV:
     if (rb == 0.0) {
       value_set_null(out);
@@ -334,8 +330,10 @@ static int sub_build_set(Exec *x, PExpr *e) {
     rc = value_copy(&r->v[0], v);
     if (rc == MICA_OK && e->aff) value_apply_affinity(&r->v[0], e->aff);
     int added;
-    if (rc == MICA_OK) rc = rowset_add(set, r, &added);
-    else row_free(r);
+    if (rc == MICA_OK)
+      rc = rowset_add(set, r, &added);
+    else
+      row_free(r);
     if (rc == MICA_OK && !added) row_free(r);
   }
   select_close(e->sub);
@@ -417,7 +415,8 @@ static int call_func(Exec *x, PExpr *e, Value *out) {
     return set_nomem(x);
   }
   int i;
-  for (i = 0; i < n; i++) value_init(&argv[i]);
+  for (i = 0; i < n; i++)
+    value_init(&argv[i]);
   for (i = 0; i < n && rc == MICA_OK; i++) {
     rc = expr_eval(x, e->list[i], &argv[i]);
     argp[i] = &argv[i];
@@ -447,7 +446,8 @@ static int call_func(Exec *x, PExpr *e, Value *out) {
       free(ctx.errmsg);
     }
   }
-  for (i = 0; i < n; i++) value_release(&argv[i]);
+  for (i = 0; i < n; i++)
+    value_release(&argv[i]);
   if (argv != stackv) free(argv);
   if (argp != stackp) free(argp);
   return rc;
@@ -460,7 +460,8 @@ static unsigned first_char(const char *z, int n) {
   if (c < 0x80) return c;
   int extra = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
   c &= (0x3f >> extra);
-  for (int i = 1; i <= extra && i < n; i++) c = (c << 6) | (p[i] & 0x3f);
+  for (int i = 1; i <= extra && i < n; i++)
+    c = (c << 6) | (p[i] & 0x3f);
   return c;
 }
 
@@ -478,24 +479,12 @@ static int eval_cmp(Exec *x, PExpr *e, Value *out) {
     else {
       int r = 0;
       switch (e->binop) {
-      case BO_EQ:
-        r = c == 0;
-        break;
-      case BO_NE:
-        r = c != 0;
-        break;
-      case BO_LT:
-        r = c < 0;
-        break;
-      case BO_LE:
-        r = c <= 0;
-        break;
-      case BO_GT:
-        r = c > 0;
-        break;
-      case BO_GE:
-        r = c >= 0;
-        break;
+      case BO_EQ: r = c == 0; break;
+      case BO_NE: r = c != 0; break;
+      case BO_LT: r = c < 0; break;
+      case BO_LE: r = c <= 0; break;
+      case BO_GT: r = c > 0; break;
+      case BO_GE: r = c >= 0; break;
       }
       value_set_int(out, r);
     }
@@ -561,8 +550,7 @@ int expr_eval(Exec *x, PExpr *e, Value *out) {
     return MICA_OK;
   }
   case PX_COLLATE:
-  case PX_POS:
-    return expr_eval(x, e->a, out);
+  case PX_POS: return expr_eval(x, e->a, out);
   case PX_BIN:
     if (e->binop >= BO_EQ && e->binop <= BO_GE) return eval_cmp(x, e, out);
     value_init(&a);
@@ -573,18 +561,12 @@ int expr_eval(Exec *x, PExpr *e, Value *out) {
       Value r;
       value_init(&r);
       switch (e->binop) {
-      case BO_CONCAT:
-        rc = concat(x, &a, &b, &r);
-        break;
+      case BO_CONCAT: rc = concat(x, &a, &b, &r); break;
       case BO_BITAND:
       case BO_BITOR:
       case BO_LSHIFT:
-      case BO_RSHIFT:
-        rc = bitop(e->binop, &a, &b, &r);
-        break;
-      default:
-        rc = arith(x, e->binop, &a, &b, &r);
-        break;
+      case BO_RSHIFT: rc = bitop(e->binop, &a, &b, &r); break;
+      default: rc = arith(x, e->binop, &a, &b, &r); break;
       }
       value_release(out);
       value_move(out, &r);
@@ -687,7 +669,7 @@ int expr_eval(Exec *x, PExpr *e, Value *out) {
   case PX_ISNULL:
     value_init(&a);
     rc = expr_eval(x, e->a, &a);
-    if (rc == MICA_OK) value_set_int(out, (a.type == VAL_NULL) != e->not);
+    if (rc == MICA_OK) value_set_int(out, (a.type == VAL_NULL) != e->not );
     value_release(&a);
     return rc;
   case PX_BETWEEN: {
@@ -759,11 +741,11 @@ int expr_eval(Exec *x, PExpr *e, Value *out) {
     value_release(&a);
     if (rc) return rc;
     if (found)
-      value_set_int(out, !e->not);
+      value_set_int(out, !e->not );
     else if (sawnull)
       value_set_null(out);
     else
-      value_set_int(out, e->not);
+      value_set_int(out, e->not );
     return MICA_OK;
   }
   case PX_INSUB: {
@@ -781,10 +763,9 @@ int expr_eval(Exec *x, PExpr *e, Value *out) {
   }
   case PX_EXISTS:
     rc = sub_scalar(x, e, out);
-    if (rc == MICA_OK && e->not) value_set_int(out, !out->u.i);
+    if (rc == MICA_OK && e->not ) value_set_int(out, !out->u.i);
     return rc;
-  case PX_SCALAR:
-    return sub_scalar(x, e, out);
+  case PX_SCALAR: return sub_scalar(x, e, out);
   case PX_CASE: {
     value_init(&a);
     if (e->a) {
@@ -831,8 +812,7 @@ int expr_eval(Exec *x, PExpr *e, Value *out) {
     rc = value_make_owned(out);
     if (rc == MICA_OK) rc = value_cast(out, e->cast_aff);
     return rc;
-  case PX_FUNC:
-    return call_func(x, e, out);
+  case PX_FUNC: return call_func(x, e, out);
   case PX_LIKE: {
     value_init(&a);
     value_init(&b);
@@ -867,11 +847,9 @@ int expr_eval(Exec *x, PExpr *e, Value *out) {
     value_release(&c);
     return rc;
   }
-  case PX_VECTOR:
-    return mica_set_error(x->db, MICA_ERROR, "row value misused");
+  case PX_VECTOR: return mica_set_error(x->db, MICA_ERROR, "row value misused");
   case PX_RAISE:
     return mica_set_error(x->db, MICA_CONSTRAINT_TRIGGER, "%s", e->raise_msg ? e->raise_msg : "");
-  default:
-    return mica_set_error(x->db, MICA_INTERNAL, "unknown expression node %d", e->op);
+  default: return mica_set_error(x->db, MICA_INTERNAL, "unknown expression node %d", e->op);
   }
 }

@@ -37,7 +37,6 @@
 #include "plan.h"
 #include "schema.h"
 
-
 /* ------------------------------------------------------------------ errors */
 static char *vfmt(const char *fmt, va_list ap) {
   va_list ap2;
@@ -135,7 +134,8 @@ const char *mica_errmsg(mica_db *db) {
 /* ------------------------------------------------------------------ functions and collations */
 static unsigned name_hash(const char *z) {
   unsigned h = 0;
-  for (; *z; z++) h = h * 31 + (unsigned)tolower((unsigned char)*z);
+  for (; *z; z++)
+    h = h * 31 + (unsigned)tolower((unsigned char)*z);
   return h % FUNC_HASH_SIZE;
 }
 
@@ -158,7 +158,8 @@ int mica_create_function(mica_db *db, const char *name, int nargs, int flags, vo
   if ((xfunc && (xstep || xfinal)) || (!xfunc && !!xstep != !!xfinal)) return MICA_MISUSE;
   unsigned h = name_hash(name);
   FuncDef **pp = &db->funcs[h];
-  while (*pp && !(name_eq((*pp)->name, name) && (*pp)->nargs == nargs)) pp = &(*pp)->next;
+  while (*pp && !(name_eq((*pp)->name, name) && (*pp)->nargs == nargs))
+    pp = &(*pp)->next;
   if (*pp) {
     FuncDef *old = *pp;
     *pp = old->next;
@@ -172,7 +173,8 @@ int mica_create_function(mica_db *db, const char *name, int nargs, int flags, vo
     free(f);
     return MICA_NOMEM;
   }
-  for (char *p = f->name; *p; p++) *p = (char)tolower((unsigned char)*p);
+  for (char *p = f->name; *p; p++)
+    *p = (char)tolower((unsigned char)*p);
   f->nargs = nargs;
   f->flags = flags;
   f->userdata = userdata;
@@ -203,7 +205,8 @@ int mica_create_collation(mica_db *db, const char *name, void *arg, mica_collati
                           mica_destructor destroy) {
   if (!db || !name) return MICA_MISUSE;
   CollDef **pp = &db->colls;
-  while (*pp && !name_eq((*pp)->name, name)) pp = &(*pp)->next;
+  while (*pp && !name_eq((*pp)->name, name))
+    pp = &(*pp)->next;
   if (*pp) {
     CollDef *old = *pp;
     *pp = old->next;
@@ -375,7 +378,8 @@ const char *mica_db_filename(mica_db *db, const char *schema) {
 int mica_txn_need(mica_db *db, int write) {
   int st = btree_txn_state(db->bt);
   int rc = MICA_OK;
-  if (st == 0) rc = write ? btree_begin_write(db->bt, db->busy_timeout_ms) : btree_begin_read(db->bt);
+  if (st == 0)
+    rc = write ? btree_begin_write(db->bt, db->busy_timeout_ms) : btree_begin_read(db->bt);
   else if (write && st == 1)
     rc = btree_begin_write(db->bt, db->busy_timeout_ms);
   if (rc) {
@@ -464,7 +468,8 @@ int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mi
     free(st);
     return mica_set_error(db, MICA_NOMEM, "out of memory");
   }
-  for (int i = 0; i < st->nparam; i++) value_init(&st->params[i]);
+  for (int i = 0; i < st->nparam; i++)
+    value_init(&st->params[i]);
   if (ast->param_names && st->nparam) {
     st->param_names = calloc((size_t)st->nparam + 1, sizeof(char *));
     if (st->param_names)
@@ -484,10 +489,12 @@ int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mi
   if (rc != MICA_OK) {
     plan_unprepare(st);
     ast_free(ast);
-    for (int i = 0; i < st->nparam; i++) value_release(&st->params[i]);
+    for (int i = 0; i < st->nparam; i++)
+      value_release(&st->params[i]);
     free(st->params);
     if (st->param_names) {
-      for (int i = 0; i < st->nparam; i++) free(st->param_names[i]);
+      for (int i = 0; i < st->nparam; i++)
+        free(st->param_names[i]);
       free(st->param_names);
     }
     free(st->sql);
@@ -594,7 +601,8 @@ int mica_step(mica_stmt *st) {
     rc = select_next(&x, st->prog->sel);
     if (rc == MICA_ROW) {
       Row *r = st->prog->sel->cur;
-      for (int i = 0; i < st->ncol && i < r->n; i++) value_borrow(&st->row[i], &r->v[i]);
+      for (int i = 0; i < st->ncol && i < r->n; i++)
+        value_borrow(&st->row[i], &r->v[i]);
       st->has_row = 1;
       return MICA_ROW;
     }
@@ -602,7 +610,8 @@ int mica_step(mica_stmt *st) {
     OutRows *o = st->prog->out;
     if (o && o->pos < o->rows.n) {
       Row *r = o->rows.rows[o->pos++];
-      for (int i = 0; i < st->ncol && i < r->n; i++) value_borrow(&st->row[i], &r->v[i]);
+      for (int i = 0; i < st->ncol && i < r->n; i++)
+        value_borrow(&st->row[i], &r->v[i]);
       st->has_row = 1;
       return MICA_ROW;
     }
@@ -643,14 +652,17 @@ int mica_finalize(mica_stmt *st) {
   mica_db *db = st->db;
   mica_reset(st);
   mica_stmt **pp = &db->stmts;
-  while (*pp && *pp != st) pp = &(*pp)->next;
+  while (*pp && *pp != st)
+    pp = &(*pp)->next;
   if (*pp) *pp = st->next;
   plan_unprepare(st);
   if (st->ast) ast_free(st->ast);
-  for (int i = 0; i < st->nparam; i++) value_release(&st->params[i]);
+  for (int i = 0; i < st->nparam; i++)
+    value_release(&st->params[i]);
   free(st->params);
   if (st->param_names) {
-    for (int i = 0; i < st->nparam; i++) free(st->param_names[i]);
+    for (int i = 0; i < st->nparam; i++)
+      free(st->param_names[i]);
     free(st->param_names);
   }
   free(st->sql);
@@ -660,7 +672,8 @@ int mica_finalize(mica_stmt *st) {
 }
 
 int mica_clear_bindings(mica_stmt *st) {
-  for (int i = 0; i < st->nparam; i++) value_set_null(&st->params[i]);
+  for (int i = 0; i < st->nparam; i++)
+    value_set_null(&st->params[i]);
   return MICA_OK;
 }
 
@@ -774,9 +787,15 @@ static const char *col_meta(mica_stmt *st, int col, char **arr) {
   return arr[col];
 }
 const char *mica_column_name(mica_stmt *st, int col) { return col_meta(st, col, st ? st->colnames : NULL); }
-const char *mica_column_decltype(mica_stmt *st, int col) { return col_meta(st, col, st ? st->decltypes : NULL); }
-const char *mica_column_table_name(mica_stmt *st, int col) { return col_meta(st, col, st ? st->col_table : NULL); }
-const char *mica_column_origin_name(mica_stmt *st, int col) { return col_meta(st, col, st ? st->col_origin : NULL); }
+const char *mica_column_decltype(mica_stmt *st, int col) {
+  return col_meta(st, col, st ? st->decltypes : NULL);
+}
+const char *mica_column_table_name(mica_stmt *st, int col) {
+  return col_meta(st, col, st ? st->col_table : NULL);
+}
+const char *mica_column_origin_name(mica_stmt *st, int col) {
+  return col_meta(st, col, st ? st->col_origin : NULL);
+}
 const char *mica_column_database_name(mica_stmt *st, int col) {
   return col_meta(st, col, st ? st->col_table : NULL) ? "main" : NULL;
 }
@@ -825,9 +844,11 @@ int mica_exec(mica_db *db, const char *sql, mica_exec_callback cb, void *arg, ch
             rc = mica_set_error(db, MICA_NOMEM, "out of memory");
             break;
           }
-          for (int i = 0; i < n; i++) names[i] = (char *)mica_column_name(st, i);
+          for (int i = 0; i < n; i++)
+            names[i] = (char *)mica_column_name(st, i);
         }
-        for (int i = 0; i < n; i++) vals[i] = (char *)mica_column_text(st, i);
+        for (int i = 0; i < n; i++)
+          vals[i] = (char *)mica_column_text(st, i);
         if (cb(arg, n, vals, names)) {
           rc = mica_set_error(db, MICA_ABORT, "query aborted");
           break;
@@ -877,7 +898,8 @@ int mica_complete(const char *sql) {
     }
     complete = 0;
     if (c == '-' && p[1] == '-') {
-      while (*p && *p != '\n') p++;
+      while (*p && *p != '\n')
+        p++;
       continue;
     }
     if (c == '/' && p[1] == '*') {
@@ -889,20 +911,25 @@ int mica_complete(const char *sql) {
     if (c == '\'' || c == '"' || c == '`' || c == '[') {
       char close = c == '[' ? ']' : c;
       p++;
-      while (*p && *p != close) p++;
+      while (*p && *p != close)
+        p++;
       if (!*p) return 0;
       p++;
       continue;
     }
     if (isalpha((unsigned char)c) || c == '_') {
       const char *s = p;
-      while (isalnum((unsigned char)*p) || *p == '_') p++;
+      while (isalnum((unsigned char)*p) || *p == '_')
+        p++;
       size_t n = (size_t)(p - s);
-      if (n == 6 && !strncasecmp(s, "create", 6)) seen_create = 1;
-      else if (n == 7 && !strncasecmp(s, "trigger", 7) && seen_create) trigger = 1;
+      if (n == 6 && !strncasecmp(s, "create", 6))
+        seen_create = 1;
+      else if (n == 7 && !strncasecmp(s, "trigger", 7) && seen_create)
+        trigger = 1;
       else if (n == 3 && !strncasecmp(s, "end", 3) && trigger) {
         const char *q = p;
-        while (isspace((unsigned char)*q)) q++;
+        while (isspace((unsigned char)*q))
+          q++;
         if (*q == ';') trigger = 0, seen_create = 0;
       }
       continue;

@@ -29,7 +29,6 @@
 typedef struct Schema Schema;
 typedef struct Prog Prog;
 
-
 #define FUNC_HASH_SIZE 64
 
 /* A collating sequence registered on a connection (BINARY, NOCASE, RTRIM are built in). */
@@ -65,17 +64,17 @@ struct mica_db {
 
   Schema *schema;
   uint64_t schema_gen; /* bumped whenever the in-memory schema is rebuilt */
-  mica_stmt *stmts; /* every unfinalized statement */
+  mica_stmt *stmts;    /* every unfinalized statement */
   int close_pending;
 
   int64_t last_rowid;
   int64_t changes;
   int64_t total_changes;
 
-  int autocommit;      /* 1 outside BEGIN..COMMIT */
-  int txn_write;       /* the open transaction holds the write lock */
-  int nactive;         /* statements stepped and not yet done/reset */
-  int nsavepoint;      /* btree savepoints currently open (SQL savepoints + statement ones) */
+  int autocommit; /* 1 outside BEGIN..COMMIT */
+  int txn_write;  /* the open transaction holds the write lock */
+  int nactive;    /* statements stepped and not yet done/reset */
+  int nsavepoint; /* btree savepoints currently open (SQL savepoints + statement ones) */
   SavepointName *savepoints;
   int txn_from_savepoint; /* the transaction was opened by a SAVEPOINT in autocommit mode */
 
@@ -92,10 +91,10 @@ struct mica_stmt {
   mica_db *db;
   mica_stmt *next; /* in db->stmts */
   char *sql;       /* the statement's own text (NUL-terminated copy) */
-  void *ast; /* Stmt * (ast.h), owned */
+  void *ast;       /* Stmt * (ast.h), owned */
   Prog *prog;
   uint64_t prog_schema_gen; /* db->schema_gen the program was compiled against */
-  int explain; /* 0, 1 EXPLAIN, 2 EXPLAIN QUERY PLAN */
+  int explain;              /* 0, 1 EXPLAIN, 2 EXPLAIN QUERY PLAN */
   int readonly;
   int is_txn_ctl; /* BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE: manages the transaction itself */
 
@@ -111,8 +110,8 @@ struct mica_stmt {
   Value *row;        /* current output row [ncol] */
   int has_row;
 
-  int state;        /* STMT_READY, STMT_RUNNING, STMT_DONE */
-  int owns_txn;     /* this statement opened the autocommit transaction */
+  int state;          /* STMT_READY, STMT_RUNNING, STMT_DONE */
+  int owns_txn;       /* this statement opened the autocommit transaction */
   int stmt_savepoint; /* btree savepoint index opened for this statement, or -1 */
   int64_t now_ms;
 };

@@ -36,35 +36,34 @@
 /* ------------------------------------------------------------------------------------------------
  * Keywords.
  */
+// clang-format off
 #define KEYWORDS(X)                                                                                          \
   X(ABORT)                                                                                                   \
   X(ACTION)                                                                                                  \
-  X(ADD) X(AFTER) X(ALL) X(ALTER) X(ALWAYS) X(ANALYZE) X(AND) X(AS) X(ASC) X(ATTACH) X(AUTOINCREMENT) X(     \
-      BEFORE) X(BEGIN) X(BETWEEN) X(BY) X(CASCADE) X(CASE) X(CAST) X(CHECK) X(COLLATE) X(COLUMN) X(COMMIT)   \
-      X(CONFLICT) X(CONSTRAINT) X(CREATE) X(CROSS) X(CURRENT) X(CURRENT_DATE) X(CURRENT_TIME)                \
-          X(CURRENT_TIMESTAMP) X(DATABASE) X(DEFAULT) X(DEFERRABLE) X(DEFERRED) X(DELETE) X(DESC) X(DETACH)  \
-              X(DISTINCT) X(DO) X(DROP) X(EACH) X(ELSE) X(END) X(ESCAPE) X(EXCEPT) X(EXCLUDE) X(EXCLUSIVE)   \
-                  X(EXISTS) X(EXPLAIN) X(FAIL) X(FILTER) X(FIRST) X(FOLLOWING) X(FOR) X(FOREIGN) X(FROM)     \
-                      X(FULL) X(GENERATED) X(GLOB) X(GROUP) X(GROUPS) X(HAVING) X(IF) X(IGNORE) X(IMMEDIATE) \
-                          X(IN) X(INDEX) X(INDEXED) X(INITIALLY) X(INNER) X(INSERT) X(INSTEAD) X(INTERSECT)  \
-                              X(INTO) X(IS) X(ISNULL) X(JOIN) X(KEY) X(LAST) X(LEFT) X(LIKE) X(LIMIT)        \
-                                  X(MATCH) X(MATERIALIZED) X(NATURAL) X(NO) X(NOT) X(NOTHING)                \
-                                      X(NOTNULL) X(NULL) X(NULLS) X(OF) X(OFFSET) X(ON) X(OR) X(ORDER)       \
-                                          X(OTHERS) X(OUTER) X(OVER) X(PARTITION) X(PLAN) X(PRAGMA)          \
-                                              X(PRECEDING) X(PRIMARY) X(QUERY) X(RAISE) X(RANGE)             \
-                                                  X(RECURSIVE) X(REFERENCES) X(REGEXP) X(REINDEX) X(RELEASE) \
-                                                      X(RENAME) X(REPLACE) X(RESTRICT) X(RETURNING)          \
-                                                          X(RIGHT) X(ROLLBACK) X(ROW) X(ROWS) X(SAVEPOINT)   \
-                                                              X(SELECT) X(SET) X(TABLE) X(TEMP) X(TEMPORARY) \
-                                                                  X(THEN) X(TIES) X(TO) X(TRANSACTION)       \
-                                                                      X(TRIGGER) X(UNBOUNDED) X(UNION)       \
-                                                                          X(UNIQUE) X(UPDATE) X(USING)       \
-                                                                              X(VACUUM) X(VALUES) X(VIEW)    \
-                                                                                  X(VIRTUAL) X(WHEN)         \
-                                                                                      X(WHERE) X(WINDOW)     \
-                                                                                          X(WITH) X(WITHOUT) \
-                                                                                              X(ILIKE)
+  X(ADD)                                                                                                     \
+  X(AFTER) X(ALL) X(ALTER) X(ALWAYS) X(ANALYZE) X(AND) X(AS) X(ASC) X(ATTACH) X(AUTOINCREMENT) X(BEFORE) X(  \
+      BEGIN) X(BETWEEN) X(BY) X(CASCADE) X(CASE) X(CAST) X(CHECK) X(COLLATE) X(COLUMN) X(COMMIT) X(CONFLICT) \
+      X(CONSTRAINT) X(CREATE) X(CROSS) X(CURRENT) X(CURRENT_DATE) X(CURRENT_TIME) X(CURRENT_TIMESTAMP)       \
+          X(DATABASE) X(DEFAULT) X(DEFERRABLE) X(DEFERRED) X(DELETE) X(DESC) X(DETACH) X(DISTINCT) X(DO) X(  \
+              DROP) X(EACH) X(ELSE) X(END) X(ESCAPE) X(EXCEPT) X(EXCLUDE) X(EXCLUSIVE) X(EXISTS) X(EXPLAIN)  \
+              X(FAIL) X(FILTER) X(FIRST) X(FOLLOWING) X(FOR) X(FOREIGN) X(FROM) X(FULL) X(GENERATED) X(GLOB) \
+                  X(GROUP) X(GROUPS) X(HAVING) X(IF) X(IGNORE) X(IMMEDIATE) X(IN) X(INDEX) X(INDEXED)        \
+                      X(INITIALLY) X(INNER) X(INSERT) X(INSTEAD) X(INTERSECT) X(INTO) X(IS)                  \
+                          X(ISNULL) X(JOIN) X(KEY) X(LAST) X(LEFT) X(LIKE) X(LIMIT)                          \
+                              X(MATCH) X(MATERIALIZED) X(NATURAL) X(NO) X(NOT) X(NOTHING) X(NOTNULL) X(NULL) \
+                                  X(NULLS) X(OF) X(OFFSET) X(ON) X(OR) X(ORDER) X(OTHERS) X(OUTER) X(OVER)   \
+                                      X(PARTITION) X(PLAN) X(PRAGMA) X(PRECEDING) X(PRIMARY) X(QUERY)        \
+                                          X(RAISE) X(RANGE) X(RECURSIVE) X(REFERENCES) X(REGEXP) X(REINDEX)  \
+                                              X(RELEASE) X(RENAME) X(REPLACE) X(RESTRICT) X(RETURNING)       \
+                                                  X(RIGHT) X(ROLLBACK) X(ROW) X(ROWS) X(SAVEPOINT)           \
+                                                      X(SELECT) X(SET) X(TABLE) X(TEMP) X(TEMPORARY) X(THEN) \
+                                                          X(TIES) X(TO) X(TRANSACTION) X(TRIGGER)            \
+                                                              X(UNBOUNDED) X(UNION) X(UNIQUE) X(UPDATE)      \
+                                                                  X(USING) X(VACUUM) X(VALUES) X(VIEW)       \
+                                                                      X(VIRTUAL) X(WHEN) X(WHERE) X(WINDOW)  \
+                                                                          X(WITH) X(WITHOUT) X(ILIKE)
 
+// clang-format on
 #define KW_ENUM(k) KW_##k,
 enum { KW_NONE_ = 0, KEYWORDS(KW_ENUM) KW_COUNT_ };
 #define KW_NAME(k) #k,

@@ -144,7 +144,8 @@ static int new_slot(Compiler *c, int ncol) {
   n->ncol = ncol;
   n->cols = arena_alloc(&p->arena, sizeof(Value) * (size_t)(ncol > 0 ? ncol : 1));
   if (!n->cols) return -1;
-  for (int i = 0; i < ncol; i++) value_init(&n->cols[i]);
+  for (int i = 0; i < ncol; i++)
+    value_init(&n->cols[i]);
   return p->nslot++;
 }
 
@@ -313,7 +314,8 @@ static int resolve_column(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
       for (int k = 0; k < it->ncol; k++) {
         if (!name_eq(it->cols[k], x->name)) continue;
         if (!x->table && it->merged && it->merged[k]) continue;
-        if (found && !x->table) return mica_set_error(c->db, MICA_ERROR, "ambiguous column name: %s", x->name);
+        if (found && !x->table)
+          return mica_set_error(c->db, MICA_ERROR, "ambiguous column name: %s", x->name);
         if (found) break;
         found = 1;
         fcol = k;
@@ -384,7 +386,8 @@ static int compile_subquery(Compiler *c, Scope *sc, ANode *sel, XSelect *xsel, P
   int correlated = 0;
   /* the subquery's own scope chain hangs off sc; correlation is detected through a marker scope */
   Scope marker = {.outer = sc, .correlated = &correlated};
-  int rc = xsel ? compile_select_x(c, xsel, &marker, &e->sub, 0) : compile_select(c, sel, &marker, &e->sub, 0);
+  int rc =
+      xsel ? compile_select_x(c, xsel, &marker, &e->sub, 0) : compile_select(c, sel, &marker, &e->sub, 0);
   if (rc) return rc;
   e->correlated = correlated;
   if (correlated && sc && sc->correlated) *sc->correlated = 1;
@@ -408,7 +411,7 @@ static int compile_agg_call(Compiler *c, Scope *sc, const XExpr *x, PExpr **out)
   a->nargs = nargs;
   a->distinct = x->distinct;
   if (x->distinct && nargs != 1)
-    return mica_set_error(c->db, MICA_ERROR, "DISTINCT aggregates must have exactly one argument", NULL);
+    return mica_set_error(c->db, MICA_ERROR, "DISTINCT aggregates must have exactly one argument");
   /* arguments over the FROM rows */
   int save = sc->agg_mode;
   sc->agg_mode = 2;
@@ -432,17 +435,20 @@ static int compile_agg_call(Compiler *c, Scope *sc, const XExpr *x, PExpr **out)
 static int compile_win_call(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
   if (!sc || !sc->sel || sc->agg_mode != 1 || !sc->win_ok)
     return mica_set_error(c->db, MICA_ERROR, "misuse of window function %s()", x->name);
-  if (x->named_window) return mica_set_error(c->db, MICA_ERROR, "named windows are not supported yet", NULL);
-  if (x->frame_type > 1) return mica_set_error(c->db, MICA_ERROR, "RANGE/GROUPS frames are not supported yet", NULL);
+  if (x->named_window) return mica_set_error(c->db, MICA_ERROR, "named windows are not supported yet");
+  if (x->frame_type > 1)
+    return mica_set_error(c->db, MICA_ERROR, "RANGE/GROUPS frames are not supported yet");
   SelectPlan *sel = sc->sel;
   int nargs = x->star ? 0 : x->nlist;
   int exists = 0;
   FuncDef *f = mica_find_function(c->db, x->name, nargs, &exists);
   if (!f) {
-    if (exists) return mica_set_error(c->db, MICA_ERROR, "wrong number of arguments to function %s()", x->name);
+    if (exists)
+      return mica_set_error(c->db, MICA_ERROR, "wrong number of arguments to function %s()", x->name);
     return mica_set_error(c->db, MICA_ERROR, "no such function: %s", x->name);
   }
-  if (!f->xstep || !f->xvalue) return mica_set_error(c->db, MICA_ERROR, "%s() may not be used as a window function", x->name);
+  if (!f->xstep || !f->xvalue)
+    return mica_set_error(c->db, MICA_ERROR, "%s() may not be used as a window function", x->name);
   WinCall *wins = arena_alloc(&c->p->arena, sizeof(WinCall) * (size_t)(sel->nwin + 1));
   if (!wins) return nomem(c);
   if (sel->nwin) memcpy(wins, sel->wins, sizeof(WinCall) * (size_t)sel->nwin);
@@ -506,7 +512,7 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
   }
   if (++c->depth > 1000) {
     c->depth--;
-    return mica_set_error(c->db, MICA_ERROR, "Expression tree is too large (maximum depth 1000)", NULL);
+    return mica_set_error(c->db, MICA_ERROR, "Expression tree is too large (maximum depth 1000)");
   }
   xv_expr(node, &x, &c->p->arena);
   PExpr *e = NULL;
@@ -533,9 +539,7 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     else if (x.kind == XK_REAL)
       value_set_real(&e->val, x.lit.u.r);
     break;
-  case XK_COLUMN:
-    c->depth--;
-    return resolve_column(c, sc, &x, out);
+  case XK_COLUMN: c->depth--; return resolve_column(c, sc, &x, out);
   case XK_PARAM:
     e = pe_new(c, PX_PARAM);
     if (e) e->param = x.param;
@@ -569,7 +573,7 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     e = pe_new(c, x.kind == XK_BINARY ? PX_BIN : x.kind == XK_AND ? PX_AND : x.kind == XK_OR ? PX_OR : PX_IS);
     if (!e) break;
     e->binop = x.binop;
-    e->not = x.not;
+    e->not = x.not ;
     e->a = a;
     e->b = b;
     e->coll = binary_coll(a, b);
@@ -583,11 +587,15 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
   case XK_COLLATE: {
     PExpr *a;
     if ((rc = compile_expr(c, sc, x.a, &a))) break;
-    e = pe_new(c, x.kind == XK_NOT ? PX_NOT : x.kind == XK_NEG ? PX_NEG : x.kind == XK_POS ? PX_POS
-                                          : x.kind == XK_BITNOT ? PX_BITNOT : x.kind == XK_ISNULL ? PX_ISNULL : PX_COLLATE);
+    e = pe_new(c, x.kind == XK_NOT      ? PX_NOT
+                  : x.kind == XK_NEG    ? PX_NEG
+                  : x.kind == XK_POS    ? PX_POS
+                  : x.kind == XK_BITNOT ? PX_BITNOT
+                  : x.kind == XK_ISNULL ? PX_ISNULL
+                                        : PX_COLLATE);
     if (!e) break;
     e->a = a;
-    e->not = x.not;
+    e->not = x.not ;
     if (x.kind == XK_POS) {
       e->aff = a->aff;
       e->coll = a->coll;
@@ -602,13 +610,15 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
   }
   case XK_BETWEEN: {
     PExpr *a, *b, *cc;
-    if ((rc = compile_expr(c, sc, x.a, &a)) || (rc = compile_expr(c, sc, x.b, &b)) || (rc = compile_expr(c, sc, x.c, &cc))) break;
+    if ((rc = compile_expr(c, sc, x.a, &a)) || (rc = compile_expr(c, sc, x.b, &b)) ||
+        (rc = compile_expr(c, sc, x.c, &cc)))
+      break;
     e = pe_new(c, PX_BETWEEN);
     if (!e) break;
     e->a = a;
     e->b = b;
     e->c = cc;
-    e->not = x.not;
+    e->not = x.not ;
     e->coll = binary_coll(a, b);
     break;
   }
@@ -618,7 +628,7 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     e = pe_new(c, PX_INLIST);
     if (!e) break;
     e->a = a;
-    e->not = x.not;
+    e->not = x.not ;
     e->nlist = x.nlist;
     rc = compile_list(c, sc, x.nlist, x.list, &e->list);
     e->coll = a->coll;
@@ -634,7 +644,7 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     e = pe_new(c, x.kind == XK_EXISTS ? PX_EXISTS : x.kind == XK_SUBQUERY ? PX_SCALAR : PX_INSUB);
     if (!e) break;
     e->a = a;
-    e->not = x.not;
+    e->not = x.not ;
     if (x.kind == XK_INTABLE) {
       /* a IN table: SELECT * FROM table */
       XSelect *ts = arena_alloc(&c->p->arena, sizeof(XSelect));
@@ -669,7 +679,8 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
       char la = a ? a->aff : 0, ra = e->sub->nres ? e->sub->res[0]->aff : 0;
       int ln = la == AFF_INTEGER || la == AFF_REAL || la == AFF_NUMERIC;
       int rn = ra == AFF_INTEGER || ra == AFF_REAL || ra == AFF_NUMERIC;
-      if (ln || rn) e->aff = AFF_NUMERIC;
+      if (ln || rn)
+        e->aff = AFF_NUMERIC;
       else if (la == AFF_TEXT || ra == AFF_TEXT)
         e->aff = (la == AFF_TEXT && ra == 0) || (ra == AFF_TEXT && la == 0) ? AFF_TEXT : 0;
       else
@@ -730,7 +741,7 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
       break;
     }
     if (x.distinct) {
-      rc = mica_set_error(c->db, MICA_ERROR, "DISTINCT aggregates must have exactly one argument", NULL);
+      rc = mica_set_error(c->db, MICA_ERROR, "DISTINCT aggregates must have exactly one argument");
       break;
     }
     e = pe_new(c, PX_FUNC);
@@ -768,7 +779,7 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
       if (!call->list) break;
       call->list[0] = b;
       call->list[1] = a;
-      if (x.not) {
+      if (x.not ) {
         e = pe_new(c, PX_NOT);
         if (e) e->a = call;
       } else
@@ -780,7 +791,7 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     e->a = a;
     e->b = b;
     e->c = cc;
-    e->not = x.not;
+    e->not = x.not ;
     e->glob = x.likeop == 1;
     break;
   }
@@ -802,7 +813,9 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     e->raise_msg = arena_strdup(&c->p->arena, x.name ? x.name : "");
     break;
   case XK_CURTIME: {
-    const char *fname = !strcasecmp(x.name, "current_time") ? "time" : !strcasecmp(x.name, "current_date") ? "date" : "datetime";
+    const char *fname = !strcasecmp(x.name, "current_time")   ? "time"
+                        : !strcasecmp(x.name, "current_date") ? "date"
+                                                              : "datetime";
     FuncDef *f = mica_find_function(c->db, fname, 0, NULL);
     if (!f) {
       rc = mica_set_error(c->db, MICA_ERROR, "no such function: %s", fname);
@@ -812,9 +825,7 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     if (e) e->func = f;
     break;
   }
-  default:
-    rc = mica_set_error(c->db, MICA_ERROR, "unsupported expression", NULL);
-    break;
+  default: rc = mica_set_error(c->db, MICA_ERROR, "unsupported expression"); break;
   }
   c->depth--;
   if (rc) return rc;
@@ -832,15 +843,13 @@ static int expr_slots(const PExpr *e, uint64_t *mask) {
     *mask |= (uint64_t)1 << e->slot;
     return 1;
   case PX_AGG:
-  case PX_RAISE:
-    return 0;
+  case PX_RAISE: return 0;
   case PX_INSUB:
   case PX_EXISTS:
   case PX_SCALAR:
     if (e->correlated) return 0;
     break;
-  default:
-    break;
+  default: break;
   }
   if (!expr_slots(e->a, mask) || !expr_slots(e->b, mask) || !expr_slots(e->c, mask)) return 0;
   for (int i = 0; i < e->nlist; i++)
@@ -915,7 +924,8 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
   if (f->nested_from) {
     /* (a JOIN b ...): SELECT * over that FROM list */
     XSelect ns;
-    if (xv_select(f->nested_from, &ns, &c->p->arena)) return mica_set_error(c->db, MICA_ERROR, "unsupported FROM form", NULL);
+    if (xv_select(f->nested_from, &ns, &c->p->arena))
+      return mica_set_error(c->db, MICA_ERROR, "unsupported FROM form");
     XResCol *star = arena_alloc(&c->p->arena, sizeof(XResCol));
     if (!star) return nomem(c);
     star->star = 1;
@@ -963,7 +973,8 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
     SelectPlan *sub = NULL;
     CteDef *save = c->ctes;
     XSelect cx;
-    if (xv_select(cte->sel, &cx, &c->p->arena)) return mica_set_error(c->db, MICA_ERROR, "unsupported WITH form", NULL);
+    if (xv_select(cte->sel, &cx, &c->p->arena))
+      return mica_set_error(c->db, MICA_ERROR, "unsupported WITH form");
     if (cx.cmp_op == CMP_UNION || cx.cmp_op == CMP_UNION_ALL) {
       /* possibly recursive: the initial part cannot see the CTE, the recursive part sees itself */
       SelectPlan *l, *r;
@@ -981,7 +992,9 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
       if (rc) return rc;
       if (cte->nself_ops) {
         if (l->nres != r->nres)
-          return mica_set_error(c->db, MICA_ERROR, "SELECTs to the left and right of UNION do not have the same number of result columns", NULL);
+          return mica_set_error(
+              c->db, MICA_ERROR,
+              "SELECTs to the left and right of UNION do not have the same number of result columns");
         sub = arena_alloc(&c->p->arena, sizeof(SelectPlan));
         if (!sub) return nomem(c);
         sub->cmp_op = CMP_RECURSIVE;
@@ -1131,7 +1144,8 @@ static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int
         const RecColl *cc = terms[i]->coll;
         const RecColl *ic = ix->colls[k].cmp ? &ix->colls[k] : NULL;
         if ((cc ? cc->cmp : NULL) != (ic ? ic->cmp : NULL) && !(cc == NULL && ic == NULL)) continue;
-        if (op == BO_EQ) found = other;
+        if (op == BO_EQ)
+          found = other;
         else if (!ix->desc[k]) {
           if ((op == BO_GT || op == BO_GE) && !lo) {
             lo = other;
@@ -1180,13 +1194,14 @@ static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int
   leaf->hi_incl = bhi_incl;
 }
 
-static const char *expr_name(Compiler *c, const XResCol *r, const XExpr *x, int top, SrcItem *items, int nitems,
-                             const PExpr *pe) {
+static const char *expr_name(Compiler *c, const XResCol *r, const XExpr *x, int top, SrcItem *items,
+                             int nitems, const PExpr *pe) {
   if (r->alias) return r->alias;
   if (x && x->kind == XK_COLUMN) {
     if (top && pe && pe->op == PX_COL) {
       for (int i = 0; i < nitems; i++)
-        if (items[i].slot == pe->slot && pe->col >= 0 && pe->col < items[i].ncol) return items[i].cols[pe->col];
+        if (items[i].slot == pe->slot && pe->col >= 0 && pe->col < items[i].ncol)
+          return items[i].cols[pe->col];
       for (int i = 0; i < nitems; i++)
         if (items[i].slot == pe->slot && pe->col == -1 && items[i].tab && items[i].tab->ipk >= 0)
           return items[i].tab->cols[items[i].tab->ipk].name;
@@ -1215,7 +1230,11 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   int last_rf = 0;
   for (int i = 1; i < n; i++)
     if (items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL) last_rf = i;
-  Scope sc = {.items = items, .nitems = n, .outer = outer, .correlated = outer ? outer->correlated : NULL, .sel = sel};
+  Scope sc = {.items = items,
+              .nitems = n,
+              .outer = outer,
+              .correlated = outer ? outer->correlated : NULL,
+              .sel = sel};
   /* duplicate table names in FROM without aliases are ambiguous only when referenced; fine */
   /* result aliases usable by WHERE / GROUP BY / ORDER BY */
   sc.alias_names = arena_alloc(A, sizeof(char *) * (size_t)(xs->nres + 1));
@@ -1270,7 +1289,8 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
             break;
           }
       if (rk < 0 || lj < 0)
-        return mica_set_error(c->db, MICA_ERROR, "cannot join using column %s - column not present in both tables", us[u]);
+        return mica_set_error(c->db, MICA_ERROR,
+                              "cannot join using column %s - column not present in both tables", us[u]);
       it->merged[rk] = 1;
       PExpr *l = pe_new(c, PX_COL), *r = pe_new(c, PX_COL), *eq = pe_new(c, PX_BIN);
       if (!l || !r || !eq) return nomem(c);
@@ -1305,10 +1325,12 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   }
   /* aggregate query? */
   int is_agg = xs->ngroup > 0 || has_agg(c, xs->having);
-  for (int i = 0; i < xs->nres && !is_agg; i++) is_agg = has_agg(c, xs->res[i].expr);
-  for (int i = 0; i < xs->norder && !is_agg; i++) is_agg = has_agg(c, xs->order[i].expr);
+  for (int i = 0; i < xs->nres && !is_agg; i++)
+    is_agg = has_agg(c, xs->res[i].expr);
+  for (int i = 0; i < xs->norder && !is_agg; i++)
+    is_agg = has_agg(c, xs->order[i].expr);
   if (xs->having && !is_agg)
-    return mica_set_error(c->db, MICA_ERROR, "a GROUP BY clause is required before HAVING", NULL);
+    return mica_set_error(c->db, MICA_ERROR, "a GROUP BY clause is required before HAVING");
   /* WHERE */
   if (xs->where) {
     PExpr *w;
@@ -1325,7 +1347,8 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
     src = op_new(c, OP_SINGLE);
     if (!src) return nomem(c);
     PExpr *all = NULL;
-    for (int i = 0; i < nterms; i++) all = and_of(c, all, terms[i]);
+    for (int i = 0; i < nterms; i++)
+      all = and_of(c, all, terms[i]);
     if (all) {
       Op *f = op_new(c, OP_FILTER);
       if (!f) return nomem(c);
@@ -1356,7 +1379,8 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       for (int t = 0; t < nterms; t++)
         if (level[t] == i) lt[nlt++] = terms[t];
       PExpr *lpred = NULL;
-      for (int t = 0; t < nlt; t++) lpred = and_of(c, lpred, lt[t]);
+      for (int t = 0; t < nlt; t++)
+        lpred = and_of(c, lpred, lt[t]);
       if ((items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL) && i > 0) {
         /* the right side is also scanned on its own for its unmatched rows: no lookup driven by the left */
       } else if (items[i].jointype == XJ_LEFT && i > 0) {
@@ -1393,7 +1417,8 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
           /* the slots of everything joined so far (NULL for an unmatched right row) */
           j->lslots = arena_alloc(A, sizeof(int) * (size_t)(i + 1));
           if (!j->lslots) return nomem(c);
-          for (int k = 0; k < i; k++) j->lslots[j->nlslots++] = items[k].slot;
+          for (int k = 0; k < i; k++)
+            j->lslots[j->nlslots++] = items[k].slot;
         }
         j->pred = onpred[i];
         src = j;
@@ -1413,9 +1438,12 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   sel->src = src;
   sel->is_agg = is_agg;
   int is_win = 0;
-  for (int i = 0; i < xs->nres && !is_win; i++) is_win = has_window(c, xs->res[i].expr);
-  for (int i = 0; i < xs->norder && !is_win; i++) is_win = has_window(c, xs->order[i].expr);
-  if (is_win && is_agg) return mica_set_error(c->db, MICA_ERROR, "window functions in aggregate queries are not supported yet", NULL);
+  for (int i = 0; i < xs->nres && !is_win; i++)
+    is_win = has_window(c, xs->res[i].expr);
+  for (int i = 0; i < xs->norder && !is_win; i++)
+    is_win = has_window(c, xs->order[i].expr);
+  if (is_win && is_agg)
+    return mica_set_error(c->db, MICA_ERROR, "window functions in aggregate queries are not supported yet");
   if (is_agg || is_win) {
     sel->agg_slot = new_slot(c, 0);
     if (sel->agg_slot < 0) return nomem(c);
@@ -1435,7 +1463,11 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
         if (k < 1 || k > xs->nres || !xs->res[k - 1].expr) {
           char buf[100];
           snprintf(buf, sizeof buf, "%d%s GROUP BY term out of range - should be between 1 and %d", i + 1,
-                   i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", xs->nres);
+                   i == 0   ? "st"
+                   : i == 1 ? "nd"
+                   : i == 2 ? "rd"
+                            : "th",
+                   xs->nres);
           return mica_set_error(c->db, MICA_ERROR, "%s", buf);
         }
         g = xs->res[k - 1].expr;
@@ -1448,7 +1480,9 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       rc = compile_expr(c, &sc, g, &sel->group[i]);
       sc.sel = save;
       if (rc) return rc;
-      if (has_agg(c, g)) return mica_set_error(c->db, MICA_ERROR, "aggregate functions are not allowed in the GROUP BY clause", NULL);
+      if (has_agg(c, g))
+        return mica_set_error(c->db, MICA_ERROR,
+                              "aggregate functions are not allowed in the GROUP BY clause");
     }
   }
   sc.agg_mode = is_agg || is_win ? 1 : 0;
@@ -1460,28 +1494,28 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   const char **tabs = arena_alloc(A, sizeof(char *) * (size_t)cap);
   const char **origs = arena_alloc(A, sizeof(char *) * (size_t)cap);
   if (!res || !names || !types || !tabs || !origs) return nomem(c);
-#define GROW_RES()                                                                                                     \
-  do {                                                                                                                 \
-    if (nres == cap) {                                                                                                 \
-      int nc = cap * 2;                                                                                                \
-      PExpr **r2 = arena_alloc(A, sizeof(PExpr *) * (size_t)nc);                                                       \
-      const char **n2 = arena_alloc(A, sizeof(char *) * (size_t)nc);                                                   \
-      const char **t2 = arena_alloc(A, sizeof(char *) * (size_t)nc);                                                   \
-      const char **b2 = arena_alloc(A, sizeof(char *) * (size_t)nc);                                                   \
-      const char **o2 = arena_alloc(A, sizeof(char *) * (size_t)nc);                                                   \
-      if (!r2 || !n2 || !t2 || !b2 || !o2) return nomem(c);                                                            \
-      memcpy(r2, res, sizeof(PExpr *) * (size_t)nres);                                                                 \
-      memcpy(n2, names, sizeof(char *) * (size_t)nres);                                                                \
-      memcpy(t2, types, sizeof(char *) * (size_t)nres);                                                                \
-      memcpy(b2, tabs, sizeof(char *) * (size_t)nres);                                                                 \
-      memcpy(o2, origs, sizeof(char *) * (size_t)nres);                                                                \
-      res = r2;                                                                                                        \
-      names = n2;                                                                                                      \
-      types = t2;                                                                                                      \
-      tabs = b2;                                                                                                       \
-      origs = o2;                                                                                                      \
-      cap = nc;                                                                                                        \
-    }                                                                                                                  \
+#define GROW_RES()                                                                                           \
+  do {                                                                                                       \
+    if (nres == cap) {                                                                                       \
+      int nc = cap * 2;                                                                                      \
+      PExpr **r2 = arena_alloc(A, sizeof(PExpr *) * (size_t)nc);                                             \
+      const char **n2 = arena_alloc(A, sizeof(char *) * (size_t)nc);                                         \
+      const char **t2 = arena_alloc(A, sizeof(char *) * (size_t)nc);                                         \
+      const char **b2 = arena_alloc(A, sizeof(char *) * (size_t)nc);                                         \
+      const char **o2 = arena_alloc(A, sizeof(char *) * (size_t)nc);                                         \
+      if (!r2 || !n2 || !t2 || !b2 || !o2) return nomem(c);                                                  \
+      memcpy(r2, res, sizeof(PExpr *) * (size_t)nres);                                                       \
+      memcpy(n2, names, sizeof(char *) * (size_t)nres);                                                      \
+      memcpy(t2, types, sizeof(char *) * (size_t)nres);                                                      \
+      memcpy(b2, tabs, sizeof(char *) * (size_t)nres);                                                       \
+      memcpy(o2, origs, sizeof(char *) * (size_t)nres);                                                      \
+      res = r2;                                                                                              \
+      names = n2;                                                                                            \
+      types = t2;                                                                                            \
+      tabs = b2;                                                                                             \
+      origs = o2;                                                                                            \
+      cap = nc;                                                                                              \
+    }                                                                                                        \
   } while (0)
   for (int i = 0; i < xs->nres; i++) {
     XResCol *r = &xs->res[i];
@@ -1506,7 +1540,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       }
       if (!any) {
         if (r->star_table) return mica_set_error(c->db, MICA_ERROR, "no such table: %s", r->star_table);
-        return mica_set_error(c->db, MICA_ERROR, "no tables specified", NULL);
+        return mica_set_error(c->db, MICA_ERROR, "no tables specified");
       }
       continue;
     }
@@ -1544,7 +1578,8 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   sel->res_origin = origs;
   sel->res_coll = arena_alloc(A, sizeof(RecColl *) * (size_t)(nres + 1));
   if (!sel->res_coll) return nomem(c);
-  for (int i = 0; i < nres; i++) sel->res_coll[i] = res[i]->coll;
+  for (int i = 0; i < nres; i++)
+    sel->res_coll[i] = res[i]->coll;
   /* HAVING */
   if (xs->having && (rc = compile_expr(c, &sc, xs->having, &sel->having))) return rc;
   /* ORDER BY */
@@ -1576,7 +1611,11 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
         if (k < 1 || k > nres) {
           char buf[100];
           snprintf(buf, sizeof buf, "%d%s ORDER BY term out of range - should be between 1 and %d", i + 1,
-                   i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", nres);
+                   i == 0   ? "st"
+                   : i == 1 ? "nd"
+                   : i == 2 ? "rd"
+                            : "th",
+                   nres);
           return mica_set_error(c->db, MICA_ERROR, "%s", buf);
         }
         oe = res[k - 1];
@@ -1610,10 +1649,11 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
     as->ncol = ncol;
     as->cols = arena_alloc(A, sizeof(Value) * (size_t)(ncol + 1));
     if (!as->cols) return nomem(c);
-    for (int i = 0; i < ncol; i++) value_init(&as->cols[i]);
+    for (int i = 0; i < ncol; i++)
+      value_init(&as->cols[i]);
     as->decoded = 1;
     for (int i = 0; i < sel->nagg; i++)
-      if (!sel->aggs[i].func) return mica_set_error(c->db, MICA_ERROR, "no such function", NULL);
+      if (!sel->aggs[i].func) return mica_set_error(c->db, MICA_ERROR, "no such function");
   }
   return MICA_OK;
 }
@@ -1639,7 +1679,8 @@ static int compile_values(Compiler *c, XSelect *xs, Scope *outer, SelectPlan **o
     names[i] = arena_strdup(A, buf);
   }
   for (int r = 0; r < xs->nvalues; r++) {
-    if (xs->values_n[r] != ncol) return mica_set_error(c->db, MICA_ERROR, "all VALUES must have the same number of terms", NULL);
+    if (xs->values_n[r] != ncol)
+      return mica_set_error(c->db, MICA_ERROR, "all VALUES must have the same number of terms");
     SelectPlan *one = arena_alloc(A, sizeof(SelectPlan));
     if (!one) return nomem(c);
     one->src = op_new(c, OP_SINGLE);
@@ -1675,7 +1716,7 @@ static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan 
 static int compile_select(Compiler *c, ANode *s, Scope *outer, SelectPlan **out, int top) {
   XSelect xs;
   int rc = xv_select(s, &xs, &c->p->arena);
-  if (rc) return mica_set_error(c->db, rc, "unsupported SELECT form", NULL);
+  if (rc) return mica_set_error(c->db, rc, "unsupported SELECT form");
   return compile_select_x(c, &xs, outer, out, top);
 }
 
@@ -1706,7 +1747,11 @@ static int compound_order(Compiler *c, XSelect *xsp, SelectPlan *sel) {
         if (k < 0 || k >= sel->nres) {
           char buf[100];
           snprintf(buf, sizeof buf, "%d%s ORDER BY term out of range - should be between 1 and %d", i + 1,
-                   i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th", sel->nres);
+                   i == 0   ? "st"
+                   : i == 1 ? "nd"
+                   : i == 2 ? "rd"
+                            : "th",
+                   sel->nres);
           rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
           break;
         }
@@ -1720,7 +1765,10 @@ static int compound_order(Compiler *c, XSelect *xsp, SelectPlan *sel) {
       if (k < 0) {
         char buf[100];
         snprintf(buf, sizeof buf, "%d%s ORDER BY term does not match any column in the result set", i + 1,
-                 i == 0 ? "st" : i == 1 ? "nd" : i == 2 ? "rd" : "th");
+                 i == 0   ? "st"
+                 : i == 1 ? "nd"
+                 : i == 2 ? "rd"
+                          : "th");
         rc = mica_set_error(c->db, MICA_ERROR, "%s", buf);
         break;
       }
@@ -1739,7 +1787,7 @@ static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan 
   int rc;
   if (++c->depth > 200) {
     c->depth--;
-    return mica_set_error(c->db, MICA_ERROR, "too many levels of nesting", NULL);
+    return mica_set_error(c->db, MICA_ERROR, "too many levels of nesting");
   }
   CteDef *saved_ctes = c->ctes;
   for (int i = 0; i < xs.ncte; i++) {
@@ -1761,8 +1809,13 @@ static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan 
     rc = compile_select(c, xs.left, outer, &l, top);
     if (rc == MICA_OK) rc = compile_select(c, xs.right, outer, &r, 0);
     if (rc == MICA_OK && l->nres != r->nres) {
-      const char *opn = xs.cmp_op == CMP_UNION_ALL ? "UNION ALL" : xs.cmp_op == CMP_UNION ? "UNION" : xs.cmp_op == CMP_INTERSECT ? "INTERSECT" : "EXCEPT";
-      rc = mica_set_error(c->db, MICA_ERROR, "SELECTs to the left and right of %s do not have the same number of result columns", opn);
+      const char *opn = xs.cmp_op == CMP_UNION_ALL   ? "UNION ALL"
+                        : xs.cmp_op == CMP_UNION     ? "UNION"
+                        : xs.cmp_op == CMP_INTERSECT ? "INTERSECT"
+                                                     : "EXCEPT";
+      rc = mica_set_error(c->db, MICA_ERROR,
+                          "SELECTs to the left and right of %s do not have the same number of result columns",
+                          opn);
     }
     if (rc == MICA_OK) {
       sel = arena_alloc(A, sizeof(SelectPlan));
@@ -1788,7 +1841,8 @@ static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan 
     if (rc == MICA_OK && (xs.limit || xs.offset)) rc = compile_limit(c, &xs, sel);
   } else {
     sel = arena_alloc(A, sizeof(SelectPlan));
-    if (!sel) rc = nomem(c);
+    if (!sel)
+      rc = nomem(c);
     else {
       rc = compile_simple_select(c, &xs, outer, sel, top);
       if (rc == MICA_OK) rc = compile_limit(c, &xs, sel);
@@ -1935,8 +1989,10 @@ int plan_build_table(mica_db *db, Table *t) {
   t->without_rowid = xs.without_rowid;
   t->strict = xs.strict;
   int nchecks = 0;
-  for (int i = 0; i < xs.ncoldef; i++) nchecks += xs.coldefs[i].ncheck;
-  for (int i = 0; i < xs.ntcons; i++) nchecks += xs.tcons[i].kind == 3;
+  for (int i = 0; i < xs.ncoldef; i++)
+    nchecks += xs.coldefs[i].ncheck;
+  for (int i = 0; i < xs.ntcons; i++)
+    nchecks += xs.tcons[i].kind == 3;
   t->checks = calloc((size_t)nchecks + 1, sizeof(void *));
   t->check_names = calloc((size_t)nchecks + 1, sizeof(char *));
   if (!t->checks || !t->check_names) rc = MICA_NOMEM;
@@ -2011,7 +2067,8 @@ int plan_build_index(mica_db *db, Index *ix) {
     XExpr x;
     xv_expr(xs.idx_exprs[i], &x, &a);
     const char *cname = NULL;
-    if (x.kind == XK_COLUMN) cname = x.name;
+    if (x.kind == XK_COLUMN)
+      cname = x.name;
     else if (x.kind == XK_TEXT)
       cname = arena_strndup(&a, x.lit.z, (size_t)x.lit.n);
     int col = cname ? schema_column_index(t, cname, NULL) : -2;
@@ -2028,7 +2085,9 @@ int plan_build_index(mica_db *db, Index *ix) {
     ix->cols[i] = col;
     ix->exprs[i] = col == -2 ? (void *)xs.idx_exprs[i] : NULL;
     ix->desc[i] = xs.idx_desc ? xs.idx_desc[i] : 0;
-    const char *cn = xs.idx_colls && xs.idx_colls[i] ? xs.idx_colls[i] : col >= 0 ? t->cols[col].coll_name : NULL;
+    const char *cn = xs.idx_colls && xs.idx_colls[i] ? xs.idx_colls[i]
+                     : col >= 0                      ? t->cols[col].coll_name
+                                                     : NULL;
     if (cn) {
       ix->coll_names[i] = strdup(cn);
       const RecColl *rc2 = mica_find_collation(db, cn);
@@ -2111,7 +2170,8 @@ char *schema_default_text(const Table *t, int col) {
   char *z = NULL;
   if (xv_stmt(t->ast, &xs, &a) == MICA_OK && col < xs.ncoldef) {
     XColDef *d = &xs.coldefs[col];
-    if (d->dflt_off >= 0 && d->dflt_end > d->dflt_off) z = strndup(t->sql + d->dflt_off, (size_t)(d->dflt_end - d->dflt_off));
+    if (d->dflt_off >= 0 && d->dflt_end > d->dflt_off)
+      z = strndup(t->sql + d->dflt_off, (size_t)(d->dflt_end - d->dflt_off));
   }
   arena_free(&a);
   return z;
@@ -2322,13 +2382,14 @@ int exec_default_value(Exec *x, Table *t, int col, Value *out) {
 static Table *writable_table(Compiler *c, const char *name, int *rc) {
   Table *t = schema_find_table(c->db->schema, name);
   *rc = MICA_OK;
-  if (!t) *rc = mica_set_error(c->db, MICA_ERROR, "no such table: %s", name);
+  if (!t)
+    *rc = mica_set_error(c->db, MICA_ERROR, "no such table: %s", name);
   else if (t->is_view)
     *rc = mica_set_error(c->db, MICA_ERROR, "cannot modify %s because it is a view", name);
   else if (t == c->db->schema->master)
     *rc = mica_set_error(c->db, MICA_ERROR, "table %s may not be modified", name);
   else if (t->without_rowid)
-    *rc = mica_set_error(c->db, MICA_ERROR, "WITHOUT ROWID tables are not supported yet", NULL);
+    *rc = mica_set_error(c->db, MICA_ERROR, "WITHOUT ROWID tables are not supported yet");
   return *rc ? NULL : t;
 }
 
@@ -2372,7 +2433,8 @@ static int compile_upsert(Compiler *c, XStmt *xs, DmlPlan *d) {
         if (all) d->up_index = ix;
       }
       if (!d->up_index)
-        return mica_set_error(c->db, MICA_ERROR, "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint", NULL);
+        return mica_set_error(c->db, MICA_ERROR,
+                              "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint");
     }
   }
   if (!u->do_update) return MICA_OK;
@@ -2422,19 +2484,21 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
     for (int i = 0; i < xs->ncols; i++) {
       int isr = 0;
       int k = schema_column_index(t, xs->cols[i], &isr);
-      if (k < 0 && !isr) return mica_set_error(c->db, MICA_ERROR, "table %s has no column named %s", t->name, xs->cols[i]);
+      if (k < 0 && !isr)
+        return mica_set_error(c->db, MICA_ERROR, "table %s has no column named %s", t->name, xs->cols[i]);
       d->colmap[i] = k;
     }
   } else if (!xs->default_values) {
     d->ncols = t->ncol;
     d->colmap = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(t->ncol + 1));
     if (!d->colmap) return nomem(c);
-    for (int i = 0; i < t->ncol; i++) d->colmap[i] = i;
+    for (int i = 0; i < t->ncol; i++)
+      d->colmap[i] = i;
   }
   if (xs->sel) {
     XSelect vs;
     rc = xv_select(xs->sel, &vs, &c->p->arena);
-    if (rc) return mica_set_error(c->db, MICA_ERROR, "unsupported INSERT source", NULL);
+    if (rc) return mica_set_error(c->db, MICA_ERROR, "unsupported INSERT source");
     if (vs.nvalues && !vs.cmp_op && !vs.norder && !vs.limit) {
       d->nrows = vs.nvalues;
       d->rows = arena_alloc(&c->p->arena, sizeof(PExpr **) * (size_t)vs.nvalues);
@@ -2444,7 +2508,8 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
         if (vs.values_n[r] != d->ncols) {
           if (xs->ncols) return fix_values_count_msg(c, d, vs.values_n[r]);
           char buf[200];
-          snprintf(buf, sizeof buf, "table %s has %d columns but %d values were supplied", t->name, t->ncol, vs.values_n[r]);
+          snprintf(buf, sizeof buf, "table %s has %d columns but %d values were supplied", t->name, t->ncol,
+                   vs.values_n[r]);
           return mica_set_error(c->db, MICA_ERROR, "%s", buf);
         }
         rc = compile_list(c, &empty, vs.values_n[r], vs.values[r], &d->rows[r]);
@@ -2458,7 +2523,8 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
         if (xs->ncols)
           snprintf(buf, sizeof buf, "%d values for %d columns", d->sel->nres, d->ncols);
         else
-          snprintf(buf, sizeof buf, "table %s has %d columns but %d values were supplied", t->name, t->ncol, d->sel->nres);
+          snprintf(buf, sizeof buf, "table %s has %d columns but %d values were supplied", t->name, t->ncol,
+                   d->sel->nres);
         return mica_set_error(c->db, MICA_ERROR, "%s", buf);
       }
     }
@@ -2468,7 +2534,6 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
   if (xs->nupsert && (rc = compile_upsert(c, xs, d))) return rc;
   return compile_checks(c, t, d);
 }
-
 
 static int compile_update_delete(Compiler *c, XStmt *xs, DmlPlan *d) {
   int rc;
@@ -2521,7 +2586,8 @@ static const char *normalised_create(Compiler *c, XStmt *xs, const char *kind) {
   const char *z = c->text;
   if (!z || xs->name_off < 0) return NULL;
   size_t len = strlen(z);
-  while (len > 0 && (z[len - 1] == ';' || isspace((unsigned char)z[len - 1]))) len--;
+  while (len > 0 && (z[len - 1] == ';' || isspace((unsigned char)z[len - 1])))
+    len--;
   if ((size_t)xs->name_off > len) return NULL;
   size_t kl = strlen(kind);
   char *out = arena_alloc(&c->p->arena, kl + 1 + len - (size_t)xs->name_off + 1);
@@ -2560,7 +2626,8 @@ void plan_unprepare(mica_stmt *st) {
   st->ncol = 0;
 }
 
-static int set_columns(mica_stmt *st, int n, const char **names, const char **types, const char **tabs, const char **origs) {
+static int set_columns(mica_stmt *st, int n, const char **names, const char **types, const char **tabs,
+                       const char **origs) {
   st->ncol = n;
   st->row = values_alloc((size_t)n + 1);
   st->colnames = calloc((size_t)n + 1, sizeof(char *));
@@ -2587,12 +2654,13 @@ int plan_prepare(mica_stmt *st) {
   Compiler c = {.db = db, .st = st, .p = p, .text = st->sql};
   XStmt xs;
   int rc = xv_stmt(st->ast, &xs, &p->arena);
-  if (rc) return mica_set_error(db, MICA_ERROR, "unsupported statement", NULL);
+  if (rc) return mica_set_error(db, MICA_ERROR, "unsupported statement");
   st->explain = xs.explain;
   if (xs.explain && xs.inner) {
     /* EXPLAIN / EXPLAIN QUERY PLAN: compile the statement and report a one-line plan per scan */
     XStmt inner;
-    if (!xs.inner || xv_stmt(xs.inner, &inner, &p->arena)) return mica_set_error(db, MICA_ERROR, "unsupported EXPLAIN", NULL);
+    if (!xs.inner || xv_stmt(xs.inner, &inner, &p->arena))
+      return mica_set_error(db, MICA_ERROR, "unsupported EXPLAIN");
     xs = inner;
     xs.explain = st->explain;
   }
@@ -2643,7 +2711,8 @@ int plan_prepare(mica_stmt *st) {
   case XS_VACUUM:
     st->readonly = xs.kind == XS_REINDEX || xs.kind == XS_ANALYZE || xs.kind == XS_VACUUM;
     p->kind = PROG_OTHER;
-    if (xs.kind == XS_CREATE_TABLE) d->sqltext = normalised_create(&c, &xs, "CREATE TABLE");
+    if (xs.kind == XS_CREATE_TABLE)
+      d->sqltext = normalised_create(&c, &xs, "CREATE TABLE");
     else if (xs.kind == XS_CREATE_INDEX)
       d->sqltext = normalised_create(&c, &xs, xs.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX");
     else if (xs.kind == XS_CREATE_VIEW)
@@ -2662,9 +2731,10 @@ int plan_prepare(mica_stmt *st) {
     st->readonly = 0;
     p->kind = PROG_OTHER;
     if (xs.alter_kind == 3 && xs.add_col_off >= 0 && xs.add_col_end > xs.add_col_off && c.text)
-      d->sqltext = arena_strndup(&p->arena, c.text + xs.add_col_off, (size_t)(xs.add_col_end - xs.add_col_off));
+      d->sqltext =
+          arena_strndup(&p->arena, c.text + xs.add_col_off, (size_t)(xs.add_col_end - xs.add_col_off));
     else if (xs.alter_kind != 3)
-      rc = mica_set_error(db, MICA_ERROR, "this ALTER TABLE form is not supported yet", NULL);
+      rc = mica_set_error(db, MICA_ERROR, "this ALTER TABLE form is not supported yet");
     break;
   case XS_BEGIN:
   case XS_COMMIT:
@@ -2683,7 +2753,8 @@ int plan_prepare(mica_stmt *st) {
       Scope empty = {0};
       XExpr vx;
       xv_expr(xs.pragma_value, &vx, &p->arena);
-      if (vx.kind == XK_COLUMN) d->pragma_ident = vx.name;
+      if (vx.kind == XK_COLUMN)
+        d->pragma_ident = vx.name;
       else if ((rc = compile_expr(&c, &empty, xs.pragma_value, &d->pragma_arg)))
         break;
     }
@@ -2692,20 +2763,20 @@ int plan_prepare(mica_stmt *st) {
     int has_value = xs.pragma_has_value || xs.pragma_value || xs.pragma_ident;
     rc = pragma_columns(xs.name, has_value, &names, &n);
     if (rc == MICA_OK) rc = set_columns(st, n, (const char **)names, NULL, NULL, NULL);
-    for (int i = 0; i < n; i++) free(names[i]);
+    for (int i = 0; i < n; i++)
+      free(names[i]);
     free(names);
     st->readonly = !pragma_writes(xs.name, has_value);
     break;
   }
-  default:
-    rc = mica_set_error(db, MICA_ERROR, "statement not supported yet", NULL);
-    break;
+  default: rc = mica_set_error(db, MICA_ERROR, "statement not supported yet"); break;
   }
   if (rc) return db->errcode ? db->errcode : rc;
   if (st->nparam > old_nparam) {
     Value *np = realloc(st->params, sizeof(Value) * (size_t)(st->nparam + 1));
     if (!np) return mica_set_error(db, MICA_NOMEM, "out of memory");
-    for (int i = old_nparam; i < st->nparam; i++) value_init(&np[i]);
+    for (int i = old_nparam; i < st->nparam; i++)
+      value_init(&np[i]);
     st->params = np;
   }
   return MICA_OK;
@@ -2716,11 +2787,8 @@ static int eqp_op(Op *op, RowList *out, int *id) {
   if (!op) return MICA_OK;
   int rc = MICA_OK;
   switch (op->kind) {
-  case OP_FILTER:
-    return eqp_op(op->left, out, id);
-  case OP_JOIN:
-    rc = eqp_op(op->left, out, id);
-    return rc ? rc : eqp_op(op->right, out, id);
+  case OP_FILTER: return eqp_op(op->left, out, id);
+  case OP_JOIN: rc = eqp_op(op->left, out, id); return rc ? rc : eqp_op(op->right, out, id);
   case OP_SCAN:
   case OP_ROWS: {
     Row *r = row_new(4);
@@ -2741,14 +2809,14 @@ static int eqp_op(Op *op, RowList *out, int *id) {
           n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s=?", k ? " AND " : "", cn);
         else {
           if (op->lo) n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s>?", k ? " AND " : "", cn);
-          if (op->hi) n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s<?", k || op->lo ? " AND " : "", cn);
+          if (op->hi)
+            n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s<?", k || op->lo ? " AND " : "", cn);
           break;
         }
         if (n >= sizeof cond) break;
       }
       snprintf(buf, sizeof buf, "SEARCH %s USING INDEX %s (%s)", op->tab->name, op->idx->name, cond);
-    }
-    else
+    } else
       snprintf(buf, sizeof buf, "SCAN %s", op->tab->name);
     value_set_int(&r->v[0], (*id)++);
     value_set_int(&r->v[1], 0);
@@ -2758,8 +2826,7 @@ static int eqp_op(Op *op, RowList *out, int *id) {
     if (rc) row_free(r);
     return rc;
   }
-  default:
-    return MICA_OK;
+  default: return MICA_OK;
   }
 }
 
@@ -2791,24 +2858,15 @@ int plan_run(Exec *x, RowList *out) {
     return MICA_OK;
   }
   switch (d->kind) {
-  case XS_INSERT:
-    return run_insert(x, d, out);
-  case XS_UPDATE:
-    return run_update(x, d, out);
-  case XS_DELETE:
-    return run_delete(x, d, out);
-  case XS_BEGIN:
-    return ddl_begin(x, d->xs.txn_mode);
-  case XS_COMMIT:
-    return ddl_commit(x);
-  case XS_ROLLBACK:
-    return ddl_rollback(x);
-  case XS_SAVEPOINT:
-    return ddl_savepoint(x, d->xs.name);
-  case XS_RELEASE:
-    return ddl_release(x, d->xs.name, 0);
-  case XS_ROLLBACK_TO:
-    return ddl_release(x, d->xs.name, 1);
+  case XS_INSERT: return run_insert(x, d, out);
+  case XS_UPDATE: return run_update(x, d, out);
+  case XS_DELETE: return run_delete(x, d, out);
+  case XS_BEGIN: return ddl_begin(x, d->xs.txn_mode);
+  case XS_COMMIT: return ddl_commit(x);
+  case XS_ROLLBACK: return ddl_rollback(x);
+  case XS_SAVEPOINT: return ddl_savepoint(x, d->xs.name);
+  case XS_RELEASE: return ddl_release(x, d->xs.name, 0);
+  case XS_ROLLBACK_TO: return ddl_release(x, d->xs.name, 1);
   case XS_PRAGMA: {
     Value v;
     value_init(&v);
@@ -2827,8 +2885,7 @@ int plan_run(Exec *x, RowList *out) {
     if (rc == MICA_NOMEM) mica_set_error(x->db, rc, "out of memory");
     return rc;
   }
-  default:
-    return run_ddl(x, d, out);
+  default: return run_ddl(x, d, out);
   }
 }
 
@@ -2858,7 +2915,8 @@ static int seq_read(Exec *x, Table *t, int64_t *seq, int64_t *rowid_out) {
     RecValue rv[2];
     int got = 0;
     if (record_decode(dd, n, rv, 2, &got) || got < 2) continue;
-    if (rv[0].type == REC_TEXT && rv[0].u.s.n == strlen(t->name) && !strncasecmp(rv[0].u.s.p, t->name, rv[0].u.s.n)) {
+    if (rv[0].type == REC_TEXT && rv[0].u.s.n == strlen(t->name) &&
+        !strncasecmp(rv[0].u.s.p, t->name, rv[0].u.s.n)) {
       *seq = rv[1].type == REC_INT ? rv[1].u.i : 0;
       *rowid_out = btree_rowid(cur);
       break;
@@ -2916,10 +2974,13 @@ static void slot_clear(Exec *x, int slot) {
 
 /* ON CONFLICT: when the new row conflicts, DO NOTHING skips it and DO UPDATE updates the existing
  * row instead (*handled = 1). */
-static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *explicit_rowid, int *handled, RowList *out) {
+static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *explicit_rowid, int *handled,
+                      RowList *out) {
   Table *t = d->t;
   *handled = 0;
-  Value *rv = t->ipk >= 0 && vals[t->ipk].type != VAL_NULL ? &vals[t->ipk] : explicit_rowid->type != VAL_NULL ? explicit_rowid : NULL;
+  Value *rv = t->ipk >= 0 && vals[t->ipk].type != VAL_NULL ? &vals[t->ipk]
+              : explicit_rowid->type != VAL_NULL           ? explicit_rowid
+                                                           : NULL;
   int64_t rowid = 0;
   int have_rowid = 0;
   if (rv) {
@@ -2961,7 +3022,8 @@ static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *e
     Value newrowid;
     value_init(&newrowid);
     if (!nv) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
-    for (int i = 0; rc == MICA_OK && go && i < t->ncol; i++) rc = value_copy(&nv[i], &old[i]);
+    for (int i = 0; rc == MICA_OK && go && i < t->ncol; i++)
+      rc = value_copy(&nv[i], &old[i]);
     for (int k = 0; rc == MICA_OK && go && k < d->up_nset; k++) {
       Value v;
       value_init(&v);
@@ -2999,12 +3061,14 @@ static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *e
       }
     }
     if (nv) {
-      for (int i = 0; i < t->ncol; i++) value_release(&nv[i]);
+      for (int i = 0; i < t->ncol; i++)
+        value_release(&nv[i]);
       free(nv);
     }
     value_release(&newrowid);
   }
-  for (int i = 0; i < t->ncol; i++) value_release(&old[i]);
+  for (int i = 0; i < t->ncol; i++)
+    value_release(&old[i]);
   free(old);
   return rc;
 }
@@ -3014,7 +3078,8 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
   int rc = MICA_OK;
   Value *vals = values_alloc((size_t)t->ncol + 1);
   if (!vals) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
-  for (int i = 0; i < t->ncol; i++) value_init(&vals[i]);
+  for (int i = 0; i < t->ncol; i++)
+    value_init(&vals[i]);
   Value rowid;
   value_init(&rowid);
   uint8_t *given = calloc((size_t)t->ncol + 1, 1);
@@ -3049,7 +3114,8 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
     int handled = 0;
     rc = upsert_try(x, d, w, vals, &rowid, &handled, out);
     if (rc || handled) {
-      for (int i = 0; i < t->ncol; i++) value_release(&vals[i]);
+      for (int i = 0; i < t->ncol; i++)
+        value_release(&vals[i]);
       value_release(&rowid);
       free(vals);
       free(given);
@@ -3061,7 +3127,8 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
     rc = dml_new_rowid(x, w, &maxr);
     if (rc == MICA_OK) {
       if (d->seq >= maxr) {
-        if (d->seq == INT64_MAX) rc = mica_set_error(x->db, MICA_FULL, "database or disk is full");
+        if (d->seq == INT64_MAX)
+          rc = mica_set_error(x->db, MICA_FULL, "database or disk is full");
         else
           maxr = d->seq + 1;
       }
@@ -3069,7 +3136,8 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
     }
   }
   if (rc == MICA_OK)
-    rc = dml_insert_row(x, w, vals, rowid.type != VAL_NULL ? &rowid : NULL, d->onconf, &newrowid, &skipped, NULL);
+    rc = dml_insert_row(x, w, vals, rowid.type != VAL_NULL ? &rowid : NULL, d->onconf, &newrowid, &skipped,
+                        NULL);
   if (rc == MICA_OK && !skipped && t->autoinc && newrowid > d->seq) {
     d->seq = newrowid;
     d->seq_dirty = 1;
@@ -3080,7 +3148,8 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
     x->db->last_rowid = newrowid;
     rc = emit_returning(x, d, vals, newrowid, out);
   }
-  for (int i = 0; i < t->ncol; i++) value_release(&vals[i]);
+  for (int i = 0; i < t->ncol; i++)
+    value_release(&vals[i]);
   value_release(&rowid);
   free(vals);
   free(given);
@@ -3108,7 +3177,8 @@ static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
       if (rc == MICA_OK) rc = insert_one(x, d, &w, src, d->ncols, out);
     }
     if (src)
-      for (int i = 0; i < d->ncols; i++) value_release(&src[i]);
+      for (int i = 0; i < d->ncols; i++)
+        value_release(&src[i]);
     free(src);
   } else if (rc == MICA_OK && d->sel) {
     /* materialise the source first: it may read the table being written */
@@ -3117,13 +3187,17 @@ static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
     while (rc == MICA_OK && (rc = select_next(x, d->sel)) == MICA_ROW) {
       Row *r = row_new(d->sel->nres);
       rc = r ? MICA_OK : MICA_NOMEM;
-      for (int i = 0; rc == MICA_OK && i < d->sel->nres; i++) rc = value_copy(&r->v[i], &d->sel->cur->v[i]);
-      if (rc == MICA_OK) rc = rowlist_push(&rows, r);
-      else row_free(r);
+      for (int i = 0; rc == MICA_OK && i < d->sel->nres; i++)
+        rc = value_copy(&r->v[i], &d->sel->cur->v[i]);
+      if (rc == MICA_OK)
+        rc = rowlist_push(&rows, r);
+      else
+        row_free(r);
     }
     select_close(d->sel);
     if (rc == MICA_DONE) rc = MICA_OK;
-    for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) rc = insert_one(x, d, &w, rows.rows[i]->v, d->sel->nres, out);
+    for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++)
+      rc = insert_one(x, d, &w, rows.rows[i]->v, d->sel->nres, out);
     rowlist_clear(&rows);
   } else if (rc == MICA_OK) {
     rc = insert_one(x, d, &w, NULL, 0, out); /* DEFAULT VALUES */
@@ -3174,7 +3248,8 @@ static int collect_rows(Exec *x, DmlPlan *d, RowList *rows) {
         value_release(&v);
       }
     }
-    if (rc == MICA_OK) rc = rowlist_push(rows, r);
+    if (rc == MICA_OK)
+      rc = rowlist_push(rows, r);
     else
       row_free(r);
   }
@@ -3228,7 +3303,8 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
     }
   }
   if (old) {
-    for (int k = 0; k < t->ncol; k++) value_release(&old[k]);
+    for (int k = 0; k < t->ncol; k++)
+      value_release(&old[k]);
     free(old);
   }
   dml_writer_close(&w);
@@ -3244,7 +3320,8 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
     /* DELETE without WHERE: clear the table and its indexes */
     int64_t n = 0;
     rc = btree_clear_table(x->db->bt, t->root, &n);
-    for (Index *ix = t->indexes; rc == MICA_OK && ix; ix = ix->next_in_table) rc = btree_clear_table(x->db->bt, ix->root, NULL);
+    for (Index *ix = t->indexes; rc == MICA_OK && ix; ix = ix->next_in_table)
+      rc = btree_clear_table(x->db->bt, ix->root, NULL);
     if (rc) return mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
     x->db->changes += n;
     x->db->total_changes += n;
@@ -3270,7 +3347,8 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
     }
   }
   if (old) {
-    for (int k = 0; k < t->ncol; k++) value_release(&old[k]);
+    for (int k = 0; k < t->ncol; k++)
+      value_release(&old[k]);
     free(old);
   }
   dml_writer_close(&w);
@@ -3282,7 +3360,8 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
 static int exists_error(Exec *x, const char *name) {
   Schema *s = x->db->schema;
   Table *t = schema_find_table(s, name);
-  if (t) return mica_set_error(x->db, MICA_ERROR, "%s %s already exists", t->is_view ? "view" : "table", name);
+  if (t)
+    return mica_set_error(x->db, MICA_ERROR, "%s %s already exists", t->is_view ? "view" : "table", name);
   Index *ix = schema_find_index(s, name);
   if (ix) return mica_set_error(x->db, MICA_ERROR, "there is already an index named %s", name);
   return MICA_OK;
@@ -3319,7 +3398,8 @@ static int populate_index(Exec *x, Index *ix) {
   }
   rowlist_clear(&ids);
   if (vals) {
-    for (int k = 0; k < t->ncol; k++) value_release(&vals[k]);
+    for (int k = 0; k < t->ncol; k++)
+      value_release(&vals[k]);
     free(vals);
   }
   if (icur) btree_cursor_close(icur);
@@ -3331,12 +3411,13 @@ static int needs_quote(const char *z) {
   if (!*z || isdigit((unsigned char)*z)) return 1;
   for (const char *p = z; *p; p++)
     if (!isalnum((unsigned char)*p) && *p != '_') return 1;
-  static const char *const kw[] = {"ADD", "ALL", "ALTER", "AND", "AS", "BETWEEN", "BY", "CASE", "CHECK", "COLLATE",
-                                   "COLUMN", "CONSTRAINT", "CREATE", "DEFAULT", "DELETE", "DESC", "DISTINCT", "DROP",
-                                   "ELSE", "END", "EXISTS", "FROM", "GROUP", "HAVING", "IN", "INDEX", "INSERT", "INTO",
-                                   "IS", "JOIN", "KEY", "LIMIT", "NOT", "NULL", "ON", "OR", "ORDER", "PRIMARY",
-                                   "REFERENCES", "SELECT", "SET", "TABLE", "THEN", "TO", "UNION", "UNIQUE", "UPDATE",
-                                   "USING", "VALUES", "WHEN", "WHERE", NULL};
+  static const char *const kw[] = {
+      "ADD",     "ALL",     "ALTER",      "AND",    "AS",      "BETWEEN", "BY",   "CASE",     "CHECK",
+      "COLLATE", "COLUMN",  "CONSTRAINT", "CREATE", "DEFAULT", "DELETE",  "DESC", "DISTINCT", "DROP",
+      "ELSE",    "END",     "EXISTS",     "FROM",   "GROUP",   "HAVING",  "IN",   "INDEX",    "INSERT",
+      "INTO",    "IS",      "JOIN",       "KEY",    "LIMIT",   "NOT",     "NULL", "ON",       "OR",
+      "ORDER",   "PRIMARY", "REFERENCES", "SELECT", "SET",     "TABLE",   "THEN", "TO",       "UNION",
+      "UNIQUE",  "UPDATE",  "USING",      "VALUES", "WHEN",    "WHERE",   NULL};
   for (int i = 0; kw[i]; i++)
     if (!strcasecmp(kw[i], z)) return 1;
   return 0;
@@ -3374,8 +3455,10 @@ static int run_create_as(Exec *x, DmlPlan *d) {
   while (rc == MICA_OK && (rc = select_next(x, sel)) == MICA_ROW) {
     Row *r = row_new(sel->nres);
     rc = r ? MICA_OK : MICA_NOMEM;
-    for (int i = 0; rc == MICA_OK && i < sel->nres; i++) rc = value_copy(&r->v[i], &sel->cur->v[i]);
-    if (rc == MICA_OK) rc = rowlist_push(&rows, r);
+    for (int i = 0; rc == MICA_OK && i < sel->nres; i++)
+      rc = value_copy(&r->v[i], &sel->cur->v[i]);
+    if (rc == MICA_OK)
+      rc = rowlist_push(&rows, r);
     else
       row_free(r);
   }
@@ -3410,7 +3493,11 @@ static int run_create_as(Exec *x, DmlPlan *d) {
       }
       names[i] = nm;
       char aff = sel->res[i]->aff;
-      const char *ty = aff == AFF_INTEGER ? " INT" : aff == AFF_TEXT ? " TEXT" : aff == AFF_REAL ? " REAL" : aff == AFF_NUMERIC ? " NUM" : "";
+      const char *ty = aff == AFF_INTEGER   ? " INT"
+                       : aff == AFF_TEXT    ? " TEXT"
+                       : aff == AFF_REAL    ? " REAL"
+                       : aff == AFF_NUMERIC ? " NUM"
+                                            : "";
       if (len + 16 > cap) {
         cap = cap * 2 + 16;
         char *nb = realloc(sql, cap);
@@ -3444,13 +3531,14 @@ static int run_create_as(Exec *x, DmlPlan *d) {
   if (rc == MICA_OK) rc = ddl_schema_changed(x);
   if (rc == MICA_OK) rc = schema_ensure(db);
   Table *t = rc == MICA_OK ? schema_find_table(db->schema, tname) : NULL;
-  if (rc == MICA_OK && !t) rc = mica_set_error(db, MICA_INTERNAL, "table vanished", NULL);
+  if (rc == MICA_OK && !t) rc = mica_set_error(db, MICA_INTERNAL, "table vanished");
   if (rc == MICA_OK) {
     TableWriter w;
     rc = dml_writer_open(x, t, &w);
     for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
       Value *v = rows.rows[i]->v;
-      for (int k = 0; k < t->ncol && k < rows.rows[i]->n; k++) value_apply_affinity(&v[k], t->cols[k].aff);
+      for (int k = 0; k < t->ncol && k < rows.rows[i]->n; k++)
+        value_apply_affinity(&v[k], t->cols[k].aff);
       int64_t rowid;
       int skipped;
       rc = dml_insert_row(x, &w, v, NULL, ONCONF_ABORT, &rowid, &skipped, NULL);
@@ -3458,7 +3546,8 @@ static int run_create_as(Exec *x, DmlPlan *d) {
     dml_writer_close(&w);
   }
   if (names) {
-    for (int i = 0; i < sel->nres; i++) free(names[i]);
+    for (int i = 0; i < sel->nres; i++)
+      free(names[i]);
     free(names);
   }
   free(tname);
@@ -3501,15 +3590,18 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
     }
     free(specs);
     int autoinc = 0;
-    for (int i = 0; i < xs->ncoldef; i++) autoinc |= xs->coldefs[i].autoinc;
-    for (int i = 0; i < xs->ntcons; i++) autoinc |= xs->tcons[i].autoinc;
+    for (int i = 0; i < xs->ncoldef; i++)
+      autoinc |= xs->coldefs[i].autoinc;
+    for (int i = 0; i < xs->ntcons; i++)
+      autoinc |= xs->tcons[i].autoinc;
     if (rc == MICA_OK && autoinc && find_ipk(xs) < 0)
-      rc = mica_set_error(db, MICA_ERROR, "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY", NULL);
+      rc = mica_set_error(db, MICA_ERROR, "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY");
     if (rc == MICA_OK && autoinc && !schema_find_table(s, "sqlite_sequence")) {
       uint32_t sroot;
       rc = ddl_create_tree(x, BTREE_INTKEY, &sroot);
       if (rc == MICA_OK)
-        rc = ddl_schema_insert(x, "table", "sqlite_sequence", "sqlite_sequence", sroot, "CREATE TABLE sqlite_sequence(name,seq)");
+        rc = ddl_schema_insert(x, "table", "sqlite_sequence", "sqlite_sequence", sroot,
+                               "CREATE TABLE sqlite_sequence(name,seq)");
     }
     if (rc == MICA_OK) rc = ddl_schema_changed(x);
     return rc;
@@ -3518,11 +3610,12 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
     Table *t = schema_find_table(s, xs->table);
     if (schema_find_index(s, xs->name) || schema_find_table(s, xs->name)) {
       if (xs->if_not_exists) return MICA_OK;
-      if (schema_find_index(s, xs->name)) return mica_set_error(db, MICA_ERROR, "index %s already exists", xs->name);
+      if (schema_find_index(s, xs->name))
+        return mica_set_error(db, MICA_ERROR, "index %s already exists", xs->name);
       return mica_set_error(db, MICA_ERROR, "there is already a table named %s", xs->name);
     }
     if (!t) return mica_set_error(db, MICA_ERROR, "no such table: main.%s", xs->table);
-    if (t->is_view) return mica_set_error(db, MICA_ERROR, "views may not be indexed", NULL);
+    if (t->is_view) return mica_set_error(db, MICA_ERROR, "views may not be indexed");
     if (t == s->master) return mica_set_error(db, MICA_ERROR, "table %s may not be indexed", t->name);
     char *tname = strdup(t->name);
     char *iname = strdup(xs->name);
@@ -3538,12 +3631,14 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
     if (rc == MICA_OK) rc = schema_ensure(db);
     if (rc == MICA_OK) {
       Index *ix = schema_find_index(db->schema, iname);
-      if (!ix) rc = mica_set_error(db, MICA_INTERNAL, "index vanished", NULL);
+      if (!ix)
+        rc = mica_set_error(db, MICA_INTERNAL, "index vanished");
       else if (ix->where)
-        rc = mica_set_error(db, MICA_ERROR, "partial indexes are not supported yet", NULL);
+        rc = mica_set_error(db, MICA_ERROR, "partial indexes are not supported yet");
       else {
         for (int k = 0; k < ix->ncol && rc == MICA_OK; k++)
-          if (ix->cols[k] == -2) rc = mica_set_error(db, MICA_ERROR, "indexes on expressions are not supported yet", NULL);
+          if (ix->cols[k] == -2)
+            rc = mica_set_error(db, MICA_ERROR, "indexes on expressions are not supported yet");
         if (rc == MICA_OK) rc = populate_index(x, ix);
       }
     }
@@ -3563,9 +3658,11 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
         if (xs->if_not_exists) return MICA_OK;
         return mica_set_error(db, MICA_ERROR, "trigger %s already exists", xs->name);
       }
-      if (!schema_find_table(s, xs->table)) return mica_set_error(db, MICA_ERROR, "no such table: main.%s", xs->table);
+      if (!schema_find_table(s, xs->table))
+        return mica_set_error(db, MICA_ERROR, "no such table: main.%s", xs->table);
     }
-    rc = ddl_schema_insert(x, isview ? "view" : "trigger", xs->name, isview ? xs->name : xs->table, 0, d->sqltext);
+    rc = ddl_schema_insert(x, isview ? "view" : "trigger", xs->name, isview ? xs->name : xs->table, 0,
+                           d->sqltext);
     if (rc == MICA_OK) rc = ddl_schema_changed(x);
     return rc;
   }
@@ -3578,11 +3675,14 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
       if (t == s->master) return mica_set_error(db, MICA_ERROR, "table %s may not be dropped", xs->name);
       return mica_set_error(db, MICA_ERROR, "no such %s: %s", isview ? "view" : "table", xs->name);
     }
-    if (t->is_view && !isview) return mica_set_error(db, MICA_ERROR, "use DROP VIEW to delete view %s", xs->name);
-    if (!t->is_view && isview) return mica_set_error(db, MICA_ERROR, "use DROP TABLE to delete table %s", xs->name);
+    if (t->is_view && !isview)
+      return mica_set_error(db, MICA_ERROR, "use DROP VIEW to delete view %s", xs->name);
+    if (!t->is_view && isview)
+      return mica_set_error(db, MICA_ERROR, "use DROP TABLE to delete table %s", xs->name);
     char *name = strdup(t->name);
     if (!name) return mica_set_error(db, MICA_NOMEM, "out of memory");
-    for (Index *ix = t->indexes; ix && rc == MICA_OK; ix = ix->next_in_table) rc = ddl_drop_tree(x, ix->root);
+    for (Index *ix = t->indexes; ix && rc == MICA_OK; ix = ix->next_in_table)
+      rc = ddl_drop_tree(x, ix->root);
     if (rc == MICA_OK && !t->is_view) rc = ddl_drop_tree(x, t->root);
     if (rc == MICA_OK) rc = ddl_schema_delete(x, 2, name, NULL);
     if (rc == MICA_OK) rc = ddl_schema_changed(x);
@@ -3595,7 +3695,9 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
       if (xs->if_exists) return MICA_OK;
       return mica_set_error(db, MICA_ERROR, "no such index: %s", xs->name);
     }
-    if (!ix->ast) return mica_set_error(db, MICA_ERROR, "index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped", NULL);
+    if (!ix->ast)
+      return mica_set_error(db, MICA_ERROR,
+                            "index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped");
     char *name = strdup(ix->name);
     if (!name) return mica_set_error(db, MICA_NOMEM, "out of memory");
     rc = ddl_drop_tree(x, ix->root);
@@ -3620,17 +3722,19 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   case XS_ALTER: {
     Table *t = schema_find_table(s, xs->name);
     if (!t || t == s->master) return mica_set_error(db, MICA_ERROR, "no such table: %s", xs->name);
-    if (t->is_view) return mica_set_error(db, MICA_ERROR, "Cannot add a column to a view", NULL);
+    if (t->is_view) return mica_set_error(db, MICA_ERROR, "Cannot add a column to a view");
     XColDef *cd = &xs->add_col;
     for (int i = 0; i < t->ncol; i++)
-      if (name_eq(t->cols[i].name, cd->name)) return mica_set_error(db, MICA_ERROR, "duplicate column name: %s", cd->name);
-    if (cd->pk) return mica_set_error(db, MICA_ERROR, "Cannot add a PRIMARY KEY column", NULL);
-    if (cd->unique) return mica_set_error(db, MICA_ERROR, "Cannot add a UNIQUE column", NULL);
-    if (!d->sqltext || !t->sql) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE", NULL);
+      if (name_eq(t->cols[i].name, cd->name))
+        return mica_set_error(db, MICA_ERROR, "duplicate column name: %s", cd->name);
+    if (cd->pk) return mica_set_error(db, MICA_ERROR, "Cannot add a PRIMARY KEY column");
+    if (cd->unique) return mica_set_error(db, MICA_ERROR, "Cannot add a UNIQUE column");
+    if (!d->sqltext || !t->sql) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE");
     const char *close = strrchr(t->sql, ')');
     if (!close) return mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s)", t->name);
     size_t head = (size_t)(close - t->sql);
-    while (head > 0 && isspace((unsigned char)t->sql[head - 1])) head--;
+    while (head > 0 && isspace((unsigned char)t->sql[head - 1]))
+      head--;
     size_t n = head + 2 + strlen(d->sqltext) + strlen(close) + 1;
     char *sql = malloc(n);
     if (!sql) return mica_set_error(db, MICA_NOMEM, "out of memory");
@@ -3646,12 +3750,10 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   case XS_ANALYZE:
     if (xs->name && !schema_find_table(s, xs->name) && !schema_find_index(s, xs->name) &&
         !mica_find_collation(db, xs->name))
-      return mica_set_error(db, MICA_ERROR, "unable to identify the object to be reindexed", NULL);
+      return mica_set_error(db, MICA_ERROR, "unable to identify the object to be reindexed");
     return MICA_OK;
-  case XS_VACUUM:
-    return MICA_OK;
-  default:
-    return mica_set_error(db, MICA_ERROR, "statement not supported yet", NULL);
+  case XS_VACUUM: return MICA_OK;
+  default: return mica_set_error(db, MICA_ERROR, "statement not supported yet");
   }
 }
 
@@ -3722,11 +3824,8 @@ static void xv_expr(ANode *node, XExpr *x, Arena *a) {
     x->lit.n = e->nstr;
     x->lit.own = VAL_STATIC;
     break;
-  case EK_INTABLE:
-    x->table = e->table ? e->table : e->name;
-    break;
-  default:
-    break;
+  case EK_INTABLE: x->table = e->table ? e->table : e->name; break;
+  default: break;
   }
 }
 
@@ -3852,7 +3951,8 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
     }
     v->do_update = u->do_update;
     int n = 0;
-    for (int k = 0; k < u->nset; k++) n += u->set[k].ncols;
+    for (int k = 0; k < u->nset; k++)
+      n += u->set[k].ncols;
     v->set_cols = arena_alloc(a, sizeof(char *) * (size_t)(n + 1));
     v->set_exprs = arena_alloc(a, sizeof(ANode *) * (size_t)(n + 1));
     if (!v->set_cols || !v->set_exprs) return MICA_NOMEM;
@@ -3867,7 +3967,8 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   /* UPDATE SET: one column per clause (row-value SET is not supported yet) */
   x->nset = 0;
   int nset = 0;
-  for (int i = 0; i < s->nset; i++) nset += s->set[i].ncols;
+  for (int i = 0; i < s->nset; i++)
+    nset += s->set[i].ncols;
   x->set_cols = arena_alloc(a, sizeof(char *) * (size_t)(nset + 1));
   x->set_exprs = arena_alloc(a, sizeof(ANode *) * (size_t)(nset + 1));
   if (!x->set_cols || !x->set_exprs) return MICA_NOMEM;

@@ -17,36 +17,36 @@ typedef const void ANode;
 
 enum {
   XK_NULL = 1,
-  XK_INT,     /* lit */
-  XK_REAL,    /* lit */
-  XK_TEXT,    /* lit */
-  XK_BLOB,    /* lit */
-  XK_COLUMN,  /* schema.table.name; quoted: double-quoted identifier */
-  XK_PARAM,   /* param */
-  XK_BINARY,  /* binop: a, b */
+  XK_INT,    /* lit */
+  XK_REAL,   /* lit */
+  XK_TEXT,   /* lit */
+  XK_BLOB,   /* lit */
+  XK_COLUMN, /* schema.table.name; quoted: double-quoted identifier */
+  XK_PARAM,  /* param */
+  XK_BINARY, /* binop: a, b */
   XK_AND,
   XK_OR,
   XK_NOT,
   XK_NEG,
   XK_POS,
   XK_BITNOT,
-  XK_IS,      /* not: IS NOT (also IS [NOT] DISTINCT FROM with not inverted) */
-  XK_ISNULL,  /* not: NOTNULL */
-  XK_BETWEEN, /* a BETWEEN b AND c; not */
-  XK_INLIST,  /* a IN (list); not */
-  XK_INSELECT,/* a IN (sel); not */
-  XK_INTABLE, /* a IN tablename (name); not */
-  XK_EXISTS,  /* sel; not */
-  XK_SUBQUERY,/* sel */
-  XK_CASE,    /* a base or NULL; list: when, then pairs; c else */
-  XK_CAST,    /* a AS name */
-  XK_COLLATE, /* a COLLATE name */
-  XK_FUNC,    /* name(list); distinct; star; filter; over */
-  XK_LIKE,    /* a LIKE b [ESCAPE c]; not; likeop: 0 LIKE, 1 GLOB, 2 REGEXP, 3 MATCH */
-  XK_VECTOR,  /* (list) */
-  XK_RAISE,   /* raise_type, name = message */
-  XK_CURTIME, /* name: "current_time" / "current_date" / "current_timestamp" */
-  XK_JSONOP,  /* a -> b (name "->" or "->>") */
+  XK_IS,       /* not: IS NOT (also IS [NOT] DISTINCT FROM with not inverted) */
+  XK_ISNULL,   /* not: NOTNULL */
+  XK_BETWEEN,  /* a BETWEEN b AND c; not */
+  XK_INLIST,   /* a IN (list); not */
+  XK_INSELECT, /* a IN (sel); not */
+  XK_INTABLE,  /* a IN tablename (name); not */
+  XK_EXISTS,   /* sel; not */
+  XK_SUBQUERY, /* sel */
+  XK_CASE,     /* a base or NULL; list: when, then pairs; c else */
+  XK_CAST,     /* a AS name */
+  XK_COLLATE,  /* a COLLATE name */
+  XK_FUNC,     /* name(list); distinct; star; filter; over */
+  XK_LIKE,     /* a LIKE b [ESCAPE c]; not; likeop: 0 LIKE, 1 GLOB, 2 REGEXP, 3 MATCH */
+  XK_VECTOR,   /* (list) */
+  XK_RAISE,    /* raise_type, name = message */
+  XK_CURTIME,  /* name: "current_time" / "current_date" / "current_timestamp" */
+  XK_JSONOP,   /* a -> b (name "->" or "->>") */
   XK_OTHER,
 };
 
@@ -61,7 +61,7 @@ typedef struct XExpr {
   const char *table;
   const char *schema;
   int quoted;
-  int not;
+  int not ;
   int distinct;
   int star;
   int binop;
@@ -78,8 +78,9 @@ typedef struct XExpr {
   ANode **part;
   int nworder;
   struct XOrder *worder;
-  int frame_type; /* 0 default, 1 ROWS, 2 RANGE, 3 GROUPS */
-  int fstart, fend; /* 0 none, 1 UNBOUNDED PRECEDING, 2 n PRECEDING, 3 CURRENT ROW, 4 n FOLLOWING, 5 UNBOUNDED FOLLOWING */
+  int frame_type;   /* 0 default, 1 ROWS, 2 RANGE, 3 GROUPS */
+  int fstart, fend; /* 0 none, 1 UNBOUNDED PRECEDING, 2 n PRECEDING, 3 CURRENT ROW, 4 n FOLLOWING, 5 UNBOUNDED
+                       FOLLOWING */
   ANode *fstart_expr, *fend_expr;
 } XExpr;
 
@@ -95,9 +96,9 @@ enum { XJ_INNER = 0, XJ_LEFT = 1, XJ_RIGHT = 2, XJ_FULL = 3, XJ_CROSS = 4 };
 
 typedef struct XFrom {
   const char *schema, *name, *alias;
-  ANode *sel;  /* subquery */
+  ANode *sel;         /* subquery */
   ANode *nested_from; /* parenthesised join: a select-like FROM list; unsupported if non-NULL */
-  int nargs;  /* table-valued function arguments */
+  int nargs;          /* table-valued function arguments */
   ANode **args;
   int jointype; /* join with the previous item */
   int natural;
@@ -212,9 +213,9 @@ typedef struct XUpsert {
 
 typedef struct XStmt {
   int kind;
-  int explain; /* 1 EXPLAIN, 2 EXPLAIN QUERY PLAN */
-  ANode *inner; /* the explained statement */
-  ANode *sel;   /* SELECT, INSERT ... SELECT, CREATE VIEW/TABLE AS */
+  int explain;       /* 1 EXPLAIN, 2 EXPLAIN QUERY PLAN */
+  ANode *inner;      /* the explained statement */
+  ANode *sel;        /* SELECT, INSERT ... SELECT, CREATE VIEW/TABLE AS */
   const char *name;  /* object name (table, index, view, trigger, savepoint, pragma) */
   int name_off;      /* offset of the object name in the text (CREATE) */
   const char *table; /* CREATE INDEX ON table; DROP; pragma argument */

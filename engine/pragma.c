@@ -62,7 +62,8 @@ int pragma_columns(const char *name, int has_value, char ***names, int *ncol) {
   if (!p || !*p->cols) return MICA_OK;
   /* a setting with a value reports nothing, except journal_mode, wal_checkpoint and busy_timeout */
   if (has_value && !p->needs_arg && strcasecmp(name, "journal_mode") && strcasecmp(name, "wal_checkpoint") &&
-      strcasecmp(name, "busy_timeout") && strcasecmp(name, "integrity_check") && strcasecmp(name, "quick_check"))
+      strcasecmp(name, "busy_timeout") && strcasecmp(name, "integrity_check") &&
+      strcasecmp(name, "quick_check"))
     return MICA_OK;
   int n = 1;
   for (const char *c = p->cols; *c; c++)
@@ -75,7 +76,8 @@ int pragma_columns(const char *name, int has_value, char ***names, int *ncol) {
     size_t len = e ? (size_t)(e - s) : strlen(s);
     arr[i] = strndup(s, len);
     if (!arr[i]) {
-      for (int k = 0; k < i; k++) free(arr[k]);
+      for (int k = 0; k < i; k++)
+        free(arr[k]);
       free(arr);
       return MICA_NOMEM;
     }
@@ -129,7 +131,8 @@ static int parse_bool(const Value *v, int *out) {
   }
   if (v->type != VAL_TEXT) return 0;
   const char *z = v->z;
-  if (!strcasecmp(z, "on") || !strcasecmp(z, "yes") || !strcasecmp(z, "true") || !strcmp(z, "1")) *out = 1;
+  if (!strcasecmp(z, "on") || !strcasecmp(z, "yes") || !strcasecmp(z, "true") || !strcmp(z, "1"))
+    *out = 1;
   else if (!strcasecmp(z, "off") || !strcasecmp(z, "no") || !strcasecmp(z, "false") || !strcmp(z, "0"))
     *out = 0;
   else
@@ -162,11 +165,13 @@ static int table_info(Exec *x, Table *t, int extended, RowList *out) {
 
 static int index_list(Exec *x, Table *t, RowList *out) {
   int n = 0;
-  for (Index *ix = t->indexes; ix; ix = ix->next_in_table) n++;
+  for (Index *ix = t->indexes; ix; ix = ix->next_in_table)
+    n++;
   Index **arr = calloc((size_t)n + 1, sizeof(Index *));
   if (!arr) return MICA_NOMEM;
   int k = 0;
-  for (Index *ix = t->indexes; ix; ix = ix->next_in_table) arr[k++] = ix;
+  for (Index *ix = t->indexes; ix; ix = ix->next_in_table)
+    arr[k++] = ix;
   int rc = MICA_OK;
   for (int i = n - 1, seq = 0; i >= 0 && rc == MICA_OK; i--, seq++) {
     Index *ix = arr[i];
@@ -212,8 +217,10 @@ static int index_info(Exec *x, Index *ix, int extended, RowList *out) {
 static int integrity(Exec *x, int max, RowList *out) {
   Schema *s = x->db->schema;
   int n = 1;
-  for (Table *t = s->tables; t; t = t->next) n++;
-  for (Index *ix = s->indexes; ix; ix = ix->next) n++;
+  for (Table *t = s->tables; t; t = t->next)
+    n++;
+  for (Index *ix = s->indexes; ix; ix = ix->next)
+    n++;
   uint32_t *roots = calloc((size_t)n, sizeof(uint32_t));
   if (!roots) return MICA_NOMEM;
   int k = 0;
@@ -254,7 +261,8 @@ static int meta_pragma(Exec *x, int idx, const Value *arg, RowList *out) {
   uint32_t v = 0;
   int rc = btree_get_meta(db->bt, idx, &v);
   if (rc) return mica_set_error(db, rc, "%s", btree_errmsg(db->bt));
-  return int_row(out, idx == BTREE_USER_VERSION || idx == BTREE_APPLICATION_ID ? (int64_t)(int32_t)v : (int64_t)v);
+  return int_row(out,
+                 idx == BTREE_USER_VERSION || idx == BTREE_APPLICATION_ID ? (int64_t)(int32_t)v : (int64_t)v);
 }
 
 int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
@@ -321,7 +329,8 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
   if (!strcasecmp(name, "synchronous")) {
     if (arg) {
       int lvl = -1;
-      if (argtext && !strcasecmp(argtext, "off")) lvl = 0;
+      if (argtext && !strcasecmp(argtext, "off"))
+        lvl = 0;
       else if (argtext && !strcasecmp(argtext, "normal"))
         lvl = 1;
       else if (argtext && !strcasecmp(argtext, "full"))
@@ -340,7 +349,7 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
   }
   if (!strcasecmp(name, "foreign_keys") || !strcasecmp(name, "recursive_triggers") ||
       !strcasecmp(name, "case_sensitive_like")) {
-    int *flag = !strcasecmp(name, "foreign_keys") ? &db->foreign_keys
+    int *flag = !strcasecmp(name, "foreign_keys")         ? &db->foreign_keys
                 : !strcasecmp(name, "recursive_triggers") ? &db->recursive_triggers
                                                           : &db->case_sensitive_like;
     if (arg) {
@@ -357,7 +366,8 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
   if (!strcasecmp(name, "wal_checkpoint")) {
     int mode = 0;
     if (argtext) {
-      if (!strcasecmp(argtext, "full")) mode = 1;
+      if (!strcasecmp(argtext, "full"))
+        mode = 1;
       else if (!strcasecmp(argtext, "restart"))
         mode = 2;
       else if (!strcasecmp(argtext, "truncate"))

@@ -37,7 +37,8 @@ static void table_free(Table *t) {
   free(t->cols);
   free(t->checks);
   if (t->check_names) {
-    for (int i = 0; i < t->nchecks; i++) free(t->check_names[i]);
+    for (int i = 0; i < t->nchecks; i++)
+      free(t->check_names[i]);
     free(t->check_names);
   }
   if (t->ast) ast_free(t->ast);
@@ -55,7 +56,8 @@ static void index_free(Index *ix) {
   free(ix->desc);
   free(ix->colls);
   if (ix->coll_names) {
-    for (int i = 0; i < ix->ncol; i++) free(ix->coll_names[i]);
+    for (int i = 0; i < ix->ncol; i++)
+      free(ix->coll_names[i]);
     free(ix->coll_names);
   }
   if (ix->ast) ast_free(ix->ast);
@@ -154,7 +156,6 @@ static Table *master_table(void) {
   return t;
 }
 
-
 static char *dup_rec_text(const RecValue *v) {
   if (v->type != REC_TEXT && v->type != REC_BLOB) return NULL;
   return strndup(v->u.s.p, v->u.s.n);
@@ -202,7 +203,8 @@ int schema_ensure(mica_db *db) {
       char *err = NULL;
       int off;
       if (parse_statement(sql, (int)strlen(sql), MICA_DIALECT_SQLITE, &ast, &tail, &err, &off) != MICA_OK) {
-        mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s) - %s", name ? name : "?", err ? err : "");
+        mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s) - %s", name ? name : "?",
+                       err ? err : "");
         free(err);
         free(type);
         free(name);
@@ -215,7 +217,8 @@ int schema_ensure(mica_db *db) {
     }
     if (type && (!strcmp(type, "table") || !strcmp(type, "view"))) {
       Table *t = calloc(1, sizeof *t);
-      if (!t) rc = MICA_NOMEM;
+      if (!t)
+        rc = MICA_NOMEM;
       else {
         t->name = name;
         t->sql = sql;
@@ -231,7 +234,8 @@ int schema_ensure(mica_db *db) {
       }
     } else if (type && !strcmp(type, "index")) {
       Index *ix = calloc(1, sizeof *ix);
-      if (!ix) rc = MICA_NOMEM;
+      if (!ix)
+        rc = MICA_NOMEM;
       else {
         ix->name = name;
         ix->sql = sql;
@@ -246,7 +250,8 @@ int schema_ensure(mica_db *db) {
       }
     } else if (type && !strcmp(type, "trigger")) {
       Trigger *tr = calloc(1, sizeof *tr);
-      if (!tr) rc = MICA_NOMEM;
+      if (!tr)
+        rc = MICA_NOMEM;
       else {
         tr->name = name;
         tr->table = tbl;
@@ -268,14 +273,16 @@ int schema_ensure(mica_db *db) {
   btree_cursor_close(cur);
   if (rc == MICA_OK) rc = plan_build_autoindexes(db, s);
   if (rc) {
-    if (!db->errcode || db->errcode == MICA_OK) mica_set_error(db, rc, "%s", rc == MICA_NOMEM ? "out of memory" : "malformed database schema");
+    if (!db->errcode || db->errcode == MICA_OK)
+      mica_set_error(db, rc, "%s", rc == MICA_NOMEM ? "out of memory" : "malformed database schema");
     return rc;
   }
   /* attach indexes to their tables, in schema order */
   for (Index *ix = s->indexes; ix; ix = ix->next) {
     if (!ix->table) continue;
     Index **pp = &ix->table->indexes;
-    while (*pp) pp = &(*pp)->next_in_table;
+    while (*pp)
+      pp = &(*pp)->next_in_table;
     *pp = ix;
   }
   s->loaded = 1;

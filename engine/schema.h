@@ -25,8 +25,8 @@ typedef struct Index Index;
 
 typedef struct Column {
   char *name;
-  char *type; /* declared type as written, or NULL */
-  char aff;   /* AFF_* */
+  char *type;      /* declared type as written, or NULL */
+  char aff;        /* AFF_* */
   char *coll_name; /* collation name or NULL (BINARY) */
   const RecColl *coll;
   int notnull;
@@ -43,8 +43,8 @@ struct Table {
   uint32_t root;
   int ncol;
   Column *cols;
-  int ipk;       /* column aliasing the rowid, or -1 */
-  int autoinc;   /* AUTOINCREMENT */
+  int ipk;     /* column aliasing the rowid, or -1 */
+  int autoinc; /* AUTOINCREMENT */
   int without_rowid;
   int strict;
   int is_view;
@@ -63,17 +63,17 @@ struct Index {
   Table *table;
   uint32_t root;
   int ncol;
-  int *cols; /* table column per key column; -1 rowid; -2 expression */
-  void **exprs;  /* Expr * of expression key columns (or NULL) */
+  int *cols;    /* table column per key column; -1 rowid; -2 expression */
+  void **exprs; /* Expr * of expression key columns (or NULL) */
   uint8_t *desc;
   RecColl *colls; /* ncol + 1 (rowid) */
   char **coll_names;
   KeyInfo keyinfo; /* nfield = ncol + 1 */
   int unique;
-  int onerror;       /* conflict action for uniqueness */
-  int origin;        /* 'c' CREATE INDEX, 'u' UNIQUE constraint, 'pk' PRIMARY KEY */
-  void *where;       /* partial index WHERE (Expr *), or NULL */
-  void *ast;         /* Stmt * of CREATE INDEX, owned (NULL for autoindexes) */
+  int onerror; /* conflict action for uniqueness */
+  int origin;  /* 'c' CREATE INDEX, 'u' UNIQUE constraint, 'pk' PRIMARY KEY */
+  void *where; /* partial index WHERE (Expr *), or NULL */
+  void *ast;   /* Stmt * of CREATE INDEX, owned (NULL for autoindexes) */
   Index *next_in_table;
   Index *next;
 };

@@ -123,13 +123,15 @@ static void same_as_sqlite(const char *sql) {
 }
 
 START_TEST(test_select_constant_expressions) {
-  same_as_sqlite("SELECT 1, 2.5, 'x', NULL, 1+2*3, 7/2, 7%3, -5/2, 7.0/2, 1/0, 'a'||'b'||3;"
-                 "SELECT 9223372036854775807+1, -(-9223372036854775807-1), 5.5%2, 1<<3, -1>>1, ~5;"
-                 "SELECT 1=1, 1<2, 'a'<'b', NULL=NULL, NULL IS NULL, 1 IS NOT 2, 3 BETWEEN 1 AND 5;"
-                 "SELECT 2 IN (1,2,3), 4 IN (1,2), NULL IN (1), 1 IN (NULL,1), 5 NOT IN (1,NULL);"
-                 "SELECT CASE 1 WHEN 1 THEN 'one' ELSE 'other' END, CASE WHEN 0 THEN 1 END;"
-                 "SELECT CAST('12abc' AS INTEGER), CAST(3.9 AS INTEGER), CAST(5 AS TEXT), CAST('1e3' AS REAL);"
-                 "SELECT 'abc' LIKE 'A%', 'abc' GLOB 'a*', 'a_c' LIKE 'a\\_c' ESCAPE '\\', NOT 1, 1 AND NULL, 0 AND NULL, 1 OR NULL;");
+  same_as_sqlite(
+      "SELECT 1, 2.5, 'x', NULL, 1+2*3, 7/2, 7%3, -5/2, 7.0/2, 1/0, 'a'||'b'||3;"
+      "SELECT 9223372036854775807+1, -(-9223372036854775807-1), 5.5%2, 1<<3, -1>>1, ~5;"
+      "SELECT 1=1, 1<2, 'a'<'b', NULL=NULL, NULL IS NULL, 1 IS NOT 2, 3 BETWEEN 1 AND 5;"
+      "SELECT 2 IN (1,2,3), 4 IN (1,2), NULL IN (1), 1 IN (NULL,1), 5 NOT IN (1,NULL);"
+      "SELECT CASE 1 WHEN 1 THEN 'one' ELSE 'other' END, CASE WHEN 0 THEN 1 END;"
+      "SELECT CAST('12abc' AS INTEGER), CAST(3.9 AS INTEGER), CAST(5 AS TEXT), CAST('1e3' AS REAL);"
+      "SELECT 'abc' LIKE 'A%', 'abc' GLOB 'a*', 'a_c' LIKE 'a\\_c' ESCAPE '\\', NOT 1, 1 AND NULL, 0 AND "
+      "NULL, 1 OR NULL;");
 }
 END_TEST
 
@@ -215,7 +217,8 @@ END_TEST
 START_TEST(test_recursive_cte_and_create_as) {
   same_as_sqlite("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 5) SELECT * FROM c;"
                  "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT x FROM c LIMIT 3;"
-                 "WITH RECURSIVE f(n, v) AS (SELECT 1, 1 UNION SELECT n+1, v*(n+1) FROM f WHERE n < 10) SELECT max(v) FROM f;"
+                 "WITH RECURSIVE f(n, v) AS (SELECT 1, 1 UNION SELECT n+1, v*(n+1) FROM f WHERE n < 10) "
+                 "SELECT max(v) FROM f;"
                  "WITH t(a, b) AS (SELECT 1, 2) SELECT b, a FROM t;"
                  "CREATE TABLE t(a INTEGER, b TEXT, c REAL, d NUMERIC, e);"
                  "INSERT INTO t VALUES(1, 'x', 2.5, 3, 4);"
@@ -226,59 +229,63 @@ START_TEST(test_recursive_cte_and_create_as) {
 END_TEST
 
 START_TEST(test_autoincrement_returning_upsert) {
-  same_as_sqlite("CREATE TABLE t(a INTEGER PRIMARY KEY AUTOINCREMENT, b);"
-                 "INSERT INTO t(b) VALUES(1),(2);"
-                 "SELECT * FROM sqlite_schema;"
-                 "SELECT * FROM sqlite_sequence;"
-                 "DELETE FROM t;"
-                 "INSERT INTO t(b) VALUES(3);"
-                 "INSERT INTO t VALUES(10, 1);"
-                 "INSERT INTO t(b) VALUES(4) RETURNING a, b * 2 AS x;"
-                 "SELECT * FROM t;"
-                 "SELECT * FROM sqlite_sequence;"
-                 "CREATE TABLE u(a INTEGER PRIMARY KEY, b UNIQUE, c);"
-                 "INSERT INTO u VALUES(1,'x',1),(2,'y',2) RETURNING *;"
-                 "INSERT INTO u VALUES(3,'x',5) ON CONFLICT DO NOTHING;"
-                 "INSERT INTO u VALUES(3,'x',5) ON CONFLICT(b) DO UPDATE SET c = c + excluded.c;"
-                 "INSERT INTO u VALUES(2,'q',7) ON CONFLICT(a) DO UPDATE SET c = excluded.c*100 WHERE c < 5 RETURNING *;"
-                 "UPDATE u SET c = -c WHERE a = 1 RETURNING c;"
-                 "DELETE FROM u WHERE a = 2 RETURNING b;"
-                 "SELECT * FROM u;");
+  same_as_sqlite(
+      "CREATE TABLE t(a INTEGER PRIMARY KEY AUTOINCREMENT, b);"
+      "INSERT INTO t(b) VALUES(1),(2);"
+      "SELECT * FROM sqlite_schema;"
+      "SELECT * FROM sqlite_sequence;"
+      "DELETE FROM t;"
+      "INSERT INTO t(b) VALUES(3);"
+      "INSERT INTO t VALUES(10, 1);"
+      "INSERT INTO t(b) VALUES(4) RETURNING a, b * 2 AS x;"
+      "SELECT * FROM t;"
+      "SELECT * FROM sqlite_sequence;"
+      "CREATE TABLE u(a INTEGER PRIMARY KEY, b UNIQUE, c);"
+      "INSERT INTO u VALUES(1,'x',1),(2,'y',2) RETURNING *;"
+      "INSERT INTO u VALUES(3,'x',5) ON CONFLICT DO NOTHING;"
+      "INSERT INTO u VALUES(3,'x',5) ON CONFLICT(b) DO UPDATE SET c = c + excluded.c;"
+      "INSERT INTO u VALUES(2,'q',7) ON CONFLICT(a) DO UPDATE SET c = excluded.c*100 WHERE c < 5 RETURNING *;"
+      "UPDATE u SET c = -c WHERE a = 1 RETURNING c;"
+      "DELETE FROM u WHERE a = 2 RETURNING b;"
+      "SELECT * FROM u;");
 }
 END_TEST
 
 START_TEST(test_index_lookups_agree_with_scans) {
-  same_as_sqlite("CREATE TABLE t(a INTEGER PRIMARY KEY, b INT, c TEXT, d);"
-                 "CREATE INDEX tb ON t(b);"
-                 "CREATE INDEX tcb ON t(c, b);"
-                 "CREATE INDEX td ON t(d);"
-                 "INSERT INTO t VALUES(1,10,'x',1),(2,20,'y','1'),(3,30,'x',1.0),(4,NULL,'x',NULL),(5,'20','z','a');"
-                 "SELECT a FROM t WHERE b = 20 ORDER BY a;"
-                 "SELECT a FROM t WHERE b = '20' ORDER BY a;"
-                 "SELECT a FROM t WHERE b > 15 ORDER BY a;"
-                 "SELECT a FROM t WHERE b < 25 ORDER BY a;"
-                 "SELECT a FROM t WHERE b BETWEEN 10 AND 20 ORDER BY a;"
-                 "SELECT a FROM t WHERE c = 'x' AND b >= 10 AND b < 30 ORDER BY a;"
-                 "SELECT a FROM t WHERE d = 1 ORDER BY a;"
-                 "SELECT a FROM t WHERE d = '1' ORDER BY a;"
-                 "SELECT t1.a, t2.a FROM t t1 JOIN t t2 ON t2.b = t1.b ORDER BY 1, 2;"
-                 "EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 3;"
-                 "ALTER TABLE t ADD COLUMN e TEXT DEFAULT 'q';"
-                 "ALTER TABLE t ADD f INT NOT NULL DEFAULT 0;"
-                 "SELECT sql FROM sqlite_schema WHERE name = 't';"
-                 "SELECT * FROM t ORDER BY a;");
+  same_as_sqlite(
+      "CREATE TABLE t(a INTEGER PRIMARY KEY, b INT, c TEXT, d);"
+      "CREATE INDEX tb ON t(b);"
+      "CREATE INDEX tcb ON t(c, b);"
+      "CREATE INDEX td ON t(d);"
+      "INSERT INTO t VALUES(1,10,'x',1),(2,20,'y','1'),(3,30,'x',1.0),(4,NULL,'x',NULL),(5,'20','z','a');"
+      "SELECT a FROM t WHERE b = 20 ORDER BY a;"
+      "SELECT a FROM t WHERE b = '20' ORDER BY a;"
+      "SELECT a FROM t WHERE b > 15 ORDER BY a;"
+      "SELECT a FROM t WHERE b < 25 ORDER BY a;"
+      "SELECT a FROM t WHERE b BETWEEN 10 AND 20 ORDER BY a;"
+      "SELECT a FROM t WHERE c = 'x' AND b >= 10 AND b < 30 ORDER BY a;"
+      "SELECT a FROM t WHERE d = 1 ORDER BY a;"
+      "SELECT a FROM t WHERE d = '1' ORDER BY a;"
+      "SELECT t1.a, t2.a FROM t t1 JOIN t t2 ON t2.b = t1.b ORDER BY 1, 2;"
+      "EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 3;"
+      "ALTER TABLE t ADD COLUMN e TEXT DEFAULT 'q';"
+      "ALTER TABLE t ADD f INT NOT NULL DEFAULT 0;"
+      "SELECT sql FROM sqlite_schema WHERE name = 't';"
+      "SELECT * FROM t ORDER BY a;");
 }
 END_TEST
 
 START_TEST(test_window_functions) {
-  same_as_sqlite("CREATE TABLE t(g, v);"
-                 "INSERT INTO t VALUES(1,10),(1,20),(2,5),(1,20),(2,7),(3,NULL);"
-                 "SELECT g, v, row_number() OVER (PARTITION BY g ORDER BY v), rank() OVER (PARTITION BY g ORDER BY v),"
-                 " dense_rank() OVER (ORDER BY g), sum(v) OVER (PARTITION BY g ORDER BY v), sum(v) OVER (PARTITION BY g),"
-                 " count(*) OVER () FROM t ORDER BY g, v;"
-                 "SELECT v, sum(v) OVER (ORDER BY v ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), lag(v) OVER (ORDER BY v),"
-                 " lead(v, 2, -1) OVER (ORDER BY v), first_value(v) OVER (ORDER BY v DESC) FROM t ORDER BY v;"
-                 "SELECT g, avg(v) OVER (PARTITION BY g) a FROM t ORDER BY a DESC, g;");
+  same_as_sqlite(
+      "CREATE TABLE t(g, v);"
+      "INSERT INTO t VALUES(1,10),(1,20),(2,5),(1,20),(2,7),(3,NULL);"
+      "SELECT g, v, row_number() OVER (PARTITION BY g ORDER BY v), rank() OVER (PARTITION BY g ORDER BY v),"
+      " dense_rank() OVER (ORDER BY g), sum(v) OVER (PARTITION BY g ORDER BY v), sum(v) OVER (PARTITION BY "
+      "g),"
+      " count(*) OVER () FROM t ORDER BY g, v;"
+      "SELECT v, sum(v) OVER (ORDER BY v ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), lag(v) OVER (ORDER BY v),"
+      " lead(v, 2, -1) OVER (ORDER BY v), first_value(v) OVER (ORDER BY v DESC) FROM t ORDER BY v;"
+      "SELECT g, avg(v) OVER (PARTITION BY g) a FROM t ORDER BY a DESC, g;");
 }
 END_TEST
 

@@ -25,7 +25,7 @@ for round in $(seq 1 "$rounds"); do
   fi
   acked=$(tail -n 1 "$tmp/acks"); [ -n "$acked" ] && last=$acked
   out=$("$writer" verify "$db" "$last" 2>&1); rc=$?
-  sq=$(sqlite3 "$db" 'PRAGMA integrity_check; SELECT count(*), max(n) FROM t; SELECT total FROM c' 2>&1)
+  sq=$(sqlite3 "$db" 'PRAGMA integrity_check; SELECT count(*), coalesce(max(n), 0) FROM t; SELECT total FROM c' 2>&1)
   want=$(printf 'ok\n%s|%s\n%s' "$(tail -n 1 <<<"$out")" "$(tail -n 1 <<<"$out")" "$(tail -n 1 <<<"$out")")
   if [ $rc -ne 0 ]; then
     echo "FAIL round $round (last acknowledged $last): Mica: $out"; failed=$((failed+1))
