@@ -324,7 +324,7 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
     return mica_set_error(db, MICA_CONSTRAINT_NOTNULL, "NOT NULL constraint failed: %s.%s", t->name, c->name);
   }
   /* rowid: the INTEGER PRIMARY KEY value, else an explicit rowid, else the updated row's, else new */
-  int64_t rowid;
+  int64_t rowid = 0;
   Value *ipkv = t->ipk >= 0 ? &vals[t->ipk] : NULL;
   Value *rv = ipkv && ipkv->type != VAL_NULL
                   ? ipkv

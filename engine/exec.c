@@ -177,8 +177,10 @@ static uint64_t hash_key(RowSet *s, const Value *key) {
 
 static int keys_equal(RowSet *s, const Value *a, const Value *b) {
   for (int i = 0; i < s->ncol; i++) {
-    if (a[i].type == VAL_NULL || b[i].type == VAL_NULL) {
-      if (a[i].type != b[i].type) return 0;
+    /* keys come from values_alloc (zeroed) and expr_eval: always initialised */
+    if (a[i].type == VAL_NULL ||
+        b[i].type == VAL_NULL) {            // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult)
+      if (a[i].type != b[i].type) return 0; // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult)
       continue;
     }
     if (value_compare(&a[i], &b[i], s->colls ? s->colls[i] : NULL) != 0) return 0;
@@ -405,10 +407,8 @@ int op_open(Exec *x, Op *op) {
         rc = r ? MICA_OK : nomem(x);
         for (int i = 0; rc == MICA_OK && i < op->ncol; i++)
           rc = value_copy(&r->v[i], &op->sub->cur->v[i]);
-        if (rc == MICA_OK)
-          rc = rowlist_push(&op->rows, r);
-        else
-          row_free(r);
+        if (rc != MICA_OK || (rc = rowlist_push(&op->rows, r)) != MICA_OK)
+          row_free(r); /* rowlist_push takes r only on success */
       }
       select_close(op->sub);
       if (rc != MICA_DONE && rc != MICA_OK) return rc;
@@ -918,7 +918,7 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
       }
       if (rc) break;
       Row *hit = rowset_find(&groups, keybuf);
-      if (hit) g = &gs[hit->v[sel->ngroup].u.i];
+      if (hit) g = &gs[hit->v[sel->ngroup].u.i]; // NOLINT(clang-analyzer-core.uninitialized.ArraySubscript)
     } else if (ngs) {
       g = &gs[0];
     }
@@ -1444,10 +1444,8 @@ static int select_collect(Exec *x, SelectPlan *sel, RowList *out, int withkeys) 
     rc = r ? MICA_OK : nomem(x);
     for (int i = 0; rc == MICA_OK && i < sel->nres; i++)
       rc = value_copy(&r->v[i], &sel->cur->v[i]);
-    if (rc == MICA_OK)
-      rc = rowlist_push(out, r);
-    else
-      row_free(r);
+    if (rc != MICA_OK || (rc = rowlist_push(out, r)) != MICA_OK)
+      row_free(r); /* rowlist_push takes r only on success */
   }
   select_close(sel);
   (void)withkeys;
@@ -1513,7 +1511,7 @@ static int rec_next(Exec *x, SelectPlan *sel, Row **out) {
   for (int k = 0; rc == MICA_OK && k < sel->nrec_ops; k++) {
     Op *op = sel->rec_ops[k];
     rowlist_clear(&op->rows);
-    Row *fed;
+    Row *fed = NULL;
     rc = row_copy(x, cur, sel->nres, &fed);
     if (rc == MICA_OK && (rc = rowlist_push(&op->rows, fed))) {
       row_free(fed);
@@ -1586,7 +1584,7 @@ int select_open(Exec *x, SelectPlan *sel) {
   } else if (sorting) {
     rc = op_open(x, sel->src);
     while (rc == MICA_OK && (rc = op_next(x, sel->src)) == MICA_ROW) {
-      Row *r;
+      Row *r = NULL;
       rc = make_row(x, sel, 1, &r);
       if (rc == MICA_OK && (rc = rowlist_push(&sel->buf, r))) {
         row_free(r);

@@ -797,7 +797,7 @@ static Expr *p_func_call(Parser *p, const char *name, int off) {
     else
       p_acceptkw(p, KW_ALL);
     do {
-      PUSH(p, e->list, e->nlist, cap, p_expr(p));
+      PUSH(p, e->list, e->nlist, cap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
     } while (p_accept(p, T_COMMA));
     if (p_iskw(p, KW_ORDER)) {
       p_advance(p);
@@ -867,9 +867,9 @@ static Expr *p_primary(Parser *p) {
     if (p_is(p, T_COMMA)) {
       e = mk(p, EK_VECTOR, t.off);
       int cap = 0;
-      PUSH(p, e->list, e->nlist, cap, first);
+      PUSH(p, e->list, e->nlist, cap, first); // NOLINT(bugprone-sizeof-expression)
       while (p_accept(p, T_COMMA))
-        PUSH(p, e->list, e->nlist, cap, p_expr(p));
+        PUSH(p, e->list, e->nlist, cap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
       p_expect(p, T_RP);
       e->end = p->prev_end;
       return e;
@@ -900,9 +900,9 @@ static Expr *p_primary(Parser *p) {
       int cap = 0;
       if (!p_iskw(p, KW_WHEN)) p_syntax(p);
       while (p_acceptkw(p, KW_WHEN)) {
-        PUSH(p, e->list, e->nlist, cap, p_expr(p));
+        PUSH(p, e->list, e->nlist, cap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
         p_expectkw(p, KW_THEN);
-        PUSH(p, e->list, e->nlist, cap, p_expr(p));
+        PUSH(p, e->list, e->nlist, cap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
       }
       if (p_acceptkw(p, KW_ELSE)) e->c = p_expr(p);
       p_expectkw(p, KW_END);
@@ -1143,7 +1143,7 @@ static Expr *p_in_rhs(Parser *p, Expr *lhs, int negated) {
       int cap = 0;
       if (!p_is(p, T_RP)) {
         do {
-          PUSH(p, e->list, e->nlist, cap, p_expr(p));
+          PUSH(p, e->list, e->nlist, cap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
         } while (p_accept(p, T_COMMA));
       }
     }
@@ -1157,7 +1157,7 @@ static Expr *p_in_rhs(Parser *p, Expr *lhs, int negated) {
       int cap = 0;
       if (!p_is(p, T_RP)) {
         do {
-          PUSH(p, e->list, e->nlist, cap, p_expr(p));
+          PUSH(p, e->list, e->nlist, cap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
         } while (p_accept(p, T_COMMA));
       }
       p_expect(p, T_RP);
@@ -1381,7 +1381,7 @@ static WindowDef *p_window_spec(Parser *p, const char *name) {
     p_expectkw(p, KW_BY);
     int cap = 0;
     do {
-      PUSH(p, w->part, w->npart, cap, p_expr(p));
+      PUSH(p, w->part, w->npart, cap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
     } while (p_accept(p, T_COMMA));
   }
   if (p_acceptkw(p, KW_ORDER)) {
@@ -1459,7 +1459,7 @@ static void p_from_item(Parser *p, FromItem *it) {
       int cap = 0;
       if (!p_is(p, T_RP)) {
         do {
-          PUSH(p, it->args, it->nargs, cap, p_expr(p));
+          PUSH(p, it->args, it->nargs, cap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
         } while (p_accept(p, T_COMMA));
       }
       p_expect(p, T_RP);
@@ -1606,7 +1606,7 @@ static Select *p_select_core(Parser *p) {
       Expr **row = NULL;
       int n = 0, rcap = 0;
       do {
-        PUSH(p, row, n, rcap, p_expr(p));
+        PUSH(p, row, n, rcap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
       } while (p_accept(p, T_COMMA));
       p_expect(p, T_RP);
       if (s->nvalues > 0 && n != s->values_n[0])
@@ -1630,7 +1630,7 @@ static Select *p_select_core(Parser *p) {
     p_expectkw(p, KW_BY);
     int cap = 0;
     do {
-      PUSH(p, s->group, s->ngroup, cap, p_expr(p));
+      PUSH(p, s->group, s->ngroup, cap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
     } while (p_accept(p, T_COMMA));
   }
   if (p_acceptkw(p, KW_HAVING)) s->having = p_expr(p);
@@ -1642,7 +1642,7 @@ static Select *p_select_core(Parser *p) {
       p_expect(p, T_LP);
       WindowDef *w = p_window_spec(p, wn);
       p_expect(p, T_RP);
-      PUSH(p, s->windows, s->nwindow, cap, w);
+      PUSH(p, s->windows, s->nwindow, cap, w); // NOLINT(bugprone-sizeof-expression)
     } while (p_accept(p, T_COMMA));
   }
   s->end = p->prev_end;
@@ -2088,7 +2088,7 @@ static void p_column_def(Parser *p, ColDef *c) {
       p_expect(p, T_RP);
       int n2 = c->ncheck;
       int cap2 = ccap;
-      PUSH(p, c->checks, c->ncheck, ccap, ck);
+      PUSH(p, c->checks, c->ncheck, ccap, ck); // NOLINT(bugprone-sizeof-expression)
       PUSH(p, c->check_names, n2, cap2, cname);
     } else if (p_acceptkw(p, KW_DEFAULT)) {
       c->dflt = p_default(p, c);
@@ -2288,7 +2288,7 @@ static void p_create_trigger(Parser *p, Stmt *st) {
       p_syntax(p);
     b->end = p->prev_end;
     p_expect(p, T_SEMI);
-    PUSH(p, st->body, st->nbody, cap, b);
+    PUSH(p, st->body, st->nbody, cap, b); // NOLINT(bugprone-sizeof-expression)
   } while (!p_iskw(p, KW_END));
   p_expectkw(p, KW_END);
 }

@@ -932,14 +932,14 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
     star->off = star->end = -1;
     ns.nres = 1;
     ns.res = star;
-    SelectPlan *sub;
+    SelectPlan *sub = NULL;
     rc = compile_select_x(c, &ns, NULL, &sub, 0);
     if (rc) return rc;
     if (!it->name) it->name = "";
     return item_from_sub(c, it, sub, 0, NULL, leaf);
   }
   if (f->sel) {
-    SelectPlan *sub;
+    SelectPlan *sub = NULL;
     rc = compile_select(c, f->sel, NULL, &sub, 0);
     if (rc) return rc;
     if (!it->name) it->name = "";
@@ -1033,7 +1033,7 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
     XStmt vs;
     if (xv_stmt(t->ast, &vs, &c->p->arena) || !vs.sel)
       return mica_set_error(c->db, MICA_ERROR, "malformed view: %s", t->name);
-    SelectPlan *sub;
+    SelectPlan *sub = NULL;
     const char *save_text = c->text;
     CteDef *save_ctes = c->ctes;
     c->text = t->sql;
@@ -1946,7 +1946,7 @@ int plan_build_table(mica_db *db, Table *t) {
     /* the column names of a view: its column list, else its select's result names */
     Prog p = {0};
     Compiler c = {.db = db, .p = &p, .text = t->sql};
-    SelectPlan *sel;
+    SelectPlan *sel = NULL;
     rc = xs.sel ? compile_select(&c, xs.sel, NULL, &sel, 0) : MICA_ERROR;
     if (rc == MICA_OK) {
       t->ncol = xs.nviewcols ? xs.nviewcols : sel->nres;
@@ -2543,7 +2543,7 @@ static int compile_update_delete(Compiler *c, XStmt *xs, DmlPlan *d) {
   d->onconf = xs->onconf;
   SrcItem it;
   XFrom f = {.name = xs->name};
-  Op *leaf;
+  Op *leaf = NULL;
   memset(&it, 0, sizeof it);
   if ((rc = compile_from_item(c, &f, &it, &leaf))) return rc;
   d->slot = it.slot;
@@ -2676,7 +2676,7 @@ int plan_prepare(mica_stmt *st) {
   p->free_dml = dml_free;
   switch (xs.kind) {
   case XS_SELECT: {
-    SelectPlan *sel;
+    SelectPlan *sel = NULL;
     rc = compile_select(&c, xs.sel, NULL, &sel, 1);
     if (rc) break;
     p->kind = PROG_SELECT;

@@ -131,6 +131,7 @@ static int parse_bool(const Value *v, int *out) {
   }
   if (v->type != VAL_TEXT) return 0;
   const char *z = v->z;
+  if (!z) return 0;
   if (!strcasecmp(z, "on") || !strcasecmp(z, "yes") || !strcasecmp(z, "true") || !strcmp(z, "1"))
     *out = 1;
   else if (!strcasecmp(z, "off") || !strcasecmp(z, "no") || !strcasecmp(z, "false") || !strcmp(z, "0"))
