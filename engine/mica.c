@@ -882,59 +882,6 @@ int mica_exec(mica_db *db, const char *sql, mica_exec_callback cb, void *arg, ch
 
 /* ------------------------------------------------------------------ mica_complete */
 int mica_complete(const char *sql) {
-  /* a ';' outside quotes and comments ends a statement; CREATE TRIGGER bodies need their END; */
-  int complete = 0, trigger = 0, seen_create = 0;
-  const char *p = sql;
-  while (*p) {
-    char c = *p;
-    if (c == ';') {
-      if (!trigger) complete = 1;
-      p++;
-      continue;
-    }
-    if (isspace((unsigned char)c)) {
-      p++;
-      continue;
-    }
-    complete = 0;
-    if (c == '-' && p[1] == '-') {
-      while (*p && *p != '\n')
-        p++;
-      continue;
-    }
-    if (c == '/' && p[1] == '*') {
-      const char *e = strstr(p + 2, "*/");
-      if (!e) return 0;
-      p = e + 2;
-      continue;
-    }
-    if (c == '\'' || c == '"' || c == '`' || c == '[') {
-      char close = c == '[' ? ']' : c;
-      p++;
-      while (*p && *p != close)
-        p++;
-      if (!*p) return 0;
-      p++;
-      continue;
-    }
-    if (isalpha((unsigned char)c) || c == '_') {
-      const char *s = p;
-      while (isalnum((unsigned char)*p) || *p == '_')
-        p++;
-      size_t n = (size_t)(p - s);
-      if (n == 6 && !strncasecmp(s, "create", 6))
-        seen_create = 1;
-      else if (n == 7 && !strncasecmp(s, "trigger", 7) && seen_create)
-        trigger = 1;
-      else if (n == 3 && !strncasecmp(s, "end", 3) && trigger) {
-        const char *q = p;
-        while (isspace((unsigned char)*q))
-          q++;
-        if (*q == ';') trigger = 0, seen_create = 0;
-      }
-      continue;
-    }
-    p++;
-  }
-  return complete;
+  /* the tokenizer's view: a ';' outside strings, comments and trigger bodies ends a statement */
+  return sql ? parse_complete(sql) : 0;
 }

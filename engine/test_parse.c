@@ -224,6 +224,8 @@ START_TEST(test_parse_tail_and_empty) {
   ck_assert_ptr_null(st);
   ck_assert_int_eq(parse_complete("SELECT 1;"), 1);
   ck_assert_int_eq(parse_complete("SELECT 1"), 0);
+  ck_assert_int_eq(parse_complete("SELECT 1; -- done"), 1); /* regression: a trailing comment */
+  ck_assert_int_eq(parse_complete("SELECT 1; /* done */"), 1);
   ck_assert_int_eq(parse_complete("SELECT ';"), 0);
   ck_assert_int_eq(parse_complete("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;"), 0);
   ck_assert_int_eq(parse_complete("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END;"), 1);

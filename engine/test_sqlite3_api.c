@@ -659,7 +659,6 @@ END_TEST
 #ifdef MICA_KNOWN_GAPS
 static const char *const known_gaps[] = {
     "test_reset_and_finalize_report_the_step_error",         /* reset/finalize return the step's error */
-    "test_complete_allows_trailing_comment",                 /* mica_complete after "; -- ..." */
     "test_expanded_sql_inlines_parameters",                  /* mica_expanded_sql */
     "test_destroy_runs_when_function_replaced_or_db_closed", /* destroy callbacks of functions */
     "test_window_function_slides",                           /* user window functions */
