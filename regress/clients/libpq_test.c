@@ -265,7 +265,7 @@ static void test_pipeline(PGconn *c) {
     if (statuses[i] == PGRES_PIPELINE_SYNC) syncs++;
     if (statuses[i] == PGRES_TUPLES_OK) tuples++;
   }
-  char d[64];
+  char d[128];
   snprintf(d, sizeof d, "err=%d aborted=%d syncs=%d tuples=%d", seen_err, seen_aborted, syncs, tuples);
   check(seen_err == 1 && seen_aborted == 1 && syncs == 2 && tuples == 2,
         "pipeline: error skips to Sync, next batch runs", d);
