@@ -274,7 +274,7 @@ int mica_open(const char *path, int flags, mica_db **out) {
       db->bt = NULL;
     }
     if (rc == MICA_NOTADB) return mica_set_error(db, rc, "file is not a database");
-    return mica_set_error(db, rc, "%s", m && *m ? m : "unable to open database file");
+    return mica_set_error(db, rc, "%s", m && *m ? m : mica_errstr(rc));
   }
   return MICA_OK;
 }

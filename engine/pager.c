@@ -63,7 +63,11 @@
  * switches it to WAL mode (18/19 = 2).
  *
  * LOCKING: a process holds an exclusive fcntl lock on SQLite's lock bytes of the database file for
- * as long as the Pager is open (shared when read-only), so sqlite3 sees SQLITE_BUSY.
+ * as long as the Pager is open (shared when read-only), so sqlite3 sees SQLITE_BUSY. The locks are
+ * open-file-description locks, released when the kernel drops the last reference to the file; a
+ * process killed with io_uring requests in flight drops it asynchronously, shortly after it has
+ * been reaped. So opening retries a refused lock for up to PAGER_OPEN_LOCK_WAIT_MS before it
+ * reports BUSY: a server restarted at once after kill -9 opens its database.
  */
 #include "config.h"
 
@@ -413,6 +417,20 @@ static void deadline_after(struct timespec *ts, int ms) {
     ts->tv_sec++;
     ts->tv_nsec -= 1000000000L;
   }
+}
+
+/* How long pager_open waits for the file lock (see LOCKING above). */
+#define PAGER_OPEN_LOCK_WAIT_MS 2000
+
+/* Takes the file lock, retrying BUSY every 10 ms until PAGER_OPEN_LOCK_WAIT_MS have passed. */
+static int lock_at_open(IoFile *f, int level) {
+  int rc = io_lock(f, level);
+  for (int waited = 0; rc == MICA_BUSY && waited < PAGER_OPEN_LOCK_WAIT_MS; waited += 10) {
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    rc = io_lock(f, level);
+  }
+  return rc;
 }
 
 static int wlock_acquire(Pager *p, PagerConn *pc, int timeout_ms) {
@@ -891,7 +909,7 @@ int pager_open_io(const char *path, int flags, IoOpenFn open_fn, void *ctx, Page
     rc = p->path ? open_fn(ctx, path, ioflags, &p->db) : MICA_NOMEM;
     if (rc != MICA_OK) seterr(pc, rc, "unable to open database file");
     if (rc == MICA_OK) {
-      rc = io_lock(p->db, p->readonly ? IO_LOCK_SHARED : IO_LOCK_EXCLUSIVE);
+      rc = lock_at_open(p->db, p->readonly ? IO_LOCK_SHARED : IO_LOCK_EXCLUSIVE);
       if (rc == MICA_BUSY) seterr(pc, rc, "database is locked");
     }
     if (rc == MICA_OK && stat(path, &st) != 0) rc = MICA_CANTOPEN;

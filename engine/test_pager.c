@@ -1384,6 +1384,37 @@ START_TEST(test_pager_failed_sync_commit_not_recovered) {
 }
 END_TEST
 
+/* Regression: a process killed with io_uring requests in flight releases its file lock only after
+ * it has been reaped, so a restart right after kill -9 saw BUSY ("unable to open database file" in
+ * the crash test). Opening waits for a lock that is released shortly; one held on stays BUSY. */
+START_TEST(test_pager_open_waits_for_a_lock_released_soon) {
+  char path[300];
+  tpath(path, sizeof path, "lockwait.db");
+  int fds[2];
+  ck_assert_int_eq(pipe(fds), 0);
+  pid_t child = fork();
+  ck_assert_int_ge(child, 0);
+  if (child == 0) {
+    PagerConn *held;
+    char c = pager_open(path, PAGER_OPEN_CREATE, &held) == MICA_OK ? 'y' : 'n';
+    if (write(fds[1], &c, 1) != 1) _exit(1);
+    struct timespec ts = {0, 300 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    _exit(0); /* the lock goes with the process */
+  }
+  char c = 0;
+  ck_assert_int_eq(read(fds[0], &c, 1), 1);
+  ck_assert_int_eq(c, 'y');
+  PagerConn *pc;
+  ck_assert_int_eq(pager_open(path, 0, &pc), MICA_OK);
+  ck_assert_int_eq(pager_close(pc), MICA_OK);
+  int st;
+  ck_assert_int_eq(waitpid(child, &st, 0), child);
+  close(fds[0]);
+  close(fds[1]);
+}
+END_TEST
+
 /* An idle sqlite3 connection in WAL mode keeps a shared lock on the database: Mica refuses to open
  * (BUSY) rather than change the file under sqlite3's -shm index. An idle rollback-mode connection
  * holds no lock: Mica opens, and sqlite3's next statement gets SQLITE_BUSY. */
@@ -1639,6 +1670,7 @@ static Suite *pager_suite(void) {
   tcase_add_test(tc, test_pager_sqlite3_reads_mica_wal_and_file);
   tcase_add_test(tc, test_pager_reads_wal_left_by_sqlite3);
   tcase_add_test(tc, test_pager_coexists_with_open_sqlite3_connections);
+  tcase_add_test(tc, test_pager_open_waits_for_a_lock_released_soon);
   tcase_add_test(tc, test_pager_sqlite3_reads_multi_page_commits);
   tcase_add_test(tc, test_pager_rejects_non_database);
   tcase_add_test(tc, test_pager_savepoint_rollback_restores_pages);
