@@ -1970,6 +1970,11 @@ int btree_count(BtCursor *cur, int64_t *n) {
 /* ---------------------------------------------------------------- handles and transactions */
 
 int btree_open(const char *path, int flags, Btree **out) {
+  return btree_open_io(path, flags, NULL, NULL, out);
+}
+
+int btree_open_io(const char *path, int flags, int (*open_fn)(void *, const char *, int, struct IoFile **),
+                  void *ctx, Btree **out) {
   *out = NULL;
   Btree *bt = calloc(1, sizeof *bt);
   if (!bt) return MICA_NOMEM;
@@ -1979,7 +1984,7 @@ int btree_open(const char *path, int flags, Btree **out) {
   if (flags & BTREE_OPEN_MEMORY) pflags |= PAGER_OPEN_MEMORY;
   if (flags & BTREE_OPEN_IO_POSIX) pflags |= PAGER_OPEN_IO_POSIX;
   if (flags & BTREE_OPEN_IO_URING) pflags |= PAGER_OPEN_IO_URING;
-  int rc = pager_open(path, pflags, &bt->pc);
+  int rc = pager_open_io(path, pflags, open_fn, ctx, &bt->pc);
   if (rc != MICA_OK) {
     free(bt);
     return rc;

@@ -72,6 +72,12 @@ typedef struct BtCursor BtCursor;
  * (empty) file gets page 1 at its first write transaction. btree_close closes any cursors still open
  * and rolls back an open transaction. */
 int btree_open(const char *path, int flags, Btree **out);
+/* As btree_open, opening the files through open_fn(ctx, ...) (pager_open_io; NULL: io_open). Used by
+ * tests and test tools to inject I/O faults. */
+struct IoFile;
+int btree_open_io(const char *path, int flags,
+                  int (*open_fn)(void *ctx, const char *path, int flags, struct IoFile **out), void *ctx,
+                  Btree **out);
 int btree_close(Btree *bt);
 /* The last error message of this handle (static or handle-owned; never NULL). */
 const char *btree_errmsg(Btree *bt);

@@ -238,6 +238,11 @@ const RecColl *mica_find_collation(mica_db *db, const char *name) {
 
 /* ------------------------------------------------------------------ connections */
 int mica_open(const char *path, int flags, mica_db **out) {
+  return mica_open_io(path, flags, NULL, NULL, out);
+}
+
+int mica_open_io(const char *path, int flags, int (*open_fn)(void *, const char *, int, struct IoFile **),
+                 void *ctx, mica_db **out) {
   *out = NULL;
   mica_db *db = calloc(1, sizeof *db);
   if (!db) return MICA_NOMEM;
@@ -266,7 +271,8 @@ int mica_open(const char *path, int flags, mica_db **out) {
   if ((flags & MICA_OPEN_MEMORY) || !strcmp(path, ":memory:") || !*path) bflags |= BTREE_OPEN_MEMORY;
   if (flags & MICA_OPEN_IO_POSIX) bflags |= BTREE_OPEN_IO_POSIX;
   if (flags & MICA_OPEN_IO_URING) bflags |= BTREE_OPEN_IO_URING;
-  rc = btree_open((bflags & BTREE_OPEN_MEMORY) && !*path ? ":memory:" : path, bflags, &db->bt);
+  rc = btree_open_io((bflags & BTREE_OPEN_MEMORY) && !*path ? ":memory:" : path, bflags, open_fn, ctx,
+                     &db->bt);
   if (rc) {
     const char *m = db->bt ? btree_errmsg(db->bt) : NULL;
     if (db->bt) {

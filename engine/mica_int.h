@@ -1,6 +1,7 @@
 /*
  * mica_int.h: the connection (struct mica_db) and prepared statement (struct mica_stmt) as the
- * executor sees them. Private to the engine: nothing outside engine/ includes this.
+ * executor sees them. Private to the engine: nothing outside engine/ includes this, except in-tree test
+ * tools that need mica_open_io (regress/crash/crash_writer.c injects I/O faults through it).
  *
  * OWNERSHIP
  *   A mica_db owns its Btree handle, its function table (FuncDef chains, destroy callbacks run on
@@ -30,6 +31,13 @@ typedef struct Schema Schema;
 typedef struct Prog Prog;
 
 #define FUNC_HASH_SIZE 64
+
+/* As mica_open, opening the database's files through open_fn(ctx, ...) (an IoOpenFn, io.h; NULL:
+ * io_open). For tests and test tools that inject I/O faults; not part of the public API. */
+struct IoFile;
+int mica_open_io(const char *path, int flags,
+                 int (*open_fn)(void *ctx, const char *path, int flags, struct IoFile **out), void *ctx,
+                 mica_db **out);
 
 /* A collating sequence registered on a connection (BINARY, NOCASE, RTRIM are built in). */
 typedef struct CollDef {

@@ -2,7 +2,10 @@
 # crash.sh: crash safety. A writer (crash_writer write) commits small transactions on one database file
 # and is killed with SIGKILL at a random moment, CRASH_ROUNDS times (50) in a row. After each kill, Mica
 # (crash_writer verify) and sqlite3 both must find the database intact, holding every transaction whose
-# COMMIT returned before the kill and no partial one. Last line: "N passed, N failed" (one per round).
+# COMMIT returned before the kill and no partial one. Then the same again, CRASH_ROUNDS more times, with
+# a writer whose files go through the fault-injecting I/O wrapper (crash_writer faults): EIO on reads,
+# writes and syncs and short writes, now and then; its failed transactions must fail as errors and
+# nothing whose COMMIT returned may be lost. Last line: "N passed, N failed" (one per round).
 set -u
 src=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bld=${top_builddir:-$src/build}
@@ -14,8 +17,12 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 db=$tmp/crash.db
 passed=0; failed=0; last=0
 "$writer" init "$db" || { echo "crash.sh: creating the schema failed"; echo "0 passed, 1 failed"; exit 1; }
-for round in $(seq 1 "$rounds"); do
-  "$writer" write "$db" >"$tmp/acks" 2>"$tmp/writer.err" &
+for round in $(seq 1 $((2 * rounds))); do
+  if [ "$round" -le "$rounds" ]; then
+    "$writer" write "$db" >"$tmp/acks" 2>"$tmp/writer.err" &
+  else
+    "$writer" faults "$db" "$RANDOM" >"$tmp/acks" 2>"$tmp/writer.err" &
+  fi
   pid=$!
   # let it run between 20 and 400 ms, then kill it without warning
   sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.3f", 0.02 + (r % 380) / 1000 }')"
@@ -35,6 +42,6 @@ for round in $(seq 1 "$rounds"); do
     passed=$((passed+1))
   fi
 done
-echo "crash: $rounds rounds, $last transactions acknowledged in all"
+echo "crash: $rounds rounds plain, $rounds with I/O faults, $last transactions acknowledged in all"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
