@@ -323,7 +323,12 @@ static int rows_sort(RowList *l, const SortCtx *c) {
 
 /* ------------------------------------------------------------------ helpers */
 int exec_check_interrupt(Exec *x) {
-  if (atomic_load(&x->db->interrupted)) return mica_set_error(x->db, MICA_INTERRUPT, "interrupted");
+  mica_db *db = x->db;
+  if (atomic_load(&db->interrupted)) return mica_set_error(db, MICA_INTERRUPT, "interrupted");
+  if (db->progress_cb && ++db->progress_count >= db->progress_n) {
+    db->progress_count = 0;
+    if (db->progress_cb(db->progress_arg)) return mica_set_error(db, MICA_INTERRUPT, "interrupted");
+  }
   return MICA_OK;
 }
 

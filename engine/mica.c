@@ -361,6 +361,14 @@ int mica_busy_timeout(mica_db *db, int ms) {
 void mica_interrupt(mica_db *db) {
   if (db) atomic_store(&db->interrupted, 1);
 }
+void mica_progress_handler(mica_db *db, int n, int (*cb)(void *arg), void *arg) {
+  if (!db) return;
+  db->progress_n = cb && n > 0 ? n : 0;
+  db->progress_cb = db->progress_n ? cb : NULL;
+  db->progress_arg = db->progress_n ? arg : NULL;
+  db->progress_count = 0;
+}
+
 int mica_is_interrupted(mica_db *db) { return db ? atomic_load(&db->interrupted) : 0; }
 
 mica_int64 mica_last_insert_rowid(mica_db *db) { return db->last_rowid; }

@@ -149,6 +149,10 @@ int mica_busy_timeout(mica_db *db, int ms);
  * Safe to call from another thread. */
 void mica_interrupt(mica_db *db);
 int mica_is_interrupted(mica_db *db);
+/* Calls cb(arg) every n row steps of a running statement (as sqlite3_progress_handler does with VM
+ * instructions); a non-zero return stops the statement with MICA_INTERRUPT. n < 1 or cb NULL removes
+ * the handler. Runs on the thread that steps the statement. */
+void mica_progress_handler(mica_db *db, int n, int (*cb)(void *arg), void *arg);
 
 /* Runs every statement of sql. callback (may be NULL) gets each result row as text; a non-zero return
  * aborts with MICA_ABORT. *errmsg (if errmsg is not NULL) gets a message to free with mica_free. */

@@ -61,6 +61,10 @@ struct mica_db {
   int dialect;
   int busy_timeout_ms;
   atomic_int interrupted;
+  /* progress handler (mica_progress_handler): called every progress_n row steps */
+  int progress_n, progress_count;
+  int (*progress_cb)(void *);
+  void *progress_arg;
 
   /* last error */
   int errcode; /* extended code */

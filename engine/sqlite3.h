@@ -255,6 +255,7 @@ SQLITE_API void sqlite3_free_table(char **result);
 
 SQLITE_API int sqlite3_busy_timeout(sqlite3 *db, int ms);
 SQLITE_API void sqlite3_interrupt(sqlite3 *db);
+SQLITE_API void sqlite3_progress_handler(sqlite3 *db, int n, int (*cb)(void *), void *arg);
 SQLITE_API int sqlite3_extended_result_codes(sqlite3 *db, int onoff);
 
 SQLITE_API sqlite3_int64 sqlite3_last_insert_rowid(sqlite3 *db);

@@ -304,6 +304,9 @@ int sqlite3_get_table(sqlite3 *db, const char *zSql, char ***pazResult, int *pnR
 
 int sqlite3_busy_timeout(sqlite3 *db, int ms) { return ret(db, mica_busy_timeout(db, ms)); }
 void sqlite3_interrupt(sqlite3 *db) { mica_interrupt(db); }
+void sqlite3_progress_handler(sqlite3 *db, int n, int (*cb)(void *), void *arg) {
+  mica_progress_handler(db, n, cb, arg);
+}
 /* Mica always keeps extended codes; this chooses whether the API's return values show them. */
 int sqlite3_extended_result_codes(sqlite3 *db, int onoff) {
   return db ? extended_set(db, onoff != 0) : SQLITE_MISUSE;

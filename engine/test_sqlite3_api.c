@@ -638,6 +638,31 @@ START_TEST(test_interrupt_stops_running_statement) {
 }
 END_TEST
 
+static int progress_calls(void *arg) {
+  int *n = arg;
+  return ++*n >= 3; /* stop on the third call */
+}
+
+/* The progress handler runs during a long statement and stops it by returning non-zero; removed, it
+ * lets the same statement finish. */
+START_TEST(test_progress_handler_interrupts) {
+  sqlite3 *db = open_memory();
+  const char *sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) "
+                    "SELECT count(*) FROM c";
+  int calls = 0;
+  sqlite3_progress_handler(db, 100, progress_calls, &calls);
+  sqlite3_stmt *st = NULL;
+  ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(st), SQLITE_INTERRUPT);
+  sqlite3_finalize(st);
+  ck_assert_int_eq(calls, 3);
+  sqlite3_progress_handler(db, 0, NULL, NULL);
+  ck_assert_str_eq(query_text(db, sql), "100000");
+  ck_assert_int_eq(calls, 3);
+  sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(test_status_calls_succeed) {
   int cur = -1, hi = -1;
   ck_assert_int_eq(sqlite3_status(SQLITE_STATUS_MEMORY_USED, &cur, &hi, 0), SQLITE_OK);
@@ -710,6 +735,7 @@ static Suite *sqlite3_api_suite(void) {
   ADD(fn, test_window_function_slides);
   ADD(fn, test_collation_orders_rows);
   ADD(fn, test_interrupt_stops_running_statement);
+  ADD(fn, test_progress_handler_interrupts);
   suite_add_tcase(s, fn);
   return s;
 }
