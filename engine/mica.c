@@ -35,6 +35,7 @@
 #include "ast.h"
 #include "parse.h"
 #include "plan.h"
+#include "printf.h"
 #include "schema.h"
 
 /* ------------------------------------------------------------------ errors */
@@ -146,7 +147,7 @@ static int name_eq(const char *a, const char *b) {
 }
 
 static void funcdef_free(FuncDef *f) {
-  if (f->destroy && f->userdata) f->destroy(f->userdata);
+  if (f->destroy) f->destroy(f->userdata); /* called even for NULL user data, as SQLite does */
   free(f->name);
   free(f);
 }
@@ -549,12 +550,23 @@ typedef struct OutRows {
   int64_t pos;
 } OutRows;
 
+static int stmt_reset(mica_stmt *st);
+static int stmt_step(mica_stmt *st);
+
+/* As sqlite3_step with prepare_v2 semantics: a failed step's code is remembered so that the following
+ * mica_reset or mica_finalize reports it too; stepping a finished statement resets it first. */
 int mica_step(mica_stmt *st) {
   if (!st) return MICA_MISUSE;
+  int rc = stmt_step(st);
+  st->step_err = rc == MICA_ROW || rc == MICA_DONE ? 0 : rc;
+  return rc;
+}
+
+static int stmt_step(mica_stmt *st) {
   mica_db *db = st->db;
   int rc;
   if (st->state == STMT_DONE) {
-    rc = mica_reset(st);
+    rc = stmt_reset(st);
     if (rc) return rc;
   }
   stmt_clear_row(st);
@@ -652,6 +664,13 @@ static void out_rows_free(Prog *p) {
 
 int mica_reset(mica_stmt *st) {
   if (!st) return MICA_OK;
+  int rc = stmt_reset(st);
+  if (rc == MICA_OK) rc = st->step_err;
+  st->step_err = 0;
+  return rc;
+}
+
+static int stmt_reset(mica_stmt *st) {
   stmt_clear_row(st);
   int rc = MICA_OK;
   if (st->state == STMT_RUNNING) stmt_finish(st, 0, &rc);
@@ -664,7 +683,7 @@ int mica_reset(mica_stmt *st) {
 int mica_finalize(mica_stmt *st) {
   if (!st) return MICA_OK;
   mica_db *db = st->db;
-  mica_reset(st);
+  int rc = mica_reset(st);
   mica_stmt **pp = &db->stmts;
   while (*pp && *pp != st)
     pp = &(*pp)->next;
@@ -682,7 +701,7 @@ int mica_finalize(mica_stmt *st) {
   free(st->sql);
   free(st);
   if (db->close_pending && !db->stmts) db_free(db);
-  return MICA_OK;
+  return rc;
 }
 
 int mica_clear_bindings(mica_stmt *st) {
@@ -698,12 +717,53 @@ int mica_stmt_busy(mica_stmt *st) { return st && st->state == STMT_RUNNING; }
 int mica_stmt_isexplain(mica_stmt *st) { return st ? st->explain : 0; }
 const char *mica_sql(mica_stmt *st) { return st ? st->sql : NULL; }
 
+/* The statement's text with each parameter replaced by its bound value as a literal (as
+ * sqlite3_expanded_sql: NULL, integers, floats with 15 significant digits, 'quoted' text, x'' blobs).
+ * Parameters are numbered as the parser numbers them: ? takes the largest index so far plus one, ?NNN
+ * its number, a name the index of its first occurrence. */
 char *mica_expanded_sql(mica_stmt *st) {
   if (!st) return NULL;
-  size_t n = strlen(st->sql);
-  char *z = mica_malloc((int)n + 1);
-  if (z) memcpy(z, st->sql, n + 1);
-  return z;
+  StrBuf b;
+  strbuf_init(&b);
+  const char *sql = st->sql;
+  int n = (int)strlen(sql), pos = 0, off, len, maxidx = 0;
+  while (parse_next_param(sql, n, pos, &off, &len)) {
+    strbuf_append(&b, sql + pos, off - pos);
+    int idx;
+    if (len == 1) {
+      idx = ++maxidx;
+    } else if (sql[off] == '?') {
+      idx = atoi(sql + off + 1);
+    } else {
+      char name[256];
+      snprintf(name, sizeof name, "%.*s", len, sql + off);
+      idx = mica_bind_parameter_index(st, name);
+    }
+    if (idx > maxidx) maxidx = idx;
+    const Value *v = idx >= 1 && idx <= st->nparam ? &st->params[idx - 1] : NULL;
+    if (!v || v->type == VAL_NULL) {
+      strbuf_append(&b, "NULL", 4);
+    } else if (v->type == VAL_INT) {
+      strbuf_appendf(&b, "%lld", (long long)v->u.i);
+    } else if (v->type == VAL_REAL) {
+      strbuf_appendf(&b, "%!.15g", v->u.r);
+    } else if (v->type == VAL_TEXT) {
+      strbuf_appendc(&b, '\'', 1);
+      for (int i = 0; i < v->n; i++) {
+        if (v->z[i] == '\'') strbuf_appendc(&b, '\'', 1);
+        strbuf_appendc(&b, v->z[i], 1);
+      }
+      strbuf_appendc(&b, '\'', 1);
+    } else {
+      strbuf_append(&b, "x'", 2);
+      for (int i = 0; i < v->n; i++)
+        strbuf_appendf(&b, "%02x", v->zeroblob || !v->z ? 0 : ((const unsigned char *)v->z)[i]);
+      strbuf_append(&b, "'", 1);
+    }
+    pos = off + len;
+  }
+  strbuf_append(&b, sql + pos, n - pos);
+  return strbuf_finish(&b);
 }
 
 /* ------------------------------------------------------------------ binding */

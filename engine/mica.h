@@ -190,8 +190,11 @@ int mica_error_offset(mica_db *db);
 int mica_prepare(mica_db *db, const char *sql, int nbytes, mica_stmt **out, const char **tail);
 int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mica_stmt **out,
                     const char **tail);
-/* Returns MICA_ROW for each row, then MICA_DONE, or an error code. */
+/* Returns MICA_ROW for each row, then MICA_DONE, or an error code. Stepping a finished statement
+ * starts it again. */
 int mica_step(mica_stmt *stmt);
+/* Rewinds the statement (bindings stay). Both return MICA_OK, or the error code of the last
+ * mica_step when that failed (as sqlite3_reset and sqlite3_finalize do). */
 int mica_reset(mica_stmt *stmt);
 int mica_finalize(mica_stmt *stmt);
 int mica_clear_bindings(mica_stmt *stmt);

@@ -121,6 +121,7 @@ struct mica_stmt {
   char **col_origin; /* origin column name or NULL */
   Value *row;        /* current output row [ncol] */
   int has_row;
+  int step_err; /* error code of the last mica_step when it failed; returned (once) by mica_reset */
 
   int state;          /* STMT_READY, STMT_RUNNING, STMT_DONE */
   int owns_txn;       /* this statement opened the autocommit transaction */

@@ -2649,6 +2649,19 @@ int parse_statement(const char *sql, int n, int dialect, Stmt **out, const char 
   return rc;
 }
 
+int parse_next_param(const char *sql, int n, int pos, int *off, int *len) {
+  Token t;
+  for (;;) {
+    pos = lex_next(sql, n, pos, MICA_DIALECT_SQLITE, &t);
+    if (t.type == T_EOF) return 0;
+    if (t.type == T_VAR) {
+      *off = t.off;
+      *len = t.len;
+      return 1;
+    }
+  }
+}
+
 int parse_complete(const char *sql) {
   int n = (int)strlen(sql);
   int pos = 0;

@@ -31,4 +31,8 @@ int parse_statement(const char *sql, int n, int dialect, Stmt **out, const char 
  * trigger bodies), 0 otherwise: sqlite3_complete's contract. */
 int parse_complete(const char *sql);
 
+/* Finds the next parameter token (? ?NNN :a @a $a) of sql[0..n) at or after byte pos, outside strings,
+ * identifiers and comments. Returns 1 and sets *off and *len, or 0 when there is none. */
+int parse_next_param(const char *sql, int n, int pos, int *off, int *len);
+
 #endif /* MICA_PARSE_H */

@@ -526,6 +526,16 @@ START_TEST(test_expanded_sql_inlines_parameters) {
   ck_assert_str_eq(x, "SELECT 'it''s', 42, 0.5, NULL");
   sqlite3_free(x);
   sqlite3_finalize(st);
+  /* named and numbered parameters, blobs, floats; a '?' inside a string is not a parameter */
+  ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT :a, ?5, ?, @a, '?', -- ?\n :a", -1, &st, NULL), SQLITE_OK);
+  sqlite3_bind_text(st, 1, "x", -1, SQLITE_STATIC);
+  sqlite3_bind_blob(st, 5, "\x00\xff", 2, SQLITE_STATIC);
+  sqlite3_bind_double(st, 6, 1e100);
+  sqlite3_bind_double(st, 7, 0.1);
+  x = sqlite3_expanded_sql(st);
+  ck_assert_str_eq(x, "SELECT 'x', x'00ff', 1.0e+100, 0.1, '?', -- ?\n 'x'");
+  sqlite3_free(x);
+  sqlite3_finalize(st);
   sqlite3_close(db);
 }
 END_TEST
@@ -678,31 +688,7 @@ START_TEST(test_status_calls_succeed) {
 }
 END_TEST
 
-/* Tests of behaviour the Mica engine does not have yet. In the Mica build (MICA_KNOWN_GAPS) they are
- * reported and skipped instead of failing make check; remove an entry once the engine passes it. The
- * system-sqlite3 build always runs everything. */
-#ifdef MICA_KNOWN_GAPS
-static const char *const known_gaps[] = {
-    "test_reset_and_finalize_report_the_step_error",         /* reset/finalize return the step's error */
-    "test_expanded_sql_inlines_parameters",                  /* mica_expanded_sql */
-    "test_destroy_runs_when_function_replaced_or_db_closed", /* destroy callbacks of functions */
-    "test_window_function_slides",                           /* user window functions */
-    NULL,
-};
-#endif
-
-static void add_test(TCase *tc, const TTest *test, const char *name) {
-#ifdef MICA_KNOWN_GAPS
-  for (const char *const *g = known_gaps; *g; g++) {
-    if (strcmp(*g, name) == 0) {
-      printf("known engine gap, skipped: %s\n", name);
-      return;
-    }
-  }
-#endif
-  tcase_add_test(tc, test);
-}
-#define ADD(tc, t) add_test(tc, t, #t)
+#define ADD(tc, t) tcase_add_test(tc, t)
 
 static Suite *sqlite3_api_suite(void) {
   Suite *s = suite_create("sqlite3_api");
