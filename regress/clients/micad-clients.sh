@@ -163,7 +163,7 @@ EOF
 )
     [ "$out" = "psycopg2 ok" ] && ok "psycopg2 round trip" || bad "psycopg2 round trip" "$out"
 else
-    echo "skip: psycopg2 not installed"
+    bad "psycopg2" "python3-psycopg2 is not installed (regress/install-deps.sh installs it)"
 fi
 
 # ---------------------------------------------------------------- authentication and reload
@@ -244,7 +244,7 @@ if command -v openssl >/dev/null 2>&1 &&
             ok "libpq_test over TLS: $(tail -1 "$tmp/libpq-tls.out")" || bad "libpq_test over TLS" "$(grep FAIL "$tmp/libpq-tls.out" | head -3)"
     fi
 else
-    echo "skip: TLS (openssl could not make a certificate)"
+    bad "TLS" "openssl could not make a certificate"
 fi
 
 # ---------------------------------------------------------------- max_connections
