@@ -453,18 +453,6 @@ static int call_func(Exec *x, PExpr *e, Value *out) {
   return rc;
 }
 
-static unsigned first_char(const char *z, int n) {
-  const unsigned char *p = (const unsigned char *)z;
-  if (n <= 0) return 0;
-  unsigned c = p[0];
-  if (c < 0x80) return c;
-  int extra = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-  c &= (0x3f >> extra);
-  for (int i = 1; i <= extra && i < n; i++)
-    c = (c << 6) | (p[i] & 0x3f);
-  return c;
-}
-
 /* ------------------------------------------------------------------ evaluation */
 static int eval_cmp(Exec *x, PExpr *e, Value *out) {
   Value a, b;
@@ -821,25 +809,15 @@ int expr_eval(Exec *x, PExpr *e, Value *out) {
     if (rc == MICA_OK) rc = expr_eval(x, e->b, &b);
     if (rc == MICA_OK && e->c) rc = expr_eval(x, e->c, &c);
     if (rc == MICA_OK) {
-      if (a.type == VAL_NULL || b.type == VAL_NULL || (e->c && c.type == VAL_NULL))
-        value_set_null(out);
-      else {
-        int na, nb;
-        const char *za = value_as_text(&a, &na);
-        const char *zb = value_as_text(&b, &nb);
-        int m;
-        if (e->glob)
-          m = func_glob_match(zb, za);
-        else {
-          unsigned esc = 0;
-          if (e->c) {
-            int nc;
-            const char *zc = value_as_text(&c, &nc);
-            esc = first_char(zc, nc);
-          }
-          m = func_like_match(zb, za, esc, !x->db->case_sensitive_like);
-        }
-        value_set_int(out, e->not ? !m : m);
+      /* the operator as the like()/glob() functions do it: pattern length limit, ESCAPE check, blobs,
+       * NULLs, in SQLite's order */
+      char *msg = NULL;
+      rc = func_like_eval(&b, &a, e->c ? &c : NULL, e->glob, !x->db->case_sensitive_like, out, &msg);
+      if (rc) {
+        rc = mica_set_error(x->db, rc, "%s", msg ? msg : mica_errstr(rc));
+        free(msg);
+      } else if (e->not &&out->type == VAL_INT) {
+        out->u.i = !out->u.i;
       }
     }
     value_release(&a);

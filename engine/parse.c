@@ -806,6 +806,8 @@ static Expr *p_func_call(Parser *p, const char *name, int off) {
     }
   }
   p_expect(p, T_RP);
+  if (e->nlist > PARSE_MAX_FUNCTION_ARGS)
+    p_fail_rc(p, MICA_ERROR, off, "too many arguments on function %s", name);
   if (p_iskw(p, KW_FILTER)) {
     p_advance(p);
     p_expect(p, T_LP);

@@ -13,7 +13,8 @@
  * when one can be found.
  *
  * Limits (clear errors, never crashes): expression nesting depth 1000 ("Expression tree is too large
- * (maximum depth 1000)"), 500 compound SELECT terms ("too many terms in compound SELECT"), 2000 columns.
+ * (maximum depth 1000)"), 500 compound SELECT terms ("too many terms in compound SELECT"), 2000 columns, 127
+ * function arguments ("too many arguments on function f").
  */
 #ifndef MICA_PARSE_H
 #define MICA_PARSE_H
@@ -23,6 +24,7 @@
 #define PARSE_MAX_EXPR_DEPTH 1000
 #define PARSE_MAX_COMPOUND 500
 #define PARSE_MAX_COLUMNS 2000
+#define PARSE_MAX_FUNCTION_ARGS 127 /* SQLITE_MAX_FUNCTION_ARG: "too many arguments on function f" */
 
 int parse_statement(const char *sql, int n, int dialect, Stmt **out, const char **tail, char **errmsg,
                     int *erroffset);

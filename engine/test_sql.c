@@ -122,6 +122,25 @@ static void same_as_sqlite(const char *sql) {
   free(b.z);
 }
 
+/* Limits give SQLite's errors: a LIKE/GLOB pattern over 50000 bytes (the operator, not only like()),
+ * a bad ESCAPE, more than 127 function arguments. */
+START_TEST(test_limits_like_pattern_and_function_args) {
+  char *sql = malloc(60100);
+  strcpy(sql, "SELECT 'a' LIKE '");
+  memset(sql + strlen(sql), 'a', 60000);
+  strcpy(sql + 17 + 60000, "'; SELECT 'a' GLOB 'a', 'abc' LIKE 'a%' ESCAPE 'xy'");
+  same_as_sqlite(sql);
+  same_as_sqlite("SELECT x'41' LIKE 'A', 'A' LIKE x'41', NULL LIKE 'a', 'a' NOT LIKE 'b', 'a' NOT GLOB NULL, "
+                 "'a_c' LIKE 'a\\_c' ESCAPE '\\', 'abc' NOT LIKE 'a%' ESCAPE NULL");
+  strcpy(sql, "SELECT max(1");
+  for (int i = 0; i < 127; i++)
+    strcat(sql, ",1");
+  strcat(sql, ")");
+  same_as_sqlite(sql);
+  free(sql);
+}
+END_TEST
+
 START_TEST(test_select_constant_expressions) {
   same_as_sqlite(
       "SELECT 1, 2.5, 'x', NULL, 1+2*3, 7/2, 7%3, -5/2, 7.0/2, 1/0, 'a'||'b'||3;"
@@ -357,6 +376,7 @@ static Suite *sql_suite(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_select_constant_expressions);
+  tcase_add_test(tc, test_limits_like_pattern_and_function_args);
   tcase_add_test(tc, test_table_insert_select_where_order);
   tcase_add_test(tc, test_group_by_having_distinct);
   tcase_add_test(tc, test_joins_and_subqueries);
