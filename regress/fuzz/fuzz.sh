@@ -50,5 +50,11 @@ tr ' ' '\n' >sql.dict <<'WORDS'
 "SELECT" "FROM" "WHERE" "GROUP" "BY" "HAVING" "ORDER" "LIMIT" "OFFSET" "UNION" "ALL" "INTERSECT" "EXCEPT" "JOIN" "LEFT" "RIGHT" "FULL" "OUTER" "CROSS" "NATURAL" "USING" "ON" "WITH" "RECURSIVE" "AS" "INSERT" "INTO" "VALUES" "UPDATE" "SET" "DELETE" "REPLACE" "UPSERT" "CONFLICT" "DO" "NOTHING" "RETURNING" "CREATE" "TABLE" "INDEX" "VIEW" "TRIGGER" "DROP" "ALTER" "RENAME" "COLUMN" "ADD" "PRIMARY" "KEY" "UNIQUE" "CHECK" "DEFAULT" "COLLATE" "NOCASE" "RTRIM" "NOT" "NULL" "AND" "OR" "IN" "IS" "LIKE" "GLOB" "BETWEEN" "CASE" "WHEN" "THEN" "ELSE" "END" "CAST" "EXISTS" "DISTINCT" "OVER" "PARTITION" "ROWS" "RANGE" "GROUPS" "PRECEDING" "FOLLOWING" "UNBOUNDED" "CURRENT" "ROW" "FILTER" "WINDOW" "BEGIN" "COMMIT" "ROLLBACK" "SAVEPOINT" "RELEASE" "PRAGMA" "EXPLAIN" "QUERY" "PLAN" "WITHOUT" "ROWID" "STRICT" "GENERATED" "ALWAYS" "STORED" "VIRTUAL" "AUTOINCREMENT" "INTEGER" "TEXT" "REAL" "BLOB" "ANY" "ESCAPE" "NULLS" "FIRST" "LAST" "ASC" "DESC" "count(" "sum(" "max(" "min(" "avg(" "group_concat(" "total(" "json(" "json_extract(" "json_group_array(" "->" "->>" "printf(" "substr(" "replace(" "abs(" "round(" "coalesce(" "ifnull(" "nullif(" "iif(" "length(" "hex(" "zeroblob(" "randomblob(" "date(" "strftime(" "julianday(" "row_number()" "rank()" "lag(" "lead(" "ntile(" "first_value(" "nth_value(" "||" "<<" ">>" "<>" "!=" "==" "<=" ">=" "?" "?1" ":a" "@a" "$a" "x'" "'" "\"" "(" ")" "," ";" "*" "-" "+" "/" "%" "~" "1e308" "-9223372036854775808" "9223372036854775807" "0x7fffffffffffffff"
 WORDS
 echo "fuzz.sh: fuzzing for $secs s (clang libFuzzer, ASan+UBSan) in $bld"
+rc=0
+par=()
+[ "$jobs" -gt 1 ] && par=(-jobs="$jobs" -workers="$jobs")
 ./fuzz_sql -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -max_len=4000 -dict=sql.dict \
-  -jobs="$jobs" -workers="$jobs" -print_final_stats=1 corpus seeds 2>&1 | tail -n 25
+  "${par[@]}" -print_final_stats=1 corpus seeds >fuzz.log 2>&1 || rc=$?
+tail -n 25 fuzz.log
+echo "fuzz.sh: exit status $rc (full log: $bld/fuzz.log)"
+exit $rc
