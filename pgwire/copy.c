@@ -5,8 +5,8 @@
  *   COPY name [(col, ...)] FROM STDIN [options]      COPY {name [(col, ...)] | (query)} TO STDOUT [options]
  *   options: WITH (FORMAT text|csv, HEADER [bool], DELIMITER 'c', NULL 's', QUOTE 'c', ESCAPE 'c') or the
  *   old forms [WITH] [BINARY] [CSV [HEADER] [QUOTE [AS] 'c'] [ESCAPE [AS] 'c']] [DELIMITER [AS] 'c']
- *   [NULL [AS] 's']. Files and programs (server side) are refused: use psql's \copy. Binary format is
- *   not supported.
+ *   [NULL [AS] 's'], and FORMAT binary / BINARY. Files and programs (server side) are refused: use
+ *   psql's \copy.
  *
  * COPY FROM STDIN (a state that spans messages)
  *   Start: the target is checked by compiling INSERT INTO name (cols) VALUES (?, ...) (all columns of the
@@ -22,7 +22,12 @@
  *   text: fields split at the delimiter (tab), \N is NULL, backslash escapes \b \f \n \r \t \v \\ \ooo
  *   \xhh; a line "\." ends the data. csv: fields split at the delimiter (comma), "quoted" fields may hold
  *   delimiters, newlines and doubled quotes, an unquoted empty field is NULL, HEADER skips (in) or writes
- *   (out) the first line.
+ *   (out) the first line. binary: PostgreSQL's binary COPY format: the 11-byte signature
+ *   "PGCOPY\n\377\r\n\0", int32 flags (0; bit 16, OIDs, is refused) and an int32 header-extension
+ *   length (skipped); then per row an int16 field count and per field an int32 length (-1 NULL) and
+ *   the value in the type's binary send format; int16 -1 ends the data. Out, each column's type is the
+ *   one RowDescription would give (declared type, else the first row's storage class); in, each field
+ *   is decoded for the target column's declared type (pgtypes_decode_param).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -35,6 +40,9 @@
 
 typedef struct copy_state {
   int csv;
+  int binary;
+  int header_seen; /* binary: the signature and header were read */
+  uint32_t *oids;  /* binary: the target columns' types, [ncols] */
   int header;
   char delim, quote, escape;
   char null_str[32];
@@ -258,6 +266,94 @@ static void put_copy_field_csv(pqbuf *b, const char *p, size_t n, const copy_opt
   pqbuf_put_byte(b, (uint8_t)o->quote);
 }
 
+static const char copy_signature[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n', '\0'};
+
+/* COPY TO STDOUT in binary format (see ROW FORMATS). */
+static int copy_out_binary(pgw_session *s, mica_stmt *st) {
+  int ncols = mica_column_count(st);
+  uint32_t *oids = calloc((size_t)ncols + 1, sizeof *oids);
+  if (!oids) {
+    mica_finalize(st);
+    pgw_send_error(s, "ERROR", "53200", "out of memory", 0);
+    return -1;
+  }
+  for (int i = 0; i < ncols; i++)
+    oids[i] = pgtypes_from_decltype(mica_column_decltype(st, i)).oid;
+  pqbuf_start(&s->out, 'H');
+  pqbuf_put_byte(&s->out, 1);
+  pqbuf_put_int16(&s->out, (int16_t)ncols);
+  for (int i = 0; i < ncols; i++)
+    pqbuf_put_int16(&s->out, 1);
+  pqbuf_finish(&s->out);
+  pqbuf_start(&s->out, 'd');
+  pqbuf_put_bytes(&s->out, copy_signature, sizeof copy_signature);
+  pqbuf_put_int32(&s->out, 0); /* flags */
+  pqbuf_put_int32(&s->out, 0); /* header extension length */
+  pqbuf_finish(&s->out);
+  int64_t rows = 0;
+  int rc, bad = -1;
+  pgw_statement_begin(s);
+  while (bad < 0 && (rc = mica_step(st)) == MICA_ROW) {
+    pqbuf_start(&s->out, 'd');
+    pqbuf_put_int16(&s->out, (int16_t)ncols);
+    for (int i = 0; i < ncols && bad < 0; i++) {
+      int type = mica_column_type(st, i);
+      pgvalue v;
+      memset(&v, 0, sizeof v);
+      v.type = type;
+      if (type == MICA_INTEGER)
+        v.i = mica_column_int64(st, i);
+      else if (type == MICA_FLOAT)
+        v.d = mica_column_double(st, i);
+      else if (type != MICA_NULL) {
+        v.p = type == MICA_BLOB ? mica_column_blob(st, i) : mica_column_text(st, i);
+        v.n = (size_t)mica_column_bytes(st, i);
+      }
+      if (!oids[i] && type != MICA_NULL) oids[i] = pgtypes_from_storage(type).oid;
+      if (pgtypes_put_value(&s->out, oids[i] ? oids[i] : pgtypes_from_storage(MICA_TEXT).oid, 1, &v) != 0)
+        bad = i;
+    }
+    pqbuf_finish(&s->out);
+    rows++;
+    if (s->out.len > (64u << 10)) pgw_session_flush(s);
+  }
+  pgw_statement_end(s);
+  if (bad >= 0) {
+    char msg[300];
+    snprintf(msg, sizeof msg, "column \"%s\" of row %lld cannot be sent in binary as type %s",
+             mica_column_name(st, bad), (long long)rows, pgtypes_name(oids[bad]));
+    free(oids);
+    mica_finalize(st);
+    pgw_send_error(s, "ERROR", "22P03", msg, 0);
+    return -1;
+  }
+  free(oids);
+  if (rc != MICA_DONE) {
+    const char *msg = mica_errmsg(s->db);
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s",
+             rc == MICA_INTERRUPT ? (s->timed_out ? "canceling statement due to statement timeout"
+                                                  : "canceling statement due to user request")
+                                  : msg);
+    mica_finalize(st);
+    pgw_send_error(s, "ERROR", pgw_sqlstate(rc == MICA_INTERRUPT ? rc : mica_extended_errcode(s->db), msg),
+                   buf, 0);
+    return -1;
+  }
+  mica_finalize(st);
+  pqbuf_start(&s->out, 'd');
+  pqbuf_put_int16(&s->out, -1); /* trailer */
+  pqbuf_finish(&s->out);
+  pqbuf_start(&s->out, 'c');
+  pqbuf_finish(&s->out);
+  char tag[48];
+  snprintf(tag, sizeof tag, "COPY %lld", (long long)rows);
+  pqbuf_start(&s->out, 'C');
+  pqbuf_put_string(&s->out, tag);
+  pqbuf_finish(&s->out);
+  return 0;
+}
+
 static int copy_out(pgw_session *s, const char *select_sql, const copy_opts *o) {
   mica_stmt *st = NULL;
   int rc = mica_prepare_v3(s->db, select_sql, -1, 0, &st, NULL);
@@ -267,6 +363,7 @@ static int copy_out(pgw_session *s, const char *select_sql, const copy_opts *o) 
     if (st) mica_finalize(st);
     return -1;
   }
+  if (o->binary) return copy_out_binary(s, st);
   int ncols = mica_column_count(st);
   pqbuf_start(&s->out, 'H');
   pqbuf_put_byte(&s->out, 0);
@@ -382,6 +479,7 @@ static void copy_end(pgw_session *s, int ok) {
     pqbuf_finish(&s->out);
   }
   free(c->buf);
+  free(c->oids);
   free(c);
   s->copy = NULL;
   pgw_send_ready(s);
@@ -526,9 +624,147 @@ static int load_row(pgw_session *s, char *line, size_t n) {
   return 0;
 }
 
+static uint32_t get_u32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Binary format: loads every complete row in the buffer; at the end (final) a partial row, a missing
+ * trailer or bytes after it are errors. */
+static void load_binary(pgw_session *s, int final) {
+  copy_state *c = s->copy;
+  const unsigned char *b = (const unsigned char *)c->buf;
+  size_t pos = 0;
+  char msg[300];
+  if (!c->header_seen) {
+    if (c->len < 19) {
+      if (final) copy_error(s, "22P04", "COPY file signature not recognized");
+      return;
+    }
+    if (memcmp(b, copy_signature, sizeof copy_signature)) {
+      copy_error(s, "22P04", "COPY file signature not recognized");
+      return;
+    }
+    uint32_t flags = get_u32(b + 11), ext = get_u32(b + 15);
+    if (flags & 0x10000) {
+      copy_error(s, "0A000", "COPY binary data with OIDs is not supported");
+      return;
+    }
+    if (flags & 0xFFFF0000u & ~0x10000u) {
+      copy_error(s, "22P04", "unrecognized critical flags in COPY file header");
+      return;
+    }
+    if (ext > (1u << 30)) {
+      copy_error(s, "22P04", "invalid COPY file header (extension length)");
+      return;
+    }
+    if (c->len < 19 + (size_t)ext) {
+      if (final) copy_error(s, "22P04", "invalid COPY file header (missing extension)");
+      return;
+    }
+    pos = 19 + ext;
+    c->header_seen = 1;
+  }
+  while (!c->failed && !c->done_marker) {
+    if (c->len - pos < 2) break;
+    int16_t nf = (int16_t)(b[pos] << 8 | b[pos + 1]);
+    if (nf == -1) {
+      c->done_marker = 1;
+      pos += 2;
+      break;
+    }
+    /* is the whole row here? */
+    size_t p = pos + 2;
+    int complete = 1;
+    for (int i = 0; i < nf && complete; i++) {
+      if (c->len - p < 4) {
+        complete = 0;
+        break;
+      }
+      int32_t fl = (int32_t)get_u32(b + p);
+      p += 4;
+      if (fl < -1) {
+        copy_error(s, "22P04", "invalid field size in COPY binary data");
+        return;
+      }
+      if (fl > 0) {
+        if (c->len - p < (size_t)fl)
+          complete = 0;
+        else
+          p += (size_t)fl;
+      }
+    }
+    if (!complete) break;
+    c->lineno++;
+    if (nf != c->ncols) {
+      snprintf(msg, sizeof msg, "row field count is %d, expected %d (row %lld)", nf, c->ncols,
+               (long long)c->lineno);
+      copy_error(s, "22P04", msg);
+      return;
+    }
+    mica_reset(c->insert);
+    mica_clear_bindings(c->insert);
+    size_t q = pos + 2;
+    for (int i = 0; i < nf; i++) {
+      int32_t fl = (int32_t)get_u32(b + q);
+      q += 4;
+      pgvalue v;
+      memset(&v, 0, sizeof v);
+      char *scratch = NULL;
+      int rc;
+      if (fl < 0) {
+        rc = mica_bind_null(c->insert, i + 1);
+      } else {
+        char err[200] = "";
+        if (pgtypes_decode_param(c->oids[i], 1, b + q, (size_t)fl, &v, &scratch, err, sizeof err)) {
+          free(scratch);
+          snprintf(msg, sizeof msg, "%s (COPY row %lld, column %d)", err, (long long)c->lineno, i + 1);
+          copy_error(s, "22P03", msg);
+          return;
+        }
+        q += (size_t)fl;
+        switch (v.type) {
+        case MICA_NULL: rc = mica_bind_null(c->insert, i + 1); break;
+        case MICA_INTEGER: rc = mica_bind_int64(c->insert, i + 1, v.i); break;
+        case MICA_FLOAT: rc = mica_bind_double(c->insert, i + 1, v.d); break;
+        case MICA_BLOB:
+          rc = mica_bind_blob(c->insert, i + 1, v.n ? (const void *)v.p : (const void *)"", (int)v.n);
+          break;
+        default: rc = mica_bind_text(c->insert, i + 1, v.p ? (const char *)v.p : "", (int)v.n); break;
+        }
+      }
+      free(scratch);
+      if (rc != MICA_OK) {
+        copy_error(s, "XX000", mica_errmsg(s->db));
+        return;
+      }
+    }
+    int rc = mica_step(c->insert);
+    if (rc != MICA_DONE && rc != MICA_ROW) {
+      const char *em = mica_errmsg(s->db);
+      snprintf(msg, sizeof msg, "%s (COPY row %lld)", em, (long long)c->lineno);
+      copy_error(s, pgw_sqlstate(mica_extended_errcode(s->db), em), msg);
+      return;
+    }
+    c->rows++;
+    pos = p;
+  }
+  if (c->failed) return;
+  if (final && !c->done_marker) {
+    copy_error(s, "22P04", "unexpected EOF in COPY data");
+    return;
+  }
+  if (c->done_marker) pos = c->len; /* PostgreSQL ignores what follows the trailer */
+  memmove(c->buf, c->buf + pos, c->len - pos);
+  c->len -= pos;
+}
+
 /* Loads every complete line in the buffer (all of it when final). */
 static void load_lines(pgw_session *s, int final) {
   copy_state *c = s->copy;
+  if (c->binary) {
+    load_binary(s, final);
+    return;
+  }
   size_t start = 0;
   int inq = 0;
   for (size_t i = 0; i < c->len && !c->failed && !c->done_marker; i++) {
@@ -607,6 +843,7 @@ void pgw_copy_free(pgw_session *s) {
   if (!c) return;
   if (c->insert) mica_finalize(c->insert);
   free(c->buf);
+  free(c->oids);
   free(c);
   s->copy = NULL;
 }
@@ -709,9 +946,10 @@ int pgw_copy_start(pgw_session *s, const char *sql, const char *end, int implici
     pgw_send_error(s, "ERROR", "42601", err, 0);
     return -1;
   }
-  if (o.binary) {
+  if (o.binary && (o.csv || o.header || o.delim || strcmp(o.null_str, "\x01unset"))) {
     pqbuf_free(&cols);
-    pgw_send_error(s, "ERROR", "0A000", "COPY BINARY is not supported", 0);
+    pgw_send_error(s, "ERROR", "42601",
+                   "cannot specify DELIMITER, NULL, HEADER or CSV options in BINARY mode", 0);
     return -1;
   }
   if (!o.delim) o.delim = o.csv ? ',' : '\t';
@@ -743,11 +981,17 @@ int pgw_copy_start(pgw_session *s, const char *sql, const char *end, int implici
     return rc < 0 ? -1 : 1;
   }
 
-  /* FROM STDIN: find the column count, compile the INSERT. */
-  if (!ncols) {
+  /* FROM STDIN: find the column count (and, for binary, the columns' types), compile the INSERT. */
+  uint32_t *oids = NULL;
+  if (!ncols || o.binary) {
     pqbuf probe;
     pqbuf_init(&probe);
-    pqbuf_put_bytes(&probe, "SELECT * FROM ", 14);
+    pqbuf_put_bytes(&probe, "SELECT ", 7);
+    if (ncols)
+      pqbuf_put_bytes(&probe, cols.data, cols.len);
+    else
+      pqbuf_put_byte(&probe, '*');
+    pqbuf_put_bytes(&probe, " FROM ", 6);
     append_table(&probe, table);
     pqbuf_put_byte(&probe, 0);
     mica_stmt *st = NULL;
@@ -760,12 +1004,25 @@ int pgw_copy_start(pgw_session *s, const char *sql, const char *end, int implici
       pqbuf_free(&cols);
       return -1;
     }
+    int listed = ncols;
     ncols = mica_column_count(st);
-    for (int i = 0; i < ncols; i++) {
+    for (int i = 0; i < ncols && !listed; i++) {
       if (i) pqbuf_put_byte(&cols, ',');
       append_ident(&cols, mica_column_name(st, i));
     }
+    if (o.binary) {
+      oids = calloc((size_t)ncols + 1, sizeof *oids);
+      for (int i = 0; oids && i < ncols; i++) {
+        oids[i] = pgtypes_from_decltype(mica_column_decltype(st, i)).oid;
+        if (!oids[i]) oids[i] = pgtypes_from_storage(MICA_TEXT).oid;
+      }
+    }
     mica_finalize(st);
+    if (o.binary && !oids) {
+      pqbuf_free(&cols);
+      pgw_send_error(s, "ERROR", "53200", "out of memory", 0);
+      return -1;
+    }
   }
   pqbuf_put_bytes(&q, "INSERT INTO ", 12);
   append_table(&q, table);
@@ -779,6 +1036,7 @@ int pgw_copy_start(pgw_session *s, const char *sql, const char *end, int implici
   copy_state *c = calloc(1, sizeof *c);
   if (!c || q.oom) {
     free(c);
+    free(oids);
     pqbuf_free(&q);
     pgw_send_error(s, "ERROR", "53200", "out of memory", 0);
     return -1;
@@ -790,8 +1048,11 @@ int pgw_copy_start(pgw_session *s, const char *sql, const char *end, int implici
     pgw_send_error(s, "ERROR", pgw_sqlstate(mica_extended_errcode(s->db), msg), msg, 0);
     if (c->insert) mica_finalize(c->insert);
     free(c);
+    free(oids);
     return -1;
   }
+  c->binary = o.binary;
+  c->oids = oids;
   c->csv = o.csv;
   c->header = o.header;
   c->delim = o.delim;
@@ -805,6 +1066,7 @@ int pgw_copy_start(pgw_session *s, const char *sql, const char *end, int implici
       const char *msg = mica_errmsg(s->db);
       pgw_send_error(s, "ERROR", pgw_sqlstate(mica_extended_errcode(s->db), msg), msg, 0);
       mica_finalize(c->insert);
+      free(c->oids);
       free(c);
       return -1;
     }
@@ -812,10 +1074,10 @@ int pgw_copy_start(pgw_session *s, const char *sql, const char *end, int implici
   }
   s->copy = c;
   pqbuf_start(&s->out, 'G');
-  pqbuf_put_byte(&s->out, 0);
+  pqbuf_put_byte(&s->out, (uint8_t)o.binary);
   pqbuf_put_int16(&s->out, (int16_t)ncols);
   for (int i = 0; i < ncols; i++)
-    pqbuf_put_int16(&s->out, 0);
+    pqbuf_put_int16(&s->out, (int16_t)o.binary);
   pqbuf_finish(&s->out);
   pgw_session_flush(s);
   return 0;

@@ -122,6 +122,33 @@ case $out in *'missing data for column 3'*) [ "$out2" = 5 ] && ok "bad COPY row 
 *) bad "bad COPY row" "$out" ;; esac
 out=$("$PSQL" $TCP -c "COPY cp FROM '/etc/passwd'" 2>&1)
 case $out in *'not supported'*) ok "server-side COPY from a file is refused" ;; *) bad "COPY from file" "$out" ;; esac
+# Binary COPY: a file in PostgreSQL's binary format (built here from the format's definition) loads,
+# COPY TO gives back the same bytes, and a truncated file is an error that loads nothing.
+python3 - "$tmp/in.bin" <<'PYEOF'
+import struct, sys
+rows = [(7, "sept", 2.5, b"\x00\xff", True), (None, None, None, None, None), (-1, "h\u00e9", -0.125, b"", False)]
+out = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+for r in rows:
+    out += struct.pack(">h", len(r))
+    for v, kind in zip(r, "itfbo"):
+        if v is None: out += struct.pack(">i", -1); continue
+        data = {"i": lambda: struct.pack(">i", v), "t": lambda: v.encode(), "f": lambda: struct.pack(">d", v),
+                "b": lambda: v, "o": lambda: bytes([v])}[kind]()
+        out += struct.pack(">i", len(data)) + data
+out += struct.pack(">h", -1)
+open(sys.argv[1], "wb").write(out)
+open(sys.argv[1] + ".cut", "wb").write(out[:40])
+PYEOF
+out=$("$PSQL" $TCP -At -c "CREATE TABLE cb (i integer, t text, f double precision, b bytea, o boolean)" \
+    -c "\\copy cb from '$tmp/in.bin' with (format binary)" -c "SELECT i, t, f, b, o FROM cb ORDER BY i NULLS LAST" 2>&1)
+want=$(printf -- '-1|h\303\251|-0.125|\\x|f\n7|sept|2.5|\\x00ff|t\n||||')
+[ "$out" = "$want" ] && ok "COPY FROM STDIN in binary format" || bad "COPY binary in" "$out"
+"$PSQL" $TCP -c "\\copy cb to '$tmp/out.bin' with (format binary)" >/dev/null 2>&1
+cmp -s "$tmp/in.bin" "$tmp/out.bin" && ok "COPY TO STDOUT in binary gives PostgreSQL's bytes" || bad "COPY binary out" "$(od -c "$tmp/out.bin" | head -3)"
+out=$("$PSQL" $TCP -At -c "\\copy cb from '$tmp/in.bin.cut' with (format binary)" 2>&1)
+out2=$("$PSQL" $TCP -At -c "SELECT count(*) FROM cb" 2>&1)
+case $out in *'unexpected EOF'*) [ "$out2" = 3 ] && ok "truncated binary COPY is an error and loads nothing" || bad "binary COPY atomic" "$out2" ;;
+*) bad "truncated binary COPY" "$out" ;; esac
 
 # ---------------------------------------------------------------- libpq and raw protocol
 if [ -x "$LIBPQ_TEST" ]; then
