@@ -147,6 +147,7 @@ struct PExpr {
   int not ;
   int glob;
   int slot, col;
+  const char *decl; /* PX_COL: the column's declared type (schema-owned) or NULL; PX_CAST: the type */
   int param;
   int agg_idx;
   char cast_aff;

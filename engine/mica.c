@@ -721,6 +721,11 @@ const char *mica_sql(mica_stmt *st) { return st ? st->sql : NULL; }
  * sqlite3_expanded_sql: NULL, integers, floats with 15 significant digits, 'quoted' text, x'' blobs).
  * Parameters are numbered as the parser numbers them: ? takes the largest index so far plus one, ?NNN
  * its number, a name the index of its first occurrence. */
+const char *mica_bind_parameter_decltype(mica_stmt *st, int idx) {
+  if (!st || !st->param_decl || idx < 1 || idx > st->nparam) return NULL;
+  return st->param_decl[idx - 1];
+}
+
 char *mica_expanded_sql(mica_stmt *st) {
   if (!st) return NULL;
   StrBuf b;

@@ -223,6 +223,11 @@ int mica_bind_parameter_count(mica_stmt *stmt);
 /* The name of parameter idx including its prefix (":a", "$1", "?3"), or NULL for a nameless "?". */
 const char *mica_bind_parameter_name(mica_stmt *stmt, int idx);
 int mica_bind_parameter_index(mica_stmt *stmt, const char *name);
+/* The declared type of what parameter idx meets in the statement: the column it is compared with or
+ * stored into (WHERE a = ?, INSERT ... VALUES (?), UPDATE SET a = ?, IN/BETWEEN), the type of a CAST
+ * around it, BIGINT for LIMIT/OFFSET. NULL when nothing tells. Owned by the statement; valid until it is
+ * finalized or recompiled. The server uses it to infer the types of untyped parameters. */
+const char *mica_bind_parameter_decltype(mica_stmt *stmt, int idx);
 
 /* Result columns are numbered from 0. */
 int mica_column_count(mica_stmt *stmt);

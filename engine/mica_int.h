@@ -113,6 +113,9 @@ struct mica_stmt {
   int nparam;
   Value *params; /* [nparam], 1-based index i is params[i-1] */
   char **param_names;
+  /* [nparam] the declared type each parameter is compared with or stored into (owned strings, or NULL
+   * when nothing tells); filled by the planner, read by mica_bind_parameter_decltype */
+  char **param_decl;
 
   int ncol;
   char **colnames;

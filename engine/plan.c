@@ -237,6 +237,30 @@ static int has_agg(Compiler *c, ANode *node) {
   return 0;
 }
 
+/* Parameter types (mica_bind_parameter_decltype): when p is a parameter and decl the declared type of
+ * what it meets (a column it is compared with or stored into, a CAST, LIMIT), remember decl for it.
+ * The first context wins. Out of memory only loses the hint. */
+/* The type a parameter compared with e takes: e's declared type, or for a literal the type PostgreSQL
+ * gives it (integer, bigint, numeric, text). */
+static const char *expr_decl(const PExpr *e) {
+  if (!e) return NULL;
+  if (e->decl) return e->decl;
+  if (e->op != PX_CONST) return NULL;
+  switch (e->val.type) {
+  case VAL_INT: return e->val.u.i >= INT32_MIN && e->val.u.i <= INT32_MAX ? "INTEGER" : "BIGINT";
+  case VAL_REAL: return "NUMERIC";
+  case VAL_TEXT: return "TEXT";
+  default: return NULL;
+  }
+}
+
+static void note_param_type(Compiler *c, const PExpr *p, const char *decl) {
+  mica_stmt *st = c->st;
+  if (!p || p->op != PX_PARAM || !decl || !*decl || !st || p->param < 1 || p->param > st->nparam) return;
+  if (!st->param_decl) st->param_decl = calloc((size_t)st->nparam + 1, sizeof(char *));
+  if (st->param_decl && !st->param_decl[p->param - 1]) st->param_decl[p->param - 1] = strdup(decl);
+}
+
 static int make_colref(Compiler *c, Scope *sc, Scope *s, int depth, SrcItem *fitem, int fcol, PExpr **out) {
   int fslot = fitem->slot;
   if (depth > 0)
@@ -249,6 +273,7 @@ static int make_colref(Compiler *c, Scope *sc, Scope *s, int depth, SrcItem *fit
   if (fcol >= 0) {
     e->aff = fitem->affs ? fitem->affs[fcol] : 0;
     e->coll = fitem->colls ? fitem->colls[fcol] : NULL;
+    if (fitem->tab && fcol < fitem->tab->ncol) e->decl = fitem->tab->cols[fcol].type;
     if (fitem->tab && fitem->tab->ipk == fcol) e->col = -1;
   } else {
     e->aff = AFF_INTEGER;
@@ -577,6 +602,8 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     e->a = a;
     e->b = b;
     e->coll = binary_coll(a, b);
+    note_param_type(c, a, expr_decl(b));
+    note_param_type(c, b, expr_decl(a));
     break;
   }
   case XK_NOT:
@@ -620,6 +647,9 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     e->c = cc;
     e->not = x.not ;
     e->coll = binary_coll(a, b);
+    note_param_type(c, b, expr_decl(a));
+    note_param_type(c, cc, expr_decl(a));
+    note_param_type(c, a, expr_decl(b) ? expr_decl(b) : expr_decl(cc));
     break;
   }
   case XK_INLIST: {
@@ -631,6 +661,8 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     e->not = x.not ;
     e->nlist = x.nlist;
     rc = compile_list(c, sc, x.nlist, x.list, &e->list);
+    for (int i = 0; rc == MICA_OK && i < x.nlist; i++)
+      note_param_type(c, e->list[i], expr_decl(a));
     e->coll = a->coll;
     if (a->coll_explicit) e->coll_explicit = 1;
     break;
@@ -710,6 +742,8 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     e->a = a;
     e->cast_aff = value_affinity_of_type(x.name ? x.name : "", x.name ? (int)strlen(x.name) : 0);
     e->aff = e->cast_aff;
+    e->decl = x.name;
+    note_param_type(c, a, x.name);
     break;
   }
   case XK_FUNC: {
@@ -1663,6 +1697,10 @@ static int compile_limit(Compiler *c, XSelect *xs, SelectPlan *sel) {
   int rc = MICA_OK;
   if (xs->limit) rc = compile_expr(c, &empty, xs->limit, &sel->limit);
   if (rc == MICA_OK && xs->offset) rc = compile_expr(c, &empty, xs->offset, &sel->offset);
+  if (rc == MICA_OK) {
+    note_param_type(c, sel->limit, "BIGINT");
+    note_param_type(c, sel->offset, "BIGINT");
+  }
   return rc;
 }
 
@@ -2460,6 +2498,7 @@ static int compile_upsert(Compiler *c, XStmt *xs, DmlPlan *d) {
     if (k < 0 && !isr) return mica_set_error(c->db, MICA_ERROR, "no such column: %s", u->set_cols[i]);
     d->up_setcol[i] = k;
     if ((rc = compile_expr(c, &sc, u->set_exprs[i], &d->up_setexpr[i]))) return rc;
+    note_param_type(c, d->up_setexpr[i], k >= 0 ? t->cols[k].type : "INTEGER");
   }
   if (u->where && (rc = compile_expr(c, &sc, u->where, &d->up_where))) return rc;
   return MICA_OK;
@@ -2514,10 +2553,14 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
         }
         rc = compile_list(c, &empty, vs.values_n[r], vs.values[r], &d->rows[r]);
         if (rc) return rc;
+        for (int i = 0; i < d->ncols; i++)
+          note_param_type(c, d->rows[r][i], d->colmap[i] >= 0 ? t->cols[d->colmap[i]].type : "INTEGER");
       }
     } else {
       rc = compile_select(c, xs->sel, NULL, &d->sel, 0);
       if (rc) return rc;
+      for (int i = 0; i < d->ncols && i < d->sel->nres; i++)
+        note_param_type(c, d->sel->res[i], d->colmap[i] >= 0 ? t->cols[d->colmap[i]].type : "INTEGER");
       if (d->sel->nres != d->ncols) {
         char buf[200];
         if (xs->ncols)
@@ -2574,6 +2617,7 @@ static int compile_update_delete(Compiler *c, XStmt *xs, DmlPlan *d) {
       if (k < 0 && !isr) return mica_set_error(c->db, MICA_ERROR, "no such column: %s", xs->set_cols[i]);
       d->setcol[i] = k == t->ipk && k >= 0 ? k : k;
       if ((rc = compile_expr(c, &sc, xs->set_exprs[i], &d->setexpr[i]))) return rc;
+      note_param_type(c, d->setexpr[i], k >= 0 ? t->cols[k].type : "INTEGER");
     }
     if ((rc = compile_defaults(c, t, d))) return rc;
     if ((rc = compile_checks(c, t, d))) return rc;
@@ -2609,6 +2653,12 @@ static void dml_free(void *p) { (void)p; }
 void plan_unprepare(mica_stmt *st) {
   if (st->prog) prog_free(st->prog);
   st->prog = NULL;
+  if (st->param_decl) {
+    for (int i = 0; i < st->nparam; i++)
+      free(st->param_decl[i]);
+    free(st->param_decl);
+    st->param_decl = NULL;
+  }
   for (int i = 0; i < st->ncol; i++) {
     if (st->row) value_release(&st->row[i]);
     if (st->colnames) free(st->colnames[i]);

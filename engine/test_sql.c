@@ -141,6 +141,36 @@ START_TEST(test_limits_like_pattern_and_function_args) {
 }
 END_TEST
 
+/* mica_bind_parameter_decltype: the declared type each parameter meets. */
+START_TEST(test_parameter_decltypes) {
+  mica_db *db;
+  ck_assert_int_eq(mica_open(":memory:", 0, &db), MICA_OK);
+  ck_assert_int_eq(mica_exec(db, "CREATE TABLE t(a INTEGER, b VARCHAR(5), c)", NULL, NULL, NULL), MICA_OK);
+  static const struct {
+    const char *sql;
+    const char *want[4];
+  } cases[] = {
+      {"SELECT * FROM t WHERE a = ?1 AND ?2 > b AND c = ?3", {"INTEGER", "VARCHAR(5)", NULL}},
+      {"INSERT INTO t(b, a) VALUES(?, ?)", {"VARCHAR(5)", "INTEGER"}},
+      {"UPDATE t SET b = ? WHERE a BETWEEN ? AND ? AND c IN (?, 3)", {"VARCHAR(5)", "INTEGER", "INTEGER"}},
+      {"SELECT CAST(? AS REAL), ? + 1 FROM t LIMIT ? OFFSET ?", {"REAL", "INTEGER", "BIGINT", "BIGINT"}},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    mica_stmt *st;
+    ck_assert_int_eq(mica_prepare(db, cases[k].sql, -1, &st, NULL), MICA_OK);
+    for (int i = 0; i < 4; i++) {
+      const char *got = mica_bind_parameter_decltype(st, i + 1);
+      if (cases[k].want[i])
+        ck_assert_msg(got && !strcmp(got, cases[k].want[i]), "%s: ?%d is %s", cases[k].sql, i + 1, got);
+      else
+        ck_assert_msg(!got, "%s: ?%d is %s", cases[k].sql, i + 1, got);
+    }
+    mica_finalize(st);
+  }
+  mica_close(db);
+}
+END_TEST
+
 START_TEST(test_select_constant_expressions) {
   same_as_sqlite(
       "SELECT 1, 2.5, 'x', NULL, 1+2*3, 7/2, 7%3, -5/2, 7.0/2, 1/0, 'a'||'b'||3;"
@@ -376,6 +406,7 @@ static Suite *sql_suite(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_select_constant_expressions);
+  tcase_add_test(tc, test_parameter_decltypes);
   tcase_add_test(tc, test_limits_like_pattern_and_function_args);
   tcase_add_test(tc, test_table_insert_select_where_order);
   tcase_add_test(tc, test_group_by_having_distinct);

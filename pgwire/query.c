@@ -1425,8 +1425,17 @@ static void msg_parse(pgw_session *s, pqmsg *m) {
   }
   ps->nparams = maxn;
   ps->ptypes = calloc((size_t)(maxn ? maxn : 1), sizeof *ps->ptypes);
-  for (int i = 0; i < maxn && ps->ptypes; i++)
-    ps->ptypes[i] = i < ntypes && types[i] ? types[i] : PGOID_TEXT;
+  for (int i = 0; i < maxn && ps->ptypes; i++) {
+    if (i < ntypes && types[i]) {
+      ps->ptypes[i] = types[i];
+      continue;
+    }
+    /* unspecified: inferred from what the parameter meets (a column, a cast, LIMIT), else text */
+    uint32_t oid = 0;
+    for (int k = 1; k <= ps->nengine && ps->pmap && !oid; k++)
+      if (ps->pmap[k] == i + 1) oid = pgtypes_from_decltype(mica_bind_parameter_decltype(ps->stmt, k)).oid;
+    ps->ptypes[i] = oid ? oid : PGOID_TEXT;
+  }
   free(types);
   if (old) drop_pstmt(s, old);
   ps->next = s->pstmts;

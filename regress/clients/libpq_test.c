@@ -214,6 +214,34 @@ static void test_extended(PGconn *c) {
           "PQexecPrepared reuses the statement", PQresultErrorMessage(r));
     PQclear(r);
   }
+  /* Untyped parameters get the type of what they meet, as PostgreSQL 15 infers them (checked with
+   * pg_prepared_statements.parameter_types): a compared column or literal, an INSERT/UPDATE target
+   * column, LIMIT (int8); otherwise text. */
+  r = PQprepare(c, "infer",
+                "UPDATE lt SET score = $1, big = $2 WHERE id = $3 AND name IN ($4, 'x') AND "
+                "flag = $5 AND $6 = 0",
+                0, NULL);
+  PQclear(r);
+  r = PQdescribePrepared(c, "infer");
+  check(PQresultStatus(r) == PGRES_COMMAND_OK && PQnparams(r) == 6 && PQparamtype(r, 0) == 701 &&
+            PQparamtype(r, 1) == 20 && PQparamtype(r, 2) == 23 && PQparamtype(r, 3) == 25 &&
+            PQparamtype(r, 4) == 16 && PQparamtype(r, 5) == 23,
+        "untyped parameters are inferred from their columns", PQresultErrorMessage(r));
+  PQclear(r);
+  r = PQprepare(c, "inferins", "INSERT INTO lt (id, v, data) SELECT $1, $2, $3 LIMIT $4", 0, NULL);
+  PQclear(r);
+  r = PQprepare(c, "inferins2", "INSERT INTO lt (id, v, data) VALUES ($1, $2, $3)", 0, NULL);
+  PQclear(r);
+  r = PQdescribePrepared(c, "inferins2");
+  check(PQresultStatus(r) == PGRES_COMMAND_OK && PQnparams(r) == 3 && PQparamtype(r, 0) == 23 &&
+            PQparamtype(r, 1) == 1043 && PQparamtype(r, 2) == 17,
+        "INSERT VALUES parameters take their columns' types", PQresultErrorMessage(r));
+  PQclear(r);
+  r = PQdescribePrepared(c, "inferins");
+  check(PQresultStatus(r) == PGRES_COMMAND_OK && PQnparams(r) == 4 && PQparamtype(r, 0) == 23 &&
+            PQparamtype(r, 1) == 1043 && PQparamtype(r, 2) == 17 && PQparamtype(r, 3) == 20,
+        "INSERT ... SELECT and LIMIT parameters (int8)", PQresultErrorMessage(r));
+  PQclear(r);
   r = PQprepare(c, "byid", "SELECT 1", 0, NULL);
   check(!strcmp(state_of(r), "42P05"), "duplicate prepared statement is 42P05", state_of(r));
   PQclear(r);
