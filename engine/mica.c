@@ -866,6 +866,12 @@ static const char *col_meta(mica_stmt *st, int col, char **arr) {
   return arr[col];
 }
 const char *mica_column_name(mica_stmt *st, int col) { return col_meta(st, col, st ? st->colnames : NULL); }
+const char *mica_column_exprtype(mica_stmt *st, int col) {
+  if (!st || col < 0 || col >= st->ncol) return NULL;
+  if (st->decltypes && st->decltypes[col]) return st->decltypes[col];
+  return st->exprtypes ? st->exprtypes[col] : NULL;
+}
+
 const char *mica_column_decltype(mica_stmt *st, int col) {
   return col_meta(st, col, st ? st->decltypes : NULL);
 }

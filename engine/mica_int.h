@@ -116,6 +116,8 @@ struct mica_stmt {
   /* [nparam] the declared type each parameter is compared with or stored into (owned strings, or NULL
    * when nothing tells); filled by the planner, read by mica_bind_parameter_decltype */
   char **param_decl;
+  /* [ncol] static type of each result column (mica_column_exprtype), owned strings or NULL */
+  char **exprtypes;
 
   int ncol;
   char **colnames;

@@ -993,6 +993,14 @@ static Expr *p_primary(Parser *p) {
       e->kind = EK_INT; /* TRUE / FALSE: 1 / 0 (name keeps the spelling for a column of that name) */
       e->ival = !strcasecmp(n1, "true");
       e->text = n1;
+    } else if (!quoted && t.type != T_QID && p->dialect == MICA_DIALECT_POSTGRES &&
+               (!strcasecmp(n1, "current_user") || !strcasecmp(n1, "session_user") ||
+                !strcasecmp(n1, "current_role") || !strcasecmp(n1, "current_catalog") ||
+                !strcasecmp(n1, "current_schema") || !strcasecmp(n1, "user"))) {
+      /* PostgreSQL's SQL value functions, written without parentheses: calls of the functions the
+       * server registers under these names */
+      e->kind = EK_FUNC;
+      e->name = n1;
     }
   }
   e->end = p->prev_end;

@@ -1228,9 +1228,69 @@ static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int
   leaf->hi_incl = bhi_incl;
 }
 
+/* PostgreSQL's internal name of a type as written ("bigint" -> "int8"), which it uses to name a
+ * result column that is a bare cast. */
+static const char *pg_type_colname(Compiler *c, const char *t) {
+  static const struct {
+    const char *in, *out;
+  } map[] = {{"integer", "int4"},
+             {"int", "int4"},
+             {"smallint", "int2"},
+             {"bigint", "int8"},
+             {"real", "float4"},
+             {"double precision", "float8"},
+             {"float", "float8"},
+             {"decimal", "numeric"},
+             {"boolean", "bool"},
+             {"character varying", "varchar"},
+             {"character", "bpchar"},
+             {"char", "bpchar"},
+             {"timestamp with time zone", "timestamptz"},
+             {"timestamp without time zone", "timestamp"},
+             {"time without time zone", "time"},
+             {"time with time zone", "timetz"}};
+  char buf[64];
+  size_t n = 0;
+  for (const char *p = t ? t : ""; *p && *p != '(' && *p != '[' && n < sizeof buf - 1; p++)
+    buf[n++] = (char)tolower((unsigned char)*p);
+  while (n && buf[n - 1] == ' ')
+    n--;
+  buf[n] = 0;
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (!strcmp(buf, map[i].in)) return map[i].out;
+  return arena_strdup(&c->p->arena, buf);
+}
+
+/* The name PostgreSQL gives an unaliased result column that is not a column reference: a function's
+ * name, a bare cast's argument name or else its type, "case", "exists", else "?column?". */
+static const char *pg_expr_colname(Compiler *c, const XExpr *x, int depth) {
+  switch (x->kind) {
+  case XK_FUNC: {
+    char *z = arena_strdup(&c->p->arena, x->name ? x->name : "?column?");
+    for (char *p = z; p && *p; p++)
+      *p = (char)tolower((unsigned char)*p);
+    return z ? z : "?column?";
+  }
+  case XK_CAST: {
+    XExpr a;
+    if (depth < 32 && x->a) {
+      xv_expr(x->a, &a, &c->p->arena);
+      if (a.kind == XK_COLUMN) return a.name;
+      if (a.kind == XK_FUNC || a.kind == XK_CAST || a.kind == XK_CASE)
+        return pg_expr_colname(c, &a, depth + 1);
+    }
+    return x->name ? pg_type_colname(c, x->name) : "?column?";
+  }
+  case XK_CASE: return "case";
+  case XK_EXISTS: return "exists";
+  default: return "?column?";
+  }
+}
+
 static const char *expr_name(Compiler *c, const XResCol *r, const XExpr *x, int top, SrcItem *items,
                              int nitems, const PExpr *pe) {
   if (r->alias) return r->alias;
+  if (x && x->kind != XK_COLUMN && c->db->dialect == MICA_DIALECT_POSTGRES) return pg_expr_colname(c, x, 0);
   if (x && x->kind == XK_COLUMN) {
     if (top && pe && pe->op == PX_COL) {
       for (int i = 0; i < nitems; i++)
@@ -2659,6 +2719,12 @@ void plan_unprepare(mica_stmt *st) {
     free(st->param_decl);
     st->param_decl = NULL;
   }
+  if (st->exprtypes) {
+    for (int i = 0; i < st->ncol; i++)
+      free(st->exprtypes[i]);
+    free(st->exprtypes);
+    st->exprtypes = NULL;
+  }
   for (int i = 0; i < st->ncol; i++) {
     if (st->row) value_release(&st->row[i]);
     if (st->colnames) free(st->colnames[i]);
@@ -2674,6 +2740,155 @@ void plan_unprepare(mica_stmt *st) {
   st->row = NULL;
   st->colnames = st->decltypes = st->col_table = st->col_origin = NULL;
   st->ncol = 0;
+}
+
+/* ------------------------------------------------------------------ static result types */
+/* Type classes of declared types, for the arithmetic rule below. */
+enum { TC_NONE, TC_INT, TC_BIGINT, TC_FLOAT, TC_NUMERIC, TC_TEXT, TC_BOOL };
+
+static int type_class(const char *t) {
+  if (!t) return TC_NONE;
+  char b[32];
+  size_t n = 0;
+  for (; t[n] && n < sizeof b - 1; n++)
+    b[n] = (char)tolower((unsigned char)t[n]);
+  b[n] = 0;
+  if (strstr(b, "[]")) return TC_NONE;
+  if (!strcmp(b, "bigint") || !strcmp(b, "int8") || !strcmp(b, "bigserial")) return TC_BIGINT;
+  if (strstr(b, "int")) return TC_INT;
+  if (strstr(b, "real") || strstr(b, "floa") || strstr(b, "doub")) return TC_FLOAT;
+  if (strstr(b, "numeric") || strstr(b, "decimal")) return TC_NUMERIC;
+  if (strstr(b, "char") || strstr(b, "text") || strstr(b, "clob")) return TC_TEXT;
+  if (strstr(b, "bool")) return TC_BOOL;
+  return TC_NONE;
+}
+
+static const char *expr_type(const PExpr *e);
+
+static const char *first_arg_type(PExpr **args, int n) {
+  for (int i = 0; i < n; i++) {
+    const char *t = expr_type(args[i]);
+    if (t) return t;
+  }
+  return NULL;
+}
+
+/* What PostgreSQL would call the type of an aggregate's result, given its argument's type. */
+static const char *agg_type(const char *name, const char *arg) {
+  int tc = type_class(arg);
+  if (!strcmp(name, "count")) return "BIGINT";
+  if (!strcmp(name, "sum"))
+    return tc == TC_INT                          ? "BIGINT"
+           : tc == TC_BIGINT || tc == TC_NUMERIC ? "NUMERIC"
+           : tc == TC_FLOAT                      ? arg
+                                                 : NULL;
+  if (!strcmp(name, "avg")) return tc == TC_FLOAT ? "DOUBLE PRECISION" : tc != TC_NONE ? "NUMERIC" : NULL;
+  if (!strcmp(name, "total")) return "DOUBLE PRECISION";
+  if (!strcmp(name, "min") || !strcmp(name, "max")) return arg;
+  if (!strcmp(name, "group_concat") || !strcmp(name, "string_agg")) return "TEXT";
+  if (!strcmp(name, "bool_and") || !strcmp(name, "bool_or") || !strcmp(name, "every")) return "BOOLEAN";
+  return NULL;
+}
+
+/* Scalar functions whose result type does not depend on their arguments. */
+static const char *func_type(const char *name, PExpr **args, int n) {
+  static const char *const ints[] = {"length", "octet_length", "char_length", "instr", "unicode", "sign"};
+  static const char *const texts[] = {
+      "lower",          "upper",        "substr",        "substring", "trim",
+      "ltrim",          "rtrim",        "replace",       "hex",       "quote",
+      "printf",         "format",       "char",          "typeof",    "concat",
+      "concat_ws",      "quote_ident",  "quote_literal", "version",   "current_database",
+      "current_schema", "current_user", "session_user",  "lpad",      "rpad",
+      "repeat",         "reverse",      "left",          "right",     "md5",
+      "initcap"};
+  static const char *const firsts[] = {"coalesce", "ifnull", "nullif", "abs", "round",
+                                       "greatest", "least",  "max",    "min"};
+  for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+    if (!strcmp(name, ints[i])) return "INTEGER";
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+    if (!strcmp(name, texts[i])) return "TEXT";
+  if (!strcmp(name, "iif")) return n == 3 ? first_arg_type(args + 1, 2) : NULL; /* iif(cond, a, b) */
+  for (size_t i = 0; i < sizeof firsts / sizeof firsts[0]; i++)
+    if (!strcmp(name, firsts[i])) return first_arg_type(args, n);
+  if (!strcmp(name, "random")) return "BIGINT";
+  /* PostgreSQL functions the server registers (pgwire/pgfunc.c) */
+  static const struct {
+    const char *name, *type;
+  } pg[] = {{"pg_try_advisory_lock", "BOOLEAN"},
+            {"pg_advisory_unlock", "BOOLEAN"},
+            {"pg_backend_pid", "INTEGER"},
+            {"now", "TIMESTAMPTZ"},
+            {"clock_timestamp", "TIMESTAMPTZ"},
+            {"statement_timestamp", "TIMESTAMPTZ"},
+            {"transaction_timestamp", "TIMESTAMPTZ"},
+            {"gen_random_uuid", "UUID"},
+            {"current_database", "NAME"},
+            {"current_user", "NAME"},
+            {"session_user", "NAME"},
+            {"current_schema", "NAME"},
+            {"current_setting", "TEXT"},
+            {"set_config", "TEXT"},
+            {"quote_nullable", "TEXT"},
+            {"string_agg", "TEXT"}};
+  for (size_t i = 0; i < sizeof pg / sizeof pg[0]; i++)
+    if (!strcmp(name, pg[i].name)) return pg[i].type;
+  return NULL;
+}
+
+/* The static type of an expression's values as a declared-type name, when it can be told: a column's
+ * declared type, a CAST's type, the type PostgreSQL gives a literal, BOOLEAN for predicates, the usual
+ * numeric promotion for arithmetic, and known functions and aggregates. NULL otherwise. */
+static const char *expr_type(const PExpr *e) {
+  if (!e) return NULL;
+  switch (e->op) {
+  case PX_COL:
+  case PX_CAST: return e->decl;
+  case PX_CONST: return expr_decl(e);
+  case PX_AND:
+  case PX_OR:
+  case PX_NOT:
+  case PX_IS:
+  case PX_ISNULL:
+  case PX_BETWEEN:
+  case PX_INLIST:
+  case PX_INSUB:
+  case PX_EXISTS:
+  case PX_LIKE: return "BOOLEAN";
+  case PX_NEG:
+  case PX_POS:
+  case PX_COLLATE: return expr_type(e->a);
+  case PX_CASE: return e->nlist >= 2 ? expr_type(e->list[1]) : NULL;
+  case PX_BIN: {
+    if (e->binop >= BO_EQ && e->binop <= BO_GE) return "BOOLEAN";
+    if (e->binop == BO_CONCAT) return "TEXT";
+    int a = type_class(expr_type(e->a)), b = type_class(expr_type(e->b));
+    if (e->binop >= BO_BITAND) return a == TC_BIGINT || b == TC_BIGINT ? "BIGINT" : "INTEGER";
+    if (a == TC_FLOAT || b == TC_FLOAT) return a && b ? "DOUBLE PRECISION" : NULL;
+    if (a == TC_NUMERIC || b == TC_NUMERIC) return a && b ? "NUMERIC" : NULL;
+    if ((a == TC_INT || a == TC_BIGINT) && (b == TC_INT || b == TC_BIGINT))
+      return a == TC_BIGINT || b == TC_BIGINT ? "BIGINT" : "INTEGER";
+    return NULL;
+  }
+  case PX_AGG: {
+    const SelectPlan *sel = e->sub;
+    if (!sel || e->agg_idx < 0 || e->agg_idx >= sel->nagg || !sel->aggs[e->agg_idx].func) return NULL;
+    const AggCall *ac = &sel->aggs[e->agg_idx];
+    return agg_type(ac->func->name, ac->nargs > 0 ? expr_type(ac->args[0]) : NULL);
+  }
+  case PX_FUNC: return e->func ? func_type(e->func->name, e->list, e->nlist) : NULL;
+  default: return NULL;
+  }
+}
+
+static int set_exprtypes(mica_stmt *st, int n, PExpr **exprs) {
+  if (!exprs || n <= 0) return MICA_OK;
+  st->exprtypes = calloc((size_t)n + 1, sizeof(char *));
+  if (!st->exprtypes) return MICA_NOMEM;
+  for (int i = 0; i < n; i++) {
+    const char *t = expr_type(exprs[i]);
+    if (t && !(st->exprtypes[i] = strdup(t))) return MICA_NOMEM;
+  }
+  return MICA_OK;
 }
 
 static int set_columns(mica_stmt *st, int n, const char **names, const char **types, const char **tabs,
@@ -2738,6 +2953,12 @@ int plan_prepare(mica_stmt *st) {
       break;
     }
     rc = set_columns(st, sel->nres, sel->res_names, sel->res_types, sel->res_table, sel->res_origin);
+    if (rc == MICA_OK) {
+      const SelectPlan *first = sel;
+      while (first->left) /* a compound's result types are its first SELECT's */
+        first = first->left;
+      rc = set_exprtypes(st, sel->nres, first->nres == sel->nres ? first->res : NULL);
+    }
     break;
   }
   case XS_INSERT:
@@ -2745,8 +2966,20 @@ int plan_prepare(mica_stmt *st) {
   case XS_DELETE:
     st->readonly = 0;
     p->kind = PROG_OTHER;
+    /* WITH before INSERT/UPDATE/DELETE: its tables are visible to the whole statement */
+    for (int i = 0; i < xs.ncte; i++) {
+      CteDef *cd = arena_alloc(&p->arena, sizeof(CteDef));
+      if (!cd) return mica_set_error(db, MICA_NOMEM, "out of memory");
+      cd->name = xs.ctes[i].name;
+      cd->ncols = xs.ctes[i].ncols;
+      cd->cols = xs.ctes[i].cols;
+      cd->sel = xs.ctes[i].sel;
+      cd->next = c.ctes;
+      c.ctes = cd;
+    }
     rc = xs.kind == XS_INSERT ? compile_insert(&c, &xs, d) : compile_update_delete(&c, &xs, d);
     if (rc == MICA_OK && d->nret) rc = set_columns(st, d->nret, d->ret_names, NULL, NULL, NULL);
+    if (rc == MICA_OK && d->nret) rc = set_exprtypes(st, d->nret, d->ret);
     break;
   case XS_CREATE_TABLE:
   case XS_CREATE_INDEX:
@@ -4029,6 +4262,15 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   }
   x->nreturning = s->nreturning;
   x->returning = xv_rescols(s->returning, s->nreturning, a);
+  x->ncte = s->ncte;
+  x->ctes = arena_alloc(a, sizeof(XCte) * (size_t)(s->ncte + 1));
+  if (!x->ctes) return MICA_NOMEM;
+  for (int i = 0; i < s->ncte; i++) {
+    x->ctes[i].name = s->ctes[i].name;
+    x->ctes[i].ncols = s->ctes[i].ncols;
+    x->ctes[i].cols = s->ctes[i].cols;
+    x->ctes[i].sel = s->ctes[i].sel;
+  }
   /* CREATE TABLE */
   x->ncoldef = s->ncoldef;
   x->coldefs = arena_alloc(a, sizeof(XColDef) * (size_t)(s->ncoldef + 1));

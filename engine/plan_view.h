@@ -234,6 +234,8 @@ typedef struct XStmt {
   ANode *where;
   int nreturning;
   XResCol *returning;
+  int ncte; /* WITH before INSERT/UPDATE/DELETE */
+  XCte *ctes;
   /* CREATE TABLE */
   int ncoldef;
   XColDef *coldefs;

@@ -171,6 +171,17 @@ START_TEST(test_parameter_decltypes) {
 }
 END_TEST
 
+/* WITH before INSERT, UPDATE and DELETE (regression: "no such table" for the CTE). */
+START_TEST(test_with_before_dml) {
+  same_as_sqlite(
+      "CREATE TABLE s(x); WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 3) "
+      "INSERT INTO s SELECT x FROM g; INSERT INTO s WITH h(y) AS (VALUES(9)) SELECT y FROM h; "
+      "WITH d(k) AS (VALUES(1)) DELETE FROM s WHERE x IN (SELECT k FROM d); "
+      "WITH u(k) AS (VALUES(2)) UPDATE s SET x = 20 WHERE x IN (SELECT k FROM u) RETURNING x; "
+      "SELECT * FROM s ORDER BY x");
+}
+END_TEST
+
 START_TEST(test_select_constant_expressions) {
   same_as_sqlite(
       "SELECT 1, 2.5, 'x', NULL, 1+2*3, 7/2, 7%3, -5/2, 7.0/2, 1/0, 'a'||'b'||3;"
@@ -406,6 +417,7 @@ static Suite *sql_suite(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_select_constant_expressions);
+  tcase_add_test(tc, test_with_before_dml);
   tcase_add_test(tc, test_parameter_decltypes);
   tcase_add_test(tc, test_limits_like_pattern_and_function_args);
   tcase_add_test(tc, test_table_insert_select_where_order);
