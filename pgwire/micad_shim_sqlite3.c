@@ -70,3 +70,70 @@ const unsigned char *mica_column_text(mica_stmt *s, int c) { return sqlite3_colu
 const void *mica_column_blob(mica_stmt *s, int c) { return sqlite3_column_blob(ST(s), c); }
 int mica_column_bytes(mica_stmt *s, int c) { return sqlite3_column_bytes(ST(s), c); }
 void mica_free(void *p) { sqlite3_free(p); }
+const char *mica_column_exprtype(mica_stmt *s, int c) { return sqlite3_column_decltype(ST(s), c); }
+const char *mica_bind_parameter_decltype(mica_stmt *s, int i) {
+  (void)s;
+  (void)i;
+  return NULL; /* SQLite does not tell: parameters stay text, as before inference existed */
+}
+int mica_is_interrupted(mica_db *db) {
+  (void)db;
+  return 0; /* sqlite3_is_interrupted needs SQLite 3.41 */
+}
+
+/* User functions (pgwire/pgfunc.c): a trampoline keeps the mica callbacks and user data, so that
+ * mica_user_data returns what the caller registered. */
+typedef struct shim_fn {
+  mica_func_fn xfunc, xstep;
+  mica_final_fn xfinal;
+  void *userdata;
+} shim_fn;
+#define CX(p) ((sqlite3_context *)(p))
+#define VA(p) ((sqlite3_value *)(p))
+static void shim_call(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  shim_fn *f = sqlite3_user_data(ctx);
+  f->xfunc((mica_context *)ctx, argc, (mica_value **)argv);
+}
+static void shim_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  shim_fn *f = sqlite3_user_data(ctx);
+  f->xstep((mica_context *)ctx, argc, (mica_value **)argv);
+}
+static void shim_final(sqlite3_context *ctx) {
+  shim_fn *f = sqlite3_user_data(ctx);
+  f->xfinal((mica_context *)ctx);
+}
+int mica_create_function(mica_db *db, const char *name, int nargs, int flags, void *userdata,
+                         mica_func_fn xfunc, mica_func_fn xstep, mica_final_fn xfinal, mica_final_fn xvalue,
+                         mica_func_fn xinverse, mica_destructor destroy) {
+  (void)xvalue;
+  (void)xinverse;
+  (void)destroy;
+  shim_fn *f = sqlite3_malloc(sizeof *f);
+  if (!f) return MICA_NOMEM;
+  f->xfunc = xfunc;
+  f->xstep = xstep;
+  f->xfinal = xfinal;
+  f->userdata = userdata;
+  return sqlite3_create_function_v2(DB(db), name, nargs, flags, f, xfunc ? shim_call : NULL,
+                                    xstep ? shim_step : NULL, xfinal ? shim_final : NULL, sqlite3_free);
+}
+void *mica_user_data(mica_context *ctx) { return ((shim_fn *)sqlite3_user_data(CX(ctx)))->userdata; }
+mica_db *mica_context_db_handle(mica_context *ctx) { return (mica_db *)sqlite3_context_db_handle(CX(ctx)); }
+void *mica_aggregate_context(mica_context *ctx, int n) { return sqlite3_aggregate_context(CX(ctx), n); }
+void mica_result_null(mica_context *ctx) { sqlite3_result_null(CX(ctx)); }
+void mica_result_int(mica_context *ctx, int v) { sqlite3_result_int(CX(ctx), v); }
+void mica_result_int64(mica_context *ctx, mica_int64 v) { sqlite3_result_int64(CX(ctx), v); }
+void mica_result_text(mica_context *ctx, const char *v, int n, mica_destructor d) {
+  sqlite3_result_text(CX(ctx), v, n, d == MICA_TRANSIENT ? SQLITE_TRANSIENT : d);
+}
+void mica_result_value(mica_context *ctx, mica_value *v) { sqlite3_result_value(CX(ctx), VA(v)); }
+void mica_result_error(mica_context *ctx, const char *msg, int n) { sqlite3_result_error(CX(ctx), msg, n); }
+void mica_result_error_code(mica_context *ctx, int rc) { sqlite3_result_error_code(CX(ctx), rc); }
+void mica_result_error_nomem(mica_context *ctx) { sqlite3_result_error_nomem(CX(ctx)); }
+int mica_value_type(const mica_value *v) { return sqlite3_value_type((sqlite3_value *)v); }
+int mica_value_numeric_type(mica_value *v) { return sqlite3_value_numeric_type(VA(v)); }
+mica_int64 mica_value_int64(const mica_value *v) { return sqlite3_value_int64((sqlite3_value *)v); }
+int mica_value_int(const mica_value *v) { return sqlite3_value_int((sqlite3_value *)v); }
+double mica_value_double(const mica_value *v) { return sqlite3_value_double((sqlite3_value *)v); }
+const unsigned char *mica_value_text(mica_value *v) { return sqlite3_value_text(VA(v)); }
+int mica_value_bytes(mica_value *v) { return sqlite3_value_bytes(VA(v)); }

@@ -305,6 +305,144 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
 #define PG_EPOCH_DAYS 10957 /* 2000-01-01 in days since 1970-01-01 */
 
 /* Parses "YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]][Z|+hh[:mm]|-hh[:mm]]" pieces. Returns 0 on success. */
+/* ------------------------------------------------------------------------------------------------
+ * Intervals. PostgreSQL's binary form is int64 microseconds, int32 days, int32 months; its text form
+ * (IntervalStyle postgres) is "[N year[s]] [N mon[s]] [N day[s]] [[+|-]HH:MM:SS[.ffffff]]", each
+ * part signed on its own, with a '+' before a positive part that follows a negative one, and
+ * "00:00:00" for zero.
+ */
+static char *append_int_part(char *o, int64_t v, const char *unit, int *is_zero, int *is_before) {
+  if (v == 0) return o;
+  o += sprintf(o, "%s%s%lld %s%s", *is_zero ? "" : " ", *is_before && v > 0 ? "+" : "", (long long)v, unit,
+               v != 1 ? "s" : "");
+  *is_before = v < 0;
+  *is_zero = 0;
+  return o;
+}
+
+/* Writes the text form of (months, days, usec) to out (at least 96 bytes); returns its length. */
+static size_t format_interval(int32_t months, int32_t days, int64_t usec, char *out) {
+  char *o = out;
+  int is_zero = 1, is_before = 0;
+  o = append_int_part(o, months / 12, "year", &is_zero, &is_before);
+  o = append_int_part(o, months % 12, "mon", &is_zero, &is_before);
+  o = append_int_part(o, days, "day", &is_zero, &is_before);
+  int64_t hour = usec / 3600000000LL, rest = usec % 3600000000LL;
+  int64_t min = rest / 60000000LL, sec = rest % 60000000LL / 1000000, frac = rest % 1000000;
+  if (is_zero || usec != 0) {
+    int minus = hour < 0 || min < 0 || sec < 0 || frac < 0;
+    o += sprintf(o, "%s%s%02lld:%02lld:%02lld", is_zero ? "" : " ",
+                 minus       ? "-"
+                 : is_before ? "+"
+                             : "",
+                 (long long)llabs(hour), (long long)llabs(min), (long long)llabs(sec));
+    if (frac) {
+      o += sprintf(o, ".%06lld", (long long)llabs(frac));
+      while (o[-1] == '0')
+        *--o = 0;
+    }
+  }
+  *o = 0;
+  return (size_t)(o - out);
+}
+
+/* Parses an interval in PostgreSQL's postgres style (as format_interval writes it) or as
+ * "N unit ..." with units year(s), mon(s)/month(s), week(s), day(s), hour(s), min(s)/minute(s),
+ * sec(s)/second(s), followed by an optional [+-]H:MM[:SS[.f]] and "ago". 0 on success. */
+static int parse_interval(const char *s, size_t n, int32_t *months, int32_t *days, int64_t *usec) {
+  int64_t mo = 0, d = 0, us = 0;
+  size_t i = 0;
+  int any = 0;
+  while (i < n) {
+    while (i < n && isspace((unsigned char)s[i]))
+      i++;
+    if (i >= n) break;
+    if (n - i >= 3 && !strncasecmp(s + i, "ago", 3) && (n - i == 3 || isspace((unsigned char)s[i + 3]))) {
+      mo = -mo, d = -d, us = -us;
+      i += 3;
+      continue;
+    }
+    int neg = 0;
+    if (s[i] == '+' || s[i] == '-') neg = s[i++] == '-';
+    if (i >= n || !isdigit((unsigned char)s[i])) return -1;
+    int64_t v = 0;
+    while (i < n && isdigit((unsigned char)s[i])) {
+      if (v > INT32_MAX) return -1;
+      v = v * 10 + (s[i++] - '0');
+    }
+    if (i < n && s[i] == ':') { /* H:MM[:SS[.f]] */
+      int64_t mm = 0, ss = 0, f = 0;
+      int fd = 0;
+      i++;
+      while (i < n && isdigit((unsigned char)s[i]))
+        mm = mm * 10 + (s[i++] - '0');
+      if (i < n && s[i] == ':') {
+        i++;
+        while (i < n && isdigit((unsigned char)s[i]))
+          ss = ss * 10 + (s[i++] - '0');
+        if (i < n && s[i] == '.') {
+          i++;
+          while (i < n && isdigit((unsigned char)s[i])) {
+            if (fd < 6) f = f * 10 + (s[i] - '0'), fd++;
+            i++;
+          }
+          while (fd < 6)
+            f *= 10, fd++;
+        }
+      }
+      if (mm > 59 || ss > 59) return -1;
+      int64_t t = ((v * 60 + mm) * 60 + ss) * 1000000 + f;
+      if (__builtin_add_overflow(us, neg ? -t : t, &us)) return -1;
+      any++;
+      continue;
+    }
+    int64_t frac = 0; /* fractional seconds only */
+    int fd = 0;
+    if (i < n && s[i] == '.') {
+      i++;
+      while (i < n && isdigit((unsigned char)s[i])) {
+        if (fd < 6) frac = frac * 10 + (s[i] - '0'), fd++;
+        i++;
+      }
+      while (fd < 6)
+        frac *= 10, fd++;
+    }
+    while (i < n && isspace((unsigned char)s[i]))
+      i++;
+    size_t u = i;
+    while (i < n && isalpha((unsigned char)s[i]))
+      i++;
+    size_t ul = i - u;
+    if (neg) v = -v, frac = -frac;
+#define UNIT(name) (ul == strlen(name) && !strncasecmp(s + u, name, ul))
+    if (any > 64) return -1; /* bounds the sums below */
+    if (UNIT("year") || UNIT("years") || UNIT("yr") || UNIT("yrs"))
+      mo += v * 12;
+    else if (UNIT("mon") || UNIT("mons") || UNIT("month") || UNIT("months"))
+      mo += v;
+    else if (UNIT("week") || UNIT("weeks"))
+      d += v * 7;
+    else if (UNIT("day") || UNIT("days"))
+      d += v;
+    else if (UNIT("hour") || UNIT("hours")) {
+      if (__builtin_add_overflow(us, v * 3600000000LL, &us)) return -1;
+    } else if (UNIT("min") || UNIT("mins") || UNIT("minute") || UNIT("minutes")) {
+      if (__builtin_add_overflow(us, v * 60000000LL, &us)) return -1;
+    } else if (UNIT("sec") || UNIT("secs") || UNIT("second") || UNIT("seconds") || ul == 0) {
+      if (__builtin_add_overflow(us, v * 1000000 + frac, &us)) return -1;
+    } else
+      return -1;
+#undef UNIT
+    if (frac && !(ul == 0 || s[u] == 's' || s[u] == 'S')) return -1;
+    any++;
+  }
+  if (!any || mo > INT32_MAX || mo < INT32_MIN || d > INT32_MAX || d < INT32_MIN) return -1;
+  *months = (int32_t)mo;
+  *days = (int32_t)d;
+  *usec = us;
+  return 0;
+}
+
 static int parse_datetime(const char *s, int want_date, int64_t *days, int64_t *usec, int *tz_sec,
                           int *has_tz) {
   *days = 0;
@@ -556,7 +694,16 @@ static int put_binary(pqbuf *b, uint32_t oid, const pgvalue *v) {
     }
     return 0;
   }
-  case PGOID_INTERVAL: return -1;
+  case PGOID_INTERVAL: {
+    int32_t mo, d;
+    int64_t us;
+    if (v->type != MICA_TEXT || parse_interval((const char *)v->p, v->n, &mo, &d, &us)) return -1;
+    pqbuf_put_int32(b, 16);
+    pqbuf_put_int64(b, us);
+    pqbuf_put_int32(b, d);
+    pqbuf_put_int32(b, mo);
+    return 0;
+  }
   case PGOID_JSONB:
     txt = value_text(v, buf, sizeof buf, &len);
     pqbuf_put_int32(b, (int32_t)len + 1);
@@ -833,6 +980,37 @@ int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, si
     out->type = MICA_TEXT;
     out->p = (unsigned char *)s;
     out->n = strlen(s);
+    return 0;
+  }
+  case PGOID_TIME: {
+    if (len != 8) goto bad;
+    int64_t t = (int64_t)be(data, 8);
+    if (t < 0 || t > 86400000000LL) goto bad;
+    char *s = malloc(32);
+    if (!s) goto nomem;
+    int64_t secs = t / 1000000, frac = t % 1000000;
+    int n = snprintf(s, 32, "%02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    if (frac) {
+      n += snprintf(s + n, 32 - (size_t)n, ".%06d", (int)frac);
+      while (s[n - 1] == '0')
+        s[--n] = 0;
+    }
+    *scratch = s;
+    out->type = MICA_TEXT;
+    out->p = (unsigned char *)s;
+    out->n = (size_t)n;
+    return 0;
+  }
+  case PGOID_INTERVAL: {
+    if (len != 16) goto bad;
+    char *s = malloc(128);
+    if (!s) goto nomem;
+    size_t n = format_interval((int32_t)(uint32_t)be(data + 12, 4), (int32_t)(uint32_t)be(data + 8, 4),
+                               (int64_t)be(data, 8), s);
+    *scratch = s;
+    out->type = MICA_TEXT;
+    out->p = (unsigned char *)s;
+    out->n = n;
     return 0;
   }
   case PGOID_NUMERIC: {

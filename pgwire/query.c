@@ -65,6 +65,7 @@ enum {
   LOCAL_UNLISTEN,
   LOCAL_NOTIFY,
   LOCAL_DATABASE,
+  LOCAL_CLOSE, /* CLOSE cursor | ALL: micad has no SQL cursors */
 };
 
 /* ------------------------------------------------------------------------------------------------
@@ -254,6 +255,7 @@ static int classify_local(const char *p) {
   if (!strcmp(kw, "NOTIFY")) return LOCAL_NOTIFY;
   if (!strcmp(kw, "DISCARD")) return LOCAL_DISCARD;
   if (!strcmp(kw, "DEALLOCATE")) return LOCAL_DEALLOCATE;
+  if (!strcmp(kw, "CLOSE")) return LOCAL_CLOSE;
   return LOCAL_NONE;
 }
 
@@ -397,7 +399,7 @@ static void decide_types(pgw_portal *p, const pgw_pstmt *ps) {
   free(p->col_oids);
   p->col_oids = calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *p->col_oids);
   for (int i = 0; i < p->ncols && p->col_oids; i++) {
-    pgtype t = pgtypes_from_decltype(mica_column_decltype(p->stmt, i));
+    pgtype t = pgtypes_from_decltype(mica_column_exprtype(p->stmt, i));
     if (!t.oid) {
       if (p->pending_row)
         t = pgtypes_from_storage(mica_column_type(p->stmt, i));
@@ -420,7 +422,7 @@ static void send_row_description(pgw_session *s, pgw_portal *p, int with_formats
   pqbuf_put_int16(&s->out, (int16_t)p->ncols);
   for (int i = 0; i < p->ncols; i++) {
     const char *name = mica_column_name(p->stmt, i);
-    pgtype t = pgtypes_from_decltype(mica_column_decltype(p->stmt, i));
+    pgtype t = pgtypes_from_decltype(mica_column_exprtype(p->stmt, i));
     uint32_t oid = p->col_oids ? p->col_oids[i] : PGOID_TEXT;
     pqbuf_put_string(&s->out, name ? name : "?column?");
     pqbuf_put_int32(&s->out, 0); /* table oid */
@@ -879,10 +881,27 @@ static int run_local(pgw_session *s, int kind, const char *sql, const char *end,
       drop_all_portals(s);
       while (s->pstmts)
         drop_pstmt(s, s->pstmts);
+      pgw_advisory_release_all(s);
+      pgw_notify_unlisten(s, NULL);
       for (pgw_guc *g = s->gucs; g; g = g->next)
         if (!is_readonly_param(g->name) && strcmp(g->value, g->boot)) pgw_guc_set(s, g->name, NULL);
     }
     snprintf(tag, sizeof tag, "DISCARD %s", w2);
+    break;
+  }
+  case LOCAL_CLOSE: {
+    lexer lx = {sql, end};
+    char w[256];
+    lex(&lx, w, sizeof w);
+    int t = lex(&lx, w, sizeof w);
+    if (t == 1 && !strcmp(w, "all")) {
+      snprintf(tag, sizeof tag, "CLOSE CURSOR ALL");
+    } else {
+      char msg[300];
+      snprintf(msg, sizeof msg, "cursor \"%s\" does not exist", w);
+      pgw_send_error(s, "ERROR", "34000", msg, 0);
+      return -1;
+    }
     break;
   }
   case LOCAL_DEALLOCATE: {

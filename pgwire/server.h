@@ -44,6 +44,7 @@ typedef struct pgw_server {
   int32_t next_pid;             /* [mu] backend "process id" handed out in BackendKeyData */
   int shutting_down;            /* [mu] */
   struct pgw_listen *listens;   /* [mu] LISTEN subscriptions (notify.c) */
+  struct pgw_advlock *advlocks; /* [mu] advisory locks held by sessions (pgfunc.c) */
 } pgw_server;
 
 /* Takes over a freshly accepted socket; runs in the event-loop thread of base. */
@@ -56,6 +57,8 @@ int pgw_session_count(pgw_server *srv);
 
 /* Frees the LISTEN registry (at shutdown, after every session is gone). */
 void pgw_notify_free_all(pgw_server *srv);
+/* Frees the advisory lock table (at shutdown, after every session is gone). */
+void pgw_advisory_free_all(pgw_server *srv);
 
 /* The file of database name in the data directory (name.db); -1 if the name is not acceptable. */
 int pgw_database_path(const pgw_server *srv, const char *name, char *out, size_t outlen);

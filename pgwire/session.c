@@ -425,6 +425,7 @@ void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_
 
 static void session_free(pgw_session *s) {
   pgw_notify_session_gone(s);
+  pgw_advisory_release_all(s);
   registry_remove(s);
   if (s->log_disconnections)
     pglog(PGLOG_LOG, "disconnection: user=%s database=%s host=%s", s->user ? s->user : "?",
@@ -621,6 +622,14 @@ static void open_database(pgw_session *s) {
     return;
   }
   mica_db_config(db, MICA_DBCONFIG_DIALECT, MICA_DIALECT_POSTGRES);
+  pthread_mutex_lock(&s->srv->mu);
+  s->db = db;
+  pthread_mutex_unlock(&s->srv->mu);
+  if (pgw_functions_register(s) != MICA_OK) {
+    pgw_send_error(s, "FATAL", "53200", "out of memory", 0);
+    s->want_close = 1;
+    return;
+  }
   pthread_mutex_lock(&s->srv->mu);
   int lock_ms = s->srv->conf.lock_timeout;
   pthread_mutex_unlock(&s->srv->mu);

@@ -128,6 +128,11 @@ void pgw_session_flush(pgw_session *s);
 void pgw_send_error(pgw_session *s, const char *severity, const char *sqlstate, const char *msg,
                     int position);
 void pgw_send_notice(pgw_session *s, const char *severity, const char *sqlstate, const char *msg);
+
+/* PostgreSQL functions (pgfunc.c): registers them on s->db (user data s). MICA_OK or an error code. */
+int pgw_functions_register(pgw_session *s);
+/* Releases every advisory lock s holds (session end, pg_advisory_unlock_all). */
+void pgw_advisory_release_all(pgw_session *s);
 void pgw_send_ready(pgw_session *s);
 void pgw_send_parameter_status(pgw_session *s, const char *name, const char *value);
 /* statement_timeout timer and cancel bookkeeping around one statement. */

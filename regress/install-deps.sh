@@ -9,7 +9,7 @@ what=${1:-build}
 pkgs=(build-essential autoconf automake libtool pkg-config libevent-dev libssl-dev liburing-dev
       libreadline-dev)
 if [ "$what" = test ] || [ "$what" = bench ]; then
-  pkgs+=(check libpq-dev postgresql-client sqlite3 libsqlite3-dev python3 python3-psycopg2
+  pkgs+=(check libpq-dev postgresql-client sqlite3 libsqlite3-dev python3 python3-psycopg2 python3-asyncpg python3-psycopg
          clang clang-format clang-tidy cppcheck)
 fi
 [ "$what" = bench ] && pkgs+=(postgresql-15)

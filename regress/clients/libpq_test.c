@@ -96,9 +96,9 @@ static void test_simple(PGconn *c) {
   }
   PQclear(r);
   r = PQexec(c, "SELECT 1 + 1, 2.5 * 2, 'x' || 'y'");
-  check(PQresultStatus(r) == PGRES_TUPLES_OK && PQftype(r, 0) == 20 && PQftype(r, 1) == 701 &&
+  check(PQresultStatus(r) == PGRES_TUPLES_OK && PQftype(r, 0) == 23 && PQftype(r, 1) == 1700 &&
             PQftype(r, 2) == 25,
-        "expression types from values (int8, float8, text)", PQresultErrorMessage(r));
+        "expression types as PostgreSQL's (int4, numeric, text)", PQresultErrorMessage(r));
   PQclear(r);
   r = PQexec(c, "UPDATE lt SET name = 'two' WHERE id = 2");
   check(!strcmp(PQcmdStatus(r), "UPDATE 1"), "UPDATE tag", PQcmdStatus(r));

@@ -11,9 +11,10 @@
 
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${top_builddir:-.}
-# The protocol suite runs on micad_shim (micad over the system sqlite3) so that it checks pgwire alone;
-# micad-engine.sh runs real SQL through src/micad and the engine.
-MICAD=${MICAD:-$builddir/pgwire/micad_shim}
+# The client suite runs on src/micad with the real engine, as users run it. (MICAD=pgwire/micad_shim
+# runs it over the system's sqlite3 to tell a pgwire bug from an engine difference; checks that need
+# the engine's PostgreSQL dialect or parameter types then fail there.)
+MICAD=${MICAD:-$builddir/src/micad}
 LIBPQ_TEST=${LIBPQ_TEST:-$builddir/regress/clients/libpq_test}
 HERE=$srcdir/regress/clients
 PSQL=${PSQL:-psql}
@@ -191,6 +192,16 @@ EOF
     [ "$out" = "psycopg2 ok" ] && ok "psycopg2 round trip" || bad "psycopg2 round trip" "$out"
 else
     bad "psycopg2" "python3-psycopg2 is not installed (regress/install-deps.sh installs it)"
+fi
+
+# asyncpg: binary formats for every type, inferred parameter types, binary COPY, cancel, pools
+if /usr/bin/python3 -c 'import asyncpg' 2>/dev/null; then
+    /usr/bin/python3 "$HERE/asyncpg_test.py" "postgresql://postgres@127.0.0.1:$port/postgres" >"$tmp/asyncpg.out" 2>&1
+    rc=$?
+    sed 's/^/  asyncpg: /' "$tmp/asyncpg.out" | grep -v '^  asyncpg: ok:'
+    [ $rc -eq 0 ] && ok "asyncpg_test: $(tail -1 "$tmp/asyncpg.out")" || bad "asyncpg_test" "$(tail -1 "$tmp/asyncpg.out")"
+else
+    bad "asyncpg" "python3-asyncpg is not installed (regress/install-deps.sh installs it)"
 fi
 
 # ---------------------------------------------------------------- authentication and reload

@@ -235,18 +235,19 @@ def test_extended_details():
               msg(b"E", cstr("") + struct.pack("!i", 0)) + msg(b"S"))
     out = read_until(s)
     check(b"".join(t for t, _ in out) == b"12IZ", "empty extended query gives EmptyQueryResponse")
-    # Describe statement: parameter types (unspecified -> text) and NoData for a command.
+    # Describe statement: parameter types (unspecified -> inferred from the column, as PostgreSQL does)
+    # and NoData for a command.
     s.sendall(msg(b"P", cstr("st1") + cstr("SELECT x FROM ptab WHERE x = $1") + struct.pack("!hi", 1, 23)) +
               msg(b"D", b"S" + cstr("st1")) +
               msg(b"P", cstr("st2") + cstr("INSERT INTO ptab VALUES ($1)") + struct.pack("!h", 0)) +
               msg(b"D", b"S" + cstr("st2")) + msg(b"S"))
     out = read_until(s)
     pds = [b for t, b in out if t == b"t"]
-    ok = len(pds) == 2 and struct.unpack("!hI", pds[0]) == (1, 23) and struct.unpack("!hI", pds[1]) == (1, 25)
-    check(ok, "ParameterDescription: declared int4, unspecified text", pds)
+    ok = len(pds) == 2 and struct.unpack("!hI", pds[0]) == (1, 23) and struct.unpack("!hI", pds[1]) == (1, 23)
+    check(ok, "ParameterDescription: declared int4, unspecified inferred int4", pds)
     check(b"".join(t for t, _ in out) == b"1tT1tnZ", "Describe: RowDescription for a query, NoData for INSERT",
           b"".join(t for t, _ in out))
-    # A portal sends the types its statement's Describe announced (expression -> text), in binary too.
+    # A portal sends the types its statement's Describe announced (1 + 1 -> int4), in binary too.
     s.sendall(msg(b"P", cstr("st3") + cstr("SELECT 1 + 1") + struct.pack("!h", 0)) +
               msg(b"D", b"S" + cstr("st3")) +
               msg(b"B", cstr("") + cstr("st3") + struct.pack("!hhhh", 0, 0, 1, 1)) +
@@ -255,8 +256,8 @@ def test_extended_details():
     rd = [b for t, b in out if t == b"T"]
     dr = [b for t, b in out if t == b"D"]
     oid = struct.unpack("!I", rd[0][rd[0].index(b"\0", 2) + 7:][:4])[0] if rd else None
-    check(oid == 25 and dr and dr[0][2:] == struct.pack("!i", 1) + b"2",
-          "portal keeps the statement's described types (binary text '2')", (oid, dr))
+    check(oid == 23 and dr and dr[0][2:] == struct.pack("!ii", 4, 2),
+          "portal keeps the statement's described types (binary int4 2)", (oid, dr))
     # Errors skip to Sync; Close of unknown names is fine.
     s.sendall(msg(b"B", cstr("") + cstr("no_such_stmt") + struct.pack("!hhh", 0, 0, 0)) +
               msg(b"E", cstr("") + struct.pack("!i", 0)) +
