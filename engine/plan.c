@@ -2750,7 +2750,7 @@ static int type_class(const char *t) {
   if (!t) return TC_NONE;
   char b[32];
   size_t n = 0;
-  for (; t[n] && n < sizeof b - 1; n++)
+  for (; n < sizeof b - 1 && t[n]; n++)
     b[n] = (char)tolower((unsigned char)t[n]);
   b[n] = 0;
   if (strstr(b, "[]")) return TC_NONE;

@@ -226,8 +226,12 @@ static void fn_format(mica_context *ctx, int argc, mica_value **argv) {
   if (!f) return;
   size_t cap = strlen(f) + 64, len = 0;
   char *out = malloc(cap);
+  if (!out) {
+    mica_result_error_nomem(ctx);
+    return;
+  }
   int next = 1;
-  for (const char *p = f; out && *p; p++) {
+  for (const char *p = f; *p; p++) {
     const char *piece = NULL;
     char *owned = NULL;
     char one[2] = {0, 0};
@@ -286,10 +290,6 @@ static void fn_format(mica_context *ctx, int argc, mica_value **argv) {
     memcpy(out + len, piece, n);
     len += n;
     free(owned);
-  }
-  if (!out) {
-    mica_result_error_nomem(ctx);
-    return;
   }
   out[len] = 0;
   mica_result_text(ctx, out, (int)len, free);

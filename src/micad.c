@@ -675,6 +675,7 @@ int main(int argc, char **argv) {
   pgw_roles_free(srv->roles);
   pthread_mutex_unlock(&srv->mu);
   pgw_notify_free_all(srv);
+  pgw_advisory_free_all(srv);
   pthread_mutex_lock(&srv->mu);
   srv->hba = NULL;
   srv->roles = NULL;
