@@ -2054,9 +2054,16 @@ int btree_begin_write(Btree *bt, int timeout_ms) {
   int rc;
   if (bt->txn == 2) return MICA_OK;
   if (bt->readonly) return bt_error(bt, MICA_READONLY, "attempt to write a readonly database");
-  if (bt->txn == 0 && (rc = btree_begin_read(bt)) != MICA_OK) return rc;
+  /* With no read snapshot yet, queue for the write lock first and take the snapshot once it is
+   * granted (pager_begin_write does so from PS_NONE): a snapshot taken before waiting would be
+   * stale by the time the previous writer commits, and the upgrade would fail BUSY_SNAPSHOT. */
+  int fresh = bt->txn == 0;
   rc = pager_begin_write(bt->pc, timeout_ms);
   if (rc != MICA_OK) return bt_error(bt, rc, "%s", pager_errmsg(bt->pc));
+  if (fresh) {
+    bt_refresh_sizes(bt);
+    bt_refresh_av(bt);
+  }
   bt->txn = 2;
   bt->dirty = 0;
   if (pager_page_count(bt->pc) == 0 && (rc = bt_format(bt)) != MICA_OK) {

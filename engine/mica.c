@@ -496,11 +496,13 @@ int mica_prepare_v3(mica_db *db, const char *sql, int nbytes, unsigned flags, mi
     free(st);
     return mica_set_error(db, MICA_NOMEM, "out of memory");
   }
-  /* a read transaction around compilation so the schema is current */
+  /* A read transaction around compilation so the schema is current. It ends with compilation,
+   * inside BEGIN too: a deferred transaction takes its snapshot when its first statement runs (a
+   * snapshot taken here would make that statement's write lock wait end in BUSY_SNAPSHOT). */
   int own = btree_txn_state(db->bt) == 0;
   rc = mica_txn_need(db, 0);
   if (rc == MICA_OK) rc = plan_prepare(st);
-  if (own && db->autocommit && btree_txn_state(db->bt) == 1 && db->nactive == 0) btree_rollback(db->bt);
+  if (own && btree_txn_state(db->bt) == 1 && db->nactive == 0) btree_rollback(db->bt);
   if (rc != MICA_OK) {
     plan_unprepare(st);
     ast_free(ast);

@@ -6,10 +6,12 @@
  *   - direct assertions on API behaviour (errors, offsets, bindings, changes, schema text).
  */
 #include <check.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mica.h"
 
@@ -412,6 +414,57 @@ START_TEST(test_busy_writer_sees_later_commits) {
 }
 END_TEST
 
+typedef struct WaitArg {
+  mica_db *db;
+  int rc;
+} WaitArg;
+
+static void *waiting_writer(void *arg) {
+  WaitArg *w = arg;
+  w->rc = mica_exec(w->db, "INSERT INTO t VALUES(3)", NULL, NULL, NULL);
+  return NULL;
+}
+
+/* A second writer with a busy timeout waits in the queue and then writes: its snapshot is taken
+ * when the lock is granted, not before it waits (which made it fail "snapshot is stale"). */
+START_TEST(test_waiting_writer_succeeds_after_commit) {
+  char dir[] = "/tmp/mica_test_sql_XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char path[128];
+  snprintf(path, sizeof path, "%s/db", dir);
+  mica_db *a, *b;
+  ck_assert_int_eq(mica_open(path, MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &a), MICA_OK);
+  ck_assert_int_eq(mica_open(path, MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &b), MICA_OK);
+  ck_assert_int_eq(mica_exec(a, "CREATE TABLE t(x); INSERT INTO t VALUES(1)", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(count_rows(b), 1);
+  ck_assert_int_eq(mica_exec(a, "BEGIN; INSERT INTO t VALUES(2)", NULL, NULL, NULL), MICA_OK);
+  mica_busy_timeout(b, 10000);
+  WaitArg w = {b, -1};
+  pthread_t th;
+  pthread_create(&th, NULL, waiting_writer, &w);
+  usleep(100000);
+  ck_assert_int_eq(mica_exec(a, "COMMIT", NULL, NULL, NULL), MICA_OK);
+  pthread_join(th, NULL);
+  ck_assert_int_eq(w.rc, MICA_OK);
+  ck_assert_int_eq(count_rows(a), 3);
+  /* Same inside an explicit transaction whose first statement writes. */
+  ck_assert_int_eq(mica_exec(a, "BEGIN; INSERT INTO t VALUES(4)", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(mica_exec(b, "BEGIN", NULL, NULL, NULL), MICA_OK);
+  pthread_create(&th, NULL, waiting_writer, &w);
+  usleep(100000);
+  ck_assert_int_eq(mica_exec(a, "COMMIT", NULL, NULL, NULL), MICA_OK);
+  pthread_join(th, NULL);
+  ck_assert_int_eq(w.rc, MICA_OK);
+  ck_assert_int_eq(mica_exec(b, "COMMIT", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(count_rows(a), 5);
+  ck_assert_int_eq(mica_close(a), MICA_OK);
+  ck_assert_int_eq(mica_close(b), MICA_OK);
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *sql_suite(void) {
   Suite *s = suite_create("sql");
   TCase *tc = tcase_create("core");
@@ -431,6 +484,7 @@ static Suite *sql_suite(void) {
   tcase_add_test(tc, test_window_functions);
   tcase_add_test(tc, test_api_errors_and_bindings);
   tcase_add_test(tc, test_busy_writer_sees_later_commits);
+  tcase_add_test(tc, test_waiting_writer_succeeds_after_commit);
   suite_add_tcase(s, tc);
   return s;
 }
