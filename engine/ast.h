@@ -251,7 +251,17 @@ enum {
   SK_ATTACH,
   SK_DETACH,
   SK_CREATE_VTABLE,
+  SK_TRUNCATE, /* PostgreSQL dialect: TRUNCATE [TABLE] name, ... */
 };
+
+/* A change to a statement's text made when it is stored in sqlite_schema: the PostgreSQL dialect's
+ * CREATE TABLE keeps its text but with the PostgreSQL-only parts rewritten into SQLite syntax
+ * ("x::t" becomes "CAST(x AS t)", WITH (...) options are dropped, serial becomes integer...), so that
+ * the schema stays readable by SQLite. Replaces text[off, end) by repl; edits do not overlap. */
+typedef struct TextEdit {
+  int off, end;
+  const char *repl;
+} TextEdit;
 
 /* A column of an index, a PRIMARY KEY/UNIQUE table constraint or an ON CONFLICT target. */
 typedef struct IndexedCol {
@@ -285,6 +295,8 @@ typedef struct ColDef {
   Expr *gen_expr;
   ForeignKey *fk;
   int off, end;
+  int serial;             /* PostgreSQL serial type or identity column (stored as integer: the rowid) */
+  int type_off, type_end; /* the type name's text */
 } ColDef;
 
 enum { TC_PRIMARY_KEY = 1, TC_UNIQUE, TC_CHECK, TC_FOREIGN_KEY };
@@ -298,6 +310,7 @@ typedef struct TabCons {
   int conflict;
   int autoinc;
   Expr *check;
+  int check_off, check_end; /* CHECK (expr): the expression's text */
   ForeignKey *fk;
 } TabCons;
 
@@ -320,7 +333,7 @@ typedef struct Upsert {
 
 enum { TR_BEFORE = 0, TR_AFTER = 1, TR_INSTEAD_OF = 2 };
 enum { TE_DELETE = 1, TE_INSERT = 2, TE_UPDATE = 3 };
-enum { AL_RENAME_TABLE = 1, AL_RENAME_COLUMN, AL_ADD_COLUMN, AL_DROP_COLUMN };
+enum { AL_RENAME_TABLE = 1, AL_RENAME_COLUMN, AL_ADD_COLUMN, AL_DROP_COLUMN, AL_ADD_CONSTRAINT };
 
 struct Stmt {
   AstArena *arena;          /* owns every node of this statement */
@@ -337,6 +350,10 @@ struct Stmt {
   const char *alias; /* INSERT INTO t AS alias; UPDATE/DELETE t AS alias */
   const char *table; /* CREATE INDEX / CREATE TRIGGER: ON table */
   int if_not_exists, if_exists, temp, unique;
+  int nnames;         /* PostgreSQL dialect: DROP TABLE / TRUNCATE / VACUUM / ANALYZE name, ...: */
+  const char **names; /* every name, the first one also in `name` */
+  int nedit;          /* rewrites of the text to store (PostgreSQL dialect), in text order */
+  TextEdit *edits;
   int onconf; /* OE_*: INSERT OR x / REPLACE / UPDATE OR x */
 
   /* INSERT */
@@ -403,10 +420,11 @@ struct Stmt {
   int txn_mode; /* 0 DEFERRED, 1 IMMEDIATE, 2 EXCLUSIVE */
 
   /* ALTER TABLE */
-  int alter_kind;       /* AL_* */
-  const char *new_name; /* RENAME TO new / RENAME COLUMN old TO new */
-  const char *column;   /* RENAME COLUMN old / DROP COLUMN name */
-  ColDef *add_col;      /* ADD COLUMN */
+  int alter_kind;         /* AL_* */
+  const char *new_name;   /* RENAME TO new / RENAME COLUMN old TO new */
+  const char *column;     /* RENAME COLUMN old / DROP COLUMN name */
+  ColDef *add_col;        /* ADD COLUMN */
+  int cons_off, cons_end; /* ADD [CONSTRAINT name] ...: the constraint's text (in tcons[0]) */
 
   /* ATTACH expr AS expr / DETACH name; VACUUM [schema] INTO expr */
   Expr *expr1, *expr2;

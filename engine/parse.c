@@ -232,6 +232,9 @@ typedef struct Parser {
   int nparam;
   int cap_names;
   const char **names;
+  /* text edits for storing PostgreSQL-dialect DDL in SQLite syntax (TextEdit, ast.h) */
+  TextEdit *edits;
+  int nedit, cap_edit;
   /* error */
   jmp_buf jb;
   char *err;
@@ -562,6 +565,7 @@ static Token p_peek2(Parser *p) {
 }
 
 static int p_is(Parser *p, int type) { return p->tok.type == type; }
+
 static int p_iskw(Parser *p, int kw) { return p->tok.type == T_KW && p->tok.kw == kw; }
 
 static int p_accept(Parser *p, int type) {
@@ -668,6 +672,20 @@ static void *p_grow(Parser *p, void *arr, int n, int *cap, size_t elem) {
     (arr) = p_grow((p), (arr), (n), &(cap), sizeof(*(arr)));                                                 \
     (arr)[(n)++] = (v);                                                                                      \
   } while (0)
+
+/* Records that text[off, end) is stored as repl (PostgreSQL dialect; see TextEdit). */
+static void p_edit(Parser *p, int off, int end, const char *repl) {
+  TextEdit e = {off, end, repl};
+  PUSH(p, p->edits, p->nedit, p->cap_edit, e);
+}
+
+/* Is the lookahead the identifier (not keyword, not quoted) w? */
+static int p_isword(Parser *p, const char *w) {
+  return p->tok.type == T_ID && p->tok.len == (int)strlen(w) && !strncasecmp(p->z + p->tok.off, w, strlen(w));
+}
+static int tok_isword(const Parser *p, const Token *t, const char *w) {
+  return t->type == T_ID && t->len == (int)strlen(w) && !strncasecmp(p->z + t->off, w, strlen(w));
+}
 
 static void p_enter(Parser *p) {
   if (++p->depth > PARSE_MAX_EXPR_DEPTH)
@@ -829,6 +847,7 @@ static Expr *p_func_call(Parser *p, const char *name, int off) {
 }
 
 static const char *p_type_name(Parser *p, int *ok);
+static const char *p_type_name_pg(Parser *p, int *ok, const char **stored, int record);
 
 static Expr *p_primary(Parser *p) {
   Token t = p->tok;
@@ -918,7 +937,8 @@ static Expr *p_primary(Parser *p) {
       e->a = p_expr(p);
       p_expectkw(p, KW_AS);
       int ok = 0;
-      e->name = p_type_name(p, &ok);
+      const char *stored;
+      e->name = p_type_name_pg(p, &ok, &stored, 1);
       if (!ok) e->name = "";
       p_expect(p, T_RP);
       e->end = p->prev_end;
@@ -1007,12 +1027,20 @@ static Expr *p_primary(Parser *p) {
   return e;
 }
 
-static Expr *p_postfix_pg(Parser *p, Expr *e) {
+/* expr::type (PostgreSQL); start is where the operand's text begins. Stored as CAST(expr AS type). */
+static Expr *p_postfix_pg(Parser *p, Expr *e, int start) {
   while (p->dialect == MICA_DIALECT_POSTGRES && p_is(p, T_DCOLON)) {
+    int dc = p->tok.off;
     p_advance(p);
     int ok = 0;
-    const char *ty = p_type_name(p, &ok);
+    const char *stored = NULL;
+    const char *ty = p_type_name_pg(p, &ok, &stored, 0);
     if (!ok) p_syntax(p);
+    p_edit(p, start, start, "CAST(");
+    size_t n = strlen(stored) + 6;
+    char *r = p_alloc(p, n);
+    snprintf(r, n, " AS %s)", stored);
+    p_edit(p, dc, p->prev_end, r);
     Expr *c = mk(p, EK_CAST, e->off);
     c->a = e;
     c->name = ty;
@@ -1046,7 +1074,8 @@ static Expr *p_unary(Parser *p) {
     p_leave(p);
     return e;
   }
-  return p_postfix_pg(p, p_primary(p));
+  int start = p->tok.off;
+  return p_postfix_pg(p, p_primary(p), start);
 }
 
 static Expr *p_collate(Parser *p) {
@@ -1332,6 +1361,35 @@ static const char *p_type_name(Parser *p, int *ok) {
   /* PostgreSQL: array suffix [] */
   *ok = 1;
   return p_strndup(p, p->z + start, (size_t)(p->prev_end - start));
+}
+
+/* A type name in the PostgreSQL dialect: also "timestamp|time with[out] time zone". Returns the type
+ * as written; *stored is how it is stored in SQLite syntax (timestamptz, timetz, timestamp, time). */
+static const char *p_type_name_pg(Parser *p, int *ok, const char **stored, int record) {
+  int start = p->tok.off;
+  const char *ty = p_type_name(p, ok);
+  *stored = ty;
+  if (!*ok || p->dialect != MICA_DIALECT_POSTGRES) return ty;
+  if (p_iskw(p, KW_WITH) || p_iskw(p, KW_WITHOUT)) {
+    Token t2 = p_peek2(p);
+    if (!tok_isword(p, &t2, "time")) return ty;
+    int with = p_iskw(p, KW_WITH);
+    p_advance(p);
+    p_advance(p);
+    if (!p_isword(p, "zone")) p_syntax(p);
+    p_advance(p);
+    int is_ts = !strncasecmp(ty, "timestamp", 9);
+    if (!is_ts && strncasecmp(ty, "time", 4)) p_syntax(p);
+    /* keep a precision, e.g. timestamp(3) with time zone: timestamptz(3) */
+    const char *prec = strchr(ty, '(');
+    size_t n = strlen(ty) + 8;
+    char *st = p_alloc(p, n);
+    snprintf(st, n, "%s%s%s", is_ts ? "timestamp" : "time", with ? "tz" : "", prec ? prec : "");
+    *stored = st;
+    if (record) p_edit(p, start, p->prev_end, st);
+    return p_strndup(p, p->z + start, (size_t)(p->prev_end - start));
+  }
+  return ty;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -2009,9 +2067,23 @@ static ForeignKey *p_fk_clause(Parser *p) {
 }
 
 /* DEFAULT value. */
+static Expr *p_add(Parser *p);
+
 static Expr *p_default(Parser *p, ColDef *c) {
   int off = p->tok.off;
   Expr *e;
+  if (p->dialect == MICA_DIALECT_POSTGRES && !p_is(p, T_LP)) {
+    /* PostgreSQL: DEFAULT b_expr (now(), 'x'::text, -1, ...): stored as DEFAULT (expr) */
+    Token t2 = p_peek2(p);
+    int simple = (p_is(p, T_INT) || p_is(p, T_FLOAT) || p_is(p, T_STRING) || p_iskw(p, KW_NULL)) &&
+                 (t2.type == T_COMMA || t2.type == T_RP || t2.type == T_KW || t2.type == T_EOF);
+    if (!simple) p_edit(p, off, off, "(");
+    e = p_add(p);
+    if (!simple) p_edit(p, p->prev_end, p->prev_end, ")");
+    c->dflt_off = off;
+    c->dflt_end = p->prev_end;
+    return e;
+  }
   if (p_is(p, T_LP)) {
     p_advance(p);
     e = p_expr(p);
@@ -2068,7 +2140,17 @@ static void p_column_def(Parser *p, ColDef *c) {
   c->off = p->tok.off;
   c->name = p_name(p);
   int ok = 0;
-  c->type = p_type_name(p, &ok);
+  const char *stored_type;
+  int type_off = p->tok.off;
+  c->type = p_type_name_pg(p, &ok, &stored_type, 1);
+  c->type_off = type_off;
+  c->type_end = p->prev_end;
+  /* PostgreSQL serial types: integer columns numbered automatically (stored as integer: the rowid) */
+  if (p->dialect == MICA_DIALECT_POSTGRES && c->type &&
+      (!strcasecmp(c->type, "serial") || !strcasecmp(c->type, "serial4") ||
+       !strcasecmp(c->type, "bigserial") || !strcasecmp(c->type, "serial8") ||
+       !strcasecmp(c->type, "smallserial") || !strcasecmp(c->type, "serial2")))
+    c->serial = 1;
   int ccap = 0;
   for (;;) {
     const char *cname = NULL;
@@ -2103,15 +2185,52 @@ static void p_column_def(Parser *p, ColDef *c) {
     } else if (p_acceptkw(p, KW_DEFAULT)) {
       c->dflt = p_default(p, c);
     } else if (p_acceptkw(p, KW_COLLATE)) {
+      int coff = p->tok.off;
       c->collate = p_name(p);
+      /* PostgreSQL's "C" and "POSIX" collations compare bytes: SQLite's BINARY */
+      if (p->dialect == MICA_DIALECT_POSTGRES && (!strcmp(c->collate, "C") || !strcmp(c->collate, "POSIX"))) {
+        c->collate = "BINARY";
+        p_edit(p, coff, p->prev_end, "BINARY");
+      }
     } else if (p_acceptkw(p, KW_REFERENCES)) {
       c->fk = p_fk_clause(p);
+    } else if (p->dialect == MICA_DIALECT_POSTGRES && p_iskw(p, KW_GENERATED) && !cname) {
+      /* GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(sequence options)] |
+       * GENERATED ALWAYS AS (expr) STORED */
+      int goff = p->tok.off;
+      p_advance(p);
+      if (p_iskw(p, KW_ALWAYS)) {
+        p_advance(p);
+      } else if (p_iskw(p, KW_BY)) {
+        p_advance(p);
+        p_expectkw(p, KW_DEFAULT);
+      } else {
+        p_syntax(p);
+      }
+      p_expectkw(p, KW_AS);
+      if (p_isword(p, "identity")) {
+        p_advance(p);
+        if (p_accept(p, T_LP)) { /* sequence options: skipped to the matching parenthesis */
+          for (int depth = 1; depth > 0;) {
+            if (p_is(p, T_EOF)) p_syntax(p);
+            if (p_is(p, T_LP)) depth++;
+            if (p_is(p, T_RP)) depth--;
+            p_advance(p);
+          }
+        }
+        c->serial = 1;
+        p_edit(p, goff, p->prev_end, "");
+      } else {
+        p_expect(p, T_LP);
+        c->gen_expr = p_expr(p);
+        p_expect(p, T_RP);
+        c->gen = 2;
+        if (p_isword(p, "stored")) p_advance(p);
+      }
     } else if (p_iskw(p, KW_GENERATED) || p_iskw(p, KW_AS)) {
       if (p_acceptkw(p, KW_GENERATED)) {
-        if (!(p_is(p, T_ID) && p->tok.len == 6 && !strncasecmp(p->z + p->tok.off, "always", 6)) &&
-            !p_iskw(p, KW_AS))
-          p_syntax(p);
-        if (p_is(p, T_ID)) p_advance(p);
+        if (!p_iskw(p, KW_ALWAYS) && !p_iskw(p, KW_AS)) p_syntax(p);
+        p_acceptkw(p, KW_ALWAYS);
       }
       p_expectkw(p, KW_AS);
       p_expect(p, T_LP);
@@ -2158,7 +2277,9 @@ static void p_table_constraint(Parser *p, TabCons *tc) {
   } else if (p_acceptkw(p, KW_CHECK)) {
     tc->kind = TC_CHECK;
     p_expect(p, T_LP);
+    tc->check_off = p->tok.off;
     tc->check = p_expr(p);
+    tc->check_end = p->prev_end;
     p_expect(p, T_RP);
     tc->conflict = p_opt_conflict(p);
   } else if (p_acceptkw(p, KW_FOREIGN)) {
@@ -2174,6 +2295,73 @@ static void p_table_constraint(Parser *p, TabCons *tc) {
     tc->fk = p_fk_clause(p);
   } else {
     p_syntax(p);
+  }
+}
+
+/* After CREATE TABLE name (...) in the PostgreSQL dialect: the storage options WITH (...), WITHOUT
+ * OIDS, TABLESPACE name and ON COMMIT ... are accepted and left out of the stored text (Mica has no use
+ * for them); serial and identity columns become the table's integer primary key (the rowid), which
+ * numbers rows as a sequence would. */
+static void p_create_table_pg(Parser *p, Stmt *st) {
+  int opts = p->tok.off;
+  for (;;) {
+    if (p_acceptkw(p, KW_WITH)) {
+      p_expect(p, T_LP);
+      for (int depth = 1; depth > 0;) {
+        if (p_is(p, T_EOF)) p_syntax(p);
+        if (p_is(p, T_LP)) depth++;
+        if (p_is(p, T_RP)) depth--;
+        p_advance(p);
+      }
+    } else if (p_iskw(p, KW_WITHOUT)) {
+      p_advance(p);
+      if (!p_isword(p, "oids")) p_syntax(p);
+      p_advance(p);
+    } else if (p_isword(p, "tablespace")) {
+      p_advance(p);
+      p_name(p);
+    } else if (p_iskw(p, KW_ON)) {
+      p_advance(p);
+      if (!p_isword(p, "commit")) p_syntax(p);
+      p_advance(p);
+      if (p_iskw(p, KW_DELETE)) {
+        p_advance(p);
+        if (!p_isword(p, "rows")) p_syntax(p);
+        p_advance(p);
+      } else if (p_isword(p, "preserve")) {
+        p_advance(p);
+        if (!p_isword(p, "rows")) p_syntax(p);
+        p_advance(p);
+      } else if (p_iskw(p, KW_DROP)) {
+        p_advance(p);
+      } else {
+        p_syntax(p);
+      }
+    } else {
+      break;
+    }
+  }
+  if (p->prev_end > opts) p_edit(p, opts, p->prev_end, "");
+  for (int i = 0; i < st->ncoldef; i++) {
+    ColDef *c = &st->coldefs[i];
+    if (!c->serial) continue;
+    int pk = c->pk;
+    for (int k = 0; k < st->ntcons && !pk; k++) {
+      const TabCons *tc = &st->tcons[k];
+      if (tc->kind == TC_PRIMARY_KEY && tc->ncol == 1 && tc->cols[0].expr &&
+          tc->cols[0].expr->kind == EK_COLUMN && !strcasecmp(tc->cols[0].expr->name, c->name))
+        pk = 1;
+    }
+    if (!pk)
+      p_fail_rc(p, MICA_ERROR, c->off,
+                "serial or identity column \"%s\" must be the table's primary key (sequences are not "
+                "supported yet)",
+                c->name);
+    c->type = "integer";
+    if (c->type_end > c->type_off)
+      p_edit(p, c->type_off, c->type_end, "integer");
+    else
+      p_edit(p, c->type_off, c->type_off, " integer");
   }
 }
 
@@ -2204,6 +2392,10 @@ static void p_create_table(Parser *p, Stmt *st) {
     p_accept(p, T_COMMA);
   }
   p_expect(p, T_RP);
+  if (p->dialect == MICA_DIALECT_POSTGRES) {
+    p_create_table_pg(p, st);
+    return;
+  }
   /* table options: WITHOUT ROWID, STRICT */
   for (;;) {
     if (p_acceptkw(p, KW_WITHOUT)) {
@@ -2338,6 +2530,9 @@ static void p_create_vtable(Parser *p, Stmt *st) {
 static void p_create(Parser *p, Stmt *st) {
   p_expectkw(p, KW_CREATE);
   if (p_acceptkw(p, KW_TEMP) || p_acceptkw(p, KW_TEMPORARY)) st->temp = 1;
+  if (p->dialect == MICA_DIALECT_POSTGRES && !st->temp && p_isword(p, "unlogged") &&
+      p_peek2(p).type == T_KW && p_peek2(p).kw == KW_TABLE)
+    p_advance(p); /* every table is logged (WAL) in Mica */
   if (p_acceptkw(p, KW_TABLE)) {
     p_create_table(p, st);
   } else if (!st->temp && p_acceptkw(p, KW_UNIQUE)) {
@@ -2373,14 +2568,91 @@ static void p_drop(Parser *p, Stmt *st) {
   p_if_exists(p, st);
   st->name = p_qualified(p, &st->schema);
   st->name_off = p->last_name_off;
+  if (p->dialect == MICA_DIALECT_POSTGRES) {
+    /* DROP TABLE|VIEW|INDEX a, b, ... [CASCADE | RESTRICT] */
+    int cap = 0;
+    PUSH(p, st->names, st->nnames, cap, st->name);
+    while (p_accept(p, T_COMMA)) {
+      const char *sch = NULL;
+      PUSH(p, st->names, st->nnames, cap, p_qualified(p, &sch));
+    }
+    if (!p_acceptkw(p, KW_CASCADE)) p_acceptkw(p, KW_RESTRICT);
+  }
+}
+
+/* PostgreSQL: a list of table names, each optionally ONLY and with a column list (VACUUM, ANALYZE),
+ * or with a trailing * (TRUNCATE). */
+static void p_table_list_pg(Parser *p, Stmt *st, int cols) {
+  int cap = 0;
+  do {
+    if (p_isword(p, "only")) p_advance(p);
+    const char *sch = NULL;
+    PUSH(p, st->names, st->nnames, cap, p_qualified(p, &sch));
+    if (p_is(p, T_STAR)) p_advance(p);
+    if (cols && p_accept(p, T_LP)) {
+      do
+        p_name(p);
+      while (p_accept(p, T_COMMA));
+      p_expect(p, T_RP);
+    }
+  } while (p_accept(p, T_COMMA));
+  st->name = st->names[0];
+}
+
+/* TRUNCATE [TABLE] [ONLY] name [*], ... [RESTART IDENTITY | CONTINUE IDENTITY] [CASCADE | RESTRICT] */
+static void p_truncate_pg(Parser *p, Stmt *st) {
+  p_advance(p);
+  st->kind = SK_TRUNCATE;
+  p_acceptkw(p, KW_TABLE);
+  p_table_list_pg(p, st, 0);
+  if (p_isword(p, "restart") || p_isword(p, "continue")) {
+    p_advance(p);
+    if (!p_isword(p, "identity")) p_syntax(p);
+    p_advance(p);
+  }
+  if (!p_acceptkw(p, KW_CASCADE)) p_acceptkw(p, KW_RESTRICT);
+}
+
+/* VACUUM [(option [value], ...)] [FULL] [FREEZE] [VERBOSE] [ANALYZE] [table [(cols)], ...] and
+ * ANALYZE [(options)] [VERBOSE] [table [(cols)], ...] (PostgreSQL). The tables go to names. */
+static void p_maintenance_pg(Parser *p, Stmt *st) {
+  if (p_accept(p, T_LP)) {
+    for (int depth = 1; depth > 0;) {
+      if (p_is(p, T_EOF)) p_syntax(p);
+      if (p_is(p, T_LP)) depth++;
+      if (p_is(p, T_RP)) depth--;
+      p_advance(p);
+    }
+  }
+  while (p_isword(p, "full") || p_isword(p, "freeze") || p_isword(p, "verbose") || p_iskw(p, KW_ANALYZE))
+    p_advance(p);
+  if (p_isname(p, 0)) p_table_list_pg(p, st, 1);
 }
 
 static void p_alter(Parser *p, Stmt *st) {
   st->kind = SK_ALTER;
   p_expectkw(p, KW_ALTER);
   p_expectkw(p, KW_TABLE);
+  if (p->dialect == MICA_DIALECT_POSTGRES) {
+    p_if_exists(p, st);
+    if (p_isword(p, "only")) p_advance(p);
+  }
   st->name = p_qualified(p, &st->schema);
   st->name_off = p->last_name_off;
+  if (p->dialect == MICA_DIALECT_POSTGRES && p_iskw(p, KW_ADD) && p_peek2(p).type == T_KW &&
+      (p_peek2(p).kw == KW_CONSTRAINT || p_peek2(p).kw == KW_PRIMARY || p_peek2(p).kw == KW_UNIQUE ||
+       p_peek2(p).kw == KW_CHECK || p_peek2(p).kw == KW_FOREIGN)) {
+    /* ADD [CONSTRAINT name] PRIMARY KEY (...) | UNIQUE (...) | CHECK (...) | FOREIGN KEY ... */
+    p_advance(p);
+    st->alter_kind = AL_ADD_CONSTRAINT;
+    st->cons_off = p->tok.off;
+    st->tcons = p_alloc(p, sizeof(TabCons));
+    st->ntcons = 1;
+    p_table_constraint(p, st->tcons);
+    st->cons_end = p->prev_end;
+    if (p_isword(p, "not")) p_syntax(p);
+    return;
+  }
   if (p_acceptkw(p, KW_RENAME)) {
     if (p_acceptkw(p, KW_TO)) {
       st->alter_kind = AL_RENAME_TABLE;
@@ -2534,6 +2806,18 @@ static void p_stmt(Parser *p, Stmt *st) {
     }
   }
   st->off = p->tok.off;
+  if (p->dialect == MICA_DIALECT_POSTGRES && p_isword(p, "truncate")) {
+    p_truncate_pg(p, st);
+    st->end = p->prev_end;
+    return;
+  }
+  if (p->dialect == MICA_DIALECT_POSTGRES && (p_iskw(p, KW_VACUUM) || p_iskw(p, KW_ANALYZE))) {
+    st->kind = p_iskw(p, KW_VACUUM) ? SK_VACUUM : SK_ANALYZE;
+    p_advance(p);
+    p_maintenance_pg(p, st);
+    st->end = p->prev_end;
+    return;
+  }
   if (p->tok.type != T_KW) p_syntax(p);
   switch (p->tok.kw) {
   case KW_SELECT:
@@ -2598,6 +2882,20 @@ static int parse_run(Parser *p, Stmt **out) {
   if (p_is(p, T_SEMI)) p_advance(p);
   p->tail_off = p->tok.type == T_EOF ? p->n : p->prev_end;
   st->nparam = p->nparam;
+  if (p->nedit > 0) {
+    /* text order; insertions at one offset keep the order they were made in (stable) */
+    for (int i = 1; i < p->nedit; i++) {
+      TextEdit e = p->edits[i];
+      int k = i - 1;
+      while (k >= 0 && p->edits[k].off > e.off) {
+        p->edits[k + 1] = p->edits[k];
+        k--;
+      }
+      p->edits[k + 1] = e;
+    }
+    st->edits = p->edits;
+    st->nedit = p->nedit;
+  }
   if (p->nparam > 0) {
     st->param_names = p_alloc(p, sizeof(char *) * (size_t)(p->nparam + 1));
     for (int i = 1; i <= p->nparam && i < p->cap_names; i++)

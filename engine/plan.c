@@ -2694,12 +2694,30 @@ static const char *normalised_create(Compiler *c, XStmt *xs, const char *kind) {
     len--;
   if ((size_t)xs->name_off > len) return NULL;
   size_t kl = strlen(kind);
-  char *out = arena_alloc(&c->p->arena, kl + 1 + len - (size_t)xs->name_off + 1);
+  size_t cap = kl + 1 + len - (size_t)xs->name_off + 1;
+  for (int i = 0; i < xs->nedit; i++)
+    cap += strlen(xs->edits[i].repl);
+  char *out = arena_alloc(&c->p->arena, cap);
   if (!out) return NULL;
   memcpy(out, kind, kl);
   out[kl] = ' ';
-  memcpy(out + kl + 1, z + xs->name_off, len - (size_t)xs->name_off);
-  out[kl + 1 + len - (size_t)xs->name_off] = 0;
+  size_t o = kl + 1, from = (size_t)xs->name_off;
+  /* the PostgreSQL dialect's rewrites into SQLite syntax (sorted, not overlapping) */
+  for (int i = 0; i < xs->nedit; i++) {
+    const TextEdit *e = &xs->edits[i];
+    if (e->off < xs->name_off || (size_t)e->end > len || (size_t)e->off < from) continue;
+    memcpy(out + o, z + from, (size_t)e->off - from);
+    o += (size_t)e->off - from;
+    size_t rl = strlen(e->repl);
+    memcpy(out + o, e->repl, rl);
+    o += rl;
+    from = (size_t)e->end;
+  }
+  memcpy(out + o, z + from, len - from);
+  o += len - from;
+  while (o > 0 && isspace((unsigned char)out[o - 1])) /* where dropped options were */
+    o--;
+  out[o] = 0;
   return out;
 }
 
@@ -2992,7 +3010,10 @@ int plan_prepare(mica_stmt *st) {
   case XS_REINDEX:
   case XS_ANALYZE:
   case XS_VACUUM:
-    st->readonly = xs.kind == XS_REINDEX || xs.kind == XS_ANALYZE || xs.kind == XS_VACUUM;
+  case XS_TRUNCATE:
+    /* VACUUM rewrites the file (VACUUM INTO only reads it; so do PostgreSQL's per-table forms) */
+    st->readonly = xs.kind == XS_REINDEX || xs.kind == XS_ANALYZE ||
+                   (xs.kind == XS_VACUUM && (xs.vacuum_into || xs.nnames > 0));
     p->kind = PROG_OTHER;
     if (xs.kind == XS_CREATE_TABLE)
       d->sqltext = normalised_create(&c, &xs, "CREATE TABLE");
@@ -3016,6 +3037,8 @@ int plan_prepare(mica_stmt *st) {
     if (xs.alter_kind == 3 && xs.add_col_off >= 0 && xs.add_col_end > xs.add_col_off && c.text)
       d->sqltext =
           arena_strndup(&p->arena, c.text + xs.add_col_off, (size_t)(xs.add_col_end - xs.add_col_off));
+    else if (xs.alter_kind == 5 && xs.cons_end > xs.cons_off && c.text)
+      d->sqltext = arena_strndup(&p->arena, c.text + xs.cons_off, (size_t)(xs.cons_end - xs.cons_off));
     else if (xs.alter_kind != 3)
       rc = mica_set_error(db, MICA_ERROR, "this ALTER TABLE form is not supported yet");
     break;
@@ -3839,6 +3862,12 @@ static int run_create_as(Exec *x, DmlPlan *d) {
   return rc;
 }
 
+static int drop_table(Exec *x, DmlPlan *d, const char *tname);
+static int drop_index(Exec *x, const char *iname, int if_exists);
+static int truncate_table(Exec *x, const char *tname);
+static int run_ddl2(Exec *x, DmlPlan *d, RowList *out);
+static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t);
+
 static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   (void)out;
   XStmt *xs = &d->xs;
@@ -3950,18 +3979,43 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
     return rc;
   }
   case XS_DROP_TABLE:
-  case XS_DROP_VIEW: {
-    Table *t = schema_find_table(s, xs->name);
+  case XS_DROP_VIEW:
+    for (int i = 0; i < (xs->nnames ? xs->nnames : 1) && rc == MICA_OK; i++) {
+      if (i > 0) rc = schema_ensure(db); /* the previous drop changed the schema */
+      if (rc == MICA_OK) rc = drop_table(x, d, xs->nnames ? xs->names[i] : xs->name);
+    }
+    return rc;
+  case XS_TRUNCATE:
+    for (int i = 0; i < xs->nnames && rc == MICA_OK; i++)
+      rc = truncate_table(x, xs->names[i]);
+    return rc;
+  case XS_DROP_INDEX:
+    for (int i = 0; i < (xs->nnames ? xs->nnames : 1) && rc == MICA_OK; i++) {
+      if (i > 0) rc = schema_ensure(db);
+      if (rc == MICA_OK) rc = drop_index(x, xs->nnames ? xs->names[i] : xs->name, xs->if_exists);
+    }
+    return rc;
+  default: return run_ddl2(x, d, out);
+  }
+}
+
+static int drop_table(Exec *x, DmlPlan *d, const char *tname) {
+  XStmt *xs = &d->xs;
+  Schema *s = x->db->schema;
+  mica_db *db = x->db;
+  int rc = MICA_OK;
+  {
+    Table *t = schema_find_table(s, tname);
     int isview = d->kind == XS_DROP_VIEW;
     if (!t || t == s->master) {
       if (xs->if_exists) return MICA_OK;
-      if (t == s->master) return mica_set_error(db, MICA_ERROR, "table %s may not be dropped", xs->name);
-      return mica_set_error(db, MICA_ERROR, "no such %s: %s", isview ? "view" : "table", xs->name);
+      if (t == s->master) return mica_set_error(db, MICA_ERROR, "table %s may not be dropped", tname);
+      return mica_set_error(db, MICA_ERROR, "no such %s: %s", isview ? "view" : "table", tname);
     }
     if (t->is_view && !isview)
-      return mica_set_error(db, MICA_ERROR, "use DROP VIEW to delete view %s", xs->name);
+      return mica_set_error(db, MICA_ERROR, "use DROP VIEW to delete view %s", tname);
     if (!t->is_view && isview)
-      return mica_set_error(db, MICA_ERROR, "use DROP TABLE to delete table %s", xs->name);
+      return mica_set_error(db, MICA_ERROR, "use DROP TABLE to delete table %s", tname);
     char *name = strdup(t->name);
     if (!name) return mica_set_error(db, MICA_NOMEM, "out of memory");
     for (Index *ix = t->indexes; ix && rc == MICA_OK; ix = ix->next_in_table)
@@ -3972,11 +4026,17 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
     free(name);
     return rc;
   }
-  case XS_DROP_INDEX: {
-    Index *ix = schema_find_index(s, xs->name);
+}
+
+static int drop_index(Exec *x, const char *iname, int if_exists) {
+  Schema *s = x->db->schema;
+  mica_db *db = x->db;
+  int rc = MICA_OK;
+  {
+    Index *ix = schema_find_index(s, iname);
     if (!ix) {
-      if (xs->if_exists) return MICA_OK;
-      return mica_set_error(db, MICA_ERROR, "no such index: %s", xs->name);
+      if (if_exists) return MICA_OK;
+      return mica_set_error(db, MICA_ERROR, "no such index: %s", iname);
     }
     if (!ix->ast)
       return mica_set_error(db, MICA_ERROR,
@@ -3989,6 +4049,30 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
     free(name);
     return rc;
   }
+}
+
+/* TRUNCATE (PostgreSQL): empties the table and its indexes. */
+static int truncate_table(Exec *x, const char *tname) {
+  Schema *s = x->db->schema;
+  mica_db *db = x->db;
+  Table *t = schema_find_table(s, tname);
+  if (!t || t == s->master) return mica_set_error(db, MICA_ERROR, "no such table: %s", tname);
+  if (t->is_view) return mica_set_error(db, MICA_ERROR, "cannot truncate view %s", tname);
+  int64_t n = 0;
+  int rc = btree_clear_table(db->bt, t->root, &n);
+  for (Index *ix = t->indexes; ix && rc == MICA_OK; ix = ix->next_in_table)
+    rc = btree_clear_table(db->bt, ix->root, NULL);
+  if (rc) return mica_set_error(db, rc, "%s", btree_errmsg(db->bt));
+  return MICA_OK;
+}
+
+static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
+  (void)out;
+  XStmt *xs = &d->xs;
+  Schema *s = x->db->schema;
+  mica_db *db = x->db;
+  int rc = MICA_OK;
+  switch (d->kind) {
   case XS_DROP_TRIGGER: {
     Trigger *tr = schema_find_trigger(s, xs->name);
     if (!tr) {
@@ -4004,7 +4088,9 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   }
   case XS_ALTER: {
     Table *t = schema_find_table(s, xs->name);
+    if ((!t || t == s->master) && xs->if_exists) return MICA_OK;
     if (!t || t == s->master) return mica_set_error(db, MICA_ERROR, "no such table: %s", xs->name);
+    if (xs->alter_kind == 5) return alter_add_constraint(x, d, t);
     if (t->is_view) return mica_set_error(db, MICA_ERROR, "Cannot add a column to a view");
     XColDef *cd = &xs->add_col;
     for (int i = 0; i < t->ncol; i++)
@@ -4031,13 +4117,198 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   }
   case XS_REINDEX:
   case XS_ANALYZE:
-    if (xs->name && !schema_find_table(s, xs->name) && !schema_find_index(s, xs->name) &&
+    for (int i = 0; i < xs->nnames; i++) /* PostgreSQL's ANALYZE t, ...: no statistics kept yet */
+      if (!schema_find_table(s, xs->names[i]))
+        return mica_set_error(db, MICA_ERROR, "no such table: %s", xs->names[i]);
+    if (!xs->nnames && xs->name && !schema_find_table(s, xs->name) && !schema_find_index(s, xs->name) &&
         !mica_find_collation(db, xs->name))
       return mica_set_error(db, MICA_ERROR, "unable to identify the object to be reindexed");
     return MICA_OK;
-  case XS_VACUUM: return MICA_OK;
+  case XS_VACUUM:
+    if (xs->nnames) {
+      /* PostgreSQL's VACUUM t, ...: a b-tree file has no dead row versions to reclaim per table;
+       * the tables must exist. VACUUM without a table rewrites the whole file. */
+      for (int i = 0; i < xs->nnames; i++)
+        if (!schema_find_table(s, xs->names[i]))
+          return mica_set_error(db, MICA_ERROR, "no such table: %s", xs->names[i]);
+      return MICA_OK;
+    }
+    if (xs->vacuum_into_expr)
+      return mica_set_error(db, MICA_ERROR, "VACUUM INTO takes a string literal here");
+    if (!db->autocommit) return mica_set_error(db, MICA_ERROR, "cannot VACUUM from within a transaction");
+    if (db->nactive > 1) return mica_set_error(db, MICA_ERROR, "cannot VACUUM - SQL statements in progress");
+    rc = btree_vacuum(db->bt, xs->vacuum_into);
+    if (rc) return mica_set_error(db, rc, "%s", btree_errmsg(db->bt));
+    if (!xs->vacuum_into) schema_reset(db); /* root pages may have moved */
+    return MICA_OK;
   default: return mica_set_error(db, MICA_ERROR, "statement not supported yet");
   }
+}
+
+/* Runs sql (a query) on this connection inside the running statement; *found: it returned a row. */
+static int probe_row(mica_db *db, const char *sql, int *found) {
+  mica_stmt *st = NULL;
+  *found = 0;
+  int rc = mica_prepare(db, sql, -1, &st, NULL);
+  if (rc) return rc;
+  rc = mica_step(st);
+  *found = rc == MICA_ROW;
+  int rc2 = mica_finalize(st);
+  return rc == MICA_ROW || rc == MICA_DONE ? MICA_OK : rc2 ? rc2 : rc;
+}
+
+/* "name" with embedded quotes doubled, into buf. */
+static const char *qident(char *buf, size_t n, const char *name) {
+  size_t o = 0;
+  buf[o++] = '"';
+  for (const char *p = name; *p && o + 3 < n; p++) {
+    if (*p == '"') buf[o++] = '"';
+    buf[o++] = *p;
+  }
+  buf[o++] = '"';
+  buf[o] = 0;
+  return buf;
+}
+
+/* PostgreSQL's ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE | CHECK | FOREIGN KEY. The
+ * constraint is appended to the table's CREATE TABLE text, as if it had been declared there (so the
+ * file stays what SQLite would have written), after checking the rows already in the table: a primary
+ * key's columns also become NOT NULL (and must hold no NULL), a PRIMARY KEY/UNIQUE gets its
+ * sqlite_autoindex_<table>_<n> index, filled (a duplicate fails the statement), a CHECK must hold for
+ * every row. A primary key that would make an INTEGER column the rowid is refused (that needs the
+ * table rebuilt). Foreign keys are recorded (they are checked when foreign keys are enforced). */
+static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t) {
+  XStmt *xs = &d->xs;
+  mica_db *db = x->db;
+  XTabCons *tc = &xs->tcons[0];
+  char q1[600], q2[600], probe[2400];
+  if (t->is_view) return mica_set_error(db, MICA_ERROR, "cannot add a constraint to view %s", t->name);
+  if (!d->sqltext || !t->sql) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE");
+  int cols[64];
+  int ncols = 0;
+  if (tc->kind == 1 || tc->kind == 2) {
+    if (tc->ncol > 64) return mica_set_error(db, MICA_ERROR, "too many columns in the key");
+    for (int i = 0; i < tc->ncol; i++) {
+      int ci = -1;
+      for (int k = 0; k < t->ncol && ci < 0; k++)
+        if (name_eq(t->cols[k].name, tc->cols[i])) ci = k;
+      if (ci < 0) return mica_set_error(db, MICA_ERROR, "no such column: %s", tc->cols[i]);
+      cols[ncols++] = ci;
+    }
+  }
+  if (tc->kind == 1) {
+    int has_pk = t->ipk >= 0;
+    for (Index *ix = t->indexes; ix && !has_pk; ix = ix->next_in_table)
+      has_pk = ix->origin == 2;
+    if (has_pk)
+      return mica_set_error(db, MICA_ERROR, "multiple primary keys for table \"%s\" are not allowed",
+                            t->name);
+  }
+  /* the current definition, parsed for its column texts */
+  Stmt *old = NULL;
+  if (parse_statement(t->sql, (int)strlen(t->sql), MICA_DIALECT_SQLITE, &old, NULL, NULL, NULL) != MICA_OK ||
+      !old || old->kind != SK_CREATE_TABLE || old->ncoldef != t->ncol) {
+    ast_free(old);
+    return mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s)", t->name);
+  }
+  const char *close = strrchr(t->sql, ')');
+  size_t head = close ? (size_t)(close - t->sql) : 0;
+  while (head > 0 && isspace((unsigned char)t->sql[head - 1]))
+    head--;
+  size_t cap = strlen(t->sql) + strlen(d->sqltext) + 16 * (size_t)(ncols + 1) + 8;
+  char *sql = malloc(cap);
+  char *tname = strdup(t->name);
+  if (!sql || !tname) {
+    ast_free(old);
+    free(sql);
+    free(tname);
+    return mica_set_error(db, MICA_NOMEM, "out of memory");
+  }
+  /* copy the text, adding NOT NULL after each primary-key column that lacks it */
+  size_t o = 0, from = 0;
+  for (int k = 0; k < old->ncoldef && tc->kind == 1; k++) {
+    int inpk = 0;
+    for (int i = 0; i < ncols; i++)
+      inpk |= cols[i] == k;
+    if (!inpk || old->coldefs[k].notnull) continue;
+    size_t e = (size_t)old->coldefs[k].end;
+    memcpy(sql + o, t->sql + from, e - from);
+    o += e - from;
+    memcpy(sql + o, " NOT NULL", 9);
+    o += 9;
+    from = e;
+  }
+  memcpy(sql + o, t->sql + from, head - from);
+  o += head - from;
+  o += (size_t)snprintf(sql + o, cap - o, ", %s%s", d->sqltext, close ? close : ")");
+  ast_free(old);
+  int rc = MICA_OK;
+  /* the rows already there must satisfy it */
+  for (int i = 0; i < ncols && tc->kind == 1 && rc == MICA_OK; i++) {
+    int found;
+    snprintf(probe, sizeof probe, "SELECT 1 FROM %s WHERE %s IS NULL LIMIT 1", qident(q1, sizeof q1, tname),
+             qident(q2, sizeof q2, t->cols[cols[i]].name));
+    rc = probe_row(db, probe, &found);
+    if (rc == MICA_OK && found)
+      rc = mica_set_error(db, MICA_CONSTRAINT_NOTNULL,
+                          "NOT NULL constraint failed: %s.%s (column contains null values)", tname,
+                          t->cols[cols[i]].name);
+  }
+  if (rc == MICA_OK && tc->kind == 3 && tc->check_end > tc->check_off) {
+    int found;
+    const char *text = d->sqltext; /* the constraint's text starts at cons_off */
+    int eo = tc->check_off - xs->cons_off, ee = tc->check_end - xs->cons_off;
+    if (eo < 0 || ee > (int)strlen(text)) {
+      rc = mica_set_error(db, MICA_INTERNAL, "CHECK text out of range");
+    } else {
+      snprintf(probe, sizeof probe, "SELECT 1 FROM %s WHERE NOT (%.*s) LIMIT 1", qident(q1, sizeof q1, tname),
+               ee - eo, text + eo);
+      rc = probe_row(db, probe, &found);
+      if (rc == MICA_OK && found)
+        rc = mica_set_error(db, MICA_CONSTRAINT_CHECK, "CHECK constraint failed: %s (violated by some row)",
+                            tc->name ? tc->name : tname);
+    }
+  }
+  /* the new definition: a rowid change is refused; a new PRIMARY KEY/UNIQUE gets its autoindex */
+  int n_old = 0, n_new = 0;
+  if (rc == MICA_OK) {
+    Stmt *nw = NULL;
+    Arena a = {0};
+    XStmt ox, nx;
+    UqSpec *specs = calloc(64, sizeof(UqSpec));
+    if (!specs || parse_statement(sql, (int)o, MICA_DIALECT_SQLITE, &nw, NULL, NULL, NULL) != MICA_OK ||
+        !nw || xv_stmt(nw, &nx, &a) != MICA_OK || xv_stmt(t->ast, &ox, &a) != MICA_OK) {
+      rc = mica_set_error(db, MICA_ERROR,
+                          "cannot add the constraint: the new table definition does not parse");
+    } else if (find_ipk(&nx) != t->ipk) {
+      rc = mica_set_error(db, MICA_ERROR,
+                          "ADD PRIMARY KEY on a column of type INTEGER (a rowid alias) is not supported yet");
+    } else {
+      n_old = unique_specs(&ox, t->ipk, specs, 64);
+      n_new = unique_specs(&nx, t->ipk, specs, 64);
+    }
+    free(specs);
+    arena_free(&a);
+    ast_free(nw);
+  }
+  char iname[700];
+  snprintf(iname, sizeof iname, "sqlite_autoindex_%s_%d", tname, n_new);
+  if (rc == MICA_OK) rc = ddl_schema_set_sql(x, "table", tname, sql);
+  if (rc == MICA_OK && n_new > n_old) {
+    uint32_t iroot;
+    rc = ddl_create_tree(x, BTREE_BLOBKEY, &iroot);
+    if (rc == MICA_OK) rc = ddl_schema_insert(x, "index", iname, tname, iroot, NULL);
+  }
+  if (rc == MICA_OK) rc = ddl_schema_changed(x);
+  if (rc == MICA_OK && n_new > n_old) {
+    rc = schema_ensure(db);
+    Index *ix = rc == MICA_OK ? schema_find_index(db->schema, iname) : NULL;
+    if (rc == MICA_OK && !ix) rc = mica_set_error(db, MICA_INTERNAL, "index vanished");
+    if (rc == MICA_OK) rc = populate_index(x, ix);
+  }
+  free(sql);
+  free(tname);
+  return rc;
 }
 
 /* ------------------------------------------------------------------ adapter: ast.h nodes */
@@ -4204,7 +4475,17 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   memset(x, 0, sizeof *x);
   if (!s) return MICA_ERROR;
   x->kind = s->kind;
-  if (s->kind > SK_DETACH) x->kind = XS_OTHER;
+  if (s->kind > SK_DETACH) x->kind = s->kind == SK_TRUNCATE ? XS_TRUNCATE : XS_OTHER;
+  x->nnames = s->nnames;
+  x->names = s->names;
+  x->nedit = s->nedit;
+  x->edits = s->edits;
+  if (s->kind == SK_VACUUM && s->expr1) {
+    if (s->expr1->kind == EK_TEXT)
+      x->vacuum_into = s->expr1->str;
+    else
+      x->vacuum_into_expr = 1;
+  }
   x->explain = s->explain;
   x->inner = NULL;
   x->sel = s->sel;
@@ -4308,6 +4589,8 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
     t->conflict = tc->conflict;
     t->autoinc = tc->autoinc;
     t->check = tc->check;
+    t->check_off = tc->check_off;
+    t->check_end = tc->check_end;
     if (tc->kind == TC_PRIMARY_KEY || tc->kind == TC_UNIQUE) {
       t->ncol = tc->ncol;
       t->cols = arena_alloc(a, sizeof(char *) * (size_t)(tc->ncol + 1));
@@ -4353,6 +4636,8 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   x->alter_kind = s->alter_kind;
   x->new_name = s->new_name;
   x->column = s->column;
+  x->cons_off = s->cons_off;
+  x->cons_end = s->cons_end;
   if (s->add_col) {
     const ColDef *d = s->add_col;
     XColDef *t = &x->add_col;

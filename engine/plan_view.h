@@ -172,6 +172,7 @@ enum {
   XS_ATTACH,
   XS_DETACH,
   XS_OTHER,
+  XS_TRUNCATE,
 };
 
 typedef struct XColDef {
@@ -199,6 +200,7 @@ typedef struct XTabCons {
   int conflict;
   int autoinc;
   ANode *check;
+  int check_off, check_end; /* the CHECK expression's text */
 } XTabCons;
 
 typedef struct XUpsert {
@@ -221,6 +223,12 @@ typedef struct XStmt {
   const char *table; /* CREATE INDEX ON table; DROP; pragma argument */
   int if_not_exists, if_exists, temp, unique;
   int onconf;
+  int nnames; /* PostgreSQL DROP/TRUNCATE/VACUUM/ANALYZE a, b, ...: every name (else 0) */
+  const char **names;
+  int nedit; /* text rewrites for the stored CREATE text (TextEdit, ast.h) */
+  const struct TextEdit *edits;
+  const char *vacuum_into; /* VACUUM INTO 'file' */
+  int vacuum_into_expr;    /* VACUUM INTO with a non-literal expression */
   /* INSERT */
   int ncols;
   const char **cols;
@@ -260,6 +268,7 @@ typedef struct XStmt {
   const char *column;
   XColDef add_col;
   int add_col_off, add_col_end;
+  int cons_off, cons_end; /* ADD CONSTRAINT: the constraint's text (tcons[0]) */
   /* CREATE VIEW column list */
   int nviewcols;
   const char **viewcols;

@@ -111,6 +111,21 @@ START_TEST(test_parse_positions_and_params) {
 }
 END_TEST
 
+/* GENERATED ALWAYS AS (expr) did not parse: ALWAYS is a keyword token, not an identifier. */
+START_TEST(test_parse_generated_always) {
+  Stmt *st =
+      parse1("CREATE TABLE g(a INT, b INT GENERATED ALWAYS AS (a + 1), c GENERATED ALWAYS AS (a) STORED, "
+             "d AS (a - 1) VIRTUAL)",
+             NULL, 0, NULL);
+  ck_assert_ptr_nonnull(st);
+  ck_assert_int_eq(st->ncoldef, 4);
+  ck_assert_int_eq(st->coldefs[1].gen, 1);
+  ck_assert_int_eq(st->coldefs[2].gen, 2);
+  ck_assert_int_eq(st->coldefs[3].gen, 1);
+  ast_free(st);
+}
+END_TEST
+
 START_TEST(test_parse_ddl) {
   const char *sql =
       "create table if not exists main.t1(a INTEGER PRIMARY KEY AUTOINCREMENT, b VARCHAR(10) NOT NULL "
@@ -355,6 +370,7 @@ static Suite *parse_suite(void) {
   tcase_add_test(tc, test_parse_select_shapes);
   tcase_add_test(tc, test_parse_positions_and_params);
   tcase_add_test(tc, test_parse_ddl);
+  tcase_add_test(tc, test_parse_generated_always);
   tcase_add_test(tc, test_parse_errors_match_sqlite);
   tcase_add_test(tc, test_parse_tail_and_empty);
   tcase_add_test(tc, test_parse_depth_limit_and_garbage_never_crash);

@@ -465,6 +465,52 @@ START_TEST(test_waiting_writer_succeeds_after_commit) {
 }
 END_TEST
 
+static int int_query(mica_db *db, const char *sql) {
+  mica_stmt *st;
+  ck_assert_int_eq(mica_prepare(db, sql, -1, &st, NULL), MICA_OK);
+  ck_assert_int_eq(mica_step(st), MICA_ROW);
+  int n = mica_column_int(st, 0);
+  mica_finalize(st);
+  return n;
+}
+
+/* VACUUM used to be accepted and do nothing: it must shrink the file; VACUUM INTO writes a copy. */
+START_TEST(test_vacuum_shrinks_and_vacuum_into_copies) {
+  char dir[] = "/tmp/mica_test_sql_XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char path[128], copy[160], sql[300];
+  snprintf(path, sizeof path, "%s/db", dir);
+  snprintf(copy, sizeof copy, "%s/copy.db", dir);
+  mica_db *db, *db2;
+  ck_assert_int_eq(mica_open(path, MICA_OPEN_READWRITE | MICA_OPEN_CREATE, &db), MICA_OK);
+  ck_assert_int_eq(
+      mica_exec(db,
+                "CREATE TABLE t(x); WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g "
+                "WHERE i < 2000) INSERT INTO t SELECT randomblob(500) FROM g; DELETE FROM t WHERE "
+                "rowid > 100",
+                NULL, NULL, NULL),
+      MICA_OK);
+  int before = int_query(db, "PRAGMA page_count");
+  ck_assert_int_eq(mica_exec(db, "BEGIN", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(mica_exec(db, "VACUUM", NULL, NULL, NULL), MICA_ERROR);
+  ck_assert_str_eq(mica_errmsg(db), "cannot VACUUM from within a transaction");
+  ck_assert_int_eq(mica_exec(db, "ROLLBACK", NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(mica_exec(db, "VACUUM", NULL, NULL, NULL), MICA_OK);
+  int after = int_query(db, "PRAGMA page_count");
+  ck_assert_int_lt(after, before / 5);
+  ck_assert_int_eq(count_rows(db), 100);
+  snprintf(sql, sizeof sql, "VACUUM INTO '%s'", copy);
+  ck_assert_int_eq(mica_exec(db, sql, NULL, NULL, NULL), MICA_OK);
+  ck_assert_int_eq(mica_exec(db, sql, NULL, NULL, NULL), MICA_ERROR); /* the file exists now */
+  ck_assert_int_eq(mica_open(copy, MICA_OPEN_READWRITE, &db2), MICA_OK);
+  ck_assert_int_eq(count_rows(db2), 100);
+  ck_assert_int_eq(mica_close(db2), MICA_OK);
+  ck_assert_int_eq(mica_close(db), MICA_OK);
+  snprintf(sql, sizeof sql, "rm -rf %s", dir);
+  ck_assert_int_eq(system(sql), 0);
+}
+END_TEST
+
 static Suite *sql_suite(void) {
   Suite *s = suite_create("sql");
   TCase *tc = tcase_create("core");
@@ -485,6 +531,7 @@ static Suite *sql_suite(void) {
   tcase_add_test(tc, test_api_errors_and_bindings);
   tcase_add_test(tc, test_busy_writer_sees_later_commits);
   tcase_add_test(tc, test_waiting_writer_succeeds_after_commit);
+  tcase_add_test(tc, test_vacuum_shrinks_and_vacuum_into_copies);
   suite_add_tcase(s, tc);
   return s;
 }

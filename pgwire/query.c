@@ -121,6 +121,7 @@ const char *pgw_sqlstate(int rc, const char *msg) {
   if (has(msg, "ambiguous column")) return "42702";
   if (has(msg, "no such index") || has(msg, "no such trigger")) return "42704";
   if (has(msg, "already exists")) return has(msg, "table") ? "42P07" : "42710";
+  if (has(msg, "multiple primary keys")) return "42P16";
   if (has(msg, "division by zero")) return "22012";
   if (has(msg, "integer overflow")) return "22003";
   if (has(msg, "cannot start a transaction within a transaction")) return "25001";
@@ -312,12 +313,20 @@ static void command_tag(const char *sql, int64_t rows, int64_t changes, int ncol
       /* CREATE TABLE ... AS SELECT reports the rows it stored. */
       const char *e = statement_end(q);
       const char *as = NULL;
-      for (const char *t = q; t + 2 < e; t++)
-        if ((t[0] == 'A' || t[0] == 'a') && (t[1] == 'S' || t[1] == 's') && isspace((unsigned char)t[-1]) &&
-            (isspace((unsigned char)t[2]) || t[2] == '(')) {
-          as = t;
-          break;
+      int depth = 0; /* AS at parenthesis depth 0 (not GENERATED ... AS IDENTITY in a column) */
+      for (const char *t = q; t + 2 < e && !as; t++) {
+        if (*t == '(') depth++;
+        if (*t == ')') depth--;
+        if (*t == '\'' || *t == '"') {
+          char c = *t++;
+          while (t < e && *t != c)
+            t++;
+          continue;
         }
+        if (depth == 0 && (t[0] == 'A' || t[0] == 'a') && (t[1] == 'S' || t[1] == 's') &&
+            isspace((unsigned char)t[-1]) && (isspace((unsigned char)t[2]) || t[2] == '('))
+          as = t;
+      }
       if (as) {
         snprintf(tag, taglen, "SELECT %lld", (long long)changes);
         return;
@@ -330,6 +339,8 @@ static void command_tag(const char *sql, int64_t rows, int64_t changes, int ncol
     snprintf(tag, taglen, "ROLLBACK");
   } else if (!strcmp(kw, "START")) {
     snprintf(tag, taglen, "START TRANSACTION");
+  } else if (!strcmp(kw, "TRUNCATE")) {
+    snprintf(tag, taglen, "TRUNCATE TABLE");
   } else if (!*kw) {
     snprintf(tag, taglen, "SELECT %lld", (long long)rows);
   } else {
