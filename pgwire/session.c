@@ -147,7 +147,24 @@ static void loop_flush(pgw_session *s) {
 
 void pgw_session_flush(pgw_session *s) {
   if (s->out.len) {
-    bufferevent_write(s->bev, s->out.data, s->out.len);
+    /* Plain sockets: when nothing is queued in the bufferevent, the worker sends directly (without
+     * blocking); only what the socket does not take is queued for the loop to write. This saves the
+     * loop a wake-up per reply. Order is kept: the bufferevent lock is held and its output is empty. */
+    size_t done = 0;
+    bufferevent_lock(s->bev);
+    if (!s->tls && evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
+      while (done < s->out.len) {
+        ssize_t w = send(s->fd, s->out.data + done, s->out.len - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0)
+          done += (size_t)w;
+        else if (w < 0 && errno == EINTR)
+          continue;
+        else
+          break; /* EAGAIN, or an error the bufferevent will report */
+      }
+    }
+    if (done < s->out.len) bufferevent_write(s->bev, s->out.data + done, s->out.len - done);
+    bufferevent_unlock(s->bev);
     pqbuf_reset(&s->out);
   }
   /* Back-pressure: wait until the loop has written the socket down (write_cb signals). The output
@@ -686,10 +703,19 @@ static void worker_job(void *arg) {
     if (s->out.len > OUTPUT_BATCH) pgw_session_flush(s);
   }
   pgw_session_flush(s);
+  /* Hand the session back. The loop needs a kick only if something is left for it: buffered input
+   * (its read callback saw busy set and skipped it; input appended after busy is cleared makes the
+   * read callback dispatch it), a close, a termination or queued notifications. */
   pthread_mutex_lock(&s->mu);
   s->busy = 0;
-  event_active(s->kick_ev, EV_READ, 0);
+  int kick = s->want_close || s->terminate || s->close_mode || s->state != PGW_READY || s->inbox != NULL;
   pthread_mutex_unlock(&s->mu);
+  if (!kick) {
+    bufferevent_lock(s->bev);
+    kick = evbuffer_get_length(bufferevent_get_input(s->bev)) > 0;
+    bufferevent_unlock(s->bev);
+  }
+  if (kick) event_active(s->kick_ev, EV_READ, 0);
 }
 
 /* ------------------------------------------------------------------------------------------------
