@@ -807,6 +807,22 @@ static Expr *p_func_call(Parser *p, const char *name, int off) {
   Expr *e = mk(p, EK_FUNC, off);
   e->name = name;
   int cap = 0;
+  if (p->dialect == MICA_DIALECT_POSTGRES && !strcasecmp(name, "extract") && !p_is(p, T_RP) &&
+      p_peek2(p).type == T_KW && p_peek2(p).kw == KW_FROM) {
+    /* EXTRACT(field FROM source): a call extract('field', source) */
+    Token ft = p->tok;
+    if (!(ft.type == T_ID || ft.type == T_KW || ft.type == T_STRING || ft.type == T_QID)) p_syntax(p);
+    Expr *f = mk(p, EK_TEXT, ft.off);
+    f->str = p_dequote(p, &ft);
+    f->nstr = (int)strlen(f->str);
+    p_advance(p);
+    p_expectkw(p, KW_FROM);
+    PUSH(p, e->list, e->nlist, cap, f);         // NOLINT(bugprone-sizeof-expression)
+    PUSH(p, e->list, e->nlist, cap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
+    p_expect(p, T_RP);
+    e->end = p->prev_end;
+    return e;
+  }
   if (p_accept(p, T_STAR)) {
     e->star = 1;
   } else if (!p_is(p, T_RP)) {
@@ -983,6 +999,34 @@ static Expr *p_primary(Parser *p) {
     }
     break;
   default: p_syntax(p);
+  }
+  /* PostgreSQL: type 'literal' (date '2024-01-02', timestamp '...', interval '1 day', ...) is a cast;
+   * stored DDL text spells it CAST('literal' AS type) */
+  if (p->dialect == MICA_DIALECT_POSTGRES && t.type == T_ID && p_peek2(p).type == T_STRING) {
+    static const char *const lit_types[] = {
+        "date",   "time",    "timestamp", "timestamptz", "timetz", "interval", "text",    "varchar",
+        "char",   "bpchar",  "int",       "int2",        "int4",   "int8",     "integer", "smallint",
+        "bigint", "numeric", "decimal",   "real",        "float4", "float8",   "boolean", "bool",
+        "uuid",   "json",    "jsonb",     "bytea",       "name",   "oid",      NULL};
+    for (int k = 0; lit_types[k]; k++) {
+      if (!tok_isword(p, &t, lit_types[k])) continue;
+      const char *ty = p_strndup(p, p->z + t.off, (size_t)t.len);
+      p_advance(p);
+      Token st = p->tok;
+      p_advance(p);
+      Expr *lit = mk(p, EK_TEXT, st.off);
+      lit->str = p_dequote(p, &st);
+      lit->nstr = (int)strlen(lit->str);
+      e = mk(p, EK_CAST, t.off);
+      e->a = lit;
+      e->name = ty;
+      e->end = p->prev_end;
+      size_t n = (size_t)st.len + strlen(ty) + 16;
+      char *r = p_alloc(p, n);
+      snprintf(r, n, "CAST(%.*s AS %s)", st.len, p->z + st.off, ty);
+      p_edit(p, t.off, p->prev_end, r);
+      return e;
+    }
   }
   /* a name: column reference or function call */
   int quoted = 0;
@@ -1365,9 +1409,37 @@ static const char *p_type_name(Parser *p, int *ok) {
 
 /* A type name in the PostgreSQL dialect: also "timestamp|time with[out] time zone". Returns the type
  * as written; *stored is how it is stored in SQLite syntax (timestamptz, timetz, timestamp, time). */
+/* After x:: a type name is one word (PostgreSQL), or one of the standard multi-word names; so that
+ * "x::date alias" is a cast to date with a column alias. */
+static const char *p_type_name_one_word(Parser *p, int *ok) {
+  int start = p->tok.off;
+  if (!(p->tok.type == T_ID || p->tok.type == T_QID || (p->tok.type == T_KW && !kw_reserved(p->tok.kw)))) {
+    *ok = 0;
+    return NULL;
+  }
+  int dbl = p_isword(p, "double"),
+      chr = p_isword(p, "character") || p_isword(p, "char") || p_isword(p, "bit") || p_isword(p, "national");
+  p_advance(p);
+  if (dbl && p_isword(p, "precision")) p_advance(p);
+  if (chr && p_isword(p, "varying")) p_advance(p);
+  if (p_is(p, T_LP)) {
+    p_advance(p);
+    for (int k = 0; k < 2; k++) {
+      if (!(p_is(p, T_INT) || p_isname(p, 0))) p_syntax(p);
+      p_advance(p);
+      if (!p_accept(p, T_COMMA)) break;
+    }
+    p_expect(p, T_RP);
+  }
+  if (p_is(p, T_QID) && p->tok.len == 2) p_advance(p); /* [] */
+  *ok = 1;
+  return p_strndup(p, p->z + start, (size_t)(p->prev_end - start));
+}
+
 static const char *p_type_name_pg(Parser *p, int *ok, const char **stored, int record) {
   int start = p->tok.off;
-  const char *ty = p_type_name(p, ok);
+  const char *ty =
+      record || p->dialect != MICA_DIALECT_POSTGRES ? p_type_name(p, ok) : p_type_name_one_word(p, ok);
   *stored = ty;
   if (!*ok || p->dialect != MICA_DIALECT_POSTGRES) return ty;
   if (p_iskw(p, KW_WITH) || p_iskw(p, KW_WITHOUT)) {

@@ -737,6 +737,49 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
   case XK_CAST: {
     PExpr *a;
     if ((rc = compile_expr(c, sc, x.a, &a))) break;
+    if (c->db->dialect == MICA_DIALECT_POSTGRES && x.name) {
+      /* PostgreSQL types held as text: a cast converts through the function the server registers as
+       * pg_cast_<type> (normalising the value, rejecting bad input) or, without one, keeps the text
+       * (SQLite's NUMERIC affinity would turn '2024-01-02' into 2024) */
+      char base[40], fname[64];
+      size_t k = 0;
+      for (const char *q = x.name; *q && *q != '(' && k + 1 < sizeof base; q++)
+        if (*q != ' ' && *q != '"') base[k++] = (char)tolower((unsigned char)*q);
+      base[k] = 0;
+      snprintf(fname, sizeof fname, "pg_cast_%s", base);
+      FuncDef *f = mica_find_function(c->db, fname, 1, NULL);
+      static const char *const texty[] = {"date",     "time",    "timestamp", "timestamptz", "timetz",
+                                          "interval", "uuid",    "json",      "jsonb",       "inet",
+                                          "cidr",     "macaddr", "xml",       NULL};
+      int is_text = 0;
+      for (int i = 0; texty[i] && !is_text; i++)
+        is_text = !strcmp(base, texty[i]);
+      if (f) {
+        e = pe_new(c, PX_FUNC);
+        if (!e) break;
+        e->func = f;
+        e->nlist = 1;
+        e->list = arena_alloc(&c->p->arena, sizeof(PExpr *));
+        if (!e->list) {
+          rc = mica_set_error(c->db, MICA_NOMEM, "out of memory");
+          break;
+        }
+        e->list[0] = a;
+        e->decl = x.name;
+        note_param_type(c, a, x.name);
+        break;
+      }
+      if (is_text) {
+        e = pe_new(c, PX_CAST);
+        if (!e) break;
+        e->a = a;
+        e->cast_aff = AFF_TEXT;
+        e->aff = e->cast_aff;
+        e->decl = x.name;
+        note_param_type(c, a, x.name);
+        break;
+      }
+    }
     e = pe_new(c, PX_CAST);
     if (!e) break;
     e->a = a;
@@ -2829,6 +2872,10 @@ static const char *func_type(const char *name, PExpr **args, int n) {
   for (size_t i = 0; i < sizeof firsts / sizeof firsts[0]; i++)
     if (!strcmp(name, firsts[i])) return first_arg_type(args, n);
   if (!strcmp(name, "random")) return "BIGINT";
+  if (!strcmp(name, "date_trunc")) { /* the type of its timestamp: a date truncates as timestamptz */
+    const char *t = n == 2 ? expr_type(args[1]) : NULL;
+    return t && !strcasecmp(t, "timestamp") ? "TIMESTAMP" : "TIMESTAMPTZ";
+  }
   /* PostgreSQL functions the server registers (pgwire/pgfunc.c) */
   static const struct {
     const char *name, *type;
@@ -2840,6 +2887,10 @@ static const char *func_type(const char *name, PExpr **args, int n) {
             {"statement_timestamp", "TIMESTAMPTZ"},
             {"transaction_timestamp", "TIMESTAMPTZ"},
             {"gen_random_uuid", "UUID"},
+            {"to_char", "TEXT"},
+            {"to_timestamp", "TIMESTAMPTZ"},
+            {"date_part", "DOUBLE PRECISION"},
+            {"extract", "NUMERIC"},
             {"current_database", "NAME"},
             {"current_user", "NAME"},
             {"session_user", "NAME"},
@@ -2893,7 +2944,9 @@ static const char *expr_type(const PExpr *e) {
     const AggCall *ac = &sel->aggs[e->agg_idx];
     return agg_type(ac->func->name, ac->nargs > 0 ? expr_type(ac->args[0]) : NULL);
   }
-  case PX_FUNC: return e->func ? func_type(e->func->name, e->list, e->nlist) : NULL;
+  case PX_FUNC:
+    if (e->decl) return e->decl; /* a PostgreSQL cast made through pg_cast_<type> */
+    return e->func ? func_type(e->func->name, e->list, e->nlist) : NULL;
   default: return NULL;
   }
 }

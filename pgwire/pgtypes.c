@@ -206,9 +206,20 @@ void pgtypes_format_double(double d, char *out, size_t outlen) {
     snprintf(out, outlen, d > 0 ? "Infinity" : "-Infinity");
     return;
   }
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(out, outlen, "%.*g", prec, d);
+  /* The fewest significant digits that read back as d (PostgreSQL's shortest-exact output), written
+   * in fixed notation when the decimal exponent is in [-4, 15) and as d.ddde+XX otherwise (so 86400
+   * is "86400", not "8.64e+04"; 1e15 is "1e+15"). */
+  int prec = 1;
+  for (; prec <= 17; prec++) {
+    snprintf(out, outlen, "%.*e", prec - 1, d);
     if (strtod(out, NULL) == d) break;
+  }
+  if (prec > 17) prec = 17;
+  const char *e = strchr(out, 'e');
+  int x = e ? atoi(e + 1) : 0;
+  if (x >= -4 && x < 15) {
+    int decimals = prec - 1 - x;
+    snprintf(out, outlen, "%.*f", decimals > 0 ? decimals : 0, d);
   }
 }
 

@@ -122,6 +122,12 @@ const char *pgw_sqlstate(int rc, const char *msg) {
   if (has(msg, "no such index") || has(msg, "no such trigger")) return "42704";
   if (has(msg, "already exists")) return has(msg, "table") ? "42P07" : "42710";
   if (has(msg, "multiple primary keys")) return "42P16";
+  if (has(msg, "date/time field value out of range")) return "22008";
+  if (has(msg, "invalid input syntax for type timestamp") || has(msg, "invalid input syntax for type date") ||
+      has(msg, "invalid input syntax for type time"))
+    return "22007";
+  if (has(msg, "invalid input syntax for type")) return "22P02";
+  if (has(msg, "not recognized for type")) return "22023";
   if (has(msg, "division by zero")) return "22012";
   if (has(msg, "integer overflow")) return "22003";
   if (has(msg, "cannot start a transaction within a transaction")) return "25001";

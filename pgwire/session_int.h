@@ -131,6 +131,8 @@ void pgw_send_notice(pgw_session *s, const char *severity, const char *sqlstate,
 
 /* PostgreSQL functions (pgfunc.c): registers them on s->db (user data s). MICA_OK or an error code. */
 int pgw_functions_register(pgw_session *s);
+/* date_trunc, date_part/extract, to_char, to_timestamp (pgdate.c); called by pgw_functions_register. */
+int pgw_date_functions_register(pgw_session *s);
 /* Releases every advisory lock s holds (session end, pg_advisory_unlock_all). */
 void pgw_advisory_release_all(pgw_session *s);
 void pgw_send_ready(pgw_session *s);

@@ -104,6 +104,34 @@ START_TEST(test_text_encodings) {
 }
 END_TEST
 
+/* float8 text output is PostgreSQL's: shortest exact digits, fixed notation for exponents in
+ * [-4, 15) (86400 came out as 8.64e+04). */
+START_TEST(test_double_text_like_postgres) {
+  static const struct {
+    double d;
+    const char *want;
+  } cases[] = {{86400, "86400"},
+               {0.1, "0.1"},
+               {1.5, "1.5"},
+               {100000, "100000"},
+               {1e15, "1e+15"},
+               {1e14, "100000000000000"},
+               {0.0001, "0.0001"},
+               {0.00001, "1e-05"},
+               {-2.5e-7, "-2.5e-07"},
+               {123456789.125, "123456789.125"},
+               {0, "0"},
+               {-0.5, "-0.5"},
+               {1.0 / 3, "0.3333333333333333"},
+               {1234567890123456789.0, "1.2345678901234568e+18"}};
+  char buf[64];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    pgtypes_format_double(cases[i].d, buf, sizeof buf);
+    ck_assert_str_eq(buf, cases[i].want);
+  }
+}
+END_TEST
+
 START_TEST(test_binary_encodings) {
   unsigned char o[128];
   ck_assert_int_eq(enc(PGOID_INT4, 1, ival(258), o), 4);
@@ -176,6 +204,7 @@ int main(void) {
   tcase_add_test(tc, test_declared_types_map_to_postgres_oids);
   tcase_add_test(tc, test_storage_classes_map_for_expressions);
   tcase_add_test(tc, test_text_encodings);
+  tcase_add_test(tc, test_double_text_like_postgres);
   tcase_add_test(tc, test_binary_encodings);
   tcase_add_test(tc, test_parameter_decoding);
   suite_add_tcase(s, tc);
