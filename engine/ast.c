@@ -2,7 +2,9 @@
  * ast.c: the parse tree's arena and debug printer.
  *
  * ARENA
- *   A statement's nodes are carved from 16 KB chunks (larger requests get their own chunk), chained
+ *   A statement's nodes are carved from chunks of 1 KB doubling up to 16 KB (requests over 8 KB get
+ *   their own chunk; small statements stay small, which matters for the parsed schema every
+ *   connection keeps), chained
  *   from the arena; every allocation is zeroed and 16-byte aligned. ast_free releases the chunks, so a
  *   tree never needs a walk to be freed and a parse error part-way leaks nothing.
  */
@@ -22,7 +24,8 @@ struct AstArena {
   ArenaChunk *head;
 };
 
-#define ARENA_CHUNK 16384
+#define ARENA_CHUNK 16384      /* the largest chunk size */
+#define ARENA_FIRST_CHUNK 1024 /* the first; each next one doubles, up to ARENA_CHUNK */
 
 AstArena *ast_arena_new(void) { return calloc(1, sizeof(AstArena)); }
 
@@ -41,7 +44,11 @@ void *ast_alloc(AstArena *a, size_t n) {
   n = (n + 15) & ~(size_t)15;
   ArenaChunk *c = a->head;
   if (!c || c->cap - c->used < n) {
-    size_t cap = n > ARENA_CHUNK / 2 ? n : ARENA_CHUNK;
+    /* Small statements (and the schema's CREATE statements every connection keeps parsed) stay small:
+     * chunks start at 1 KB and double. */
+    size_t want = c ? (c->cap * 2 > ARENA_CHUNK ? ARENA_CHUNK : c->cap * 2) : ARENA_FIRST_CHUNK;
+    if (want < ARENA_FIRST_CHUNK) want = ARENA_FIRST_CHUNK;
+    size_t cap = n > ARENA_CHUNK / 2 ? n : n > want ? ARENA_CHUNK : want;
     ArenaChunk *nc = malloc(sizeof(ArenaChunk) + cap);
     if (!nc) return NULL;
     nc->used = 0;

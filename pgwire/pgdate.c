@@ -263,25 +263,38 @@ static void date_part(mica_context *ctx, mica_value **argv, int is_extract) {
   if (dow < 0) dow += 7; /* 0 = Sunday */
   double v;
   int integral = 1;
-  if (!strcmp(f, "year")) v = t.year;
-  else if (!strcmp(f, "month")) v = t.month;
-  else if (!strcmp(f, "day")) v = t.day;
-  else if (!strcmp(f, "hour")) v = (double)(t.usec / 3600000000LL);
-  else if (!strcmp(f, "minute")) v = (double)(t.usec / 60000000 % 60);
+  if (!strcmp(f, "year"))
+    v = t.year;
+  else if (!strcmp(f, "month"))
+    v = t.month;
+  else if (!strcmp(f, "day"))
+    v = t.day;
+  else if (!strcmp(f, "hour"))
+    v = (double)(t.usec / 3600000000LL);
+  else if (!strcmp(f, "minute"))
+    v = (double)(t.usec / 60000000 % 60);
   else if (!strcmp(f, "second")) {
     v = (double)(t.usec % 60000000) / 1e6;
     integral = t.usec % 1000000 == 0;
   } else if (!strcmp(f, "millisecond") || !strcmp(f, "milliseconds")) {
     v = (double)(t.usec % 60000000) / 1e3;
     integral = t.usec % 1000 == 0;
-  } else if (!strcmp(f, "microsecond") || !strcmp(f, "microseconds")) v = (double)(t.usec % 60000000);
-  else if (!strcmp(f, "dow")) v = (double)dow;
-  else if (!strcmp(f, "isodow")) v = dow == 0 ? 7 : (double)dow;
-  else if (!strcmp(f, "doy")) v = (double)(days - days_from_civil(t.year, 1, 1) + 1);
-  else if (!strcmp(f, "quarter")) v = (t.month - 1) / 3 + 1;
-  else if (!strcmp(f, "decade")) v = (double)floor_div(t.year, 10);
-  else if (!strcmp(f, "century")) v = t.year > 0 ? (t.year + 99) / 100 : -((99 - t.year) / 100);
-  else if (!strcmp(f, "millennium")) v = t.year > 0 ? (t.year + 999) / 1000 : -((999 - t.year) / 1000);
+  } else if (!strcmp(f, "microsecond") || !strcmp(f, "microseconds"))
+    v = (double)(t.usec % 60000000);
+  else if (!strcmp(f, "dow"))
+    v = (double)dow;
+  else if (!strcmp(f, "isodow"))
+    v = dow == 0 ? 7 : (double)dow;
+  else if (!strcmp(f, "doy"))
+    v = (double)(days - days_from_civil(t.year, 1, 1) + 1);
+  else if (!strcmp(f, "quarter"))
+    v = (t.month - 1) / 3 + 1;
+  else if (!strcmp(f, "decade"))
+    v = (double)floor_div(t.year, 10);
+  else if (!strcmp(f, "century"))
+    v = t.year > 0 ? (t.year + 99) / 100 : -((99 - t.year) / 100);
+  else if (!strcmp(f, "millennium"))
+    v = t.year > 0 ? (t.year + 999) / 1000 : -((999 - t.year) / 1000);
   else if (!strcmp(f, "epoch")) {
     int64_t us = pt_epoch_usec(&t);
     v = (double)us / 1e6;
@@ -299,7 +312,8 @@ static void date_part(mica_context *ctx, mica_value **argv, int is_extract) {
   } else if (!strcmp(f, "julian")) {
     v = (double)(days + 2440588) + (double)t.usec / 86400e6;
     integral = t.usec == 0;
-  } else if (!strcmp(f, "timezone")) v = 0;
+  } else if (!strcmp(f, "timezone"))
+    v = 0;
   else {
     char msg[100];
     snprintf(msg, sizeof msg, "unit \"%s\" not recognized for type timestamp", f);
@@ -334,8 +348,9 @@ static void fn_extract(mica_context *ctx, int argc, mica_value **argv) {
   date_part(ctx, argv, 1);
 }
 
-static const char *const month_names[] = {"January", "February", "March",     "April",   "May",      "June",
-                                          "July",    "August",   "September", "October", "November", "December"};
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
 static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                         "Thursday", "Friday", "Saturday"};
 
@@ -380,7 +395,8 @@ static void fn_to_char(mica_context *ctx, int argc, mica_value **argv) {
   }
   int64_t days = days_from_civil(t.year, t.month, t.day);
   int dow = (int)((days + 4) % 7 + 7) % 7;
-  int hh = (int)(t.usec / 3600000000LL), mi = (int)(t.usec / 60000000 % 60), ss = (int)(t.usec / 1000000 % 60);
+  int hh = (int)(t.usec / 3600000000LL), mi = (int)(t.usec / 60000000 % 60),
+      ss = (int)(t.usec / 1000000 % 60);
   for (const char *p = fmt; *p && o + 32 < cap;) {
     int fm = 0;
     if (!strncasecmp(p, "FM", 2)) fm = 1, p += 2;
@@ -393,29 +409,48 @@ static void fn_to_char(mica_context *ctx, int argc, mica_value **argv) {
         out[o++] = *p;
       }
       if (*p) p++;
-    } else if (IPAT("YYYY")) NUM(4, t.year);
-    else if (IPAT("YYY")) NUM(3, t.year % 1000);
-    else if (IPAT("YY")) NUM(2, t.year % 100);
-    else if (IPAT("HH24")) NUM(2, hh);
-    else if (IPAT("HH12") || IPAT("HH")) NUM(2, hh % 12 == 0 ? 12 : hh % 12);
-    else if (IPAT("MI")) NUM(2, mi);
-    else if (IPAT("SS")) NUM(2, ss);
-    else if (IPAT("MS")) NUM(3, t.usec / 1000 % 1000);
-    else if (IPAT("US")) NUM(6, t.usec % 1000000);
-    else if (PAT("AM") || PAT("PM")) o += (size_t)snprintf(out + o, cap - o, "%s", hh < 12 ? "AM" : "PM");
-    else if (PAT("am") || PAT("pm")) o += (size_t)snprintf(out + o, cap - o, "%s", hh < 12 ? "am" : "pm");
+    } else if (IPAT("YYYY"))
+      NUM(4, t.year);
+    else if (IPAT("YYY"))
+      NUM(3, t.year % 1000);
+    else if (IPAT("YY"))
+      NUM(2, t.year % 100);
+    else if (IPAT("HH24"))
+      NUM(2, hh);
+    else if (IPAT("HH12") || IPAT("HH"))
+      NUM(2, hh % 12 == 0 ? 12 : hh % 12);
+    else if (IPAT("MI"))
+      NUM(2, mi);
+    else if (IPAT("SS"))
+      NUM(2, ss);
+    else if (IPAT("MS"))
+      NUM(3, t.usec / 1000 % 1000);
+    else if (IPAT("US"))
+      NUM(6, t.usec % 1000000);
+    else if (PAT("AM") || PAT("PM"))
+      o += (size_t)snprintf(out + o, cap - o, "%s", hh < 12 ? "AM" : "PM");
+    else if (PAT("am") || PAT("pm"))
+      o += (size_t)snprintf(out + o, cap - o, "%s", hh < 12 ? "am" : "pm");
     else if (PAT("MONTH") || PAT("Month") || PAT("month"))
       o = put_name(out, o, cap, month_names[t.month - 1], p - 5, 5, fm, 0);
     else if (PAT("MON") || PAT("Mon") || PAT("mon"))
       o = put_name(out, o, cap, month_names[t.month - 1], p - 3, 3, fm, 1);
-    else if (IPAT("MM")) NUM(2, t.month);
-    else if (PAT("DAY") || PAT("Day") || PAT("day")) o = put_name(out, o, cap, day_names[dow], p - 3, 3, fm, 0);
-    else if (PAT("DY") || PAT("Dy") || PAT("dy")) o = put_name(out, o, cap, day_names[dow], p - 2, 2, fm, 1);
-    else if (IPAT("DDD")) NUM(3, days - days_from_civil(t.year, 1, 1) + 1);
-    else if (IPAT("DD")) NUM(2, t.day);
-    else if (PAT("D")) NUM(1, dow + 1);
-    else if (PAT("Q")) NUM(1, (t.month - 1) / 3 + 1);
-    else if (PAT("TZ") || PAT("tz")) o += (size_t)snprintf(out + o, cap - o, "%s", t.has_zone ? "UTC" : "");
+    else if (IPAT("MM"))
+      NUM(2, t.month);
+    else if (PAT("DAY") || PAT("Day") || PAT("day"))
+      o = put_name(out, o, cap, day_names[dow], p - 3, 3, fm, 0);
+    else if (PAT("DY") || PAT("Dy") || PAT("dy"))
+      o = put_name(out, o, cap, day_names[dow], p - 2, 2, fm, 1);
+    else if (IPAT("DDD"))
+      NUM(3, days - days_from_civil(t.year, 1, 1) + 1);
+    else if (IPAT("DD"))
+      NUM(2, t.day);
+    else if (PAT("D"))
+      NUM(1, dow + 1);
+    else if (PAT("Q"))
+      NUM(1, (t.month - 1) / 3 + 1);
+    else if (PAT("TZ") || PAT("tz"))
+      o += (size_t)snprintf(out + o, cap - o, "%s", t.has_zone ? "UTC" : "");
     else
       out[o++] = *p++;
 #undef PAT
@@ -458,14 +493,14 @@ static void fn_to_timestamp2(mica_context *ctx, int argc, mica_value **argv) {
       p += 2;
       continue;
     }
-#define RD(pat, w, dst)                                                                                          \
-  if (!strncmp(p, pat, strlen(pat))) {                                                                         \
-    p += strlen(pat);                                                                                          \
-    while (*s == ' ')                                                                                          \
-      s++;                                                                                                     \
-    if (digits(&s, w, &v) < 1) goto bad;                                                                       \
-    dst = v;                                                                                                   \
-    continue;                                                                                                  \
+#define RD(pat, w, dst)                                                                                      \
+  if (!strncmp(p, pat, strlen(pat))) {                                                                       \
+    p += strlen(pat);                                                                                        \
+    while (*s == ' ')                                                                                        \
+      s++;                                                                                                   \
+    if (digits(&s, w, &v) < 1) goto bad;                                                                     \
+    dst = v;                                                                                                 \
+    continue;                                                                                                \
   }
     RD("YYYY", 4, y)
     RD("MM", 2, mo)
@@ -518,8 +553,8 @@ static void fn_to_timestamp2(mica_context *ctx, int argc, mica_value **argv) {
   return;
 bad:;
   char msg[200];
-  snprintf(msg, sizeof msg, "invalid value \"%.60s\" for the format \"%.60s\"", (const char *)mica_value_text(argv[0]),
-           (const char *)mica_value_text(argv[1]));
+  snprintf(msg, sizeof msg, "invalid value \"%.60s\" for the format \"%.60s\"",
+           (const char *)mica_value_text(argv[0]), (const char *)mica_value_text(argv[1]));
   mica_result_error(ctx, msg, -1);
 }
 
@@ -531,8 +566,9 @@ static void cast_time(mica_context *ctx, mica_value *v, int with_time, int with_
   char msg[200];
   if (mica_value_type(v) != MICA_TEXT) {
     snprintf(msg, sizeof msg, "cannot cast type %s to %s",
-             mica_value_type(v) == MICA_INTEGER ? "integer" : mica_value_type(v) == MICA_FLOAT ? "double precision"
-                                                                                                : "bytea",
+             mica_value_type(v) == MICA_INTEGER ? "integer"
+             : mica_value_type(v) == MICA_FLOAT ? "double precision"
+                                                : "bytea",
              tname);
     mica_result_error(ctx, msg, -1);
     return;
@@ -579,15 +615,19 @@ int pgw_date_functions_register(pgw_session *s) {
     int nargs;
     mica_func_fn fn;
   } fns[] = {
-      {"date_trunc", 2, fn_date_trunc},     {"date_part", 2, fn_date_part},
-      {"extract", 2, fn_extract},           {"to_char", 2, fn_to_char},
-      {"to_timestamp", 1, fn_to_timestamp1}, {"to_timestamp", 2, fn_to_timestamp2},
-      {"pg_cast_date", 1, fn_cast_date},     {"pg_cast_timestamp", 1, fn_cast_timestamp},
+      {"date_trunc", 2, fn_date_trunc},
+      {"date_part", 2, fn_date_part},
+      {"extract", 2, fn_extract},
+      {"to_char", 2, fn_to_char},
+      {"to_timestamp", 1, fn_to_timestamp1},
+      {"to_timestamp", 2, fn_to_timestamp2},
+      {"pg_cast_date", 1, fn_cast_date},
+      {"pg_cast_timestamp", 1, fn_cast_timestamp},
       {"pg_cast_timestamptz", 1, fn_cast_timestamptz},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
-    int rc = mica_create_function(s->db, fns[i].name, fns[i].nargs, MICA_UTF8 | MICA_DETERMINISTIC, s, fns[i].fn,
-                                  NULL, NULL, NULL, NULL, NULL);
+    int rc = mica_create_function(s->db, fns[i].name, fns[i].nargs, MICA_UTF8 | MICA_DETERMINISTIC, s,
+                                  fns[i].fn, NULL, NULL, NULL, NULL, NULL);
     if (rc != MICA_OK) return rc;
   }
   return MICA_OK;
