@@ -499,7 +499,7 @@ static void fn_to_timestamp2(mica_context *ctx, int argc, mica_value **argv) {
     while (*s == ' ')                                                                                        \
       s++;                                                                                                   \
     if (digits(&s, w, &v) < 1) goto bad;                                                                     \
-    dst = v;                                                                                                 \
+    (dst) = v;                                                                                               \
     continue;                                                                                                \
   }
     RD("YYYY", 4, y)
