@@ -123,6 +123,7 @@ void *mica_aggregate_context(mica_context *ctx, int n) { return sqlite3_aggregat
 void mica_result_null(mica_context *ctx) { sqlite3_result_null(CX(ctx)); }
 void mica_result_int(mica_context *ctx, int v) { sqlite3_result_int(CX(ctx), v); }
 void mica_result_int64(mica_context *ctx, mica_int64 v) { sqlite3_result_int64(CX(ctx), v); }
+void mica_result_double(mica_context *ctx, double v) { sqlite3_result_double(CX(ctx), v); }
 void mica_result_text(mica_context *ctx, const char *v, int n, mica_destructor d) {
   sqlite3_result_text(CX(ctx), v, n, d == MICA_TRANSIENT ? SQLITE_TRANSIENT : d);
 }
