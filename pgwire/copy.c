@@ -27,7 +27,10 @@
  *   length (skipped); then per row an int16 field count and per field an int32 length (-1 NULL) and
  *   the value in the type's binary send format; int16 -1 ends the data. Out, each column's type is the
  *   one RowDescription would give (declared type, else the first row's storage class); in, each field
- *   is decoded for the target column's declared type (pgtypes_decode_param).
+ *   (text and csv too) is decoded for the target column's declared type as a parameter in that format
+ *   would be (pgtypes_decode_param): 'x' into an integer column is 22P02, '\x00ff' into bytea is bytes. Out,
+ * one CopyData message per row; the header rides in the first row's message (PostgreSQL does the same, and
+ * psycopg 3 relies on it), the trailer has its own.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -42,7 +45,7 @@ typedef struct copy_state {
   int csv;
   int binary;
   int header_seen; /* binary: the signature and header were read */
-  uint32_t *oids;  /* binary: the target columns' types, [ncols] */
+  uint32_t *oids;  /* the target columns' types, [ncols]: fields are decoded as parameters of them */
   int header;
   char delim, quote, escape;
   char null_str[32];
@@ -268,6 +271,14 @@ static void put_copy_field_csv(pqbuf *b, const char *p, size_t n, const copy_opt
 
 static const char copy_signature[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n', '\0'};
 
+/* The binary file header. It shares the first row's CopyData message (or the trailer's when there are
+ * no rows), as PostgreSQL sends it: psycopg 3 parses the first message as header plus one row. */
+static void put_binary_header(pqbuf *b) {
+  pqbuf_put_bytes(b, copy_signature, sizeof copy_signature);
+  pqbuf_put_int32(b, 0); /* flags */
+  pqbuf_put_int32(b, 0); /* header extension length */
+}
+
 /* COPY TO STDOUT in binary format (see ROW FORMATS). */
 static int copy_out_binary(pgw_session *s, mica_stmt *st) {
   int ncols = mica_column_count(st);
@@ -285,16 +296,12 @@ static int copy_out_binary(pgw_session *s, mica_stmt *st) {
   for (int i = 0; i < ncols; i++)
     pqbuf_put_int16(&s->out, 1);
   pqbuf_finish(&s->out);
-  pqbuf_start(&s->out, 'd');
-  pqbuf_put_bytes(&s->out, copy_signature, sizeof copy_signature);
-  pqbuf_put_int32(&s->out, 0); /* flags */
-  pqbuf_put_int32(&s->out, 0); /* header extension length */
-  pqbuf_finish(&s->out);
   int64_t rows = 0;
   int rc, bad = -1;
   pgw_statement_begin(s);
   while (bad < 0 && (rc = mica_step(st)) == MICA_ROW) {
     pqbuf_start(&s->out, 'd');
+    if (!rows) put_binary_header(&s->out);
     pqbuf_put_int16(&s->out, (int16_t)ncols);
     for (int i = 0; i < ncols && bad < 0; i++) {
       int type = mica_column_type(st, i);
@@ -342,6 +349,7 @@ static int copy_out_binary(pgw_session *s, mica_stmt *st) {
   }
   mica_finalize(st);
   pqbuf_start(&s->out, 'd');
+  if (!rows) put_binary_header(&s->out);
   pqbuf_put_int16(&s->out, -1); /* trailer */
   pqbuf_finish(&s->out);
   pqbuf_start(&s->out, 'c');
@@ -538,6 +546,17 @@ static size_t unescape_text(char *f, size_t n) {
   return o;
 }
 
+/* Binds a value decoded by pgtypes_decode_param (the engine copies it). */
+static int bind_decoded(mica_stmt *st, int col, const pgvalue *v) {
+  switch (v->type) {
+  case MICA_NULL: return mica_bind_null(st, col);
+  case MICA_INTEGER: return mica_bind_int64(st, col, v->i);
+  case MICA_FLOAT: return mica_bind_double(st, col, v->d);
+  case MICA_BLOB: return mica_bind_blob(st, col, v->n ? (const void *)v->p : (const void *)"", (int)v->n);
+  default: return mica_bind_text(st, col, v->p ? (const char *)v->p : "", (int)v->n);
+  }
+}
+
 /* Inserts one row from line[0..n). Returns 0 or -1 (error reported). */
 static int load_row(pgw_session *s, char *line, size_t n) {
   copy_state *c = s->copy;
@@ -600,7 +619,24 @@ static int load_row(pgw_session *s, char *line, size_t n) {
         fn = unescape_text(f, fn);
     }
     col++;
-    int rc = is_null ? mica_bind_null(c->insert, col) : mica_bind_text(c->insert, col, f, (int)fn);
+    int rc;
+    if (is_null)
+      rc = mica_bind_null(c->insert, col);
+    else {
+      /* The field is read as its column's type would read it as a text parameter: integers are
+       * checked, bytea escapes decoded, uuids made canonical. */
+      pgvalue v;
+      char *scratch = NULL, err[200] = "";
+      if (pgtypes_decode_param(c->oids[col - 1], 0, (const unsigned char *)f, fn, &v, &scratch, err,
+                               sizeof err)) {
+        free(scratch);
+        snprintf(msg, sizeof msg, "%s (COPY line %lld, column %d)", err, (long long)c->lineno, col);
+        copy_error(s, "22P02", msg);
+        return -1;
+      }
+      rc = bind_decoded(c->insert, col, &v);
+      free(scratch);
+    }
     if (rc != MICA_OK) {
       copy_error(s, "XX000", mica_errmsg(s->db));
       return -1;
@@ -722,15 +758,7 @@ static void load_binary(pgw_session *s, int final) {
           return;
         }
         q += (size_t)fl;
-        switch (v.type) {
-        case MICA_NULL: rc = mica_bind_null(c->insert, i + 1); break;
-        case MICA_INTEGER: rc = mica_bind_int64(c->insert, i + 1, v.i); break;
-        case MICA_FLOAT: rc = mica_bind_double(c->insert, i + 1, v.d); break;
-        case MICA_BLOB:
-          rc = mica_bind_blob(c->insert, i + 1, v.n ? (const void *)v.p : (const void *)"", (int)v.n);
-          break;
-        default: rc = mica_bind_text(c->insert, i + 1, v.p ? (const char *)v.p : "", (int)v.n); break;
-        }
+        rc = bind_decoded(c->insert, i + 1, &v);
       }
       free(scratch);
       if (rc != MICA_OK) {
@@ -983,7 +1011,7 @@ int pgw_copy_start(pgw_session *s, const char *sql, const char *end, int implici
 
   /* FROM STDIN: find the column count (and, for binary, the columns' types), compile the INSERT. */
   uint32_t *oids = NULL;
-  if (!ncols || o.binary) {
+  {
     pqbuf probe;
     pqbuf_init(&probe);
     pqbuf_put_bytes(&probe, "SELECT ", 7);
@@ -1010,15 +1038,13 @@ int pgw_copy_start(pgw_session *s, const char *sql, const char *end, int implici
       if (i) pqbuf_put_byte(&cols, ',');
       append_ident(&cols, mica_column_name(st, i));
     }
-    if (o.binary) {
-      oids = calloc((size_t)ncols + 1, sizeof *oids);
-      for (int i = 0; oids && i < ncols; i++) {
-        oids[i] = pgtypes_from_decltype(mica_column_decltype(st, i)).oid;
-        if (!oids[i]) oids[i] = pgtypes_from_storage(MICA_TEXT).oid;
-      }
+    oids = calloc((size_t)ncols + 1, sizeof *oids);
+    for (int i = 0; oids && i < ncols; i++) {
+      oids[i] = pgtypes_from_decltype(mica_column_decltype(st, i)).oid;
+      if (!oids[i]) oids[i] = pgtypes_from_storage(MICA_TEXT).oid;
     }
     mica_finalize(st);
-    if (o.binary && !oids) {
+    if (!oids) {
       pqbuf_free(&cols);
       pgw_send_error(s, "ERROR", "53200", "out of memory", 0);
       return -1;

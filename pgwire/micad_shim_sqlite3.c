@@ -127,6 +127,9 @@ void mica_result_double(mica_context *ctx, double v) { sqlite3_result_double(CX(
 void mica_result_text(mica_context *ctx, const char *v, int n, mica_destructor d) {
   sqlite3_result_text(CX(ctx), v, n, d == MICA_TRANSIENT ? SQLITE_TRANSIENT : d);
 }
+void mica_result_blob(mica_context *ctx, const void *v, int n, mica_destructor d) {
+  sqlite3_result_blob(CX(ctx), v, n, d == MICA_TRANSIENT ? SQLITE_TRANSIENT : d);
+}
 void mica_result_value(mica_context *ctx, mica_value *v) { sqlite3_result_value(CX(ctx), VA(v)); }
 void mica_result_error(mica_context *ctx, const char *msg, int n) { sqlite3_result_error(CX(ctx), msg, n); }
 void mica_result_error_code(mica_context *ctx, int rc) { sqlite3_result_error_code(CX(ctx), rc); }

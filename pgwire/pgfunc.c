@@ -9,7 +9,10 @@
  *   is_local), quote_ident, quote_literal, quote_nullable, format(fmt, ...) with %s %I %L %%,
  *   greatest/least (NULLs ignored, as PostgreSQL does), string_agg(value, delimiter), and the session
  *   advisory locks: pg_advisory_lock, pg_try_advisory_lock, pg_advisory_unlock, pg_advisory_unlock_all
- *   (one bigint key, or two int keys).
+ *   (one bigint key, or two int keys). Casts the planner routes through pg_cast_<type>: x::bytea reads
+ *   PostgreSQL's bytea input ('\x0102' hex or escape format; the name has NUMERIC affinity, so a plain
+ *   cast made 0 of it) and x::uuid gives the canonical spelling; both decode text as a parameter of
+ *   that type would be (pgtypes_decode_param).
  *
  * Every function's user data is the session (pgw_session *); they run on the thread that runs the
  * statement. Advisory locks live in the server's table (pgw_server.advlocks, under srv->mu): a key is
@@ -26,6 +29,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "pgtypes.h"
 #include "session_int.h"
 
 typedef struct pgw_advlock {
@@ -484,6 +488,49 @@ void pgw_advisory_free_all(pgw_server *srv) {
 }
 
 /* ------------------------------------------------------------------------------------------------ */
+/* pg_cast_bytea / pg_cast_uuid: text is read as PostgreSQL's input for the type; a blob stays as it is
+ * for bytea; numbers cannot be cast (as in PostgreSQL). */
+static void cast_through_input(mica_context *ctx, mica_value *v, uint32_t oid) {
+  int type = mica_value_type(v);
+  if (type == MICA_NULL) return;
+  if (type == MICA_BLOB && oid == PGOID_BYTEA) {
+    mica_result_value(ctx, v);
+    return;
+  }
+  char err[160];
+  if (type != MICA_TEXT) {
+    snprintf(err, sizeof err, "cannot cast type %s to %s",
+             type == MICA_INTEGER ? "integer"
+             : type == MICA_FLOAT ? "double precision"
+                                  : "bytea",
+             pgtypes_name(oid));
+    mica_result_error(ctx, err, -1);
+    return;
+  }
+  const unsigned char *z = mica_value_text(v);
+  pgvalue out;
+  char *scratch = NULL;
+  if (pgtypes_decode_param(oid, 0, z, (size_t)mica_value_bytes(v), &out, &scratch, err, sizeof err)) {
+    mica_result_error(ctx, err, -1);
+    return;
+  }
+  if (out.type == MICA_BLOB)
+    mica_result_blob(ctx, out.p, (int)out.n, MICA_TRANSIENT);
+  else
+    mica_result_text(ctx, (const char *)out.p, (int)out.n, MICA_TRANSIENT);
+  free(scratch);
+}
+
+static void fn_cast_bytea(mica_context *ctx, int argc, mica_value **argv) {
+  (void)argc;
+  cast_through_input(ctx, argv[0], PGOID_BYTEA);
+}
+
+static void fn_cast_uuid(mica_context *ctx, int argc, mica_value **argv) {
+  (void)argc;
+  cast_through_input(ctx, argv[0], PGOID_UUID);
+}
+
 int pgw_functions_register(pgw_session *s) {
   static const struct {
     const char *name;
@@ -522,6 +569,8 @@ int pgw_functions_register(pgw_session *s) {
       {"pg_advisory_unlock", 1, fn_advisory_unlock, 1},
       {"pg_advisory_unlock", 2, fn_advisory_unlock, 1},
       {"pg_advisory_unlock_all", 0, fn_advisory_unlock_all, 1},
+      {"pg_cast_bytea", 1, fn_cast_bytea, 0},
+      {"pg_cast_uuid", 1, fn_cast_uuid, 0},
   };
   for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
     int rc = mica_create_function(s->db, scalars[i].name, scalars[i].nargs,

@@ -605,6 +605,12 @@ static int parse_uuid(const unsigned char *p, size_t n, unsigned char out[16]) {
   return k == 16 && hi < 0 ? 0 : -1;
 }
 
+/* The canonical text form of a uuid (lowercase, hyphenated 8-4-4-4-12) into s[37]. */
+static void format_uuid(const unsigned char u[16], char s[37]) {
+  snprintf(s, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2],
+           u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
 static int put_binary(pqbuf *b, uint32_t oid, const pgvalue *v) {
   char buf[64];
   size_t len;
@@ -865,6 +871,24 @@ int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, si
       out->n = n;
       return 0;
     }
+    if (oid == PGOID_UUID) {
+      /* Every accepted spelling (no hyphens, braces, upper case) becomes the canonical text, as a uuid
+       * sent in binary does: 32 bare digits would otherwise be a number to the column's affinity. */
+      unsigned char u[16];
+      if (parse_uuid(data, len, u)) {
+        snprintf(err, errlen, "invalid input syntax for type uuid: \"%.*s\"", (int)(len < 64 ? len : 64),
+                 (const char *)data);
+        return -1;
+      }
+      char *s = malloc(37);
+      if (!s) return snprintf(err, errlen, "out of memory"), -1;
+      format_uuid(u, s);
+      *scratch = s;
+      out->type = MICA_TEXT;
+      out->p = (unsigned char *)s;
+      out->n = 36;
+      return 0;
+    }
     out->type = MICA_TEXT;
     out->p = data;
     out->n = len;
@@ -947,9 +971,7 @@ int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, si
     if (len != 16) goto bad;
     char *s = malloc(37);
     if (!s) goto nomem;
-    snprintf(s, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", data[0], data[1],
-             data[2], data[3], data[4], data[5], data[6], data[7], data[8], data[9], data[10], data[11],
-             data[12], data[13], data[14], data[15]);
+    format_uuid(data, s);
     *scratch = s;
     out->type = MICA_TEXT;
     out->p = (unsigned char *)s;

@@ -191,6 +191,18 @@ START_TEST(test_parameter_decoding) {
   ck_assert_int_eq(pgtypes_decode_param(PGOID_DATE, 1, date, 4, &v, &scratch, err, sizeof err), 0);
   ck_assert_str_eq((const char *)v.p, "2000-02-01");
   free(scratch);
+  /* A uuid in text without hyphens (psycopg 3 sends this) becomes the canonical form, not a number. */
+  const char *bare = "A0EEBC999C0B4EF8BB6D6BB9BD380A11";
+  ck_assert_int_eq(pgtypes_decode_param(PGOID_UUID, 0, (const unsigned char *)bare, strlen(bare), &v,
+                                        &scratch, err, sizeof err),
+                   0);
+  ck_assert(v.type == MICA_TEXT && v.n == 36);
+  ck_assert_str_eq((const char *)v.p, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+  free(scratch);
+  ck_assert_int_eq(
+      pgtypes_decode_param(PGOID_UUID, 0, (const unsigned char *)"a0ee-x", 6, &v, &scratch, err, sizeof err),
+      -1);
+  ck_assert(strstr(err, "type uuid") != NULL);
   const unsigned char bad_numeric[] = {0, 5, 0, 0, 0, 0, 0, 0, 0, 1};
   ck_assert_int_eq(
       pgtypes_decode_param(PGOID_NUMERIC, 1, bad_numeric, sizeof bad_numeric, &v, &scratch, err, sizeof err),

@@ -10,6 +10,7 @@ pkgs=(build-essential autoconf automake libtool pkg-config libevent-dev libssl-d
       libreadline-dev)
 if [ "$what" = test ] || [ "$what" = bench ]; then
   pkgs+=(check libpq-dev postgresql-client sqlite3 libsqlite3-dev python3 python3-psycopg2 python3-asyncpg python3-psycopg
+         python3-psycopg-pool
          clang clang-format clang-tidy cppcheck)
 fi
 [ "$what" = bench ] && pkgs+=(postgresql-15)

@@ -2,9 +2,9 @@
 # micad-clients.sh: real clients against a throwaway micad.
 #
 # Starts micad on a free port in a temporary data directory, then runs psql, the libpq test program
-# (libpq_test), the raw protocol tests (proto_test.py), psycopg2 when installed, authentication
-# (trust, scram-sha-256, md5, password, reject, pg_hba.conf reload on SIGHUP), TLS and
-# max_connections, and finally a clean SIGTERM shutdown (exit status 0, so sanitizer leak reports fail
+# (libpq_test), the raw protocol tests (proto_test.py), psycopg2, asyncpg (asyncpg_test.py),
+# psycopg 3 (psycopg3_test.py; a missing driver fails: the test command installs them), authentication (trust, scram-sha-256, md5, password, reject,
+# pg_hba.conf reload on SIGHUP), TLS and max_connections, and finally a clean SIGTERM shutdown (exit status 0, so sanitizer leak reports fail
 # the test). Runs pgwire/micad_shim (micad over the system sqlite3) unless MICAD names another binary.
 # Environment: top_srcdir, top_builddir (set by `make check`); MICAD overrides the binary.
 # Prints one line per check and "N passed, N failed" last.
@@ -121,6 +121,15 @@ out=$("$PSQL" $TCP -c "\\copy cp from '$tmp/bad.tsv'" 2>&1)
 out2=$("$PSQL" $TCP -At -c "SELECT count(*) FROM cp" 2>&1)
 case $out in *'missing data for column 3'*) [ "$out2" = 5 ] && ok "bad COPY row is an error and loads nothing" || bad "COPY atomic" "$out2" ;;
 *) bad "bad COPY row" "$out" ;; esac
+# Text COPY reads each field as its column's type: bytea escapes become bytes, uuids canonical, and a
+# word in an integer column is an error (it used to be stored as text).
+printf '1\t\\\\x00ff\tA0EEBC999C0B4EF8BB6D6BB9BD380A11\n' >"$tmp/typed.tsv"
+printf 'notanumber\n' >"$tmp/typed-bad.tsv"
+out=$("$PSQL" $TCP -At -c "CREATE TABLE ct (i integer, b bytea, u uuid)" -c "\\copy ct from '$tmp/typed.tsv'" \
+    -c "SELECT typeof(b), length(b), b, u FROM ct" -c "\\copy ct (i) from '$tmp/typed-bad.tsv'" 2>&1)
+case $out in "blob|2|\\x00ff|a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"*'invalid input syntax for type integer'*)
+    ok "text COPY decodes fields by column type (bytea, uuid, integer)" ;;
+*) bad "text COPY typed fields" "$out" ;; esac
 out=$("$PSQL" $TCP -c "COPY cp FROM '/etc/passwd'" 2>&1)
 case $out in *'not supported'*) ok "server-side COPY from a file is refused" ;; *) bad "COPY from file" "$out" ;; esac
 # Binary COPY: a file in PostgreSQL's binary format (built here from the format's definition) loads,
@@ -202,6 +211,16 @@ if /usr/bin/python3 -c 'import asyncpg' 2>/dev/null; then
     [ $rc -eq 0 ] && ok "asyncpg_test: $(tail -1 "$tmp/asyncpg.out")" || bad "asyncpg_test" "$(tail -1 "$tmp/asyncpg.out")"
 else
     bad "asyncpg" "python3-asyncpg is not installed (regress/install-deps.sh installs it)"
+fi
+
+# psycopg 3: text and binary parameters and results for every type, pipeline, COPY both ways, pool
+if /usr/bin/python3 -c 'import psycopg' 2>/dev/null; then
+    /usr/bin/python3 "$HERE/psycopg3_test.py" "host=127.0.0.1 port=$port user=postgres dbname=postgres" >"$tmp/psycopg3.out" 2>&1
+    rc=$?
+    sed 's/^/  psycopg3: /' "$tmp/psycopg3.out" | grep -v '^  psycopg3: ok:'
+    [ $rc -eq 0 ] && ok "psycopg3_test: $(tail -1 "$tmp/psycopg3.out")" || bad "psycopg3_test" "$(tail -1 "$tmp/psycopg3.out")"
+else
+    bad "psycopg3" "python3-psycopg is not installed (regress/install-deps.sh installs it)"
 fi
 
 # ---------------------------------------------------------------- authentication and reload
