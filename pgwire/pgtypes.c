@@ -889,6 +889,34 @@ int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, si
       out->n = 36;
       return 0;
     }
+    if ((oid == PGOID_DATE || oid == PGOID_TIMESTAMP || oid == PGOID_TIMESTAMPTZ || oid == PGOID_TIME) &&
+        len < 80) {
+      /* Dates and times are stored in PostgreSQL's output form, so what a driver sends (node-postgres:
+       * 2024-01-02T03:04:05.006+00:00) reads back the way PostgreSQL would print it. Input this does
+       * not parse (now, infinity, BC) is kept as it is. */
+      char t[80];
+      memcpy(t, data, len);
+      t[len] = 0;
+      int64_t days, usec;
+      int tz, has_tz;
+      if (!parse_datetime(t, oid != PGOID_TIME, &days, &usec, &tz, &has_tz) && usec >= 0 &&
+          usec <= 86400000000LL) {
+        unsigned char bin[8];
+        int64_t v = oid == PGOID_DATE   ? days - PG_EPOCH_DAYS
+                    : oid == PGOID_TIME ? usec
+                                        : (days - PG_EPOCH_DAYS) * 86400000000LL + usec -
+                                              (oid == PGOID_TIMESTAMPTZ ? (int64_t)tz * 1000000 : 0);
+        size_t n = oid == PGOID_DATE ? 4 : 8;
+        for (size_t k = 0; k < n; k++)
+          bin[k] = (unsigned char)((uint64_t)v >> (8 * (n - 1 - k)));
+        if (pgtypes_decode_param(oid, 1, bin, n, out, scratch, err, errlen)) return -1;
+        /* A day past the month's end (2024-02-30) would have moved on to the next month: keep the text. */
+        if (oid == PGOID_TIME || len < 10 || t[4] != '-' || !memcmp(out->p, t, 10)) return 0;
+        free(*scratch);
+        *scratch = NULL;
+        memset(out, 0, sizeof *out);
+      }
+    }
     out->type = MICA_TEXT;
     out->p = data;
     out->n = len;

@@ -203,6 +203,25 @@ START_TEST(test_parameter_decoding) {
       pgtypes_decode_param(PGOID_UUID, 0, (const unsigned char *)"a0ee-x", 6, &v, &scratch, err, sizeof err),
       -1);
   ck_assert(strstr(err, "type uuid") != NULL);
+  /* Dates and times in text are stored as PostgreSQL prints them (node-postgres sends ISO 8601). */
+  static const struct {
+    uint32_t oid;
+    const char *in, *want;
+  } times[] = {
+      {PGOID_TIMESTAMPTZ, "2024-01-02T03:04:05.006+02:00", "2024-01-02 01:04:05.006+00"},
+      {PGOID_TIMESTAMP, "2024-01-02T03:04:05.000+02:00", "2024-01-02 03:04:05"},
+      {PGOID_DATE, "2024-02-29T00:00:00.000Z", "2024-02-29"},
+      {PGOID_TIME, "13:14:15.500000", "13:14:15.5"},
+      {PGOID_DATE, "2024-02-30", "2024-02-30"},
+      {PGOID_TIMESTAMP, "now", "now"},
+  };
+  for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+    ck_assert_int_eq(pgtypes_decode_param(times[i].oid, 0, (const unsigned char *)times[i].in,
+                                          strlen(times[i].in), &v, &scratch, err, sizeof err),
+                     0);
+    ck_assert(v.type == MICA_TEXT && v.n == strlen(times[i].want) && !memcmp(v.p, times[i].want, v.n));
+    free(scratch);
+  }
   const unsigned char bad_numeric[] = {0, 5, 0, 0, 0, 0, 0, 0, 0, 1};
   ck_assert_int_eq(
       pgtypes_decode_param(PGOID_NUMERIC, 1, bad_numeric, sizeof bad_numeric, &v, &scratch, err, sizeof err),

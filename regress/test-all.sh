@@ -20,6 +20,8 @@ if make -s format-check >format.log 2>&1; then extra_passed=$((extra_passed+1));
   cat format.log; echo "FAIL: format-check (run 'make format')"; extra_failed=$((extra_failed+1)); fi
 if make -s lint >lint.log 2>&1; then extra_passed=$((extra_passed+1)); else
   cat lint.log; echo "FAIL: lint"; extra_failed=$((extra_failed+1)); fi
+# The node client tests find their drivers here (distcheck's copy of the sources has no node_modules).
+export MICA_NODE_MODULES=$top/regress/clients/node/node_modules
 make -j"$jobs" check >check.log 2>&1
 check_rc=$?
 grep -E '^(PASS|FAIL|XPASS|ERROR|SKIP):' check.log || true

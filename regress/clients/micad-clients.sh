@@ -3,10 +3,12 @@
 #
 # Starts micad on a free port in a temporary data directory, then runs psql, the libpq test program
 # (libpq_test), the raw protocol tests (proto_test.py), psycopg2, asyncpg (asyncpg_test.py),
-# psycopg 3 (psycopg3_test.py; a missing driver fails: the test command installs them), authentication (trust, scram-sha-256, md5, password, reject,
-# pg_hba.conf reload on SIGHUP), TLS and max_connections, and finally a clean SIGTERM shutdown (exit status 0, so sanitizer leak reports fail
-# the test). Runs pgwire/micad_shim (micad over the system sqlite3) unless MICAD names another binary.
-# Environment: top_srcdir, top_builddir (set by `make check`); MICAD overrides the binary.
+# psycopg 3 (psycopg3_test.py), node-postgres and postgres.js (node/*_test.js; a missing driver fails:
+# the test command installs them), authentication (trust, scram-sha-256, md5, password, reject,
+# pg_hba.conf reload on SIGHUP), TLS and max_connections, and finally a clean SIGTERM shutdown (exit
+# status 0, so sanitizer leak reports fail the test). Runs pgwire/micad_shim (micad over the system sqlite3) unless MICAD names another binary.
+# Environment: top_srcdir, top_builddir (set by `make check`); MICAD overrides the binary;
+# MICA_NODE_MODULES the node_modules directory of the node tests.
 # Prints one line per check and "N passed, N failed" last.
 
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -222,6 +224,25 @@ if /usr/bin/python3 -c 'import psycopg' 2>/dev/null; then
 else
     bad "psycopg3" "python3-psycopg is not installed (regress/install-deps.sh installs it)"
 fi
+
+# node-postgres (pg) and postgres.js (postgres), from regress/clients/node (npm ci, run by
+# regress/install-deps.sh). MICA_NODE_MODULES names another node_modules (distcheck's copy of the
+# sources has none; test-all.sh points it at the checkout's).
+NODE_MODULES=${MICA_NODE_MODULES:-$HERE/node/node_modules}
+for js in pg; do
+    pkg=$js
+    [ "$js" = postgresjs ] && pkg=postgres
+    if ! command -v node >/dev/null 2>&1; then
+        bad "$js" "node is not installed"
+    elif [ ! -d "$NODE_MODULES/$pkg" ]; then
+        bad "$js" "$NODE_MODULES/$pkg missing (regress/install-deps.sh runs npm ci in regress/clients/node)"
+    else
+        NODE_PATH=$NODE_MODULES node "$HERE/node/${js}_test.js" "postgres://postgres@127.0.0.1:$port/postgres" >"$tmp/$js.out" 2>&1
+        rc=$?
+        sed "s/^/  $js: /" "$tmp/$js.out" | grep -v "^  $js: ok:"
+        [ $rc -eq 0 ] && ok "${js}_test: $(tail -1 "$tmp/$js.out")" || bad "${js}_test" "$(tail -1 "$tmp/$js.out")"
+    fi
+done
 
 # ---------------------------------------------------------------- authentication and reload
 md5bob=$(python3 -c 'import hashlib; print("md5" + hashlib.md5(b"builderbob").hexdigest())')
