@@ -13,10 +13,12 @@
  *   table when none are listed), a transaction is begun when none is open (COPY is atomic), and
  *   CopyInResponse is sent. Then each CopyData is appended to a line buffer and complete rows are
  *   decoded and inserted; CopyDone finishes the last row, commits and sends "COPY n"; CopyFail rolls
- *   back with 57014. An error while loading is reported at once; later CopyData is discarded until
- *   CopyDone/CopyFail, and then ReadyForQuery follows. Flush and Sync are ignored during COPY, as in
- *   PostgreSQL; any other message aborts it with 08P01. Statements after the COPY in the same Query
- *   message are not run.
+ *   back with 57014. An error while loading ends the COPY at once: ErrorResponse, rollback, then
+ *   ReadyForQuery, without waiting for CopyDone (the protocol's rule for a COPY from a Query message,
+ *   which postgres.js relies on to fail a copy stream); the CopyData/CopyDone/CopyFail the client
+ *   still sends are dropped by the session's loop, as PostgreSQL drops them. Flush and Sync are ignored
+ *   during COPY, as in PostgreSQL; any other message aborts it with 08P01. Statements after the COPY in
+ *   the same Query message are not run.
  *
  * ROW FORMATS
  *   text: fields split at the delimiter (tab), \N is NULL, backslash escapes \b \f \n \r \t \v \\ \ooo
@@ -52,7 +54,7 @@ typedef struct copy_state {
   mica_stmt *insert;
   int ncols;
   int commit_at_end; /* we opened the transaction (or an implicit one is open) */
-  int failed;        /* error already reported; discard until CopyDone/CopyFail */
+  int failed;        /* error reported; the COPY ends when the current message is done */
   int done_marker;   /* saw "\." */
   int64_t rows;
   int64_t lineno;
@@ -819,12 +821,13 @@ void pgw_copy_message(pgw_session *s, char type, const unsigned char *body, size
   copy_state *c = s->copy;
   switch (type) {
   case 'd':
-    if (c->failed || c->done_marker) return;
+    if (c->done_marker) return;
     if (c->len + len + 1 > c->cap) {
       size_t cap = (c->len + len + 1) * 2;
       char *nb = realloc(c->buf, cap);
       if (!nb) {
         copy_error(s, "53200", "out of memory");
+        copy_end(s, 0);
         return;
       }
       c->buf = nb;
@@ -835,6 +838,7 @@ void pgw_copy_message(pgw_session *s, char type, const unsigned char *body, size
     pgw_statement_begin(s);
     load_lines(s, 0);
     pgw_statement_end(s);
+    if (c->failed) copy_end(s, 0); /* the error went out at once; ReadyForQuery follows it */
     return;
   case 'c':
     if (!c->failed) {

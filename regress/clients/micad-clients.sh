@@ -229,7 +229,7 @@ fi
 # regress/install-deps.sh). MICA_NODE_MODULES names another node_modules (distcheck's copy of the
 # sources has none; test-all.sh points it at the checkout's).
 NODE_MODULES=${MICA_NODE_MODULES:-$HERE/node/node_modules}
-for js in pg; do
+for js in pg postgresjs; do
     pkg=$js
     [ "$js" = postgresjs ] && pkg=postgres
     if ! command -v node >/dev/null 2>&1; then
