@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "dml.h"
+#include "ast.h"
+#include "trigger.h"
 
 static int nomem(Exec *x) { return mica_set_error(x->db, MICA_NOMEM, "out of memory"); }
 static int bterr(Exec *x, int rc) {
@@ -290,10 +292,18 @@ static int replace_delete(Exec *x, TableWriter *w, int64_t rowid) {
   if (!old) return nomem(x);
   int found = 0;
   int rc = dml_read_row(x, w, rowid, old, &found);
-  if (rc == MICA_OK && found) {
-    rc = dml_delete_row(x, w, rowid, old);
-    if (rc == MICA_OK) x->db->changes += 0;
+  int fire = found && w->replace_trig && x->db->recursive_triggers, ignored = 0;
+  if (rc == MICA_OK && fire) {
+    /* the BEFORE triggers may have changed or deleted the row */
+    rc = trigger_fire(x, w->replace_trig, TR_BEFORE, NULL, 0, old, rowid, &ignored);
+    for (int i = 0; i < t->ncol; i++) {
+      value_release(&old[i]);
+      value_init(&old[i]);
+    }
+    if (rc == MICA_OK) rc = dml_read_row(x, w, rowid, old, &found);
   }
+  if (rc == MICA_OK && found) rc = dml_delete_row(x, w, rowid, old);
+  if (rc == MICA_OK && found && fire) rc = trigger_fire(x, w->replace_trig, TR_AFTER, NULL, 0, old, rowid, &ignored);
   for (int i = 0; i < t->ncol; i++)
     value_release(&old[i]);
   free(old);
