@@ -303,7 +303,8 @@ static int replace_delete(Exec *x, TableWriter *w, int64_t rowid) {
     if (rc == MICA_OK) rc = dml_read_row(x, w, rowid, old, &found);
   }
   if (rc == MICA_OK && found) rc = dml_delete_row(x, w, rowid, old);
-  if (rc == MICA_OK && found && fire) rc = trigger_fire(x, w->replace_trig, TR_AFTER, NULL, 0, old, rowid, &ignored);
+  if (rc == MICA_OK && found && fire)
+    rc = trigger_fire(x, w->replace_trig, TR_AFTER, NULL, 0, old, rowid, &ignored);
   for (int i = 0; i < t->ncol; i++)
     value_release(&old[i]);
   free(old);

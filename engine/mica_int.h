@@ -104,8 +104,8 @@ struct mica_db {
   /* how the failing statement's error ends it (set by RAISE(FAIL|ROLLBACK), cleared at each step):
    * 0 ABORT (roll back the statement), 3 FAIL (keep its changes), 1 ROLLBACK (the transaction) */
   int err_action;
-  int raise_ignore;               /* RAISE(IGNORE) is unwinding to the trigger that raised it */
-  struct TrigFrame *trig_running; /* triggers executing now, innermost first (trigger.c) */
+  int raise_ignore;                 /* RAISE(IGNORE) is unwinding to the trigger that raised it */
+  struct TrigFrame *trig_running;   /* triggers executing now, innermost first (trigger.c) */
   struct TrigFrame *trig_compiling; /* triggers being compiled now (trigger.c) */
 };
 

@@ -3309,7 +3309,7 @@ int plan_run(Exec *x, RowList *out) {
     /* the statement's row count becomes changes() when it ends (0 when its changes are rolled back) */
     mica_db *db = x->db;
     db->stmt_changes = 0;
-    int rc = d->kind == XS_INSERT ? run_insert(x, d, out)
+    int rc = d->kind == XS_INSERT   ? run_insert(x, d, out)
              : d->kind == XS_UPDATE ? run_update(x, d, out)
                                     : run_delete(x, d, out);
     int64_t n = rc == MICA_OK || db->err_action == 3 ? db->stmt_changes : 0;
@@ -3450,8 +3450,8 @@ static int64_t rowid_of(const Value *v, int64_t dflt) {
 /* After BEFORE UPDATE triggers: reloads row rowid into cur (*gone when a trigger deleted it) and gives
  * every column the SET list does not assign its current value in nv, as SQLite does (the assigned
  * ones keep the values computed before the triggers ran). */
-static int reload_row(Exec *x, TableWriter *w, int64_t rowid, int nset, const int *setcol, Value *nv, Value *cur,
-                      int *gone) {
+static int reload_row(Exec *x, TableWriter *w, int64_t rowid, int nset, const int *setcol, Value *nv,
+                      Value *cur, int *gone) {
   Table *t = w->t;
   int found = 0;
   int rc = dml_read_row(x, w, rowid, cur, &found);
@@ -3624,8 +3624,8 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
   }
   if (rc == MICA_OK && !done && trigger_list_has(d->trig, TR_BEFORE)) {
     /* NEW.rowid is -1 while the rowid is still to be chosen */
-    rc = trigger_fire(x, d->trig, TR_BEFORE, vals, rowid_of(t->ipk >= 0 ? &vals[t->ipk] : &rowid, -1), NULL, 0,
-                      &ign);
+    rc = trigger_fire(x, d->trig, TR_BEFORE, vals, rowid_of(t->ipk >= 0 ? &vals[t->ipk] : &rowid, -1), NULL,
+                      0, &ign);
     done = ign;
   }
   if (rc == MICA_OK && !done && d->has_upsert) rc = upsert_try(x, d, w, vals, &rowid, &done, out);
@@ -3827,7 +3827,8 @@ static int run_view_dml(Exec *x, DmlPlan *d, RowList *out) {
       }
       value_release(&v);
     }
-    if (rc == MICA_OK) rc = rowlist_push(&rows, r) ? mica_set_error(x->db, MICA_NOMEM, "out of memory") : MICA_OK;
+    if (rc == MICA_OK)
+      rc = rowlist_push(&rows, r) ? mica_set_error(x->db, MICA_NOMEM, "out of memory") : MICA_OK;
     if (rc) row_free(r);
   }
   op_close(d->src);
