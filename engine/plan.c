@@ -3886,6 +3886,12 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
     rc = dml_insert_row(x, &w, nv, changes_rowid ? newrowid : NULL, d->onconf, &outrowid, &skipped,
                         changes_rowid ? NULL : &keep);
     w.replace_trig = NULL;
+    if (rc != MICA_OK && x->db->err_action == ONCONF_FAIL) {
+      /* OR FAIL keeps the rows already updated: the failing one goes back as it was */
+      int sk2;
+      dml_insert_row(x, &w, del, NULL, ONCONF_ABORT, &outrowid, &sk2, &keep);
+      break;
+    }
     if (rc == MICA_OK && skipped) {
       /* OR IGNORE: put the old row back */
       int sk2;

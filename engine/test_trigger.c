@@ -475,6 +475,29 @@ START_TEST(test_raise_ignore_unwinds_one_trigger_level) {
 }
 END_TEST
 
+/* OR FAIL / OR ROLLBACK end a statement the way RAISE(FAIL) / RAISE(ROLLBACK) do. */
+START_TEST(test_or_fail_and_or_rollback_conflicts) {
+  same_as_sqlite("CREATE TABLE t(a UNIQUE, b NOT NULL, c CHECK(c > 0));\n"
+                 "INSERT INTO t VALUES(1, 1, 1);\n"
+                 "INSERT OR FAIL INTO t VALUES(2, 2, 2), (1, 3, 3), (4, 4, 4);\n"
+                 "INSERT OR FAIL INTO t VALUES(5, 5, 5), (6, NULL, 6);\n"
+                 "INSERT OR FAIL INTO t VALUES(7, 7, 7), (8, 8, -1);\n"
+                 "SELECT * FROM t;\n"
+                 "BEGIN;\n"
+                 "INSERT INTO t VALUES(10, 10, 10);\n"
+                 "INSERT OR ROLLBACK INTO t VALUES(11, 11, 11), (1, 1, 1);\n"
+                 "SELECT * FROM t;\n"
+                 "COMMIT;\n"
+                 "UPDATE OR FAIL t SET a = a + 1;\n"
+                 "UPDATE OR FAIL t SET a = a + 10 WHERE a > 1;\n"
+                 "SELECT * FROM t;\n"
+                 "CREATE TABLE p(id INTEGER PRIMARY KEY);\n"
+                 "INSERT INTO p VALUES(1);\n"
+                 "INSERT OR FAIL INTO p VALUES(2), (1), (3);\n"
+                 "SELECT * FROM p;\n");
+}
+END_TEST
+
 /* A statement prepared before CREATE TRIGGER fires the trigger when stepped after it; one prepared
  * after DROP TRIGGER does not. */
 START_TEST(test_prepared_statement_sees_new_trigger) {
@@ -526,6 +549,7 @@ static Suite *trigger_suite(void) {
   tcase_add_test(tc, test_update_computes_each_row_after_earlier_triggers);
   tcase_add_test(tc, test_raise_ignore_unwinds_one_trigger_level);
   tcase_add_test(tc, test_prepared_statement_sees_new_trigger);
+  tcase_add_test(tc, test_or_fail_and_or_rollback_conflicts);
   suite_add_tcase(s, tc);
   return s;
 }
