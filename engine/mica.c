@@ -14,7 +14,9 @@
  *            non-SELECT program to completion and return the rows it produced (PRAGMA output,
  *            RETURNING). RUNNING -> DONE at the end or on error; leaving RUNNING releases the
  *            statement savepoint (rolled back on error) and, in autocommit mode when no other
- *            statement is running, ends the transaction (commit, or rollback after an error).
+ *            statement is running, ends the transaction (commit, or rollback after an error). An
+ *            error raised as FAIL (RAISE(FAIL), OR FAIL) keeps the statement's changes; one raised as
+ *            ROLLBACK rolls back the whole transaction (db->err_action).
  *   reset:   back to READY from anywhere, ending the transaction as above.
  *
  * FUNCTIONS

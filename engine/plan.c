@@ -40,6 +40,16 @@
  *   Like aggregates, a non-aggregate SELECT with OVER calls captures the columns its result needs;
  *   each call becomes a WinCall evaluated by exec.c's run_window after all rows are read.
  *
+ * TRIGGERS
+ *   INSERT/UPDATE/DELETE programs get their table's triggers from trigger.h when compiled (DmlPlan.trig,
+ *   up_trig for UPSERT's DO UPDATE, del_trig for REPLACE's deletes) and fire them per row: BEFORE
+ *   (a RAISE(IGNORE) skips the row; UPDATE and DELETE then reload the row, which the triggers may have
+ *   changed or deleted), the write, AFTER. With triggers, UPDATE evaluates each row's SET list when it
+ *   reaches the row. A view is writable only through INSTEAD OF triggers (run_view_dml). A trigger body
+ *   statement is compiled here like any other, with mica_stmt.trig naming the NEW/OLD slots, which
+ *   resolve_column reaches last and only as new.x / old.x. The statement's row count is published as
+ *   changes() when plan_run ends it.
+ *
  * The AST is read only through plan_view.h (adapter at the end of this file).
  */
 #include <ctype.h>
