@@ -3169,7 +3169,7 @@ int plan_prepare(mica_stmt *st) {
       if (!xs.explain && schema_find_trigger(db->schema, xs.name)) {
         if (!xs.if_not_exists) rc = mica_set_error(db, MICA_ERROR, "trigger %s already exists", xs.name);
       } else if (!xs.explain) {
-        rc = trigger_check_create(db, st->ast);
+        rc = trigger_check_create(db, st->ast, st->sql);
       }
     }
     if (xs.kind == XS_CREATE_VIEW && xs.sel) {
@@ -4285,7 +4285,8 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
         if (xs->if_not_exists) return MICA_OK;
         return mica_set_error(db, MICA_ERROR, "trigger %s already exists", xs->name);
       }
-      if ((rc = trigger_check_create(db, x->stmt->ast))) return rc; /* the schema may have changed */
+      if ((rc = trigger_check_create(db, x->stmt->ast, x->stmt->sql)))
+        return rc; /* the schema may have changed */
     }
     rc = ddl_schema_insert(x, isview ? "view" : "trigger", xs->name, isview ? xs->name : xs->table, 0,
                            d->sqltext);

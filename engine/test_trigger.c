@@ -413,6 +413,7 @@ START_TEST(test_create_trigger_errors_and_drop_table) {
                  "CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT ?; END;\n"
                  "CREATE TRIGGER x AFTER INSERT ON t BEGIN INSERT INTO t VALUES(1) RETURNING *; END;\n"
                  "CREATE TRIGGER x AFTER INSERT ON t BEGIN INSERT INTO main.t VALUES(1); END;\n"
+                 "CREATE TRIGGER x AFTER INSERT ON t BEGIN WITH c(a) AS (SELECT 1) DELETE FROM t; END;\n"
                  "CREATE TRIGGER x AFTER INSERT ON t BEGIN INSERT INTO nosuch VALUES(1); END;\n"
                  "INSERT INTO t VALUES(1);\n"
                  "DROP TRIGGER x;\n"

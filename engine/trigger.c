@@ -31,6 +31,7 @@
  *     told to skip the rest of the row (*ignored). Writes made before it stay. RAISE(ABORT/FAIL/
  *     ROLLBACK) are ordinary errors; FAIL and ROLLBACK also set db->err_action for mica.c.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -319,7 +320,7 @@ int trigger_fire(Exec *x, TrigList *l, int time, Value *newv, int64_t newrowid, 
   return MICA_OK;
 }
 
-int trigger_check_create(mica_db *db, const void *stmt) {
+int trigger_check_create(mica_db *db, const void *stmt, const char *sql) {
   const Stmt *a = stmt;
   Schema *s = db->schema;
   Table *t = schema_find_table(s, a->table);
@@ -335,6 +336,16 @@ int trigger_check_create(mica_db *db, const void *stmt) {
   if (a->nparam > 0) return mica_set_error(db, MICA_ERROR, "trigger cannot use variables");
   for (int i = 0; i < a->nbody; i++) {
     const Stmt *b = a->body[i];
+    if (b->kind != SK_SELECT && b->ncte > 0 && sql) {
+      /* SQLite's grammar has no WITH before a trigger's INSERT/UPDATE/DELETE: the error is at the verb */
+      const Select *last = b->ctes[b->ncte - 1].sel;
+      size_t n = strlen(sql), p = last && last->end >= 0 ? (size_t)last->end : n, q;
+      while (p < n && (isspace((unsigned char)sql[p]) || sql[p] == ')'))
+        p++;
+      for (q = p; q < n && isalpha((unsigned char)sql[q]); q++) {
+      }
+      return mica_set_error_at(db, MICA_ERROR, (int)p, "near \"%.*s\": syntax error", (int)(q - p), sql + p);
+    }
     if (b->nreturning) return mica_set_error(db, MICA_ERROR, "cannot use RETURNING in a trigger");
     if (b->kind != SK_SELECT && b->schema)
       return mica_set_error(db, MICA_ERROR,

@@ -55,8 +55,9 @@ int trigger_list_has(const TrigList *l, int time);
 int trigger_fire(Exec *x, TrigList *l, int time, Value *newv, int64_t newrowid, Value *oldv, int64_t oldrowid,
                  int *ignored);
 
-/* The checks SQLite makes at CREATE TRIGGER (stmt is the parsed Stmt *): the target exists, is not a
- * system table, BEFORE/AFTER only on tables and INSTEAD OF only on views, no variables in the body. */
-int trigger_check_create(mica_db *db, const void *stmt);
+/* The checks SQLite makes at CREATE TRIGGER (stmt is the parsed Stmt * of the text sql): the target
+ * exists, is not a system table, BEFORE/AFTER only on tables and INSTEAD OF only on views, no
+ * variables, RETURNING, qualified names or WITH before INSERT/UPDATE/DELETE in the body. */
+int trigger_check_create(mica_db *db, const void *stmt, const char *sql);
 
 #endif /* MICA_TRIGGER_H */

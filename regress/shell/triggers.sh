@@ -107,6 +107,8 @@ create trigger bad before insert on v begin select 1; end;
 create trigger bad instead of delete on t begin select 1; end;
 create trigger bad after insert on nosuch begin select 1; end;
 create trigger ok after insert on t begin select old.a; end;
+create trigger w after insert on t begin with x(a) as (select new.a) insert into t select a from x; end;
+create trigger w after insert on t begin with x(a) as (select 1) select a from x; end;
 insert into t values(1);
 drop trigger ok;
 update v set a = 1;
