@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "dml.h"
+#include "ast.h"
+#include "trigger.h"
 
 static int nomem(Exec *x) { return mica_set_error(x->db, MICA_NOMEM, "out of memory"); }
 static int bterr(Exec *x, int rc) {
@@ -283,6 +285,12 @@ int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t
   return rc;
 }
 
+/* A constraint failure under OR FAIL keeps the statement's earlier changes and under OR ROLLBACK ends
+ * the transaction (db->err_action, acted on by mica.c when the statement ends). */
+static void note_action(mica_db *db, int oc) {
+  if (oc == ONCONF_FAIL || oc == ONCONF_ROLLBACK) db->err_action = oc;
+}
+
 /* Deletes the row conflicting at rowid for REPLACE. */
 static int replace_delete(Exec *x, TableWriter *w, int64_t rowid) {
   Table *t = w->t;
@@ -290,10 +298,19 @@ static int replace_delete(Exec *x, TableWriter *w, int64_t rowid) {
   if (!old) return nomem(x);
   int found = 0;
   int rc = dml_read_row(x, w, rowid, old, &found);
-  if (rc == MICA_OK && found) {
-    rc = dml_delete_row(x, w, rowid, old);
-    if (rc == MICA_OK) x->db->changes += 0;
+  int fire = found && w->replace_trig && x->db->recursive_triggers, ignored = 0;
+  if (rc == MICA_OK && fire) {
+    /* the BEFORE triggers may have changed or deleted the row */
+    rc = trigger_fire(x, w->replace_trig, TR_BEFORE, NULL, 0, old, rowid, &ignored);
+    for (int i = 0; i < t->ncol; i++) {
+      value_release(&old[i]);
+      value_init(&old[i]);
+    }
+    if (rc == MICA_OK) rc = dml_read_row(x, w, rowid, old, &found);
   }
+  if (rc == MICA_OK && found) rc = dml_delete_row(x, w, rowid, old);
+  if (rc == MICA_OK && found && fire)
+    rc = trigger_fire(x, w->replace_trig, TR_AFTER, NULL, 0, old, rowid, &ignored);
   for (int i = 0; i < t->ncol; i++)
     value_release(&old[i]);
   free(old);
@@ -321,6 +338,7 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
       value_make_owned(&vals[i]);
       if (vals[i].type != VAL_NULL) continue;
     }
+    note_action(db, oc);
     return mica_set_error(db, MICA_CONSTRAINT_NOTNULL, "NOT NULL constraint failed: %s.%s", t->name, c->name);
   }
   /* rowid: the INTEGER PRIMARY KEY value, else an explicit rowid, else the updated row's, else new */
@@ -362,6 +380,7 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
           return MICA_OK;
         }
         const char *nm = t->check_names && t->check_names[i] ? t->check_names[i] : "";
+        note_action(db, onconf);
         return mica_set_error(db, MICA_CONSTRAINT_CHECK, "CHECK constraint failed: %s", nm);
       }
     }
@@ -379,11 +398,13 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
       if (onconf == ONCONF_REPLACE) {
         rc = replace_delete(x, w, rowid);
         if (rc) return rc;
-      } else if (t->ipk >= 0)
-        return mica_set_error(db, MICA_CONSTRAINT_PRIMARYKEY, "UNIQUE constraint failed: %s.%s", t->name,
-                              t->cols[t->ipk].name);
-      else
+      } else {
+        note_action(db, onconf);
+        if (t->ipk >= 0)
+          return mica_set_error(db, MICA_CONSTRAINT_PRIMARYKEY, "UNIQUE constraint failed: %s.%s", t->name,
+                                t->cols[t->ipk].name);
         return mica_set_error(db, MICA_CONSTRAINT_ROWID, "UNIQUE constraint failed: %s.rowid", t->name);
+      }
     }
   }
   /* unique indexes */
@@ -413,6 +434,7 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
         continue;
       }
       char buf[512];
+      note_action(db, oc);
       return mica_set_error(db, ix->origin == 2 ? MICA_CONSTRAINT_PRIMARYKEY : MICA_CONSTRAINT_UNIQUE,
                             "UNIQUE constraint failed: %s", conflict_cols(t, ix, buf, sizeof buf));
     }

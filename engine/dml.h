@@ -25,6 +25,9 @@ typedef struct TableWriter {
   int row_slot; /* slot whose cols are the row being written (for CHECK), or -1 */
   uint8_t *buf;
   size_t bufcap;
+  /* DELETE triggers fired by REPLACE's deletes when recursive_triggers is on (trigger.h), or NULL;
+   * set by the caller after dml_writer_open, borrowed */
+  struct TrigList *replace_trig;
 } TableWriter;
 
 int dml_writer_open(Exec *x, Table *t, TableWriter *w);

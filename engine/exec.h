@@ -324,6 +324,8 @@ typedef struct Prog {
   int (*run)(Exec *x); /* executes a non-SELECT statement to completion (may emit rows) */
   void (*free_dml)(void *dml);
   void *out; /* rows produced by a non-SELECT program (mica.c) */
+  /* a trigger's first body statement: the trigger's WHEN over the NEW/OLD slots (trigger.c), or NULL */
+  PExpr *trig_when;
 } Prog;
 
 enum { PROG_SELECT = 1, PROG_OTHER };

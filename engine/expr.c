@@ -827,6 +827,11 @@ int expr_eval(Exec *x, PExpr *e, Value *out) {
   }
   case PX_VECTOR: return mica_set_error(x->db, MICA_ERROR, "row value misused");
   case PX_RAISE:
+    /* IGNORE unwinds to the trigger that raised it (trigger.c); FAIL keeps the statement's changes and
+     * ROLLBACK ends the transaction (mica.c) */
+    if (e->raise_type == 0) x->db->raise_ignore = 1;
+    if (e->raise_type == 1) x->db->err_action = 1;
+    if (e->raise_type == 3) x->db->err_action = 3;
     return mica_set_error(x->db, MICA_CONSTRAINT_TRIGGER, "%s", e->raise_msg ? e->raise_msg : "");
   default: return mica_set_error(x->db, MICA_INTERNAL, "unknown expression node %d", e->op);
   }

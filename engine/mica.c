@@ -14,7 +14,9 @@
  *            non-SELECT program to completion and return the rows it produced (PRAGMA output,
  *            RETURNING). RUNNING -> DONE at the end or on error; leaving RUNNING releases the
  *            statement savepoint (rolled back on error) and, in autocommit mode when no other
- *            statement is running, ends the transaction (commit, or rollback after an error).
+ *            statement is running, ends the transaction (commit, or rollback after an error). An
+ *            error raised as FAIL (RAISE(FAIL), OR FAIL) keeps the statement's changes; one raised as
+ *            ROLLBACK rolls back the whole transaction (db->err_action).
  *   reset:   back to READY from anywhere, ending the transaction as above.
  *
  * FUNCTIONS
@@ -29,6 +31,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "ddl.h"
 #include "exec.h"
 #include "func.h"
 #include "mica_int.h"
@@ -529,15 +532,21 @@ static void stmt_finish(mica_stmt *st, int failed, int *rcp) {
   if (st->state != STMT_RUNNING) return;
   st->state = STMT_DONE;
   if (st->prog) prog_reset(st->prog);
+  /* RAISE(FAIL) keeps what the statement changed before the error (db->err_action, mica_int.h) */
+  int undo = failed && db->err_action != 3;
   if (st->stmt_savepoint >= 0) {
-    if (failed) btree_savepoint(db->bt, BTREE_SAVEPOINT_ROLLBACK, st->stmt_savepoint);
+    if (undo) btree_savepoint(db->bt, BTREE_SAVEPOINT_ROLLBACK, st->stmt_savepoint);
     btree_savepoint(db->bt, BTREE_SAVEPOINT_RELEASE, st->stmt_savepoint);
     db->nsavepoint = st->stmt_savepoint;
     st->stmt_savepoint = -1;
-    if (failed) schema_reset(db);
+    if (undo) schema_reset(db);
   }
   db->nactive--;
-  txn_autocommit_end(db, failed, rcp);
+  if (failed && db->err_action == 1 && !db->autocommit) { /* RAISE(ROLLBACK): the whole transaction */
+    Exec x = {.db = db};
+    ddl_rollback(&x);
+  }
+  txn_autocommit_end(db, undo, rcp);
 }
 
 static int64_t now_ms(void) {
@@ -576,6 +585,8 @@ static int stmt_step(mica_stmt *st) {
   if (st->state == STMT_READY) {
     if (db->nactive == 0) atomic_store(&db->interrupted, 0);
     mica_clear_error(db);
+    db->err_action = 0;
+    db->raise_ignore = 0;
     st->now_ms = now_ms();
     if (!st->is_txn_ctl) {
       rc = mica_txn_need(db, !st->readonly);
@@ -612,7 +623,6 @@ static int stmt_step(mica_stmt *st) {
     if (st->prog->kind == PROG_SELECT) {
       rc = select_open(&x, st->prog->sel);
     } else {
-      db->changes = 0;
       OutRows *o = calloc(1, sizeof *o);
       rc = o ? MICA_OK : mica_set_error(db, MICA_NOMEM, "out of memory");
       if (rc == MICA_OK) rc = plan_run(&x, &o->rows);

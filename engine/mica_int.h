@@ -97,6 +97,16 @@ struct mica_db {
   int synchronous;
   int64_t cache_size;
   int trigger_depth;
+
+  /* statement change counting (SQLite's rule): DML counts its rows in stmt_changes while it runs and
+   * publishes the count into changes (and adds it to total_changes) when it ends (plan_run) */
+  int64_t stmt_changes;
+  /* how the failing statement's error ends it (set by RAISE(FAIL|ROLLBACK), cleared at each step):
+   * 0 ABORT (roll back the statement), 3 FAIL (keep its changes), 1 ROLLBACK (the transaction) */
+  int err_action;
+  int raise_ignore;                 /* RAISE(IGNORE) is unwinding to the trigger that raised it */
+  struct TrigFrame *trig_running;   /* triggers executing now, innermost first (trigger.c) */
+  struct TrigFrame *trig_compiling; /* triggers being compiled now (trigger.c) */
 };
 
 struct mica_stmt {
@@ -132,6 +142,8 @@ struct mica_stmt {
   int owns_txn;       /* this statement opened the autocommit transaction */
   int stmt_savepoint; /* btree savepoint index opened for this statement, or -1 */
   int64_t now_ms;
+  /* a trigger body statement (trigger.c): what NEW/OLD mean while compiling it, else NULL */
+  const struct TrigCtx *trig;
 };
 
 #define STMT_READY 0

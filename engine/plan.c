@@ -40,6 +40,16 @@
  *   Like aggregates, a non-aggregate SELECT with OVER calls captures the columns its result needs;
  *   each call becomes a WinCall evaluated by exec.c's run_window after all rows are read.
  *
+ * TRIGGERS
+ *   INSERT/UPDATE/DELETE programs get their table's triggers from trigger.h when compiled (DmlPlan.trig,
+ *   up_trig for UPSERT's DO UPDATE, del_trig for REPLACE's deletes) and fire them per row: BEFORE
+ *   (a RAISE(IGNORE) skips the row; UPDATE and DELETE then reload the row, which the triggers may have
+ *   changed or deleted), the write, AFTER. With triggers, UPDATE evaluates each row's SET list when it
+ *   reaches the row. A view is writable only through INSTEAD OF triggers (run_view_dml). A trigger body
+ *   statement is compiled here like any other, with mica_stmt.trig naming the NEW/OLD slots, which
+ *   resolve_column reaches last and only as new.x / old.x. The statement's row count is published as
+ *   changes() when plan_run ends it.
+ *
  * The AST is read only through plan_view.h (adapter at the end of this file).
  */
 #include <ctype.h>
@@ -57,6 +67,7 @@
 #include "plan_view.h"
 #include "pragma.h"
 #include "schema.h"
+#include "trigger.h"
 
 /* Adapter (end of file). */
 static void xv_expr(ANode *e, XExpr *x, Arena *a);
@@ -85,6 +96,7 @@ typedef struct Compiler {
   const char *text; /* the SQL text the node offsets refer to */
   CteDef *ctes;
   int depth;
+  struct Scope *trig_scope; /* a trigger body's NEW/OLD rows (reached only as new.x / old.x), or NULL */
 } Compiler;
 
 typedef struct SrcItem {
@@ -357,6 +369,16 @@ static int resolve_column(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
     if (!found) continue;
     return make_colref(c, sc, s, depth, fitem, fcol, out);
   }
+  /* a trigger body: new.x, old.x (after every scope of the statement itself) */
+  if (x->table && c->trig_scope)
+    for (int i = 0; i < c->trig_scope->nitems; i++) {
+      SrcItem *it = &c->trig_scope->items[i];
+      if (!name_eq(x->table, it->name)) continue;
+      for (int k = 0; k < it->ncol; k++)
+        if (name_eq(it->cols[k], x->name)) return make_colref(c, sc, c->trig_scope, depth, it, k, out);
+      if (name_eq(x->name, "rowid") || name_eq(x->name, "oid") || name_eq(x->name, "_rowid_"))
+        return make_colref(c, sc, c->trig_scope, depth, it, -1, out);
+    }
   /* result-column alias (WHERE / GROUP BY / ORDER BY may name one) */
   if (!x->table)
     for (Scope *s = sc; s; s = NULL)
@@ -884,6 +906,10 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     break;
   }
   case XK_RAISE:
+    if (!c->st || !c->st->trig) {
+      rc = mica_set_error(c->db, MICA_ERROR, "RAISE() may only be used within a trigger-program");
+      break;
+    }
     e = pe_new(c, PX_RAISE);
     if (!e) break;
     e->raise_type = x.raise_type;
@@ -2365,6 +2391,9 @@ typedef struct DmlPlan {
   const char *pragma;
   PExpr *pragma_arg;
   const char *pragma_ident;
+  /* triggers (trigger.h): of the statement's event, of the UPSERT's DO UPDATE, of REPLACE's deletes */
+  TrigList *trig, *up_trig, *del_trig;
+  int view; /* the target is a view with INSTEAD OF triggers: nothing is written */
 } DmlPlan;
 
 static int compile_checks(Compiler *c, Table *t, DmlPlan *d) {
@@ -2534,6 +2563,38 @@ static Table *writable_table(Compiler *c, const char *name, int *rc) {
   return *rc ? NULL : t;
 }
 
+/* The table an INSERT/UPDATE/DELETE writes (d->t, d->onconf) and the triggers it fires (d->trig,
+ * d->del_trig). A view is a target only when an INSTEAD OF trigger handles the event (d->view). */
+static Table *dml_target(Compiler *c, XStmt *xs, DmlPlan *d, int event, int *rc) {
+  mica_db *db = c->db;
+  /* in a trigger body, the firing statement's OR clause replaces the body statement's */
+  d->onconf = c->st && c->st->trig && c->st->trig->onconf ? c->st->trig->onconf : xs->onconf;
+  int nset = event == TE_UPDATE ? xs->nset : 0;
+  Table *t = schema_find_table(db->schema, xs->name);
+  if (t && t->is_view) {
+    *rc = trigger_list_build(db, t, event, nset, xs->set_cols, d->onconf, &d->trig);
+    if (*rc) return NULL;
+    if (!trigger_list_has(d->trig, TR_INSTEAD_OF)) {
+      *rc = mica_set_error(db, MICA_ERROR, "cannot modify %s because it is a view", t->name);
+      return NULL;
+    }
+    d->view = 1;
+    d->t = t;
+    return t;
+  }
+  if (!t && c->st && c->st->trig) {
+    *rc = mica_set_error(db, MICA_ERROR, "no such table: main.%s", xs->name);
+    return NULL;
+  }
+  t = writable_table(c, xs->name, rc);
+  if (!t) return NULL;
+  d->t = t;
+  *rc = trigger_list_build(db, t, event, nset, xs->set_cols, d->onconf, &d->trig);
+  if (*rc == MICA_OK && event != TE_DELETE)
+    *rc = trigger_list_build(db, t, TE_DELETE, 0, NULL, d->onconf, &d->del_trig);
+  return *rc ? NULL : t;
+}
+
 static int table_item(Compiler *c, Table *t, const char *name, int slot, SrcItem *it) {
   memset(it, 0, sizeof *it);
   it->name = name;
@@ -2604,7 +2665,7 @@ static int compile_upsert(Compiler *c, XStmt *xs, DmlPlan *d) {
     note_param_type(c, d->up_setexpr[i], k >= 0 ? t->cols[k].type : "INTEGER");
   }
   if (u->where && (rc = compile_expr(c, &sc, u->where, &d->up_where))) return rc;
-  return MICA_OK;
+  return trigger_list_build(c->db, t, TE_UPDATE, u->nset, u->set_cols, d->onconf, &d->up_trig);
 }
 
 static int fix_values_count_msg(Compiler *c, DmlPlan *d, int got) {
@@ -2615,10 +2676,9 @@ static int fix_values_count_msg(Compiler *c, DmlPlan *d, int got) {
 
 static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
   int rc;
-  Table *t = writable_table(c, xs->name, &rc);
+  Table *t = dml_target(c, xs, d, TE_INSERT, &rc);
   if (!t) return rc;
-  d->t = t;
-  d->onconf = xs->onconf;
+  if (d->view && xs->nupsert) return mica_set_error(c->db, MICA_ERROR, "cannot UPSERT a view");
   if (xs->ncols) {
     d->ncols = xs->ncols;
     d->colmap = arena_alloc(&c->p->arena, sizeof(int) * (size_t)xs->ncols);
@@ -2683,10 +2743,8 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
 
 static int compile_update_delete(Compiler *c, XStmt *xs, DmlPlan *d) {
   int rc;
-  Table *t = writable_table(c, xs->name, &rc);
+  Table *t = dml_target(c, xs, d, xs->kind == XS_UPDATE ? TE_UPDATE : TE_DELETE, &rc);
   if (!t) return rc;
-  d->t = t;
-  d->onconf = xs->onconf;
   SrcItem it;
   XFrom f = {.name = xs->name};
   Op *leaf = NULL;
@@ -2769,7 +2827,14 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out);
 static int run_delete(Exec *x, DmlPlan *d, RowList *out);
 static int run_ddl(Exec *x, DmlPlan *d, RowList *out);
 
-static void dml_free(void *p) { (void)p; }
+static void dml_free(void *p) {
+  DmlPlan *d = p;
+  if (!d) return;
+  trigger_list_free(d->trig);
+  trigger_list_free(d->up_trig);
+  trigger_list_free(d->del_trig);
+  d->trig = d->up_trig = d->del_trig = NULL;
+}
 
 void plan_unprepare(mica_stmt *st) {
   if (st->prog) prog_free(st->prog);
@@ -3010,6 +3075,30 @@ int plan_prepare(mica_stmt *st) {
   d->row_slot = -1;
   p->dml = d;
   p->free_dml = dml_free;
+  Scope trig_scope = {0};
+  SrcItem trig_items[2];
+  if (st->trig) {
+    /* a trigger body statement: NEW and OLD are slots 0 and 1, reached only as new.x / old.x */
+    const TrigCtx *tc = st->trig;
+    Table *tt = tc->t;
+    if (new_slot(&c, tt->ncol) != TRIG_NEW_SLOT || new_slot(&c, tt->ncol) != TRIG_OLD_SLOT)
+      return mica_set_error(db, MICA_NOMEM, "out of memory");
+    for (int i = 0; i < 2; i++) {
+      if (!(i == 0 ? tc->has_new : tc->has_old)) continue;
+      SrcItem *it = &trig_items[trig_scope.nitems];
+      rc = table_item(&c, tt, i == 0 ? "new" : "old", i == 0 ? TRIG_NEW_SLOT : TRIG_OLD_SLOT, it);
+      if (rc) return rc;
+      it->is_rowid_ok = 1;
+      trig_scope.nitems++;
+    }
+    trig_scope.items = trig_items;
+    c.trig_scope = &trig_scope;
+    if (tc->when) {
+      Scope empty = {0};
+      rc = compile_expr(&c, &empty, tc->when, &p->trig_when);
+      if (rc) return db->errcode ? db->errcode : rc;
+    }
+  }
   switch (xs.kind) {
   case XS_SELECT: {
     SelectPlan *sel = NULL;
@@ -3074,8 +3163,15 @@ int plan_prepare(mica_stmt *st) {
       d->sqltext = normalised_create(&c, &xs, xs.unique ? "CREATE UNIQUE INDEX" : "CREATE INDEX");
     else if (xs.kind == XS_CREATE_VIEW)
       d->sqltext = normalised_create(&c, &xs, "CREATE VIEW");
-    else if (xs.kind == XS_CREATE_TRIGGER)
+    else if (xs.kind == XS_CREATE_TRIGGER) {
       d->sqltext = normalised_create(&c, &xs, "CREATE TRIGGER");
+      /* SQLite reports these when the statement is prepared (run_ddl checks again) */
+      if (!xs.explain && schema_find_trigger(db->schema, xs.name)) {
+        if (!xs.if_not_exists) rc = mica_set_error(db, MICA_ERROR, "trigger %s already exists", xs.name);
+      } else if (!xs.explain) {
+        rc = trigger_check_create(db, st->ast, st->sql);
+      }
+    }
     if (xs.kind == XS_CREATE_VIEW && xs.sel) {
       /* check the view's select compiles now (SQLite reports errors at CREATE VIEW) */
       SelectPlan *vsel;
@@ -3217,9 +3313,20 @@ int plan_run(Exec *x, RowList *out) {
     return MICA_OK;
   }
   switch (d->kind) {
-  case XS_INSERT: return run_insert(x, d, out);
-  case XS_UPDATE: return run_update(x, d, out);
-  case XS_DELETE: return run_delete(x, d, out);
+  case XS_INSERT:
+  case XS_UPDATE:
+  case XS_DELETE: {
+    /* the statement's row count becomes changes() when it ends (0 when its changes are rolled back) */
+    mica_db *db = x->db;
+    db->stmt_changes = 0;
+    int rc = d->kind == XS_INSERT   ? run_insert(x, d, out)
+             : d->kind == XS_UPDATE ? run_update(x, d, out)
+                                    : run_delete(x, d, out);
+    int64_t n = rc == MICA_OK || db->err_action == 3 ? db->stmt_changes : 0;
+    db->changes = n;
+    db->total_changes += n;
+    return rc;
+  }
   case XS_BEGIN: return ddl_begin(x, d->xs.txn_mode);
   case XS_COMMIT: return ddl_commit(x);
   case XS_ROLLBACK: return ddl_rollback(x);
@@ -3331,8 +3438,49 @@ static void slot_clear(Exec *x, int slot) {
   }
 }
 
+static void values_free(Value *v, int n) {
+  if (!v) return;
+  for (int i = 0; i < n; i++)
+    value_release(&v[i]);
+  free(v);
+}
+
+/* The rowid a row will have, as NEW.rowid shows it: the integer v holds, else dflt. */
+static int64_t rowid_of(const Value *v, int64_t dflt) {
+  if (!v || v->type == VAL_NULL) return dflt;
+  Value tmp;
+  value_init(&tmp);
+  if (value_copy(&tmp, v)) return dflt;
+  value_apply_affinity(&tmp, AFF_INTEGER);
+  int64_t r = tmp.type == VAL_INT ? tmp.u.i : dflt;
+  value_release(&tmp);
+  return r;
+}
+
+/* After BEFORE UPDATE triggers: reloads row rowid into cur (*gone when a trigger deleted it) and gives
+ * every column the SET list does not assign its current value in nv, as SQLite does (the assigned
+ * ones keep the values computed before the triggers ran). */
+static int reload_row(Exec *x, TableWriter *w, int64_t rowid, int nset, const int *setcol, Value *nv,
+                      Value *cur, int *gone) {
+  Table *t = w->t;
+  int found = 0;
+  int rc = dml_read_row(x, w, rowid, cur, &found);
+  *gone = !found;
+  for (int k = 0; rc == MICA_OK && found && nv && k < t->ncol; k++) {
+    if (k == t->ipk) continue;
+    int set = 0;
+    for (int i = 0; i < nset && !set; i++)
+      set = setcol[i] == k;
+    if (set) continue;
+    value_release(&nv[k]);
+    value_init(&nv[k]);
+    rc = value_copy(&nv[k], &cur[k]);
+  }
+  return rc;
+}
+
 /* ON CONFLICT: when the new row conflicts, DO NOTHING skips it and DO UPDATE updates the existing
- * row instead (*handled = 1). */
+ * row instead (*handled = 1), firing the UPDATE triggers. */
 static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *explicit_rowid, int *handled,
                       RowList *out) {
   Table *t = d->t;
@@ -3366,7 +3514,12 @@ static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *e
   *handled = 1;
   if (!d->up_update) return MICA_OK;
   Value *old = values_alloc((size_t)t->ncol + 1);
-  if (!old) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  Value *cur = values_alloc((size_t)t->ncol + 1);
+  if (!old || !cur) {
+    values_free(old, t->ncol);
+    values_free(cur, t->ncol);
+    return mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  }
   int ok = 0;
   rc = dml_read_row(x, w, other, old, &ok);
   if (rc == MICA_OK && ok) {
@@ -3406,29 +3559,33 @@ static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *e
     if (rc == MICA_OK && go) {
       for (int k = 0; k < t->ncol; k++)
         if (k != t->ipk) value_apply_affinity(&nv[k], t->cols[k].aff);
-      rc = dml_delete_row(x, w, other, old);
+      Value *del = old;
+      int ign = 0, gone = 0;
+      if (trigger_list_has(d->up_trig, TR_BEFORE)) {
+        rc = trigger_fire(x, d->up_trig, TR_BEFORE, nv, rowid_of(&newrowid, other), old, other, &ign);
+        if (rc == MICA_OK && !ign) rc = reload_row(x, w, other, d->up_nset, d->up_setcol, nv, cur, &gone);
+        del = cur;
+      }
+      int changes_rowid = newrowid.type != VAL_NULL;
       int64_t outrowid = 0;
       int skipped = 0;
-      int changes_rowid = newrowid.type != VAL_NULL;
-      if (rc == MICA_OK)
-        rc = dml_insert_row(x, w, nv, changes_rowid ? &newrowid : NULL, ONCONF_ABORT, &outrowid, &skipped,
-                            changes_rowid ? NULL : &other);
-      if (rc == MICA_OK) {
-        x->db->changes++;
-        x->db->total_changes++;
-        rc = emit_returning(x, d, nv, outrowid, out);
+      if (rc == MICA_OK && !ign && !gone) {
+        rc = dml_delete_row(x, w, other, del);
+        if (rc == MICA_OK)
+          rc = dml_insert_row(x, w, nv, changes_rowid ? &newrowid : NULL, ONCONF_ABORT, &outrowid, &skipped,
+                              changes_rowid ? NULL : &other);
+        if (rc == MICA_OK) {
+          x->db->stmt_changes++;
+          rc = emit_returning(x, d, nv, outrowid, out);
+        }
+        if (rc == MICA_OK) rc = trigger_fire(x, d->up_trig, TR_AFTER, nv, outrowid, old, other, &ign);
       }
     }
-    if (nv) {
-      for (int i = 0; i < t->ncol; i++)
-        value_release(&nv[i]);
-      free(nv);
-    }
+    values_free(nv, t->ncol);
     value_release(&newrowid);
   }
-  for (int i = 0; i < t->ncol; i++)
-    value_release(&old[i]);
-  free(old);
+  values_free(old, t->ncol);
+  values_free(cur, t->ncol);
   return rc;
 }
 
@@ -3461,27 +3618,28 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
       if (rc == MICA_OK) rc = value_copy(&vals[i], &v);
       value_release(&v);
     }
-    if (rc == MICA_OK && i != t->ipk) value_apply_affinity(&vals[i], t->cols[i].aff);
+    /* NEW of an INSTEAD OF INSERT trigger gets the values as given */
+    if (rc == MICA_OK && i != t->ipk && !d->view) value_apply_affinity(&vals[i], t->cols[i].aff);
   }
   if (rc == MICA_OK && t->ipk >= 0 && vals[t->ipk].type == VAL_NULL && rowid.type != VAL_NULL) {
     value_release(&vals[t->ipk]);
     value_move(&vals[t->ipk], &rowid);
   }
   int64_t newrowid = 0;
-  int skipped = 0;
-  if (rc == MICA_OK && d->has_upsert) {
-    int handled = 0;
-    rc = upsert_try(x, d, w, vals, &rowid, &handled, out);
-    if (rc || handled) {
-      for (int i = 0; i < t->ncol; i++)
-        value_release(&vals[i]);
-      value_release(&rowid);
-      free(vals);
-      free(given);
-      return rc;
-    }
+  int skipped = 0, done = 0, ign = 0;
+  if (rc == MICA_OK && d->view) {
+    rc = trigger_fire(x, d->trig, TR_INSTEAD_OF, vals, -1, NULL, 0, &ign);
+    if (rc == MICA_OK && !ign) rc = emit_returning(x, d, vals, -1, out);
+    done = 1;
   }
-  if (rc == MICA_OK && t->autoinc && t->ipk >= 0 && vals[t->ipk].type == VAL_NULL) {
+  if (rc == MICA_OK && !done && trigger_list_has(d->trig, TR_BEFORE)) {
+    /* NEW.rowid is -1 while the rowid is still to be chosen */
+    rc = trigger_fire(x, d->trig, TR_BEFORE, vals, rowid_of(t->ipk >= 0 ? &vals[t->ipk] : &rowid, -1), NULL,
+                      0, &ign);
+    done = ign;
+  }
+  if (rc == MICA_OK && !done && d->has_upsert) rc = upsert_try(x, d, w, vals, &rowid, &done, out);
+  if (rc == MICA_OK && !done && t->autoinc && t->ipk >= 0 && vals[t->ipk].type == VAL_NULL) {
     int64_t maxr = 0;
     rc = dml_new_rowid(x, w, &maxr);
     if (rc == MICA_OK) {
@@ -3494,23 +3652,24 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
       value_set_int(&vals[t->ipk], maxr);
     }
   }
-  if (rc == MICA_OK)
+  if (rc == MICA_OK && !done) {
+    w->replace_trig = d->del_trig;
     rc = dml_insert_row(x, w, vals, rowid.type != VAL_NULL ? &rowid : NULL, d->onconf, &newrowid, &skipped,
                         NULL);
-  if (rc == MICA_OK && !skipped && t->autoinc && newrowid > d->seq) {
+    w->replace_trig = NULL;
+  }
+  if (rc == MICA_OK && !done && !skipped && t->autoinc && newrowid > d->seq) {
     d->seq = newrowid;
     d->seq_dirty = 1;
   }
-  if (rc == MICA_OK && !skipped) {
-    x->db->changes++;
-    x->db->total_changes++;
+  if (rc == MICA_OK && !done && !skipped) {
+    x->db->stmt_changes++;
     x->db->last_rowid = newrowid;
     rc = emit_returning(x, d, vals, newrowid, out);
+    if (rc == MICA_OK) rc = trigger_fire(x, d->trig, TR_AFTER, vals, newrowid, NULL, 0, &ign);
   }
-  for (int i = 0; i < t->ncol; i++)
-    value_release(&vals[i]);
+  values_free(vals, t->ncol);
   value_release(&rowid);
-  free(vals);
   free(given);
   return rc;
 }
@@ -3518,12 +3677,13 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
 static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
   (void)out;
   TableWriter w;
+  memset(&w, 0, sizeof w);
   d->seq = 0;
   d->seq_dirty = 0;
   d->seq_rowid = 0;
   int rc = d->t->autoinc ? seq_read(x, d->t, &d->seq, &d->seq_rowid) : MICA_OK;
   if (rc) return rc;
-  rc = prepare_writer(x, d, &w);
+  if (!d->view) rc = prepare_writer(x, d, &w); /* a view's INSTEAD OF triggers write nothing here */
   if (rc == MICA_OK && d->rows) {
     Value *src = values_alloc((size_t)d->ncols + 1);
     if (!src) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
@@ -3567,6 +3727,32 @@ static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
   return rc;
 }
 
+/* UPDATE: r->v[1..ncol] get the row's new values (its current values with the SET list applied, the
+ * SET expressions reading slot d->slot), r->v[1 + ncol] the new rowid when SET assigns one. */
+static int apply_set(Exec *x, DmlPlan *d, Row *r) {
+  Table *t = d->t;
+  int rc = MICA_OK;
+  for (int k = 0; k < d->nset && rc == MICA_OK; k++) {
+    Value v;
+    value_init(&v);
+    rc = expr_eval(x, d->setexpr[k], &v);
+    if (rc == MICA_OK) {
+      int col = d->setcol[k];
+      Value *dst = col >= 0 ? &r->v[1 + col] : &r->v[1 + t->ncol];
+      value_release(dst);
+      value_init(dst);
+      rc = value_copy(dst, &v);
+      if (col == t->ipk && col >= 0) {
+        value_release(&r->v[1 + t->ncol]);
+        value_init(&r->v[1 + t->ncol]);
+        rc = rc ? rc : value_copy(&r->v[1 + t->ncol], &v);
+      }
+    }
+    value_release(&v);
+  }
+  return rc;
+}
+
 /* Collects the rowids (and for UPDATE the new row values) of the rows the statement touches. */
 static int collect_rows(Exec *x, DmlPlan *d, RowList *rows) {
   Table *t = d->t;
@@ -3588,24 +3774,7 @@ static int collect_rows(Exec *x, DmlPlan *d, RowList *rows) {
       }
       if (t->ipk >= 0) value_set_int(&r->v[1 + t->ipk], s->rowid);
       /* new rowid (SET rowid = ...) goes in the last value */
-      for (int k = 0; k < d->nset && rc == MICA_OK; k++) {
-        Value v;
-        value_init(&v);
-        rc = expr_eval(x, d->setexpr[k], &v);
-        if (rc == MICA_OK) {
-          int col = d->setcol[k];
-          Value *dst = col >= 0 ? &r->v[1 + col] : &r->v[1 + t->ncol];
-          value_release(dst);
-          value_init(dst);
-          rc = value_copy(dst, &v);
-          if (col == t->ipk && col >= 0) {
-            value_release(&r->v[1 + t->ncol]);
-            value_init(&r->v[1 + t->ncol]);
-            rc = rc ? rc : value_copy(&r->v[1 + t->ncol], &v);
-          }
-        }
-        value_release(&v);
-      }
+      if (rc == MICA_OK) rc = apply_set(x, d, r);
     }
     if (rc == MICA_OK)
       rc = rowlist_push(rows, r);
@@ -3618,8 +3787,77 @@ static int collect_rows(Exec *x, DmlPlan *d, RowList *rows) {
   return rc;
 }
 
+/* With triggers, an UPDATE computes each row's new values when it gets to the row, from the row as the
+ * triggers fired so far left it (SQLite's order). */
+static int recompute_set(Exec *x, DmlPlan *d, Value *cur, int64_t rowid, Row *r) {
+  Table *t = d->t;
+  int rc = MICA_OK;
+  slot_show(x, d->slot, t, cur, rowid);
+  for (int i = 0; i < t->ncol && rc == MICA_OK; i++) {
+    value_release(&r->v[1 + i]);
+    value_init(&r->v[1 + i]);
+    rc = value_copy(&r->v[1 + i], &cur[i]);
+  }
+  if (t->ipk >= 0) value_set_int(&r->v[1 + t->ipk], rowid);
+  value_release(&r->v[1 + t->ncol]);
+  value_init(&r->v[1 + t->ncol]);
+  if (rc == MICA_OK) rc = apply_set(x, d, r);
+  slot_clear(x, d->slot);
+  return rc;
+}
+
+/* UPDATE / DELETE of a view through its INSTEAD OF triggers: OLD is each row of the view that WHERE
+ * selects and NEW (UPDATE) that row with the SET list applied; rowids number the rows from 1. */
+static int run_view_dml(Exec *x, DmlPlan *d, RowList *out) {
+  Table *t = d->t;
+  int n = t->ncol, upd = d->kind == XS_UPDATE;
+  RowList rows = {0};
+  int rc = op_open(x, d->src);
+  while (rc == MICA_OK && (rc = op_next(x, d->src)) == MICA_ROW) {
+    rc = MICA_OK;
+    Row *r = row_new(2 * n + 1);
+    if (!r) {
+      rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+      break;
+    }
+    for (int i = 0; i < n && rc == MICA_OK; i++) {
+      Value *v = slot_col(x, d->slot, i, &rc);
+      if (rc == MICA_OK) rc = value_copy(&r->v[i], v);
+      if (rc == MICA_OK) rc = value_copy(&r->v[n + i], v);
+    }
+    for (int k = 0; upd && k < d->nset && rc == MICA_OK; k++) {
+      Value v;
+      value_init(&v);
+      rc = expr_eval(x, d->setexpr[k], &v);
+      int col = d->setcol[k];
+      if (rc == MICA_OK && col >= 0) {
+        value_release(&r->v[n + col]);
+        value_init(&r->v[n + col]);
+        rc = value_copy(&r->v[n + col], &v);
+      }
+      value_release(&v);
+    }
+    if (rc == MICA_OK)
+      rc = rowlist_push(&rows, r) ? mica_set_error(x->db, MICA_NOMEM, "out of memory") : MICA_OK;
+    if (rc) row_free(r);
+  }
+  op_close(d->src);
+  if (rc == MICA_DONE) rc = MICA_OK;
+  for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
+    Row *r = rows.rows[i];
+    Value *nv = upd ? &r->v[n] : NULL;
+    for (int k = 0; nv && k < n; k++)
+      value_apply_affinity(&nv[k], t->cols[k].aff);
+    int ign = 0;
+    rc = trigger_fire(x, d->trig, TR_INSTEAD_OF, nv, i + 1, r->v, i + 1, &ign);
+    if (rc == MICA_OK && !ign) rc = emit_returning(x, d, nv ? nv : r->v, i + 1, out);
+  }
+  rowlist_clear(&rows);
+  return rc;
+}
+
 static int run_update(Exec *x, DmlPlan *d, RowList *out) {
-  (void)out;
+  if (d->view) return run_view_dml(x, d, out);
   Table *t = d->t;
   RowList rows = {0};
   int rc = collect_rows(x, d, &rows);
@@ -3627,63 +3865,77 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
   memset(&w, 0, sizeof w);
   if (rc == MICA_OK) rc = prepare_writer(x, d, &w);
   Value *old = values_alloc((size_t)t->ncol + 1);
-  if (!old && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  Value *cur = values_alloc((size_t)t->ncol + 1);
+  if ((!old || !cur) && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
   for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
     Row *r = rows.rows[i];
     int64_t rowid = r->v[0].u.i;
     int found = 0;
     rc = dml_read_row(x, &w, rowid, old, &found);
     if (rc || !found) continue;
-    rc = dml_delete_row(x, &w, rowid, old);
-    if (rc) break;
+    if (d->trig && (rc = recompute_set(x, d, old, rowid, r))) break;
     Value *nv = &r->v[1];
     for (int k = 0; k < t->ncol; k++)
       if (k != t->ipk) value_apply_affinity(&nv[k], t->cols[k].aff);
     Value *newrowid = &r->v[1 + t->ncol];
-    if (t->ipk >= 0 && nv[t->ipk].type == VAL_NULL) {
-      /* SET ipk = NULL picks a new rowid, as SQLite does */
+    Value *del = old;
+    if (trigger_list_has(d->trig, TR_BEFORE)) {
+      int ign = 0, gone = 0;
+      rc = trigger_fire(x, d->trig, TR_BEFORE, nv, rowid_of(newrowid, rowid), old, rowid, &ign);
+      if (rc == MICA_OK && !ign) rc = reload_row(x, &w, rowid, d->nset, d->setcol, nv, cur, &gone);
+      if (rc || ign || gone) continue;
+      del = cur;
     }
+    rc = dml_delete_row(x, &w, rowid, del);
+    if (rc) break;
     int64_t outrowid = 0;
     int skipped = 0;
     int64_t keep = rowid;
     int changes_rowid = newrowid->type != VAL_NULL;
+    w.replace_trig = d->del_trig;
     rc = dml_insert_row(x, &w, nv, changes_rowid ? newrowid : NULL, d->onconf, &outrowid, &skipped,
                         changes_rowid ? NULL : &keep);
+    w.replace_trig = NULL;
+    if (rc != MICA_OK && x->db->err_action == ONCONF_FAIL) {
+      /* OR FAIL keeps the rows already updated: the failing one goes back as it was */
+      int sk2;
+      dml_insert_row(x, &w, del, NULL, ONCONF_ABORT, &outrowid, &sk2, &keep);
+      break;
+    }
     if (rc == MICA_OK && skipped) {
       /* OR IGNORE: put the old row back */
       int sk2;
-      rc = dml_insert_row(x, &w, old, NULL, ONCONF_ABORT, &outrowid, &sk2, &keep);
+      rc = dml_insert_row(x, &w, del, NULL, ONCONF_ABORT, &outrowid, &sk2, &keep);
       continue;
     }
     if (rc == MICA_OK) {
-      x->db->changes++;
-      x->db->total_changes++;
+      x->db->stmt_changes++;
       rc = emit_returning(x, d, nv, outrowid, out);
     }
+    if (rc == MICA_OK && d->trig) {
+      int ign = 0;
+      rc = trigger_fire(x, d->trig, TR_AFTER, nv, outrowid, old, rowid, &ign);
+    }
   }
-  if (old) {
-    for (int k = 0; k < t->ncol; k++)
-      value_release(&old[k]);
-    free(old);
-  }
+  values_free(old, t->ncol);
+  values_free(cur, t->ncol);
   dml_writer_close(&w);
   rowlist_clear(&rows);
   return rc;
 }
 
 static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
-  (void)out;
+  if (d->view) return run_view_dml(x, d, out);
   Table *t = d->t;
   int rc;
-  if (!d->xs.where && !d->nret) {
+  if (!d->xs.where && !d->nret && !d->trig) {
     /* DELETE without WHERE: clear the table and its indexes */
     int64_t n = 0;
     rc = btree_clear_table(x->db->bt, t->root, &n);
     for (Index *ix = t->indexes; rc == MICA_OK && ix; ix = ix->next_in_table)
       rc = btree_clear_table(x->db->bt, ix->root, NULL);
     if (rc) return mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
-    x->db->changes += n;
-    x->db->total_changes += n;
+    x->db->stmt_changes += n;
     return MICA_OK;
   }
   RowList rows = {0};
@@ -3692,24 +3944,34 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
   memset(&w, 0, sizeof w);
   if (rc == MICA_OK) rc = prepare_writer(x, d, &w);
   Value *old = values_alloc((size_t)t->ncol + 1);
-  if (!old && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  Value *cur = values_alloc((size_t)t->ncol + 1);
+  if ((!old || !cur) && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
   for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
     int64_t rowid = rows.rows[i]->v[0].u.i;
     int found = 0;
     rc = dml_read_row(x, &w, rowid, old, &found);
     if (rc || !found) continue;
-    rc = dml_delete_row(x, &w, rowid, old);
+    Value *del = old;
+    if (trigger_list_has(d->trig, TR_BEFORE)) {
+      /* the BEFORE triggers may have changed or deleted the row */
+      int ign = 0, gone = 0;
+      rc = trigger_fire(x, d->trig, TR_BEFORE, NULL, 0, old, rowid, &ign);
+      if (rc == MICA_OK && !ign) rc = reload_row(x, &w, rowid, 0, NULL, NULL, cur, &gone);
+      if (rc || ign || gone) continue;
+      del = cur;
+    }
+    rc = dml_delete_row(x, &w, rowid, del);
     if (rc == MICA_OK) {
-      x->db->changes++;
-      x->db->total_changes++;
+      x->db->stmt_changes++;
       rc = emit_returning(x, d, old, rowid, out);
     }
+    if (rc == MICA_OK && d->trig) {
+      int ign = 0;
+      rc = trigger_fire(x, d->trig, TR_AFTER, NULL, 0, old, rowid, &ign);
+    }
   }
-  if (old) {
-    for (int k = 0; k < t->ncol; k++)
-      value_release(&old[k]);
-    free(old);
-  }
+  values_free(old, t->ncol);
+  values_free(cur, t->ncol);
   dml_writer_close(&w);
   rowlist_clear(&rows);
   return rc;
@@ -4023,8 +4285,8 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
         if (xs->if_not_exists) return MICA_OK;
         return mica_set_error(db, MICA_ERROR, "trigger %s already exists", xs->name);
       }
-      if (!schema_find_table(s, xs->table))
-        return mica_set_error(db, MICA_ERROR, "no such table: main.%s", xs->table);
+      if ((rc = trigger_check_create(db, x->stmt->ast, x->stmt->sql)))
+        return rc; /* the schema may have changed */
     }
     rc = ddl_schema_insert(x, isview ? "view" : "trigger", xs->name, isview ? xs->name : xs->table, 0,
                            d->sqltext);
