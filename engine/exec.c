@@ -538,10 +538,86 @@ static int index_next(Exec *x, Op *op) {
   }
 }
 
+/* Builds the automatic index of op (exec.h): every row of the table with a non-NULL key, as Rows of
+ * (key, rowid, record) sorted by key under the column's collation. */
+static int auto_build(Exec *x, Op *op) {
+  Slot *s = &x->slots[op->slot];
+  int rc, eof = 0;
+  for (rc = btree_first(op->cur, &eof); rc == MICA_OK && !eof; rc = btree_next(op->cur, &eof)) {
+    if ((rc = exec_check_interrupt(x))) return rc;
+    if ((rc = exec_load_row(x, op->slot, op->cur))) return rc;
+    Value *v = slot_col(x, op->slot, op->autocol, &rc);
+    if (!v) return rc;
+    if (v->type == VAL_NULL) continue;
+    Row *r = row_new(3);
+    if (!r) return nomem(x);
+    if (value_copy(&r->v[0], v) || value_set_blob_copy(&r->v[2], s->rec, (int)s->nrec) ||
+        rowlist_push(&op->rows, r)) {
+      row_free(r);
+      return nomem(x);
+    }
+    value_set_int(&r->v[1], s->rowid);
+  }
+  if (rc) return bt_error(x, rc);
+  const RecColl *coll = op->autocoll;
+  SortCtx c = {.nkey = 1, .off = 0, .coll = &coll};
+  if (rows_sort(&op->rows, &c)) return nomem(x);
+  op->rows_ready = 1;
+  return MICA_OK;
+}
+
+/* First index in [0, n) whose key compares >= v (or > v when after). */
+static int64_t auto_bound(Op *op, const Value *v, int after) {
+  int64_t lo = 0, hi = op->rows.n;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    int c = value_compare(&op->rows.rows[mid]->v[0], v, op->autocoll);
+    if (c < 0 || (after && c == 0))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* A scan through the automatic index: the rows whose key equals autoeq. */
+static int auto_next(Exec *x, Op *op) {
+  int rc;
+  if (op->state == 0) {
+    op->state = 1;
+    if (!op->rows_ready && (rc = auto_build(x, op))) return rc;
+    Value v;
+    value_init(&v);
+    rc = expr_eval(x, op->autoeq, &v);
+    if (rc == MICA_OK) rc = value_make_owned(&v);
+    if (rc) {
+      value_release(&v);
+      return rc == MICA_NOMEM ? nomem(x) : rc;
+    }
+    op->ae_pos = op->ae_end = 0;
+    if (v.type != VAL_NULL) {
+      if (op->autoaff) value_apply_affinity(&v, op->autoaff);
+      op->ae_pos = auto_bound(op, &v, 0);
+      op->ae_end = auto_bound(op, &v, 1);
+    }
+    value_release(&v);
+  }
+  if (op->ae_pos >= op->ae_end) return MICA_DONE;
+  Row *r = op->rows.rows[op->ae_pos++];
+  Slot *s = &x->slots[op->slot];
+  s->rowid = r->v[1].u.i;
+  s->rec = r->v[2].z;
+  s->nrec = (uint32_t)r->v[2].n;
+  s->decoded = 0;
+  s->nullrow = 0;
+  return MICA_ROW;
+}
+
 static int scan_next(Exec *x, Op *op) {
   int rc, eof = 0;
   Slot *s = &x->slots[op->slot];
   if (op->idx) return index_next(x, op);
+  if (op->autocol >= 0) return auto_next(x, op);
   if (op->rowid_eq) {
     if (op->state) return MICA_DONE;
     op->state = 1;

@@ -189,6 +189,16 @@ struct Op {
   PExpr *lo, *hi; /* range on the next column, or on the rowid when idx is NULL */
   int lo_incl, hi_incl;
   char *keyaff; /* affinity applied to each key value (neq + 1 for the range column) */
+  /* automatic index (SELECT statements only): with no index usable, a term "col = expr" where expr
+   * reads earlier slots makes the first scan copy the table's rows into `rows` sorted by col (each
+   * Row: key, rowid, record blob; built once per statement execution, freed by prog_reset); every
+   * later open looks up the rows whose key equals expr. autocol < 0: none. */
+  int autocol;
+  PExpr *autoeq;
+  char autoaff;
+  const RecColl *autocoll;
+  int autopartial; /* other terms filter this table alone (EXPLAIN QUERY PLAN says PARTIAL) */
+  int left_join;   /* the right side of a LEFT JOIN (EXPLAIN QUERY PLAN says LEFT-JOIN) */
   /* OP_FILTER / OP_JOIN */
   Op *left, *right;
   PExpr *pred;
@@ -217,6 +227,7 @@ struct Op {
   uint8_t *hirec;
   uint32_t nhirec;
   int scan_done;
+  int64_t ae_pos, ae_end; /* automatic index: the matching rows[ae_pos..ae_end) of rows */
 };
 
 /* ------------------------------------------------------------------ SELECT */

@@ -97,6 +97,7 @@ typedef struct Compiler {
   CteDef *ctes;
   int depth;
   struct Scope *trig_scope; /* a trigger body's NEW/OLD rows (reached only as new.x / old.x), or NULL */
+  int select_stmt; /* compiling a SELECT statement: no table changes while it runs (automatic indexes) */
 } Compiler;
 
 typedef struct SrcItem {
@@ -166,6 +167,7 @@ static Op *op_new(Compiler *c, int kind) {
   Op *op = arena_alloc(&p->arena, sizeof(Op));
   if (!op) return NULL;
   op->kind = kind;
+  op->autocol = -1;
   if (p->nops == p->capops) {
     int cap = p->capops ? p->capops * 2 : 16;
     Op **o = realloc(p->ops, sizeof(Op *) * (size_t)cap);
@@ -408,11 +410,26 @@ static int resolve_column(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
   return mica_set_error_at(c->db, MICA_ERROR, x->off, "no such column: %s", x->name);
 }
 
+/* Does e carry a collation of its own? An explicit COLLATE, or a column reference (through CAST and
+ * unary +): a column without a declared collation has BINARY (coll NULL), which still takes
+ * precedence over the other operand's, as in SQLite. */
+static int has_coll(const PExpr *e, const RecColl **coll) {
+  if (e && e->coll) {
+    *coll = e->coll;
+    return 1;
+  }
+  while (e && (e->op == PX_CAST || e->op == PX_POS) && !e->coll_explicit)
+    e = e->a;
+  *coll = e ? e->coll : NULL;
+  return e && (e->coll || e->coll_explicit || (e->op == PX_COL && e->col >= 0));
+}
+
 static const RecColl *binary_coll(const PExpr *a, const PExpr *b) {
+  const RecColl *coll;
   if (a && a->coll_explicit) return a->coll;
   if (b && b->coll_explicit) return b->coll;
-  if (a && a->coll) return a->coll;
-  if (b && b->coll) return b->coll;
+  if (has_coll(a, &coll)) return coll;
+  if (has_coll(b, &coll)) return coll;
   return NULL;
 }
 
@@ -1208,6 +1225,37 @@ static int aff_compatible(char colaff, char otheraff) {
   return otheraff == 0 || otheraff == AFF_NONE;
 }
 
+/* With no index usable, a SELECT statement's scan driven by a join term "col = expr" (expr reads
+ * earlier slots) gets an automatic index on col, under the same affinity and collation rules as a
+ * real index (the term stays a filter). */
+static void choose_auto_index(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int nterms) {
+  if (!c->select_stmt) return;
+  Table *t = it->tab;
+  for (int i = 0; i < nterms; i++) {
+    int col, op;
+    PExpr *other;
+    uint64_t mask = 0;
+    if (!usable_term(terms[i], it, &col, &other, &op) || op != BO_EQ || col < 0 || col == t->ipk) continue;
+    if (!expr_slots(other, &mask) || mask == 0) continue;
+    if (!aff_compatible(t->cols[col].aff, other->aff)) continue;
+    const RecColl *cc = terms[i]->coll;
+    const RecColl *tc = t->cols[col].coll;
+    if (cc && cc->cmp == record_coll_binary) cc = NULL;
+    if (tc && tc->cmp == record_coll_binary) tc = NULL;
+    if ((cc ? cc->cmp : NULL) != (tc ? tc->cmp : NULL)) continue;
+    leaf->autocol = col;
+    leaf->autoeq = other;
+    leaf->autoaff = t->cols[col].aff;
+    leaf->autocoll = tc;
+    for (int k = 0; k < nterms; k++) {
+      uint64_t m = 0;
+      if (k != i && expr_slots(terms[k], &m) && it->slot < 64 && m == (UINT64_C(1) << it->slot))
+        leaf->autopartial = 1;
+    }
+    return;
+  }
+}
+
 /* Chooses the access path of a scan: a rowid lookup, else the index with the longest equality prefix
  * (plus a range on the next column), else a full scan. Terms stay as filters, so an index only narrows
  * the rows read. */
@@ -1277,7 +1325,10 @@ static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int
       bhi_incl = hi_incl;
     }
   }
-  if (!best) return;
+  if (!best) {
+    choose_auto_index(c, it, leaf, terms, nterms);
+    return;
+  }
   leaf->idx = best;
   leaf->neq = best_neq;
   leaf->eq = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(best_neq + 1));
@@ -1547,6 +1598,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       if ((items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL) && i > 0) {
         /* the right side is also scanned on its own for its unmatched rows: no lookup driven by the left */
       } else if (items[i].jointype == XJ_LEFT && i > 0) {
+        leaves[i]->left_join = 1;
         PExpr **ot = NULL;
         int no = 0, co = 0;
         if ((rc = split_and(c, onpred[i], &ot, &no, &co))) return rc;
@@ -3102,7 +3154,9 @@ int plan_prepare(mica_stmt *st) {
   switch (xs.kind) {
   case XS_SELECT: {
     SelectPlan *sel = NULL;
+    c.select_stmt = 1;
     rc = compile_select(&c, xs.sel, NULL, &sel, 1);
+    c.select_stmt = 0;
     if (rc) break;
     p->kind = PROG_SELECT;
     p->sel = sel;
@@ -3271,8 +3325,12 @@ static int eqp_op(Op *op, RowList *out, int *id) {
         if (n >= sizeof cond) break;
       }
       snprintf(buf, sizeof buf, "SEARCH %s USING INDEX %s (%s)", op->tab->name, op->idx->name, cond);
-    } else
+    } else if (op->autocol >= 0)
+      snprintf(buf, sizeof buf, "SEARCH %s USING AUTOMATIC %sCOVERING INDEX (%s=?)", op->tab->name,
+               op->autopartial ? "PARTIAL " : "", op->tab->cols[op->autocol].name);
+    else
       snprintf(buf, sizeof buf, "SCAN %s", op->tab->name);
+    if (op->left_join && op->kind == OP_SCAN) strncat(buf, " LEFT-JOIN", sizeof buf - strlen(buf) - 1);
     value_set_int(&r->v[0], (*id)++);
     value_set_int(&r->v[1], 0);
     value_set_int(&r->v[2], 0);
