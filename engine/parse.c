@@ -400,6 +400,29 @@ static int lex_next(const char *z, int n, int pos, int dialect, Token *t) {
     /* fall through */
   case '@':
   case '$':
+    if (c == '$' && dialect == MICA_DIALECT_POSTGRES && i < n &&
+        (z[i] == '$' || isalpha((unsigned char)z[i]) || z[i] == '_' || (unsigned char)z[i] >= 0x80)) {
+      /* a dollar-quoted string $tag$...$tag$ (the tag may be empty); without the closing $ of the
+       * opening tag, this is a name like $abc */
+      int t = i;
+      while (t < n && z[t] != '$' &&
+             (isalnum((unsigned char)z[t]) || z[t] == '_' || (unsigned char)z[t] >= 0x80))
+        t++;
+      if (t < n && z[t] == '$') {
+        int taglen = t + 1 - pos; /* "$tag$" */
+        int k = t + 1;
+        while (k + taglen <= n && memcmp(z + k, z + pos, (size_t)taglen) != 0)
+          k++;
+        if (k + taglen > n) {
+          i = n;
+          type = T_ILLEGAL; /* unterminated dollar-quoted string */
+        } else {
+          i = k + taglen;
+          type = T_STRING;
+        }
+        break;
+      }
+    }
     if (c == '$' && dialect == MICA_DIALECT_POSTGRES && i < n && isdigit((unsigned char)z[i])) {
       while (i < n && isdigit((unsigned char)z[i]))
         i++;
@@ -592,6 +615,14 @@ static void p_expectkw(Parser *p, int kw) {
 static char *p_dequote(Parser *p, const Token *t) {
   const char *s = p->z + t->off;
   int n = t->len;
+  if (t->type == T_STRING && s[0] == '$') { /* PostgreSQL $tag$...$tag$: the text between, verbatim */
+    int taglen = 1;
+    while (taglen < n && s[taglen] != '$')
+      taglen++;
+    taglen++;
+    int len = n - 2 * taglen;
+    return p_strndup(p, s + taglen, (size_t)(len > 0 ? len : 0));
+  }
   if (t->type == T_QID || t->type == T_STRING) {
     char q = s[0];
     int estr = 0;

@@ -11,8 +11,10 @@
  *
  * TRANSACTION STATE
  *   'I'/'T' come from mica_get_autocommit. PostgreSQL's failed-transaction state 'E' is kept here
- *   (s->tx_failed): after an error inside an explicit transaction, everything but COMMIT/ROLLBACK is
- *   refused with 25P02, and COMMIT rolls back. Transaction control statements (BEGIN/START TRANSACTION,
+ *   (s->tx_failed): after an error inside an explicit transaction, everything but COMMIT/ROLLBACK and
+ *   ROLLBACK TO SAVEPOINT is refused with 25P02, and COMMIT rolls back. A successful ROLLBACK TO ends
+ *   the failed state: the engine undid only the failing statement, so rolling back to the savepoint
+ *   leaves the transaction as PostgreSQL leaves it. Transaction control statements (BEGIN/START TRANSACTION,
  *   COMMIT/END, ROLLBACK/ABORT, but not ROLLBACK TO SAVEPOINT) are carried out by this file with the
  *   engine's canonical BEGIN/COMMIT/ROLLBACK so these rules hold whatever the spelling.
  *
@@ -224,6 +226,17 @@ static int count_statements(const char *p) {
     n++;
     p = statement_end(p);
   }
+}
+
+/* ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name: the one statement besides COMMIT and ROLLBACK
+ * that a failed transaction accepts; it ends the failed state (PostgreSQL's rule). */
+static int is_rollback_to(const char *p) {
+  char kw[32];
+  p = read_word(p, kw, sizeof kw);
+  if (strcmp(kw, "ROLLBACK") && strcmp(kw, "ABORT")) return 0;
+  p = read_word(p, kw, sizeof kw);
+  if (!strcmp(kw, "WORK") || !strcmp(kw, "TRANSACTION")) read_word(p, kw, sizeof kw);
+  return !strcmp(kw, "TO");
 }
 
 static int classify_local(const char *p) {
@@ -1212,7 +1225,7 @@ static void simple_query(pgw_session *s, const char *sql) {
       pos = skip_space(pos + 1);
     if (!*pos) break;
     int kind = classify_local(pos);
-    if (s->tx_failed && kind != LOCAL_COMMIT && kind != LOCAL_ROLLBACK) {
+    if (s->tx_failed && kind != LOCAL_COMMIT && kind != LOCAL_ROLLBACK && !is_rollback_to(pos)) {
       pgw_send_error(s, "ERROR", "25P02",
                      "current transaction is aborted, commands ignored until end of transaction block", 0);
       failed = 1;
@@ -1276,6 +1289,7 @@ static void simple_query(pgw_session *s, const char *sql) {
       if (was_explicit) s->tx_failed = 1;
       break;
     }
+    if (s->tx_failed && is_rollback_to(pos)) s->tx_failed = 0;
     pos = tail;
   }
   if (implicit) {
@@ -1403,7 +1417,7 @@ static void msg_parse(pgw_session *s, pqmsg *m) {
   }
   if (s->tx_failed) {
     int k = classify_local(sql);
-    if (k != LOCAL_COMMIT && k != LOCAL_ROLLBACK) {
+    if (k != LOCAL_COMMIT && k != LOCAL_ROLLBACK && !is_rollback_to(sql)) {
       free(types);
       pgw_send_error(s, "ERROR", "25P02",
                      "current transaction is aborted, commands ignored until end of transaction block", 0);
@@ -1730,7 +1744,7 @@ static void msg_execute(pgw_session *s, pqmsg *m) {
     return;
   }
   int kind = p->ps->local_kind;
-  if (s->tx_failed && kind != LOCAL_COMMIT && kind != LOCAL_ROLLBACK) {
+  if (s->tx_failed && kind != LOCAL_COMMIT && kind != LOCAL_ROLLBACK && !is_rollback_to(p->ps->sql)) {
     pgw_send_error(s, "ERROR", "25P02",
                    "current transaction is aborted, commands ignored until end of transaction block", 0);
     ext_error(s);
@@ -1763,6 +1777,8 @@ static void msg_execute(pgw_session *s, pqmsg *m) {
   } else if (r < 0) {
     s->ignore_till_sync = 1;
     if (was_explicit) s->tx_failed = 1;
+  } else if (s->tx_failed && is_rollback_to(p->ps->sql)) {
+    s->tx_failed = 0;
   }
 }
 

@@ -27,3 +27,7 @@ SELEC 1;
 SELECT count(*) AS n FROM items;
 DROP TABLE items;
 SELECT * FROM items;
+-- dollar-quoted strings
+SELECT $$it's $1 and 'quoted'$$ AS a, $tag$a $$ inside$tag$ AS b, length($$$$) AS empty;
+SELECT $q$multi
+line; with a semicolon$q$ AS c;

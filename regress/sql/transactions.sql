@@ -26,4 +26,25 @@ INSERT INTO acct VALUES (1, 0);
 SELECT 1 AS one;
 ROLLBACK;
 SELECT count(*) AS n FROM acct;
+-- an error after a savepoint: ROLLBACK TO ends the failed state and the transaction goes on
+BEGIN;
+INSERT INTO acct VALUES (6, 60);
+SAVEPOINT s2;
+INSERT INTO acct VALUES (7, 70);
+INSERT INTO acct VALUES (6, 61);
+SELECT 1 AS refused;
+RELEASE SAVEPOINT s2;
+ROLLBACK TO s2;
+INSERT INTO acct VALUES (8, 80);
+SAVEPOINT s3;
+SELECT * FROM no_such_table;
+ROLLBACK TRANSACTION TO SAVEPOINT s3;
+COMMIT;
+SELECT id, balance FROM acct ORDER BY id;
+-- ROLLBACK TO a savepoint that does not exist keeps the transaction failed
+BEGIN;
+SELECT * FROM no_such_table;
+ROLLBACK TO nosuch;
+SELECT 1 AS refused;
+ROLLBACK;
 DROP TABLE acct;
