@@ -6,7 +6,8 @@
  *     three-valued logic (FALSE AND NULL is FALSE, TRUE OR NULL is TRUE).
  *   - Arithmetic: operands are taken numerically (text by its numeric prefix). + - * on two integers
  *     stay integer unless they overflow, then they are done in double. Integer / truncates toward zero;
- *     division or remainder by zero gives NULL. % converts both sides to integers first and gives a
+ *     division or remainder by zero gives NULL (an error "division by zero" on a connection in the
+ *     PostgreSQL dialect, as PostgreSQL raises 22012). % converts both sides to integers first and gives a
  *     real when either side was real. A NaN result becomes NULL.
  *   - Comparisons apply the comparison affinity first (datatype3 section 4.2): when one side has
  *     INTEGER/REAL/NUMERIC affinity and the other TEXT/BLOB/none, NUMERIC affinity is applied to the
@@ -144,6 +145,8 @@ static int arith(Exec *x, int op, Value *a, Value *b, Value *out) {
                        : rb <= -9.2233720368547758e18 ? INT64_MIN
                                                       : (int64_t)rb);
     if (xb == 0) {
+      if (x->db->dialect == MICA_DIALECT_POSTGRES)
+        return mica_set_error(x->db, MICA_ERROR, "division by zero");
       value_set_null(out);
       return MICA_OK;
     }
@@ -177,6 +180,8 @@ static int arith(Exec *x, int op, Value *a, Value *b, Value *out) {
       break;
     case BO_DIV:
       if (ib == 0) {
+        if (x->db->dialect == MICA_DIALECT_POSTGRES)
+          return mica_set_error(x->db, MICA_ERROR, "division by zero");
         value_set_null(out);
         return MICA_OK;
       }
@@ -199,13 +204,14 @@ static int arith(Exec *x, int op, Value *a, Value *b, Value *out) {
   case BO_MUL: r = ra * rb; break;
   case BO_DIV:
     if (rb == 0.0) {
+      if (x->db->dialect == MICA_DIALECT_POSTGRES)
+        return mica_set_error(x->db, MICA_ERROR, "division by zero");
       value_set_null(out);
       return MICA_OK;
     }
     r = ra / rb;
     break;
   }
-  (void)x;
   if (isnan(r))
     value_set_null(out);
   else

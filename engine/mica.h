@@ -239,8 +239,10 @@ const char *mica_column_decltype(mica_stmt *stmt, int col);
 /* The static type of a result column's values as a declared-type name: the declared type for a table
  * column, else what the expression tells (a CAST's type, INTEGER/BIGINT/NUMERIC/TEXT for literals,
  * BOOLEAN for comparisons and predicates, numeric promotion for arithmetic, known functions and
- * aggregates such as count -> BIGINT). NULL when it cannot be told before running. For servers that
- * must describe result types ahead of the rows (PostgreSQL's RowDescription). */
+ * aggregates such as count -> BIGINT). A result column that is a bare parameter gives "$N", N its
+ * parameter index, so the caller can use the type it gave that parameter. NULL when it cannot be told
+ * before running. For servers that must describe result types ahead of the rows (PostgreSQL's
+ * RowDescription). */
 const char *mica_column_exprtype(mica_stmt *stmt, int col);
 const char *mica_column_database_name(mica_stmt *stmt, int col);
 const char *mica_column_table_name(mica_stmt *stmt, int col);

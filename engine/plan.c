@@ -588,6 +588,9 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
   case XK_BLOB:
     e = pe_new(c, PX_CONST);
     if (!e) break;
+    if (x.kind == XK_INT && c->db->dialect == MICA_DIALECT_POSTGRES && x.name &&
+        (!strcasecmp(x.name, "true") || !strcasecmp(x.name, "false")))
+      e->decl = "BOOLEAN"; /* PostgreSQL's TRUE/FALSE are booleans, not 1/0 */
     if (x.kind == XK_TEXT || x.kind == XK_BLOB) {
       char *z = arena_strndup(&c->p->arena, x.lit.z ? x.lit.z : "", (size_t)x.lit.n);
       if (!z) {
@@ -3073,7 +3076,12 @@ static int set_exprtypes(mica_stmt *st, int n, PExpr **exprs) {
   st->exprtypes = calloc((size_t)n + 1, sizeof(char *));
   if (!st->exprtypes) return MICA_NOMEM;
   for (int i = 0; i < n; i++) {
+    char pbuf[24];
     const char *t = expr_type(exprs[i]);
+    if (exprs[i] && exprs[i]->op == PX_PARAM) { /* a bare parameter: "$N" (mica.h) */
+      snprintf(pbuf, sizeof pbuf, "$%d", exprs[i]->param);
+      t = pbuf;
+    }
     if (t && !(st->exprtypes[i] = strdup(t))) return MICA_NOMEM;
   }
   return MICA_OK;

@@ -429,7 +429,14 @@ static void decide_types(pgw_portal *p, const pgw_pstmt *ps) {
   free(p->col_oids);
   p->col_oids = calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *p->col_oids);
   for (int i = 0; i < p->ncols && p->col_oids; i++) {
-    pgtype t = pgtypes_from_decltype(mica_column_exprtype(p->stmt, i));
+    const char *et = mica_column_exprtype(p->stmt, i);
+    pgtype t = pgtypes_from_decltype(et);
+    if (et && et[0] == '$' && ps && ps->pmap && ps->ptypes) {
+      /* a bare parameter: the type the client gave it, or the one inferred (text), as PostgreSQL */
+      int k = atoi(et + 1);
+      int n = k >= 1 && k <= ps->nengine ? ps->pmap[k] : 0;
+      if (n >= 1 && n <= ps->nparams) t.oid = ps->ptypes[n - 1];
+    }
     if (!t.oid) {
       if (p->pending_row)
         t = pgtypes_from_storage(mica_column_type(p->stmt, i));

@@ -215,6 +215,26 @@ def main(conninfo):
     got = c.execute("SELECT a FROM p3k WHERE a >= 100 ORDER BY a").fetchall()
     check("transaction with savepoints (one rolled back, one released)", got == [(100,), (102,)], got)
     c.commit()
+    # An error inside a nested transaction block: psycopg rolls back to the savepoint and goes on.
+    with c.transaction():
+        c.execute("INSERT INTO p3k VALUES (110, 'kept')")
+        try:
+            with c.transaction():
+                c.execute("INSERT INTO p3k VALUES (110, 'duplicate')")
+        except psycopg.errors.UniqueViolation:
+            pass
+        c.execute("INSERT INTO p3k VALUES (111, 'after the error')")
+    got = c.execute("SELECT a, b FROM p3k WHERE a IN (110, 111) ORDER BY a").fetchall()
+    check("error in a savepoint block, rolled back to the savepoint, transaction goes on",
+          got == [(110, "kept"), (111, "after the error")], got)
+    c.commit()
+    # A bare parameter in the select list has the parameter's type (bool stays bool; untyped is text).
+    cur = c.execute("SELECT %s, %s, %s, true", [False, 7, "x"])
+    got = cur.fetchone()
+    oids = [d.type_code for d in cur.description]
+    check("bare parameters keep their types in RowDescription", got == (False, 7, "x", True) and
+          oids[0] == 16 and oids[2] == 25 and oids[3] == 16, (got, oids))
+    c.rollback()
     c.execute("INSERT INTO p3k VALUES (103, 'gone')")
     c.rollback()
     check("rollback discards", c.execute("SELECT count(*) FROM p3k WHERE a = 103").fetchone() == (0,))

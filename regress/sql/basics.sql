@@ -31,3 +31,10 @@ SELECT * FROM items;
 SELECT $$it's $1 and 'quoted'$$ AS a, $tag$a $$ inside$tag$ AS b, length($$$$) AS empty;
 SELECT $q$multi
 line; with a semicolon$q$ AS c;
+-- division by zero is an error, as in PostgreSQL (SQLite gives NULL)
+SELECT 1 / 0 AS a;
+SELECT 1.5 / 0 AS b;
+SELECT 7 % 0 AS c;
+SELECT 7 / 2 AS d, 7 % 3 AS e;
+-- booleans: TRUE/FALSE literals and predicates are bool
+SELECT true AS t, false AS f, 1 = 1 AS eq, NOT false AS n;
