@@ -14,27 +14,7 @@ process.noDeprecation = true // Client.activeQuery, which cancel needs
 const pg = require('pg')
 const url = process.argv[2]
 
-let passed = 0
-let failed = 0
-function check(what, cond, detail) {
-  if (cond) {
-    passed++
-    console.log('ok: ' + what)
-  } else {
-    failed++
-    console.log('FAIL: ' + what + ' -- ' + (typeof detail === 'string' ? detail : JSON.stringify(detail)))
-  }
-}
-async function expectError(what, code, fn) {
-  try {
-    await fn()
-    check(what, false, 'no error')
-  } catch (e) {
-    check(what, e.code === code, (e.code || '') + ' ' + e.message)
-  }
-}
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b)
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const { check, expectError, same, sleep, run } = require('./harness')
 
 async function types(c) {
   await c.query('DROP TABLE IF EXISTS npt')
@@ -232,9 +212,4 @@ async function main() {
   check('connection ended', true)
 }
 
-main()
-  .catch((e) => check('unexpected error', false, (e.code || '') + ' ' + (e.stack || e)))
-  .finally(() => {
-    console.log(passed + ' passed, ' + failed + ' failed')
-    process.exit(failed ? 1 : 0)
-  })
+run(main)

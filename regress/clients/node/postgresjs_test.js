@@ -14,27 +14,7 @@ process.env.TZ = 'UTC'
 const postgres = require('postgres')
 const url = process.argv[2]
 
-let passed = 0
-let failed = 0
-function check(what, cond, detail) {
-  if (cond) {
-    passed++
-    console.log('ok: ' + what)
-  } else {
-    failed++
-    console.log('FAIL: ' + what + ' -- ' + (typeof detail === 'string' ? detail : JSON.stringify(detail)))
-  }
-}
-async function expectError(what, code, fn) {
-  try {
-    await fn()
-    check(what, false, 'no error')
-  } catch (e) {
-    check(what, e.code === code, (e.code || '') + ' ' + e.message)
-  }
-}
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b)
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const { check, expectError, same, sleep, run } = require('./harness')
 const opts = { fetch_types: false, max: 4, connect_timeout: 10, onnotice: () => {} }
 
 async function types(sql) {
@@ -239,9 +219,4 @@ async function main() {
   check('sql.end', true)
 }
 
-main()
-  .catch((e) => check('unexpected error', false, (e.code || '') + ' ' + (e.stack || e)))
-  .finally(() => {
-    console.log(passed + ' passed, ' + failed + ' failed')
-    process.exit(failed ? 1 : 0)
-  })
+run(main)
