@@ -68,6 +68,7 @@
 #include "pragma.h"
 #include "schema.h"
 #include "trigger.h"
+#include "vtab.h"
 
 /* Adapter (end of file). */
 static void xv_expr(ANode *e, XExpr *x, Arena *a);
@@ -112,6 +113,8 @@ typedef struct SrcItem {
   uint8_t *merged; /* column merged into an earlier item by USING/NATURAL */
   int jointype;
   int is_rowid_ok;
+  int nvargs; /* a table-valued function's arguments (bound to the hidden columns in order) */
+  ANode **vargs;
 } SrcItem;
 
 typedef struct AggCtx AggCtx;
@@ -1068,8 +1071,7 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
     if (!it->name) it->name = "";
     return item_from_sub(c, it, sub, 0, NULL, leaf);
   }
-  if (f->nargs) return mica_set_error(c->db, MICA_ERROR, "no such table-valued function: %s", f->name);
-  CteDef *cte = f->schema ? NULL : find_cte(c, f->name);
+  CteDef *cte = f->schema || f->nargs ? NULL : find_cte(c, f->name);
   if (cte && cte->self_mode) {
     /* the recursive CTE's reference to itself: rows fed by the driver */
     int n = cte->self_ncol;
@@ -1150,8 +1152,11 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
     return item_from_sub(c, it, sub, cte->ncols, cte->cols, leaf);
   }
   Table *t = schema_find_table(c->db->schema, f->name);
+  if (!t && !f->schema && (t = vtab_eponymous(c->db, f->name, &rc)) == NULL && rc) return rc;
   if (!t || (f->schema && !name_eq(f->schema, "main") && !name_eq(f->schema, "temp")))
     return mica_set_error(c->db, MICA_ERROR, "no such table: %s", f->name);
+  if (f->nargs && !t->is_virtual) return mica_set_error(c->db, MICA_ERROR, "'%s' is not a function", f->name);
+  if (t->is_virtual && (rc = vtab_connect(c->db, t))) return rc;
   if (t->is_view) {
     XStmt vs;
     if (xv_stmt(t->ast, &vs, &c->p->arena) || !vs.sel)
@@ -1182,6 +1187,23 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
     it->affs[i] = t->cols[i].aff;
     it->colls[i] = t->cols[i].coll;
     it->types[i] = t->cols[i].type;
+  }
+  if (t->is_virtual) {
+    int nhidden = 0;
+    for (int i = 0; i < t->ncol; i++)
+      nhidden += t->cols[i].hidden != 0;
+    if (f->nargs > nhidden) {
+      char buf[300];
+      snprintf(buf, sizeof buf, "too many arguments on %s() - max %d", t->name, nhidden);
+      return mica_set_error(c->db, MICA_ERROR, "%s", buf);
+    }
+    it->nvargs = f->nargs;
+    it->vargs = f->args;
+    Op *op = op_new(c, OP_VTAB);
+    if (!op) return nomem(c);
+    op->slot = it->slot;
+    *leaf = op;
+    return vtab_scan_init(c->db, &c->p->arena, op, t);
   }
   c->p->slots[it->slot].tab = t;
   Op *op = op_new(c, OP_SCAN);
@@ -1349,6 +1371,157 @@ static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int
   leaf->hi = bhi;
   leaf->lo_incl = blo_incl;
   leaf->hi_incl = bhi_incl;
+}
+
+/* ------------------------------------------------------------------ virtual tables (vtab.h) */
+/* The terms "hidden column k = argument k" of a table-valued function it (FROM item i): WHERE terms
+ * of an inner join, else part of its ON. */
+static int vtab_arg_terms(Compiler *c, Scope *sc, SrcItem *it, int i, PExpr ***terms, int *nterms, int *cap,
+                          PExpr **onpred) {
+  Scope asc = *sc;
+  asc.nalias = 0;
+  int h = 0, rc;
+  for (int a = 0; a < it->nvargs; a++) {
+    while (h < it->ncol && !it->tab->cols[h].hidden)
+      h++;
+    PExpr *arg = NULL;
+    if ((rc = compile_expr(c, &asc, it->vargs[a], &arg))) return rc;
+    PExpr *col = pe_new(c, PX_COL), *eq = pe_new(c, PX_BIN);
+    if (!col || !eq || h >= it->ncol) return nomem(c);
+    col->slot = it->slot;
+    col->col = h++;
+    col->aff = it->affs[col->col];
+    col->coll = it->colls[col->col];
+    eq->binop = BO_EQ;
+    eq->a = col;
+    eq->b = arg;
+    eq->coll = binary_coll(col, arg);
+    if (i > 0 && it->jointype != XJ_INNER && it->jointype != XJ_CROSS)
+      onpred[i] = and_of(c, onpred[i], eq);
+    else if ((rc = split_and(c, eq, terms, nterms, cap)))
+      return rc;
+  }
+  return MICA_OK;
+}
+
+/* The order in which the FROM items are joined (ord[]): the FROM order, except that an item whose
+ * table-valued function arguments read later items moves after them (only among inner joins, as
+ * SQLite's planner would order them). */
+static int vtab_join_order(Compiler *c, SrcItem *items, int n, PExpr **terms, int nterms, PExpr **onpred,
+                           int *ord) {
+  uint64_t *need = arena_alloc(&c->p->arena, sizeof(uint64_t) * (size_t)(n + 1));
+  if (!need) return nomem(c);
+  int moved = 0, outer = 0;
+  for (int i = 0; i < n; i++) {
+    ord[i] = i;
+    if (i > 0 && items[i].jointype != XJ_INNER && items[i].jointype != XJ_CROSS) outer = 1;
+    if (!items[i].nvargs) continue;
+    /* the argument terms are the "col = arg" terms on this item's hidden columns */
+    PExpr **ts = terms;
+    int nt = nterms;
+    PExpr **ot = NULL;
+    int no = 0, co = 0;
+    if (onpred[i]) {
+      if (split_and(c, onpred[i], &ot, &no, &co)) return nomem(c);
+      ts = ot;
+      nt = no;
+    }
+    for (int t = 0; t < nt; t++) {
+      PExpr *e = ts[t];
+      uint64_t m = 0;
+      if (e->op != PX_BIN || e->binop != BO_EQ || e->a->op != PX_COL || e->a->slot != items[i].slot ||
+          e->a->col < 0 || !items[i].tab || !items[i].tab->cols[e->a->col].hidden || !expr_slots(e->b, &m))
+        continue;
+      for (int j = i + 1; j < n; j++)
+        if (items[j].slot < 64 && (m >> items[j].slot) & 1) {
+          need[i] |= (uint64_t)1 << j;
+          moved = 1;
+        }
+    }
+  }
+  if (!moved) return MICA_OK;
+  if (outer || n > 64) return mica_set_error(c->db, MICA_ERROR, "no query solution");
+  uint64_t placed = 0;
+  for (int p = 0; p < n; p++) {
+    int pick = -1;
+    for (int i = 0; i < n && pick < 0; i++)
+      if (!((placed >> i) & 1) && (need[i] & ~placed) == 0) pick = i;
+    if (pick < 0) return mica_set_error(c->db, MICA_ERROR, "no query solution");
+    ord[p] = pick;
+    placed |= (uint64_t)1 << pick;
+  }
+  return MICA_OK;
+}
+
+/* The ORDER BY of a SELECT over one virtual table as VtabOrder terms, when every term is a plain
+ * column of it (not a result alias, no COLLATE, default NULLS placement) and there is no window
+ * function; else 0. */
+static int vtab_order_terms(Compiler *c, XSelect *xs, SrcItem *it, VtabOrder **out) {
+  if (!xs->norder) return 0;
+  for (int i = 0; i < xs->nres; i++)
+    if (has_window(c, xs->res[i].expr)) return 0;
+  VtabOrder *o = arena_alloc(&c->p->arena, sizeof(VtabOrder) * (size_t)xs->norder);
+  if (!o) return 0;
+  for (int i = 0; i < xs->norder; i++) {
+    XExpr ox;
+    xv_expr(xs->order[i].expr, &ox, &c->p->arena);
+    if (ox.kind != XK_COLUMN || xs->order[i].nulls || ox.schema || (ox.table && !name_eq(ox.table, it->name)))
+      return 0;
+    for (int k = 0; k < xs->nres; k++)
+      if (xs->res[k].alias && name_eq(xs->res[k].alias, ox.name)) return 0;
+    int col = -1;
+    for (int k = 0; k < it->ncol && col < 0; k++)
+      if (name_eq(it->cols[k], ox.name)) col = k;
+    if (col < 0) return 0;
+    o[i].column = col;
+    o[i].desc = xs->order[i].desc;
+  }
+  *out = o;
+  return xs->norder;
+}
+
+/* Plans the scan of virtual table it over its join level's terms: each "col op expr", "expr op col",
+ * "col IS [NOT] expr" and "col IS [NOT] NULL" is offered to best_index (usable when expr does not read
+ * it), and the terms the table guarantees (omit) are set to NULL in terms[]. */
+static int plan_vtab(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int nterms, const VtabOrder *order,
+                     int norder, int *consumed) {
+  VtabTerm *vt = arena_alloc(&c->p->arena, sizeof(VtabTerm) * (size_t)(nterms + 1));
+  int *from = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(nterms + 1));
+  if (!vt || !from) return nomem(c);
+  int nv = 0;
+  static const int ops[] = {[BO_EQ] = MICA_INDEX_CONSTRAINT_EQ, [BO_NE] = MICA_INDEX_CONSTRAINT_NE,
+                            [BO_LT] = MICA_INDEX_CONSTRAINT_LT, [BO_LE] = MICA_INDEX_CONSTRAINT_LE,
+                            [BO_GT] = MICA_INDEX_CONSTRAINT_GT, [BO_GE] = MICA_INDEX_CONSTRAINT_GE};
+  for (int i = 0; i < nterms; i++) {
+    PExpr *t = terms[i];
+    if (!t) continue;
+    PExpr *colx = NULL, *val = NULL;
+    int op = 0;
+    if (t->op == PX_ISNULL && t->a->op == PX_COL && t->a->slot == it->slot) {
+      colx = t->a;
+      op = t->not ? MICA_INDEX_CONSTRAINT_ISNOTNULL : MICA_INDEX_CONSTRAINT_ISNULL;
+    } else if ((t->op == PX_BIN && t->binop >= BO_EQ && t->binop <= BO_GE) || t->op == PX_IS) {
+      int flip = !(t->a->op == PX_COL && t->a->slot == it->slot);
+      colx = flip ? t->b : t->a;
+      val = flip ? t->a : t->b;
+      if (colx->op != PX_COL || colx->slot != it->slot) continue;
+      int b = t->binop;
+      if (flip) b = b == BO_LT ? BO_GT : b == BO_LE ? BO_GE : b == BO_GT ? BO_LT : b == BO_GE ? BO_LE : b;
+      op = t->op == PX_IS ? (t->not ? MICA_INDEX_CONSTRAINT_ISNOT : MICA_INDEX_CONSTRAINT_IS) : ops[b];
+    } else {
+      continue;
+    }
+    uint64_t mask = 0;
+    vt[nv].column = colx->col;
+    vt[nv].op = op;
+    vt[nv].value = val;
+    vt[nv].usable = !val || (expr_slots(val, &mask) && !(it->slot < 64 && (mask >> it->slot) & 1));
+    from[nv++] = i;
+  }
+  int rc = vtab_plan(c->db, &c->p->arena, leaf, vt, nv, order, norder, ~(uint64_t)0, consumed);
+  for (int k = 0; rc == MICA_OK && k < nv; k++)
+    if (vt[k].omit) terms[from[k]] = NULL;
+  return rc;
 }
 
 /* PostgreSQL's internal name of a type as written ("bigint" -> "int8"), which it uses to name a
@@ -1540,6 +1713,11 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
     else if ((rc = split_and(c, pred, &terms, &nterms, &capterms)))
       return rc;
   }
+  /* table-valued function arguments: "hidden column k = argument k", a join term (part of the ON of an
+   * outer join); an argument may read any FROM item (vtab_join_order puts the items it reads first) */
+  for (int i = 0; i < n; i++)
+    if (items[i].nvargs && (rc = vtab_arg_terms(c, &sc, &items[i], i, &terms, &nterms, &capterms, onpred)))
+      return rc;
   /* aggregate query? */
   int is_agg = xs->ngroup > 0 || has_agg(c, xs->having);
   for (int i = 0; i < xs->nres && !is_agg; i++)
@@ -1560,6 +1738,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   }
   /* build the join tree */
   Op *src;
+  int vorder_consumed = 0;
   if (n == 0) {
     src = op_new(c, OP_SINGLE);
     if (!src) return nomem(c);
@@ -1574,8 +1753,14 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       src = f;
     }
   } else {
+    /* the join order: the FROM order, unless a table-valued function's argument reads a later item */
+    int *ord = arena_alloc(A, sizeof(int) * (size_t)(n + 1));
+    int *posof = arena_alloc(A, sizeof(int) * (size_t)(n + 1));
     int *level = arena_alloc(A, sizeof(int) * (size_t)(nterms + 1));
-    if (!level) return nomem(c);
+    if (!ord || !posof || !level) return nomem(c);
+    if ((rc = vtab_join_order(c, items, n, terms, nterms, onpred, ord))) return rc;
+    for (int p = 0; p < n; p++)
+      posof[ord[p]] = p;
     for (int t = 0; t < nterms; t++) {
       uint64_t mask = 0;
       int lv = 0;
@@ -1583,33 +1768,51 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
         lv = n - 1;
       else
         for (int i = 0; i < n; i++)
-          if (items[i].slot < 64 && (mask >> items[i].slot) & 1) lv = i;
+          if (items[i].slot < 64 && (mask >> items[i].slot) & 1 && posof[i] > lv) lv = posof[i];
       /* a term must not move before a LEFT JOIN whose right side it reads; lv already covers it */
       if (lv < last_rf) lv = last_rf;
       level[t] = lv;
     }
+    /* ORDER BY a lone virtual table's columns may be done by the table */
+    VtabOrder *vorder = NULL;
+    int nvorder = n == 1 && leaves[0]->kind == OP_VTAB && !is_agg && !xs->distinct
+                      ? vtab_order_terms(c, xs, &items[0], &vorder)
+                      : 0;
     src = NULL;
-    for (int i = 0; i < n; i++) {
+    for (int p = 0; p < n; p++) {
+      int i = ord[p];
       PExpr **lt = arena_alloc(A, sizeof(PExpr *) * (size_t)(nterms + 1));
       int nlt = 0;
       if (!lt) return nomem(c);
       for (int t = 0; t < nterms; t++)
-        if (level[t] == i) lt[nlt++] = terms[t];
-      PExpr *lpred = NULL;
-      for (int t = 0; t < nlt; t++)
-        lpred = and_of(c, lpred, lt[t]);
-      if ((items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL) && i > 0) {
+        if (level[t] == p) lt[nlt++] = terms[t];
+      if ((items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL) && p > 0) {
         /* the right side is also scanned on its own for its unmatched rows: no lookup driven by the left */
-      } else if (items[i].jointype == XJ_LEFT && i > 0) {
+        if (leaves[i]->kind == OP_VTAB && (rc = plan_vtab(c, &items[i], leaves[i], NULL, 0, NULL, 0, NULL)))
+          return rc;
+      } else if (items[i].jointype == XJ_LEFT && p > 0) {
         leaves[i]->left_join = 1;
         PExpr **ot = NULL;
         int no = 0, co = 0;
         if ((rc = split_and(c, onpred[i], &ot, &no, &co))) return rc;
+        if (leaves[i]->kind == OP_VTAB) {
+          /* terms the table guarantees leave the ON */
+          if ((rc = plan_vtab(c, &items[i], leaves[i], ot, no, NULL, 0, NULL))) return rc;
+          onpred[i] = NULL;
+          for (int t = 0; t < no; t++)
+            onpred[i] = ot[t] ? and_of(c, onpred[i], ot[t]) : onpred[i];
+        }
         choose_access(c, &items[i], leaves[i], ot, no);
       } else {
+        if (leaves[i]->kind == OP_VTAB &&
+            (rc = plan_vtab(c, &items[i], leaves[i], lt, nlt, vorder, nvorder, &vorder_consumed)))
+          return rc;
         choose_access(c, &items[i], leaves[i], lt, nlt);
       }
-      if (i == 0) {
+      PExpr *lpred = NULL; /* after plan_vtab, which removes the terms a virtual table guarantees */
+      for (int t = 0; t < nlt; t++)
+        if (lt[t]) lpred = and_of(c, lpred, lt[t]);
+      if (p == 0) {
         src = leaves[0];
         if (lpred) {
           Op *f = op_new(c, OP_FILTER);
@@ -1633,10 +1836,10 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
         j->right_outer = items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL;
         if (j->right_outer) {
           /* the slots of everything joined so far (NULL for an unmatched right row) */
-          j->lslots = arena_alloc(A, sizeof(int) * (size_t)(i + 1));
+          j->lslots = arena_alloc(A, sizeof(int) * (size_t)(p + 1));
           if (!j->lslots) return nomem(c);
-          for (int k = 0; k < i; k++)
-            j->lslots[j->nlslots++] = items[k].slot;
+          for (int k = 0; k < p; k++)
+            j->lslots[j->nlslots++] = items[ord[k]].slot;
         }
         j->pred = onpred[i];
         src = j;
@@ -1859,6 +2062,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       sel->order_coll[i] = has_coll ? explicit_coll : oe->coll;
     }
   }
+  if (vorder_consumed) sel->norder = 0; /* the virtual table returns the rows in ORDER BY order */
   sel->distinct = xs->distinct;
   /* size the aggregate slot now that captures and aggregates are known */
   if (is_agg || is_win) {
@@ -2185,6 +2389,8 @@ int plan_build_table(mica_db *db, Table *t) {
       mica_clear_error(db);
     }
     prog_reset(&p);
+    for (int i = 0; i < p.nops; i++)
+      vtab_scan_free(p.ops[i]);
     free(p.ops);
     free(p.subs);
     free(p.sub_val);
@@ -3307,13 +3513,18 @@ static int eqp_op(Op *op, RowList *out, int *id) {
   case OP_FILTER: return eqp_op(op->left, out, id);
   case OP_JOIN: rc = eqp_op(op->left, out, id); return rc ? rc : eqp_op(op->right, out, id);
   case OP_SCAN:
+  case OP_VTAB:
   case OP_ROWS: {
     Row *r = row_new(4);
     if (!r) return MICA_NOMEM;
     char buf[300];
     if (op->kind == OP_ROWS)
       snprintf(buf, sizeof buf, "SCAN (subquery)");
-    else if (op->rowid_eq)
+    else if (op->kind == OP_VTAB) {
+      char vb[200];
+      vtab_eqp(op, vb, sizeof vb);
+      snprintf(buf, sizeof buf, "SCAN %s %s", op->tab->name, vb);
+    } else if (op->rowid_eq)
       snprintf(buf, sizeof buf, "SEARCH %s USING INTEGER PRIMARY KEY (rowid=?)", op->tab->name);
     else if (op->idx) {
       char cond[200];
