@@ -1071,7 +1071,8 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
     if (!it->name) it->name = "";
     return item_from_sub(c, it, sub, 0, NULL, leaf);
   }
-  CteDef *cte = f->schema || f->nargs ? NULL : find_cte(c, f->name);
+  CteDef *cte = f->schema ? NULL : find_cte(c, f->name);
+  if (cte && f->nargs) return mica_set_error(c->db, MICA_ERROR, "'%s' is not a function", f->name);
   if (cte && cte->self_mode) {
     /* the recursive CTE's reference to itself: rows fed by the driver */
     int n = cte->self_ncol;
@@ -1813,7 +1814,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       for (int t = 0; t < nlt; t++)
         if (lt[t]) lpred = and_of(c, lpred, lt[t]);
       if (p == 0) {
-        src = leaves[0];
+        src = leaves[i];
         if (lpred) {
           Op *f = op_new(c, OP_FILTER);
           if (!f) return nomem(c);
@@ -2813,6 +2814,8 @@ int exec_default_value(Exec *x, Table *t, int col, Value *out) {
 static Table *writable_table(Compiler *c, const char *name, int *rc) {
   Table *t = schema_find_table(c->db->schema, name);
   *rc = MICA_OK;
+  if (!t && (t = vtab_eponymous(c->db, name, rc)) == NULL && *rc) return NULL;
+  if (t && t->is_virtual && (*rc = vtab_connect(c->db, t))) return NULL;
   if (!t)
     *rc = mica_set_error(c->db, MICA_ERROR, "no such table: %s", name);
   else if (t->is_view)
@@ -2821,6 +2824,8 @@ static Table *writable_table(Compiler *c, const char *name, int *rc) {
     *rc = mica_set_error(c->db, MICA_ERROR, "table %s may not be modified", name);
   else if (t->without_rowid)
     *rc = mica_set_error(c->db, MICA_ERROR, "WITHOUT ROWID tables are not supported yet");
+  else if (t->is_virtual && vtab_is_readonly(t))
+    *rc = mica_set_error(c->db, MICA_ERROR, "table %s may not be modified", t->name);
   return *rc ? NULL : t;
 }
 
@@ -2952,11 +2957,11 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
       d->colmap[i] = k;
     }
   } else if (!xs->default_values) {
-    d->ncols = t->ncol;
     d->colmap = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(t->ncol + 1));
     if (!d->colmap) return nomem(c);
-    for (int i = 0; i < t->ncol; i++)
-      d->colmap[i] = i;
+    d->ncols = 0;
+    for (int i = 0; i < t->ncol; i++) /* a virtual table's hidden columns only when named */
+      if (!t->is_virtual || !t->cols[i].hidden) d->colmap[d->ncols++] = i;
   }
   if (xs->sel) {
     XSelect vs;
@@ -3014,12 +3019,16 @@ static int compile_update_delete(Compiler *c, XStmt *xs, DmlPlan *d) {
   d->slot = it.slot;
   Scope sc = {.items = &it, .nitems = 1};
   Op *src = leaf;
+  if (leaf->kind == OP_VTAB && !xs->where && (rc = plan_vtab(c, &it, leaf, NULL, 0, NULL, 0, NULL)))
+    return rc;
   if (xs->where) {
     PExpr *w;
     if ((rc = compile_expr(c, &sc, xs->where, &w))) return rc;
     PExpr **terms = NULL;
     int nt = 0, cap = 0;
     if ((rc = split_and(c, w, &terms, &nt, &cap))) return rc;
+    /* the whole WHERE stays the filter (a virtual table's omitted terms are checked again) */
+    if (leaf->kind == OP_VTAB && (rc = plan_vtab(c, &it, leaf, terms, nt, NULL, 0, NULL))) return rc;
     choose_access(c, &it, leaf, terms, nt);
     Op *fo = op_new(c, OP_FILTER);
     if (!fo) return nomem(c);
@@ -3448,6 +3457,11 @@ int plan_prepare(mica_stmt *st) {
     }
     if (xs.kind == XS_CREATE_TABLE && xs.sel) rc = compile_select(&c, xs.sel, NULL, &d->sel, 1);
     break;
+  case XS_CREATE_VTABLE:
+    st->readonly = 0;
+    p->kind = PROG_OTHER;
+    d->sqltext = normalised_create(&c, &xs, "CREATE VIRTUAL TABLE");
+    break;
   case XS_ALTER:
     st->readonly = 0;
     p->kind = PROG_OTHER;
@@ -3866,9 +3880,62 @@ static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *e
   return rc;
 }
 
+/* INSERT into a virtual table: its update callback with (NULL, rowid or NULL, the column values). */
+static int vtab_insert_one(Exec *x, DmlPlan *d, Value *src, int nsrc) {
+  Table *t = d->t;
+  Value *argv = values_alloc((size_t)t->ncol + 2);
+  if (!argv) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  int rc = MICA_OK;
+  for (int i = 0; i < nsrc && rc == MICA_OK; i++)
+    rc = value_copy(d->colmap[i] >= 0 ? &argv[2 + d->colmap[i]] : &argv[1], &src[i]);
+  int64_t rowid = 0;
+  if (rc == MICA_OK) rc = vtab_update(x, t, t->ncol + 2, argv, &rowid);
+  if (rc == MICA_OK) {
+    x->db->last_rowid = rowid;
+    x->db->stmt_changes++;
+  }
+  for (int i = 0; i < t->ncol + 2; i++)
+    value_release(&argv[i]);
+  free(argv);
+  return rc == MICA_NOMEM ? mica_set_error(x->db, MICA_NOMEM, "out of memory") : rc;
+}
+
+static int collect_rows(Exec *x, DmlPlan *d, RowList *rows);
+
+/* UPDATE / DELETE of a virtual table: the rows first, then the update callback per row. */
+static int run_vtab_dml(Exec *x, DmlPlan *d) {
+  Table *t = d->t;
+  RowList rows = {0};
+  int rc = collect_rows(x, d, &rows);
+  Value *argv = values_alloc((size_t)t->ncol + 2);
+  if (rc == MICA_OK && !argv) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
+    Row *r = rows.rows[i];
+    if (d->kind == XS_DELETE) {
+      rc = vtab_update(x, t, 1, r->v, NULL);
+    } else {
+      /* r: old rowid, the new column values, the new rowid (NULL unless SET assigns it) */
+      value_borrow(&argv[0], &r->v[0]);
+      value_borrow(&argv[1], r->v[1 + t->ncol].type != VAL_NULL ? &r->v[1 + t->ncol] : &r->v[0]);
+      for (int k = 0; k < t->ncol; k++)
+        value_borrow(&argv[2 + k], &r->v[1 + k]);
+      rc = vtab_update(x, t, t->ncol + 2, argv, NULL);
+      for (int k = 0; k < t->ncol + 2; k++) { /* borrowed: this drops only cached conversions */
+        value_release(&argv[k]);
+        value_init(&argv[k]);
+      }
+    }
+    if (rc == MICA_OK) x->db->stmt_changes++;
+  }
+  free(argv);
+  rowlist_clear(&rows);
+  return rc;
+}
+
 static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc, RowList *out) {
   Table *t = d->t;
   int rc = MICA_OK;
+  if (t->is_virtual) return vtab_insert_one(x, d, src, nsrc);
   Value *vals = values_alloc((size_t)t->ncol + 1);
   if (!vals) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
   for (int i = 0; i < t->ncol; i++)
@@ -3960,7 +4027,8 @@ static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
   d->seq_rowid = 0;
   int rc = d->t->autoinc ? seq_read(x, d->t, &d->seq, &d->seq_rowid) : MICA_OK;
   if (rc) return rc;
-  if (!d->view) rc = prepare_writer(x, d, &w); /* a view's INSTEAD OF triggers write nothing here */
+  /* a view's INSTEAD OF triggers write nothing here, a virtual table's module writes */
+  if (!d->view && !d->t->is_virtual) rc = prepare_writer(x, d, &w);
   if (rc == MICA_OK && d->rows) {
     Value *src = values_alloc((size_t)d->ncols + 1);
     if (!src) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
@@ -4135,6 +4203,7 @@ static int run_view_dml(Exec *x, DmlPlan *d, RowList *out) {
 
 static int run_update(Exec *x, DmlPlan *d, RowList *out) {
   if (d->view) return run_view_dml(x, d, out);
+  if (d->t->is_virtual) return run_vtab_dml(x, d);
   Table *t = d->t;
   RowList rows = {0};
   int rc = collect_rows(x, d, &rows);
@@ -4203,6 +4272,7 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
 
 static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
   if (d->view) return run_view_dml(x, d, out);
+  if (d->t->is_virtual) return run_vtab_dml(x, d);
   Table *t = d->t;
   int rc;
   if (!d->xs.where && !d->nret && !d->trig) {
@@ -4520,6 +4590,7 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
     }
     if (!t) return mica_set_error(db, MICA_ERROR, "no such table: main.%s", xs->table);
     if (t->is_view) return mica_set_error(db, MICA_ERROR, "views may not be indexed");
+    if (t->is_virtual) return mica_set_error(db, MICA_ERROR, "virtual tables may not be indexed");
     if (t == s->master) return mica_set_error(db, MICA_ERROR, "table %s may not be indexed", t->name);
     char *tname = strdup(t->name);
     char *iname = strdup(xs->name);
@@ -4608,6 +4679,7 @@ static int drop_table(Exec *x, DmlPlan *d, const char *tname) {
       return mica_set_error(db, MICA_ERROR, "use DROP VIEW to delete view %s", tname);
     if (!t->is_view && isview)
       return mica_set_error(db, MICA_ERROR, "use DROP TABLE to delete table %s", tname);
+    if (t->is_virtual) return vtab_drop_table(x, t);
     char *name = strdup(t->name);
     if (!name) return mica_set_error(db, MICA_NOMEM, "out of memory");
     for (Index *ix = t->indexes; ix && rc == MICA_OK; ix = ix->next_in_table)
@@ -4665,6 +4737,9 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
   mica_db *db = x->db;
   int rc = MICA_OK;
   switch (d->kind) {
+  case XS_CREATE_VTABLE:
+    return vtab_create_table(x, xs->name, xs->module, xs->nmodule_args, xs->module_args, d->sqltext,
+                             xs->if_not_exists);
   case XS_DROP_TRIGGER: {
     Trigger *tr = schema_find_trigger(s, xs->name);
     if (!tr) {
@@ -4684,6 +4759,7 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
     if (!t || t == s->master) return mica_set_error(db, MICA_ERROR, "no such table: %s", xs->name);
     if (xs->alter_kind == 5) return alter_add_constraint(x, d, t);
     if (t->is_view) return mica_set_error(db, MICA_ERROR, "Cannot add a column to a view");
+    if (t->is_virtual) return mica_set_error(db, MICA_ERROR, "virtual tables may not be altered");
     XColDef *cd = &xs->add_col;
     for (int i = 0; i < t->ncol; i++)
       if (name_eq(t->cols[i].name, cd->name))
@@ -5067,7 +5143,13 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   memset(x, 0, sizeof *x);
   if (!s) return MICA_ERROR;
   x->kind = s->kind;
-  if (s->kind > SK_DETACH) x->kind = s->kind == SK_TRUNCATE ? XS_TRUNCATE : XS_OTHER;
+  if (s->kind > SK_DETACH)
+    x->kind = s->kind == SK_TRUNCATE        ? XS_TRUNCATE
+              : s->kind == SK_CREATE_VTABLE ? XS_CREATE_VTABLE
+                                            : XS_OTHER;
+  x->module = s->module;
+  x->nmodule_args = s->nmodule_args;
+  x->module_args = s->module_args;
   x->nnames = s->nnames;
   x->names = s->names;
   x->nedit = s->nedit;

@@ -173,6 +173,7 @@ enum {
   XS_DETACH,
   XS_OTHER,
   XS_TRUNCATE,
+  XS_CREATE_VTABLE, /* CREATE VIRTUAL TABLE name USING module(args) */
 };
 
 typedef struct XColDef {
@@ -269,6 +270,10 @@ typedef struct XStmt {
   XColDef add_col;
   int add_col_off, add_col_end;
   int cons_off, cons_end; /* ADD CONSTRAINT: the constraint's text (tcons[0]) */
+  /* CREATE VIRTUAL TABLE */
+  const char *module;
+  int nmodule_args;
+  const char **module_args;
   /* CREATE VIEW column list */
   int nviewcols;
   const char **viewcols;

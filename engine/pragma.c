@@ -154,6 +154,16 @@ static int parse_bool(const Value *v, int *out) {
 }
 
 /* ------------------------------------------------------------------ bodies */
+/* A declared type as table_info shows it: SQLite's standard type names (ANY, BLOB, INT, INTEGER, REAL,
+ * TEXT, in any case) in upper case, anything else as written. */
+static const char *std_type(const char *t) {
+  static const char *const std[] = {"ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"};
+  if (!t) return "";
+  for (size_t i = 0; i < sizeof std / sizeof std[0]; i++)
+    if (!strcasecmp(t, std[i])) return std[i];
+  return t;
+}
+
 static int table_info(Exec *x, Table *t, int extended, RowList *out) {
   int rc = MICA_OK;
   for (int i = 0; i < t->ncol && rc == MICA_OK; i++) {
@@ -163,7 +173,7 @@ static int table_info(Exec *x, Table *t, int extended, RowList *out) {
     if (!r) return MICA_NOMEM;
     value_set_int(&r->v[0], i);
     set_text(&r->v[1], c->name);
-    set_text(&r->v[2], c->type ? c->type : "");
+    set_text(&r->v[2], std_type(c->type));
     value_set_int(&r->v[3], c->notnull);
     char *d = schema_default_text(t, i);
     set_text(&r->v[4], d);
@@ -296,7 +306,7 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
       Table *t = schema_find_table(s, argtext);
       if (!t && (t = vtab_eponymous(db, argtext, &rc)) == NULL && rc) return rc;
       if (t && t->is_virtual && (rc = vtab_connect(db, t))) return rc;
-      return t ? table_info(x, t, name[5] == 'x', out) : MICA_OK;
+      return t ? table_info(x, t, name[6] == 'x', out) : MICA_OK;
     }
     if (!strcasecmp(name, "index_list")) {
       Table *t = schema_find_table(s, argtext);

@@ -470,7 +470,7 @@ int vtab_plan(mica_db *db, Arena *a, Op *op, VtabTerm *terms, int nterms, const 
     s->idx_str = info.idx_str ? arena_strdup(a, info.idx_str) : NULL;
     if (info.idx_str && !s->idx_str) rc = nomem(db);
     s->planned = 1;
-    if (consumed) *consumed = info.order_by_consumed != 0;
+    if (consumed) *consumed = norder > 0 && info.order_by_consumed; /* only when it was asked */
   }
   if (info.free_idx_str) mica_free(info.idx_str);
   free(cons);
@@ -598,6 +598,8 @@ int vtab_slot_fetch(Exec *x, Slot *sl) {
 }
 
 /* ------------------------------------------------------------------ DML */
+int vtab_is_readonly(const Table *t) { return !t->vconn || !t->vconn->vt || !t->vconn->mod->m->update; }
+
 int vtab_update(Exec *x, Table *t, int argc, Value *argv, int64_t *rowid) {
   mica_db *db = x->db;
   int rc = vtab_connect(db, t);

@@ -91,6 +91,8 @@ void vtab_op_close(Op *op);
 int vtab_slot_fetch(Exec *x, Slot *s);
 
 /* ------------------------------------------------------------------ DML */
+/* 1 if connected virtual table t cannot be written (its module has no update callback). */
+int vtab_is_readonly(const Table *t);
 /* The module's update with argc values (see mica_module.update); *rowid in/out for inserts. */
 int vtab_update(Exec *x, Table *t, int argc, Value *argv, int64_t *rowid);
 

@@ -16,12 +16,14 @@
  *              a path argument that names an array element report index 0); parent: the container's
  *              id (NULL for the first row); fullkey: the path from the document root; path: the
  *              parent's fullkey.
- *   Keys in fullkey and path are copied as written in the JSON (escapes included, no quoting).
+ *   Keys in fullkey and path are bare when they are an ASCII letter then letters and digits, else
+ *   copied with their quotes as written in the JSON (escapes included).
  * best_index takes the equality constraints on json and root (idx_num 1 or 3, both omitted); an
  * unusable constraint on them without a usable one is MICA_CONSTRAINT; without json, no rows.
  * A NULL json or path gives no rows; malformed JSON is "malformed JSON", a bad path "JSON path error
  * near '...'".
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +259,23 @@ static int jeach_eof(mica_vtab_cursor *cur) {
   return c->i >= c->end;
 }
 
+/* Appends ".key" for an object member's key node: bare when it is a letter followed by letters and
+ * digits (ASCII), else in its quotes as written. */
+static void append_key(StrBuf *b, const JNode *k) {
+  const char *z = k->z;
+  int n = k->n, j = 2;
+  if (n > 2 && isalpha((unsigned char)z[1])) {
+    while (j < n - 1 && isalnum((unsigned char)z[j]))
+      j++;
+    if (j == n - 1) {
+      z++;
+      n -= 2;
+    }
+  }
+  strbuf_append(b, ".", 1);
+  strbuf_append(b, z, n);
+}
+
 /* Appends the path of slot i from the document root. */
 static void compute_path(const JEachCursor *c, StrBuf *b, int i) {
   if (i == 0) {
@@ -268,9 +287,7 @@ static void compute_path(const JEachCursor *c, StrBuf *b, int i) {
   if (c->a[up].node->type == J_ARRAY) {
     strbuf_appendf(b, "[%d]", c->a[up].ikey);
   } else {
-    const JNode *k = c->a[i].label ? c->a[i].node : c->a[i - 1].node;
-    strbuf_append(b, ".", 1);
-    strbuf_append(b, k->z + 1, k->n - 2);
+    append_key(b, c->a[i].label ? c->a[i].node : c->a[i - 1].node);
   }
 }
 
@@ -323,10 +340,8 @@ static int jeach_column(mica_vtab_cursor *cur, mica_context *ctx, int col) {
       strbuf_append(&b, c->root ? c->root : "$", -1);
       if (c->type == J_ARRAY)
         strbuf_appendf(&b, "[%lld]", (long long)c->rowid);
-      else if (c->type == J_OBJECT) {
-        strbuf_append(&b, ".", 1);
-        strbuf_append(&b, t->node->z + 1, t->node->n - 2);
-      }
+      else if (c->type == J_OBJECT)
+        append_key(&b, t->node);
     }
     result_strbuf(ctx, &b);
     break;

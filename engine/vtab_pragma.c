@@ -146,7 +146,7 @@ static int pragma_vt_filter(mica_vtab_cursor *cur, int idx, const char *idx_str,
   }
   if (c->arg[1] && strcasecmp(c->arg[1], "main")) {
     if (!strcasecmp(c->arg[1], "temp")) return MICA_OK;
-    vt->base.errmsg = mica_mprintf("unknown database %s", c->arg[1]);
+    vt->base.errmsg = mica_mprintf("unknown database '%s'", c->arg[1]);
     return MICA_ERROR;
   }
   Value arg;
