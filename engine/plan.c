@@ -133,6 +133,9 @@ typedef struct Scope {
   int nalias;
   const char **alias_names;
   ANode **alias_exprs;
+  /* PostgreSQL: the set-returning function call of the select list and the FROM item scanning it */
+  ANode *srf_node;
+  SrcItem *srf_item;
 } Scope;
 
 static int err(Compiler *c, const char *fmt, const char *arg) {
@@ -290,7 +293,8 @@ static int make_colref(Compiler *c, Scope *sc, Scope *s, int depth, SrcItem *fit
   if (fcol >= 0) {
     e->aff = fitem->affs ? fitem->affs[fcol] : 0;
     e->coll = fitem->colls ? fitem->colls[fcol] : NULL;
-    if (fitem->tab && fcol < fitem->tab->ncol) e->decl = fitem->tab->cols[fcol].type;
+    if (fitem->tab && fcol < fitem->tab->ncol)
+      e->decl = fitem->types ? fitem->types[fcol] : fitem->tab->cols[fcol].type;
     if (fitem->tab && fitem->tab->ipk == fcol) e->col = -1;
   } else {
     e->aff = AFF_INTEGER;
@@ -835,6 +839,13 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     break;
   }
   case XK_FUNC: {
+    if (sc->srf_node == node) { /* the scan's value column (vtab.h: a select-list SRF) */
+      c->depth--;
+      int col = 0;
+      while (col < sc->srf_item->ncol && sc->srf_item->tab->cols[col].hidden)
+        col++;
+      return make_colref(c, sc, sc, 0, sc->srf_item, col, out);
+    }
     if (x.over) {
       c->depth--;
       return compile_win_call(c, sc, &x, out);
@@ -1072,7 +1083,7 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
     return item_from_sub(c, it, sub, 0, NULL, leaf);
   }
   CteDef *cte = f->schema ? NULL : find_cte(c, f->name);
-  if (cte && f->nargs) return mica_set_error(c->db, MICA_ERROR, "'%s' is not a function", f->name);
+  if (cte && f->is_func) return mica_set_error(c->db, MICA_ERROR, "'%s' is not a function", f->name);
   if (cte && cte->self_mode) {
     /* the recursive CTE's reference to itself: rows fed by the driver */
     int n = cte->self_ncol;
@@ -1156,7 +1167,8 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
   if (!t && !f->schema && (t = vtab_eponymous(c->db, f->name, &rc)) == NULL && rc) return rc;
   if (!t || (f->schema && !name_eq(f->schema, "main") && !name_eq(f->schema, "temp")))
     return mica_set_error(c->db, MICA_ERROR, "no such table: %s", f->name);
-  if (f->nargs && !t->is_virtual) return mica_set_error(c->db, MICA_ERROR, "'%s' is not a function", f->name);
+  if (f->is_func && !t->is_virtual)
+    return mica_set_error(c->db, MICA_ERROR, "'%s' is not a function", f->name);
   if (t->is_virtual && (rc = vtab_connect(c->db, t))) return rc;
   if (t->is_view) {
     XStmt vs;
@@ -1212,6 +1224,66 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
   op->slot = it->slot;
   op->tab = t;
   *leaf = op;
+  return MICA_OK;
+}
+
+/* PostgreSQL dialect: a set-returning function call in a select-list expression (not inside a
+ * subquery): a call of an eponymous virtual table with arguments (hidden columns) that is not a
+ * function. *found gets the last one, *n counts them. */
+static int find_srf(Compiler *c, ANode *node, ANode **found, int *n) {
+  if (!node) return MICA_OK;
+  XExpr x;
+  xv_expr(node, &x, &c->p->arena);
+  if (x.kind == XK_FUNC && !x.star && !x.over && !x.filter && !x.schema &&
+      !mica_find_function(c->db, x.name, x.nlist, NULL)) {
+    int rc = MICA_OK;
+    Table *t = vtab_eponymous(c->db, x.name, &rc);
+    if (rc) return rc;
+    int hidden = 0;
+    for (int k = 0; t && k < t->ncol; k++)
+      hidden += t->cols[k].hidden != 0;
+    if (hidden) {
+      *found = node;
+      ++*n;
+      return MICA_OK;
+    }
+  }
+  int rc = find_srf(c, x.a, found, n);
+  if (rc == MICA_OK) rc = find_srf(c, x.b, found, n);
+  if (rc == MICA_OK) rc = find_srf(c, x.c, found, n);
+  for (int i = 0; rc == MICA_OK && i < x.nlist; i++)
+    rc = find_srf(c, x.list[i], found, n);
+  return rc;
+}
+
+/* PostgreSQL dialect: "AS alias(a, b)" renames the item's first (visible) columns; a table function
+ * with one column and an alias without a column list names that column after the alias. */
+static int apply_col_aliases(Compiler *c, const XFrom *f, SrcItem *it) {
+  int n = f->ncolalias;
+  const char *single = NULL;
+  if (c->db->dialect == MICA_DIALECT_POSTGRES && !n && f->is_func && f->alias) {
+    int visible = 0;
+    for (int k = 0; k < it->ncol; k++)
+      visible += !(it->tab && it->tab->cols[k].hidden);
+    if (visible == 1) single = f->alias;
+  }
+  if (!n && !single) return MICA_OK;
+  const char **cols = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(it->ncol + 1));
+  if (!cols) return nomem(c);
+  memcpy(cols, it->cols, sizeof(char *) * (size_t)it->ncol);
+  int a = 0;
+  for (int k = 0; k < it->ncol && (single || a < n); k++) {
+    if (it->tab && it->tab->cols[k].hidden) continue;
+    cols[k] = single ? single : f->colalias[a++];
+    if (single) break;
+  }
+  if (a < n) {
+    char buf[300];
+    snprintf(buf, sizeof buf, "table \"%s\" has %d columns available but %d columns specified", it->name, a,
+             n);
+    return mica_set_error(c->db, MICA_ERROR, "%s", buf);
+  }
+  it->cols = cols;
   return MICA_OK;
 }
 
@@ -1375,6 +1447,23 @@ static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int
 }
 
 /* ------------------------------------------------------------------ virtual tables (vtab.h) */
+static const char *expr_type(const PExpr *e);
+
+/* The type of a call's polymorphic columns (declared ANYELEMENT, as PostgreSQL names it) from the
+ * arguments bound to its ANYELEMENT hidden columns: the widest of integer < bigint < numeric, else the
+ * first type that is not plain text (an untyped literal), else NULL. */
+static const char *poly_type(const char *cur, const char *arg) {
+  static const char *const rank[] = {"INTEGER", "INT", "INT4", "BIGINT", "INT8", "NUMERIC", "REAL", "DOUBLE"};
+  if (!arg || !strcasecmp(arg, "TEXT")) return cur;
+  if (!cur) return arg;
+  int rc = -1, ra = -1;
+  for (int i = 0; i < (int)(sizeof rank / sizeof rank[0]); i++) {
+    if (!strcasecmp(cur, rank[i])) rc = i;
+    if (!strcasecmp(arg, rank[i])) ra = i;
+  }
+  return rc >= 0 && ra > rc ? arg : cur;
+}
+
 /* The terms "hidden column k = argument k" of a table-valued function it (FROM item i): WHERE terms
  * of an inner join, else part of its ON. */
 static int vtab_arg_terms(Compiler *c, Scope *sc, SrcItem *it, int i, PExpr ***terms, int *nterms, int *cap,
@@ -1382,6 +1471,7 @@ static int vtab_arg_terms(Compiler *c, Scope *sc, SrcItem *it, int i, PExpr ***t
   Scope asc = *sc;
   asc.nalias = 0;
   int h = 0, rc;
+  const char *poly = NULL;
   for (int a = 0; a < it->nvargs; a++) {
     while (h < it->ncol && !it->tab->cols[h].hidden)
       h++;
@@ -1397,11 +1487,15 @@ static int vtab_arg_terms(Compiler *c, Scope *sc, SrcItem *it, int i, PExpr ***t
     eq->a = col;
     eq->b = arg;
     eq->coll = binary_coll(col, arg);
+    const char *decl = it->tab->cols[col->col].type;
+    if (decl && !strcasecmp(decl, "anyelement")) poly = poly_type(poly, expr_type(arg));
     if (i > 0 && it->jointype != XJ_INNER && it->jointype != XJ_CROSS)
       onpred[i] = and_of(c, onpred[i], eq);
     else if ((rc = split_and(c, eq, terms, nterms, cap)))
       return rc;
   }
+  for (int k = 0; k < it->ncol; k++)
+    if (it->types[k] && !strcasecmp(it->types[k], "anyelement")) it->types[k] = poly;
   return MICA_OK;
 }
 
@@ -1607,15 +1701,37 @@ static const char *expr_name(Compiler *c, const XResCol *r, const XExpr *x, int 
 static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectPlan *sel, int top) {
   int rc;
   Arena *A = &c->p->arena;
-  /* FROM */
+  /* FROM, plus in the PostgreSQL dialect a scan of the select list's set-returning function */
   int n = xs->nfrom;
+  XFrom *from = xs->from;
+  ANode *srf = NULL;
+  if (c->db->dialect == MICA_DIALECT_POSTGRES) {
+    int nsrf = 0;
+    for (int i = 0; i < xs->nres; i++)
+      if ((rc = find_srf(c, xs->res[i].expr, &srf, &nsrf))) return rc;
+    if (nsrf > 1)
+      return mica_set_error(c->db, MICA_ERROR, "more than one set-returning function in a select list");
+    if (srf) {
+      XExpr fx;
+      xv_expr(srf, &fx, A);
+      if (!(from = arena_alloc(A, sizeof(XFrom) * (size_t)(n + 1)))) return nomem(c);
+      if (n) memcpy(from, xs->from, sizeof(XFrom) * (size_t)n);
+      from[n].name = fx.name;
+      from[n].is_func = 1;
+      from[n].nargs = fx.nlist;
+      from[n].args = fx.list;
+      from[n].jointype = XJ_INNER;
+      n++;
+    }
+  }
   SrcItem *items = arena_alloc(A, sizeof(SrcItem) * (size_t)(n + 1));
   Op **leaves = arena_alloc(A, sizeof(Op *) * (size_t)(n + 1));
   if (!items || !leaves) return nomem(c);
   for (int i = 0; i < n; i++) {
-    rc = compile_from_item(c, &xs->from[i], &items[i], &leaves[i]);
+    rc = compile_from_item(c, &from[i], &items[i], &leaves[i]);
+    if (rc == MICA_OK) rc = apply_col_aliases(c, &from[i], &items[i]);
     if (rc) return rc;
-    items[i].jointype = xs->from[i].jointype;
+    items[i].jointype = from[i].jointype;
   }
   /* WHERE terms may not move below a RIGHT/FULL join (they must see its NULL-extended rows) */
   int last_rf = 0;
@@ -1625,7 +1741,9 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
               .nitems = n,
               .outer = outer,
               .correlated = outer ? outer->correlated : NULL,
-              .sel = sel};
+              .sel = sel,
+              .srf_node = srf,
+              .srf_item = srf ? &items[n - 1] : NULL};
   /* duplicate table names in FROM without aliases are ambiguous only when referenced; fine */
   /* result aliases usable by WHERE / GROUP BY / ORDER BY */
   sc.alias_names = arena_alloc(A, sizeof(char *) * (size_t)(xs->nres + 1));
@@ -1642,7 +1760,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   PExpr **onpred = arena_alloc(A, sizeof(PExpr *) * (size_t)(n + 1));
   if (!onpred) return nomem(c);
   for (int i = 1; i < n; i++) {
-    const XFrom *f = &xs->from[i];
+    const XFrom *f = &from[i];
     SrcItem *it = &items[i];
     it->merged = arena_alloc(A, (size_t)it->ncol + 1);
     if (!it->merged) return nomem(c);
@@ -5100,7 +5218,10 @@ static int xv_select(ANode *node, XSelect *x, Arena *a) {
     t->alias = f->alias;
     t->sel = f->sel;
     t->nested_from = f->nested_from;
-    t->nargs = f->is_func ? (f->nargs ? f->nargs : 1) : 0;
+    t->is_func = f->is_func;
+    t->nargs = f->nargs;
+    t->ncolalias = f->ncolalias;
+    t->colalias = f->colalias;
     t->args = (ANode **)f->args;
     t->jointype = f->jointype == JT_CROSS ? XJ_INNER : f->jointype;
     t->natural = f->natural;

@@ -98,8 +98,11 @@ typedef struct XFrom {
   const char *schema, *name, *alias;
   ANode *sel;         /* subquery */
   ANode *nested_from; /* parenthesised join: a select-like FROM list; unsupported if non-NULL */
-  int nargs;          /* table-valued function arguments */
+  int is_func;        /* name(args): a table-valued function call */
+  int nargs;          /* its arguments */
   ANode **args;
+  int ncolalias; /* PostgreSQL: AS alias(col, ...) */
+  const char **colalias;
   int jointype; /* join with the previous item */
   int natural;
   ANode *on;
