@@ -233,37 +233,17 @@ static int kv_update(mica_vtab *vt, int argc, mica_value **argv, mica_int64 *row
   return MICA_OK;
 }
 
-static const mica_module kv_module = {
-    .version = 1,
-    .create = kv_create,
-    .connect = kv_connect,
-    .best_index = kv_best_index,
-    .disconnect = kv_disconnect,
-    .destroy = kv_destroy,
-    .open = kv_open,
-    .close = kv_close,
-    .filter = kv_filter,
-    .next = kv_next,
-    .eof = kv_eof,
-    .column = kv_column,
-    .rowid = kv_rowid,
-    .update = kv_update,
-};
+/* The callbacks kv and kvf share. */
+#define KV_READ_CALLBACKS                                                                                    \
+  .version = 1, .connect = kv_connect, .best_index = kv_best_index, .disconnect = kv_disconnect,             \
+  .open = kv_open, .close = kv_close, .filter = kv_filter, .next = kv_next, .eof = kv_eof,                   \
+  .column = kv_column, .rowid = kv_rowid
+
+static const mica_module kv_module = {KV_READ_CALLBACKS, .create = kv_create, .destroy = kv_destroy,
+                                      .update = kv_update};
 
 /* The same table, eponymous-only and read-only. */
-static const mica_module kvf_module = {
-    .version = 1,
-    .connect = kv_connect,
-    .best_index = kv_best_index,
-    .disconnect = kv_disconnect,
-    .open = kv_open,
-    .close = kv_close,
-    .filter = kv_filter,
-    .next = kv_next,
-    .eof = kv_eof,
-    .column = kv_column,
-    .rowid = kv_rowid,
-};
+static const mica_module kvf_module = {KV_READ_CALLBACKS};
 
 static void store_free(void *p) { ((Store *)p)->aux_freed++; }
 
