@@ -14,7 +14,7 @@
  *   ORDER BY       everything is buffered and sorted by a stable merge sort (NULLs first ascending).
  *   LIMIT/OFFSET   evaluated at open; a negative LIMIT means none.
  *   Without ORDER BY, aggregates or compounds, rows stream straight from the operators, so EXISTS and
- *   LIMIT stop early.
+ *   LIMIT stop early. OP_VTAB (a virtual table's cursor) is run by vtab.c's vtab_op_open/next/close.
  *
  * INVARIANTS
  *   (1) An operator's slot holds its current row from a MICA_ROW return until its next op_next or

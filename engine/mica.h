@@ -396,8 +396,11 @@ struct mica_vtab_cursor {
 #define MICA_INDEX_SCAN_UNIQUE 1 /* idx_flags: the plan returns at most one row */
 
 /* A WHERE/ON term (or table-valued function argument) `column op value`: column is the table's column
- * number (-1: the rowid). usable is 0 when the value depends on a table read after this one (or, for
- * ISNULL/ISNOTNULL, there is no value): a plan must not ask for such a constraint. */
+ * number (-1: the rowid). usable is 0 when the value cannot be computed before the table is scanned
+ * (it reads the table's own columns): a plan must not ask for such a constraint's value. ISNULL and
+ * ISNOTNULL have no value. The tables of a join are scanned in FROM order (except that a table-valued
+ * function comes after the tables its arguments read); a term that reads a table scanned later is
+ * checked after the join and not offered. */
 typedef struct mica_index_constraint {
   int column;
   unsigned char op;

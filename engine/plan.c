@@ -36,6 +36,16 @@
  *   the same collation. Terms always stay as filters too, so an index only narrows what is read.
  *   EXPLAIN QUERY PLAN prints the chosen paths in SQLite's words.
  *
+ * VIRTUAL TABLES (vtab.h)
+ *   A FROM item naming a virtual table (or an eponymous module: a table-valued function call) is an
+ *   OP_VTAB scan. Its arguments become "hidden column = argument" join terms (vtab_arg_terms); if one
+ *   reads a later FROM item of an inner join, vtab_join_order moves the call after it. plan_vtab offers
+ *   the scan's join-level terms to the module's best_index and drops the terms it guarantees (omit);
+ *   a lone virtual table may take over ORDER BY (vtab_order_terms). In the PostgreSQL dialect a
+ *   set-returning function call in the select list (find_srf) becomes such a scan joined after the
+ *   FROM items, "AS alias(col, ...)" renames an item's columns (apply_col_aliases), and ANYELEMENT
+ *   columns take their arguments' type (poly_type).
+ *
  * WINDOW FUNCTIONS
  *   Like aggregates, a non-aggregate SELECT with OVER calls captures the columns its result needs;
  *   each call becomes a WinCall evaluated by exec.c's run_window after all rows are read.

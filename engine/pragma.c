@@ -3,7 +3,9 @@
  * time, pragma_columns) and a body run at step time (pragma_run) that appends rows to a RowList.
  * Settings pragmas without a value report the setting as one row; with a value they change it and
  * report nothing (as SQLite does, except journal_mode, which always reports "wal").
- * Unknown pragmas are silently ignored, as in SQLite.
+ * Unknown pragmas are silently ignored, as in SQLite. The PRAGMAs SQLite also offers as table-valued
+ * functions (pragma_<name>) are marked in the table (vtab: hidden arg / schema columns); vtab_pragma.c
+ * runs them through pragma_run.
  */
 #include <ctype.h>
 #include <stdio.h>
