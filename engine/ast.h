@@ -174,6 +174,8 @@ typedef struct FromItem {
   Select *sel;         /* (subquery) */
   Select *nested_from; /* (a JOIN b ...): a Select holding only this FROM list */
   int is_func;         /* name(args): a table-valued function */
+  int ncolalias;       /* PostgreSQL dialect: AS alias(col, ...) renames the item's columns */
+  const char **colalias;
   int nargs;
   Expr **args;
   int jointype; /* JT_*: how this item joins the items before it (first item: JT_INNER) */

@@ -14,7 +14,7 @@
  *   ORDER BY       everything is buffered and sorted by a stable merge sort (NULLs first ascending).
  *   LIMIT/OFFSET   evaluated at open; a negative LIMIT means none.
  *   Without ORDER BY, aggregates or compounds, rows stream straight from the operators, so EXISTS and
- *   LIMIT stop early.
+ *   LIMIT stop early. OP_VTAB (a virtual table's cursor) is run by vtab.c's vtab_op_open/next/close.
  *
  * INVARIANTS
  *   (1) An operator's slot holds its current row from a MICA_ROW return until its next op_next or
@@ -28,6 +28,7 @@
 #include "exec.h"
 #include "dml.h"
 #include "func.h"
+#include "vtab.h"
 
 /* ------------------------------------------------------------------ arena */
 struct ArenaChunk {
@@ -420,6 +421,7 @@ int op_open(Exec *x, Op *op) {
       op->rows_ready = 1;
     }
     return MICA_OK;
+  case OP_VTAB: return vtab_op_open(x, op);
   }
   return MICA_OK;
 }
@@ -751,6 +753,7 @@ int op_next(Exec *x, Op *op) {
     s->nullrow = 0;
     return MICA_ROW;
   }
+  case OP_VTAB: return vtab_op_next(x, op);
   }
   return MICA_DONE;
 }
@@ -775,6 +778,7 @@ void op_close(Op *op) {
   case OP_ROWS:
     if (op->sub && op->sub->cmp_op == CMP_RECURSIVE) select_close(op->sub);
     break;
+  case OP_VTAB: vtab_op_close(op); break;
   default: break;
   }
   op->state = 0;
@@ -1795,6 +1799,8 @@ void prog_reset(Prog *p) {
 void prog_free(Prog *p) {
   if (!p) return;
   prog_reset(p);
+  for (int i = 0; i < p->nops; i++)
+    vtab_scan_free(p->ops[i]);
   if (p->free_dml) p->free_dml(p->dml);
   free(p->ops);
   free(p->slots);

@@ -84,6 +84,7 @@ typedef struct Slot {
   const void *rec;
   uint32_t nrec;
   int decoded;
+  struct VtabScan *vscan; /* a virtual table's row: columns fetched on first use (vtab_slot_fetch) */
 } Slot;
 
 /* ------------------------------------------------------------------ expressions */
@@ -173,6 +174,7 @@ enum {
   OP_FILTER,
   OP_JOIN,
   OP_ROWS, /* rows from a materialized subquery / VALUES */
+  OP_VTAB, /* a virtual table's cursor (vtab.c) */
 };
 
 typedef struct Exec Exec;
@@ -228,6 +230,7 @@ struct Op {
   uint32_t nhirec;
   int scan_done;
   int64_t ae_pos, ae_end; /* automatic index: the matching rows[ae_pos..ae_end) of rows */
+  struct VtabScan *vscan; /* OP_VTAB: plan and cursor (vtab.h) */
 };
 
 /* ------------------------------------------------------------------ SELECT */

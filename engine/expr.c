@@ -26,6 +26,7 @@
 
 #include "exec.h"
 #include "func.h"
+#include "vtab.h"
 
 static const Value null_value = {.type = VAL_NULL};
 
@@ -83,6 +84,9 @@ Value *slot_col(Exec *x, int slot, int col, int *rc) {
   if (s->nullrow) return (Value *)&null_value;
   if (!s->decoded && s->rec) {
     *rc = slot_decode(x, s);
+    if (*rc) return NULL;
+  } else if (!s->decoded && s->vscan) {
+    *rc = vtab_slot_fetch(x, s);
     if (*rc) return NULL;
   }
   if (col < 0 || col >= s->ncol) return (Value *)&null_value;

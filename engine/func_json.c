@@ -2,7 +2,7 @@
  * func_json.c: the JSON functions of SQLite 3.40 (json1): json, json_array, json_array_length,
  * json_extract, -> and ->>, json_insert, json_object, json_patch, json_remove, json_replace,
  * json_set, json_type, json_valid, json_quote, json_group_array, json_group_object.
- * json_each and json_tree are table-valued and not provided (no virtual-table interface yet).
+ * json_each and json_tree (vtab_json.c) read the parse tree through json.h.
  *
  * MODEL. A JSON argument is parsed (RFC 8259, no JSON5; depth limit 2000; anything else is
  * "malformed JSON") into a tree of JNodes allocated from a per-call arena. Scalars keep pointers
@@ -30,44 +30,12 @@
 #include <string.h>
 
 #include "func.h"
+#include "json.h"
 #include "printf.h"
 #include "utf8.h"
 
 #define JSON_SUBTYPE 'J'
 #define JSON_MAX_DEPTH 2000
-
-enum { J_NULL, J_TRUE, J_FALSE, J_INT, J_REAL, J_STRING, J_ARRAY, J_OBJECT, J_SQL };
-
-typedef struct JNode JNode;
-struct JNode {
-  uint8_t type;
-  uint8_t esc;     /* J_STRING: contains backslash escapes */
-  uint8_t rawkey;  /* J_STRING made from a path label: z is unquoted, render escaped */
-  uint8_t removed; /* json_remove */
-  uint8_t patched; /* json_patch replaced this member */
-  const char *z;   /* raw text (J_STRING: with its quotes unless rawkey) */
-  int n;
-  int nkid, cap;
-  JNode **kid;
-  mica_value *sql; /* J_SQL */
-  /* J_ARRAY: start indices in kid of the chunks appended by path lookups in this call (SQLite keeps
-   * appended elements in separate node chunks, and its index walk depends on them; see lookup_step) */
-  int *chunk;
-  int nchunk, chunkcap;
-};
-
-/* Arena: every node and array of a call, freed at once. */
-typedef struct JBlock {
-  struct JBlock *next;
-  size_t used, size;
-  char data[];
-} JBlock;
-
-typedef struct JParse {
-  JBlock *blocks;
-  int oom;
-  JNode *root;
-} JParse;
 
 static void *jalloc(JParse *p, size_t n) {
   n = (n + 15) & ~(size_t)15;
@@ -259,6 +227,26 @@ static JNode *parse_value(JParse *p, const char *z, int *pi, int depth) {
   return x;
 }
 
+int json_parse_text(JParse *p, const char *z) {
+  memset(p, 0, sizeof *p);
+  int i = 0;
+  p->root = parse_value(p, z, &i, 0);
+  if (p->root) {
+    while (is_ws(z[i]))
+      i++;
+    if (z[i]) p->root = NULL;
+  }
+  if (!p->root) {
+    int oom = p->oom;
+    jparse_free(p);
+    p->oom = oom;
+    return 0;
+  }
+  return 1;
+}
+
+void json_parse_free(JParse *p) { jparse_free(p); }
+
 /* Parses JSON argument v into p. Returns 1 on success; 0 with the result left NULL (SQL NULL) or an
  * error set ("malformed JSON", out of memory). */
 static int jparse(mica_context *ctx, JParse *p, mica_value *v) {
@@ -269,19 +257,11 @@ static int jparse(mica_context *ctx, JParse *p, mica_value *v) {
     mica_result_error_nomem(ctx);
     return 0;
   }
-  int i = 0;
-  p->root = parse_value(p, z, &i, 0);
-  if (p->root) {
-    while (is_ws(z[i]))
-      i++;
-    if (z[i]) p->root = NULL;
-  }
-  if (!p->root) {
+  if (!json_parse_text(p, z)) {
     if (p->oom)
       mica_result_error_nomem(ctx);
     else
       func_error(ctx, "malformed JSON");
-    jparse_free(p);
     return 0;
   }
   return 1;
@@ -682,6 +662,14 @@ static JNode **jlookup(mica_context *ctx, JParse *p, const char *path, int *apnd
   }
   return r;
 }
+
+JNode *json_lookup(JParse *p, const char *path, const char **err) {
+  *err = NULL;
+  JNode **r = lookup_step(p, &p->root, path, NULL, err);
+  return r && !*err ? *r : NULL;
+}
+
+void json_result_node(mica_context *ctx, const JNode *x) { result_sql_node(ctx, x); }
 
 /* Text of argument v for a path (NULL for SQL NULL). */
 static const char *path_arg(mica_value *v) { return v->type == VAL_NULL ? NULL : value_as_text(v, NULL); }

@@ -40,6 +40,7 @@
 #include "plan.h"
 #include "printf.h"
 #include "schema.h"
+#include "vtab.h"
 
 /* ------------------------------------------------------------------ errors */
 static char *vfmt(const char *fmt, va_list ap) {
@@ -268,6 +269,7 @@ int mica_open_io(const char *path, int flags, int (*open_fn)(void *, const char 
   if (rc == MICA_OK) rc = mica_create_collation(db, "NOCASE", NULL, record_coll_nocase, NULL);
   if (rc == MICA_OK) rc = mica_create_collation(db, "BINARY", NULL, record_coll_binary, NULL);
   if (rc == MICA_OK) rc = func_register_builtins(db);
+  if (rc == MICA_OK) rc = vtab_register_builtins(db);
   if (rc) return mica_set_error(db, rc, "%s", mica_errstr(rc));
   int bflags = 0;
   if (flags & MICA_OPEN_READONLY) bflags |= BTREE_OPEN_READONLY;
@@ -318,6 +320,7 @@ static void db_free(mica_db *db) {
     sp = n;
   }
   if (db->schema) schema_free(db->schema);
+  vtab_registry_free(db); /* after the schema: its tables hold module references */
   free(db->filename);
   free(db->errmsg);
   free(db);

@@ -330,6 +330,149 @@ int mica_create_collation(mica_db *db, const char *name, void *arg, mica_collati
 /* The REGEXP operator calls the user function regexp(pattern, text); none is built in. */
 
 /* ------------------------------------------------------------------------------------------------
+ * Virtual tables (engine/vtab.c). A module is a set of callbacks registered on a connection by name;
+ * a virtual table is an instance of a module: a table whose rows the module produces (and, when it
+ * has an update callback, stores). The semantics are those of SQLite's virtual tables.
+ *
+ * LIFE CYCLE
+ *   create / connect  make the table object. argv[0] is the module name, argv[1] the schema ("main"),
+ *                     argv[2] the table name, argv[3..] the arguments of CREATE VIRTUAL TABLE ...
+ *                     USING module(args) as written. Both must call mica_declare_vtab once with a
+ *                     CREATE TABLE statement naming the columns; a column whose type contains the word
+ *                     HIDDEN is hidden (left out of SELECT *; table-valued function arguments bind to
+ *                     the hidden columns in order). create runs once, at CREATE VIRTUAL TABLE; connect
+ *                     whenever a connection (re)loads the table. On failure they return an error code
+ *                     and may set *errmsg (mica_mprintf'd; the engine frees it).
+ *   disconnect / destroy  free the table object; destroy also deletes what create made (DROP TABLE).
+ *   best_index        planning, once per use of the table in a statement: see mica_index_info.
+ *   open / close      a cursor. filter starts a scan with the plan best_index chose (idx_num, idx_str)
+ *                     and the values of the constraints the plan asked for (in argv_index order);
+ *                     next / eof / column / rowid walk it; column reports its value through ctx with
+ *                     the mica_result_* functions. filter may be called again on an open cursor.
+ *   update            optional (NULL: the table is read-only). argc == 1: delete the row whose rowid is
+ *                     argv[0]. argc > 1: argv[0] NULL inserts, else updates the row whose rowid is
+ *                     argv[0]; argv[1] is the new rowid (NULL: the module chooses one and sets *rowid)
+ *                     and argv[2..] are the column values in declaration order (hidden ones included).
+ *
+ * EPONYMOUS TABLES. A module whose create is NULL (eponymous-only) or the same function as connect
+ * exists as a table of its own name on every connection it is registered on, and so is usable as a
+ * table-valued function: FROM json_each('[1,2]') means FROM json_each WHERE json = '[1,2]' (arguments
+ * bind to the hidden columns in order; with a LEFT JOIN they are part of its ON). CREATE VIRTUAL TABLE
+ * needs a module with create and destroy.
+ *
+ * ERRORS. A callback returns MICA_OK or an error code; it may leave a message (mica_mprintf'd) in
+ * vtab->errmsg, which the engine moves into the connection's error (else the code's generic text).
+ *
+ * Callbacks run on the thread that steps the statement, inside its transaction.
+ */
+typedef struct mica_vtab mica_vtab;
+typedef struct mica_vtab_cursor mica_vtab_cursor;
+typedef struct mica_index_info mica_index_info;
+typedef struct mica_module mica_module;
+
+/* The base of a module's table object: a module allocates a larger struct that starts with this one.
+ * The engine sets module after create/connect; errmsg is the module's to fill. */
+struct mica_vtab {
+  const mica_module *module;
+  char *errmsg;
+};
+/* The base of a module's cursor object. The engine sets vtab after open. */
+struct mica_vtab_cursor {
+  mica_vtab *vtab;
+};
+
+/* Constraint operators (SQLite's numbers). */
+#define MICA_INDEX_CONSTRAINT_EQ 2
+#define MICA_INDEX_CONSTRAINT_GT 4
+#define MICA_INDEX_CONSTRAINT_LE 8
+#define MICA_INDEX_CONSTRAINT_LT 16
+#define MICA_INDEX_CONSTRAINT_GE 32
+#define MICA_INDEX_CONSTRAINT_NE 68
+#define MICA_INDEX_CONSTRAINT_ISNOT 69
+#define MICA_INDEX_CONSTRAINT_ISNOTNULL 70
+#define MICA_INDEX_CONSTRAINT_ISNULL 71
+#define MICA_INDEX_CONSTRAINT_IS 72
+
+#define MICA_INDEX_SCAN_UNIQUE 1 /* idx_flags: the plan returns at most one row */
+
+/* A WHERE/ON term (or table-valued function argument) `column op value`: column is the table's column
+ * number (-1: the rowid). usable is 0 when the value cannot be computed before the table is scanned
+ * (it reads the table's own columns): a plan must not ask for such a constraint's value. ISNULL and
+ * ISNOTNULL have no value. The tables of a join are scanned in FROM order (except that a table-valued
+ * function comes after the tables its arguments read); a term that reads a table scanned later is
+ * checked after the join and not offered. */
+typedef struct mica_index_constraint {
+  int column;
+  unsigned char op;
+  unsigned char usable;
+} mica_index_constraint;
+
+typedef struct mica_index_orderby {
+  int column;
+  unsigned char desc;
+} mica_index_orderby;
+
+/* best_index's answer per constraint: argv_index > 0 passes the constraint's value to filter as
+ * argv[argv_index - 1] (the indexes used must be 1..n without gaps); omit tells the engine that the
+ * module guarantees the constraint, so it is not checked again on the rows returned. */
+typedef struct mica_index_constraint_usage {
+  int argv_index;
+  unsigned char omit;
+} mica_index_constraint_usage;
+
+/* best_index's input and output. Outputs start as: usage all zero, idx_num 0, idx_str NULL,
+ * order_by_consumed 0, estimated_cost 1e6 (a full scan), estimated_rows 25. ORDER BY is passed only when
+ * the table is the only one in its SELECT (no aggregate, DISTINCT or window) and every term is one of
+ * its columns; order_by_consumed = 1 promises the rows come out in that order, and the engine does not
+ * sort them. A best_index that returns MICA_CONSTRAINT says the constraints it was offered cannot make
+ * a plan (typically: a required argument is not usable); the statement then fails. */
+struct mica_index_info {
+  int nconstraint;
+  const mica_index_constraint *constraint;
+  int norderby;
+  const mica_index_orderby *orderby;
+  uint64_t col_used; /* bit i: column i (bit 63: some column from 63 on) is read by the statement */
+  /* outputs */
+  mica_index_constraint_usage *usage; /* [nconstraint] */
+  int idx_num;
+  char *idx_str; /* passed to filter; with free_idx_str the engine mica_free's it when done */
+  int free_idx_str;
+  int order_by_consumed;
+  double estimated_cost;
+  mica_int64 estimated_rows;
+  int idx_flags;
+};
+
+struct mica_module {
+  int version; /* 1 */
+  int (*create)(mica_db *db, void *aux, int argc, const char *const *argv, mica_vtab **out, char **errmsg);
+  int (*connect)(mica_db *db, void *aux, int argc, const char *const *argv, mica_vtab **out, char **errmsg);
+  int (*best_index)(mica_vtab *vt, mica_index_info *info);
+  int (*disconnect)(mica_vtab *vt);
+  int (*destroy)(mica_vtab *vt);
+  int (*open)(mica_vtab *vt, mica_vtab_cursor **out);
+  int (*close)(mica_vtab_cursor *cur);
+  int (*filter)(mica_vtab_cursor *cur, int idx_num, const char *idx_str, int argc, mica_value **argv);
+  int (*next)(mica_vtab_cursor *cur);
+  int (*eof)(mica_vtab_cursor *cur);
+  int (*column)(mica_vtab_cursor *cur, mica_context *ctx, int col);
+  int (*rowid)(mica_vtab_cursor *cur, mica_int64 *rowid);
+  int (*update)(mica_vtab *vt, int argc, mica_value **argv, mica_int64 *rowid);
+};
+
+/* Registers module under name (case-insensitive) on db; aux goes to create/connect. Registering a name
+ * again replaces the module (statements are recompiled; tables already connected keep the old module
+ * until the schema is reloaded); module NULL removes it. destroy (may be NULL) is called on aux when the
+ * registration ends (replaced, removed, connection closed) and no table uses the module any more.
+ * The mica_module struct must stay valid that long. */
+int mica_create_module(mica_db *db, const char *name, const mica_module *module, void *aux,
+                       mica_destructor destroy);
+/* For create/connect: declares the table's columns with a CREATE TABLE statement (its table name is
+ * ignored). MICA_MISUSE outside create/connect, MICA_ERROR (with the message) when the text is not a
+ * valid CREATE TABLE. */
+int mica_declare_vtab(mica_db *db, const char *create_table_sql);
+
+/* ------------------------------------------------------------------------------------------------
  * Memory and formatting.
  */
 void *mica_malloc(int n);

@@ -107,6 +107,7 @@ struct mica_db {
   int raise_ignore;                 /* RAISE(IGNORE) is unwinding to the trigger that raised it */
   struct TrigFrame *trig_running;   /* triggers executing now, innermost first (trigger.c) */
   struct TrigFrame *trig_compiling; /* triggers being compiled now (trigger.c) */
+  struct VtabRegistry *vtabs;       /* registered virtual-table modules (vtab.c), or NULL */
 };
 
 struct mica_stmt {

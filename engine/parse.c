@@ -1597,6 +1597,16 @@ static const char *p_opt_alias(Parser *p) {
 
 static void p_from_list(Parser *p, Select *s);
 
+/* PostgreSQL: the column alias list of "AS alias(col, ...)". */
+static void p_col_aliases(Parser *p, FromItem *it) {
+  if (p->dialect != MICA_DIALECT_POSTGRES || !it->alias || !p_accept(p, T_LP)) return;
+  int cap = 0;
+  do {
+    PUSH(p, it->colalias, it->ncolalias, cap, p_name(p));
+  } while (p_accept(p, T_COMMA));
+  p_expect(p, T_RP);
+}
+
 static void p_from_item(Parser *p, FromItem *it) {
   it->off = p->tok.off;
   if (p_accept(p, T_LP)) {
@@ -1621,6 +1631,7 @@ static void p_from_item(Parser *p, FromItem *it) {
     }
     const char *al = p_opt_alias(p);
     if (al) it->alias = al;
+    p_col_aliases(p, it);
   } else {
     const char *schema = NULL;
     it->name = p_qualified(p, &schema);
@@ -1636,6 +1647,7 @@ static void p_from_item(Parser *p, FromItem *it) {
       p_expect(p, T_RP);
     }
     it->alias = p_opt_alias(p);
+    p_col_aliases(p, it);
     if (p_iskw(p, KW_INDEXED)) {
       p_advance(p);
       p_expectkw(p, KW_BY);

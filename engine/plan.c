@@ -36,6 +36,16 @@
  *   the same collation. Terms always stay as filters too, so an index only narrows what is read.
  *   EXPLAIN QUERY PLAN prints the chosen paths in SQLite's words.
  *
+ * VIRTUAL TABLES (vtab.h)
+ *   A FROM item naming a virtual table (or an eponymous module: a table-valued function call) is an
+ *   OP_VTAB scan. Its arguments become "hidden column = argument" join terms (vtab_arg_terms); if one
+ *   reads a later FROM item of an inner join, vtab_join_order moves the call after it. plan_vtab offers
+ *   the scan's join-level terms to the module's best_index and drops the terms it guarantees (omit);
+ *   a lone virtual table may take over ORDER BY (vtab_order_terms). In the PostgreSQL dialect a
+ *   set-returning function call in the select list (find_srf) becomes such a scan joined after the
+ *   FROM items, "AS alias(col, ...)" renames an item's columns (apply_col_aliases), and ANYELEMENT
+ *   columns take their arguments' type (poly_type).
+ *
  * WINDOW FUNCTIONS
  *   Like aggregates, a non-aggregate SELECT with OVER calls captures the columns its result needs;
  *   each call becomes a WinCall evaluated by exec.c's run_window after all rows are read.
@@ -68,6 +78,7 @@
 #include "pragma.h"
 #include "schema.h"
 #include "trigger.h"
+#include "vtab.h"
 
 /* Adapter (end of file). */
 static void xv_expr(ANode *e, XExpr *x, Arena *a);
@@ -112,6 +123,8 @@ typedef struct SrcItem {
   uint8_t *merged; /* column merged into an earlier item by USING/NATURAL */
   int jointype;
   int is_rowid_ok;
+  int nvargs; /* a table-valued function's arguments (bound to the hidden columns in order) */
+  ANode **vargs;
 } SrcItem;
 
 typedef struct AggCtx AggCtx;
@@ -130,6 +143,9 @@ typedef struct Scope {
   int nalias;
   const char **alias_names;
   ANode **alias_exprs;
+  /* PostgreSQL: the set-returning function call of the select list and the FROM item scanning it */
+  ANode *srf_node;
+  SrcItem *srf_item;
 } Scope;
 
 static int err(Compiler *c, const char *fmt, const char *arg) {
@@ -287,7 +303,8 @@ static int make_colref(Compiler *c, Scope *sc, Scope *s, int depth, SrcItem *fit
   if (fcol >= 0) {
     e->aff = fitem->affs ? fitem->affs[fcol] : 0;
     e->coll = fitem->colls ? fitem->colls[fcol] : NULL;
-    if (fitem->tab && fcol < fitem->tab->ncol) e->decl = fitem->tab->cols[fcol].type;
+    if (fitem->tab && fcol < fitem->tab->ncol)
+      e->decl = fitem->types ? fitem->types[fcol] : fitem->tab->cols[fcol].type;
     if (fitem->tab && fitem->tab->ipk == fcol) e->col = -1;
   } else {
     e->aff = AFF_INTEGER;
@@ -832,6 +849,13 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     break;
   }
   case XK_FUNC: {
+    if (sc->srf_node == node) { /* the scan's value column (vtab.h: a select-list SRF) */
+      c->depth--;
+      int col = 0;
+      while (col < sc->srf_item->ncol && sc->srf_item->tab->cols[col].hidden)
+        col++;
+      return make_colref(c, sc, sc, 0, sc->srf_item, col, out);
+    }
     if (x.over) {
       c->depth--;
       return compile_win_call(c, sc, &x, out);
@@ -1068,8 +1092,8 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
     if (!it->name) it->name = "";
     return item_from_sub(c, it, sub, 0, NULL, leaf);
   }
-  if (f->nargs) return mica_set_error(c->db, MICA_ERROR, "no such table-valued function: %s", f->name);
   CteDef *cte = f->schema ? NULL : find_cte(c, f->name);
+  if (cte && f->is_func) return mica_set_error(c->db, MICA_ERROR, "'%s' is not a function", f->name);
   if (cte && cte->self_mode) {
     /* the recursive CTE's reference to itself: rows fed by the driver */
     int n = cte->self_ncol;
@@ -1150,8 +1174,12 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
     return item_from_sub(c, it, sub, cte->ncols, cte->cols, leaf);
   }
   Table *t = schema_find_table(c->db->schema, f->name);
+  if (!t && !f->schema && (t = vtab_eponymous(c->db, f->name, &rc)) == NULL && rc) return rc;
   if (!t || (f->schema && !name_eq(f->schema, "main") && !name_eq(f->schema, "temp")))
     return mica_set_error(c->db, MICA_ERROR, "no such table: %s", f->name);
+  if (f->is_func && !t->is_virtual)
+    return mica_set_error(c->db, MICA_ERROR, "'%s' is not a function", f->name);
+  if (t->is_virtual && (rc = vtab_connect(c->db, t))) return rc;
   if (t->is_view) {
     XStmt vs;
     if (xv_stmt(t->ast, &vs, &c->p->arena) || !vs.sel)
@@ -1183,12 +1211,89 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
     it->colls[i] = t->cols[i].coll;
     it->types[i] = t->cols[i].type;
   }
+  if (t->is_virtual) {
+    int nhidden = 0;
+    for (int i = 0; i < t->ncol; i++)
+      nhidden += t->cols[i].hidden != 0;
+    if (f->nargs > nhidden) {
+      char buf[300];
+      snprintf(buf, sizeof buf, "too many arguments on %s() - max %d", t->name, nhidden);
+      return mica_set_error(c->db, MICA_ERROR, "%s", buf);
+    }
+    it->nvargs = f->nargs;
+    it->vargs = f->args;
+    Op *op = op_new(c, OP_VTAB);
+    if (!op) return nomem(c);
+    op->slot = it->slot;
+    *leaf = op;
+    return vtab_scan_init(c->db, &c->p->arena, op, t);
+  }
   c->p->slots[it->slot].tab = t;
   Op *op = op_new(c, OP_SCAN);
   if (!op) return nomem(c);
   op->slot = it->slot;
   op->tab = t;
   *leaf = op;
+  return MICA_OK;
+}
+
+/* PostgreSQL dialect: a set-returning function call in a select-list expression (not inside a
+ * subquery): a call of an eponymous virtual table with arguments (hidden columns) that is not a
+ * function. *found gets the last one, *n counts them. */
+static int find_srf(Compiler *c, ANode *node, ANode **found, int *n) {
+  if (!node) return MICA_OK;
+  XExpr x;
+  xv_expr(node, &x, &c->p->arena);
+  if (x.kind == XK_FUNC && !x.star && !x.over && !x.filter && !x.schema &&
+      !mica_find_function(c->db, x.name, x.nlist, NULL)) {
+    int rc = MICA_OK;
+    Table *t = vtab_eponymous(c->db, x.name, &rc);
+    if (rc) return rc;
+    int hidden = 0;
+    for (int k = 0; t && k < t->ncol; k++)
+      hidden += t->cols[k].hidden != 0;
+    if (hidden) {
+      *found = node;
+      ++*n;
+      return MICA_OK;
+    }
+  }
+  int rc = find_srf(c, x.a, found, n);
+  if (rc == MICA_OK) rc = find_srf(c, x.b, found, n);
+  if (rc == MICA_OK) rc = find_srf(c, x.c, found, n);
+  for (int i = 0; rc == MICA_OK && i < x.nlist; i++)
+    rc = find_srf(c, x.list[i], found, n);
+  return rc;
+}
+
+/* PostgreSQL dialect: "AS alias(a, b)" renames the item's first (visible) columns; a table function
+ * with one column and an alias without a column list names that column after the alias. */
+static int apply_col_aliases(Compiler *c, const XFrom *f, SrcItem *it) {
+  int n = f->ncolalias;
+  const char *single = NULL;
+  if (c->db->dialect == MICA_DIALECT_POSTGRES && !n && f->is_func && f->alias) {
+    int visible = 0;
+    for (int k = 0; k < it->ncol; k++)
+      visible += !(it->tab && it->tab->cols[k].hidden);
+    if (visible == 1) single = f->alias;
+  }
+  if (!n && !single) return MICA_OK;
+  const char **cols = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(it->ncol + 1));
+  if (!cols) return nomem(c);
+  memcpy(cols, it->cols, sizeof(char *) * (size_t)it->ncol);
+  int a = 0;
+  for (int k = 0; k < it->ncol && (single || a < n); k++) {
+    if (it->tab && it->tab->cols[k].hidden) continue;
+    cols[k] = single ? single : f->colalias[a++];
+    if (single) break;
+  }
+  if (a < n) {
+    char buf[300];
+    snprintf(buf, sizeof buf, "table \"%s\" has %d columns available but %d columns specified", it->name, a,
+             n);
+    return mica_set_error(c->db, MICA_ERROR, "%s", buf);
+  }
+  it->cols = cols;
   return MICA_OK;
 }
 
@@ -1351,6 +1456,179 @@ static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int
   leaf->hi_incl = bhi_incl;
 }
 
+/* ------------------------------------------------------------------ virtual tables (vtab.h) */
+static const char *expr_type(const PExpr *e);
+
+/* The type of a call's polymorphic columns (declared ANYELEMENT, as PostgreSQL names it) from the
+ * arguments bound to its ANYELEMENT hidden columns: the widest of integer < bigint < numeric, else the
+ * first type that is not plain text (an untyped literal), else NULL. */
+static const char *poly_type(const char *cur, const char *arg) {
+  static const char *const rank[] = {"INTEGER", "INT", "INT4", "BIGINT", "INT8", "NUMERIC", "REAL", "DOUBLE"};
+  if (!arg || !strcasecmp(arg, "TEXT")) return cur;
+  if (!cur) return arg;
+  int rc = -1, ra = -1;
+  for (int i = 0; i < (int)(sizeof rank / sizeof rank[0]); i++) {
+    if (!strcasecmp(cur, rank[i])) rc = i;
+    if (!strcasecmp(arg, rank[i])) ra = i;
+  }
+  return rc >= 0 && ra > rc ? arg : cur;
+}
+
+/* The terms "hidden column k = argument k" of a table-valued function it (FROM item i): WHERE terms
+ * of an inner join, else part of its ON. */
+static int vtab_arg_terms(Compiler *c, Scope *sc, SrcItem *it, int i, PExpr ***terms, int *nterms, int *cap,
+                          PExpr **onpred) {
+  Scope asc = *sc;
+  asc.nalias = 0;
+  int h = 0, rc;
+  const char *poly = NULL;
+  for (int a = 0; a < it->nvargs; a++) {
+    while (h < it->ncol && !it->tab->cols[h].hidden)
+      h++;
+    PExpr *arg = NULL;
+    if ((rc = compile_expr(c, &asc, it->vargs[a], &arg))) return rc;
+    PExpr *col = pe_new(c, PX_COL), *eq = pe_new(c, PX_BIN);
+    if (!col || !eq || h >= it->ncol) return nomem(c);
+    col->slot = it->slot;
+    col->col = h++;
+    col->aff = it->affs[col->col];
+    col->coll = it->colls[col->col];
+    eq->binop = BO_EQ;
+    eq->a = col;
+    eq->b = arg;
+    eq->coll = binary_coll(col, arg);
+    const char *decl = it->tab->cols[col->col].type;
+    if (decl && !strcasecmp(decl, "anyelement")) poly = poly_type(poly, expr_type(arg));
+    if (i > 0 && it->jointype != XJ_INNER && it->jointype != XJ_CROSS)
+      onpred[i] = and_of(c, onpred[i], eq);
+    else if ((rc = split_and(c, eq, terms, nterms, cap)))
+      return rc;
+  }
+  for (int k = 0; k < it->ncol; k++)
+    if (it->types[k] && !strcasecmp(it->types[k], "anyelement")) it->types[k] = poly;
+  return MICA_OK;
+}
+
+/* The order in which the FROM items are joined (ord[]): the FROM order, except that an item whose
+ * table-valued function arguments read later items moves after them (only among inner joins, as
+ * SQLite's planner would order them). */
+static int vtab_join_order(Compiler *c, SrcItem *items, int n, PExpr **terms, int nterms, PExpr **onpred,
+                           int *ord) {
+  uint64_t *need = arena_alloc(&c->p->arena, sizeof(uint64_t) * (size_t)(n + 1));
+  if (!need) return nomem(c);
+  int moved = 0, outer = 0;
+  for (int i = 0; i < n; i++) {
+    ord[i] = i;
+    if (i > 0 && items[i].jointype != XJ_INNER && items[i].jointype != XJ_CROSS) outer = 1;
+    if (!items[i].nvargs) continue;
+    /* the argument terms are the "col = arg" terms on this item's hidden columns */
+    PExpr **ts = terms;
+    int nt = nterms;
+    PExpr **ot = NULL;
+    int no = 0, co = 0;
+    if (onpred[i]) {
+      if (split_and(c, onpred[i], &ot, &no, &co)) return nomem(c);
+      ts = ot;
+      nt = no;
+    }
+    for (int t = 0; t < nt; t++) {
+      PExpr *e = ts[t];
+      uint64_t m = 0;
+      if (e->op != PX_BIN || e->binop != BO_EQ || e->a->op != PX_COL || e->a->slot != items[i].slot ||
+          e->a->col < 0 || !items[i].tab || !items[i].tab->cols[e->a->col].hidden || !expr_slots(e->b, &m))
+        continue;
+      for (int j = i + 1; j < n; j++)
+        if (items[j].slot < 64 && (m >> items[j].slot) & 1) {
+          need[i] |= (uint64_t)1 << j;
+          moved = 1;
+        }
+    }
+  }
+  if (!moved) return MICA_OK;
+  if (outer || n > 64) return mica_set_error(c->db, MICA_ERROR, "no query solution");
+  uint64_t placed = 0;
+  for (int p = 0; p < n; p++) {
+    int pick = -1;
+    for (int i = 0; i < n && pick < 0; i++)
+      if (!((placed >> i) & 1) && (need[i] & ~placed) == 0) pick = i;
+    if (pick < 0) return mica_set_error(c->db, MICA_ERROR, "no query solution");
+    ord[p] = pick;
+    placed |= (uint64_t)1 << pick;
+  }
+  return MICA_OK;
+}
+
+/* The ORDER BY of a SELECT over one virtual table as VtabOrder terms, when every term is a plain
+ * column of it (not a result alias, no COLLATE, default NULLS placement) and there is no window
+ * function; else 0. */
+static int vtab_order_terms(Compiler *c, XSelect *xs, SrcItem *it, VtabOrder **out) {
+  if (!xs->norder) return 0;
+  for (int i = 0; i < xs->nres; i++)
+    if (has_window(c, xs->res[i].expr)) return 0;
+  VtabOrder *o = arena_alloc(&c->p->arena, sizeof(VtabOrder) * (size_t)xs->norder);
+  if (!o) return 0;
+  for (int i = 0; i < xs->norder; i++) {
+    XExpr ox;
+    xv_expr(xs->order[i].expr, &ox, &c->p->arena);
+    if (ox.kind != XK_COLUMN || xs->order[i].nulls || ox.schema || (ox.table && !name_eq(ox.table, it->name)))
+      return 0;
+    for (int k = 0; k < xs->nres; k++)
+      if (xs->res[k].alias && name_eq(xs->res[k].alias, ox.name)) return 0;
+    int col = -1;
+    for (int k = 0; k < it->ncol && col < 0; k++)
+      if (name_eq(it->cols[k], ox.name)) col = k;
+    if (col < 0) return 0;
+    o[i].column = col;
+    o[i].desc = xs->order[i].desc;
+  }
+  *out = o;
+  return xs->norder;
+}
+
+/* Plans the scan of virtual table it over its join level's terms: each "col op expr", "expr op col",
+ * "col IS [NOT] expr" and "col IS [NOT] NULL" is offered to best_index (usable when expr does not read
+ * it), and the terms the table guarantees (omit) are set to NULL in terms[]. */
+static int plan_vtab(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int nterms, const VtabOrder *order,
+                     int norder, int *consumed) {
+  VtabTerm *vt = arena_alloc(&c->p->arena, sizeof(VtabTerm) * (size_t)(nterms + 1));
+  int *from = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(nterms + 1));
+  if (!vt || !from) return nomem(c);
+  int nv = 0;
+  static const int ops[] = {[BO_EQ] = MICA_INDEX_CONSTRAINT_EQ, [BO_NE] = MICA_INDEX_CONSTRAINT_NE,
+                            [BO_LT] = MICA_INDEX_CONSTRAINT_LT, [BO_LE] = MICA_INDEX_CONSTRAINT_LE,
+                            [BO_GT] = MICA_INDEX_CONSTRAINT_GT, [BO_GE] = MICA_INDEX_CONSTRAINT_GE};
+  for (int i = 0; i < nterms; i++) {
+    PExpr *t = terms[i];
+    if (!t) continue;
+    PExpr *colx = NULL, *val = NULL;
+    int op = 0;
+    if (t->op == PX_ISNULL && t->a->op == PX_COL && t->a->slot == it->slot) {
+      colx = t->a;
+      op = t->not ? MICA_INDEX_CONSTRAINT_ISNOTNULL : MICA_INDEX_CONSTRAINT_ISNULL;
+    } else if ((t->op == PX_BIN && t->binop >= BO_EQ && t->binop <= BO_GE) || t->op == PX_IS) {
+      int flip = !(t->a->op == PX_COL && t->a->slot == it->slot);
+      colx = flip ? t->b : t->a;
+      val = flip ? t->a : t->b;
+      if (colx->op != PX_COL || colx->slot != it->slot) continue;
+      int b = t->binop;
+      if (flip) b = b == BO_LT ? BO_GT : b == BO_LE ? BO_GE : b == BO_GT ? BO_LT : b == BO_GE ? BO_LE : b;
+      op = t->op == PX_IS ? (t->not ? MICA_INDEX_CONSTRAINT_ISNOT : MICA_INDEX_CONSTRAINT_IS) : ops[b];
+    } else {
+      continue;
+    }
+    uint64_t mask = 0;
+    vt[nv].column = colx->col;
+    vt[nv].op = op;
+    vt[nv].value = val;
+    vt[nv].usable = !val || (expr_slots(val, &mask) && !(it->slot < 64 && (mask >> it->slot) & 1));
+    from[nv++] = i;
+  }
+  int rc = vtab_plan(c->db, &c->p->arena, leaf, vt, nv, order, norder, ~(uint64_t)0, consumed);
+  for (int k = 0; rc == MICA_OK && k < nv; k++)
+    if (vt[k].omit) terms[from[k]] = NULL;
+  return rc;
+}
+
 /* PostgreSQL's internal name of a type as written ("bigint" -> "int8"), which it uses to name a
  * result column that is a bare cast. */
 static const char *pg_type_colname(Compiler *c, const char *t) {
@@ -1433,15 +1711,37 @@ static const char *expr_name(Compiler *c, const XResCol *r, const XExpr *x, int 
 static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectPlan *sel, int top) {
   int rc;
   Arena *A = &c->p->arena;
-  /* FROM */
+  /* FROM, plus in the PostgreSQL dialect a scan of the select list's set-returning function */
   int n = xs->nfrom;
+  XFrom *from = xs->from;
+  ANode *srf = NULL;
+  if (c->db->dialect == MICA_DIALECT_POSTGRES) {
+    int nsrf = 0;
+    for (int i = 0; i < xs->nres; i++)
+      if ((rc = find_srf(c, xs->res[i].expr, &srf, &nsrf))) return rc;
+    if (nsrf > 1)
+      return mica_set_error(c->db, MICA_ERROR, "more than one set-returning function in a select list");
+    if (srf) {
+      XExpr fx;
+      xv_expr(srf, &fx, A);
+      if (!(from = arena_alloc(A, sizeof(XFrom) * (size_t)(n + 1)))) return nomem(c);
+      if (n) memcpy(from, xs->from, sizeof(XFrom) * (size_t)n);
+      from[n].name = fx.name;
+      from[n].is_func = 1;
+      from[n].nargs = fx.nlist;
+      from[n].args = fx.list;
+      from[n].jointype = XJ_INNER;
+      n++;
+    }
+  }
   SrcItem *items = arena_alloc(A, sizeof(SrcItem) * (size_t)(n + 1));
   Op **leaves = arena_alloc(A, sizeof(Op *) * (size_t)(n + 1));
   if (!items || !leaves) return nomem(c);
   for (int i = 0; i < n; i++) {
-    rc = compile_from_item(c, &xs->from[i], &items[i], &leaves[i]);
+    rc = compile_from_item(c, &from[i], &items[i], &leaves[i]);
+    if (rc == MICA_OK) rc = apply_col_aliases(c, &from[i], &items[i]);
     if (rc) return rc;
-    items[i].jointype = xs->from[i].jointype;
+    items[i].jointype = from[i].jointype;
   }
   /* WHERE terms may not move below a RIGHT/FULL join (they must see its NULL-extended rows) */
   int last_rf = 0;
@@ -1451,7 +1751,9 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
               .nitems = n,
               .outer = outer,
               .correlated = outer ? outer->correlated : NULL,
-              .sel = sel};
+              .sel = sel,
+              .srf_node = srf,
+              .srf_item = srf ? &items[n - 1] : NULL};
   /* duplicate table names in FROM without aliases are ambiguous only when referenced; fine */
   /* result aliases usable by WHERE / GROUP BY / ORDER BY */
   sc.alias_names = arena_alloc(A, sizeof(char *) * (size_t)(xs->nres + 1));
@@ -1468,7 +1770,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   PExpr **onpred = arena_alloc(A, sizeof(PExpr *) * (size_t)(n + 1));
   if (!onpred) return nomem(c);
   for (int i = 1; i < n; i++) {
-    const XFrom *f = &xs->from[i];
+    const XFrom *f = &from[i];
     SrcItem *it = &items[i];
     it->merged = arena_alloc(A, (size_t)it->ncol + 1);
     if (!it->merged) return nomem(c);
@@ -1540,6 +1842,11 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
     else if ((rc = split_and(c, pred, &terms, &nterms, &capterms)))
       return rc;
   }
+  /* table-valued function arguments: "hidden column k = argument k", a join term (part of the ON of an
+   * outer join); an argument may read any FROM item (vtab_join_order puts the items it reads first) */
+  for (int i = 0; i < n; i++)
+    if (items[i].nvargs && (rc = vtab_arg_terms(c, &sc, &items[i], i, &terms, &nterms, &capterms, onpred)))
+      return rc;
   /* aggregate query? */
   int is_agg = xs->ngroup > 0 || has_agg(c, xs->having);
   for (int i = 0; i < xs->nres && !is_agg; i++)
@@ -1560,6 +1867,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
   }
   /* build the join tree */
   Op *src;
+  int vorder_consumed = 0;
   if (n == 0) {
     src = op_new(c, OP_SINGLE);
     if (!src) return nomem(c);
@@ -1574,8 +1882,14 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       src = f;
     }
   } else {
+    /* the join order: the FROM order, unless a table-valued function's argument reads a later item */
+    int *ord = arena_alloc(A, sizeof(int) * (size_t)(n + 1));
+    int *posof = arena_alloc(A, sizeof(int) * (size_t)(n + 1));
     int *level = arena_alloc(A, sizeof(int) * (size_t)(nterms + 1));
-    if (!level) return nomem(c);
+    if (!ord || !posof || !level) return nomem(c);
+    if ((rc = vtab_join_order(c, items, n, terms, nterms, onpred, ord))) return rc;
+    for (int p = 0; p < n; p++)
+      posof[ord[p]] = p;
     for (int t = 0; t < nterms; t++) {
       uint64_t mask = 0;
       int lv = 0;
@@ -1583,34 +1897,52 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
         lv = n - 1;
       else
         for (int i = 0; i < n; i++)
-          if (items[i].slot < 64 && (mask >> items[i].slot) & 1) lv = i;
+          if (items[i].slot < 64 && (mask >> items[i].slot) & 1 && posof[i] > lv) lv = posof[i];
       /* a term must not move before a LEFT JOIN whose right side it reads; lv already covers it */
       if (lv < last_rf) lv = last_rf;
       level[t] = lv;
     }
+    /* ORDER BY a lone virtual table's columns may be done by the table */
+    VtabOrder *vorder = NULL;
+    int nvorder = n == 1 && leaves[0]->kind == OP_VTAB && !is_agg && !xs->distinct
+                      ? vtab_order_terms(c, xs, &items[0], &vorder)
+                      : 0;
     src = NULL;
-    for (int i = 0; i < n; i++) {
+    for (int p = 0; p < n; p++) {
+      int i = ord[p];
       PExpr **lt = arena_alloc(A, sizeof(PExpr *) * (size_t)(nterms + 1));
       int nlt = 0;
       if (!lt) return nomem(c);
       for (int t = 0; t < nterms; t++)
-        if (level[t] == i) lt[nlt++] = terms[t];
-      PExpr *lpred = NULL;
-      for (int t = 0; t < nlt; t++)
-        lpred = and_of(c, lpred, lt[t]);
-      if ((items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL) && i > 0) {
+        if (level[t] == p) lt[nlt++] = terms[t];
+      if ((items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL) && p > 0) {
         /* the right side is also scanned on its own for its unmatched rows: no lookup driven by the left */
-      } else if (items[i].jointype == XJ_LEFT && i > 0) {
+        if (leaves[i]->kind == OP_VTAB && (rc = plan_vtab(c, &items[i], leaves[i], NULL, 0, NULL, 0, NULL)))
+          return rc;
+      } else if (items[i].jointype == XJ_LEFT && p > 0) {
         leaves[i]->left_join = 1;
         PExpr **ot = NULL;
         int no = 0, co = 0;
         if ((rc = split_and(c, onpred[i], &ot, &no, &co))) return rc;
+        if (leaves[i]->kind == OP_VTAB) {
+          /* terms the table guarantees leave the ON */
+          if ((rc = plan_vtab(c, &items[i], leaves[i], ot, no, NULL, 0, NULL))) return rc;
+          onpred[i] = NULL;
+          for (int t = 0; t < no; t++)
+            onpred[i] = ot[t] ? and_of(c, onpred[i], ot[t]) : onpred[i];
+        }
         choose_access(c, &items[i], leaves[i], ot, no);
       } else {
+        if (leaves[i]->kind == OP_VTAB &&
+            (rc = plan_vtab(c, &items[i], leaves[i], lt, nlt, vorder, nvorder, &vorder_consumed)))
+          return rc;
         choose_access(c, &items[i], leaves[i], lt, nlt);
       }
-      if (i == 0) {
-        src = leaves[0];
+      PExpr *lpred = NULL; /* after plan_vtab, which removes the terms a virtual table guarantees */
+      for (int t = 0; t < nlt; t++)
+        if (lt[t]) lpred = and_of(c, lpred, lt[t]);
+      if (p == 0) {
+        src = leaves[i];
         if (lpred) {
           Op *f = op_new(c, OP_FILTER);
           if (!f) return nomem(c);
@@ -1633,10 +1965,10 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
         j->right_outer = items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL;
         if (j->right_outer) {
           /* the slots of everything joined so far (NULL for an unmatched right row) */
-          j->lslots = arena_alloc(A, sizeof(int) * (size_t)(i + 1));
+          j->lslots = arena_alloc(A, sizeof(int) * (size_t)(p + 1));
           if (!j->lslots) return nomem(c);
-          for (int k = 0; k < i; k++)
-            j->lslots[j->nlslots++] = items[k].slot;
+          for (int k = 0; k < p; k++)
+            j->lslots[j->nlslots++] = items[ord[k]].slot;
         }
         j->pred = onpred[i];
         src = j;
@@ -1859,6 +2191,7 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       sel->order_coll[i] = has_coll ? explicit_coll : oe->coll;
     }
   }
+  if (vorder_consumed) sel->norder = 0; /* the virtual table returns the rows in ORDER BY order */
   sel->distinct = xs->distinct;
   /* size the aggregate slot now that captures and aggregates are known */
   if (is_agg || is_win) {
@@ -2185,6 +2518,8 @@ int plan_build_table(mica_db *db, Table *t) {
       mica_clear_error(db);
     }
     prog_reset(&p);
+    for (int i = 0; i < p.nops; i++)
+      vtab_scan_free(p.ops[i]);
     free(p.ops);
     free(p.subs);
     free(p.sub_val);
@@ -2607,6 +2942,8 @@ int exec_default_value(Exec *x, Table *t, int col, Value *out) {
 static Table *writable_table(Compiler *c, const char *name, int *rc) {
   Table *t = schema_find_table(c->db->schema, name);
   *rc = MICA_OK;
+  if (!t && (t = vtab_eponymous(c->db, name, rc)) == NULL && *rc) return NULL;
+  if (t && t->is_virtual && (*rc = vtab_connect(c->db, t))) return NULL;
   if (!t)
     *rc = mica_set_error(c->db, MICA_ERROR, "no such table: %s", name);
   else if (t->is_view)
@@ -2615,6 +2952,8 @@ static Table *writable_table(Compiler *c, const char *name, int *rc) {
     *rc = mica_set_error(c->db, MICA_ERROR, "table %s may not be modified", name);
   else if (t->without_rowid)
     *rc = mica_set_error(c->db, MICA_ERROR, "WITHOUT ROWID tables are not supported yet");
+  else if (t->is_virtual && vtab_is_readonly(t))
+    *rc = mica_set_error(c->db, MICA_ERROR, "table %s may not be modified", t->name);
   return *rc ? NULL : t;
 }
 
@@ -2746,11 +3085,11 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
       d->colmap[i] = k;
     }
   } else if (!xs->default_values) {
-    d->ncols = t->ncol;
     d->colmap = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(t->ncol + 1));
     if (!d->colmap) return nomem(c);
-    for (int i = 0; i < t->ncol; i++)
-      d->colmap[i] = i;
+    d->ncols = 0;
+    for (int i = 0; i < t->ncol; i++) /* a virtual table's hidden columns only when named */
+      if (!t->is_virtual || !t->cols[i].hidden) d->colmap[d->ncols++] = i;
   }
   if (xs->sel) {
     XSelect vs;
@@ -2808,12 +3147,16 @@ static int compile_update_delete(Compiler *c, XStmt *xs, DmlPlan *d) {
   d->slot = it.slot;
   Scope sc = {.items = &it, .nitems = 1};
   Op *src = leaf;
+  if (leaf->kind == OP_VTAB && !xs->where && (rc = plan_vtab(c, &it, leaf, NULL, 0, NULL, 0, NULL)))
+    return rc;
   if (xs->where) {
     PExpr *w;
     if ((rc = compile_expr(c, &sc, xs->where, &w))) return rc;
     PExpr **terms = NULL;
     int nt = 0, cap = 0;
     if ((rc = split_and(c, w, &terms, &nt, &cap))) return rc;
+    /* the whole WHERE stays the filter (a virtual table's omitted terms are checked again) */
+    if (leaf->kind == OP_VTAB && (rc = plan_vtab(c, &it, leaf, terms, nt, NULL, 0, NULL))) return rc;
     choose_access(c, &it, leaf, terms, nt);
     Op *fo = op_new(c, OP_FILTER);
     if (!fo) return nomem(c);
@@ -3242,6 +3585,11 @@ int plan_prepare(mica_stmt *st) {
     }
     if (xs.kind == XS_CREATE_TABLE && xs.sel) rc = compile_select(&c, xs.sel, NULL, &d->sel, 1);
     break;
+  case XS_CREATE_VTABLE:
+    st->readonly = 0;
+    p->kind = PROG_OTHER;
+    d->sqltext = normalised_create(&c, &xs, "CREATE VIRTUAL TABLE");
+    break;
   case XS_ALTER:
     st->readonly = 0;
     p->kind = PROG_OTHER;
@@ -3307,13 +3655,18 @@ static int eqp_op(Op *op, RowList *out, int *id) {
   case OP_FILTER: return eqp_op(op->left, out, id);
   case OP_JOIN: rc = eqp_op(op->left, out, id); return rc ? rc : eqp_op(op->right, out, id);
   case OP_SCAN:
+  case OP_VTAB:
   case OP_ROWS: {
     Row *r = row_new(4);
     if (!r) return MICA_NOMEM;
     char buf[300];
     if (op->kind == OP_ROWS)
       snprintf(buf, sizeof buf, "SCAN (subquery)");
-    else if (op->rowid_eq)
+    else if (op->kind == OP_VTAB) {
+      char vb[200];
+      vtab_eqp(op, vb, sizeof vb);
+      snprintf(buf, sizeof buf, "SCAN %s %s", op->tab->name, vb);
+    } else if (op->rowid_eq)
       snprintf(buf, sizeof buf, "SEARCH %s USING INTEGER PRIMARY KEY (rowid=?)", op->tab->name);
     else if (op->idx) {
       char cond[200];
@@ -3655,9 +4008,62 @@ static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *e
   return rc;
 }
 
+/* INSERT into a virtual table: its update callback with (NULL, rowid or NULL, the column values). */
+static int vtab_insert_one(Exec *x, DmlPlan *d, Value *src, int nsrc) {
+  Table *t = d->t;
+  Value *argv = values_alloc((size_t)t->ncol + 2);
+  if (!argv) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  int rc = MICA_OK;
+  for (int i = 0; i < nsrc && rc == MICA_OK; i++)
+    rc = value_copy(d->colmap[i] >= 0 ? &argv[2 + d->colmap[i]] : &argv[1], &src[i]);
+  int64_t rowid = 0;
+  if (rc == MICA_OK) rc = vtab_update(x, t, t->ncol + 2, argv, &rowid);
+  if (rc == MICA_OK) {
+    x->db->last_rowid = rowid;
+    x->db->stmt_changes++;
+  }
+  for (int i = 0; i < t->ncol + 2; i++)
+    value_release(&argv[i]);
+  free(argv);
+  return rc == MICA_NOMEM ? mica_set_error(x->db, MICA_NOMEM, "out of memory") : rc;
+}
+
+static int collect_rows(Exec *x, DmlPlan *d, RowList *rows);
+
+/* UPDATE / DELETE of a virtual table: the rows first, then the update callback per row. */
+static int run_vtab_dml(Exec *x, DmlPlan *d) {
+  Table *t = d->t;
+  RowList rows = {0};
+  int rc = collect_rows(x, d, &rows);
+  Value *argv = values_alloc((size_t)t->ncol + 2);
+  if (rc == MICA_OK && !argv) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
+    Row *r = rows.rows[i];
+    if (d->kind == XS_DELETE) {
+      rc = vtab_update(x, t, 1, r->v, NULL);
+    } else {
+      /* r: old rowid, the new column values, the new rowid (NULL unless SET assigns it) */
+      value_borrow(&argv[0], &r->v[0]);
+      value_borrow(&argv[1], r->v[1 + t->ncol].type != VAL_NULL ? &r->v[1 + t->ncol] : &r->v[0]);
+      for (int k = 0; k < t->ncol; k++)
+        value_borrow(&argv[2 + k], &r->v[1 + k]);
+      rc = vtab_update(x, t, t->ncol + 2, argv, NULL);
+      for (int k = 0; k < t->ncol + 2; k++) { /* borrowed: this drops only cached conversions */
+        value_release(&argv[k]);
+        value_init(&argv[k]);
+      }
+    }
+    if (rc == MICA_OK) x->db->stmt_changes++;
+  }
+  free(argv);
+  rowlist_clear(&rows);
+  return rc;
+}
+
 static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc, RowList *out) {
   Table *t = d->t;
   int rc = MICA_OK;
+  if (t->is_virtual) return vtab_insert_one(x, d, src, nsrc);
   Value *vals = values_alloc((size_t)t->ncol + 1);
   if (!vals) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
   for (int i = 0; i < t->ncol; i++)
@@ -3749,7 +4155,8 @@ static int run_insert(Exec *x, DmlPlan *d, RowList *out) {
   d->seq_rowid = 0;
   int rc = d->t->autoinc ? seq_read(x, d->t, &d->seq, &d->seq_rowid) : MICA_OK;
   if (rc) return rc;
-  if (!d->view) rc = prepare_writer(x, d, &w); /* a view's INSTEAD OF triggers write nothing here */
+  /* a view's INSTEAD OF triggers write nothing here, a virtual table's module writes */
+  if (!d->view && !d->t->is_virtual) rc = prepare_writer(x, d, &w);
   if (rc == MICA_OK && d->rows) {
     Value *src = values_alloc((size_t)d->ncols + 1);
     if (!src) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
@@ -3924,6 +4331,7 @@ static int run_view_dml(Exec *x, DmlPlan *d, RowList *out) {
 
 static int run_update(Exec *x, DmlPlan *d, RowList *out) {
   if (d->view) return run_view_dml(x, d, out);
+  if (d->t->is_virtual) return run_vtab_dml(x, d);
   Table *t = d->t;
   RowList rows = {0};
   int rc = collect_rows(x, d, &rows);
@@ -3992,6 +4400,7 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
 
 static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
   if (d->view) return run_view_dml(x, d, out);
+  if (d->t->is_virtual) return run_vtab_dml(x, d);
   Table *t = d->t;
   int rc;
   if (!d->xs.where && !d->nret && !d->trig) {
@@ -4309,6 +4718,7 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
     }
     if (!t) return mica_set_error(db, MICA_ERROR, "no such table: main.%s", xs->table);
     if (t->is_view) return mica_set_error(db, MICA_ERROR, "views may not be indexed");
+    if (t->is_virtual) return mica_set_error(db, MICA_ERROR, "virtual tables may not be indexed");
     if (t == s->master) return mica_set_error(db, MICA_ERROR, "table %s may not be indexed", t->name);
     char *tname = strdup(t->name);
     char *iname = strdup(xs->name);
@@ -4397,6 +4807,7 @@ static int drop_table(Exec *x, DmlPlan *d, const char *tname) {
       return mica_set_error(db, MICA_ERROR, "use DROP VIEW to delete view %s", tname);
     if (!t->is_view && isview)
       return mica_set_error(db, MICA_ERROR, "use DROP TABLE to delete table %s", tname);
+    if (t->is_virtual) return vtab_drop_table(x, t);
     char *name = strdup(t->name);
     if (!name) return mica_set_error(db, MICA_NOMEM, "out of memory");
     for (Index *ix = t->indexes; ix && rc == MICA_OK; ix = ix->next_in_table)
@@ -4454,6 +4865,9 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
   mica_db *db = x->db;
   int rc = MICA_OK;
   switch (d->kind) {
+  case XS_CREATE_VTABLE:
+    return vtab_create_table(x, xs->name, xs->module, xs->nmodule_args, xs->module_args, d->sqltext,
+                             xs->if_not_exists);
   case XS_DROP_TRIGGER: {
     Trigger *tr = schema_find_trigger(s, xs->name);
     if (!tr) {
@@ -4473,6 +4887,7 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
     if (!t || t == s->master) return mica_set_error(db, MICA_ERROR, "no such table: %s", xs->name);
     if (xs->alter_kind == 5) return alter_add_constraint(x, d, t);
     if (t->is_view) return mica_set_error(db, MICA_ERROR, "Cannot add a column to a view");
+    if (t->is_virtual) return mica_set_error(db, MICA_ERROR, "virtual tables may not be altered");
     XColDef *cd = &xs->add_col;
     for (int i = 0; i < t->ncol; i++)
       if (name_eq(t->cols[i].name, cd->name))
@@ -4813,7 +5228,10 @@ static int xv_select(ANode *node, XSelect *x, Arena *a) {
     t->alias = f->alias;
     t->sel = f->sel;
     t->nested_from = f->nested_from;
-    t->nargs = f->is_func ? (f->nargs ? f->nargs : 1) : 0;
+    t->is_func = f->is_func;
+    t->nargs = f->nargs;
+    t->ncolalias = f->ncolalias;
+    t->colalias = f->colalias;
     t->args = (ANode **)f->args;
     t->jointype = f->jointype == JT_CROSS ? XJ_INNER : f->jointype;
     t->natural = f->natural;
@@ -4856,7 +5274,13 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   memset(x, 0, sizeof *x);
   if (!s) return MICA_ERROR;
   x->kind = s->kind;
-  if (s->kind > SK_DETACH) x->kind = s->kind == SK_TRUNCATE ? XS_TRUNCATE : XS_OTHER;
+  if (s->kind > SK_DETACH)
+    x->kind = s->kind == SK_TRUNCATE        ? XS_TRUNCATE
+              : s->kind == SK_CREATE_VTABLE ? XS_CREATE_VTABLE
+                                            : XS_OTHER;
+  x->module = s->module;
+  x->nmodule_args = s->nmodule_args;
+  x->module_args = s->module_args;
   x->nnames = s->nnames;
   x->names = s->names;
   x->nedit = s->nedit;

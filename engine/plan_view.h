@@ -98,8 +98,11 @@ typedef struct XFrom {
   const char *schema, *name, *alias;
   ANode *sel;         /* subquery */
   ANode *nested_from; /* parenthesised join: a select-like FROM list; unsupported if non-NULL */
-  int nargs;          /* table-valued function arguments */
+  int is_func;        /* name(args): a table-valued function call */
+  int nargs;          /* its arguments */
   ANode **args;
+  int ncolalias; /* PostgreSQL: AS alias(col, ...) */
+  const char **colalias;
   int jointype; /* join with the previous item */
   int natural;
   ANode *on;
@@ -173,6 +176,7 @@ enum {
   XS_DETACH,
   XS_OTHER,
   XS_TRUNCATE,
+  XS_CREATE_VTABLE, /* CREATE VIRTUAL TABLE name USING module(args) */
 };
 
 typedef struct XColDef {
@@ -269,6 +273,10 @@ typedef struct XStmt {
   XColDef add_col;
   int add_col_off, add_col_end;
   int cons_off, cons_end; /* ADD CONSTRAINT: the constraint's text (tcons[0]) */
+  /* CREATE VIRTUAL TABLE */
+  const char *module;
+  int nmodule_args;
+  const char **module_args;
   /* CREATE VIEW column list */
   int nviewcols;
   const char **viewcols;

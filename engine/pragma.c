@@ -3,7 +3,9 @@
  * time, pragma_columns) and a body run at step time (pragma_run) that appends rows to a RowList.
  * Settings pragmas without a value report the setting as one row; with a value they change it and
  * report nothing (as SQLite does, except journal_mode, which always reports "wal").
- * Unknown pragmas are silently ignored, as in SQLite.
+ * Unknown pragmas are silently ignored, as in SQLite. The PRAGMAs SQLite also offers as table-valued
+ * functions (pragma_<name>) are marked in the table (vtab: hidden arg / schema columns); vtab_pragma.c
+ * runs them through pragma_run.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -11,42 +13,44 @@
 #include <string.h>
 
 #include "pragma.h"
+#include "vtab.h"
 
 typedef struct PragmaDef {
   const char *name;
   const char *cols; /* comma-separated result column names ("" : none) */
   int needs_arg;    /* 1: takes a table/index name argument */
   int writes;       /* setting it writes the database */
+  int vtab;         /* as pragma_<name> (vtab_pragma.c): -1 none, else PRAGMA_VT_ARG | PRAGMA_VT_SCHEMA */
 } PragmaDef;
 
 static const PragmaDef pragmas[] = {
-    {"table_info", "cid,name,type,notnull,dflt_value,pk", 1, 0},
-    {"table_xinfo", "cid,name,type,notnull,dflt_value,pk,hidden", 1, 0},
-    {"index_list", "seq,name,unique,origin,partial", 1, 0},
-    {"index_info", "seqno,cid,name", 1, 0},
-    {"index_xinfo", "seqno,cid,name,desc,coll,key", 1, 0},
-    {"foreign_key_list", "id,seq,table,from,to,on_update,on_delete,match", 1, 0},
-    {"database_list", "seq,name,file", 0, 0},
-    {"schema_version", "schema_version", 0, 1},
-    {"user_version", "user_version", 0, 1},
-    {"application_id", "application_id", 0, 1},
-    {"cache_size", "cache_size", 0, 0},
-    {"page_size", "page_size", 0, 0},
-    {"page_count", "page_count", 0, 0},
-    {"freelist_count", "freelist_count", 0, 0},
-    {"journal_mode", "journal_mode", 0, 0},
-    {"synchronous", "synchronous", 0, 0},
-    {"foreign_keys", "foreign_keys", 0, 0},
-    {"integrity_check", "integrity_check", 0, 0},
-    {"quick_check", "quick_check", 0, 0},
-    {"wal_checkpoint", "busy,log,checkpointed", 0, 0},
-    {"busy_timeout", "timeout", 0, 0},
-    {"encoding", "encoding", 0, 0},
-    {"compile_options", "compile_options", 0, 0},
-    {"case_sensitive_like", "", 0, 0},
-    {"recursive_triggers", "recursive_triggers", 0, 0},
-    {"auto_vacuum", "auto_vacuum", 0, 0},
-    {"table_list", "schema,name,type,ncol,wr,strict", 0, 0},
+    {"table_info", "cid,name,type,notnull,dflt_value,pk", 1, 0, 3},
+    {"table_xinfo", "cid,name,type,notnull,dflt_value,pk,hidden", 1, 0, 3},
+    {"index_list", "seq,name,unique,origin,partial", 1, 0, 3},
+    {"index_info", "seqno,cid,name", 1, 0, 3},
+    {"index_xinfo", "seqno,cid,name,desc,coll,key", 1, 0, 3},
+    {"foreign_key_list", "id,seq,table,from,to,on_update,on_delete,match", 1, 0, 3},
+    {"database_list", "seq,name,file", 0, 0, 0},
+    {"schema_version", "schema_version", 0, 1, 0},
+    {"user_version", "user_version", 0, 1, 0},
+    {"application_id", "application_id", 0, 1, 0},
+    {"cache_size", "cache_size", 0, 0, 2},
+    {"page_size", "page_size", 0, 0, 2},
+    {"page_count", "page_count", 0, 0, 2},
+    {"freelist_count", "freelist_count", 0, 0, 0},
+    {"journal_mode", "journal_mode", 0, 0, 2},
+    {"synchronous", "synchronous", 0, 0, 2},
+    {"foreign_keys", "foreign_keys", 0, 0, 0},
+    {"integrity_check", "integrity_check", 0, 0, 3},
+    {"quick_check", "quick_check", 0, 0, 3},
+    {"wal_checkpoint", "busy,log,checkpointed", 0, 0, -1},
+    {"busy_timeout", "timeout", 0, 0, 0},
+    {"encoding", "encoding", 0, 0, 0},
+    {"compile_options", "compile_options", 0, 0, 0},
+    {"case_sensitive_like", "", 0, 0, -1},
+    {"recursive_triggers", "recursive_triggers", 0, 0, 0},
+    {"auto_vacuum", "auto_vacuum", 0, 0, 2},
+    {"table_list", "schema,name,type,ncol,wr,strict", 0, 0, 1},
 };
 
 static const PragmaDef *find(const char *name) {
@@ -86,6 +90,16 @@ int pragma_columns(const char *name, int has_value, char ***names, int *ncol) {
   *names = arr;
   *ncol = n;
   return MICA_OK;
+}
+
+const char *pragma_vtab_info(int i, const char **cols, int *flags) {
+  for (size_t k = 0; k < sizeof pragmas / sizeof pragmas[0]; k++) {
+    if (pragmas[k].vtab < 0 || i-- > 0) continue;
+    *cols = pragmas[k].cols;
+    *flags = pragmas[k].vtab;
+    return pragmas[k].name;
+  }
+  return NULL;
 }
 
 int pragma_writes(const char *name, int has_value) {
@@ -142,6 +156,16 @@ static int parse_bool(const Value *v, int *out) {
 }
 
 /* ------------------------------------------------------------------ bodies */
+/* A declared type as table_info shows it: SQLite's standard type names (ANY, BLOB, INT, INTEGER, REAL,
+ * TEXT, in any case) in upper case, anything else as written. */
+static const char *std_type(const char *t) {
+  static const char *const std[] = {"ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"};
+  if (!t) return "";
+  for (size_t i = 0; i < sizeof std / sizeof std[0]; i++)
+    if (!strcasecmp(t, std[i])) return std[i];
+  return t;
+}
+
 static int table_info(Exec *x, Table *t, int extended, RowList *out) {
   int rc = MICA_OK;
   for (int i = 0; i < t->ncol && rc == MICA_OK; i++) {
@@ -151,7 +175,7 @@ static int table_info(Exec *x, Table *t, int extended, RowList *out) {
     if (!r) return MICA_NOMEM;
     value_set_int(&r->v[0], i);
     set_text(&r->v[1], c->name);
-    set_text(&r->v[2], c->type ? c->type : "");
+    set_text(&r->v[2], std_type(c->type));
     value_set_int(&r->v[3], c->notnull);
     char *d = schema_default_text(t, i);
     set_text(&r->v[4], d);
@@ -282,7 +306,9 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
     if (!argtext) return MICA_OK;
     if (!strcasecmp(name, "table_info") || !strcasecmp(name, "table_xinfo")) {
       Table *t = schema_find_table(s, argtext);
-      return t ? table_info(x, t, name[5] == 'x', out) : MICA_OK;
+      if (!t && (t = vtab_eponymous(db, argtext, &rc)) == NULL && rc) return rc;
+      if (t && t->is_virtual && (rc = vtab_connect(db, t))) return rc;
+      return t ? table_info(x, t, name[6] == 'x', out) : MICA_OK;
     }
     if (!strcasecmp(name, "index_list")) {
       Table *t = schema_find_table(s, argtext);

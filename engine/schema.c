@@ -19,6 +19,7 @@
 #include "parse.h"
 #include "schema.h"
 #include "value.h"
+#include "vtab.h"
 
 static int name_eq(const char *a, const char *b) {
   if (!a || !b) return 0;
@@ -27,14 +28,21 @@ static int name_eq(const char *a, const char *b) {
   return *a == *b;
 }
 
-static void table_free(Table *t) {
-  if (!t) return;
+void schema_table_free_columns(Table *t) {
   for (int i = 0; i < t->ncol; i++) {
     free(t->cols[i].name);
     free(t->cols[i].type);
     free(t->cols[i].coll_name);
   }
   free(t->cols);
+  t->cols = NULL;
+  t->ncol = 0;
+}
+
+void schema_table_free(Table *t) {
+  if (!t) return;
+  vtab_table_release(t);
+  schema_table_free_columns(t);
   free(t->checks);
   if (t->check_names) {
     for (int i = 0; i < t->nchecks; i++)
@@ -69,7 +77,7 @@ void schema_free(Schema *s) {
   Table *t = s->tables;
   while (t) {
     Table *n = t->next;
-    table_free(t);
+    schema_table_free(t);
     t = n;
   }
   Index *ix = s->indexes;
@@ -88,7 +96,7 @@ void schema_free(Schema *s) {
     free(tr);
     tr = n;
   }
-  table_free(s->master);
+  schema_table_free(s->master);
   free(s);
 }
 
@@ -145,7 +153,7 @@ static Table *master_table(void) {
   t->ipk = -1;
   t->cols = calloc(5, sizeof(Column));
   if (!t->name || !t->cols) {
-    table_free(t);
+    schema_table_free(t);
     return NULL;
   }
   for (int i = 0; i < 5; i++) {
@@ -226,11 +234,12 @@ int schema_ensure(mica_db *db) {
         t->ast = ast;
         t->ipk = -1;
         t->is_view = !strcmp(type, "view");
+        t->is_virtual = ast && ast->kind == SK_CREATE_VTABLE;
         name = sql = NULL;
         ast = NULL;
         *ttail = t;
         ttail = &t->next;
-        rc = plan_build_table(db, t);
+        if (!t->is_virtual) rc = plan_build_table(db, t); /* a virtual table's columns: vtab_connect */
       }
     } else if (type && !strcmp(type, "index")) {
       Index *ix = calloc(1, sizeof *ix);

@@ -48,9 +48,11 @@ struct Table {
   int without_rowid;
   int strict;
   int is_view;
-  void *ast;      /* Stmt * (ast.h) of the CREATE statement, owned */
-  void *view_sel; /* Select * of a view (inside ast), borrowed */
-  Index *indexes; /* chain through Index.next_in_table */
+  int is_virtual;         /* CREATE VIRTUAL TABLE (vtab.h): root 0, columns known once connected */
+  struct VtabConn *vconn; /* the connected table object (a reference), or NULL */
+  void *ast;              /* Stmt * (ast.h) of the CREATE statement, owned */
+  void *view_sel;         /* Select * of a view (inside ast), borrowed */
+  Index *indexes;         /* chain through Index.next_in_table */
   int nchecks;
   void **checks;      /* Expr * borrowed from ast */
   char **check_names; /* constraint names or NULL */
@@ -101,6 +103,11 @@ int schema_ensure(mica_db *db);
 /* Drops the in-memory schema (it is reloaded by the next schema_ensure). */
 void schema_reset(mica_db *db);
 void schema_free(Schema *s);
+
+/* Frees a table object (and drops its virtual-table connection); schema_table_free_columns frees only
+ * its columns (cols, ncol 0). */
+void schema_table_free(Table *t);
+void schema_table_free_columns(Table *t);
 
 Table *schema_find_table(Schema *s, const char *name);
 Index *schema_find_index(Schema *s, const char *name);

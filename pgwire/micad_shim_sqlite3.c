@@ -141,3 +141,26 @@ int mica_value_int(const mica_value *v) { return sqlite3_value_int((sqlite3_valu
 double mica_value_double(const mica_value *v) { return sqlite3_value_double((sqlite3_value *)v); }
 const unsigned char *mica_value_text(mica_value *v) { return sqlite3_value_text(VA(v)); }
 int mica_value_bytes(mica_value *v) { return sqlite3_value_bytes(VA(v)); }
+mica_value *mica_value_dup(const mica_value *v) {
+  return (mica_value *)sqlite3_value_dup((const sqlite3_value *)v);
+}
+void mica_value_free(mica_value *v) { sqlite3_value_free(VA(v)); }
+char *mica_mprintf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *z = sqlite3_vmprintf(fmt, ap);
+  va_end(ap);
+  return z;
+}
+int mica_declare_vtab(mica_db *db, const char *sql) { return sqlite3_declare_vtab(DB(db), sql); }
+/* Virtual-table modules micad registers (pgsrf.c) are not installed: the shim keeps SQLite's own
+ * table-valued functions, and its client tests use none. */
+int mica_create_module(mica_db *db, const char *name, const mica_module *module, void *aux,
+                       mica_destructor destroy) {
+  (void)db;
+  (void)name;
+  (void)module;
+  (void)aux;
+  (void)destroy;
+  return MICA_OK;
+}

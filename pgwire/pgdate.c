@@ -165,6 +165,137 @@ static void pt_format(const PgTime *t, int with_time, int with_zone, char *out, 
   if (y < 0 && (size_t)len + 4 < n) snprintf(out + len, n - (size_t)len, " BC");
 }
 
+int pgdate_parse_ts(const char *z, int64_t *usec, int *has_zone) {
+  PgTime t;
+  if (!z || pt_parse(z, &t)) return -1;
+  *usec = pt_epoch_usec(&t);
+  *has_zone = t.has_zone;
+  return 0;
+}
+
+void pgdate_format_ts(int64_t usec, int has_zone, char *out, size_t n) {
+  PgTime t;
+  pt_from_epoch_usec(&t, usec);
+  pt_format(&t, 1, has_zone, out, n);
+}
+
+int pgdate_parse_interval(const char *z, int *months, int *days, int64_t *usec) {
+  static const struct {
+    const char *name;
+    int months, days;
+    int64_t usec;
+  } units[] = {{"millennium", 12000, 0, 0},
+               {"millennia", 12000, 0, 0},
+               {"century", 1200, 0, 0},
+               {"centuries", 1200, 0, 0},
+               {"decade", 120, 0, 0},
+               {"decades", 120, 0, 0},
+               {"year", 12, 0, 0},
+               {"years", 12, 0, 0},
+               {"y", 12, 0, 0},
+               {"mon", 1, 0, 0},
+               {"mons", 1, 0, 0},
+               {"month", 1, 0, 0},
+               {"months", 1, 0, 0},
+               {"week", 0, 7, 0},
+               {"weeks", 0, 7, 0},
+               {"w", 0, 7, 0},
+               {"day", 0, 1, 0},
+               {"days", 0, 1, 0},
+               {"d", 0, 1, 0},
+               {"hour", 0, 0, 3600000000},
+               {"hours", 0, 0, 3600000000},
+               {"h", 0, 0, 3600000000},
+               {"minute", 0, 0, 60000000},
+               {"minutes", 0, 0, 60000000},
+               {"min", 0, 0, 60000000},
+               {"mins", 0, 0, 60000000},
+               {"m", 0, 0, 60000000},
+               {"second", 0, 0, 1000000},
+               {"seconds", 0, 0, 1000000},
+               {"sec", 0, 0, 1000000},
+               {"secs", 0, 0, 1000000},
+               {"s", 0, 0, 1000000},
+               {"millisecond", 0, 0, 1000},
+               {"milliseconds", 0, 0, 1000},
+               {"ms", 0, 0, 1000},
+               {"microsecond", 0, 0, 1},
+               {"microseconds", 0, 0, 1},
+               {"us", 0, 0, 1}};
+  *months = *days = 0;
+  *usec = 0;
+  if (!z) return -1;
+  const char *p = z;
+  int any = 0;
+  while (isspace((unsigned char)*p))
+    p++;
+  if (*p == '@') p++;
+  for (;;) {
+    while (isspace((unsigned char)*p))
+      p++;
+    if (!*p) break;
+    char *end;
+    double v = strtod(p, &end);
+    if (end == p) return -1;
+    if (*end == ':') { /* [-]hh:mm[:ss[.frac]] */
+      int neg = *p == '-';
+      long hh = labs(strtol(p, &end, 10)), mi = 0;
+      double ss = 0;
+      const char *q = end + 1;
+      mi = strtol(q, &end, 10);
+      if (end == q) return -1;
+      if (*end == ':') {
+        q = end + 1;
+        ss = strtod(q, &end);
+        if (end == q) return -1;
+      }
+      int64_t us = (int64_t)hh * 3600000000 + (int64_t)mi * 60000000 + (int64_t)(ss * 1e6 + 0.5);
+      *usec += neg ? -us : us;
+      p = end;
+      any = 1;
+      continue;
+    }
+    p = end;
+    while (isspace((unsigned char)*p))
+      p++;
+    const char *w = p;
+    while (isalpha((unsigned char)*p))
+      p++;
+    size_t wl = (size_t)(p - w);
+    if (!wl) { /* a bare number is seconds */
+      *usec += (int64_t)(v * 1e6);
+      any = 1;
+      continue;
+    }
+    size_t k = 0;
+    while (k < sizeof units / sizeof units[0] &&
+           (strlen(units[k].name) != wl || strncasecmp(units[k].name, w, wl)))
+      k++;
+    if (k == sizeof units / sizeof units[0]) return -1;
+    /* fractional months and days spill into the smaller units, as PostgreSQL does */
+    double m = v * units[k].months, d = v * units[k].days;
+    *months += (int)m;
+    d += (m - (int)m) * 30;
+    *days += (int)d;
+    *usec += (int64_t)((d - (int)d) * 86400e6 + v * (double)units[k].usec);
+    any = 1;
+  }
+  return any ? 0 : -1;
+}
+
+int64_t pgdate_add_interval(int64_t usec, int months, int days, int64_t iusec) {
+  PgTime t;
+  pt_from_epoch_usec(&t, usec);
+  if (months) {
+    int64_t m = (int64_t)t.year * 12 + (t.month - 1) + months;
+    t.year = (int)(m >= 0 ? m / 12 : -((-m + 11) / 12));
+    t.month = (int)(m - (int64_t)t.year * 12) + 1;
+    int dim = days_in_month(t.year, t.month);
+    if (t.day > dim) t.day = dim;
+  }
+  return pt_epoch_usec(&t) + (int64_t)days * 86400000000 + iusec;
+}
+
 /* The error for unparseable input: out-of-range fields (2024-02-30) or a malformed value. */
 static void time_error(mica_context *ctx, int prc, const char *tname, const char *z) {
   char msg[200];

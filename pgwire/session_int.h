@@ -133,6 +133,18 @@ void pgw_send_notice(pgw_session *s, const char *severity, const char *sqlstate,
 int pgw_functions_register(pgw_session *s);
 /* date_trunc, date_part/extract, to_char, to_timestamp (pgdate.c); called by pgw_functions_register. */
 int pgw_date_functions_register(pgw_session *s);
+/* Timestamps and intervals for pgsrf.c (pgdate.c). pgdate_parse_ts reads a timestamp[tz] text into
+ * microseconds since 1970-01-01 UTC and whether it had a zone (0, else -1); pgdate_format_ts prints
+ * one as PostgreSQL does. pgdate_parse_interval reads PostgreSQL interval text ("1 day", "2 hours 30
+ * minutes", "1 mon", "1 year -2 days", "01:30:00", "@ 1 week") into months, days and microseconds (0,
+ * else -1); pgdate_add_interval adds one as PostgreSQL does: months (the day clamped to the month's
+ * length), then days, then time. */
+int pgdate_parse_ts(const char *z, int64_t *usec, int *has_zone);
+void pgdate_format_ts(int64_t usec, int has_zone, char *out, size_t n);
+int pgdate_parse_interval(const char *z, int *months, int *days, int64_t *usec);
+int64_t pgdate_add_interval(int64_t usec, int months, int days, int64_t iusec);
+/* Set-returning functions (pgsrf.c): PostgreSQL's generate_series as a virtual-table module. */
+int pgw_srf_register(pgw_session *s);
 /* Releases every advisory lock s holds (session end, pg_advisory_unlock_all). */
 void pgw_advisory_release_all(pgw_session *s);
 void pgw_send_ready(pgw_session *s);

@@ -17,6 +17,9 @@
 #   compare NAME [ARGS...] <<'SQL'      (ARGS go to both shells; the word DB becomes the database file;
 #   ...input...                          without DB the database file is appended after ARGS)
 #   SQL
+#   MICA_ONLY=1 compare NAME ...        (the same, against src/mica only: for SQL that needs what the
+#                                        sqlite3 program has built in but libsqlite3 lacks, such as
+#                                        generate_series)
 #   datafile NAME <<'EOF' ... EOF       (a file copied into each run's directory as data/NAME)
 #   finish                              (prints "N passed, N failed"; exit status 1 on any failure)
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -71,6 +74,7 @@ compare() {
   for entry in "${shells[@]}"; do
     label=${entry%%=*}
     prog=${entry#*=}
+    [ -n "${MICA_ONLY:-}" ] && [ "$label" != mica ] && continue
     run_one "$prog" got "$@"
     local ok=1 part report=""
     for part in out err rc; do
