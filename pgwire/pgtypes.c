@@ -824,6 +824,57 @@ static uint64_t be(const unsigned char *p, size_t n) {
   return v;
 }
 
+/* Length of the UTF-8 character starting with byte c as its lead byte announces it (1 for a bad lead). */
+static int utf8_lead_length(unsigned char c) {
+  if (c < 0x80) return 1;
+  if ((c & 0xe0) == 0xc0) return 2;
+  if ((c & 0xf0) == 0xe0) return 3;
+  if ((c & 0xf8) == 0xf0) return 4;
+  return 1;
+}
+
+/* Whether the l bytes at s are one well-formed character: no overlong forms, no surrogates, nothing
+ * above U+10FFFF (the ranges of RFC 3629). */
+static int utf8_legal(const unsigned char *s, int l) {
+  if (l == 1) return s[0] < 0x80;
+  if (s[0] < 0xc2 || s[0] > 0xf4) return 0;
+  for (int i = 2; i < l; i++)
+    if (s[i] < 0x80 || s[i] > 0xbf) return 0;
+  unsigned char a = s[1], lo = 0x80, hi = 0xbf;
+  if (s[0] == 0xe0) lo = 0xa0;
+  if (s[0] == 0xed) hi = 0x9f;
+  if (s[0] == 0xf0) lo = 0x90;
+  if (s[0] == 0xf4) hi = 0x8f;
+  return a >= lo && a <= hi;
+}
+
+int pgtypes_verify_utf8(const void *p, size_t n, char *err, size_t errlen) {
+  const unsigned char *s = p;
+  size_t i = 0;
+  while (i < n) {
+    if (s[i] && s[i] < 0x80) {
+      i++;
+      continue;
+    }
+    int l = utf8_lead_length(s[i]);
+    if (s[i] && (size_t)l <= n - i && utf8_legal(s + i, l)) {
+      i += (size_t)l;
+      continue;
+    }
+    size_t show = n - i < (size_t)l ? n - i : (size_t)l, o = 0;
+    o += (size_t)snprintf(err, errlen, "invalid byte sequence for encoding \"UTF8\":");
+    for (size_t k = 0; k < show && o < errlen; k++)
+      o += (size_t)snprintf(err + o, errlen - o, " 0x%02x", s[i + k]);
+    return -1;
+  }
+  return 0;
+}
+
+int pgtypes_is_text(uint32_t oid) {
+  return oid == PGOID_TEXT || oid == PGOID_VARCHAR || oid == PGOID_BPCHAR || oid == PGOID_NAME ||
+         oid == PGOID_UNKNOWN || oid == PGOID_JSON;
+}
+
 int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, size_t len, pgvalue *out,
                          char **scratch, char *err, size_t errlen) {
   *scratch = NULL;

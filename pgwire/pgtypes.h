@@ -81,6 +81,12 @@ void pgtypes_format_double(double d, char *out, size_t outlen);
  * Binary format: decoded per oid (ints, floats, bool, bytea, text types, uuid, date, timestamp,
  * numeric) to a value; the text it produces is written to scratch (owned by the caller, freed with
  * free()). Returns 0, or -1 with a message in err for malformed input. */
+/* Checks that n bytes at p are valid UTF-8 without NUL, as PostgreSQL checks what a client sends
+ * (pg_verify_mbstr). Returns 0, or -1 with PostgreSQL's message in err (SQLSTATE 22021):
+ * invalid byte sequence for encoding "UTF8": 0xe2 0x28 0xa1 (the bytes of the first bad character). */
+int pgtypes_verify_utf8(const void *p, size_t n, char *err, size_t errlen);
+/* Whether a binary parameter of this type carries client text (checked like text-format values). */
+int pgtypes_is_text(uint32_t oid);
 int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, size_t len, pgvalue *out,
                          char **scratch, char *err, size_t errlen);
 

@@ -1390,6 +1390,36 @@ static void ext_error(pgw_session *s) {
   if (s->db && !mica_get_autocommit(s->db)) s->tx_failed = 1;
 }
 
+/* A message that does not parse: PostgreSQL's 08P01 message for it, then skip to Sync. */
+static void bad_message(pgw_session *s, const pqmsg *m) {
+  const char *why = pqmsg_errmsg(m);
+  pgw_send_error(s, "ERROR", "08P01", why ? why : "invalid message format", 0);
+  ext_error(s);
+}
+
+/* Client text must be UTF-8 (PostgreSQL verifies every string it receives): 0, or -1 with 22021 sent. */
+static int bad_utf8(pgw_session *s, const void *p, size_t n) {
+  char msg[160];
+  if (!pgtypes_verify_utf8(p, n, msg, sizeof msg)) return 0;
+  pgw_send_error(s, "ERROR", "22021", msg, 0);
+  return -1;
+}
+
+/* Reads a string of an extended-protocol message: NULL (error sent, skipping to Sync) when it is
+ * missing or not UTF-8. */
+static const char *ext_string(pgw_session *s, pqmsg *m) {
+  const char *str = pqmsg_get_string(m);
+  if (!str) {
+    bad_message(s, m);
+    return NULL;
+  }
+  if (bad_utf8(s, str, strlen(str))) {
+    ext_error(s);
+    return NULL;
+  }
+  return str;
+}
+
 static int only_space_left(const char *p) {
   for (;;) {
     p = skip_space(p);
@@ -1399,17 +1429,21 @@ static int only_space_left(const char *p) {
 }
 
 static void msg_parse(pgw_session *s, pqmsg *m) {
-  const char *name = pqmsg_get_string(m);
-  const char *sql = pqmsg_get_string(m);
-  int16_t ntypes = pqmsg_get_int16(m);
-  if (ntypes < 0) m->err = 1;
+  const char *name = ext_string(s, m);
+  const char *sql = name ? ext_string(s, m) : NULL;
+  if (!sql) return;
+  int ntypes = (uint16_t)pqmsg_get_int16(m); /* counts are unsigned 16-bit, as PostgreSQL reads them */
   uint32_t *types = calloc((size_t)(ntypes > 0 ? ntypes : 1), sizeof *types);
+  if (!types) {
+    pgw_send_error(s, "ERROR", "53200", "out of memory", 0);
+    ext_error(s);
+    return;
+  }
   for (int i = 0; i < ntypes && !m->err; i++)
     types[i] = (uint32_t)pqmsg_get_int32(m);
-  if (pqmsg_end(m) || !types) {
+  if (pqmsg_end(m)) {
     free(types);
-    pgw_send_error(s, "ERROR", "08P01", "invalid Parse message format", 0);
-    ext_error(s);
+    bad_message(s, m);
     return;
   }
   log_statement(s, sql);
@@ -1512,15 +1546,10 @@ static int bind_value(mica_stmt *st, int idx, const pgvalue *v) {
 }
 
 static void msg_bind(pgw_session *s, pqmsg *m) {
-  const char *pname = pqmsg_get_string(m);
-  const char *sname = pqmsg_get_string(m);
+  const char *pname = ext_string(s, m);
+  const char *sname = pname ? ext_string(s, m) : NULL;
   char msg[512];
-  int16_t nfmt = pqmsg_get_int16(m);
-  if (nfmt < 0) m->err = 1;
-  const unsigned char *fmts = pqmsg_get_bytes(m, (size_t)(nfmt > 0 ? nfmt : 0) * 2);
-  int16_t nparams = pqmsg_get_int16(m);
-  if (nparams < 0) m->err = 1;
-  if (m->err) goto bad_format;
+  if (!sname) return;
   pgw_pstmt *ps = find_pstmt(s, sname);
   if (!ps) {
     snprintf(msg, sizeof msg, "prepared statement \"%s\" does not exist", sname);
@@ -1528,16 +1557,20 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
     ext_error(s);
     return;
   }
-  if (nparams != ps->nparams) {
-    snprintf(msg, sizeof msg,
-             "bind message supplies %d parameters, but prepared statement \"%s\" requires %d", nparams, sname,
-             ps->nparams);
+  int nfmt = (uint16_t)pqmsg_get_int16(m);
+  const unsigned char *fmts = pqmsg_get_bytes(m, (size_t)nfmt * 2);
+  int nparams = (uint16_t)pqmsg_get_int16(m);
+  if (m->err) goto bad_format;
+  if (nfmt > 1 && nfmt != nparams) {
+    snprintf(msg, sizeof msg, "bind message has %d parameter formats but %d parameters", nfmt, nparams);
     pgw_send_error(s, "ERROR", "08P01", msg, 0);
     ext_error(s);
     return;
   }
-  if (nfmt > 1 && nfmt != nparams) {
-    snprintf(msg, sizeof msg, "bind message has %d parameter formats but %d parameters", nfmt, nparams);
+  if (nparams != ps->nparams) {
+    snprintf(msg, sizeof msg,
+             "bind message supplies %d parameters, but prepared statement \"%s\" requires %d", nparams, sname,
+             ps->nparams);
     pgw_send_error(s, "ERROR", "08P01", msg, 0);
     ext_error(s);
     return;
@@ -1593,7 +1626,7 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
   for (int i = 0; i < nparams; i++) {
     int32_t len = pqmsg_get_int32(m);
     const unsigned char *data = NULL;
-    if (len < -1) m->err = 1;
+    if (len < -1) m->err = PQMSG_SHORT;
     if (len > 0) data = pqmsg_get_bytes(m, (size_t)len);
     if (m->err) {
       drop_portal(s, p);
@@ -1609,6 +1642,11 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
     }
     pgvalue v;
     char *scratch = NULL;
+    if (len > 0 && (fmt == 0 || pgtypes_is_text(ps->ptypes[i])) && bad_utf8(s, data, (size_t)len)) {
+      drop_portal(s, p);
+      ext_error(s);
+      return;
+    }
     if (len == -1) {
       memset(&v, 0, sizeof v);
       v.type = MICA_NULL;
@@ -1623,11 +1661,11 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
       if (ps->pmap[k] == i + 1) bind_value(p->stmt, k, &v);
     free(scratch);
   }
-  int16_t nres = pqmsg_get_int16(m);
-  if (nres < 0) m->err = 1;
+  int nres = (uint16_t)pqmsg_get_int16(m);
+  if (!m->err && nres > 0 && pqmsg_remaining(m) < (size_t)nres * 2) m->err = PQMSG_SHORT;
   if (!m->err && nres > 0) {
     p->formats = calloc((size_t)nres, sizeof *p->formats);
-    if (!p->formats) m->err = 1;
+    if (!p->formats) m->err = PQMSG_SHORT;
     for (int i = 0; i < nres && !m->err; i++) {
       int16_t code = pqmsg_get_int16(m);
       p->formats[i] = code;
@@ -1649,19 +1687,32 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
   pqbuf_finish(&s->out);
   return;
 bad_format:
-  pgw_send_error(s, "ERROR", "08P01", "invalid Bind message format", 0);
-  ext_error(s);
+  bad_message(s, m);
+}
+
+/* Reads the body of Describe and Close: a kind byte ('S' or 'P') and a name. NULL: error sent. */
+static const char *msg_target(pgw_session *s, pqmsg *m, char *what, const char *verb) {
+  *what = (char)pqmsg_get_byte(m);
+  const char *name = ext_string(s, m);
+  if (!name) return NULL;
+  if (pqmsg_end(m)) {
+    bad_message(s, m);
+    return NULL;
+  }
+  if (*what != 'S' && *what != 'P') {
+    char msg[64];
+    snprintf(msg, sizeof msg, "invalid %s message subtype %d", verb, (unsigned char)*what);
+    pgw_send_error(s, "ERROR", "08P01", msg, 0);
+    ext_error(s);
+    return NULL;
+  }
+  return name;
 }
 
 static void msg_describe(pgw_session *s, pqmsg *m) {
-  char what = (char)pqmsg_get_byte(m);
-  const char *name = pqmsg_get_string(m);
-  char msg[300];
-  if (pqmsg_end(m) || (what != 'S' && what != 'P')) {
-    pgw_send_error(s, "ERROR", "08P01", "invalid Describe message format", 0);
-    ext_error(s);
-    return;
-  }
+  char what, msg[300];
+  const char *name = msg_target(s, m, &what, "DESCRIBE");
+  if (!name) return;
   if (what == 'S') {
     pgw_pstmt *ps = find_pstmt(s, name);
     if (!ps) {
@@ -1735,12 +1786,12 @@ static void msg_describe(pgw_session *s, pqmsg *m) {
 }
 
 static void msg_execute(pgw_session *s, pqmsg *m) {
-  const char *name = pqmsg_get_string(m);
+  const char *name = ext_string(s, m);
+  if (!name) return;
   int32_t max_rows = pqmsg_get_int32(m);
   char msg[300];
   if (pqmsg_end(m)) {
-    pgw_send_error(s, "ERROR", "08P01", "invalid Execute message format", 0);
-    ext_error(s);
+    bad_message(s, m);
     return;
   }
   pgw_portal *p = find_portal(s, name);
@@ -1790,13 +1841,9 @@ static void msg_execute(pgw_session *s, pqmsg *m) {
 }
 
 static void msg_close(pgw_session *s, pqmsg *m) {
-  char what = (char)pqmsg_get_byte(m);
-  const char *name = pqmsg_get_string(m);
-  if (pqmsg_end(m) || (what != 'S' && what != 'P')) {
-    pgw_send_error(s, "ERROR", "08P01", "invalid Close message format", 0);
-    ext_error(s);
-    return;
-  }
+  char what;
+  const char *name = msg_target(s, m, &what, "CLOSE");
+  if (!name) return;
   if (what == 'S') {
     pgw_pstmt *ps = find_pstmt(s, name);
     if (ps) drop_pstmt(s, ps);
@@ -1819,9 +1866,11 @@ void pgw_query_message(pgw_session *s, char type, const unsigned char *body, siz
   switch (type) {
   case 'Q': {
     const char *sql = pqmsg_get_string(&m);
-    if (pqmsg_end(&m)) {
-      pgw_send_error(s, "FATAL", "08P01", "invalid Query message format", 0);
-      s->want_close = 1;
+    if (pqmsg_end(&m) || bad_utf8(s, sql, strlen(sql))) {
+      if (m.err || m.pos != m.len) pgw_send_error(s, "ERROR", "08P01", pqmsg_errmsg(&m), 0);
+      if (s->db && !mica_get_autocommit(s->db)) s->tx_failed = 1;
+      pgw_send_ready(s);
+      pgw_session_flush(s);
       return;
     }
     /* A simple Query drops the unnamed statement and portal, as PostgreSQL does. */
@@ -1838,9 +1887,17 @@ void pgw_query_message(pgw_session *s, char type, const unsigned char *body, siz
   case 'D': msg_describe(s, &m); return;
   case 'E': msg_execute(s, &m); return;
   case 'C': msg_close(s, &m); return;
-  case 'H': pgw_session_flush(s); return;
+  case 'H':
+    if (pqmsg_end(&m)) bad_message(s, &m);
+    pgw_session_flush(s);
+    return;
   case 'S':
     s->ignore_till_sync = 0;
+    if (pqmsg_end(&m)) {
+      /* an error here does not start a new skip: ReadyForQuery follows it at once */
+      pgw_send_error(s, "ERROR", "08P01", pqmsg_errmsg(&m), 0);
+      if (!mica_get_autocommit(s->db)) s->tx_failed = 1;
+    }
     if (mica_get_autocommit(s->db)) drop_all_portals(s);
     pgw_send_ready(s);
     pgw_session_flush(s);

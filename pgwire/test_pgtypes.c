@@ -1,6 +1,7 @@
 /* test_pgtypes.c: declared-type -> OID mapping and text/binary value encodings. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,6 +160,32 @@ START_TEST(test_binary_encodings) {
 }
 END_TEST
 
+START_TEST(test_utf8_verification_reports_bytes_as_postgresql) {
+  char err[128];
+  ck_assert_int_eq(pgtypes_verify_utf8("plain \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 15, err, sizeof err), 0);
+  static const struct {
+    const char *in;
+    size_t n;
+    const char *msg;
+  } bad[] = {
+      {"a\xff", 2, "0xff"},
+      {"\xe2\x28\xa1", 3, "0xe2 0x28 0xa1"},          /* bad continuation */
+      {"abc\xe2\x82'", 6, "0xe2 0x82 0x27"},          /* cut short: the bytes that follow are shown */
+      {"\xe2\x82", 2, "0xe2 0x82"},                   /* cut short at the end */
+      {"\xc0\xaf", 2, "0xc0 0xaf"},                   /* overlong */
+      {"\xed\xa0\x80", 3, "0xed 0xa0 0x80"},          /* surrogate */
+      {"\xf4\x90\x80\x80", 4, "0xf4 0x90 0x80 0x80"}, /* above U+10FFFF */
+      {"x\0y", 3, "0x00"},                            /* NUL */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char want[128];
+    snprintf(want, sizeof want, "invalid byte sequence for encoding \"UTF8\": %s", bad[i].msg);
+    ck_assert_int_eq(pgtypes_verify_utf8(bad[i].in, bad[i].n, err, sizeof err), -1);
+    ck_assert_str_eq(err, want);
+  }
+}
+END_TEST
+
 START_TEST(test_parameter_decoding) {
   pgvalue v;
   char *scratch = NULL, err[128];
@@ -238,6 +265,7 @@ int main(void) {
   tcase_add_test(tc, test_double_text_like_postgres);
   tcase_add_test(tc, test_binary_encodings);
   tcase_add_test(tc, test_parameter_decoding);
+  tcase_add_test(tc, test_utf8_verification_reports_bytes_as_postgresql);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
