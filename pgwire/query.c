@@ -17,6 +17,8 @@
  *   leaves the transaction as PostgreSQL leaves it. Transaction control statements (BEGIN/START TRANSACTION,
  *   COMMIT/END, ROLLBACK/ABORT, but not ROLLBACK TO SAVEPOINT) are carried out by this file with the
  *   engine's canonical BEGIN/COMMIT/ROLLBACK so these rules hold whatever the spelling.
+ *   Notifications (NOTIFY, pg_notify) wait in s->pending for the transaction's end: COMMIT delivers
+ *   them, ROLLBACK drops them, and an autocommit statement delivers its own when it succeeds.
  *
  * SESSION STATEMENTS
  *   SET/RESET/SHOW of run-time parameters, DISCARD and DEALLOCATE act on session state that lives in
@@ -129,7 +131,8 @@ const char *pgw_sqlstate(int rc, const char *msg) {
       has(msg, "invalid input syntax for type time"))
     return "22007";
   if (has(msg, "invalid input syntax for type")) return "22P02";
-  if (has(msg, "not recognized for type")) return "22023";
+  if (has(msg, "not recognized for type") || has(msg, "channel name") || has(msg, "payload string too long"))
+    return "22023";
   if (has(msg, "division by zero")) return "22012";
   if (has(msg, "integer overflow")) return "22003";
   if (has(msg, "cannot start a transaction within a transaction")) return "25001";
@@ -365,6 +368,17 @@ static void command_tag(const char *sql, int64_t rows, int64_t changes, int ncol
   } else {
     snprintf(tag, taglen, "%s", kw);
   }
+}
+
+/* After an engine statement: notifications it queued (pg_notify) go out if it committed on its own
+ * (autocommit) and are dropped if the engine rolled its transaction back; inside a transaction they
+ * wait for COMMIT. */
+static void notify_after_statement(pgw_session *s, int ok) {
+  if (!s->pending || !mica_get_autocommit(s->db)) return;
+  if (ok)
+    pgw_notify_commit(s);
+  else
+    pgw_notify_abort(s);
 }
 
 static void send_command_complete(pgw_session *s, const char *tag) {
@@ -1291,6 +1305,7 @@ static void simple_query(pgw_session *s, const char *sql) {
     int r = run_portal(s, &p, 0, 1, sql, pos);
     free(p.col_oids);
     mica_finalize(st);
+    notify_after_statement(s, r >= 0);
     if (r < 0) {
       failed = 1;
       if (was_explicit) s->tx_failed = 1;
@@ -1829,6 +1844,7 @@ static void msg_execute(pgw_session *s, pqmsg *m) {
   }
   int was_explicit = !mica_get_autocommit(s->db);
   int r = run_portal(s, p, max_rows > 0 ? max_rows : 0, 0, p->ps->sql, p->ps->sql);
+  if (r != MICA_ROW) notify_after_statement(s, r >= 0);
   if (r == MICA_ROW) {
     pqbuf_start(&s->out, 's');
     pqbuf_finish(&s->out);

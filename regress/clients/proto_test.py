@@ -508,6 +508,29 @@ def test_listen_notify():
     read_until(b)
     m = try_read(a, 5)
     check(m is not None and m[0] == b"A" and m[1].endswith(b"in tx\0"), "delivered at COMMIT", m)
+    b.sendall(msg(b"Q", cstr("SELECT pg_notify('chan_x', 'by function')")))
+    read_until(b)
+    m = try_read(a, 5)
+    check(m is not None and m[0] == b"A" and m[1][4:] == b"chan_x\0by function\0",
+          "pg_notify in an autocommit statement is delivered when it ends", m)
+    b.sendall(msg(b"P", cstr("") + cstr("SELECT pg_notify($1, $2)") + struct.pack("!h", 0)) +
+              msg(b"B", cstr("") + cstr("") + struct.pack("!hhi", 0, 2, 6) + b"chan_x" + struct.pack("!i", 3) +
+                  b"ext" + struct.pack("!h", 0)) + msg(b"E", cstr("") + struct.pack("!i", 0)) + msg(b"S"))
+    read_until(b)
+    m = try_read(a, 5)
+    check(m is not None and m[0] == b"A" and m[1][4:] == b"chan_x\0ext\0", "pg_notify through Parse/Bind/Execute", m)
+    b.sendall(msg(b"Q", cstr("SELECT pg_notify('chan_x', 'failed'), 1/0")))
+    read_until(b)
+    b.sendall(msg(b"Q", cstr("BEGIN; SELECT pg_notify('chan_x', 'in tx'); ROLLBACK")))
+    read_until(b)
+    check(try_read(a, 0.5) is None, "pg_notify of a failed statement or a rolled-back transaction is dropped")
+    for call, want in (("pg_notify('', 'x')", "channel name cannot be empty"),
+                       ("pg_notify('%s', 'x')" % ("c" * 64), "channel name too long"),
+                       ("pg_notify('c', '%s')" % ("x" * 8000), "payload string too long")):
+        b.sendall(msg(b"Q", cstr("SELECT " + call)))
+        out = read_until(b)
+        errs = [fields(x) for t, x in out if t == b"E"]
+        check(errs and errs[0].get("C") == "22023" and errs[0].get("M") == want, call[:30] + ": 22023 " + want, errs)
     b.sendall(msg(b"Q", cstr("BEGIN; NOTIFY chan_x, 'rolled back'; ROLLBACK")))
     read_until(b)
     b.sendall(msg(b"Q", cstr("NOTIFY other_chan")))
