@@ -101,7 +101,7 @@ int pgw_database_path(const pgw_server *srv, const char *name, char *out, size_t
  * Output helpers (any thread that owns the session: the loop before OPENING, the worker after).
  */
 static void put_error_fields(pqbuf *b, const char *severity, const char *sqlstate, const char *msg,
-                             int position) {
+                             int position, const char *hint) {
   pqbuf_put_byte(b, 'S');
   pqbuf_put_string(b, severity);
   pqbuf_put_byte(b, 'V');
@@ -116,19 +116,29 @@ static void put_error_fields(pqbuf *b, const char *severity, const char *sqlstat
     pqbuf_put_byte(b, 'P');
     pqbuf_put_string(b, pos);
   }
+  if (hint) {
+    pqbuf_put_byte(b, 'H');
+    pqbuf_put_string(b, hint);
+  }
   pqbuf_put_byte(b, 0);
 }
 
 void pgw_send_error(pgw_session *s, const char *severity, const char *sqlstate, const char *msg,
                     int position) {
   pqbuf_start(&s->out, 'E');
-  put_error_fields(&s->out, severity, sqlstate, msg, position);
+  put_error_fields(&s->out, severity, sqlstate, msg, position, NULL);
+  pqbuf_finish(&s->out);
+}
+
+void pgw_send_error_hint(pgw_session *s, const char *sqlstate, const char *msg, const char *hint) {
+  pqbuf_start(&s->out, 'E');
+  put_error_fields(&s->out, "ERROR", sqlstate, msg, 0, hint);
   pqbuf_finish(&s->out);
 }
 
 void pgw_send_notice(pgw_session *s, const char *severity, const char *sqlstate, const char *msg) {
   pqbuf_start(&s->out, 'N');
-  put_error_fields(&s->out, severity, sqlstate, msg, 0);
+  put_error_fields(&s->out, severity, sqlstate, msg, 0, NULL);
   pqbuf_finish(&s->out);
 }
 
