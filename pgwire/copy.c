@@ -423,7 +423,7 @@ static int copy_out(pgw_session *s, const char *select_sql, const copy_opts *o) 
       }
       pgtype t = pgtypes_from_decltype(mica_column_decltype(st, i));
       if (!t.oid) t = pgtypes_from_storage(type);
-      pgtypes_put_value(&tmp, t.oid, 0, &v);
+      pgtypes_put_value_typmod(&tmp, t.oid, t.typmod, 0, &v);
       const char *text = tmp.len >= 4 ? tmp.data + 4 : "";
       size_t n = tmp.len >= 4 ? tmp.len - 4 : 0;
       if (o->csv)

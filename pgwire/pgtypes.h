@@ -69,6 +69,9 @@ typedef struct pgvalue {
  * (0 text, 1 binary) for type oid. Returns 0, or -1 when the value cannot be represented in binary for
  * that type (the caller reports 22P03/22P02). */
 int pgtypes_put_value(pqbuf *b, uint32_t oid, int format, const pgvalue *v);
+/* The same with the column's type modifier: numeric(p,s) values are sent rounded to s decimals ("1.50"),
+ * as PostgreSQL keeps a numeric's scale (storage keeps only the number). typmod -1: none. */
+int pgtypes_put_value_typmod(pqbuf *b, uint32_t oid, int32_t typmod, int format, const pgvalue *v);
 
 /* PostgreSQL's boolean spellings (t/true/on/yes/1/y and negations); 0 on success. */
 int pgtypes_parse_bool(const char *s, int *out);

@@ -523,7 +523,13 @@ static int put_data_row(pgw_session *s, pgw_portal *p, const pgvalue *vals) {
     else
       column_value(p->stmt, i, &v);
     uint32_t oid = p->col_oids ? p->col_oids[i] : PGOID_TEXT;
-    if (pgtypes_put_value(&s->out, oid, col_format(p, i), &v)) {
+    int32_t typmod = -1;
+    if (oid == PGOID_NUMERIC) {
+      /* numeric(p,s): the scale of the declared type or cast, as RowDescription announces it */
+      pgtype t = pgtypes_from_decltype(mica_column_exprtype(p->stmt, i));
+      if (t.oid == oid) typmod = t.typmod;
+    }
+    if (pgtypes_put_value_typmod(&s->out, oid, typmod, col_format(p, i), &v)) {
       pqbuf_cancel(&s->out);
       char msg[256];
       snprintf(msg, sizeof msg, "value in column \"%s\" cannot be sent as binary %s",
