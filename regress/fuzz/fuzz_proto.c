@@ -284,12 +284,28 @@ static void witness_check(void) {
 /* ------------------------------------------------------------------------------------------------
  * Set-up.
  */
+/* At exit: the temporary data directory goes (its files are flat). */
+static void remove_datadir(void) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  char path[512];
+  while ((e = readdir(d)) != NULL) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    unlink(path);
+  }
+  closedir(d);
+  rmdir(dir);
+}
+
 static void setup(void) {
   verbose = getenv("FUZZ_PROTO_VERBOSE") != NULL;
   pglog_set_level(PGLOG_PANIC);
   evthread_use_pthreads();
   snprintf(dir, sizeof dir, "/tmp/fuzz_proto.XXXXXX");
   if (!mkdtemp(dir)) die("mkdtemp", NULL);
+  atexit(remove_datadir);
   memset(&srv, 0, sizeof srv);
   snprintf(srv.datadir, sizeof srv.datadir, "%s", dir);
   pthread_mutex_init(&srv.mu, NULL);
