@@ -17,8 +17,10 @@
  *   ReadyForQuery, without waiting for CopyDone (the protocol's rule for a COPY from a Query message,
  *   which postgres.js relies on to fail a copy stream); the CopyData/CopyDone/CopyFail the client
  *   still sends are dropped by the session's loop, as PostgreSQL drops them. Flush and Sync are ignored
- *   during COPY, as in PostgreSQL; any other message aborts it with 08P01. Statements after the COPY in
- *   the same Query message are not run.
+ *   during COPY, as in PostgreSQL; any other message aborts it with 08P01 and, as PostgreSQL, ends the
+ *   connection (FATAL 08P01: protocol synchronization was lost). Statements after the COPY in the same
+ *   Query message are not run. Text must be valid UTF-8 (22021): text and csv lines as received, text
+ *   fields after their escapes, binary fields of text types.
  *
  * ROW FORMATS
  *   text: fields split at the delimiter (tab), \N is NULL, backslash escapes \b \f \n \r \t \v \\ \ooo
@@ -421,7 +423,7 @@ static int copy_out(pgw_session *s, const char *select_sql, const copy_opts *o) 
       }
       pgtype t = pgtypes_from_decltype(mica_column_decltype(st, i));
       if (!t.oid) t = pgtypes_from_storage(type);
-      pgtypes_put_value(&tmp, t.oid, 0, &v);
+      pgtypes_put_value_typmod(&tmp, t.oid, t.typmod, 0, &v);
       const char *text = tmp.len >= 4 ? tmp.data + 4 : "";
       size_t n = tmp.len >= 4 ? tmp.len - 4 : 0;
       if (o->csv)
@@ -464,7 +466,9 @@ static int copy_out(pgw_session *s, const char *select_sql, const copy_opts *o) 
  */
 static int exec_sql(pgw_session *s, const char *sql) { return mica_exec(s->db, sql, NULL, NULL, NULL); }
 
-static void copy_end(pgw_session *s, int ok) {
+/* Ends COPY FROM STDIN: commits (ok) or rolls back what this COPY began, reports, and (ready) sends
+ * ReadyForQuery. */
+static void copy_finish(pgw_session *s, int ok, int ready) {
   copy_state *c = s->copy;
   if (c->insert) mica_finalize(c->insert);
   if (c->commit_at_end) {
@@ -492,9 +496,11 @@ static void copy_end(pgw_session *s, int ok) {
   free(c->oids);
   free(c);
   s->copy = NULL;
-  pgw_send_ready(s);
+  if (ready) pgw_send_ready(s);
   pgw_session_flush(s);
 }
+
+static void copy_end(pgw_session *s, int ok) { copy_finish(s, ok, 1); }
 
 static void copy_error(pgw_session *s, const char *sqlstate, const char *msg) {
   copy_state *c = s->copy;
@@ -572,11 +578,16 @@ static int load_row(pgw_session *s, char *line, size_t n) {
     c->done_marker = 1;
     return 0;
   }
+  char msg[512];
+  /* Client text must be UTF-8, as PostgreSQL checks it (22021), before and after escapes. */
+  if (pgtypes_verify_utf8(line, n, msg, sizeof msg)) {
+    copy_error(s, "22021", msg);
+    return -1;
+  }
   mica_reset(c->insert);
   mica_clear_bindings(c->insert);
   int col = 0;
   size_t i = 0;
-  char msg[512];
   for (;;) {
     if (col >= c->ncols) {
       snprintf(msg, sizeof msg, "extra data after last expected column (line %lld)", (long long)c->lineno);
@@ -617,8 +628,13 @@ static int load_row(pgw_session *s, char *line, size_t n) {
       fn = i - start;
       if (fn == strlen(c->null_str) && !memcmp(f, c->null_str, fn))
         is_null = 1;
-      else
+      else {
         fn = unescape_text(f, fn);
+        if (pgtypes_verify_utf8(f, fn, msg, sizeof msg)) {
+          copy_error(s, "22021", msg);
+          return -1;
+        }
+      }
     }
     col++;
     int rc;
@@ -753,6 +769,10 @@ static void load_binary(pgw_session *s, int final) {
         rc = mica_bind_null(c->insert, i + 1);
       } else {
         char err[200] = "";
+        if (pgtypes_is_text(c->oids[i]) && pgtypes_verify_utf8(b + q, (size_t)fl, msg, sizeof msg)) {
+          copy_error(s, "22021", msg);
+          return;
+        }
         if (pgtypes_decode_param(c->oids[i], 1, b + q, (size_t)fl, &v, &scratch, err, sizeof err)) {
           free(scratch);
           snprintf(msg, sizeof msg, "%s (COPY row %lld, column %d)", err, (long long)c->lineno, i + 1);
@@ -861,10 +881,15 @@ void pgw_copy_message(pgw_session *s, char type, const unsigned char *body, size
   case 'H':
   case 'S': return;
   default: {
+    /* As PostgreSQL: the client is not speaking COPY, so nothing it sends next can be trusted to be
+     * in step; the COPY is rolled back and the connection ends. */
     char msg[96];
     snprintf(msg, sizeof msg, "unexpected message type 0x%02X during COPY from stdin", (unsigned char)type);
     if (!c->failed) pgw_send_error(s, "ERROR", "08P01", msg, 0);
-    copy_end(s, 0);
+    pgw_send_error(s, "FATAL", "08P01", "terminating connection because protocol synchronization was lost",
+                   0);
+    s->want_close = 1;
+    copy_finish(s, 0, 0);
     return;
   }
   }

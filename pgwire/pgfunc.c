@@ -9,10 +9,10 @@
  *   is_local), quote_ident, quote_literal, quote_nullable, format(fmt, ...) with %s %I %L %%,
  *   greatest/least (NULLs ignored, as PostgreSQL does), string_agg(value, delimiter), and the session
  *   advisory locks: pg_advisory_lock, pg_try_advisory_lock, pg_advisory_unlock, pg_advisory_unlock_all
- *   (one bigint key, or two int keys). Casts the planner routes through pg_cast_<type>: x::bytea reads
- *   PostgreSQL's bytea input ('\x0102' hex or escape format; the name has NUMERIC affinity, so a plain
- *   cast made 0 of it) and x::uuid gives the canonical spelling; both decode text as a parameter of
- *   that type would be (pgtypes_decode_param).
+ *   (one bigint key, or two int keys), pg_notify(channel, payload). Casts the planner routes through
+ * pg_cast_<type>: x::bytea reads PostgreSQL's bytea input ('\x0102' hex or escape format; the name has
+ * NUMERIC affinity, so a plain cast made 0 of it) and x::uuid gives the canonical spelling; both decode text
+ * as a parameter of that type would be (pgtypes_decode_param).
  *
  * Every function's user data is the session (pgw_session *); they run on the thread that runs the
  * statement. Advisory locks live in the server's table (pgw_server.advlocks, under srv->mu): a key is
@@ -161,6 +161,28 @@ static void fn_set_config(mica_context *ctx, int argc, mica_value **argv) {
     return;
   }
   text_result(ctx, value ? value : "");
+}
+
+/* pg_notify(channel, payload): NOTIFY as a function, queued with the statement's transaction (query.c
+ * delivers it when that commits, also an autocommit statement's). PostgreSQL's checks and messages. */
+static void fn_pg_notify(mica_context *ctx, int argc, mica_value **argv) {
+  (void)argc;
+  const char *channel = (const char *)mica_value_text(argv[0]);
+  const char *payload = (const char *)mica_value_text(argv[1]);
+  if (!channel || !*channel) {
+    mica_result_error(ctx, "channel name cannot be empty", -1);
+    return;
+  }
+  if (strlen(channel) >= 64) {
+    mica_result_error(ctx, "channel name too long", -1);
+    return;
+  }
+  if (payload && strlen(payload) >= 8000) {
+    mica_result_error(ctx, "payload string too long", -1);
+    return;
+  }
+  pgw_notify_queue(sess(ctx), channel, payload ? payload : "");
+  mica_result_null(ctx);
 }
 
 /* quote_ident: quotes unless the name is a plain lower-case identifier. */
@@ -569,6 +591,7 @@ int pgw_functions_register(pgw_session *s) {
       {"pg_advisory_unlock", 1, fn_advisory_unlock, 1},
       {"pg_advisory_unlock", 2, fn_advisory_unlock, 1},
       {"pg_advisory_unlock_all", 0, fn_advisory_unlock_all, 1},
+      {"pg_notify", 2, fn_pg_notify, 1},
       {"pg_cast_bytea", 1, fn_cast_bytea, 0},
       {"pg_cast_uuid", 1, fn_cast_uuid, 0},
   };

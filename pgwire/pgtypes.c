@@ -734,10 +734,126 @@ static int put_binary(pqbuf *b, uint32_t oid, const pgvalue *v) {
   }
 }
 
+/* The decimal digits of a numeric value: *neg, digits (no leading zeros needed, NUL-terminated) and pt,
+ * the number of digits before the decimal point (may be <= 0 or beyond the digits). Doubles give their
+ * shortest round-trip digits (1.005 stays 1.005, as the text that made it). -1 if not a finite number. */
+static int decimal_digits(const pgvalue *v, int *neg, char *digits, size_t dn, int *pt) {
+  char tmp[64];
+  *neg = 0;
+  if (v->type == MICA_INTEGER) {
+    snprintf(tmp, sizeof tmp, "%llu", v->i < 0 ? 0ULL - (unsigned long long)v->i : (unsigned long long)v->i);
+    *neg = v->i < 0;
+    snprintf(digits, dn, "%s", tmp);
+    *pt = (int)strlen(digits);
+    return 0;
+  }
+  if (v->type == MICA_FLOAT) {
+    if (!isfinite(v->d)) return -1;
+    double a = fabs(v->d);
+    *neg = v->d < 0;
+    int prec = 1;
+    for (; prec < 17; prec++) {
+      snprintf(tmp, sizeof tmp, "%.*e", prec - 1, a);
+      if (strtod(tmp, NULL) == a) break;
+    }
+    snprintf(tmp, sizeof tmp, "%.*e", prec - 1, a);
+    size_t n = 0;
+    const char *q = tmp;
+    for (; *q && *q != 'e' && n + 1 < dn; q++)
+      if (isdigit((unsigned char)*q)) digits[n++] = *q;
+    digits[n] = 0;
+    *pt = (*q == 'e' ? atoi(q + 1) : 0) + 1;
+    return 0;
+  }
+  if (v->type != MICA_TEXT || v->n == 0 || v->n >= dn) return -1;
+  const char *q = (const char *)v->p, *e = q + v->n;
+  if (*q == '-' || *q == '+') *neg = *q++ == '-';
+  size_t n = 0;
+  int seen_point = 0, before = 0, any = 0;
+  for (; q < e && (isdigit((unsigned char)*q) || (*q == '.' && !seen_point)); q++) {
+    if (*q == '.') {
+      seen_point = 1;
+      continue;
+    }
+    any = 1;
+    digits[n++] = *q;
+    if (!seen_point) before++;
+  }
+  digits[n] = 0;
+  int exp = 0;
+  if (q < e && (*q == 'e' || *q == 'E')) {
+    char ebuf[16];
+    size_t el = (size_t)(e - q - 1);
+    if (el == 0 || el >= sizeof ebuf) return -1;
+    memcpy(ebuf, q + 1, el);
+    ebuf[el] = 0;
+    char *end;
+    long x = strtol(ebuf, &end, 10);
+    if (*end || x > 1000 || x < -1000) return -1;
+    exp = (int)x;
+    q = e;
+  }
+  if (!any || q != e) return -1;
+  *pt = before + exp;
+  return 0;
+}
+
+/* A numeric value as text rounded to scale decimals (half away from zero), as a numeric(p,s) column
+ * or cast prints it in PostgreSQL: 1.5 -> "1.50". -1 if v is not a number. */
+static int numeric_scaled(const pgvalue *v, int scale, char *out, size_t outlen) {
+  char d[420] = {0};
+  int neg, pt;
+  if (scale < 0 || scale > 100 || decimal_digits(v, &neg, d + 1, sizeof d - 1, &pt)) return -1;
+  d[0] = '0'; /* room for a carry */
+  pt++;
+  int nd = (int)strlen(d), keep = pt + scale;
+  if (keep < 0) keep = 0, pt = -scale;
+  if (keep < nd && d[keep] >= '5') {
+    int k = keep - 1;
+    while (k >= 0 && d[k] == '9')
+      d[k--] = '0';
+    if (k >= 0) d[k]++;
+  }
+  char digs[520];
+  int m = 0;
+  for (int i = 0; i < keep && m < (int)sizeof digs - 1; i++)
+    digs[m++] = i < nd ? d[i] : '0';
+  digs[m] = 0;
+  /* digs holds keep digits, pt of them before the point; drop leading zeros of the integer part */
+  int start = 0;
+  while (start < pt - 1 && digs[start] == '0')
+    start++;
+  int zero = 1;
+  for (int i = 0; i < m; i++)
+    if (digs[i] != '0') zero = 0;
+  size_t o = 0;
+  if (neg && !zero && o + 1 < outlen) out[o++] = '-';
+  if (pt <= 0 && o + 1 < outlen) out[o++] = '0';
+  for (int i = start; i < pt && o + 1 < outlen; i++)
+    out[o++] = i < m ? digs[i] : '0';
+  if (scale > 0 && o + 1 < outlen) out[o++] = '.';
+  for (int i = pt; i < pt + scale && o + 1 < outlen; i++)
+    out[o++] = i < 0 ? '0' : (i < m ? digs[i] : '0');
+  out[o] = 0;
+  return o + 1 < outlen ? 0 : -1;
+}
+
 int pgtypes_put_value(pqbuf *b, uint32_t oid, int format, const pgvalue *v) {
+  return pgtypes_put_value_typmod(b, oid, -1, format, v);
+}
+
+int pgtypes_put_value_typmod(pqbuf *b, uint32_t oid, int32_t typmod, int format, const pgvalue *v) {
   if (v->type == MICA_NULL) {
     pqbuf_put_int32(b, -1);
     return 0;
+  }
+  if (oid == PGOID_NUMERIC && typmod >= 4) {
+    char scaled[600];
+    if (numeric_scaled(v, (typmod - 4) & 0xffff, scaled, sizeof scaled) == 0) {
+      if (format == 1) return put_numeric_binary(b, scaled);
+      put_text_column(b, scaled, strlen(scaled));
+      return 0;
+    }
   }
   if (format == 1) return put_binary(b, oid, v);
   char buf[64];
@@ -822,6 +938,57 @@ static uint64_t be(const unsigned char *p, size_t n) {
   for (size_t i = 0; i < n; i++)
     v = v << 8 | p[i];
   return v;
+}
+
+/* Length of the UTF-8 character starting with byte c as its lead byte announces it (1 for a bad lead). */
+static int utf8_lead_length(unsigned char c) {
+  if (c < 0x80) return 1;
+  if ((c & 0xe0) == 0xc0) return 2;
+  if ((c & 0xf0) == 0xe0) return 3;
+  if ((c & 0xf8) == 0xf0) return 4;
+  return 1;
+}
+
+/* Whether the l bytes at s are one well-formed character: no overlong forms, no surrogates, nothing
+ * above U+10FFFF (the ranges of RFC 3629). */
+static int utf8_legal(const unsigned char *s, int l) {
+  if (l == 1) return s[0] < 0x80;
+  if (s[0] < 0xc2 || s[0] > 0xf4) return 0;
+  for (int i = 2; i < l; i++)
+    if (s[i] < 0x80 || s[i] > 0xbf) return 0;
+  unsigned char a = s[1], lo = 0x80, hi = 0xbf;
+  if (s[0] == 0xe0) lo = 0xa0;
+  if (s[0] == 0xed) hi = 0x9f;
+  if (s[0] == 0xf0) lo = 0x90;
+  if (s[0] == 0xf4) hi = 0x8f;
+  return a >= lo && a <= hi;
+}
+
+int pgtypes_verify_utf8(const void *p, size_t n, char *err, size_t errlen) {
+  const unsigned char *s = p;
+  size_t i = 0;
+  while (i < n) {
+    if (s[i] && s[i] < 0x80) {
+      i++;
+      continue;
+    }
+    int l = utf8_lead_length(s[i]);
+    if (s[i] && (size_t)l <= n - i && utf8_legal(s + i, l)) {
+      i += (size_t)l;
+      continue;
+    }
+    size_t show = n - i < (size_t)l ? n - i : (size_t)l, o = 0;
+    o += (size_t)snprintf(err, errlen, "invalid byte sequence for encoding \"UTF8\":");
+    for (size_t k = 0; k < show && o < errlen; k++)
+      o += (size_t)snprintf(err + o, errlen - o, " 0x%02x", s[i + k]);
+    return -1;
+  }
+  return 0;
+}
+
+int pgtypes_is_text(uint32_t oid) {
+  return oid == PGOID_TEXT || oid == PGOID_VARCHAR || oid == PGOID_BPCHAR || oid == PGOID_NAME ||
+         oid == PGOID_UNKNOWN || oid == PGOID_JSON;
 }
 
 int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, size_t len, pgvalue *out,

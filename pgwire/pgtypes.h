@@ -69,6 +69,9 @@ typedef struct pgvalue {
  * (0 text, 1 binary) for type oid. Returns 0, or -1 when the value cannot be represented in binary for
  * that type (the caller reports 22P03/22P02). */
 int pgtypes_put_value(pqbuf *b, uint32_t oid, int format, const pgvalue *v);
+/* The same with the column's type modifier: numeric(p,s) values are sent rounded to s decimals ("1.50"),
+ * as PostgreSQL keeps a numeric's scale (storage keeps only the number). typmod -1: none. */
+int pgtypes_put_value_typmod(pqbuf *b, uint32_t oid, int32_t typmod, int format, const pgvalue *v);
 
 /* PostgreSQL's boolean spellings (t/true/on/yes/1/y and negations); 0 on success. */
 int pgtypes_parse_bool(const char *s, int *out);
@@ -81,6 +84,12 @@ void pgtypes_format_double(double d, char *out, size_t outlen);
  * Binary format: decoded per oid (ints, floats, bool, bytea, text types, uuid, date, timestamp,
  * numeric) to a value; the text it produces is written to scratch (owned by the caller, freed with
  * free()). Returns 0, or -1 with a message in err for malformed input. */
+/* Checks that n bytes at p are valid UTF-8 without NUL, as PostgreSQL checks what a client sends
+ * (pg_verify_mbstr). Returns 0, or -1 with PostgreSQL's message in err (SQLSTATE 22021):
+ * invalid byte sequence for encoding "UTF8": 0xe2 0x28 0xa1 (the bytes of the first bad character). */
+int pgtypes_verify_utf8(const void *p, size_t n, char *err, size_t errlen);
+/* Whether a binary parameter of this type carries client text (checked like text-format values). */
+int pgtypes_is_text(uint32_t oid);
 int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, size_t len, pgvalue *out,
                          char **scratch, char *err, size_t errlen);
 

@@ -145,7 +145,7 @@ size_t pqmsg_remaining(const pqmsg *m) { return m->len - m->pos; }
 
 const void *pqmsg_get_bytes(pqmsg *m, size_t n) {
   if (m->err || n > m->len - m->pos) {
-    m->err = 1;
+    if (!m->err) m->err = PQMSG_SHORT;
     return NULL;
   }
   const void *p = m->data + m->pos;
@@ -180,7 +180,7 @@ const char *pqmsg_get_string(pqmsg *m) {
   const unsigned char *start = m->data + m->pos;
   const unsigned char *nul = memchr(start, 0, m->len - m->pos);
   if (!nul) {
-    m->err = 1;
+    m->err = PQMSG_BADSTRING;
     return NULL;
   }
   m->pos += (size_t)(nul - start) + 1;
@@ -188,6 +188,31 @@ const char *pqmsg_get_string(pqmsg *m) {
 }
 
 int pqmsg_end(const pqmsg *m) { return (m->err || m->pos != m->len) ? -1 : 0; }
+
+const char *pqmsg_errmsg(const pqmsg *m) {
+  if (m->err == PQMSG_BADSTRING) return "invalid string in message";
+  if (m->err) return "insufficient data left in message";
+  return m->pos != m->len ? "invalid message format" : NULL;
+}
+
+size_t pq_type_max_length(unsigned char type) {
+  switch (type) {
+  case 'Q': /* Query */
+  case 'P': /* Parse */
+  case 'B': /* Bind */
+  case 'F': /* FunctionCall */
+  case 'd': /* CopyData */ return PQ_MAX_MESSAGE;
+  case 'C': /* Close */
+  case 'D': /* Describe */
+  case 'E': /* Execute */
+  case 'H': /* Flush */
+  case 'S': /* Sync */
+  case 'X': /* Terminate */
+  case 'c': /* CopyDone */
+  case 'f': /* CopyFail */ return PQ_SMALL_MESSAGE;
+  default: return 0;
+  }
+}
 
 int pq_frame(const unsigned char *p, size_t avail, int has_type, size_t max, size_t *total) {
   size_t hdr = has_type ? 5 : 4;

@@ -17,6 +17,8 @@
  *   leaves the transaction as PostgreSQL leaves it. Transaction control statements (BEGIN/START TRANSACTION,
  *   COMMIT/END, ROLLBACK/ABORT, but not ROLLBACK TO SAVEPOINT) are carried out by this file with the
  *   engine's canonical BEGIN/COMMIT/ROLLBACK so these rules hold whatever the spelling.
+ *   Notifications (NOTIFY, pg_notify) wait in s->pending for the transaction's end: COMMIT delivers
+ *   them, ROLLBACK drops them, and an autocommit statement delivers its own when it succeeds.
  *
  * SESSION STATEMENTS
  *   SET/RESET/SHOW of run-time parameters, DISCARD and DEALLOCATE act on session state that lives in
@@ -67,7 +69,10 @@ enum {
   LOCAL_UNLISTEN,
   LOCAL_NOTIFY,
   LOCAL_DATABASE,
-  LOCAL_CLOSE, /* CLOSE cursor | ALL: micad has no SQL cursors */
+  LOCAL_CLOSE,   /* CLOSE cursor | ALL */
+  LOCAL_DECLARE, /* DECLARE name CURSOR ... FOR query */
+  LOCAL_FETCH,   /* FETCH [direction] [FROM | IN] name */
+  LOCAL_MOVE,    /* MOVE [direction] [FROM | IN] name */
 };
 
 /* ------------------------------------------------------------------------------------------------
@@ -131,7 +136,8 @@ const char *pgw_sqlstate(int rc, const char *msg) {
       has(msg, "invalid input syntax for type time"))
     return "22007";
   if (has(msg, "invalid input syntax for type")) return "22P02";
-  if (has(msg, "not recognized for type")) return "22023";
+  if (has(msg, "not recognized for type") || has(msg, "channel name") || has(msg, "payload string too long"))
+    return "22023";
   if (has(msg, "division by zero")) return "22012";
   if (has(msg, "integer overflow")) return "22003";
   if (has(msg, "cannot start a transaction within a transaction")) return "25001";
@@ -278,6 +284,9 @@ static int classify_local(const char *p) {
   if (!strcmp(kw, "DISCARD")) return LOCAL_DISCARD;
   if (!strcmp(kw, "DEALLOCATE")) return LOCAL_DEALLOCATE;
   if (!strcmp(kw, "CLOSE")) return LOCAL_CLOSE;
+  if (!strcmp(kw, "DECLARE")) return LOCAL_DECLARE;
+  if (!strcmp(kw, "FETCH")) return LOCAL_FETCH;
+  if (!strcmp(kw, "MOVE")) return LOCAL_MOVE;
   return LOCAL_NONE;
 }
 
@@ -367,6 +376,17 @@ static void command_tag(const char *sql, int64_t rows, int64_t changes, int ncol
   } else {
     snprintf(tag, taglen, "%s", kw);
   }
+}
+
+/* After an engine statement: notifications it queued (pg_notify) go out if it committed on its own
+ * (autocommit) and are dropped if the engine rolled its transaction back; inside a transaction they
+ * wait for COMMIT. */
+static void notify_after_statement(pgw_session *s, int ok) {
+  if (!s->pending || !mica_get_autocommit(s->db)) return;
+  if (ok)
+    pgw_notify_commit(s);
+  else
+    pgw_notify_abort(s);
 }
 
 static void send_command_complete(pgw_session *s, const char *tag) {
@@ -474,29 +494,44 @@ static void send_row_description(pgw_session *s, pgw_portal *p, int with_formats
   pqbuf_finish(&s->out);
 }
 
-/* Appends the current row as a DataRow; -1 (error sent) when a value cannot be encoded. */
-static int send_data_row(pgw_session *s, pgw_portal *p) {
+/* Column i of the current row of st (pointers into the statement's row). */
+static void column_value(mica_stmt *st, int i, pgvalue *v) {
+  memset(v, 0, sizeof *v);
+  v->type = mica_column_type(st, i);
+  switch (v->type) {
+  case MICA_INTEGER: v->i = mica_column_int64(st, i); break;
+  case MICA_FLOAT: v->d = mica_column_double(st, i); break;
+  case MICA_TEXT:
+    v->p = mica_column_text(st, i);
+    v->n = (size_t)mica_column_bytes(st, i);
+    break;
+  case MICA_BLOB:
+    v->p = mica_column_blob(st, i);
+    v->n = (size_t)mica_column_bytes(st, i);
+    break;
+  default: v->type = MICA_NULL; break;
+  }
+}
+
+/* Appends a DataRow of p's columns: vals when given (a held cursor row), else p's current row; -1
+ * (error sent) when a value cannot be encoded. */
+static int put_data_row(pgw_session *s, pgw_portal *p, const pgvalue *vals) {
   pqbuf_start(&s->out, 'D');
   pqbuf_put_int16(&s->out, (int16_t)p->ncols);
   for (int i = 0; i < p->ncols; i++) {
     pgvalue v;
-    memset(&v, 0, sizeof v);
-    v.type = mica_column_type(p->stmt, i);
-    switch (v.type) {
-    case MICA_INTEGER: v.i = mica_column_int64(p->stmt, i); break;
-    case MICA_FLOAT: v.d = mica_column_double(p->stmt, i); break;
-    case MICA_TEXT:
-      v.p = mica_column_text(p->stmt, i);
-      v.n = (size_t)mica_column_bytes(p->stmt, i);
-      break;
-    case MICA_BLOB:
-      v.p = mica_column_blob(p->stmt, i);
-      v.n = (size_t)mica_column_bytes(p->stmt, i);
-      break;
-    default: v.type = MICA_NULL; break;
-    }
+    if (vals)
+      v = vals[i];
+    else
+      column_value(p->stmt, i, &v);
     uint32_t oid = p->col_oids ? p->col_oids[i] : PGOID_TEXT;
-    if (pgtypes_put_value(&s->out, oid, col_format(p, i), &v)) {
+    int32_t typmod = -1;
+    if (oid == PGOID_NUMERIC) {
+      /* numeric(p,s): the scale of the declared type or cast, as RowDescription announces it */
+      pgtype t = pgtypes_from_decltype(mica_column_exprtype(p->stmt, i));
+      if (t.oid == oid) typmod = t.typmod;
+    }
+    if (pgtypes_put_value_typmod(&s->out, oid, typmod, col_format(p, i), &v)) {
       pqbuf_cancel(&s->out);
       char msg[256];
       snprintf(msg, sizeof msg, "value in column \"%s\" cannot be sent as binary %s",
@@ -511,6 +546,8 @@ static int send_data_row(pgw_session *s, pgw_portal *p) {
   }
   return 0;
 }
+
+static int send_data_row(pgw_session *s, pgw_portal *p) { return put_data_row(s, p, NULL); }
 
 /* Runs portal p for up to max_rows rows (0: all). Returns MICA_DONE (CommandComplete sent), MICA_ROW
  * (suspended, PortalSuspended to be sent by the caller) or -1 (ErrorResponse sent). */
@@ -811,7 +848,29 @@ static void put_text_row(pgw_session *s, int n, const char *const *vals) {
 }
 
 /* Describe output for a local statement. */
+/* FETCH / MOVE arguments. */
+typedef struct fetch_args {
+  int64_t count; /* rows forward; -1 ALL */
+  int backward;  /* a direction that needs a backward (or absolute) scan */
+  char name[128];
+} fetch_args;
+static int parse_fetch(const char *sql, const char *end, fetch_args *a);
+static pgw_portal *find_portal(pgw_session *s, const char *name);
+static int cursor_describe(pgw_session *s, pgw_portal *c, int quiet);
+
 static void describe_local(pgw_session *s, int kind, const char *sql) {
+  if (kind == LOCAL_FETCH) {
+    /* The rows of FETCH are the cursor's: its RowDescription (NoData when it does not exist yet). */
+    fetch_args a;
+    pgw_portal *c = parse_fetch(sql, sql + strlen(sql), &a) ? NULL : find_portal(s, a.name);
+    if (c && c->cursor && cursor_describe(s, c, 1) == 0) {
+      send_row_description(s, c, 1);
+      return;
+    }
+    pqbuf_start(&s->out, 'n');
+    pqbuf_finish(&s->out);
+    return;
+  }
   if (kind == LOCAL_SHOW) {
     char name[128] = "";
     const char *value = NULL;
@@ -836,13 +895,396 @@ static void describe_local(pgw_session *s, int kind, const char *sql) {
 }
 
 static void drop_pstmt(pgw_session *s, pgw_pstmt *ps);
+static void drop_portal(pgw_session *s, pgw_portal *p);
+
+/* ------------------------------------------------------------------------------------------------
+ * SQL cursors: DECLARE, FETCH, MOVE, CLOSE.
+ *
+ * A cursor is a named portal (pgw_portal.cursor) over its own compiled query, so the extended
+ * protocol can Describe it by name as PostgreSQL allows. Without HOLD it exists only inside a
+ * transaction block and reads its statement as FETCH asks (rows stream, nothing is materialized); it
+ * is closed when the transaction ends. WITH HOLD it reads every row at DECLARE into memory (held),
+ * as PostgreSQL materializes a holdable cursor, and lives until CLOSE or the session's end. Cursors
+ * only move forward: backward and absolute directions are refused (55000 as PostgreSQL says it for a
+ * NO SCROLL cursor, 0A000 for a SCROLL one).
+ */
+typedef struct pgw_held {
+  pgvalue *v; /* nrows * ncols values; text and blob bytes are owned copies */
+  int64_t nrows, cap, pos;
+  int ncols;
+} pgw_held;
+
+static void held_free(pgw_held *h) {
+  if (!h) return;
+  for (int64_t i = 0; i < h->nrows * h->ncols; i++)
+    if (h->v[i].type == MICA_TEXT || h->v[i].type == MICA_BLOB) free((void *)h->v[i].p);
+  free(h->v);
+  free(h);
+}
+
+/* Appends the statement's current row to h; -1 when out of memory. */
+static int held_add(pgw_held *h, mica_stmt *st) {
+  if (h->nrows == h->cap) {
+    int64_t cap = h->cap ? h->cap * 2 : 64;
+    pgvalue *nv = realloc(h->v, (size_t)(cap * h->ncols + 1) * sizeof *nv);
+    if (!nv) return -1;
+    memset(nv + h->cap * h->ncols, 0, (size_t)((cap - h->cap) * h->ncols) * sizeof *nv);
+    h->v = nv;
+    h->cap = cap;
+  }
+  pgvalue *row = h->v + h->nrows * h->ncols;
+  for (int i = 0; i < h->ncols; i++) {
+    column_value(st, i, &row[i]);
+    if (row[i].type == MICA_TEXT || row[i].type == MICA_BLOB) {
+      unsigned char *copy = malloc(row[i].n + 1);
+      if (!copy) {
+        for (int k = 0; k < i; k++)
+          if (row[k].type == MICA_TEXT || row[k].type == MICA_BLOB) free((void *)row[k].p);
+        return -1;
+      }
+      if (row[i].n) memcpy(copy, row[i].p, row[i].n);
+      copy[row[i].n] = 0;
+      row[i].p = copy;
+    }
+  }
+  h->nrows++;
+  return 0;
+}
+
+/* Steps a read-only portal's first row so that expression columns get their value's type: MICA_ROW
+ * (the row stays pending for Execute/FETCH), MICA_DONE (no rows: reset, to run again, with the same
+ * result and no side effects) or an engine error code (reset; not reported here). */
+static int peek_first_row(pgw_session *s, pgw_portal *p) {
+  pgw_statement_begin(s);
+  int rc = mica_step(p->stmt);
+  pgw_statement_end(s);
+  p->started = 1;
+  if (rc == MICA_ROW) {
+    p->pending_row = 1;
+  } else {
+    mica_reset(p->stmt);
+    p->started = 0;
+  }
+  return rc;
+}
+
+/* Decides a live cursor's column types (peek_first_row). Returns 0, or -1 on an engine error (sent
+ * unless quiet). */
+static int cursor_describe(pgw_session *s, pgw_portal *c, int quiet) {
+  if (c->described) return 0;
+  if (!c->started && !c->done) {
+    int rc = peek_first_row(s, c);
+    if (rc != MICA_ROW && rc != MICA_DONE) {
+      if (!quiet) send_engine_error(s, rc, NULL, NULL);
+      return -1;
+    }
+  }
+  decide_types(c, c->ps);
+  return 0;
+}
+
+/* FETCH [direction] [FROM | IN] name and MOVE: direction NEXT, FORWARD [n | ALL], n, ALL (forward);
+ * PRIOR, FIRST, LAST, ABSOLUTE n, RELATIVE n, BACKWARD [n | ALL] and negative counts need a
+ * backward scan. Returns 0, or -1 on a syntax error. */
+static int parse_fetch(const char *sql, const char *end, fetch_args *a) {
+  lexer lx = {sql, end};
+  char w[128];
+  memset(a, 0, sizeof *a);
+  a->count = 1;
+  lex(&lx, w, sizeof w); /* FETCH / MOVE */
+  int t = lex(&lx, w, sizeof w);
+  if (t == 1 && (isdigit((unsigned char)w[0]) || w[0] == '-' || w[0] == '+')) {
+    char *e;
+    long long n = strtoll(w, &e, 10);
+    if (*e) return -1;
+    a->count = n < 0 ? -n : n;
+    a->backward = n < 0;
+    t = lex(&lx, w, sizeof w);
+  } else if (t == 1 && !strcmp(w, "all")) {
+    a->count = -1;
+    t = lex(&lx, w, sizeof w);
+  } else if (t == 1 && (!strcmp(w, "next") || !strcmp(w, "forward") || !strcmp(w, "backward"))) {
+    int fwd = strcmp(w, "backward") != 0;
+    a->backward = !fwd;
+    if (!strcmp(w, "next")) {
+      t = lex(&lx, w, sizeof w);
+    } else {
+      t = lex(&lx, w, sizeof w);
+      if (t == 1 && !strcmp(w, "all")) {
+        a->count = -1;
+        t = lex(&lx, w, sizeof w);
+      } else if (t == 1 && (isdigit((unsigned char)w[0]) || w[0] == '-' || w[0] == '+')) {
+        char *e;
+        long long n = strtoll(w, &e, 10);
+        if (*e) return -1;
+        a->count = n < 0 ? -n : n;
+        if (n < 0) a->backward = !a->backward;
+        t = lex(&lx, w, sizeof w);
+      }
+    }
+  } else if (t == 1 && (!strcmp(w, "prior") || !strcmp(w, "first") || !strcmp(w, "last"))) {
+    a->backward = 1;
+    t = lex(&lx, w, sizeof w);
+  } else if (t == 1 && (!strcmp(w, "absolute") || !strcmp(w, "relative"))) {
+    a->backward = 1;
+    lex(&lx, w, sizeof w); /* the count */
+    t = lex(&lx, w, sizeof w);
+  }
+  /* after the direction (or none): [FROM | IN] name */
+  if (t == 1 && (!strcmp(w, "from") || !strcmp(w, "in"))) t = lex(&lx, w, sizeof w);
+  if (t != 1) return -1;
+  snprintf(a->name, sizeof a->name, "%s", w);
+  return lex(&lx, w, sizeof w) == 0 ? 0 : -1;
+}
+
+/* DECLARE name [BINARY] [INSENSITIVE] [[NO] SCROLL] CURSOR [{WITH | WITHOUT} HOLD] FOR query: fills
+ * the options and returns where the query starts, or NULL on a syntax error (message in err). */
+static const char *parse_declare(const char *sql, const char *end, char *name, size_t namelen, int *binary,
+                                 int *scroll, int *hold, char *err, size_t errlen) {
+  lexer lx = {sql, end};
+  char w[128];
+  *binary = *hold = 0;
+  *scroll = -1;
+  lex(&lx, w, sizeof w); /* DECLARE */
+  if (lex(&lx, name, namelen) != 1) {
+    snprintf(err, errlen, "syntax error at or near \"%s\"", name);
+    return NULL;
+  }
+  int t;
+  while ((t = lex(&lx, w, sizeof w)) == 1 && strcmp(w, "cursor")) {
+    if (!strcmp(w, "binary"))
+      *binary = 1;
+    else if (!strcmp(w, "insensitive") || !strcmp(w, "asensitive"))
+      continue;
+    else if (!strcmp(w, "scroll"))
+      *scroll = *scroll == 0 ? 0 : 1;
+    else if (!strcmp(w, "no"))
+      *scroll = 0;
+    else
+      break;
+  }
+  if (t != 1 || strcmp(w, "cursor")) {
+    snprintf(err, errlen, "syntax error at or near \"%s\"", t > 0 ? w : "");
+    return NULL;
+  }
+  t = lex(&lx, w, sizeof w);
+  if (t == 1 && (!strcmp(w, "with") || !strcmp(w, "without"))) {
+    *hold = !strcmp(w, "with");
+    t = lex(&lx, w, sizeof w);
+    if (t != 1 || strcmp(w, "hold")) {
+      snprintf(err, errlen, "syntax error at or near \"%s\"", t > 0 ? w : "");
+      return NULL;
+    }
+    t = lex(&lx, w, sizeof w);
+  }
+  if (t != 1 || strcmp(w, "for")) {
+    snprintf(err, errlen, "syntax error at or near \"%s\"", t > 0 ? w : "");
+    return NULL;
+  }
+  return skip_space(lx.p);
+}
+
+/* The query of a DECLARE statement (NULL when it does not parse; running it reports why). */
+static const char *declare_query(const char *sql) {
+  char name[128], err[300];
+  int binary, scroll, hold;
+  return parse_declare(sql, sql + strlen(sql), name, sizeof name, &binary, &scroll, &hold, err, sizeof err);
+}
+
+/* DECLARE: st is the compiled query (bound already when it came through Bind), owned by the cursor
+ * from here on, even on failure. Returns 0, or -1 (error sent). */
+static int cursor_declare(pgw_session *s, const char *sql, const char *end, mica_stmt *st, char *tag,
+                          size_t taglen) {
+  char name[128], err[300];
+  int binary, scroll, hold;
+  const char *q = parse_declare(sql, end, name, sizeof name, &binary, &scroll, &hold, err, sizeof err);
+  if (!q) {
+    if (st) mica_finalize(st);
+    pgw_send_error(s, "ERROR", "42601", err, 0);
+    return -1;
+  }
+  if (!hold && mica_get_autocommit(s->db)) {
+    if (st) mica_finalize(st);
+    pgw_send_error(s, "ERROR", "25P01", "DECLARE CURSOR can only be used in transaction blocks", 0);
+    return -1;
+  }
+  if (find_portal(s, name)) {
+    if (st) mica_finalize(st);
+    snprintf(err, sizeof err, "cursor \"%s\" already exists", name);
+    pgw_send_error(s, "ERROR", "42P03", err, 0);
+    return -1;
+  }
+  if (!st) {
+    int rc = mica_prepare_v3(s->db, q, (int)(end - q), 0, &st, NULL);
+    if (rc != MICA_OK) {
+      send_engine_error(s, rc, sql, q);
+      if (st) mica_finalize(st);
+      return -1;
+    }
+  }
+  if (!st || mica_column_count(st) == 0 || !mica_stmt_readonly(st)) {
+    char kw[32];
+    read_word(q, kw, sizeof kw);
+    snprintf(err, sizeof err, "syntax error at or near \"%s\"", kw);
+    if (st) mica_finalize(st);
+    pgw_send_error(s, "ERROR", "42601", err, char_position(sql, (int)(q - sql)));
+    return -1;
+  }
+  pgw_portal *c = calloc(1, sizeof *c);
+  pgw_pstmt *ps = calloc(1, sizeof *ps);
+  if (!c || !ps || !(c->name = strdup(name)) || !(ps->name = strdup("")) ||
+      !(ps->sql = strndup(q, (size_t)(end - q)))) {
+    if (ps) free(ps->name);
+    free(ps);
+    if (c) free(c->name);
+    free(c);
+    mica_finalize(st);
+    pgw_send_error(s, "ERROR", "53200", "out of memory", 0);
+    return -1;
+  }
+  c->cursor = 1;
+  c->hold = hold;
+  c->scroll = scroll;
+  c->ps = ps;
+  c->stmt = st;
+  c->own_stmt = 1;
+  if (binary) {
+    c->formats = calloc(1, sizeof *c->formats);
+    if (c->formats) c->formats[0] = 1, c->nformats = 1;
+  }
+  c->next = s->portals;
+  s->portals = c;
+  if (hold) {
+    /* Materialize now: the rows are the ones the cursor would have seen, and it owes nothing to
+     * the transaction. */
+    pgw_held *h = calloc(1, sizeof *h);
+    int rc = MICA_DONE;
+    if (h) {
+      h->ncols = mica_column_count(st);
+      pgw_statement_begin(s);
+      while ((rc = mica_step(st)) == MICA_ROW) {
+        if (!c->described) {
+          c->pending_row = 1;
+          decide_types(c, ps);
+          c->pending_row = 0;
+        }
+        if (held_add(h, st)) {
+          rc = MICA_NOMEM;
+          break;
+        }
+      }
+      pgw_statement_end(s);
+    }
+    if (!h || rc != MICA_DONE) {
+      if (h && rc != MICA_NOMEM)
+        send_engine_error(s, rc, sql, q);
+      else
+        pgw_send_error(s, "ERROR", "53200", "out of memory", 0);
+      held_free(h);
+      drop_portal(s, c);
+      return -1;
+    }
+    decide_types(c, ps);
+    mica_reset(st);
+    c->held = h;
+    c->started = c->done = 1;
+  }
+  snprintf(tag, taglen, "DECLARE CURSOR");
+  return 0;
+}
+
+/* FETCH (send) or MOVE: up to a->count rows forward. exec: the extended-protocol portal running the
+ * FETCH (its result formats apply), NULL for a simple query (text, or binary for a BINARY cursor).
+ * Returns 0 with the tag, or -1 (error sent). */
+static int cursor_fetch(pgw_session *s, const char *sql, const char *end, int send, int with_desc,
+                        const pgw_portal *exec, char *tag, size_t taglen) {
+  fetch_args a;
+  char msg[300];
+  if (parse_fetch(sql, end, &a)) {
+    pgw_send_error(s, "ERROR", "42601", send ? "syntax error in FETCH" : "syntax error in MOVE", 0);
+    return -1;
+  }
+  pgw_portal *c = find_portal(s, a.name);
+  if (!c || !c->cursor) {
+    snprintf(msg, sizeof msg, "cursor \"%s\" does not exist", a.name);
+    pgw_send_error(s, "ERROR", "34000", msg, 0);
+    return -1;
+  }
+  if (a.backward) {
+    if (c->scroll == 1)
+      pgw_send_error(s, "ERROR", "0A000", "backward and absolute FETCH are not supported", 0);
+    else
+      pgw_send_error_hint(s, "55000", "cursor can only scan forward",
+                          "Declare it with SCROLL option to enable backward scan.");
+    return -1;
+  }
+  if (cursor_describe(s, c, 0)) return -1;
+  int16_t *formats = c->formats;
+  int nformats = c->nformats;
+  if (exec && exec->nformats) {
+    c->formats = exec->formats;
+    c->nformats = exec->nformats;
+  }
+  int rc = 0;
+  int64_t n = 0;
+  if (send && with_desc) send_row_description(s, c, 1);
+  if (c->held) {
+    pgw_held *h = c->held;
+    for (; (a.count < 0 || n < a.count) && h->pos < h->nrows; n++, h->pos++) {
+      if (send && (rc = put_data_row(s, c, h->v + h->pos * h->ncols)) != 0) break;
+      if (s->out.len > (64u << 10)) pgw_session_flush(s);
+    }
+  } else {
+    pgw_statement_begin(s);
+    while ((a.count < 0 || n < a.count) && !c->done) {
+      int step;
+      if (c->pending_row) {
+        step = MICA_ROW;
+        c->pending_row = 0;
+      } else {
+        step = mica_step(c->stmt);
+      }
+      if (step == MICA_DONE) {
+        c->done = 1;
+        break;
+      }
+      if (step != MICA_ROW) {
+        c->done = 1;
+        mica_reset(c->stmt);
+        send_engine_error(s, step, NULL, NULL);
+        rc = -1;
+        break;
+      }
+      if (send && (rc = send_data_row(s, c)) != 0) break;
+      n++;
+      if (s->out.len > (64u << 10)) pgw_session_flush(s);
+    }
+    pgw_statement_end(s);
+  }
+  c->formats = formats;
+  c->nformats = nformats;
+  if (rc) return -1;
+  snprintf(tag, taglen, "%s %lld", send ? "FETCH" : "MOVE", (long long)n);
+  return 0;
+}
+
+/* Closes the cursors a transaction's end takes along (all but WITH HOLD); called whenever no
+ * transaction is open any more. */
+static void close_transaction_cursors(pgw_session *s) {
+  for (pgw_portal *p = s->portals, *next; p; p = next) {
+    next = p->next;
+    if (p->cursor && !p->hold) drop_portal(s, p);
+  }
+}
+
 static int run_role(pgw_session *s, const char *sql, const char *end, char *tag, size_t taglen);
 static int run_database(pgw_session *s, const char *sql, const char *end, char *tag, size_t taglen);
 static void drop_all_portals(pgw_session *s);
 
-/* Runs a local statement. with_desc: send RowDescription for SHOW (simple protocol). Returns 0 or -1. */
-static int run_local(pgw_session *s, int kind, const char *sql, const char *end, int with_desc,
-                     int *implicit) {
+/* Runs a local statement. with_desc: send RowDescription for SHOW and FETCH (simple protocol). exec:
+ * the extended-protocol portal running it (NULL for a simple query). Returns 0 or -1. */
+static int run_local(pgw_session *s, int kind, const char *sql, const char *end, int with_desc, int *implicit,
+                     pgw_portal *exec) {
   char tag[64] = "";
   int rc;
   char kw[32];
@@ -934,15 +1376,39 @@ static int run_local(pgw_session *s, int kind, const char *sql, const char *end,
     lex(&lx, w, sizeof w);
     int t = lex(&lx, w, sizeof w);
     if (t == 1 && !strcmp(w, "all")) {
+      for (pgw_portal *p = s->portals, *next; p; p = next) {
+        next = p->next;
+        if (p->cursor) drop_portal(s, p);
+      }
       snprintf(tag, sizeof tag, "CLOSE CURSOR ALL");
     } else {
-      char msg[300];
-      snprintf(msg, sizeof msg, "cursor \"%s\" does not exist", w);
-      pgw_send_error(s, "ERROR", "34000", msg, 0);
-      return -1;
+      pgw_portal *c = t == 1 ? find_portal(s, w) : NULL;
+      if (!c || !c->cursor) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "cursor \"%s\" does not exist", t == 1 ? w : "");
+        pgw_send_error(s, "ERROR", "34000", msg, 0);
+        return -1;
+      }
+      drop_portal(s, c);
+      snprintf(tag, sizeof tag, "CLOSE CURSOR");
     }
     break;
   }
+  case LOCAL_DECLARE: {
+    mica_stmt *st = NULL;
+    if (exec && exec->stmt && exec->own_stmt) {
+      /* Parse compiled the query and Bind bound it: the cursor takes the statement over. */
+      st = exec->stmt;
+      exec->stmt = NULL;
+      exec->own_stmt = 0;
+    }
+    if (cursor_declare(s, sql, end, st, tag, sizeof tag)) return -1;
+    break;
+  }
+  case LOCAL_FETCH:
+  case LOCAL_MOVE:
+    if (cursor_fetch(s, sql, end, kind == LOCAL_FETCH, with_desc, exec, tag, sizeof tag)) return -1;
+    break;
   case LOCAL_DEALLOCATE: {
     lexer lx = {sql, end};
     char w[256];
@@ -1255,7 +1721,7 @@ static void simple_query(pgw_session *s, const char *sql) {
     }
     if (kind != LOCAL_NONE && kind != LOCAL_EMPTY) {
       const char *end = statement_end(pos);
-      if (run_local(s, kind, pos, end, 1, &implicit)) {
+      if (run_local(s, kind, pos, end, 1, &implicit, NULL)) {
         failed = 1;
         if (was_explicit && kind != LOCAL_COMMIT && kind != LOCAL_ROLLBACK) s->tx_failed = 1;
         break;
@@ -1293,6 +1759,7 @@ static void simple_query(pgw_session *s, const char *sql) {
     int r = run_portal(s, &p, 0, 1, sql, pos);
     free(p.col_oids);
     mica_finalize(st);
+    notify_after_statement(s, r >= 0);
     if (r < 0) {
       failed = 1;
       if (was_explicit) s->tx_failed = 1;
@@ -1317,6 +1784,7 @@ static void simple_query(pgw_session *s, const char *sql) {
   }
   /* A transaction the engine ended on its own (an error that rolls back) takes its NOTIFYs along. */
   if (mica_get_autocommit(s->db) && s->pending) pgw_notify_abort(s);
+  if (mica_get_autocommit(s->db)) close_transaction_cursors(s);
   pgw_send_ready(s);
 }
 
@@ -1348,7 +1816,13 @@ static void drop_portal(pgw_session *s, pgw_portal *p) {
       mica_clear_bindings(p->stmt);
     }
   }
-  if (p->ps && !p->own_stmt) p->ps->portal_refs--;
+  if (p->ps && !p->own_stmt && !p->cursor) p->ps->portal_refs--;
+  if (p->cursor) {
+    held_free(p->held);
+    free(p->ps->name);
+    free(p->ps->sql);
+    free(p->ps);
+  }
   free(p->name);
   free(p->formats);
   free(p->col_oids);
@@ -1392,6 +1866,36 @@ static void ext_error(pgw_session *s) {
   if (s->db && !mica_get_autocommit(s->db)) s->tx_failed = 1;
 }
 
+/* A message that does not parse: PostgreSQL's 08P01 message for it, then skip to Sync. */
+static void bad_message(pgw_session *s, const pqmsg *m) {
+  const char *why = pqmsg_errmsg(m);
+  pgw_send_error(s, "ERROR", "08P01", why ? why : "invalid message format", 0);
+  ext_error(s);
+}
+
+/* Client text must be UTF-8 (PostgreSQL verifies every string it receives): 0, or -1 with 22021 sent. */
+static int bad_utf8(pgw_session *s, const void *p, size_t n) {
+  char msg[160];
+  if (!pgtypes_verify_utf8(p, n, msg, sizeof msg)) return 0;
+  pgw_send_error(s, "ERROR", "22021", msg, 0);
+  return -1;
+}
+
+/* Reads a string of an extended-protocol message: NULL (error sent, skipping to Sync) when it is
+ * missing or not UTF-8. */
+static const char *ext_string(pgw_session *s, pqmsg *m) {
+  const char *str = pqmsg_get_string(m);
+  if (!str) {
+    bad_message(s, m);
+    return NULL;
+  }
+  if (bad_utf8(s, str, strlen(str))) {
+    ext_error(s);
+    return NULL;
+  }
+  return str;
+}
+
 static int only_space_left(const char *p) {
   for (;;) {
     p = skip_space(p);
@@ -1401,17 +1905,21 @@ static int only_space_left(const char *p) {
 }
 
 static void msg_parse(pgw_session *s, pqmsg *m) {
-  const char *name = pqmsg_get_string(m);
-  const char *sql = pqmsg_get_string(m);
-  int16_t ntypes = pqmsg_get_int16(m);
-  if (ntypes < 0) m->err = 1;
+  const char *name = ext_string(s, m);
+  const char *sql = name ? ext_string(s, m) : NULL;
+  if (!sql) return;
+  int ntypes = (uint16_t)pqmsg_get_int16(m); /* counts are unsigned 16-bit, as PostgreSQL reads them */
   uint32_t *types = calloc((size_t)(ntypes > 0 ? ntypes : 1), sizeof *types);
+  if (!types) {
+    pgw_send_error(s, "ERROR", "53200", "out of memory", 0);
+    ext_error(s);
+    return;
+  }
   for (int i = 0; i < ntypes && !m->err; i++)
     types[i] = (uint32_t)pqmsg_get_int32(m);
-  if (pqmsg_end(m) || !types) {
+  if (pqmsg_end(m)) {
     free(types);
-    pgw_send_error(s, "ERROR", "08P01", "invalid Parse message format", 0);
-    ext_error(s);
+    bad_message(s, m);
     return;
   }
   log_statement(s, sql);
@@ -1444,9 +1952,13 @@ static void msg_parse(pgw_session *s, pqmsg *m) {
   ps->name = strdup(name);
   ps->sql = strdup(sql);
   ps->local_kind = classify_local(sql);
-  if (ps->local_kind == LOCAL_NONE) {
+  /* DECLARE's query is compiled here, so its parameters are typed and bound as any statement's. */
+  const char *compile = ps->local_kind == LOCAL_NONE      ? sql
+                        : ps->local_kind == LOCAL_DECLARE ? declare_query(sql)
+                                                          : NULL;
+  if (compile) {
     const char *tail = NULL;
-    int rc = mica_prepare_v3(s->db, sql, -1, MICA_PREPARE_PERSISTENT, &ps->stmt, &tail);
+    int rc = mica_prepare_v3(s->db, compile, -1, MICA_PREPARE_PERSISTENT, &ps->stmt, &tail);
     if (rc != MICA_OK) {
       send_engine_error(s, rc, sql, sql);
       if (ps->stmt) mica_finalize(ps->stmt);
@@ -1468,7 +1980,7 @@ static void msg_parse(pgw_session *s, pqmsg *m) {
       ext_error(s);
       return;
     }
-    if (!ps->stmt) ps->local_kind = LOCAL_EMPTY;
+    if (!ps->stmt && ps->local_kind == LOCAL_NONE) ps->local_kind = LOCAL_EMPTY;
   }
   int maxn = ntypes;
   if (ps->stmt) {
@@ -1514,15 +2026,10 @@ static int bind_value(mica_stmt *st, int idx, const pgvalue *v) {
 }
 
 static void msg_bind(pgw_session *s, pqmsg *m) {
-  const char *pname = pqmsg_get_string(m);
-  const char *sname = pqmsg_get_string(m);
+  const char *pname = ext_string(s, m);
+  const char *sname = pname ? ext_string(s, m) : NULL;
   char msg[512];
-  int16_t nfmt = pqmsg_get_int16(m);
-  if (nfmt < 0) m->err = 1;
-  const unsigned char *fmts = pqmsg_get_bytes(m, (size_t)(nfmt > 0 ? nfmt : 0) * 2);
-  int16_t nparams = pqmsg_get_int16(m);
-  if (nparams < 0) m->err = 1;
-  if (m->err) goto bad_format;
+  if (!sname) return;
   pgw_pstmt *ps = find_pstmt(s, sname);
   if (!ps) {
     snprintf(msg, sizeof msg, "prepared statement \"%s\" does not exist", sname);
@@ -1530,16 +2037,20 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
     ext_error(s);
     return;
   }
-  if (nparams != ps->nparams) {
-    snprintf(msg, sizeof msg,
-             "bind message supplies %d parameters, but prepared statement \"%s\" requires %d", nparams, sname,
-             ps->nparams);
+  int nfmt = (uint16_t)pqmsg_get_int16(m);
+  const unsigned char *fmts = pqmsg_get_bytes(m, (size_t)nfmt * 2);
+  int nparams = (uint16_t)pqmsg_get_int16(m);
+  if (m->err) goto bad_format;
+  if (nfmt > 1 && nfmt != nparams) {
+    snprintf(msg, sizeof msg, "bind message has %d parameter formats but %d parameters", nfmt, nparams);
     pgw_send_error(s, "ERROR", "08P01", msg, 0);
     ext_error(s);
     return;
   }
-  if (nfmt > 1 && nfmt != nparams) {
-    snprintf(msg, sizeof msg, "bind message has %d parameter formats but %d parameters", nfmt, nparams);
+  if (nparams != ps->nparams) {
+    snprintf(msg, sizeof msg,
+             "bind message supplies %d parameters, but prepared statement \"%s\" requires %d", nparams, sname,
+             ps->nparams);
     pgw_send_error(s, "ERROR", "08P01", msg, 0);
     ext_error(s);
     return;
@@ -1563,13 +2074,15 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
   }
   p->ps = ps;
   if (ps->stmt) {
-    if (ps->portal_refs == 0) {
+    if (ps->portal_refs == 0 && ps->local_kind != LOCAL_DECLARE) {
       p->stmt = ps->stmt;
       mica_reset(p->stmt);
       mica_clear_bindings(p->stmt);
       ps->portal_refs++;
     } else {
-      int rc = mica_prepare_v3(s->db, ps->sql, -1, 0, &p->stmt, NULL);
+      /* a private copy (DECLARE's portal always has one: the cursor takes it over) */
+      const char *q = ps->local_kind == LOCAL_DECLARE ? declare_query(ps->sql) : ps->sql;
+      int rc = mica_prepare_v3(s->db, q ? q : ps->sql, -1, 0, &p->stmt, NULL);
       if (rc != MICA_OK || !p->stmt) {
         send_engine_error(s, rc, ps->sql, ps->sql);
         if (p->stmt) mica_finalize(p->stmt);
@@ -1595,7 +2108,7 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
   for (int i = 0; i < nparams; i++) {
     int32_t len = pqmsg_get_int32(m);
     const unsigned char *data = NULL;
-    if (len < -1) m->err = 1;
+    if (len < -1) m->err = PQMSG_SHORT;
     if (len > 0) data = pqmsg_get_bytes(m, (size_t)len);
     if (m->err) {
       drop_portal(s, p);
@@ -1611,6 +2124,11 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
     }
     pgvalue v;
     char *scratch = NULL;
+    if (len > 0 && (fmt == 0 || pgtypes_is_text(ps->ptypes[i])) && bad_utf8(s, data, (size_t)len)) {
+      drop_portal(s, p);
+      ext_error(s);
+      return;
+    }
     if (len == -1) {
       memset(&v, 0, sizeof v);
       v.type = MICA_NULL;
@@ -1625,11 +2143,11 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
       if (ps->pmap[k] == i + 1) bind_value(p->stmt, k, &v);
     free(scratch);
   }
-  int16_t nres = pqmsg_get_int16(m);
-  if (nres < 0) m->err = 1;
+  int nres = (uint16_t)pqmsg_get_int16(m);
+  if (!m->err && nres > 0 && pqmsg_remaining(m) < (size_t)nres * 2) m->err = PQMSG_SHORT;
   if (!m->err && nres > 0) {
     p->formats = calloc((size_t)nres, sizeof *p->formats);
-    if (!p->formats) m->err = 1;
+    if (!p->formats) m->err = PQMSG_SHORT;
     for (int i = 0; i < nres && !m->err; i++) {
       int16_t code = pqmsg_get_int16(m);
       p->formats[i] = code;
@@ -1651,19 +2169,32 @@ static void msg_bind(pgw_session *s, pqmsg *m) {
   pqbuf_finish(&s->out);
   return;
 bad_format:
-  pgw_send_error(s, "ERROR", "08P01", "invalid Bind message format", 0);
-  ext_error(s);
+  bad_message(s, m);
+}
+
+/* Reads the body of Describe and Close: a kind byte ('S' or 'P') and a name. NULL: error sent. */
+static const char *msg_target(pgw_session *s, pqmsg *m, char *what, const char *verb) {
+  *what = (char)pqmsg_get_byte(m);
+  const char *name = ext_string(s, m);
+  if (!name) return NULL;
+  if (pqmsg_end(m)) {
+    bad_message(s, m);
+    return NULL;
+  }
+  if (*what != 'S' && *what != 'P') {
+    char msg[64];
+    snprintf(msg, sizeof msg, "invalid %s message subtype %d", verb, (unsigned char)*what);
+    pgw_send_error(s, "ERROR", "08P01", msg, 0);
+    ext_error(s);
+    return NULL;
+  }
+  return name;
 }
 
 static void msg_describe(pgw_session *s, pqmsg *m) {
-  char what = (char)pqmsg_get_byte(m);
-  const char *name = pqmsg_get_string(m);
-  char msg[300];
-  if (pqmsg_end(m) || (what != 'S' && what != 'P')) {
-    pgw_send_error(s, "ERROR", "08P01", "invalid Describe message format", 0);
-    ext_error(s);
-    return;
-  }
+  char what, msg[300];
+  const char *name = msg_target(s, m, &what, "DESCRIBE");
+  if (!name) return;
   if (what == 'S') {
     pgw_pstmt *ps = find_pstmt(s, name);
     if (!ps) {
@@ -1714,22 +2245,11 @@ static void msg_describe(pgw_session *s, pqmsg *m) {
     return;
   }
   if (!p->described && !p->started && mica_stmt_readonly(p->stmt)) {
-    /* Step once so expression columns get their value's type; the row stays pending for Execute. */
-    pgw_statement_begin(s);
-    int rc = mica_step(p->stmt);
-    pgw_statement_end(s);
-    p->started = 1;
-    if (rc == MICA_ROW)
-      p->pending_row = 1;
-    else if (rc != MICA_DONE) {
-      mica_reset(p->stmt);
+    int rc = peek_first_row(s, p);
+    if (rc != MICA_ROW && rc != MICA_DONE) {
       send_engine_error(s, rc, p->ps->sql, p->ps->sql);
       ext_error(s);
       return;
-    } else {
-      /* Ran to completion with no rows: re-run at Execute (same result, no side effects). */
-      mica_reset(p->stmt);
-      p->started = 0;
     }
   }
   decide_types(p, p->ps);
@@ -1737,12 +2257,12 @@ static void msg_describe(pgw_session *s, pqmsg *m) {
 }
 
 static void msg_execute(pgw_session *s, pqmsg *m) {
-  const char *name = pqmsg_get_string(m);
+  const char *name = ext_string(s, m);
+  if (!name) return;
   int32_t max_rows = pqmsg_get_int32(m);
   char msg[300];
   if (pqmsg_end(m)) {
-    pgw_send_error(s, "ERROR", "08P01", "invalid Execute message format", 0);
-    ext_error(s);
+    bad_message(s, m);
     return;
   }
   pgw_portal *p = find_portal(s, name);
@@ -1766,7 +2286,7 @@ static void msg_execute(pgw_session *s, pqmsg *m) {
   }
   if (kind) {
     int was_explicit = !mica_get_autocommit(s->db);
-    if (run_local(s, kind, p->ps->sql, p->ps->sql + strlen(p->ps->sql), 0, NULL)) {
+    if (run_local(s, kind, p->ps->sql, p->ps->sql + strlen(p->ps->sql), 0, NULL, p)) {
       s->ignore_till_sync = 1;
       if (was_explicit && kind != LOCAL_COMMIT && kind != LOCAL_ROLLBACK) s->tx_failed = 1;
     }
@@ -1780,6 +2300,7 @@ static void msg_execute(pgw_session *s, pqmsg *m) {
   }
   int was_explicit = !mica_get_autocommit(s->db);
   int r = run_portal(s, p, max_rows > 0 ? max_rows : 0, 0, p->ps->sql, p->ps->sql);
+  if (r != MICA_ROW) notify_after_statement(s, r >= 0);
   if (r == MICA_ROW) {
     pqbuf_start(&s->out, 's');
     pqbuf_finish(&s->out);
@@ -1792,13 +2313,9 @@ static void msg_execute(pgw_session *s, pqmsg *m) {
 }
 
 static void msg_close(pgw_session *s, pqmsg *m) {
-  char what = (char)pqmsg_get_byte(m);
-  const char *name = pqmsg_get_string(m);
-  if (pqmsg_end(m) || (what != 'S' && what != 'P')) {
-    pgw_send_error(s, "ERROR", "08P01", "invalid Close message format", 0);
-    ext_error(s);
-    return;
-  }
+  char what;
+  const char *name = msg_target(s, m, &what, "CLOSE");
+  if (!name) return;
   if (what == 'S') {
     pgw_pstmt *ps = find_pstmt(s, name);
     if (ps) drop_pstmt(s, ps);
@@ -1821,9 +2338,11 @@ void pgw_query_message(pgw_session *s, char type, const unsigned char *body, siz
   switch (type) {
   case 'Q': {
     const char *sql = pqmsg_get_string(&m);
-    if (pqmsg_end(&m)) {
-      pgw_send_error(s, "FATAL", "08P01", "invalid Query message format", 0);
-      s->want_close = 1;
+    if (pqmsg_end(&m) || bad_utf8(s, sql, strlen(sql))) {
+      if (m.err || m.pos != m.len) pgw_send_error(s, "ERROR", "08P01", pqmsg_errmsg(&m), 0);
+      if (s->db && !mica_get_autocommit(s->db)) s->tx_failed = 1;
+      pgw_send_ready(s);
+      pgw_session_flush(s);
       return;
     }
     /* A simple Query drops the unnamed statement and portal, as PostgreSQL does. */
@@ -1840,10 +2359,24 @@ void pgw_query_message(pgw_session *s, char type, const unsigned char *body, siz
   case 'D': msg_describe(s, &m); return;
   case 'E': msg_execute(s, &m); return;
   case 'C': msg_close(s, &m); return;
-  case 'H': pgw_session_flush(s); return;
+  case 'H':
+    if (pqmsg_end(&m)) bad_message(s, &m);
+    pgw_session_flush(s);
+    return;
   case 'S':
     s->ignore_till_sync = 0;
-    if (mica_get_autocommit(s->db)) drop_all_portals(s);
+    if (pqmsg_end(&m)) {
+      /* an error here does not start a new skip: ReadyForQuery follows it at once */
+      pgw_send_error(s, "ERROR", "08P01", pqmsg_errmsg(&m), 0);
+      if (!mica_get_autocommit(s->db)) s->tx_failed = 1;
+    }
+    if (mica_get_autocommit(s->db)) {
+      /* no transaction: every portal goes but the cursors declared WITH HOLD */
+      for (pgw_portal *p = s->portals, *next; p; p = next) {
+        next = p->next;
+        if (!(p->cursor && p->hold)) drop_portal(s, p);
+      }
+    }
     pgw_send_ready(s);
     pgw_session_flush(s);
     return;

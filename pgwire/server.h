@@ -50,6 +50,11 @@ typedef struct pgw_server {
 /* Takes over a freshly accepted socket; runs in the event-loop thread of base. */
 void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_t fd,
                         const struct sockaddr *addr, int addrlen, int is_unix);
+/* Takes over an in-memory transport instead of a socket: bev is one end of a bufferevent pair on base,
+ * created with BEV_OPT_THREADSAFE | BEV_OPT_DEFER_CALLBACKS; the session owns and frees it. The client is
+ * treated as local ("[local]", hba "local" rules) and TLS is refused. For the protocol fuzzer and tests. */
+struct bufferevent;
+void pgw_session_accept_bev(pgw_server *srv, struct event_base *base, struct bufferevent *bev);
 /* Asks every session to terminate (FATAL 57P01) and interrupts running statements. Any thread. */
 void pgw_session_terminate_all(pgw_server *srv);
 /* Number of live sessions. */

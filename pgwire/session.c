@@ -24,6 +24,12 @@
  *   and finally clears busy and activates s->kick_ev under s->mu. The loop never reads messages or frees
  *   the session while busy is set; a worker never touches the session after clearing busy.
  *
+ * TRANSPORT
+ *   A session reads and writes only through its bufferevent: a socket's (pgw_session_accept; TLS may
+ *   replace it after SSLRequest) or one end of an in-memory bufferevent pair (pgw_session_accept_bev,
+ *   s->fd == -1: no TLS, no direct send), which lets the protocol fuzzer (regress/fuzz/fuzz_proto.c) drive
+ *   this same state machine from a buffer. Everything below is the same for both.
+ *
  * CLOSING
  *   close_mode 1 (we close: Terminate, FATAL, shutdown) stops reading and closes once the output has
  *   drained; close_mode 2 (peer gone) closes at once. Either way the engine side (statements, the
@@ -95,7 +101,7 @@ int pgw_database_path(const pgw_server *srv, const char *name, char *out, size_t
  * Output helpers (any thread that owns the session: the loop before OPENING, the worker after).
  */
 static void put_error_fields(pqbuf *b, const char *severity, const char *sqlstate, const char *msg,
-                             int position) {
+                             int position, const char *hint) {
   pqbuf_put_byte(b, 'S');
   pqbuf_put_string(b, severity);
   pqbuf_put_byte(b, 'V');
@@ -110,19 +116,29 @@ static void put_error_fields(pqbuf *b, const char *severity, const char *sqlstat
     pqbuf_put_byte(b, 'P');
     pqbuf_put_string(b, pos);
   }
+  if (hint) {
+    pqbuf_put_byte(b, 'H');
+    pqbuf_put_string(b, hint);
+  }
   pqbuf_put_byte(b, 0);
 }
 
 void pgw_send_error(pgw_session *s, const char *severity, const char *sqlstate, const char *msg,
                     int position) {
   pqbuf_start(&s->out, 'E');
-  put_error_fields(&s->out, severity, sqlstate, msg, position);
+  put_error_fields(&s->out, severity, sqlstate, msg, position, NULL);
+  pqbuf_finish(&s->out);
+}
+
+void pgw_send_error_hint(pgw_session *s, const char *sqlstate, const char *msg, const char *hint) {
+  pqbuf_start(&s->out, 'E');
+  put_error_fields(&s->out, "ERROR", sqlstate, msg, 0, hint);
   pqbuf_finish(&s->out);
 }
 
 void pgw_send_notice(pgw_session *s, const char *severity, const char *sqlstate, const char *msg) {
   pqbuf_start(&s->out, 'N');
-  put_error_fields(&s->out, severity, sqlstate, msg, 0);
+  put_error_fields(&s->out, severity, sqlstate, msg, 0, NULL);
   pqbuf_finish(&s->out);
 }
 
@@ -152,7 +168,7 @@ void pgw_session_flush(pgw_session *s) {
      * loop a wake-up per reply. Order is kept: the bufferevent lock is held and its output is empty. */
     size_t done = 0;
     bufferevent_lock(s->bev);
-    if (!s->tls && evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
+    if (!s->tls && s->fd >= 0 && evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
       while (done < s->out.len) {
         ssize_t w = send(s->fd, s->out.data + done, s->out.len - done, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w > 0)
@@ -379,11 +395,14 @@ static void timeout_cb(evutil_socket_t fd, short what, void *arg) {
 /* ------------------------------------------------------------------------------------------------
  * Life cycle.
  */
-void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_t fd,
-                        const struct sockaddr *addr, int addrlen, int is_unix) {
+/* A new session in STARTUP over transport bev (NULL: create a socket bufferevent on fd). Takes
+ * ownership of fd and bev, also when it fails. */
+static void session_open(pgw_server *srv, struct event_base *base, evutil_socket_t fd,
+                         struct bufferevent *bev, const struct sockaddr *addr, int addrlen, int is_unix) {
   pgw_session *s = calloc(1, sizeof *s);
   if (!s) {
-    evutil_closesocket(fd);
+    if (bev) bufferevent_free(bev);
+    if (fd >= 0) evutil_closesocket(fd);
     return;
   }
   s->srv = srv;
@@ -394,7 +413,7 @@ void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_
   pqbuf_init(&s->out);
   pthread_mutex_init(&s->mu, NULL);
   pthread_cond_init(&s->cv, NULL);
-  if (is_unix)
+  if (is_unix || !addr)
     snprintf(s->peer, sizeof s->peer, "[local]");
   else if (addr->sa_family == AF_INET) {
     char ip[INET_ADDRSTRLEN];
@@ -405,10 +424,16 @@ void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_
     inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, ip, sizeof ip);
     snprintf(s->peer, sizeof s->peer, "%s", ip);
   }
-  if (addrlen > 0 && (size_t)addrlen <= sizeof s->peer_addr) memcpy(&s->peer_addr, addr, (size_t)addrlen);
+  if (addr && addrlen > 0 && (size_t)addrlen <= sizeof s->peer_addr)
+    memcpy(&s->peer_addr, addr, (size_t)addrlen);
   s->loop_phase = 1;
-  evutil_make_socket_nonblocking(fd);
-  s->bev = bufferevent_socket_new(base, fd, BEV_OPT_THREADSAFE | BEV_OPT_DEFER_CALLBACKS);
+  if (bev) {
+    s->bev = bev;
+    s->bev_owns_fd = 1; /* no socket of ours to close */
+  } else {
+    evutil_make_socket_nonblocking(fd);
+    s->bev = bufferevent_socket_new(base, fd, BEV_OPT_THREADSAFE | BEV_OPT_DEFER_CALLBACKS);
+  }
   s->kick_ev = event_new(base, -1, 0, kick_cb, s);
   s->timeout_ev = evtimer_new(base, timeout_cb, s);
   s->auth_ev = evtimer_new(base, auth_timeout_cb, s);
@@ -417,7 +442,7 @@ void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_
     if (s->kick_ev) event_free(s->kick_ev);
     if (s->timeout_ev) event_free(s->timeout_ev);
     if (s->auth_ev) event_free(s->auth_ev);
-    evutil_closesocket(fd);
+    if (fd >= 0) evutil_closesocket(fd);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     free(s);
@@ -440,6 +465,15 @@ void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_
   bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
 
+void pgw_session_accept(pgw_server *srv, struct event_base *base, evutil_socket_t fd,
+                        const struct sockaddr *addr, int addrlen, int is_unix) {
+  session_open(srv, base, fd, NULL, addr, addrlen, is_unix);
+}
+
+void pgw_session_accept_bev(pgw_server *srv, struct event_base *base, struct bufferevent *bev) {
+  session_open(srv, base, -1, bev, NULL, 0, 1);
+}
+
 static void session_free(pgw_session *s) {
   pgw_notify_session_gone(s);
   pgw_advisory_release_all(s);
@@ -451,7 +485,7 @@ static void session_free(pgw_session *s) {
   event_free(s->timeout_ev);
   event_free(s->auth_ev);
   bufferevent_free(s->bev);
-  if (!s->bev_owns_fd) evutil_closesocket(s->fd);
+  if (!s->bev_owns_fd && s->fd >= 0) evutil_closesocket(s->fd);
   pgw_auth_free(s);
   pgw_guc_free_all(s);
   free(s->user);
@@ -549,19 +583,36 @@ static void set_read_high(pgw_session *s, size_t high) {
   bufferevent_setwatermark(s->bev, EV_READ, 0, high);
 }
 
+/* Frames the next message of a READY session's input (whoever owns the session): 1 with *total when
+ * it is all there, 0 when more is needed, -1 when its length word is invalid (below 4, or above the
+ * limit of its type: 1 GB, or 10000 for the small messages, as PostgreSQL). A first byte that is no
+ * frontend message type is a whole "message" of its own (*total 1): it is refused at once, without
+ * waiting for a body that a confused client may never send. */
+static int next_frame(struct evbuffer *in, size_t *total) {
+  size_t n = evbuffer_get_length(in);
+  if (n < 1) return 0;
+  const unsigned char *hdr = evbuffer_pullup(in, n < 5 ? 1 : 5);
+  size_t max = pq_type_max_length(hdr[0]);
+  if (max == 0) {
+    *total = 1;
+    return 1;
+  }
+  if (n < 5) return 0;
+  return pq_frame(hdr, n, 1, max, total);
+}
+
 /* Loop thread: if a complete message is buffered and no worker owns the session, hand it over. */
 static void maybe_dispatch(pgw_session *s) {
   struct evbuffer *in = bufferevent_get_input(s->bev);
-  size_t n = evbuffer_get_length(in);
-  if (n < 5) {
+  size_t total = 0;
+  int rc = next_frame(in, &total);
+  if (rc == 0 && evbuffer_get_length(in) < 5) {
     if (s->read_high != INPUT_HIGH) set_read_high(s, INPUT_HIGH);
     return;
   }
-  const unsigned char *hdr = evbuffer_pullup(in, 5);
-  size_t total;
-  int rc = pq_frame(hdr, n, 1, PQ_MAX_MESSAGE, &total);
   /* Input is read up to a high-water mark so a client that sends faster than its statements run
-   * cannot grow our buffer without bound; a single larger (valid) message raises the mark for itself. */
+   * cannot grow our buffer without bound; a single larger (valid) message raises the mark for itself
+   * (pq_frame sets total also when the message is incomplete). */
   size_t want = rc >= 0 && total > INPUT_HIGH ? total : INPUT_HIGH;
   if (want != s->read_high) set_read_high(s, want);
   if (rc == 0) return;
@@ -678,9 +729,8 @@ static void worker_job(void *arg) {
     if (stop) break;
     bufferevent_lock(s->bev);
     struct evbuffer *in = bufferevent_get_input(s->bev);
-    size_t n = evbuffer_get_length(in), total = 0;
-    int rc = 0;
-    if (n >= 5) rc = pq_frame(evbuffer_pullup(in, 5), n, 1, PQ_MAX_MESSAGE, &total);
+    size_t total = 0;
+    int rc = next_frame(in, &total);
     unsigned char *msg = NULL;
     if (rc > 0) {
       msg = malloc(total);
@@ -698,7 +748,10 @@ static void worker_job(void *arg) {
       s->want_close = 1;
       break;
     }
-    pgw_query_message(s, (char)msg[0], msg + 5, total - 5);
+    if (total == 1)
+      pgw_query_message(s, (char)msg[0], msg + 1, 0); /* not a message type: refused */
+    else
+      pgw_query_message(s, (char)msg[0], msg + 5, total - 5);
     free(msg);
     if (s->out.len > OUTPUT_BATCH) pgw_session_flush(s);
   }
@@ -724,20 +777,23 @@ static void worker_job(void *arg) {
 static void start_tls(pgw_session *s) {
   pthread_mutex_lock(&s->srv->mu);
   SSL_CTX *ctx = s->srv->ssl_ctx;
-  SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+  SSL *ssl = ctx && s->fd >= 0 ? SSL_new(ctx) : NULL; /* no TLS over an in-memory transport */
   pthread_mutex_unlock(&s->srv->mu);
-  char reply = ssl ? 'S' : 'N';
+  if (!ssl) {
+    bufferevent_write(s->bev, "N", 1);
+    return;
+  }
+  char reply = 'S';
   /* Nothing has been written on this socket yet, so one byte goes straight out before TLS. */
   ssize_t w;
   do
     w = send(s->fd, &reply, 1, MSG_NOSIGNAL);
   while (w < 0 && errno == EINTR);
   if (w != 1) {
-    if (ssl) SSL_free(ssl);
+    SSL_free(ssl);
     request_close(s);
     return;
   }
-  if (!ssl) return;
   bufferevent_free(s->bev);
   s->bev =
       bufferevent_openssl_socket_new(s->base, s->fd, ssl, BUFFEREVENT_SSL_ACCEPTING,

@@ -67,6 +67,11 @@ typedef struct pgw_portal {
   int pending_row; /* a row was stepped (for Describe) but not yet sent */
   int64_t rows;
   char *local_result; /* SHOW result for local statements */
+  /* SQL cursors (DECLARE): a portal with its own pgw_pstmt (ps, freed with the portal). */
+  int cursor;            /* 1 for a cursor */
+  int hold;              /* WITH HOLD: rows materialized at DECLARE (held); survives the transaction */
+  int scroll;            /* -1 unspecified, 0 NO SCROLL, 1 SCROLL (backward fetches are refused either way) */
+  struct pgw_held *held; /* WITH HOLD rows and the read position (query.c) */
 } pgw_portal;
 
 typedef struct pgw_session {
@@ -128,6 +133,8 @@ void pgw_session_flush(pgw_session *s);
 void pgw_send_error(pgw_session *s, const char *severity, const char *sqlstate, const char *msg,
                     int position);
 void pgw_send_notice(pgw_session *s, const char *severity, const char *sqlstate, const char *msg);
+/* An ERROR with a HINT field. */
+void pgw_send_error_hint(pgw_session *s, const char *sqlstate, const char *msg, const char *hint);
 
 /* PostgreSQL functions (pgfunc.c): registers them on s->db (user data s). MICA_OK or an error code. */
 int pgw_functions_register(pgw_session *s);

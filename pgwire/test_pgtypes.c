@@ -1,6 +1,7 @@
 /* test_pgtypes.c: declared-type -> OID mapping and text/binary value encodings. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,6 +160,77 @@ START_TEST(test_binary_encodings) {
 }
 END_TEST
 
+START_TEST(test_utf8_verification_reports_bytes_as_postgresql) {
+  char err[128];
+  ck_assert_int_eq(pgtypes_verify_utf8("plain \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 15, err, sizeof err), 0);
+  static const struct {
+    const char *in;
+    size_t n;
+    const char *msg;
+  } bad[] = {
+      {"a\xff", 2, "0xff"},
+      {"\xe2\x28\xa1", 3, "0xe2 0x28 0xa1"},          /* bad continuation */
+      {"abc\xe2\x82'", 6, "0xe2 0x82 0x27"},          /* cut short: the bytes that follow are shown */
+      {"\xe2\x82", 2, "0xe2 0x82"},                   /* cut short at the end */
+      {"\xc0\xaf", 2, "0xc0 0xaf"},                   /* overlong */
+      {"\xed\xa0\x80", 3, "0xed 0xa0 0x80"},          /* surrogate */
+      {"\xf4\x90\x80\x80", 4, "0xf4 0x90 0x80 0x80"}, /* above U+10FFFF */
+      {"x\0y", 3, "0x00"},                            /* NUL */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char want[128];
+    snprintf(want, sizeof want, "invalid byte sequence for encoding \"UTF8\": %s", bad[i].msg);
+    ck_assert_int_eq(pgtypes_verify_utf8(bad[i].in, bad[i].n, err, sizeof err), -1);
+    ck_assert_str_eq(err, want);
+  }
+}
+END_TEST
+
+/* numeric(p,s) text: the value rounded half away from zero to s decimals. */
+static void expect_scaled(pgvalue v, int p, int sc, const char *want) {
+  pqbuf b;
+  pqbuf_init(&b);
+  ck_assert_int_eq(pgtypes_put_value_typmod(&b, PGOID_NUMERIC, ((p << 16) | sc) + 4, 0, &v), 0);
+  ck_assert_int_eq((int)b.len, 4 + (int)strlen(want));
+  ck_assert_mem_eq(b.data + 4, want, strlen(want));
+  pqbuf_free(&b);
+}
+
+START_TEST(test_numeric_typmod_scale) {
+  pgvalue v;
+  memset(&v, 0, sizeof v);
+  v.type = MICA_FLOAT;
+  static const struct {
+    double d;
+    int p, s;
+    const char *want;
+  } f[] = {{1.5, 5, 2, "1.50"},
+           {1.005, 5, 2, "1.01"},
+           {-1.005, 5, 2, "-1.01"},
+           {9.999, 5, 2, "10.00"},
+           {0.005, 4, 2, "0.01"},
+           {-0.001, 3, 2, "0.00"},
+           {2.5, 10, 0, "3"},
+           {1e-7, 8, 3, "0.000"},
+           {12345.6789, 8, 3, "12345.679"},
+           {1e20, 25, 1, "100000000000000000000.0"}};
+  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+    v.d = f[i].d;
+    expect_scaled(v, f[i].p, f[i].s, f[i].want);
+  }
+  v.type = MICA_INTEGER;
+  v.i = -7;
+  expect_scaled(v, 6, 3, "-7.000");
+  v.type = MICA_TEXT;
+  v.p = (const unsigned char *)"0.125e1";
+  v.n = 7;
+  expect_scaled(v, 6, 2, "1.25");
+  v.p = (const unsigned char *)"abc"; /* not a number: sent as it is */
+  v.n = 3;
+  expect_scaled(v, 6, 2, "abc");
+}
+END_TEST
+
 START_TEST(test_parameter_decoding) {
   pgvalue v;
   char *scratch = NULL, err[128];
@@ -238,6 +310,8 @@ int main(void) {
   tcase_add_test(tc, test_double_text_like_postgres);
   tcase_add_test(tc, test_binary_encodings);
   tcase_add_test(tc, test_parameter_decoding);
+  tcase_add_test(tc, test_numeric_typmod_scale);
+  tcase_add_test(tc, test_utf8_verification_reports_bytes_as_postgresql);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -150,8 +150,41 @@ START_TEST(test_frame_rejects_bad_lengths_before_body_arrives) {
   ck_assert_int_eq(pq_frame(huge, sizeof huge, 1, PQ_MAX_MESSAGE, &total), -1);
   const unsigned char neg[] = {'Q', 0xff, 0xff, 0xff, 0xff};
   ck_assert_int_eq(pq_frame(neg, sizeof neg, 1, PQ_MAX_MESSAGE, &total), -1);
-  const unsigned char startup_big[] = {0, 0, 0x27, 0x11}; /* 10001 */
+  /* PostgreSQL's startup limit is on the body: 10000 bytes after the length word. */
+  const unsigned char startup_max[] = {0, 0, 0x27, 0x14}; /* 10004 */
+  ck_assert_int_eq(pq_frame(startup_max, sizeof startup_max, 0, PQ_MAX_STARTUP, &total), 0);
+  const unsigned char startup_big[] = {0, 0, 0x27, 0x15}; /* 10005 */
   ck_assert_int_eq(pq_frame(startup_big, sizeof startup_big, 0, PQ_MAX_STARTUP, &total), -1);
+}
+END_TEST
+
+START_TEST(test_type_limits_follow_postgresql) {
+  ck_assert_uint_eq(pq_type_max_length('Q'), PQ_MAX_MESSAGE);
+  ck_assert_uint_eq(pq_type_max_length('d'), PQ_MAX_MESSAGE);
+  ck_assert_uint_eq(pq_type_max_length('S'), PQ_SMALL_MESSAGE);
+  ck_assert_uint_eq(pq_type_max_length('E'), PQ_SMALL_MESSAGE);
+  ck_assert_uint_eq(pq_type_max_length('z'), 0);
+  ck_assert_uint_eq(pq_type_max_length(0), 0);
+  ck_assert_uint_eq(pq_type_max_length('p'), 0); /* only during authentication */
+}
+END_TEST
+
+START_TEST(test_errmsg_names_the_first_problem) {
+  pqmsg m;
+  pqmsg_init(&m, 'E', "ab", 2);
+  ck_assert_ptr_null(pqmsg_get_string(&m));
+  ck_assert_str_eq(pqmsg_errmsg(&m), "invalid string in message");
+  pqmsg_init(&m, 'E', "a\0", 2);
+  ck_assert_str_eq(pqmsg_get_string(&m), "a");
+  (void)pqmsg_get_int32(&m);
+  ck_assert_str_eq(pqmsg_errmsg(&m), "insufficient data left in message");
+  (void)pqmsg_get_string(&m); /* the first problem stays */
+  ck_assert_str_eq(pqmsg_errmsg(&m), "insufficient data left in message");
+  pqmsg_init(&m, 'S', "xy", 2);
+  ck_assert_int_eq(pqmsg_end(&m), -1);
+  ck_assert_str_eq(pqmsg_errmsg(&m), "invalid message format");
+  pqmsg_init(&m, 'S', "", 0);
+  ck_assert_ptr_null(pqmsg_errmsg(&m));
 }
 END_TEST
 
@@ -206,6 +239,8 @@ static Suite *pqbuf_suite(void) {
   tcase_add_test(tc, test_frame_rejects_bad_lengths_before_body_arrives);
   tcase_add_test(tc, test_frame_waits_for_header_and_body);
   tcase_add_test(tc, test_random_bodies_never_read_out_of_bounds);
+  tcase_add_test(tc, test_type_limits_follow_postgresql);
+  tcase_add_test(tc, test_errmsg_names_the_first_problem);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -106,6 +106,13 @@ int workpool_submit(workpool *p, workpool_fn fn, void *arg) {
   return 0;
 }
 
+int workpool_idle(workpool *p) {
+  pthread_mutex_lock(&p->mu);
+  int idle = !p->head && p->idle == p->nthreads;
+  pthread_mutex_unlock(&p->mu);
+  return idle;
+}
+
 void workpool_destroy(workpool *p) {
   if (!p) return;
   pthread_mutex_lock(&p->mu);

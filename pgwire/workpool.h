@@ -14,6 +14,9 @@ typedef void (*workpool_fn)(void *arg);
 workpool *workpool_create(int min, int max);
 /* Queues fn(arg). Returns 0, or -1 when the pool is shutting down or out of memory (fn not run). */
 int workpool_submit(workpool *p, workpool_fn fn, void *arg);
+/* 1 when no job is queued or running (every thread waits for work), else 0. A snapshot: another thread
+ * may submit right after. */
+int workpool_idle(workpool *p);
 /* Runs every queued job to completion, then joins and frees the threads. */
 void workpool_destroy(workpool *p);
 

@@ -197,10 +197,25 @@ try:
 except psycopg2.Error as e:
     assert e.pgcode == "42P01", e.pgcode
 c.rollback()
+cur.execute("INSERT INTO pyt SELECT id + 1, name, score FROM pyt")
+cur.execute("INSERT INTO pyt SELECT id + 2, name, score FROM pyt")
+c.commit()
+# named (server-side) cursors: DECLARE ... CURSOR WITHOUT HOLD FOR, FETCH FORWARD n FROM, CLOSE
+named = c.cursor("pyt_named")
+named.itersize = 3
+named.execute("SELECT id FROM pyt WHERE id > %s ORDER BY id", (1,))
+assert [r[0] for r in named] == [2, 3, 4], "named cursor"
+named.close()
+c.rollback()
+held = c.cursor("pyt_held", withhold=True)
+held.execute("SELECT id FROM pyt ORDER BY id")
+c.commit()
+assert held.fetchmany(2) == [(1,), (2,)] and held.fetchall() == [(3,), (4,)], "WITH HOLD cursor after commit"
+held.close()
 print("psycopg2 ok")
 EOF
 )
-    [ "$out" = "psycopg2 ok" ] && ok "psycopg2 round trip" || bad "psycopg2 round trip" "$out"
+    [ "$out" = "psycopg2 ok" ] && ok "psycopg2 round trip, named cursors (also WITH HOLD)" || bad "psycopg2 round trip" "$out"
 else
     bad "psycopg2" "python3-psycopg2 is not installed (regress/install-deps.sh installs it)"
 fi

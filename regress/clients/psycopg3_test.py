@@ -9,7 +9,7 @@ paths: text and binary parameters, text and binary results. Also: the parameter 
 reads at connect (server_version, encoding, DateStyle, IntervalStyle, TimeZone), client-side binding
 (ClientCursor, simple protocol), executemany and pipeline mode, prepared statements (prepare=True,
 DEALLOCATE when the cache overflows), transactions with savepoints, errors mapped to classes by
-SQLSTATE, COPY in text and binary both ways, cancel and statement_timeout (57014), LISTEN/NOTIFY
+SQLSTATE, server-side (named) cursors, COPY in text and binary both ways, cancel and statement_timeout (57014), LISTEN/NOTIFY
 and a ConnectionPool. Prints one line per check and ends with "N passed, N failed"; exit status 1
 on any failure."""
 import datetime
@@ -199,6 +199,34 @@ def main(conninfo):
                  errors.InFailedSqlTransaction, "25P02", lambda: c.execute("SELECT 1"))
     c.rollback()
     check("connection usable after rollback", c.execute("SELECT 3").fetchone() == (3,))
+    c.rollback()
+
+    # Server-side cursors: DECLARE with bound parameters (extended protocol), Describe of the cursor,
+    # FETCH FORWARD n, binary results, WITH HOLD across COMMIT.
+    c.execute("DROP TABLE IF EXISTS p3cur")
+    c.execute("CREATE TABLE p3cur (a integer, b text)")
+    c.execute("INSERT INTO p3cur VALUES (1, 'one'), (2, 'two'), (3, 'three'), (4, 'four'), (5, 'five')")
+    c.commit()
+    with c.cursor("p3named") as cur:
+        cur.itersize = 2
+        cur.execute("SELECT a, b FROM p3cur WHERE a > %s ORDER BY a", (1,))
+        desc = [(d.name, d.type_code) for d in cur.description]
+        got = (cur.fetchone(), cur.fetchmany(2), cur.fetchall())
+    check("server-side cursor: description, fetchone/fetchmany/fetchall",
+          desc == [("a", 23), ("b", 25)] and got == ((2, "two"), [(3, "three"), (4, "four")], [(5, "five")]),
+          (desc, got))
+    with c.cursor("p3bin", binary=True) as cur:
+        cur.execute("SELECT a, b FROM p3cur WHERE a <= %s ORDER BY a", (2,))
+        got = cur.fetchall()
+    check("server-side cursor with binary results", got == [(1, "one"), (2, "two")], got)
+    c.commit()
+    with c.cursor("p3hold", withhold=True) as cur:
+        cur.execute("SELECT a FROM p3cur WHERE a >= %s ORDER BY a", (4,))
+        c.commit()
+        got = cur.fetchall()
+    check("WITH HOLD cursor survives COMMIT", got == [(4,), (5,)], got)
+    expect_error("DECLARE outside a transaction block is 25P01", errors.NoActiveSqlTransaction, "25P01",
+                 lambda: psycopg.connect(conninfo, autocommit=True).execute("DECLARE x CURSOR FOR SELECT 1"))
     c.rollback()
 
     # Transactions.
