@@ -142,6 +142,16 @@ static int parse_bool(const Value *v, int *out) {
 }
 
 /* ------------------------------------------------------------------ bodies */
+/* A declared type as table_info shows it: SQLite's standard type names in capitals, others as
+ * written. */
+static const char *std_type(const char *t) {
+  static const char *std[] = {"ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"};
+  if (!t) return "";
+  for (size_t i = 0; i < sizeof std / sizeof std[0]; i++)
+    if (!strcasecmp(t, std[i])) return std[i];
+  return t;
+}
+
 static int table_info(Exec *x, Table *t, int extended, RowList *out) {
   int rc = MICA_OK;
   for (int i = 0; i < t->ncol && rc == MICA_OK; i++) {
@@ -151,7 +161,7 @@ static int table_info(Exec *x, Table *t, int extended, RowList *out) {
     if (!r) return MICA_NOMEM;
     value_set_int(&r->v[0], i);
     set_text(&r->v[1], c->name);
-    set_text(&r->v[2], c->type ? c->type : "");
+    set_text(&r->v[2], std_type(c->type));
     value_set_int(&r->v[3], c->notnull);
     char *d = schema_default_text(t, i);
     set_text(&r->v[4], d);
@@ -164,23 +174,15 @@ static int table_info(Exec *x, Table *t, int extended, RowList *out) {
   return rc;
 }
 
+/* In SQLite's order (schema_index_order). */
 static int index_list(Exec *x, Table *t, RowList *out) {
-  int n = 0;
-  for (Index *ix = t->indexes; ix; ix = ix->next_in_table)
-    n++;
-  Index **arr = calloc((size_t)n + 1, sizeof(Index *));
-  if (!arr) return MICA_NOMEM;
-  int k = 0;
-  for (Index *ix = t->indexes; ix; ix = ix->next_in_table)
-    arr[k++] = ix;
+  Index *arr[SCHEMA_MAX_INDEXES + 1];
+  int n = schema_index_order(t, arr, SCHEMA_MAX_INDEXES);
   int rc = MICA_OK;
-  for (int i = n - 1, seq = 0; i >= 0 && rc == MICA_OK; i--, seq++) {
-    Index *ix = arr[i];
+  for (int seq = 0; seq < n && rc == MICA_OK; seq++) {
+    Index *ix = arr[seq];
     Row *r = mkrow(5);
-    if (!r) {
-      rc = MICA_NOMEM;
-      break;
-    }
+    if (!r) return MICA_NOMEM;
     value_set_int(&r->v[0], seq);
     set_text(&r->v[1], ix->name);
     value_set_int(&r->v[2], ix->unique);
@@ -188,7 +190,6 @@ static int index_list(Exec *x, Table *t, RowList *out) {
     value_set_int(&r->v[4], ix->where != NULL);
     rc = push(out, r);
   }
-  free(arr);
   (void)x;
   return rc;
 }
@@ -196,17 +197,17 @@ static int index_list(Exec *x, Table *t, RowList *out) {
 static int index_info(Exec *x, Index *ix, int extended, RowList *out) {
   int rc = MICA_OK;
   Table *t = ix->table;
-  int n = extended ? ix->ncol + 1 : ix->ncol;
+  int n = extended ? ix->nfull : ix->ncol;
   for (int i = 0; i < n && rc == MICA_OK; i++) {
     Row *r = mkrow(extended ? 6 : 3);
     if (!r) return MICA_NOMEM;
-    int c = i < ix->ncol ? ix->cols[i] : -1;
+    int c = ix->cols[i];
     value_set_int(&r->v[0], i);
     value_set_int(&r->v[1], c);
     set_text(&r->v[2], c >= 0 && t && c < t->ncol ? t->cols[c].name : NULL);
     if (extended) {
-      value_set_int(&r->v[3], i < ix->ncol && ix->desc ? ix->desc[i] : 0);
-      set_text(&r->v[4], i < ix->ncol && ix->coll_names && ix->coll_names[i] ? ix->coll_names[i] : "BINARY");
+      value_set_int(&r->v[3], ix->desc ? ix->desc[i] : 0);
+      set_text(&r->v[4], ix->coll_names && ix->coll_names[i] ? ix->coll_names[i] : "BINARY");
       value_set_int(&r->v[5], i < ix->ncol);
     }
     rc = push(out, r);
@@ -282,7 +283,7 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
     if (!argtext) return MICA_OK;
     if (!strcasecmp(name, "table_info") || !strcasecmp(name, "table_xinfo")) {
       Table *t = schema_find_table(s, argtext);
-      return t ? table_info(x, t, name[5] == 'x', out) : MICA_OK;
+      return t ? table_info(x, t, name[6] == 'x', out) : MICA_OK;
     }
     if (!strcasecmp(name, "index_list")) {
       Table *t = schema_find_table(s, argtext);
