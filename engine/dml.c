@@ -6,7 +6,8 @@
  *   the INTEGER PRIMARY KEY column (its value is the rowid), as SQLite stores it. An index entry is a
  *   record of the indexed columns followed by the rowid. A WITHOUT ROWID table's row is the entry of
  *   its PRIMARY KEY index t->pk (the PK columns, then the others); its index entries end with the PK
- *   columns they lack (schema.h). Both are built by index_key from the Index's field list.
+ *   columns they lack (schema.h). Both are built by index_key from the Index's field list. SQLite
+ *   stores the integral values of a REAL column as integers: they are read back as reals.
  *
  * CONSTRAINT ORDER (as SQLite checks them)
  *   NOT NULL (each column in order) -> CHECK (in order) -> rowid/INTEGER PRIMARY KEY uniqueness ->
@@ -145,10 +146,7 @@ int dml_pk_handle(Exec *x, TableWriter *w, Value *pkvals, int64_t *handle) {
 static int same_row(TableWriter *w, int64_t a, int64_t b) {
   if (!w->t->pk) return a == b;
   if (a <= 0 || b <= 0 || a > w->nkeys || b > w->nkeys) return 0;
-  if (a == b) return 1;
-  UnpackedKey k = {.keyinfo = &w->t->pk->keyinfo, .rec = w->keys[a - 1], .nrec = w->nkey[a - 1]};
-  int corrupt = 0;
-  return record_compare_key(&k, w->keys[b - 1], w->nkey[b - 1], &corrupt) == 0 && !corrupt;
+  return a == b || dml_handle_cmp(w, a, b) == 0;
 }
 
 int dml_entry_pk(const Index *ix, const Index *pk, const void *d, uint32_t n, uint8_t **out, uint32_t *nout) {
@@ -171,6 +169,12 @@ int dml_entry_pk(const Index *ix, const Index *pk, const void *d, uint32_t n, ui
   }
   if (all != stackbuf) free(all);
   return rc;
+}
+
+int dml_handle_cmp(TableWriter *w, int64_t a, int64_t b) {
+  if (!w->t->pk || a <= 0 || b <= 0 || a > w->nkeys || b > w->nkeys) return a < b ? -1 : a > b;
+  UnpackedKey k = {.keyinfo = &w->t->pk->keyinfo, .rec = w->keys[a - 1], .nrec = w->nkey[a - 1]};
+  return record_compare_key(&k, w->keys[b - 1], w->nkey[b - 1], NULL);
 }
 
 /* The handle of the row an entry of ix (a WITHOUT ROWID table's index or its PRIMARY KEY) names. */
@@ -287,6 +291,8 @@ int dml_decode_row(Exec *x, Table *t, const void *d, uint32_t n, int64_t rowid, 
       value_init(&tmp);
       value_from_rec(&tmp, &rv[i]);
       value_copy(&vals[c], &tmp);
+      /* SQLite stores a REAL column's integral values as integers */
+      if (rv[i].type == REC_INT && t->cols[c].aff == AFF_REAL) value_set_real(&vals[c], (double)rv[i].u.i);
     } else if (t->cols[c].dflt) {
       exec_default_value(x, t, c, &vals[c]);
       value_make_owned(&vals[c]);

@@ -64,6 +64,8 @@ int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found
 int dml_decode_row(Exec *x, Table *t, const void *d, uint32_t n, int64_t rowid, Value *vals);
 /* Allocates a new rowid (max+1, random when max is the largest). */
 int dml_new_rowid(Exec *x, TableWriter *w, int64_t *out);
+/* How the rows named by a and b are ordered in the table: by rowid, or by PRIMARY KEY (<0, 0, >0). */
+int dml_handle_cmp(TableWriter *w, int64_t a, int64_t b);
 /* WITHOUT ROWID: a handle for the row whose PRIMARY KEY columns (in PK order, t->pk->ncol of them)
  * are pkvals. */
 int dml_pk_handle(Exec *x, TableWriter *w, Value *pkvals, int64_t *handle);

@@ -68,6 +68,9 @@ static int slot_decode(Exec *x, Slot *s) {
     value_release(&s->cols[c]);
     if (i < got) {
       value_from_rec(&s->cols[c], &rv[i]);
+      /* SQLite stores a REAL column's integral values as integers */
+      if (t && rv[i].type == REC_INT && t->cols[c].aff == AFF_REAL)
+        value_set_real(&s->cols[c], (double)rv[i].u.i);
     } else {
       value_init(&s->cols[c]);
       /* a column added by ALTER TABLE ADD COLUMN after the row was written: its default */

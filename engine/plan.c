@@ -4029,8 +4029,31 @@ static int slot_pk_handle(Exec *x, TableWriter *w, int slot, int64_t *handle) {
   return rc;
 }
 
+/* Does SQLite visit the rows of this UPDATE/DELETE in rowid (PRIMARY KEY) order? It visits them in
+ * scan order only in its one-pass mode, which triggers (RETURNING is one), a changed rowid or PRIMARY
+ * KEY, or a REPLACE conflict rule rule out: then it collects the keys first and visits them sorted. */
+static int visits_in_key_order(const DmlPlan *d) {
+  const Table *t = d->t;
+  if (d->nret || trigger_list_has(d->trig, TR_BEFORE) || trigger_list_has(d->trig, TR_AFTER)) return 1;
+  if (d->kind != XS_UPDATE) return 0;
+  if (d->onconf == ONCONF_REPLACE) return 1;
+  for (const Index *ix = t->indexes; ix; ix = ix->next_in_table)
+    if (ix->onerror == ONCONF_REPLACE) return 1;
+  if (t->pk && t->pk->onerror == ONCONF_REPLACE) return 1;
+  for (int k = 0; k < d->nset; k++) {
+    int col = d->setcol[k];
+    if (col < 0 || col == t->ipk || (t->pk && t->cols[col].pk)) return 1;
+  }
+  return 0;
+}
+
+static int row_key_cmp(const void *a, const void *b, void *w) {
+  const Row *ra = *(Row *const *)a, *rb = *(Row *const *)b;
+  return dml_handle_cmp(w, ra->v[0].u.i, rb->v[0].u.i);
+}
+
 /* Collects the rowids (WITHOUT ROWID: w's handles) and for UPDATE the new row values of the rows the
- * statement touches. */
+ * statement touches, in the order SQLite visits them. */
 static int collect_rows(Exec *x, DmlPlan *d, TableWriter *w, RowList *rows) {
   Table *t = d->t;
   int rc = op_open(x, d->src);
@@ -4062,6 +4085,8 @@ static int collect_rows(Exec *x, DmlPlan *d, TableWriter *w, RowList *rows) {
   }
   op_close(d->src);
   if (rc == MICA_DONE) rc = MICA_OK;
+  if (rc == MICA_OK && rows->n > 1 && visits_in_key_order(d))
+    qsort_r(rows->rows, (size_t)rows->n, sizeof(Row *), row_key_cmp, w);
   if (rc == MICA_NOMEM) mica_set_error(x->db, rc, "out of memory");
   return rc;
 }

@@ -203,6 +203,22 @@ create trigger bad after insert on t begin select new.rowid; end;
 insert into t values('q', 1);
 SQL
 
+compare "UPDATE and DELETE visit rows in key order when SQLite does (rowid tables too)" <<'SQL'
+create table r(a, b, c); create index rc on r(c);
+insert into r values(1, 1, 30), (2, 2, 10), (3, 3, 20), (4, 4, 40);
+update r set a = a + 10 where c >= 10 returning a;
+update r set c = c + 1 where c >= 10 returning a;
+delete from r where c > 0 returning a;
+create table t(a int, b, c, primary key(a desc, b)) without rowid; create index tc on t(c);
+insert into t values(1, 1, 30), (2, 2, 10), (3, 3, 20), (4, 4, 40);
+create table log(x);
+create trigger tl after update on t begin insert into log values(new.a); end;
+update t set b = b + 10 where c >= 10;
+update t set c = c + 1 where c >= 10 returning a;
+delete from t where c > 0 returning a;
+select * from log;
+SQL
+
 compare "create index on a filled table, unique failures, integrity_check" <<'SQL'
 create table t(a primary key, b, c) without rowid;
 with recursive n(i) as (select 1 union all select i + 1 from n where i < 300)
