@@ -410,17 +410,22 @@ static int unique_find(Exec *x, TableWriter *w, Index *ix, BtCursor *c, int64_t 
 
 /* Encodes the entry of ix for the row and inserts it through c. */
 static int entry_insert(Exec *x, Table *t, Index *ix, BtCursor *c, int64_t rowid, Value *vals) {
-  Value *keys = calloc((size_t)ix->nfull + 1, sizeof(Value));
-  if (!keys) return nomem(x);
-  index_key(t, ix, rowid, vals, keys);
   uint8_t *rec;
   uint32_t nrec;
-  int rc = dml_encode(keys, ix->nfull, &rec, &nrec);
-  free(keys);
+  int rc = dml_index_entry(t, ix, rowid, vals, &rec, &nrec);
   if (rc) return nomem(x);
   rc = btree_insert(c, ix == t->pk ? 0 : rowid, rec, nrec);
   free(rec);
   return rc ? bterr(x, rc) : MICA_OK;
+}
+
+int dml_index_entry(Table *t, Index *ix, int64_t rowid, Value *vals, uint8_t **rec, uint32_t *nrec) {
+  Value *keys = calloc((size_t)ix->nfull + 1, sizeof(Value));
+  if (!keys) return MICA_NOMEM;
+  index_key(t, ix, rowid, vals, keys);
+  int rc = dml_encode(keys, ix->nfull, rec, nrec);
+  free(keys);
+  return rc;
 }
 
 int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals,

@@ -72,6 +72,8 @@ int dml_pk_handle(Exec *x, TableWriter *w, Value *pkvals, int64_t *handle);
 /* WITHOUT ROWID: the PRIMARY KEY record (malloc'd into *out) of the row named by entry d of index ix
  * (or of the table: ix == pk). MICA_CORRUPT for an entry with too few fields. */
 int dml_entry_pk(const Index *ix, const Index *pk, const void *d, uint32_t n, uint8_t **out, uint32_t *nout);
+/* The entry of index ix (or t->pk: the stored row) for the row (vals, rowid), malloc'd into *rec. */
+int dml_index_entry(Table *t, Index *ix, int64_t rowid, Value *vals, uint8_t **rec, uint32_t *nrec);
 /* Inserts one index entry for the row (used by CREATE INDEX). */
 int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals,
                      int check_unique);

@@ -4,13 +4,21 @@
  * Settings pragmas without a value report the setting as one row; with a value they change it and
  * report nothing (as SQLite does, except journal_mode, which always reports "wal").
  * Unknown pragmas are silently ignored, as in SQLite.
+ *
+ * integrity_check checks the b-tree structure (btree_integrity_check); when that is sound, it reads
+ * every table (newest first, as SQLite's schema hash lists a small schema) and checks NOT NULL
+ * columns and that each row has its entry in each index and each index as many entries as rows
+ * (quick_check: NOT NULL only), with SQLite's messages, up to N of them.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pragma.h"
+
+#include "dml.h"
 
 typedef struct PragmaDef {
   const char *name;
@@ -216,7 +224,84 @@ static int index_info(Exec *x, Index *ix, int extended, RowList *out) {
   return rc;
 }
 
-static int integrity(Exec *x, int max, RowList *out) {
+/* One integrity_check message (printf-style), while *left allows. */
+static int check_msg(RowList *out, int *left, const char *fmt, ...) {
+  if (*left <= 0) return MICA_OK;
+  (*left)--;
+  char line[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  return text_row(out, line);
+}
+
+/* The rows of t against its indexes, with SQLite's messages: a NOT NULL column holding NULL, a row
+ * whose entry an index lacks ("row N": the rowid, or the row's place in a WITHOUT ROWID table), an
+ * index with another number of entries than the table has rows. quick_check skips the indexes. */
+static int check_contents(Exec *x, Table *t, int quick, int *left, RowList *out) {
+  Index *ix[SCHEMA_MAX_INDEXES + 1];
+  BtCursor *icur[SCHEMA_MAX_INDEXES + 1] = {0};
+  int nix = 0;
+  Index *order[SCHEMA_MAX_INDEXES + 1];
+  int n = schema_index_order(t, order, SCHEMA_MAX_INDEXES);
+  for (int i = 0; i < n; i++) {
+    int expr = 0;
+    for (int k = 0; k < order[i]->ncol; k++)
+      expr |= order[i]->cols[k] < -1;
+    if (order[i] != t->pk && !expr && !order[i]->where && !quick) ix[nix++] = order[i];
+  }
+  BtCursor *cur = NULL;
+  Btree *bt = x->db->bt;
+  int rc = btree_cursor_open(bt, t->root, 0, t->pk ? &t->pk->keyinfo : NULL, &cur);
+  for (int i = 0; i < nix && rc == MICA_OK; i++)
+    rc = btree_cursor_open(bt, ix[i]->root, 0, &ix[i]->keyinfo, &icur[i]);
+  Value *vals = values_alloc((size_t)t->ncol + 1);
+  if (!vals && rc == MICA_OK) rc = MICA_NOMEM;
+  int64_t nrow = 0;
+  int eof = 0;
+  for (rc = rc ? rc : btree_first(cur, &eof); rc == MICA_OK && !eof && *left > 0;
+       rc = btree_next(cur, &eof)) {
+    const void *d;
+    uint32_t nd;
+    int64_t rowid = btree_rowid(cur);
+    nrow++;
+    if ((rc = btree_data(cur, &d, &nd)) || (rc = dml_decode_row(x, t, d, nd, rowid, vals))) break;
+    for (int c = 0; c < t->ncol && rc == MICA_OK; c++)
+      if (t->cols[c].notnull && c != t->ipk && vals[c].type == VAL_NULL)
+        rc = check_msg(out, left, "NULL value in %s.%s", t->name, t->cols[c].name);
+    for (int i = 0; i < nix && rc == MICA_OK; i++) {
+      uint8_t *rec;
+      uint32_t nrec;
+      if ((rc = dml_index_entry(t, ix[i], rowid, vals, &rec, &nrec))) break;
+      UnpackedKey k = {.keyinfo = &ix[i]->keyinfo, .rec = rec, .nrec = nrec, .default_rc = 0};
+      int res = 1;
+      rc = btree_seek_key(icur[i], &k, &res);
+      free(rec);
+      if (rc == MICA_OK && (res != 0 || btree_eof(icur[i])))
+        rc = check_msg(out, left, "row %lld missing from index %s", (long long)(t->pk ? nrow : rowid),
+                       ix[i]->name);
+    }
+  }
+  for (int i = 0; i < nix && rc == MICA_OK && eof; i++) {
+    int64_t nent = 0;
+    rc = btree_count(icur[i], &nent);
+    if (rc == MICA_OK && nent != nrow)
+      rc = check_msg(out, left, "wrong # of entries in index %s", ix[i]->name);
+  }
+  if (vals) {
+    for (int c = 0; c < t->ncol; c++)
+      value_release(&vals[c]);
+    free(vals);
+  }
+  for (int i = 0; i < nix; i++)
+    if (icur[i]) btree_cursor_close(icur[i]);
+  if (cur) btree_cursor_close(cur);
+  if (rc == MICA_NOMEM || rc == MICA_OK) return rc;
+  return x->db->errcode == rc ? rc : mica_set_error(x->db, rc, "%s", btree_errmsg(bt));
+}
+
+static int integrity(Exec *x, int max, int quick, RowList *out) {
   Schema *s = x->db->schema;
   int n = 1;
   for (Table *t = s->tables; t; t = t->next)
@@ -238,7 +323,23 @@ static int integrity(Exec *x, int max, RowList *out) {
     free(report);
     return mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
   }
-  if (!report) return text_row(out, "ok");
+  if (!report) {
+    /* the structure is sound: the rows against their indexes, the newest table first (the order of
+     * SQLite's schema hash for up to 10 objects) */
+    int left = max, nt = 0;
+    for (Table *t = s->tables; t; t = t->next)
+      nt++;
+    Table **ts = calloc((size_t)nt + 1, sizeof(Table *));
+    if (!ts) return MICA_NOMEM;
+    nt = 0;
+    for (Table *t = s->tables; t; t = t->next)
+      ts[nt++] = t;
+    for (int i = nt - 1; i >= 0 && rc == MICA_OK && left > 0; i--)
+      if (!ts[i]->is_view && ts[i]->root) rc = check_contents(x, ts[i], quick, &left, out);
+    free(ts);
+    if (rc == MICA_OK && left == max) rc = text_row(out, "ok");
+    return rc;
+  }
   char *p = report;
   while (p && *p && rc == MICA_OK) {
     char *e = strchr(p, '\n');
@@ -363,7 +464,7 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
   }
   if (!strcasecmp(name, "integrity_check") || !strcasecmp(name, "quick_check")) {
     int max = arg ? (int)value_as_int(arg) : 100;
-    return integrity(x, max > 0 ? max : 100, out);
+    return integrity(x, max > 0 ? max : 100, name[0] == 'q' || name[0] == 'Q', out);
   }
   if (!strcasecmp(name, "wal_checkpoint")) {
     int mode = 0;

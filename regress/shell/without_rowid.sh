@@ -338,6 +338,29 @@ select * from u where x = 1;
 select count(*), sum(c) from t;
 pragma integrity_check;
 SQL
+# integrity_check compares rows with their indexes: a file whose index roots sqlite3 swapped (sound
+# b-trees, wrong contents) and a NOT NULL column that holds a NULL
+"$SQLITE3" "$scratch/data/swapped.db" <<'SQL'
+create table t(a primary key, b not null) without rowid; create index tb on t(b);
+insert into t values(10, 1), (20, 2), (30, 'three');
+create table u(a primary key, b) without rowid; create index ub on u(b); insert into u values(1, 1);
+create table r(x, y); create index ry on r(y); insert into r values(1, 1), (2, 2), (3, 3);
+create table r2(x, y); create index r2y on r2(y); insert into r2 values(5, 5);
+create table v(x, y); insert into v values(1, null);
+pragma writable_schema = on;
+update sqlite_schema set rootpage = 5 where name = 'tb';
+update sqlite_schema set rootpage = 3 where name = 'ub';
+update sqlite_schema set rootpage = 9 where name = 'ry';
+update sqlite_schema set rootpage = 7 where name = 'r2y';
+update sqlite_schema set sql = 'CREATE TABLE v(x, y not null)' where name = 'v';
+SQL
+compare "integrity_check finds rows missing from indexes and NULLs in NOT NULL columns" <<'SQL'
+.open data/swapped.db
+pragma integrity_check;
+pragma integrity_check(5);
+pragma quick_check;
+SQL
+
 # ... and sqlite3 finds the file Mica changed intact and equal to the one it changed itself
 if [ -f "$scratch/got/data/sq.db" ]; then
   a=$("$SQLITE3" "$scratch/expect/data/sq.db" 'pragma integrity_check' .dump 2>&1)
