@@ -4726,15 +4726,19 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
     if (cd->pk) return mica_set_error(db, MICA_ERROR, "Cannot add a PRIMARY KEY column");
     if (cd->unique) return mica_set_error(db, MICA_ERROR, "Cannot add a UNIQUE column");
     if (!d->sqltext || !t->sql) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE");
-    const char *close = strrchr(t->sql, ')');
-    if (!close) return mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s)", t->name);
-    size_t head = (size_t)(close - t->sql);
-    while (head > 0 && isspace((unsigned char)t->sql[head - 1]))
-      head--;
-    size_t n = head + 2 + strlen(d->sqltext) + strlen(close) + 1;
+    /* the new definition goes after the last column's, before the table constraints */
+    Arena a = {0};
+    XStmt ts;
+    size_t head = 0;
+    if (t->ast && xv_stmt(t->ast, &ts, &a) == MICA_OK && ts.kind == XS_CREATE_TABLE && ts.cols_end > 0)
+      head = (size_t)ts.cols_end;
+    arena_free(&a);
+    if (!head || head >= strlen(t->sql))
+      return mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s)", t->name);
+    size_t n = strlen(t->sql) + 2 + strlen(d->sqltext) + 1;
     char *sql = malloc(n);
     if (!sql) return mica_set_error(db, MICA_NOMEM, "out of memory");
-    snprintf(sql, n, "%.*s, %s%s", (int)head, t->sql, d->sqltext, close);
+    snprintf(sql, n, "%.*s, %s%s", (int)head, t->sql, d->sqltext, t->sql + head);
     char *tname = strdup(t->name);
     rc = tname ? ddl_schema_set_sql(x, "table", tname, sql) : mica_set_error(db, MICA_NOMEM, "out of memory");
     if (rc == MICA_OK) rc = ddl_schema_changed(x);
@@ -4824,7 +4828,7 @@ static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t) {
     }
   }
   if (tc->kind == 1) {
-    int has_pk = t->ipk >= 0;
+    int has_pk = t->ipk >= 0 || t->pk;
     for (Index *ix = t->indexes; ix && !has_pk; ix = ix->next_in_table)
       has_pk = ix->origin == 2;
     if (has_pk)
@@ -5240,6 +5244,7 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
     }
   }
   x->without_rowid = s->without_rowid;
+  x->cols_end = s->cols_end;
   x->strict = s->strict;
   /* CREATE INDEX */
   x->nidxcol = s->nidxcol;

@@ -219,6 +219,26 @@ delete from t where c > 0 returning a;
 select * from log;
 SQL
 
+compare "ALTER TABLE ADD COLUMN before the table constraints, VACUUM" <<'SQL'
+create table w(a text, b int , constraint k primary key(b, a) ) without rowid;
+create index wa on w(a);
+insert into w values('x', 1), ('y', 2), ('z', 1);
+alter table w add column c default 'dflt';
+create table r(a, b, primary key(a)); insert into r values(1, 2);
+alter table r add column c;
+create table v(a, b  ); alter table v add c;
+select sql from sqlite_schema;
+select * from w;
+insert into w values('q', 3, 'given');
+select * from w where c = 'dflt';
+select * from w where b = 1;
+vacuum;
+select * from w;
+select * from r;
+pragma integrity_check;
+pragma index_xinfo(wa);
+SQL
+
 compare "create index on a filled table, unique failures, integrity_check" <<'SQL'
 create table t(a primary key, b, c) without rowid;
 with recursive n(i) as (select 1 union all select i + 1 from n where i < 300)
