@@ -388,6 +388,8 @@ struct Stmt {
   int ntcons;
   TabCons *tcons;
   int without_rowid, strict;
+  int cols_end; /* offset of the token after the last column definition: the comma before the table
+                   constraints, or ')' (where ALTER TABLE ADD COLUMN inserts, as SQLite does) */
 
   /* CREATE INDEX */
   int nidxcol;

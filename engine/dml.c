@@ -4,13 +4,17 @@
  * RECORDS
  *   A table row is stored as a record of all its columns in declaration order, with NULL in place of
  *   the INTEGER PRIMARY KEY column (its value is the rowid), as SQLite stores it. An index entry is a
- *   record of the indexed columns followed by the rowid.
+ *   record of the indexed columns followed by the rowid. A WITHOUT ROWID table's row is the entry of
+ *   its PRIMARY KEY index t->pk (the PK columns, then the others); its index entries end with the PK
+ *   columns they lack (schema.h). Both are built by index_key from the Index's field list. SQLite
+ *   stores the integral values of a REAL column as integers: they are read back as reals.
  *
  * CONSTRAINT ORDER (as SQLite checks them)
  *   NOT NULL (each column in order) -> CHECK (in order) -> rowid/INTEGER PRIMARY KEY uniqueness ->
- *   each UNIQUE index in schema order. With REPLACE, a conflicting row is deleted (with its index
- *   entries) and the check continues; with IGNORE the new row is skipped. A NULL in any key column
- *   never conflicts.
+ *   the UNIQUE indexes (and a WITHOUT ROWID table's PRIMARY KEY) in SQLite's list order: the most
+ *   recently created first, except that those declared ON CONFLICT REPLACE come after all others.
+ *   With REPLACE, a conflicting row is deleted (with its index entries) and the check continues; with
+ *   IGNORE the new row is skipped. A NULL in any key column never conflicts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,11 +49,31 @@ int dml_encode(Value *vals, int n, uint8_t **out, uint32_t *nout) {
   return MICA_OK;
 }
 
+/* The uniqueness checks in SQLite's order (schema_index_order), each with its cursor. */
+static int build_checks(TableWriter *w) {
+  Table *t = w->t;
+  Index *order[SCHEMA_MAX_INDEXES + 1];
+  int n = schema_index_order(t, order, SCHEMA_MAX_INDEXES);
+  w->chk = calloc((size_t)n + 1, sizeof(Index *));
+  w->chkcur = calloc((size_t)n + 1, sizeof(BtCursor *));
+  if (!w->chk || !w->chkcur) return MICA_NOMEM;
+  for (int i = 0; i < n; i++) {
+    if (!order[i]->unique) continue;
+    BtCursor *c = order[i] == t->pk ? w->cur : NULL;
+    for (int k = 0; k < w->nidx && !c; k++)
+      if (w->idx[k] == order[i]) c = w->icur[k];
+    if (!c) continue;
+    w->chk[w->nchk] = order[i];
+    w->chkcur[w->nchk++] = c;
+  }
+  return MICA_OK;
+}
+
 int dml_writer_open(Exec *x, Table *t, TableWriter *w) {
   memset(w, 0, sizeof *w);
   w->t = t;
   w->row_slot = -1;
-  int rc = btree_cursor_open(x->db->bt, t->root, 1, NULL, &w->cur);
+  int rc = btree_cursor_open(x->db->bt, t->root, 1, t->pk ? &t->pk->keyinfo : NULL, &w->cur);
   if (rc) {
     w->cur = NULL;
     return bterr(x, rc);
@@ -70,6 +94,7 @@ int dml_writer_open(Exec *x, Table *t, TableWriter *w) {
       }
     }
   }
+  if (build_checks(w)) return nomem(x);
   return MICA_OK;
 }
 
@@ -79,14 +104,106 @@ void dml_writer_close(TableWriter *w) {
     if (w->icur && w->icur[i]) btree_cursor_close(w->icur[i]);
   free(w->idx);
   free(w->icur);
+  free(w->chk);
+  free(w->chkcur);
+  for (int64_t i = 0; i < w->nkeys; i++)
+    free(w->keys[i]);
+  free(w->keys);
+  free(w->nkey);
   free(w->buf);
   memset(w, 0, sizeof *w);
 }
 
-/* Index key values for a row: [ncol columns][rowid]. keys must hold ix->ncol + 1 values; they
- * borrow from vals. */
+/* ------------------------------------------------------------------ WITHOUT ROWID handles */
+/* Registers a PRIMARY KEY record (takes rec) as a new handle. */
+static int key_add(Exec *x, TableWriter *w, uint8_t *rec, uint32_t n, int64_t *handle) {
+  if (w->nkeys == w->capkeys) {
+    int64_t cap = w->capkeys ? w->capkeys * 2 : 16;
+    uint8_t **k = realloc(w->keys, sizeof(uint8_t *) * (size_t)cap);
+    if (k) w->keys = k;
+    uint32_t *nk = k ? realloc(w->nkey, sizeof(uint32_t) * (size_t)cap) : NULL;
+    if (nk) w->nkey = nk;
+    if (!k || !nk) {
+      free(rec);
+      return nomem(x);
+    }
+    w->capkeys = cap;
+  }
+  w->keys[w->nkeys] = rec;
+  w->nkey[w->nkeys++] = n;
+  *handle = w->nkeys;
+  return MICA_OK;
+}
+
+int dml_pk_handle(Exec *x, TableWriter *w, Value *pkvals, int64_t *handle) {
+  uint8_t *rec;
+  uint32_t n;
+  if (dml_encode(pkvals, w->t->pk->ncol, &rec, &n)) return nomem(x);
+  return key_add(x, w, rec, n, handle);
+}
+
+/* Handles a and b name the same row: equal rowids, or equal PRIMARY KEYs under its collations. */
+static int same_row(TableWriter *w, int64_t a, int64_t b) {
+  if (!w->t->pk) return a == b;
+  if (a <= 0 || b <= 0 || a > w->nkeys || b > w->nkeys) return 0;
+  return a == b || dml_handle_cmp(w, a, b) == 0;
+}
+
+int dml_entry_pk(const Index *ix, const Index *pk, const void *d, uint32_t n, uint8_t **out, uint32_t *nout) {
+  RecValue stackbuf[32];
+  size_t need = (size_t)ix->nfull + (size_t)pk->ncol;
+  RecValue *all = need <= 32 ? stackbuf : malloc(sizeof(RecValue) * need);
+  if (!all) return MICA_NOMEM;
+  RecValue *key = all + ix->nfull;
+  int got = 0, rc = record_decode(d, n, all, ix->nfull, &got);
+  if (rc == MICA_OK && got < ix->nfull) rc = MICA_CORRUPT;
+  for (int j = 0; rc == MICA_OK && j < pk->ncol; j++)
+    key[j] = all[ix->pkpos[j]];
+  size_t sz = rc == MICA_OK ? record_size(key, pk->ncol) : 0;
+  uint8_t *rec = rc == MICA_OK ? malloc(sz ? sz : 1) : NULL;
+  if (rc == MICA_OK && !rec) rc = MICA_NOMEM;
+  if (rc == MICA_OK) {
+    record_encode(key, pk->ncol, rec);
+    *out = rec;
+    *nout = (uint32_t)sz;
+  }
+  if (all != stackbuf) free(all);
+  return rc;
+}
+
+int dml_handle_cmp(TableWriter *w, int64_t a, int64_t b) {
+  if (!w->t->pk || a <= 0 || b <= 0 || a > w->nkeys || b > w->nkeys) return a < b ? -1 : a > b;
+  UnpackedKey k = {.keyinfo = &w->t->pk->keyinfo, .rec = w->keys[a - 1], .nrec = w->nkey[a - 1]};
+  return record_compare_key(&k, w->keys[b - 1], w->nkey[b - 1], NULL);
+}
+
+/* The handle of the row an entry of ix (a WITHOUT ROWID table's index or its PRIMARY KEY) names. */
+static int entry_handle(Exec *x, TableWriter *w, Index *ix, const void *d, uint32_t n, int64_t *handle) {
+  uint8_t *rec;
+  uint32_t nrec;
+  int rc = dml_entry_pk(ix, w->t->pk, d, n, &rec, &nrec);
+  if (rc == MICA_NOMEM) return nomem(x);
+  if (rc) return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
+  return key_add(x, w, rec, nrec, handle);
+}
+
+/* Positions w->cur on the row of handle h of a WITHOUT ROWID table; *found 0 if it is gone. */
+static int pk_seek(Exec *x, TableWriter *w, int64_t h, int *found) {
+  *found = 0;
+  if (h <= 0 || h > w->nkeys) return MICA_OK;
+  UnpackedKey k = {.keyinfo = &w->t->pk->keyinfo, .rec = w->keys[h - 1], .nrec = w->nkey[h - 1]};
+  int res;
+  int rc = btree_seek_key(w->cur, &k, &res);
+  if (rc) return bterr(x, rc);
+  *found = res == 0 && !btree_eof(w->cur);
+  return MICA_OK;
+}
+
+/* ------------------------------------------------------------------ entries */
+/* The fields of ix's entry for a row (ix->nfull values; a WITHOUT ROWID table's t->pk gives the row's
+ * record). keys borrow from vals. */
 static void index_key(Table *t, Index *ix, int64_t rowid, Value *vals, Value *keys) {
-  for (int i = 0; i < ix->ncol; i++) {
+  for (int i = 0; i < ix->nfull; i++) {
     int c = ix->cols[i];
     if (c == -1 || (c >= 0 && c == t->ipk)) {
       value_init(&keys[i]);
@@ -99,13 +216,12 @@ static void index_key(Table *t, Index *ix, int64_t rowid, Value *vals, Value *ke
       value_init(&keys[i]);
     }
   }
-  value_init(&keys[ix->ncol]);
-  value_set_int(&keys[ix->ncol], rowid);
 }
 
-/* Looks for an entry of ix whose first ix->ncol fields equal keys[0..ncol). *conflict_rowid gets its
- * rowid. */
-static int index_find(Exec *x, Index *ix, BtCursor *c, Value *keys, int *found, int64_t *conflict_rowid) {
+/* Looks for an entry of ix (through cursor c) whose first ix->ncol fields equal keys[0..ncol).
+ * *conflict_rowid gets the row it names. */
+static int index_find(Exec *x, TableWriter *w, Index *ix, BtCursor *c, Value *keys, int *found,
+                      int64_t *conflict_rowid) {
   *found = 0;
   uint8_t *rec;
   uint32_t nrec;
@@ -124,6 +240,12 @@ static int index_find(Exec *x, Index *ix, BtCursor *c, Value *keys, int *found, 
       k.default_rc = 0;
       if (record_compare_key(&k, d, n, &corrupt) == 0 && !corrupt) {
         RecValue rv;
+        if (w->t->pk) {
+          free(rec);
+          rc = entry_handle(x, w, ix, d, n, conflict_rowid);
+          *found = rc == MICA_OK;
+          return rc;
+        }
         if (record_column(d, n, ix->ncol, &rv) == MICA_OK && rv.type == REC_INT) {
           *found = 1;
           *conflict_rowid = rv.u.i;
@@ -136,12 +258,13 @@ static int index_find(Exec *x, Index *ix, BtCursor *c, Value *keys, int *found, 
   return MICA_OK;
 }
 
-static int index_delete_entry(Exec *x, Index *ix, BtCursor *c, Value *keys) {
+/* Deletes the entry of the tree under c equal to keys[0..nkeys) (a prefix naming one entry). */
+static int entry_delete(Exec *x, const KeyInfo *ki, BtCursor *c, Value *keys, int nkeys) {
   uint8_t *rec;
   uint32_t nrec;
-  int rc = dml_encode(keys, ix->ncol + 1, &rec, &nrec);
+  int rc = dml_encode(keys, nkeys, &rec, &nrec);
   if (rc) return nomem(x);
-  UnpackedKey k = {.keyinfo = &ix->keyinfo, .rec = rec, .nrec = nrec, .default_rc = 0};
+  UnpackedKey k = {.keyinfo = ki, .rec = rec, .nrec = nrec, .default_rc = 0};
   int res;
   rc = btree_seek_key(c, &k, &res);
   if (rc == MICA_OK && res == 0 && !btree_eof(c)) rc = btree_delete(c);
@@ -150,56 +273,78 @@ static int index_delete_entry(Exec *x, Index *ix, BtCursor *c, Value *keys) {
   return MICA_OK;
 }
 
-int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found) {
-  Table *t = w->t;
-  int res;
-  *found = 0;
-  int rc = btree_seek_rowid(w->cur, rowid, &res);
-  if (rc) return bterr(x, rc);
-  if (res != 0 || btree_eof(w->cur)) return MICA_OK;
-  const void *d;
-  uint32_t n;
-  rc = btree_data(w->cur, &d, &n);
-  if (rc) return bterr(x, rc);
-  RecValue *rv = malloc(sizeof(RecValue) * (size_t)(t->ncol + 1));
+int dml_decode_row(Exec *x, Table *t, const void *d, uint32_t n, int64_t rowid, Value *vals) {
+  int nf = t->pk ? t->pk->nfull : t->ncol;
+  RecValue *rv = malloc(sizeof(RecValue) * (size_t)(nf + 1));
   if (!rv) return nomem(x);
   int got = 0;
-  rc = record_decode(d, n, rv, t->ncol, &got);
-  if (rc) {
+  if (record_decode(d, n, rv, nf, &got)) {
     free(rv);
     return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
   }
-  for (int i = 0; i < t->ncol; i++) {
-    value_release(&vals[i]);
-    value_init(&vals[i]);
+  for (int i = 0; i < nf; i++) {
+    int c = t->pk ? t->pk->cols[i] : i;
+    value_release(&vals[c]);
+    value_init(&vals[c]);
     if (i < got) {
       Value tmp;
       value_init(&tmp);
       value_from_rec(&tmp, &rv[i]);
-      value_copy(&vals[i], &tmp);
-    } else if (t->cols[i].dflt) {
-      exec_default_value(x, t, i, &vals[i]);
-      value_make_owned(&vals[i]);
+      value_copy(&vals[c], &tmp);
+      /* SQLite stores a REAL column's integral values as integers */
+      if (rv[i].type == REC_INT && t->cols[c].aff == AFF_REAL) value_set_real(&vals[c], (double)rv[i].u.i);
+    } else if (t->cols[c].dflt) {
+      exec_default_value(x, t, c, &vals[c]);
+      value_make_owned(&vals[c]);
     }
   }
   if (t->ipk >= 0) value_set_int(&vals[t->ipk], rowid);
   free(rv);
-  *found = 1;
   return MICA_OK;
+}
+
+int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found) {
+  Table *t = w->t;
+  int res, rc;
+  *found = 0;
+  if (t->pk) {
+    rc = pk_seek(x, w, rowid, found);
+    if (rc || !*found) return rc;
+    *found = 0;
+  } else {
+    rc = btree_seek_rowid(w->cur, rowid, &res);
+    if (rc) return bterr(x, rc);
+    if (res != 0 || btree_eof(w->cur)) return MICA_OK;
+  }
+  const void *d;
+  uint32_t n;
+  rc = btree_data(w->cur, &d, &n);
+  if (rc) return bterr(x, rc);
+  rc = dml_decode_row(x, t, d, n, rowid, vals);
+  *found = rc == MICA_OK;
+  return rc;
 }
 
 int dml_delete_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals) {
   Table *t = w->t;
   int rc = MICA_OK;
+  int nmax = t->pk ? t->pk->nfull : 0;
+  for (int i = 0; i < w->nidx; i++)
+    if (w->idx[i]->nfull > nmax) nmax = w->idx[i]->nfull;
+  Value *keys = calloc((size_t)nmax + 1, sizeof(Value));
+  if (!keys) return nomem(x);
   for (int i = 0; i < w->nidx && rc == MICA_OK; i++) {
     Index *ix = w->idx[i];
-    Value *keys = malloc(sizeof(Value) * (size_t)(ix->ncol + 1));
-    if (!keys) return nomem(x);
     index_key(t, ix, rowid, vals, keys);
-    rc = index_delete_entry(x, ix, w->icur[i], keys);
-    free(keys);
+    rc = entry_delete(x, &ix->keyinfo, w->icur[i], keys, ix->nfull);
   }
-  if (rc) return rc;
+  if (rc == MICA_OK && t->pk) {
+    /* the row: the entry whose PRIMARY KEY is the row's */
+    index_key(t, t->pk, 0, vals, keys);
+    rc = entry_delete(x, &t->pk->keyinfo, w->cur, keys, t->pk->ncol);
+  }
+  free(keys);
+  if (rc || t->pk) return rc;
   int res;
   rc = btree_seek_rowid(w->cur, rowid, &res);
   if (rc == MICA_OK && res == 0 && !btree_eof(w->cur)) rc = btree_delete(w->cur);
@@ -247,41 +392,57 @@ static const char *conflict_cols(Table *t, Index *ix, char *buf, size_t cap) {
   return buf;
 }
 
+/* Looks for an entry of ix (through c) with the key of the row (vals, rowid); *other gets the row
+ * it names. A NULL in a key column never matches. */
+static int unique_find(Exec *x, TableWriter *w, Index *ix, BtCursor *c, int64_t rowid, Value *vals,
+                       int *found, int64_t *other) {
+  *found = 0;
+  Value *keys = calloc((size_t)ix->nfull + 1, sizeof(Value));
+  if (!keys) return nomem(x);
+  index_key(w->t, ix, rowid, vals, keys);
+  int hasnull = 0;
+  for (int k = 0; k < ix->ncol; k++)
+    if (keys[k].type == VAL_NULL) hasnull = 1;
+  int rc = hasnull ? MICA_OK : index_find(x, w, ix, c, keys, found, other);
+  free(keys);
+  return rc;
+}
+
+/* Encodes the entry of ix for the row and inserts it through c. */
+static int entry_insert(Exec *x, Table *t, Index *ix, BtCursor *c, int64_t rowid, Value *vals) {
+  uint8_t *rec;
+  uint32_t nrec;
+  int rc = dml_index_entry(t, ix, rowid, vals, &rec, &nrec);
+  if (rc) return nomem(x);
+  rc = btree_insert(c, ix == t->pk ? 0 : rowid, rec, nrec);
+  free(rec);
+  return rc ? bterr(x, rc) : MICA_OK;
+}
+
+int dml_index_entry(Table *t, Index *ix, int64_t rowid, Value *vals, uint8_t **rec, uint32_t *nrec) {
+  Value *keys = calloc((size_t)ix->nfull + 1, sizeof(Value));
+  if (!keys) return MICA_NOMEM;
+  index_key(t, ix, rowid, vals, keys);
+  int rc = dml_encode(keys, ix->nfull, rec, nrec);
+  free(keys);
+  return rc;
+}
+
 int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals,
                      int check_unique) {
   Table *t = w->t;
-  Value *keys = malloc(sizeof(Value) * (size_t)(ix->ncol + 1));
-  if (!keys) return nomem(x);
-  index_key(t, ix, rowid, vals, keys);
   int rc = MICA_OK;
   if (check_unique && ix->unique) {
-    int hasnull = 0;
-    for (int i = 0; i < ix->ncol; i++)
-      if (keys[i].type == VAL_NULL) hasnull = 1;
-    if (!hasnull) {
-      int found;
-      int64_t other;
-      rc = index_find(x, ix, icur, keys, &found, &other);
-      if (rc == MICA_OK && found && other != rowid) {
-        char buf[512];
-        rc = mica_set_error(x->db, ix->origin == 2 ? MICA_CONSTRAINT_PRIMARYKEY : MICA_CONSTRAINT_UNIQUE,
-                            "UNIQUE constraint failed: %s", conflict_cols(t, ix, buf, sizeof buf));
-      }
+    int found;
+    int64_t other;
+    rc = unique_find(x, w, ix, icur, rowid, vals, &found, &other);
+    if (rc == MICA_OK && found && !same_row(w, other, rowid)) {
+      char buf[512];
+      rc = mica_set_error(x->db, ix->origin == 2 ? MICA_CONSTRAINT_PRIMARYKEY : MICA_CONSTRAINT_UNIQUE,
+                          "UNIQUE constraint failed: %s", conflict_cols(t, ix, buf, sizeof buf));
     }
   }
-  if (rc == MICA_OK) {
-    uint8_t *rec;
-    uint32_t nrec;
-    rc = dml_encode(keys, ix->ncol + 1, &rec, &nrec);
-    if (rc)
-      rc = nomem(x);
-    else {
-      rc = btree_insert(icur, rowid, rec, nrec);
-      free(rec);
-      if (rc) rc = bterr(x, rc);
-    }
-  }
-  free(keys);
+  if (rc == MICA_OK) rc = entry_insert(x, t, ix, icur, rowid, vals);
   return rc;
 }
 
@@ -341,13 +502,16 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
     note_action(db, oc);
     return mica_set_error(db, MICA_CONSTRAINT_NOTNULL, "NOT NULL constraint failed: %s.%s", t->name, c->name);
   }
-  /* rowid: the INTEGER PRIMARY KEY value, else an explicit rowid, else the updated row's, else new */
+  /* rowid: the INTEGER PRIMARY KEY value, else an explicit rowid, else the updated row's, else new
+   * (none for a WITHOUT ROWID table) */
   int64_t rowid = 0;
   Value *ipkv = t->ipk >= 0 ? &vals[t->ipk] : NULL;
   Value *rv = ipkv && ipkv->type != VAL_NULL
                   ? ipkv
                   : (explicit_rowid && explicit_rowid->type != VAL_NULL ? explicit_rowid : NULL);
-  if (rv) {
+  if (t->pk) {
+    rowid = 0;
+  } else if (rv) {
     value_apply_affinity(rv, AFF_INTEGER);
     if (rv->type != VAL_INT) return mica_set_error(db, MICA_MISMATCH, "datatype mismatch");
     rowid = rv->u.i;
@@ -386,7 +550,7 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
     }
   }
   /* rowid uniqueness */
-  if (!updating_rowid || *updating_rowid != rowid) {
+  if (!t->pk && (!updating_rowid || *updating_rowid != rowid)) {
     int res;
     rc = btree_seek_rowid(w->cur, rowid, &res);
     if (rc) return bterr(x, rc);
@@ -407,22 +571,14 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
       }
     }
   }
-  /* unique indexes */
-  for (int i = 0; i < w->nidx; i++) {
-    Index *ix = w->idx[i];
-    if (!ix->unique) continue;
-    Value *keys = malloc(sizeof(Value) * (size_t)(ix->ncol + 1));
-    if (!keys) return nomem(x);
-    index_key(t, ix, rowid, vals, keys);
-    int hasnull = 0;
-    for (int k = 0; k < ix->ncol; k++)
-      if (keys[k].type == VAL_NULL) hasnull = 1;
+  /* unique indexes and a WITHOUT ROWID table's PRIMARY KEY */
+  for (int i = 0; i < w->nchk; i++) {
+    Index *ix = w->chk[i];
     int found = 0;
     int64_t other = 0;
-    if (!hasnull) rc = index_find(x, ix, w->icur[i], keys, &found, &other);
-    free(keys);
+    rc = unique_find(x, w, ix, w->chkcur[i], rowid, vals, &found, &other);
     if (rc) return rc;
-    if (found && !(updating_rowid && other == *updating_rowid)) {
+    if (found && !(updating_rowid && same_row(w, other, *updating_rowid))) {
       int oc = onconf ? onconf : ix->onerror;
       if (oc == ONCONF_IGNORE) {
         *skipped = 1;
@@ -439,22 +595,26 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
                             "UNIQUE constraint failed: %s", conflict_cols(t, ix, buf, sizeof buf));
     }
   }
-  /* write the row: the IPK column is stored as NULL */
-  Value saved;
-  if (ipkv) {
-    saved = *ipkv;
-    value_init(ipkv);
+  /* write the row: the IPK column is stored as NULL; a WITHOUT ROWID row is its PRIMARY KEY entry */
+  if (t->pk) {
+    rc = entry_insert(x, t, t->pk, w->cur, 0, vals);
+  } else {
+    Value saved;
+    if (ipkv) {
+      saved = *ipkv;
+      value_init(ipkv);
+    }
+    uint8_t *rec;
+    uint32_t nrec;
+    rc = dml_encode(vals, t->ncol, &rec, &nrec);
+    if (ipkv) *ipkv = saved;
+    if (rc) return nomem(x);
+    rc = btree_insert(w->cur, rowid, rec, nrec);
+    free(rec);
+    if (rc) return bterr(x, rc);
   }
-  uint8_t *rec;
-  uint32_t nrec;
-  rc = dml_encode(vals, t->ncol, &rec, &nrec);
-  if (ipkv) *ipkv = saved;
-  if (rc) return nomem(x);
-  rc = btree_insert(w->cur, rowid, rec, nrec);
-  free(rec);
-  if (rc) return bterr(x, rc);
   for (int i = 0; i < w->nidx && rc == MICA_OK; i++)
-    rc = dml_index_insert(x, w, w->idx[i], w->icur[i], rowid, vals, 0);
+    rc = entry_insert(x, t, w->idx[i], w->icur[i], rowid, vals);
   if (rc) return rc;
   if (rowid_out) *rowid_out = rowid;
   return MICA_OK;
@@ -462,10 +622,9 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
 
 int dml_find_conflict(Exec *x, TableWriter *w, Value *vals, int64_t rowid, int check_rowid, Index *only,
                       int *found, int64_t *conflict_rowid) {
-  Table *t = w->t;
   *found = 0;
   int rc;
-  if (check_rowid && !only) {
+  if (check_rowid && !only && !w->t->pk) {
     int res;
     rc = btree_seek_rowid(w->cur, rowid, &res);
     if (rc) return bterr(x, rc);
@@ -475,17 +634,9 @@ int dml_find_conflict(Exec *x, TableWriter *w, Value *vals, int64_t rowid, int c
       return MICA_OK;
     }
   }
-  for (int i = 0; i < w->nidx; i++) {
-    Index *ix = w->idx[i];
-    if (!ix->unique || (only && ix != only)) continue;
-    Value *keys = malloc(sizeof(Value) * (size_t)(ix->ncol + 1));
-    if (!keys) return nomem(x);
-    index_key(t, ix, rowid, vals, keys);
-    int hasnull = 0;
-    for (int k = 0; k < ix->ncol; k++)
-      if (keys[k].type == VAL_NULL) hasnull = 1;
-    rc = hasnull ? MICA_OK : index_find(x, ix, w->icur[i], keys, found, conflict_rowid);
-    free(keys);
+  for (int i = 0; i < w->nchk; i++) {
+    if (only && w->chk[i] != only) continue;
+    rc = unique_find(x, w, w->chk[i], w->chkcur[i], rowid, vals, found, conflict_rowid);
     if (rc || *found) return rc;
   }
   return MICA_OK;

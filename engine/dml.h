@@ -4,6 +4,12 @@
  * them consistent, enforcing NOT NULL, CHECK, PRIMARY KEY and UNIQUE with SQLite's messages and
  * conflict resolution (ABORT/FAIL/ROLLBACK give an error, IGNORE skips the row, REPLACE deletes
  * the conflicting rows first).
+ *
+ * ROW HANDLES
+ *   Rows are named by an int64_t "rowid". For a WITHOUT ROWID table, which has no rowid, it is a
+ *   handle the writer hands out for a PRIMARY KEY (dml_pk_handle, or a conflicting row found by a
+ *   check): valid until dml_writer_close; 0 names no row. Such a table's rows are written with rowid
+ *   0 and *rowid_out is 0.
  */
 #ifndef MICA_DML_H
 #define MICA_DML_H
@@ -15,10 +21,19 @@ enum { ONCONF_DEFAULT = 0, ONCONF_ROLLBACK, ONCONF_ABORT, ONCONF_FAIL, ONCONF_IG
 
 typedef struct TableWriter {
   Table *t;
-  BtCursor *cur;
+  BtCursor *cur; /* the table (WITHOUT ROWID: keyed by t->pk) */
   int nidx;
-  Index **idx;
+  Index **idx; /* t->indexes */
   BtCursor **icur;
+  /* the uniqueness checks in SQLite's order (dml.c): unique indexes and a WITHOUT ROWID table's
+   * PRIMARY KEY (whose cursor is cur) */
+  int nchk;
+  Index **chk;
+  BtCursor **chkcur;
+  /* WITHOUT ROWID: the PRIMARY KEY record of each handle (handle h is keys[h - 1]); owned */
+  int64_t nkeys, capkeys;
+  uint8_t **keys;
+  uint32_t *nkey;
   /* CHECK constraints compiled against row_slot (may be NULL) */
   int nchecks;
   PExpr **checks;
@@ -44,8 +59,21 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
 int dml_delete_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals);
 /* Loads row rowid into vals (t->ncol owned values); *found 0 if there is none. */
 int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found);
+/* Decodes a stored row of t (record d of n bytes; rowid for the INTEGER PRIMARY KEY) into vals
+ * (t->ncol owned values). Fields missing from an old record (ADD COLUMN) get the column default. */
+int dml_decode_row(Exec *x, Table *t, const void *d, uint32_t n, int64_t rowid, Value *vals);
 /* Allocates a new rowid (max+1, random when max is the largest). */
 int dml_new_rowid(Exec *x, TableWriter *w, int64_t *out);
+/* How the rows named by a and b are ordered in the table: by rowid, or by PRIMARY KEY (<0, 0, >0). */
+int dml_handle_cmp(TableWriter *w, int64_t a, int64_t b);
+/* WITHOUT ROWID: a handle for the row whose PRIMARY KEY columns (in PK order, t->pk->ncol of them)
+ * are pkvals. */
+int dml_pk_handle(Exec *x, TableWriter *w, Value *pkvals, int64_t *handle);
+/* WITHOUT ROWID: the PRIMARY KEY record (malloc'd into *out) of the row named by entry d of index ix
+ * (or of the table: ix == pk). MICA_CORRUPT for an entry with too few fields. */
+int dml_entry_pk(const Index *ix, const Index *pk, const void *d, uint32_t n, uint8_t **out, uint32_t *nout);
+/* The entry of index ix (or t->pk: the stored row) for the row (vals, rowid), malloc'd into *rec. */
+int dml_index_entry(Table *t, Index *ix, int64_t rowid, Value *vals, uint8_t **rec, uint32_t *nrec);
 /* Inserts one index entry for the row (used by CREATE INDEX). */
 int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals,
                      int check_unique);

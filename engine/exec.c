@@ -16,6 +16,14 @@
  *   Without ORDER BY, aggregates or compounds, rows stream straight from the operators, so EXISTS and
  *   LIMIT stop early. OP_VTAB (a virtual table's cursor) is run by vtab.c's vtab_op_open/next/close.
  *
+ * SCANS
+ *   A table scan walks the table's b-tree; an index scan seeks the index and finds each entry's row by
+ *   its rowid (the entry's last field). A WITHOUT ROWID table is an index b-tree (schema.h): searching
+ *   its PRIMARY KEY reads the rows directly, a secondary index entry finds its row by the PRIMARY KEY
+ *   columns it holds (Index.pkpos), and a covering index's entries are decoded as the rows themselves
+ *   (Slot.order). RIGHT/FULL JOIN remembers matched right rows by rowid, or by record for WITHOUT
+ *   ROWID tables.
+ *
  * INVARIANTS
  *   (1) An operator's slot holds its current row from a MICA_ROW return until its next op_next or
  *       op_close; values borrowed from a slot are valid that long.
@@ -350,6 +358,7 @@ int exec_load_row(Exec *x, int slot, BtCursor *cur) {
   s->rowid = btree_rowid(cur);
   s->rec = data;
   s->nrec = n;
+  s->order = NULL;
   s->decoded = 0;
   s->nullrow = 0;
   return MICA_OK;
@@ -384,7 +393,7 @@ int op_open(Exec *x, Op *op) {
   case OP_SINGLE: return MICA_OK;
   case OP_SCAN:
     x->slots[op->slot].nullrow = 0;
-    rc = btree_cursor_open(x->db->bt, op->tab->root, 0, NULL, &op->cur);
+    rc = btree_cursor_open(x->db->bt, op->tab->root, 0, op->tab->pk ? &op->tab->pk->keyinfo : NULL, &op->cur);
     if (rc) {
       op->cur = NULL;
       return bt_error(x, rc);
@@ -502,6 +511,32 @@ static int index_in_range(Op *op, const void *d, uint32_t n) {
   return 1;
 }
 
+/* Positions op->cur on the row the index entry d names: by its rowid (the last field), or in a
+ * WITHOUT ROWID table by its PRIMARY KEY columns (at op->idx->pkpos). */
+static int index_row(Exec *x, Op *op, const void *d, uint32_t n, int *found) {
+  Index *ix = op->idx, *pk = op->tab->pk;
+  int res = 1, rc;
+  *found = 0;
+  if (!pk) {
+    RecValue rv;
+    if (record_column(d, n, ix->ncol, &rv) != MICA_OK || rv.type != REC_INT)
+      return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
+    rc = btree_seek_rowid(op->cur, rv.u.i, &res);
+  } else {
+    uint8_t *krec;
+    uint32_t nk;
+    rc = dml_entry_pk(ix, pk, d, n, &krec, &nk);
+    if (rc == MICA_NOMEM) return nomem(x);
+    if (rc) return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
+    UnpackedKey k = {.keyinfo = &pk->keyinfo, .rec = krec, .nrec = nk, .default_rc = 0};
+    rc = btree_seek_key(op->cur, &k, &res);
+    free(krec);
+  }
+  if (rc) return bt_error(x, rc);
+  *found = res == 0 && !btree_eof(op->cur);
+  return MICA_OK;
+}
+
 static int index_next(Exec *x, Op *op) {
   int rc, eof = 0;
   if (op->state == 0) {
@@ -524,16 +559,17 @@ static int index_next(Exec *x, Op *op) {
     int in = index_in_range(op, d, n);
     if (in < 0) return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
     if (!in) return MICA_DONE;
-    RecValue rv;
-    if (record_column(d, n, op->idx->ncol, &rv) != MICA_OK || rv.type != REC_INT)
-      return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
-    int res;
-    rc = btree_seek_rowid(op->cur, rv.u.i, &res);
-    if (rc) return bt_error(x, rc);
-    if (res == 0 && !btree_eof(op->cur)) {
-      rc = exec_load_row(x, op->slot, op->cur);
-      return rc ? rc : MICA_ROW;
+    if (op->idx == op->tab->pk) return exec_load_row(x, op->slot, op->icur) ?: MICA_ROW; /* the row itself */
+    if (op->covering) {
+      if ((rc = exec_load_row(x, op->slot, op->icur))) return rc;
+      x->slots[op->slot].order = op->idx->cols;
+      x->slots[op->slot].norder = op->idx->nfull;
+      return MICA_ROW;
     }
+    int found = 0;
+    rc = index_row(x, op, d, n, &found);
+    if (rc) return rc;
+    if (found) return exec_load_row(x, op->slot, op->cur) ?: MICA_ROW;
     /* an index entry without its row: skip it */
     rc = btree_next(op->icur, &eof);
     if (rc) return bt_error(x, rc);
@@ -608,6 +644,7 @@ static int auto_next(Exec *x, Op *op) {
   Row *r = op->rows.rows[op->ae_pos++];
   Slot *s = &x->slots[op->slot];
   s->rowid = r->v[1].u.i;
+  s->order = NULL;
   s->rec = r->v[2].z;
   s->nrec = (uint32_t)r->v[2].n;
   s->decoded = 0;
@@ -650,6 +687,16 @@ static int scan_next(Exec *x, Op *op) {
   return rc ? rc : MICA_ROW;
 }
 
+/* What identifies the right side's current row for RIGHT/FULL JOIN bookkeeping: its rowid, or the
+ * record of a WITHOUT ROWID table's row, which holds its PRIMARY KEY (borrowed, VAL_EPHEM). */
+static void right_row_key(Exec *x, Op *op, Value *k) {
+  Slot *s = &x->slots[op->rslots[0]];
+  if (s->tab && s->tab->pk && s->rec)
+    value_set_blob(k, s->rec, (int)s->nrec, VAL_EPHEM);
+  else
+    value_set_int(k, s->rowid);
+}
+
 int op_next(Exec *x, Op *op) {
   int rc;
   switch (op->kind) {
@@ -680,7 +727,7 @@ int op_next(Exec *x, Op *op) {
         }
         Value k;
         value_init(&k);
-        value_set_int(&k, x->slots[op->rslots[0]].rowid);
+        right_row_key(x, op, &k);
         if (rowset_find(&op->rmatched, &k)) continue;
         return MICA_ROW;
       }
@@ -715,8 +762,8 @@ int op_next(Exec *x, Op *op) {
           Row *k = row_new(1);
           int added;
           if (!k) return nomem(x);
-          value_set_int(&k->v[0], x->slots[op->rslots[0]].rowid);
-          if (rowset_add(&op->rmatched, k, &added)) {
+          right_row_key(x, op, &k->v[0]);
+          if (value_make_owned(&k->v[0]) || rowset_add(&op->rmatched, k, &added)) {
             row_free(k);
             return nomem(x);
           }

@@ -85,6 +85,10 @@ typedef struct Slot {
   uint32_t nrec;
   int decoded;
   struct VtabScan *vscan; /* a virtual table's row: columns fetched on first use (vtab_slot_fetch) */
+  /* rec is an index entry holding every column (a covering index of a WITHOUT ROWID table): the column
+   * of each of its norder fields; NULL when rec is the table's own record */
+  const int *order;
+  int norder;
 } Slot;
 
 /* ------------------------------------------------------------------ expressions */
@@ -191,6 +195,7 @@ struct Op {
   PExpr *lo, *hi; /* range on the next column, or on the rowid when idx is NULL */
   int lo_incl, hi_incl;
   char *keyaff; /* affinity applied to each key value (neq + 1 for the range column) */
+  int covering; /* idx holds every column (WITHOUT ROWID): rows are read from its entries */
   /* automatic index (SELECT statements only): with no index usable, a term "col = expr" where expr
    * reads earlier slots makes the first scan copy the table's rows into `rows` sorted by col (each
    * Row: key, rowid, record blob; built once per statement execution, freed by prog_reset); every

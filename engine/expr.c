@@ -44,35 +44,41 @@ void value_borrow(Value *dst, const Value *src) {
 /* ------------------------------------------------------------------ slots */
 void slot_set_nullrow(Slot *s, int on) { s->nullrow = on; }
 
+/* Decodes a table row's record into the slot's columns. A WITHOUT ROWID table's record holds the
+ * columns in t->pk's field order (schema.h; a PK column may appear twice, with two collations), a
+ * covering index entry in s->order's. */
 static int slot_decode(Exec *x, Slot *s) {
   Table *t = s->tab;
   int n = s->ncol, got = 0;
+  const int *order = s->order;
+  int nf = s->order ? s->norder : n;
+  if (!order && t && t->pk && t->ncol == n) {
+    order = t->pk->cols;
+    nf = t->pk->nfull;
+  }
   RecValue stackbuf[16];
-  RecValue *rv = n <= 16 ? stackbuf : malloc(sizeof(RecValue) * (size_t)n);
+  RecValue *rv = nf <= 16 ? stackbuf : malloc(sizeof(RecValue) * (size_t)nf);
   if (!rv) return MICA_NOMEM;
-  int rc = record_decode(s->rec, s->nrec, rv, n, &got);
+  int rc = record_decode(s->rec, s->nrec, rv, nf, &got);
   if (rc != MICA_OK) {
     if (rv != stackbuf) free(rv);
     return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
   }
-  for (int i = 0; i < n; i++) {
-    value_release(&s->cols[i]);
+  for (int i = 0; i < nf; i++) {
+    int c = order ? order[i] : i; /* a repeated PK column gets the same value twice */
+    value_release(&s->cols[c]);
     if (i < got) {
-      value_from_rec(&s->cols[i], &rv[i]);
+      value_from_rec(&s->cols[c], &rv[i]);
+      /* SQLite stores a REAL column's integral values as integers */
+      if (t && rv[i].type == REC_INT && t->cols[c].aff == AFF_REAL)
+        value_set_real(&s->cols[c], (double)rv[i].u.i);
     } else {
-      value_init(&s->cols[i]);
+      value_init(&s->cols[c]);
+      /* a column added by ALTER TABLE ADD COLUMN after the row was written: its default */
+      if (t && c != t->ipk && t->cols[c].dflt) exec_default_value(x, t, c, &s->cols[c]);
     }
   }
   if (t && t->ipk >= 0 && t->ipk < n) value_set_int(&s->cols[t->ipk], s->rowid);
-  if (t && got < n) {
-    /* columns added by ALTER TABLE ADD COLUMN after the row was written: their default */
-    for (int i = got; i < n; i++) {
-      if (i == t->ipk) continue;
-      if (t->cols[i].dflt) {
-        exec_default_value(x, t, i, &s->cols[i]);
-      }
-    }
-  }
   if (rv != stackbuf) free(rv);
   s->decoded = 1;
   return MICA_OK;

@@ -2498,6 +2498,7 @@ static void p_create_table(Parser *p, Stmt *st) {
     PUSH(p, st->coldefs, st->ncoldef, ccap, c);
     if (st->ncoldef > PARSE_MAX_COLUMNS)
       p_fail_rc(p, MICA_ERROR, p->tok.off, "too many columns on %s", st->name);
+    st->cols_end = p->tok.off;
     if (!p_accept(p, T_COMMA)) break;
   }
   while (p_is_tcons_start(p)) {

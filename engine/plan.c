@@ -34,7 +34,11 @@
  *   range ("col > / >= / < / <= expr", BETWEEN) on the next column, is searched. An index is only
  *   used when the comparison happens in the index's order: compatible affinity (datatype3 4.2) and
  *   the same collation. Terms always stay as filters too, so an index only narrows what is read.
- *   EXPLAIN QUERY PLAN prints the chosen paths in SQLite's words.
+ *   A WITHOUT ROWID table (schema.h) has no rowid: its PRIMARY KEY is searched like an index (first,
+ *   so it wins ties), and its indexes can also be searched on their trailing PRIMARY KEY columns. An
+ *   index holding every column of such a table is read instead of the table (covering), and a full
+ *   scan of a SELECT reads the first such index in SQLite's list order (schema_index_order), as
+ *   SQLite's equal-cost plans do. EXPLAIN QUERY PLAN prints the chosen paths in SQLite's words.
  *
  * VIRTUAL TABLES (vtab.h)
  *   A FROM item naming a virtual table (or an eponymous module: a table-valued function call) is an
@@ -395,7 +399,8 @@ static int resolve_column(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
       if (!name_eq(x->table, it->name)) continue;
       for (int k = 0; k < it->ncol; k++)
         if (name_eq(it->cols[k], x->name)) return make_colref(c, sc, c->trig_scope, depth, it, k, out);
-      if (name_eq(x->name, "rowid") || name_eq(x->name, "oid") || name_eq(x->name, "_rowid_"))
+      if (it->is_rowid_ok &&
+          (name_eq(x->name, "rowid") || name_eq(x->name, "oid") || name_eq(x->name, "_rowid_")))
         return make_colref(c, sc, c->trig_scope, depth, it, -1, out);
     }
   /* result-column alias (WHERE / GROUP BY / ORDER BY may name one) */
@@ -1364,6 +1369,18 @@ static void choose_auto_index(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms,
   }
 }
 
+/* Does every column of t appear in ix's entries? (Only a WITHOUT ROWID table's index can hold them
+ * all; it is read instead of the table, and EXPLAIN QUERY PLAN says COVERING INDEX.) */
+static int index_covers(const Index *ix, const Table *t) {
+  for (int c = 0; c < t->ncol; c++) {
+    int in = 0;
+    for (int i = 0; i < ix->nfull && !in; i++)
+      in = ix->cols[i] == c;
+    if (!in) return 0;
+  }
+  return 1;
+}
+
 /* Chooses the access path of a scan: a rowid lookup, else the index with the longest equality prefix
  * (plus a range on the next column), else a full scan. Terms stay as filters, so an index only narrows
  * the rows read. */
@@ -1385,13 +1402,16 @@ static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int
   int best_neq = 0, best_range = 0;
   PExpr *beq[64], *blo = NULL, *bhi = NULL;
   int blo_incl = 0, bhi_incl = 0;
-  for (Index *ix = t->indexes; ix; ix = ix->next_in_table) {
-    if (ix->where || ix->ncol > 64) continue;
+  /* a WITHOUT ROWID table's PRIMARY KEY first (it wins ties: no second lookup); an index entry's
+   * trailing PRIMARY KEY columns can be searched too, as SQLite does */
+  for (Index *ix = t->pk ? t->pk : t->indexes; ix; ix = ix == t->pk ? t->indexes : ix->next_in_table) {
+    int nsearch = ix == t->pk ? ix->ncol : ix->nfull;
+    if (ix->where || nsearch > 64) continue;
     PExpr *eq[64];
     int neq = 0;
     PExpr *lo = NULL, *hi = NULL;
     int lo_incl = 0, hi_incl = 0;
-    for (int k = 0; k < ix->ncol; k++) {
+    for (int k = 0; k < nsearch; k++) {
       int kc = ix->cols[k];
       if (kc < 0 || kc == t->ipk) break;
       PExpr *found = NULL;
@@ -1435,9 +1455,26 @@ static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int
   }
   if (!best) {
     choose_auto_index(c, it, leaf, terms, nterms);
+    if (leaf->autocol < 0 && t->pk && c->select_stmt) {
+      /* a full scan of a WITHOUT ROWID table reads the first index holding every column, in SQLite's
+       * list order (the PRIMARY KEY counts as one): one as wide as the table costs the same, and
+       * SQLite keeps the first of equal plans */
+      Index *order[65];
+      int n = schema_index_order(t, order, 64);
+      for (int i = 0; i < n && !best; i++)
+        if (order[i] == t->pk || (index_covers(order[i], t) && order[i]->nfull <= t->pk->nfull))
+          best = order[i];
+      if (best && best != t->pk) {
+        leaf->idx = best;
+        leaf->covering = 1;
+        leaf->keyaff = arena_alloc(&c->p->arena, 2);
+        if (!leaf->keyaff) leaf->idx = NULL;
+      }
+    }
     return;
   }
   leaf->idx = best;
+  leaf->covering = best != t->pk && t->pk && index_covers(best, t);
   leaf->neq = best_neq;
   leaf->eq = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(best_neq + 1));
   leaf->keyaff = arena_alloc(&c->p->arena, (size_t)best_neq + 2);
@@ -1446,7 +1483,7 @@ static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int
     return;
   }
   memcpy(leaf->eq, beq, sizeof(PExpr *) * (size_t)best_neq);
-  for (int k = 0; k <= best_neq && k < best->ncol; k++) {
+  for (int k = 0; k <= best_neq && k < best->nfull; k++) {
     int kc = best->cols[k];
     leaf->keyaff[k] = kc >= 0 ? t->cols[kc].aff : 0;
   }
@@ -2411,8 +2448,9 @@ static int compile_select_x(Compiler *c, XSelect *xsp, Scope *outer, SelectPlan 
 }
 
 /* ------------------------------------------------------------------ table definitions from CREATE TABLE */
-/* Which columns form the INTEGER PRIMARY KEY (rowid alias), or -1. */
-static int find_ipk(const XStmt *xs) {
+/* The column a lone ascending PRIMARY KEY on a column of declared type INTEGER names, or -1: the
+ * rowid alias (INTEGER PRIMARY KEY) of a table with a rowid. */
+static int ipk_candidate(const XStmt *xs) {
   int pkcol = -1, npk = 0;
   for (int i = 0; i < xs->ncoldef; i++)
     if (xs->coldefs[i].pk) {
@@ -2426,13 +2464,17 @@ static int find_ipk(const XStmt *xs) {
         for (int k = 0; k < xs->ncoldef; k++)
           if (name_eq(xs->coldefs[k].name, xs->tcons[i].cols[0])) pkcol = k;
     }
-  if (npk != 1 || pkcol < 0 || xs->without_rowid) return -1;
+  if (npk != 1 || pkcol < 0) return -1;
   const char *ty = xs->coldefs[pkcol].type;
   if (!ty || strcasecmp(ty, "INTEGER") != 0) return -1;
   return pkcol;
 }
 
-/* The uniqueness constraints that need an index, in SQLite's order. */
+/* Which column is the INTEGER PRIMARY KEY (rowid alias), or -1. */
+static int find_ipk(const XStmt *xs) { return xs->without_rowid ? -1 : ipk_candidate(xs); }
+
+/* The uniqueness constraints that need an index, in SQLite's order (the n-th is
+ * sqlite_autoindex_<table>_<n>). colls are the effective collation names (NULL: BINARY). */
 typedef struct UqSpec {
   int ncol;
   int cols[64];
@@ -2442,54 +2484,216 @@ typedef struct UqSpec {
   int onconf;
 } UqSpec;
 
-static int unique_specs(const XStmt *xs, int ipk, UqSpec *out, int max) {
-  int n = 0;
-  for (int i = 0; i < xs->ncoldef && n < max; i++) {
+static int coll_name_eq(const char *a, const char *b) {
+  return !strcasecmp(a ? a : "BINARY", b ? b : "BINARY");
+}
+
+/* Adds u to out[0..*n) unless an earlier constraint has the same columns with the same collations
+ * (in the same order): then that one serves both, becoming the PRIMARY KEY if u is, as SQLite does. */
+static void add_spec(UqSpec *out, int *n, int max, const UqSpec *u) {
+  for (int j = 0; j < *n; j++) {
+    UqSpec *o = &out[j];
+    if (o->ncol != u->ncol) continue;
+    int k = 0;
+    while (k < u->ncol && o->cols[k] == u->cols[k] && coll_name_eq(o->colls[k], u->colls[k]))
+      k++;
+    if (k < u->ncol) continue;
+    if (u->is_pk) o->is_pk = 1;
+    if (!o->onconf) o->onconf = u->onconf;
+    return;
+  }
+  if (*n < max) out[(*n)++] = *u;
+}
+
+static int unique_specs(const XStmt *xs, UqSpec *out, int max) {
+  int n = 0, cand = ipk_candidate(xs), cand_conf = 0;
+  UqSpec u;
+  for (int i = 0; i < xs->ncoldef; i++) {
     const XColDef *d = &xs->coldefs[i];
-    if (d->pk && i != ipk) {
-      UqSpec *u = &out[n++];
-      memset(u, 0, sizeof *u);
-      u->ncol = 1;
-      u->cols[0] = i;
-      u->is_pk = 1;
-      u->desc[0] = (uint8_t)d->pk_desc;
-      u->onconf = d->pk_conflict;
+    memset(&u, 0, sizeof u);
+    u.ncol = 1;
+    u.cols[0] = i;
+    u.colls[0] = d->collate;
+    if (d->pk && i == cand) cand_conf = d->pk_conflict;
+    if (d->pk && i != cand) {
+      u.is_pk = 1;
+      u.desc[0] = (uint8_t)d->pk_desc;
+      u.onconf = d->pk_conflict;
+      add_spec(out, &n, max, &u);
     }
-    if (d->unique && n < max) {
-      UqSpec *u = &out[n++];
-      memset(u, 0, sizeof *u);
-      u->ncol = 1;
-      u->cols[0] = i;
-      u->onconf = d->unique_conflict;
+    if (d->unique) {
+      u.is_pk = 0;
+      u.desc[0] = 0;
+      u.onconf = d->unique_conflict;
+      add_spec(out, &n, max, &u);
     }
   }
-  for (int i = 0; i < xs->ntcons && n < max; i++) {
+  for (int i = 0; i < xs->ntcons; i++) {
     const XTabCons *t = &xs->tcons[i];
     if (t->kind != 1 && t->kind != 2) continue;
-    if (t->kind == 1 && ipk >= 0) continue;
-    UqSpec *u = &out[n];
-    memset(u, 0, sizeof *u);
-    u->is_pk = t->kind == 1;
-    u->onconf = t->conflict;
+    if (t->kind == 1 && cand >= 0) {
+      cand_conf = t->conflict;
+      continue;
+    }
+    memset(&u, 0, sizeof u);
+    u.is_pk = t->kind == 1;
+    u.onconf = t->conflict;
     int ok = 1;
     for (int k = 0; k < t->ncol && k < 64; k++) {
       int col = -1;
       for (int m = 0; m < xs->ncoldef; m++)
         if (name_eq(xs->coldefs[m].name, t->cols[k])) col = m;
-      if (col < 0) ok = 0;
-      u->cols[u->ncol] = col;
-      u->colls[u->ncol] = t->colls ? t->colls[k] : NULL;
-      u->desc[u->ncol] = t->desc ? t->desc[k] : 0;
-      u->ncol++;
+      if (col < 0) {
+        ok = 0;
+        break;
+      }
+      u.cols[u.ncol] = col;
+      u.colls[u.ncol] = t->colls && t->colls[k] ? t->colls[k] : xs->coldefs[col].collate;
+      u.desc[u.ncol] = t->desc ? t->desc[k] : 0;
+      u.ncol++;
     }
-    if (!ok) continue;
-    /* an identical earlier constraint shares its index */
-    int dup = 0;
-    for (int j = 0; j < n && !dup; j++)
-      if (out[j].ncol == u->ncol && !memcmp(out[j].cols, u->cols, sizeof(int) * (size_t)u->ncol)) dup = 1;
-    if (!dup) n++;
+    if (ok) add_spec(out, &n, max, &u);
+  }
+  if (xs->without_rowid && cand >= 0) {
+    /* a WITHOUT ROWID table's INTEGER PRIMARY KEY gets its index last */
+    memset(&u, 0, sizeof u);
+    u.ncol = 1;
+    u.cols[0] = cand;
+    u.colls[0] = xs->coldefs[cand].collate;
+    u.is_pk = 1;
+    u.onconf = cand_conf;
+    add_spec(out, &n, max, &u);
   }
   return n;
+}
+
+/* Allocates the per-field arrays of an index of ncol key columns on t, with room for the fields that
+ * identify the row. */
+static int index_alloc(Index *ix, const Table *t, int ncol) {
+  size_t n = (size_t)ncol + (size_t)(t->pk ? t->pk->nfull : 1) + 1;
+  ix->ncol = ncol;
+  ix->nfull = ncol; /* until index_finish: what index_free frees */
+  ix->cols = calloc(n, sizeof(int));
+  ix->exprs = calloc(n, sizeof(void *));
+  ix->desc = calloc(n, 1);
+  ix->colls = calloc(n, sizeof(RecColl));
+  ix->coll_names = calloc(n, sizeof(char *));
+  if (!ix->cols || !ix->exprs || !ix->desc || !ix->colls || !ix->coll_names) return MICA_NOMEM;
+  return MICA_OK;
+}
+
+/* Appends to ix (its key columns set) the fields that identify a row of t: the rowid, or the PRIMARY
+ * KEY columns not among the key columns with the same collation (schema.h). Their order is the PK's
+ * DESC flags, except in UNIQUE autoindexes, which SQLite builds ascending (pk_asc). */
+static int index_finish(Table *t, Index *ix, int pk_asc) {
+  int n = ix->ncol;
+  Index *pk = t->pk;
+  if (!pk) {
+    ix->cols[n++] = -1;
+  } else {
+    ix->pkpos = calloc((size_t)pk->ncol + 1, sizeof(int));
+    if (!ix->pkpos) return MICA_NOMEM;
+    for (int j = 0; j < pk->ncol; j++) {
+      int at = -1;
+      for (int i = 0; i < ix->ncol && at < 0; i++)
+        if (ix->cols[i] == pk->cols[j] && coll_name_eq(ix->coll_names[i], pk->coll_names[j])) at = i;
+      if (at < 0) {
+        at = n++;
+        ix->cols[at] = pk->cols[j];
+        ix->desc[at] = pk_asc ? 0 : pk->desc[j];
+        ix->colls[at] = pk->colls[j];
+        ix->coll_names[at] = pk->coll_names[j] ? strdup(pk->coll_names[j]) : NULL;
+        if (pk->coll_names[j] && !ix->coll_names[at]) return MICA_NOMEM;
+      }
+      ix->pkpos[j] = at;
+    }
+  }
+  ix->nfull = n;
+  ix->keyinfo.nfield = n;
+  ix->keyinfo.coll = ix->colls;
+  ix->keyinfo.desc = ix->desc;
+  return MICA_OK;
+}
+
+/* Sets key column k of ix to table column col with collation cname (NULL: the column's) and order. */
+static int index_set_col(mica_db *db, Table *t, Index *ix, int k, int col, const char *cname, int desc) {
+  const char *cn = cname ? cname : col >= 0 ? t->cols[col].coll_name : NULL;
+  ix->cols[k] = col;
+  ix->desc[k] = (uint8_t)desc;
+  ix->coll_names[k] = strdup(cn ? cn : "BINARY");
+  if (!ix->coll_names[k]) return MICA_NOMEM;
+  if (cn) {
+    const RecColl *rc2 = mica_find_collation(db, cn);
+    if (rc2 && rc2->cmp != record_coll_binary) ix->colls[k] = *rc2;
+  }
+  return MICA_OK;
+}
+
+/* A WITHOUT ROWID table's PRIMARY KEY index (schema.h): the key columns of the PRIMARY KEY
+ * constraint (a column repeated with the same collation once), then every other column. */
+static int build_pk(mica_db *db, Table *t, const XStmt *xs) {
+  UqSpec *specs = calloc(64, sizeof(UqSpec));
+  if (!specs) return MICA_NOMEM;
+  int n = unique_specs(xs, specs, 64), nth = 0;
+  for (int i = 0; i < n && !nth; i++)
+    if (specs[i].is_pk) nth = i + 1;
+  Index *ix = nth ? calloc(1, sizeof(Index)) : NULL;
+  int rc = !nth ? MICA_CORRUPT : !ix ? MICA_NOMEM : MICA_OK;
+  char name[300];
+  if (rc == MICA_OK) {
+    t->pk = ix;
+    t->pk_seq = nth - 1;
+    ix->table = t;
+    ix->root = t->root;
+    ix->unique = 1;
+    ix->origin = 2;
+    snprintf(name, sizeof name, "sqlite_autoindex_%s_%d", t->name, nth);
+    ix->name = strdup(name);
+    if (!ix->name) rc = MICA_NOMEM;
+  }
+  if (rc == MICA_OK) {
+    /* index_alloc sizes for ncol + pk->nfull fields: pk is not set yet, so ask for every column */
+    t->pk = NULL;
+    rc = index_alloc(ix, t, specs[nth - 1].ncol + t->ncol);
+    t->pk = ix;
+  }
+  if (rc == MICA_OK) {
+    UqSpec *u = &specs[nth - 1];
+    ix->onerror = u->onconf ? u->onconf : ONCONF_ABORT;
+    int k = 0;
+    for (int i = 0; i < u->ncol && rc == MICA_OK; i++) {
+      int dup = 0;
+      for (int j = 0; j < i && !dup; j++)
+        dup = u->cols[j] == u->cols[i] && coll_name_eq(u->colls[j], u->colls[i]);
+      if (!dup) rc = index_set_col(db, t, ix, k++, u->cols[i], u->colls[i], u->desc[i]);
+      t->cols[u->cols[i]].notnull = 1;
+    }
+    ix->ncol = k;
+    for (int c = 0; c < t->ncol && rc == MICA_OK; c++) {
+      int in = 0;
+      for (int j = 0; j < ix->ncol && !in; j++)
+        in = ix->cols[j] == c;
+      if (in) continue;
+      ix->cols[k] = c;
+      ix->coll_names[k] = strdup("BINARY");
+      if (!ix->coll_names[k++]) rc = MICA_NOMEM;
+    }
+    ix->nfull = k;
+    /* table_info's pk: the place of a column's first appearance in the PRIMARY KEY */
+    for (int c = 0; c < t->ncol; c++)
+      t->cols[c].pk = 0;
+    for (int j = ix->ncol - 1; j >= 0; j--)
+      t->cols[ix->cols[j]].pk = j + 1;
+    ix->pkpos = calloc((size_t)ix->ncol + 1, sizeof(int));
+    if (!ix->pkpos) rc = MICA_NOMEM;
+    for (int j = 0; rc == MICA_OK && j < ix->ncol; j++)
+      ix->pkpos[j] = j;
+    ix->keyinfo.nfield = ix->ncol;
+    ix->keyinfo.coll = ix->colls;
+    ix->keyinfo.desc = ix->desc;
+  }
+  free(specs);
+  return rc;
 }
 
 int plan_build_table(mica_db *db, Table *t) {
@@ -2592,6 +2796,7 @@ int plan_build_table(mica_db *db, Table *t) {
       t->nchecks++;
     }
   }
+  if (rc == MICA_OK && t->without_rowid) rc = build_pk(db, t, &xs);
   /* unnamed CHECKs are reported by their text */
   for (int i = 0; rc == MICA_OK && i < t->nchecks; i++) {
     if (t->check_names[i] || !t->sql) continue;
@@ -2611,15 +2816,7 @@ int plan_build_index(mica_db *db, Index *ix) {
   if (rc == MICA_OK && xs.kind != XS_CREATE_INDEX) rc = MICA_CORRUPT;
   Table *t = ix->table;
   if (rc == MICA_OK && !t) rc = MICA_CORRUPT;
-  if (rc == MICA_OK) {
-    ix->ncol = xs.nidxcol;
-    ix->cols = calloc((size_t)ix->ncol + 1, sizeof(int));
-    ix->exprs = calloc((size_t)ix->ncol + 1, sizeof(void *));
-    ix->desc = calloc((size_t)ix->ncol + 2, 1);
-    ix->colls = calloc((size_t)ix->ncol + 2, sizeof(RecColl));
-    ix->coll_names = calloc((size_t)ix->ncol + 1, sizeof(char *));
-    if (!ix->cols || !ix->exprs || !ix->desc || !ix->colls || !ix->coll_names) rc = MICA_NOMEM;
-  }
+  if (rc == MICA_OK) rc = index_alloc(ix, t, xs.nidxcol);
   for (int i = 0; rc == MICA_OK && i < ix->ncol; i++) {
     XExpr x;
     xv_expr(xs.idx_exprs[i], &x, &a);
@@ -2639,27 +2836,16 @@ int plan_build_index(mica_db *db, Index *ix) {
       rc = MICA_ERROR;
       break;
     }
-    ix->cols[i] = col;
     ix->exprs[i] = col == -2 ? (void *)xs.idx_exprs[i] : NULL;
-    ix->desc[i] = xs.idx_desc ? xs.idx_desc[i] : 0;
-    const char *cn = xs.idx_colls && xs.idx_colls[i] ? xs.idx_colls[i]
-                     : col >= 0                      ? t->cols[col].coll_name
-                                                     : NULL;
-    if (cn) {
-      ix->coll_names[i] = strdup(cn);
-      const RecColl *rc2 = mica_find_collation(db, cn);
-      if (rc2 && rc2->cmp != record_coll_binary) ix->colls[i] = *rc2;
-    } else
-      ix->coll_names[i] = strdup("BINARY");
+    rc = index_set_col(db, t, ix, i, col, xs.idx_colls ? xs.idx_colls[i] : NULL,
+                       xs.idx_desc ? xs.idx_desc[i] : 0);
   }
   if (rc == MICA_OK) {
     ix->unique = xs.unique;
     ix->onerror = ONCONF_ABORT;
     ix->origin = 0;
     ix->where = (void *)xs.idx_where;
-    ix->keyinfo.nfield = ix->ncol + 1;
-    ix->keyinfo.coll = ix->colls;
-    ix->keyinfo.desc = ix->desc;
+    rc = index_finish(t, ix, 0);
   }
   arena_free(&a);
   return rc;
@@ -2667,7 +2853,8 @@ int plan_build_index(mica_db *db, Index *ix) {
 
 /* Creates the Index objects of the autoindexes (rows with NULL sql) of every table. */
 int plan_build_autoindexes(mica_db *db, Schema *s) {
-  for (Index *ix = s->indexes; ix; ix = ix->next) {
+  int rc = MICA_OK;
+  for (Index *ix = s->indexes; ix && rc == MICA_OK; ix = ix->next) {
     if (ix->ast || !ix->table) continue;
     Table *t = ix->table;
     /* sqlite_autoindex_<table>_<n> */
@@ -2684,40 +2871,21 @@ int plan_build_autoindexes(mica_db *db, Schema *s) {
       arena_free(&a);
       return MICA_NOMEM;
     }
-    int n = unique_specs(&xs, t->ipk, specs, 64);
+    int n = unique_specs(&xs, specs, 64);
     if (nth >= 1 && nth <= n) {
       UqSpec *u = &specs[nth - 1];
-      ix->ncol = u->ncol;
-      ix->cols = calloc((size_t)u->ncol + 1, sizeof(int));
-      ix->desc = calloc((size_t)u->ncol + 2, 1);
-      ix->colls = calloc((size_t)u->ncol + 2, sizeof(RecColl));
-      ix->coll_names = calloc((size_t)u->ncol + 1, sizeof(char *));
-      if (!ix->cols || !ix->desc || !ix->colls || !ix->coll_names) {
-        free(specs);
-        arena_free(&a);
-        return MICA_NOMEM;
-      }
-      for (int i = 0; i < u->ncol; i++) {
-        ix->cols[i] = u->cols[i];
-        ix->desc[i] = u->desc[i];
-        const char *cn = u->colls[i] ? u->colls[i] : t->cols[u->cols[i]].coll_name;
-        ix->coll_names[i] = strdup(cn ? cn : "BINARY");
-        if (cn) {
-          const RecColl *rc2 = mica_find_collation(db, cn);
-          if (rc2 && rc2->cmp != record_coll_binary) ix->colls[i] = *rc2;
-        }
-      }
+      rc = index_alloc(ix, t, u->ncol);
+      for (int i = 0; rc == MICA_OK && i < u->ncol; i++)
+        rc = index_set_col(db, t, ix, i, u->cols[i], u->colls[i], u->desc[i]);
       ix->unique = 1;
       ix->onerror = u->onconf ? u->onconf : ONCONF_ABORT;
       ix->origin = u->is_pk ? 2 : 1;
-      ix->keyinfo.nfield = ix->ncol + 1;
-      ix->keyinfo.coll = ix->colls;
-      ix->keyinfo.desc = ix->desc;
+      if (rc == MICA_OK) rc = index_finish(t, ix, 1);
     }
     free(specs);
     arena_free(&a);
   }
-  return MICA_OK;
+  return rc;
 }
 
 char *schema_default_text(const Table *t, int col) {
@@ -2790,7 +2958,7 @@ static int compile_checks(Compiler *c, Table *t, DmlPlan *d) {
   if (!t->nchecks) return MICA_OK;
   d->row_slot = new_slot(c, t->ncol);
   if (d->row_slot < 0) return nomem(c);
-  SrcItem it = {.name = t->name, .tab = t, .slot = d->row_slot, .ncol = t->ncol, .is_rowid_ok = 1};
+  SrcItem it = {.name = t->name, .tab = t, .slot = d->row_slot, .ncol = t->ncol, .is_rowid_ok = !t->pk};
   it.cols = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(t->ncol + 1));
   it.affs = arena_alloc(&c->p->arena, (size_t)t->ncol + 1);
   it.colls = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(t->ncol + 1));
@@ -2823,7 +2991,7 @@ static int compile_returning(Compiler *c, XStmt *xs, DmlPlan *d) {
   Arena *A = &c->p->arena;
   d->ret_slot = new_slot(c, t->ncol);
   if (d->ret_slot < 0) return nomem(c);
-  SrcItem it = {.name = t->name, .tab = t, .slot = d->ret_slot, .ncol = t->ncol, .is_rowid_ok = 1};
+  SrcItem it = {.name = t->name, .tab = t, .slot = d->ret_slot, .ncol = t->ncol, .is_rowid_ok = !t->pk};
   it.cols = arena_alloc(A, sizeof(char *) * (size_t)(t->ncol + 1));
   it.affs = arena_alloc(A, (size_t)t->ncol + 1);
   it.colls = arena_alloc(A, sizeof(RecColl *) * (size_t)(t->ncol + 1));
@@ -2950,8 +3118,6 @@ static Table *writable_table(Compiler *c, const char *name, int *rc) {
     *rc = mica_set_error(c->db, MICA_ERROR, "cannot modify %s because it is a view", name);
   else if (t == c->db->schema->master)
     *rc = mica_set_error(c->db, MICA_ERROR, "table %s may not be modified", name);
-  else if (t->without_rowid)
-    *rc = mica_set_error(c->db, MICA_ERROR, "WITHOUT ROWID tables are not supported yet");
   else if (t->is_virtual && vtab_is_readonly(t))
     *rc = mica_set_error(c->db, MICA_ERROR, "table %s may not be modified", t->name);
   return *rc ? NULL : t;
@@ -2995,7 +3161,7 @@ static int table_item(Compiler *c, Table *t, const char *name, int slot, SrcItem
   it->tab = t;
   it->slot = slot;
   it->ncol = t->ncol;
-  it->is_rowid_ok = 1;
+  it->is_rowid_ok = !t->without_rowid;
   it->cols = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(t->ncol + 1));
   it->affs = arena_alloc(&c->p->arena, (size_t)t->ncol + 1);
   it->colls = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(t->ncol + 1));
@@ -3017,7 +3183,8 @@ static int compile_upsert(Compiler *c, XStmt *xs, DmlPlan *d) {
     if (u->ntarget == 1 && t->ipk >= 0 && name_eq(u->target[0], t->cols[t->ipk].name)) {
       d->up_rowid = 1;
     } else {
-      for (Index *ix = t->indexes; ix && !d->up_index; ix = ix->next_in_table) {
+      for (Index *ix = t->pk ? t->pk : t->indexes; ix && !d->up_index;
+           ix = ix == t->pk ? t->indexes : ix->next_in_table) {
         if (!ix->unique || ix->ncol != u->ntarget || ix->where) continue;
         int all = 1;
         for (int k = 0; k < u->ntarget && all; k++) {
@@ -3218,6 +3385,24 @@ static const char *normalised_create(Compiler *c, XStmt *xs, const char *kind) {
     o--;
   out[o] = 0;
   return out;
+}
+
+/* CREATE TABLE ... WITHOUT ROWID errors SQLite reports when the statement is prepared. */
+static int check_without_rowid(mica_db *db, const XStmt *xs) {
+  int autoinc = 0, haspk = 0;
+  for (int i = 0; i < xs->ncoldef; i++) {
+    autoinc |= xs->coldefs[i].autoinc;
+    haspk |= xs->coldefs[i].pk;
+  }
+  for (int i = 0; i < xs->ntcons; i++) {
+    autoinc |= xs->tcons[i].autoinc;
+    haspk |= xs->tcons[i].kind == 1;
+  }
+  if (autoinc && ipk_candidate(xs) < 0)
+    return mica_set_error(db, MICA_ERROR, "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY");
+  if (autoinc) return mica_set_error(db, MICA_ERROR, "AUTOINCREMENT not allowed on WITHOUT ROWID tables");
+  if (!haspk) return mica_set_error(db, MICA_ERROR, "PRIMARY KEY missing on table %s", xs->name);
+  return MICA_OK;
 }
 
 static int run_insert(Exec *x, DmlPlan *d, RowList *out);
@@ -3491,7 +3676,6 @@ int plan_prepare(mica_stmt *st) {
       SrcItem *it = &trig_items[trig_scope.nitems];
       rc = table_item(&c, tt, i == 0 ? "new" : "old", i == 0 ? TRIG_NEW_SLOT : TRIG_OLD_SLOT, it);
       if (rc) return rc;
-      it->is_rowid_ok = 1;
       trig_scope.nitems++;
     }
     trig_scope.items = trig_items;
@@ -3584,6 +3768,9 @@ int plan_prepare(mica_stmt *st) {
       rc = compile_select(&c2, xs.sel, NULL, &vsel, 0);
     }
     if (xs.kind == XS_CREATE_TABLE && xs.sel) rc = compile_select(&c, xs.sel, NULL, &d->sel, 1);
+    if (rc == MICA_OK && xs.kind == XS_CREATE_TABLE && xs.without_rowid && !xs.explain &&
+        !schema_find_table(db->schema, xs.name))
+      rc = check_without_rowid(db, &xs);
     break;
   case XS_CREATE_VTABLE:
     st->readonly = 0;
@@ -3685,7 +3872,14 @@ static int eqp_op(Op *op, RowList *out, int *id) {
         }
         if (n >= sizeof cond) break;
       }
-      snprintf(buf, sizeof buf, "SEARCH %s USING INDEX %s (%s)", op->tab->name, op->idx->name, cond);
+      if (op->idx == op->tab->pk)
+        snprintf(buf, sizeof buf, "SEARCH %s USING PRIMARY KEY (%s)", op->tab->name, cond);
+      else if (!op->neq && !op->lo && !op->hi)
+        snprintf(buf, sizeof buf, "SCAN %s USING %sINDEX %s", op->tab->name, op->covering ? "COVERING " : "",
+                 op->idx->name);
+      else
+        snprintf(buf, sizeof buf, "SEARCH %s USING %sINDEX %s (%s)", op->tab->name,
+                 op->covering ? "COVERING " : "", op->idx->name, cond);
     } else if (op->autocol >= 0)
       snprintf(buf, sizeof buf, "SEARCH %s USING AUTOMATIC %sCOVERING INDEX (%s=?)", op->tab->name,
                op->autopartial ? "PARTIAL " : "", op->tab->cols[op->autocol].name);
@@ -4028,13 +4222,17 @@ static int vtab_insert_one(Exec *x, DmlPlan *d, Value *src, int nsrc) {
   return rc == MICA_NOMEM ? mica_set_error(x->db, MICA_NOMEM, "out of memory") : rc;
 }
 
-static int collect_rows(Exec *x, DmlPlan *d, RowList *rows);
+static int collect_rows(Exec *x, DmlPlan *d, TableWriter *w, RowList *rows);
 
-/* UPDATE / DELETE of a virtual table: the rows first, then the update callback per row. */
+/* UPDATE / DELETE of a virtual table: the rows first, then the update callback per row. The writer only
+ * names the table (a virtual table has no PRIMARY KEY handles: rows sort by rowid). */
 static int run_vtab_dml(Exec *x, DmlPlan *d) {
   Table *t = d->t;
   RowList rows = {0};
-  int rc = collect_rows(x, d, &rows);
+  TableWriter w;
+  memset(&w, 0, sizeof w);
+  w.t = t;
+  int rc = collect_rows(x, d, &w, &rows);
   Value *argv = values_alloc((size_t)t->ncol + 2);
   if (rc == MICA_OK && !argv) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
   for (int64_t i = 0; rc == MICA_OK && i < rows.n; i++) {
@@ -4136,7 +4334,7 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
   }
   if (rc == MICA_OK && !done && !skipped) {
     x->db->stmt_changes++;
-    x->db->last_rowid = newrowid;
+    if (!t->pk) x->db->last_rowid = newrowid; /* a WITHOUT ROWID insert leaves it alone */
     rc = emit_returning(x, d, vals, newrowid, out);
     if (rc == MICA_OK) rc = trigger_fire(x, d->trig, TR_AFTER, vals, newrowid, NULL, 0, &ign);
   }
@@ -4226,20 +4424,62 @@ static int apply_set(Exec *x, DmlPlan *d, Row *r) {
   return rc;
 }
 
-/* Collects the rowids (and for UPDATE the new row values) of the rows the statement touches. */
-static int collect_rows(Exec *x, DmlPlan *d, RowList *rows) {
+/* The handle naming the WITHOUT ROWID row in slot (dml.h). */
+static int slot_pk_handle(Exec *x, TableWriter *w, int slot, int64_t *handle) {
+  Index *pk = w->t->pk;
+  Value stackv[16];
+  Value *pv = pk->ncol <= 16 ? stackv : values_alloc((size_t)pk->ncol);
+  if (!pv) return mica_set_error(x->db, MICA_NOMEM, "out of memory");
+  int rc = MICA_OK;
+  for (int j = 0; j < pk->ncol && rc == MICA_OK; j++) {
+    Value *v = slot_col(x, slot, pk->cols[j], &rc);
+    if (v) value_borrow(&pv[j], v);
+  }
+  if (rc == MICA_OK) rc = dml_pk_handle(x, w, pv, handle);
+  if (pv != stackv) free(pv);
+  return rc;
+}
+
+/* Does SQLite visit the rows of this UPDATE/DELETE in rowid (PRIMARY KEY) order? It visits them in
+ * scan order only in its one-pass mode, which triggers (RETURNING is one), a changed rowid or PRIMARY
+ * KEY, or a REPLACE conflict rule rule out: then it collects the keys first and visits them sorted. */
+static int visits_in_key_order(const DmlPlan *d) {
+  const Table *t = d->t;
+  if (d->nret || trigger_list_has(d->trig, TR_BEFORE) || trigger_list_has(d->trig, TR_AFTER)) return 1;
+  if (d->kind != XS_UPDATE) return 0;
+  if (d->onconf == ONCONF_REPLACE) return 1;
+  for (const Index *ix = t->indexes; ix; ix = ix->next_in_table)
+    if (ix->onerror == ONCONF_REPLACE) return 1;
+  if (t->pk && t->pk->onerror == ONCONF_REPLACE) return 1;
+  for (int k = 0; k < d->nset; k++) {
+    int col = d->setcol[k];
+    if (col < 0 || col == t->ipk || (t->pk && t->cols[col].pk)) return 1;
+  }
+  return 0;
+}
+
+static int row_key_cmp(const void *a, const void *b, void *w) {
+  const Row *ra = *(Row *const *)a, *rb = *(Row *const *)b;
+  return dml_handle_cmp(w, ra->v[0].u.i, rb->v[0].u.i);
+}
+
+/* Collects the rowids (WITHOUT ROWID: w's handles) and for UPDATE the new row values of the rows the
+ * statement touches, in the order SQLite visits them. */
+static int collect_rows(Exec *x, DmlPlan *d, TableWriter *w, RowList *rows) {
   Table *t = d->t;
   int rc = op_open(x, d->src);
   while (rc == MICA_OK && (rc = op_next(x, d->src)) == MICA_ROW) {
     rc = MICA_OK;
     Slot *s = &x->slots[d->slot];
     int n = d->kind == XS_UPDATE ? t->ncol + 2 : 1;
+    int64_t id = s->rowid;
+    if (t->pk && (rc = slot_pk_handle(x, w, d->slot, &id))) break;
     Row *r = row_new(n);
     if (!r) {
       rc = MICA_NOMEM;
       break;
     }
-    value_set_int(&r->v[0], s->rowid);
+    value_set_int(&r->v[0], id);
     if (d->kind == XS_UPDATE) {
       for (int i = 0; i < t->ncol && rc == MICA_OK; i++) {
         Value *v = slot_col(x, d->slot, i, &rc);
@@ -4256,6 +4496,8 @@ static int collect_rows(Exec *x, DmlPlan *d, RowList *rows) {
   }
   op_close(d->src);
   if (rc == MICA_DONE) rc = MICA_OK;
+  if (rc == MICA_OK && rows->n > 1 && visits_in_key_order(d))
+    qsort_r(rows->rows, (size_t)rows->n, sizeof(Row *), row_key_cmp, w);
   if (rc == MICA_NOMEM) mica_set_error(x->db, rc, "out of memory");
   return rc;
 }
@@ -4334,10 +4576,9 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
   if (d->t->is_virtual) return run_vtab_dml(x, d);
   Table *t = d->t;
   RowList rows = {0};
-  int rc = collect_rows(x, d, &rows);
   TableWriter w;
-  memset(&w, 0, sizeof w);
-  if (rc == MICA_OK) rc = prepare_writer(x, d, &w);
+  int rc = prepare_writer(x, d, &w);
+  if (rc == MICA_OK) rc = collect_rows(x, d, &w, &rows);
   Value *old = values_alloc((size_t)t->ncol + 1);
   Value *cur = values_alloc((size_t)t->ncol + 1);
   if ((!old || !cur) && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
@@ -4414,10 +4655,9 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
     return MICA_OK;
   }
   RowList rows = {0};
-  rc = collect_rows(x, d, &rows);
   TableWriter w;
-  memset(&w, 0, sizeof w);
-  if (rc == MICA_OK) rc = prepare_writer(x, d, &w);
+  rc = prepare_writer(x, d, &w);
+  if (rc == MICA_OK) rc = collect_rows(x, d, &w, &rows);
   Value *old = values_alloc((size_t)t->ncol + 1);
   Value *cur = values_alloc((size_t)t->ncol + 1);
   if ((!old || !cur) && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
@@ -4474,11 +4714,20 @@ static int populate_index(Exec *x, Index *ix) {
   }
   Value *vals = values_alloc((size_t)t->ncol + 1);
   if (!vals && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
-  /* collect rowids first: reading through w.cur while inserting into another tree is fine */
+  /* collect rowids first: reading through w.cur while inserting into another tree is fine (a WITHOUT
+   * ROWID table's rows are read in the same pass: the new entries name no other row, handle 0) */
   RowList ids = {0};
   int eof = 0;
   if (rc == MICA_OK)
     for (rc = btree_first(w.cur, &eof); rc == MICA_OK && !eof; rc = btree_next(w.cur, &eof)) {
+      if (t->pk) {
+        const void *d;
+        uint32_t n;
+        if ((rc = btree_data(w.cur, &d, &n))) break;
+        if ((rc = dml_decode_row(x, t, d, n, 0, vals))) break;
+        if ((rc = dml_index_insert(x, &w, ix, icur, 0, vals, 1))) break;
+        continue;
+      }
       Row *r = row_new(1);
       if (!r) {
         rc = MICA_NOMEM;
@@ -4678,12 +4927,13 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
         if (name_eq(xs->coldefs[i].name, xs->coldefs[k].name))
           return mica_set_error(db, MICA_ERROR, "duplicate column name: %s", xs->coldefs[i].name);
     uint32_t root;
-    if ((rc = ddl_create_tree(x, BTREE_INTKEY, &root))) return rc;
+    if ((rc = ddl_create_tree(x, xs->without_rowid ? BTREE_BLOBKEY : BTREE_INTKEY, &root))) return rc;
     if ((rc = ddl_schema_insert(x, "table", xs->name, xs->name, root, d->sqltext))) return rc;
     UqSpec *specs = calloc(64, sizeof(UqSpec));
     if (!specs) return mica_set_error(db, MICA_NOMEM, "out of memory");
-    int n = unique_specs(xs, find_ipk(xs), specs, 64);
+    int n = unique_specs(xs, specs, 64);
     for (int i = 0; i < n && rc == MICA_OK; i++) {
+      if (xs->without_rowid && specs[i].is_pk) continue; /* the table itself; its number is taken */
       char name[300];
       snprintf(name, sizeof name, "sqlite_autoindex_%s_%d", xs->name, i + 1);
       uint32_t iroot;
@@ -4895,15 +5145,19 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
     if (cd->pk) return mica_set_error(db, MICA_ERROR, "Cannot add a PRIMARY KEY column");
     if (cd->unique) return mica_set_error(db, MICA_ERROR, "Cannot add a UNIQUE column");
     if (!d->sqltext || !t->sql) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE");
-    const char *close = strrchr(t->sql, ')');
-    if (!close) return mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s)", t->name);
-    size_t head = (size_t)(close - t->sql);
-    while (head > 0 && isspace((unsigned char)t->sql[head - 1]))
-      head--;
-    size_t n = head + 2 + strlen(d->sqltext) + strlen(close) + 1;
+    /* the new definition goes after the last column's, before the table constraints */
+    Arena a = {0};
+    XStmt ts;
+    size_t head = 0;
+    if (t->ast && xv_stmt(t->ast, &ts, &a) == MICA_OK && ts.kind == XS_CREATE_TABLE && ts.cols_end > 0)
+      head = (size_t)ts.cols_end;
+    arena_free(&a);
+    if (!head || head >= strlen(t->sql))
+      return mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s)", t->name);
+    size_t n = strlen(t->sql) + 2 + strlen(d->sqltext) + 1;
     char *sql = malloc(n);
     if (!sql) return mica_set_error(db, MICA_NOMEM, "out of memory");
-    snprintf(sql, n, "%.*s, %s%s", (int)head, t->sql, d->sqltext, close);
+    snprintf(sql, n, "%.*s, %s%s", (int)head, t->sql, d->sqltext, t->sql + head);
     char *tname = strdup(t->name);
     rc = tname ? ddl_schema_set_sql(x, "table", tname, sql) : mica_set_error(db, MICA_NOMEM, "out of memory");
     if (rc == MICA_OK) rc = ddl_schema_changed(x);
@@ -4993,7 +5247,7 @@ static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t) {
     }
   }
   if (tc->kind == 1) {
-    int has_pk = t->ipk >= 0;
+    int has_pk = t->ipk >= 0 || t->pk;
     for (Index *ix = t->indexes; ix && !has_pk; ix = ix->next_in_table)
       has_pk = ix->origin == 2;
     if (has_pk)
@@ -5079,9 +5333,14 @@ static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t) {
     } else if (find_ipk(&nx) != t->ipk) {
       rc = mica_set_error(db, MICA_ERROR,
                           "ADD PRIMARY KEY on a column of type INTEGER (a rowid alias) is not supported yet");
+    } else if (nx.without_rowid && ipk_candidate(&nx) >= 0) {
+      /* that PRIMARY KEY's autoindex number comes after every UNIQUE constraint's: it would change */
+      rc = mica_set_error(db, MICA_ERROR,
+                          "ADD CONSTRAINT on a WITHOUT ROWID table keyed by an INTEGER PRIMARY KEY is not "
+                          "supported yet");
     } else {
-      n_old = unique_specs(&ox, t->ipk, specs, 64);
-      n_new = unique_specs(&nx, t->ipk, specs, 64);
+      n_old = unique_specs(&ox, specs, 64);
+      n_new = unique_specs(&nx, specs, 64);
     }
     free(specs);
     arena_free(&a);
@@ -5413,6 +5672,7 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
     }
   }
   x->without_rowid = s->without_rowid;
+  x->cols_end = s->cols_end;
   x->strict = s->strict;
   /* CREATE INDEX */
   x->nidxcol = s->nidxcol;

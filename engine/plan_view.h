@@ -254,6 +254,7 @@ typedef struct XStmt {
   int ntcons;
   XTabCons *tcons;
   int without_rowid, strict;
+  int cols_end; /* where ADD COLUMN inserts (ast.h) */
   /* CREATE INDEX */
   int nidxcol;
   ANode **idx_exprs;

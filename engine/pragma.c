@@ -6,14 +6,22 @@
  * Unknown pragmas are silently ignored, as in SQLite. The PRAGMAs SQLite also offers as table-valued
  * functions (pragma_<name>) are marked in the table (vtab: hidden arg / schema columns); vtab_pragma.c
  * runs them through pragma_run.
+ *
+ * integrity_check checks the b-tree structure (btree_integrity_check); when that is sound, it reads
+ * every table (newest first, as SQLite's schema hash lists a small schema) and checks NOT NULL
+ * columns and that each row has its entry in each index and each index as many entries as rows
+ * (quick_check: NOT NULL only), with SQLite's messages, up to N of them.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pragma.h"
 #include "vtab.h"
+
+#include "dml.h"
 
 typedef struct PragmaDef {
   const char *name;
@@ -188,23 +196,15 @@ static int table_info(Exec *x, Table *t, int extended, RowList *out) {
   return rc;
 }
 
+/* In SQLite's order (schema_index_order). */
 static int index_list(Exec *x, Table *t, RowList *out) {
-  int n = 0;
-  for (Index *ix = t->indexes; ix; ix = ix->next_in_table)
-    n++;
-  Index **arr = calloc((size_t)n + 1, sizeof(Index *));
-  if (!arr) return MICA_NOMEM;
-  int k = 0;
-  for (Index *ix = t->indexes; ix; ix = ix->next_in_table)
-    arr[k++] = ix;
+  Index *arr[SCHEMA_MAX_INDEXES + 1];
+  int n = schema_index_order(t, arr, SCHEMA_MAX_INDEXES);
   int rc = MICA_OK;
-  for (int i = n - 1, seq = 0; i >= 0 && rc == MICA_OK; i--, seq++) {
-    Index *ix = arr[i];
+  for (int seq = 0; seq < n && rc == MICA_OK; seq++) {
+    Index *ix = arr[seq];
     Row *r = mkrow(5);
-    if (!r) {
-      rc = MICA_NOMEM;
-      break;
-    }
+    if (!r) return MICA_NOMEM;
     value_set_int(&r->v[0], seq);
     set_text(&r->v[1], ix->name);
     value_set_int(&r->v[2], ix->unique);
@@ -212,7 +212,6 @@ static int index_list(Exec *x, Table *t, RowList *out) {
     value_set_int(&r->v[4], ix->where != NULL);
     rc = push(out, r);
   }
-  free(arr);
   (void)x;
   return rc;
 }
@@ -220,17 +219,17 @@ static int index_list(Exec *x, Table *t, RowList *out) {
 static int index_info(Exec *x, Index *ix, int extended, RowList *out) {
   int rc = MICA_OK;
   Table *t = ix->table;
-  int n = extended ? ix->ncol + 1 : ix->ncol;
+  int n = extended ? ix->nfull : ix->ncol;
   for (int i = 0; i < n && rc == MICA_OK; i++) {
     Row *r = mkrow(extended ? 6 : 3);
     if (!r) return MICA_NOMEM;
-    int c = i < ix->ncol ? ix->cols[i] : -1;
+    int c = ix->cols[i];
     value_set_int(&r->v[0], i);
     value_set_int(&r->v[1], c);
     set_text(&r->v[2], c >= 0 && t && c < t->ncol ? t->cols[c].name : NULL);
     if (extended) {
-      value_set_int(&r->v[3], i < ix->ncol && ix->desc ? ix->desc[i] : 0);
-      set_text(&r->v[4], i < ix->ncol && ix->coll_names && ix->coll_names[i] ? ix->coll_names[i] : "BINARY");
+      value_set_int(&r->v[3], ix->desc ? ix->desc[i] : 0);
+      set_text(&r->v[4], ix->coll_names && ix->coll_names[i] ? ix->coll_names[i] : "BINARY");
       value_set_int(&r->v[5], i < ix->ncol);
     }
     rc = push(out, r);
@@ -239,7 +238,84 @@ static int index_info(Exec *x, Index *ix, int extended, RowList *out) {
   return rc;
 }
 
-static int integrity(Exec *x, int max, RowList *out) {
+/* One integrity_check message (printf-style), while *left allows. */
+static int check_msg(RowList *out, int *left, const char *fmt, ...) {
+  if (*left <= 0) return MICA_OK;
+  (*left)--;
+  char line[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  return text_row(out, line);
+}
+
+/* The rows of t against its indexes, with SQLite's messages: a NOT NULL column holding NULL, a row
+ * whose entry an index lacks ("row N": the rowid, or the row's place in a WITHOUT ROWID table), an
+ * index with another number of entries than the table has rows. quick_check skips the indexes. */
+static int check_contents(Exec *x, Table *t, int quick, int *left, RowList *out) {
+  Index *ix[SCHEMA_MAX_INDEXES + 1];
+  BtCursor *icur[SCHEMA_MAX_INDEXES + 1] = {0};
+  int nix = 0;
+  Index *order[SCHEMA_MAX_INDEXES + 1];
+  int n = schema_index_order(t, order, SCHEMA_MAX_INDEXES);
+  for (int i = 0; i < n; i++) {
+    int expr = 0;
+    for (int k = 0; k < order[i]->ncol; k++)
+      expr |= order[i]->cols[k] < -1;
+    if (order[i] != t->pk && !expr && !order[i]->where && !quick) ix[nix++] = order[i];
+  }
+  BtCursor *cur = NULL;
+  Btree *bt = x->db->bt;
+  int rc = btree_cursor_open(bt, t->root, 0, t->pk ? &t->pk->keyinfo : NULL, &cur);
+  for (int i = 0; i < nix && rc == MICA_OK; i++)
+    rc = btree_cursor_open(bt, ix[i]->root, 0, &ix[i]->keyinfo, &icur[i]);
+  Value *vals = values_alloc((size_t)t->ncol + 1);
+  if (!vals && rc == MICA_OK) rc = MICA_NOMEM;
+  int64_t nrow = 0;
+  int eof = 0;
+  for (rc = rc ? rc : btree_first(cur, &eof); rc == MICA_OK && !eof && *left > 0;
+       rc = btree_next(cur, &eof)) {
+    const void *d;
+    uint32_t nd;
+    int64_t rowid = btree_rowid(cur);
+    nrow++;
+    if ((rc = btree_data(cur, &d, &nd)) || (rc = dml_decode_row(x, t, d, nd, rowid, vals))) break;
+    for (int c = 0; c < t->ncol && rc == MICA_OK; c++)
+      if (t->cols[c].notnull && c != t->ipk && vals[c].type == VAL_NULL)
+        rc = check_msg(out, left, "NULL value in %s.%s", t->name, t->cols[c].name);
+    for (int i = 0; i < nix && rc == MICA_OK; i++) {
+      uint8_t *rec;
+      uint32_t nrec;
+      if ((rc = dml_index_entry(t, ix[i], rowid, vals, &rec, &nrec))) break;
+      UnpackedKey k = {.keyinfo = &ix[i]->keyinfo, .rec = rec, .nrec = nrec, .default_rc = 0};
+      int res = 1;
+      rc = btree_seek_key(icur[i], &k, &res);
+      free(rec);
+      if (rc == MICA_OK && (res != 0 || btree_eof(icur[i])))
+        rc = check_msg(out, left, "row %lld missing from index %s", (long long)(t->pk ? nrow : rowid),
+                       ix[i]->name);
+    }
+  }
+  for (int i = 0; i < nix && rc == MICA_OK && eof; i++) {
+    int64_t nent = 0;
+    rc = btree_count(icur[i], &nent);
+    if (rc == MICA_OK && nent != nrow)
+      rc = check_msg(out, left, "wrong # of entries in index %s", ix[i]->name);
+  }
+  if (vals) {
+    for (int c = 0; c < t->ncol; c++)
+      value_release(&vals[c]);
+    free(vals);
+  }
+  for (int i = 0; i < nix; i++)
+    if (icur[i]) btree_cursor_close(icur[i]);
+  if (cur) btree_cursor_close(cur);
+  if (rc == MICA_NOMEM || rc == MICA_OK) return rc;
+  return x->db->errcode == rc ? rc : mica_set_error(x->db, rc, "%s", btree_errmsg(bt));
+}
+
+static int integrity(Exec *x, int max, int quick, RowList *out) {
   Schema *s = x->db->schema;
   int n = 1;
   for (Table *t = s->tables; t; t = t->next)
@@ -261,7 +337,23 @@ static int integrity(Exec *x, int max, RowList *out) {
     free(report);
     return mica_set_error(x->db, rc, "%s", btree_errmsg(x->db->bt));
   }
-  if (!report) return text_row(out, "ok");
+  if (!report) {
+    /* the structure is sound: the rows against their indexes, the newest table first (the order of
+     * SQLite's schema hash for up to 10 objects) */
+    int left = max, nt = 0;
+    for (Table *t = s->tables; t; t = t->next)
+      nt++;
+    Table **ts = calloc((size_t)nt + 1, sizeof(Table *));
+    if (!ts) return MICA_NOMEM;
+    nt = 0;
+    for (Table *t = s->tables; t; t = t->next)
+      ts[nt++] = t;
+    for (int i = nt - 1; i >= 0 && rc == MICA_OK && left > 0; i--)
+      if (!ts[i]->is_view && ts[i]->root) rc = check_contents(x, ts[i], quick, &left, out);
+    free(ts);
+    if (rc == MICA_OK && left == max) rc = text_row(out, "ok");
+    return rc;
+  }
   char *p = report;
   while (p && *p && rc == MICA_OK) {
     char *e = strchr(p, '\n');
@@ -388,7 +480,7 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
   }
   if (!strcasecmp(name, "integrity_check") || !strcasecmp(name, "quick_check")) {
     int max = arg ? (int)value_as_int(arg) : 100;
-    return integrity(x, max > 0 ? max : 100, out);
+    return integrity(x, max > 0 ? max : 100, name[0] == 'q' || name[0] == 'Q', out);
   }
   if (!strcasecmp(name, "wal_checkpoint")) {
     int mode = 0;

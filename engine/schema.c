@@ -5,7 +5,9 @@
  * in rowid order: tables and views first get their parse trees from the stored CREATE text
  * (parse_statement), then indexes are attached to their tables (explicit ones from CREATE INDEX,
  * sqlite_autoindex_<table>_<n> ones from the table's PRIMARY KEY / UNIQUE constraints in the order
- * they appear in the CREATE TABLE), then triggers. The schema records the cookie (header meta 1) it
+ * they appear in the CREATE TABLE), then triggers. A WITHOUT ROWID table gets its PRIMARY KEY index
+ * (Table.pk, schema.h) when its CREATE TABLE is built, so the indexes that follow can append the
+ * PRIMARY KEY columns to their entries. The schema records the cookie (header meta 1) it
  * was loaded at; schema_ensure reloads when the file's cookie differs, so a change committed by
  * another connection is picked up at the start of the next transaction.
  */
@@ -26,6 +28,24 @@ static int name_eq(const char *a, const char *b) {
   for (; *a && *b; a++, b++)
     if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return 0;
   return *a == *b;
+}
+
+static void index_free(Index *ix) {
+  if (!ix) return;
+  free(ix->name);
+  free(ix->sql);
+  free(ix->cols);
+  free(ix->exprs);
+  free(ix->desc);
+  free(ix->colls);
+  free(ix->pkpos);
+  if (ix->coll_names) {
+    for (int i = 0; i < ix->nfull; i++)
+      free(ix->coll_names[i]);
+    free(ix->coll_names);
+  }
+  if (ix->ast) ast_free(ix->ast);
+  free(ix);
 }
 
 void schema_table_free_columns(Table *t) {
@@ -49,27 +69,11 @@ void schema_table_free(Table *t) {
       free(t->check_names[i]);
     free(t->check_names);
   }
+  index_free(t->pk);
   if (t->ast) ast_free(t->ast);
   free(t->name);
   free(t->sql);
   free(t);
-}
-
-static void index_free(Index *ix) {
-  if (!ix) return;
-  free(ix->name);
-  free(ix->sql);
-  free(ix->cols);
-  free(ix->exprs);
-  free(ix->desc);
-  free(ix->colls);
-  if (ix->coll_names) {
-    for (int i = 0; i < ix->ncol; i++)
-      free(ix->coll_names[i]);
-    free(ix->coll_names);
-  }
-  if (ix->ast) ast_free(ix->ast);
-  free(ix);
 }
 
 void schema_free(Schema *s) {
@@ -120,6 +124,8 @@ Index *schema_find_index(Schema *s, const char *name) {
   if (!s || !name) return NULL;
   for (Index *ix = s->indexes; ix; ix = ix->next)
     if (name_eq(ix->name, name)) return ix;
+  for (Table *t = s->tables; t; t = t->next)
+    if (t->pk && name_eq(t->pk->name, name)) return t->pk;
   return NULL;
 }
 
@@ -128,6 +134,20 @@ Trigger *schema_find_trigger(Schema *s, const char *name) {
   for (Trigger *t = s->triggers; t; t = t->next)
     if (name_eq(t->name, name)) return t;
   return NULL;
+}
+
+int schema_index_order(Table *t, Index **out, int max) {
+  Index *all[SCHEMA_MAX_INDEXES + 1];
+  int n = 0, k = 0;
+  for (Index *ix = t->indexes; ix && n < SCHEMA_MAX_INDEXES; ix = ix->next_in_table) {
+    if (t->pk && n == t->pk_seq) all[n++] = t->pk;
+    if (n < SCHEMA_MAX_INDEXES) all[n++] = ix;
+  }
+  if (t->pk && n <= t->pk_seq && n < SCHEMA_MAX_INDEXES) all[n++] = t->pk;
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = n - 1; i >= 0 && k < max; i--)
+      if ((all[i]->onerror == OE_REPLACE) == pass) out[k++] = all[i];
+  return k;
 }
 
 int schema_column_index(const Table *t, const char *name, int *is_rowid) {

@@ -5,8 +5,23 @@
  * tree of that text (owned). Tables list their columns with declared type (as written), affinity,
  * collation, NOT NULL, default expression and primary-key membership; ipk is the column that aliases
  * the rowid (INTEGER PRIMARY KEY), or -1. Indexes (explicit and sqlite_autoindex_*) point back to
- * their table and list key columns (table column numbers, -1 meaning the rowid) with collations and
- * DESC flags, plus a KeyInfo of ncol+1 fields (the trailing rowid) for btree cursors.
+ * their table and list the fields of an entry (table column numbers, -1 meaning the rowid) with
+ * collations and DESC flags: the ncol key columns, then what identifies the row (nfull fields in
+ * all), plus a KeyInfo for btree cursors.
+ *
+ * WITHOUT ROWID TABLES (SQLite's "The WITHOUT ROWID Optimization")
+ *   The table is an index b-tree rooted at t->root whose entries are the rows. t->pk describes it as
+ *   an Index (root t->root, not in t->indexes nor in Schema.indexes, owned by the table): its ncol key
+ *   columns are the PRIMARY KEY's (in PK order, with the PK's collations and DESC flags; a column
+ *   repeated with the same collation counts once), and its nfull fields are those followed by every
+ *   other column in declaration order: exactly the record stored for a row. Its KeyInfo compares the
+ *   key columns only. Its name is the sqlite_autoindex_<table>_<n> the PRIMARY KEY constraint would
+ *   have (the file has no row for it) and pk_seq its place among the table's indexes (index_list,
+ *   constraint order).
+ *   A secondary index holds its key columns followed by the PK columns that are not among the key
+ *   columns with the same collation (with the PK's collation; the PK's DESC flag for CREATE INDEX,
+ *   ascending for UNIQUE autoindexes, as SQLite builds them). pkpos[j] is where PK column j is found in
+ *   an entry.
  *
  * The Schema is owned by the connection and rebuilt from sqlite_schema whenever the schema cookie
  * differs from the one it was loaded at (another connection changed it) and after every DDL
@@ -46,6 +61,8 @@ struct Table {
   int ipk;     /* column aliasing the rowid, or -1 */
   int autoinc; /* AUTOINCREMENT */
   int without_rowid;
+  Index *pk;  /* WITHOUT ROWID: the PRIMARY KEY index that is the table (owned); NULL otherwise */
+  int pk_seq; /* WITHOUT ROWID: how many of t->indexes precede pk in creation order */
   int strict;
   int is_view;
   int is_virtual;         /* CREATE VIRTUAL TABLE (vtab.h): root 0, columns known once connected */
@@ -64,16 +81,18 @@ struct Index {
   char *sql; /* NULL for autoindexes */
   Table *table;
   uint32_t root;
-  int ncol;
-  int *cols;    /* table column per key column; -1 rowid; -2 expression */
-  void **exprs; /* Expr * of expression key columns (or NULL) */
-  uint8_t *desc;
-  RecColl *colls; /* ncol + 1 (rowid) */
-  char **coll_names;
-  KeyInfo keyinfo; /* nfield = ncol + 1 */
+  int ncol;          /* key columns */
+  int nfull;         /* fields of an entry (rowid tables: ncol + 1, the last one the rowid) */
+  int *cols;         /* [nfull] table column per field; -1 rowid; -2 expression */
+  void **exprs;      /* Expr * of expression key columns (or NULL) */
+  uint8_t *desc;     /* [nfull] */
+  RecColl *colls;    /* [nfull] */
+  char **coll_names; /* [nfull] */
+  int *pkpos;        /* WITHOUT ROWID: [t->pk->ncol] field holding each PK column; else NULL */
+  KeyInfo keyinfo;   /* nfield = nfull (t->pk: ncol) */
   int unique;
   int onerror; /* conflict action for uniqueness */
-  int origin;  /* 'c' CREATE INDEX, 'u' UNIQUE constraint, 'pk' PRIMARY KEY */
+  int origin;  /* 0 CREATE INDEX, 1 UNIQUE constraint, 2 PRIMARY KEY */
   void *where; /* partial index WHERE (Expr *), or NULL */
   void *ast;   /* Stmt * of CREATE INDEX, owned (NULL for autoindexes) */
   Index *next_in_table;
@@ -110,8 +129,14 @@ void schema_table_free(Table *t);
 void schema_table_free_columns(Table *t);
 
 Table *schema_find_table(Schema *s, const char *name);
+/* Also finds the PRIMARY KEY of a WITHOUT ROWID table by its sqlite_autoindex name. */
 Index *schema_find_index(Schema *s, const char *name);
 Trigger *schema_find_trigger(Schema *s, const char *name);
+/* t's indexes, and a WITHOUT ROWID table's PRIMARY KEY at its creation place (pk_seq), in the order
+ * SQLite keeps them (and checks uniqueness in, and lists them): the most recently created first,
+ * then those declared ON CONFLICT REPLACE, also newest first. Writes at most max; returns how many. */
+#define SCHEMA_MAX_INDEXES 256
+int schema_index_order(Table *t, Index **out, int max);
 /* Column number of name in t (case-insensitive), -1 if none; "rowid"/"oid"/"_rowid_" give -1 and
  * set *is_rowid when not shadowed by a real column. */
 int schema_column_index(const Table *t, const char *name, int *is_rowid);

@@ -511,6 +511,83 @@ START_TEST(test_vacuum_shrinks_and_vacuum_into_copies) {
 }
 END_TEST
 
+/* WITHOUT ROWID tables agree with SQLite: conflicts on the PRIMARY KEY and UNIQUE constraints (the
+ * newest checked first), REPLACE/IGNORE/UPSERT, searches on the key, its prefix and ranges, secondary
+ * indexes (with the trailing PK columns), UPDATE of key columns, DELETE, triggers, RETURNING and many
+ * rows through b-tree splits and merges. */
+START_TEST(test_without_rowid_agrees_with_sqlite) {
+  same_as_sqlite(
+      "CREATE TABLE t(a INT, b TEXT COLLATE NOCASE, c, d UNIQUE, PRIMARY KEY(a DESC, b)) WITHOUT ROWID;"
+      "CREATE INDEX tc ON t(c, a);"
+      "INSERT INTO t VALUES(1, 'x', 10, 100), (1, 'Y', 20, 200), (2, 'x', 30, 300), (3, 'z', 10, 400);"
+      "INSERT INTO t VALUES(1, 'X', 0, 0);"
+      "INSERT INTO t VALUES(9, 'q', 0, 100);"
+      "INSERT INTO t VALUES(1, 'x', 0, 100);"
+      "INSERT INTO t VALUES(NULL, 'n', 0, 1);"
+      "INSERT OR IGNORE INTO t VALUES(1, 'y', 0, 5), (4, 'w', 40, 500);"
+      "INSERT OR REPLACE INTO t VALUES(5, 'v', 50, 100);"
+      "INSERT INTO t VALUES(2, 'X', 0, 0) ON CONFLICT(a, b) DO UPDATE SET c = c + excluded.d RETURNING *;"
+      "SELECT * FROM t; SELECT * FROM t WHERE a = 1; SELECT * FROM t WHERE a = 1 AND b = 'y';"
+      "SELECT * FROM t WHERE a < 3; SELECT * FROM t WHERE c = 10; SELECT * FROM t WHERE c = 10 AND a = 3;"
+      "SELECT b FROM t WHERE d = 300; SELECT count(*), sum(c) FROM t;"
+      "UPDATE t SET a = a + 10 WHERE c >= 20 RETURNING a, b; SELECT * FROM t;"
+      "UPDATE t SET a = 3, b = 'Z' WHERE d = 200; UPDATE OR REPLACE t SET a = 3, b = 'Z' WHERE d = 200;"
+      "SELECT * FROM t; DELETE FROM t WHERE b = 'X' RETURNING d; SELECT * FROM t;"
+      "SELECT last_insert_rowid(); SELECT rowid FROM t; PRAGMA integrity_check;");
+  same_as_sqlite(
+      "CREATE TABLE k(id TEXT PRIMARY KEY, n INT, pad BLOB) WITHOUT ROWID; CREATE INDEX kn ON k(n);"
+      "CREATE TABLE log(x); CREATE TRIGGER kd AFTER DELETE ON k WHEN old.n % 100 = 0 BEGIN "
+      "INSERT INTO log VALUES(old.id); END;"
+      "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 3000) "
+      "INSERT INTO k SELECT printf('%08d', (i * 7919) % 100003), i, zeroblob(i % 300) FROM g;"
+      "DELETE FROM k WHERE n % 3 = 0; UPDATE k SET id = id || '-', pad = zeroblob(900) WHERE n % 5 = 0;"
+      "SELECT count(*), sum(n), sum(length(pad)), min(id), max(id) FROM k;"
+      "SELECT id, n, length(pad) FROM k WHERE id BETWEEN '00050000' AND '00050400';"
+      "SELECT id, n FROM k WHERE n BETWEEN 1000 AND 1010; SELECT count(*) FROM log;"
+      "DELETE FROM k WHERE n > 100; SELECT count(*), sum(n) FROM k; PRAGMA integrity_check;");
+}
+END_TEST
+
+/* SQLite stores the integral values of REAL columns as integers: reading a file it wrote, they must
+ * come back as reals (they came back as integers), in rowid and WITHOUT ROWID tables alike. */
+START_TEST(test_reads_sqlite3_integral_reals_as_reals) {
+  char dir[] = "/tmp/mica_test_sql_XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char path[128], sql[300];
+  snprintf(path, sizeof path, "%s/sq.db", dir);
+  sqlite3 *sdb;
+  ck_assert_int_eq(sqlite3_open(path, &sdb), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_exec(sdb,
+                                "CREATE TABLE r(a REAL, b); INSERT INTO r VALUES(1.0, 2.0), (1.5, 3);"
+                                "CREATE TABLE w(k REAL PRIMARY KEY, v DOUBLE, x) WITHOUT ROWID;"
+                                "INSERT INTO w VALUES(4.0, 5.0, 6.0), (7.5, -8, 9);",
+                                NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(sdb);
+  mica_db *db;
+  ck_assert_int_eq(mica_open(path, MICA_OPEN_READWRITE, &db), MICA_OK);
+  static const struct {
+    const char *sql, *want;
+  } cases[] = {
+      {"SELECT group_concat(a || ':' || typeof(a) || ':' || typeof(b), ' ') FROM r",
+       "1.0:real:real 1.5:real:integer"},
+      {"SELECT group_concat(k || ':' || typeof(k) || ':' || v || ':' || typeof(x), ' ') FROM w",
+       "4.0:real:5.0:real 7.5:real:-8.0:integer"},
+      {"SELECT typeof(k) FROM w WHERE k = 4", "real"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    mica_stmt *st;
+    ck_assert_int_eq(mica_prepare(db, cases[i].sql, -1, &st, NULL), MICA_OK);
+    ck_assert_int_eq(mica_step(st), MICA_ROW);
+    ck_assert_str_eq((const char *)mica_column_text(st, 0), cases[i].want);
+    mica_finalize(st);
+  }
+  ck_assert_int_eq(mica_close(db), MICA_OK);
+  snprintf(sql, sizeof sql, "rm -rf %s", dir);
+  ck_assert_int_eq(system(sql), 0);
+}
+END_TEST
+
 static Suite *sql_suite(void) {
   Suite *s = suite_create("sql");
   TCase *tc = tcase_create("core");
@@ -532,6 +609,8 @@ static Suite *sql_suite(void) {
   tcase_add_test(tc, test_busy_writer_sees_later_commits);
   tcase_add_test(tc, test_waiting_writer_succeeds_after_commit);
   tcase_add_test(tc, test_vacuum_shrinks_and_vacuum_into_copies);
+  tcase_add_test(tc, test_without_rowid_agrees_with_sqlite);
+  tcase_add_test(tc, test_reads_sqlite3_integral_reals_as_reals);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -81,14 +81,22 @@ select * from "a""b";
 select * from "a""b";
 SQL
 
-compare ".dump after analyze and of a without rowid table" <<'SQL'
+compare ".dump after analyze" <<'SQL'
 create table t(a); create index i on t(a); insert into t values(1),(2),(2);
 analyze;
 .dump
 .schema
 .indexes
-create table w(a primary key, b) without rowid; insert into w values('k', 1);
+SQL
+
+compare ".dump of a without rowid table" <<'SQL'
+create table t(a); create index i on t(a); insert into t values(1),(2),(2);
+create table w(a primary key, b) without rowid; insert into w values('k', 1), ('a', 2);
+create index wb on w(b);
 .dump w
+.dump
+.schema
+.indexes
 SQL
 
 compare ".echo .changes .once .show" <<'SQL'
