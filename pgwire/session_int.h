@@ -133,6 +133,9 @@ void pgw_send_notice(pgw_session *s, const char *severity, const char *sqlstate,
 int pgw_functions_register(pgw_session *s);
 /* date_trunc, date_part/extract, to_char, to_timestamp (pgdate.c); called by pgw_functions_register. */
 int pgw_date_functions_register(pgw_session *s);
+/* ARRAY[...], subscripts, ANY/ALL, array_agg and the array functions (pgarrayfn.c); called by
+ * pgw_functions_register. */
+int pgw_array_functions_register(pgw_session *s);
 /* Releases every advisory lock s holds (session end, pg_advisory_unlock_all). */
 void pgw_advisory_release_all(pgw_session *s);
 void pgw_send_ready(pgw_session *s);
