@@ -118,7 +118,8 @@ typedef struct SrcItem {
   char *affs;
   const RecColl **colls;
   const char **types;
-  uint8_t *merged; /* column merged into an earlier item by USING/NATURAL */
+  const char **etypes; /* a subquery's columns: their static types (expr_type), or NULL */
+  uint8_t *merged;     /* column merged into an earlier item by USING/NATURAL */
   int jointype;
   int is_rowid_ok;
 } SrcItem;
@@ -299,6 +300,9 @@ static int make_colref(Compiler *c, Scope *sc, Scope *s, int depth, SrcItem *fit
     e->aff = fitem->affs ? fitem->affs[fcol] : 0;
     e->coll = fitem->colls ? fitem->colls[fcol] : NULL;
     if (fitem->tab && fcol < fitem->tab->ncol) e->decl = fitem->tab->cols[fcol].type;
+    /* PostgreSQL: a subquery's column has the type of its expression (arrays, casts, functions) */
+    if (!fitem->tab && fitem->etypes && fcol < fitem->ncol && c->db->dialect == MICA_DIALECT_POSTGRES)
+      e->decl = fitem->etypes[fcol];
     if (fitem->tab && fitem->tab->ipk == fcol) e->col = -1;
   } else {
     e->aff = AFF_INTEGER;
@@ -923,6 +927,13 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
       rc = array_concat(c, a, b, x.off, &e);
       if (rc || e) break;
     }
+    if (x.kind == XK_BINARY && x.binop >= BO_EQ && x.binop <= BO_GE) {
+      /* an array compared with a string literal: the literal is read as that array ('{1, 2}' = {1,2}) */
+      int alit = a->op == PX_CONST && a->val.type == VAL_TEXT,
+          blit = b->op == PX_CONST && b->val.type == VAL_TEXT;
+      if (blit && (rc = assign_array(c, &b, expr_type(a)))) break;
+      if (alit && (rc = assign_array(c, &a, expr_type(b)))) break;
+    }
     e = pe_new(c, x.kind == XK_BINARY ? PX_BIN : x.kind == XK_AND ? PX_AND : x.kind == XK_OR ? PX_OR : PX_IS);
     if (!e) break;
     e->binop = x.binop;
@@ -1323,12 +1334,14 @@ static int item_from_sub(Compiler *c, SrcItem *it, SelectPlan *sub, int ncols, c
   it->affs = arena_alloc(&c->p->arena, (size_t)n + 1);
   it->colls = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(n + 1));
   it->types = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(n + 1));
-  if (!it->cols || !it->affs || !it->colls || !it->types) return nomem(c);
+  it->etypes = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(n + 1));
+  if (!it->cols || !it->affs || !it->colls || !it->types || !it->etypes) return nomem(c);
   for (int i = 0; i < n; i++) {
     it->cols[i] = i < ncols && cols ? cols[i] : sub->res_names[i];
     it->affs[i] = sub->res ? sub->res[i]->aff : 0;
     it->colls[i] = sub->res ? sub->res[i]->coll : NULL;
     it->types[i] = sub->res_types ? sub->res_types[i] : NULL;
+    it->etypes[i] = sub->res ? expr_type(sub->res[i]) : NULL;
   }
   Op *op = op_new(c, OP_ROWS);
   if (!op) return nomem(c);

@@ -47,7 +47,8 @@ SELECT array_position(ARRAY['a', 'b', 'a'], 'a') AS a, array_position(ARRAY[1, 2
 SELECT array_append(ARRAY[1], 2) AS a, array_append(NULL::int[], 1) AS b, array_prepend(0, ARRAY[1]) AS c, array_prepend(1, NULL) AS d;
 SELECT array_cat(ARRAY[1], ARRAY[2, 3]) AS a, array_cat(NULL, ARRAY[1]) AS b, array_cat('{}'::int[], '{}') AS c, array_remove(ARRAY[1, 2, 1], 1) AS d;
 SELECT ARRAY[1, 2] || 3 AS a, 0 || ARRAY[1, 2] AS b, ARRAY[1] || ARRAY[2, 3] AS c, ARRAY['x'] || '{y}' AS d;
-SELECT ARRAY['a', 'b'] = '{a,b}' AS eq, ARRAY[1, 2]::text AS t;
+SELECT ARRAY['a', 'b'] = '{a,b}' AS eq, ARRAY[1, 2]::text AS t, ARRAY[1, 2] = '{ 1, 02 }' AS lit_eq, '{1,2}' = ARRAY[1, 2] AS eq_lit;
+SELECT ARRAY[1] = '{1,x}';
 -- array columns
 CREATE TABLE arr (id int PRIMARY KEY, ints int[], names text[], flags boolean[], nums numeric[], vc varchar(10)[],
   ts timestamptz[], tags text[] NOT NULL DEFAULT '{}');
