@@ -198,10 +198,41 @@ static void fn_array(mica_context *ctx, int argc, mica_value **argv) {
     array_result(ctx, &b);
 }
 
+/* Keeps data with the call's argument arg (auxdata), owned by the call from then on: 1, or 0 when the
+ * engine would not keep it (the caller still owns it). Frees what was kept there before. */
+static int keep_auxdata(mica_context *ctx, int arg, void *data, mica_destructor destroy) {
+  mica_set_auxdata(ctx, arg, data, NULL);
+  if (mica_get_auxdata(ctx, arg) != data) return 0;
+  mica_set_auxdata(ctx, arg, data, destroy);
+  return 1;
+}
+
+/* The last cast made by a pg_cast_array call: a constant ('{1,2}'::int[] in a WHERE clause) is read once
+ * per statement, not once per row. */
+typedef struct cast_memo {
+  char *in, *out;
+  size_t nin, nout;
+} cast_memo;
+
+static void cast_memo_free(void *p) {
+  cast_memo *m = p;
+  if (!m) return;
+  free(m->in);
+  free(m->out);
+  free(m);
+}
+
 static void fn_cast_array(mica_context *ctx, int argc, mica_value **argv) {
   (void)argc;
   int t = mica_value_type(argv[0]);
   if (t == MICA_NULL) return;
+  const char *in = t == MICA_TEXT ? (const char *)mica_value_text(argv[0]) : "";
+  size_t nin = (size_t)mica_value_bytes(argv[0]);
+  cast_memo *m = mica_get_auxdata(ctx, 0);
+  if (m && m->nin == nin && !memcmp(m->in, in, nin)) { /* the type argument is a constant */
+    mica_result_text(ctx, m->out, (int)m->nout, MICA_TRANSIENT);
+    return;
+  }
   uint32_t aoid = pgtypes_from_decltype((const char *)mica_value_text(argv[1])).oid;
   uint32_t elem = pgtypes_elem_of(aoid);
   char err[300];
@@ -216,11 +247,21 @@ static void fn_cast_array(mica_context *ctx, int argc, mica_value **argv) {
   }
   pqbuf b;
   pqbuf_init(&b);
-  if (pgarray_normalise(&b, elem, (const char *)mica_value_text(argv[0]), (size_t)mica_value_bytes(argv[0]),
-                        err, sizeof err)) {
+  if (pgarray_normalise(&b, elem, in, nin, err, sizeof err)) {
     pqbuf_free(&b);
     mica_result_error(ctx, err, -1);
     return;
+  }
+  if (!b.oom && (m = calloc(1, sizeof *m)) != NULL) {
+    m->in = malloc(nin + 1);
+    m->out = malloc(b.len + 1);
+    if (m->in && m->out) {
+      memcpy(m->in, in, nin);
+      memcpy(m->out, b.data, b.len);
+      m->nin = nin;
+      m->nout = b.len;
+    }
+    if (!m->in || !m->out || !keep_auxdata(ctx, 0, m, cast_memo_free)) cast_memo_free(m);
   }
   array_result(ctx, &b);
 }
@@ -261,38 +302,112 @@ static int op_holds(const char *op, int c) {
   return c >= 0;
 }
 
+/* The elements of an array argument read as values of their type, kept with the call (auxdata) while
+ * the argument's text stays the same: x = ANY ($1) reads its array once per statement, not per row. */
+typedef struct elem_cache {
+  char *text; /* the array text it was made from */
+  size_t n;
+  uint32_t elem;
+  pgarray a;
+  pgvalue *v;     /* [a.n], MICA_NULL for NULL elements */
+  char **scratch; /* [a.n], what v points into besides a */
+} elem_cache;
+
+static void elem_cache_free(void *p) {
+  elem_cache *c = p;
+  if (!c) return;
+  for (int i = 0; c->scratch && i < c->a.n; i++)
+    free(c->scratch[i]);
+  free(c->scratch);
+  free(c->v);
+  free(c->text);
+  pgarray_free(&c->a);
+  free(c);
+}
+
+/* The elements of array argument argv[arg] as values of type elem. NULL with *state 1 when the array is
+ * NULL, -1 on an error (reported); *state 2 when the caller must free the result (elem_cache_free). */
+static elem_cache *cached_elems(mica_context *ctx, mica_value **argv, int arg, uint32_t elem, int *state) {
+  *state = 0;
+  mica_value *m = argv[arg];
+  if (mica_value_type(m) == MICA_NULL) {
+    *state = 1;
+    return NULL;
+  }
+  const char *s = mica_value_type(m) == MICA_TEXT ? (const char *)mica_value_text(m) : "";
+  size_t n = (size_t)mica_value_bytes(m);
+  elem_cache *c = mica_get_auxdata(ctx, arg);
+  if (c && c->elem == elem && c->n == n && !memcmp(c->text, s, n)) return c;
+  c = calloc(1, sizeof *c);
+  if (!c || !(c->text = malloc(n + 1))) {
+    free(c);
+    mica_result_error_nomem(ctx);
+    *state = -1;
+    return NULL;
+  }
+  memcpy(c->text, s, n);
+  c->n = n;
+  c->elem = elem;
+  if (get_array(ctx, m, &c->a)) {
+    elem_cache_free(c);
+    *state = -1;
+    return NULL;
+  }
+  c->v = calloc((size_t)c->a.n + 1, sizeof *c->v);
+  c->scratch = calloc((size_t)c->a.n + 1, sizeof *c->scratch);
+  if (!c->v || !c->scratch) {
+    elem_cache_free(c);
+    mica_result_error_nomem(ctx);
+    *state = -1;
+    return NULL;
+  }
+  for (int i = 0; i < c->a.n; i++) {
+    const pgarray_elem *e = &c->a.e[i];
+    if (e->is_null) {
+      c->v[i].type = MICA_NULL;
+    } else if (pgarray_elem_value(elem, e->p, e->n, &c->v[i], &c->scratch[i])) {
+      char err[300];
+      snprintf(err, sizeof err, "invalid input syntax for type %s: \"%.*s\"",
+               pgtypes_name(elem) ? pgtypes_name(elem) : "unknown", (int)(e->n < 200 ? e->n : 200), e->p);
+      mica_result_error(ctx, err, -1);
+      elem_cache_free(c);
+      *state = -1;
+      return NULL;
+    }
+  }
+  if (!keep_auxdata(ctx, arg, c, elem_cache_free)) *state = 2; /* not kept: the caller frees it */
+  return c;
+}
+
 /* x op ANY/ALL (a): 1 true, 0 false, -1 NULL, -2 error reported. ANY is true when op holds for an
  * element, else NULL when x or an element is NULL, else false; ALL is false when op fails for an
  * element, else NULL when x or an element is NULL, else true. An empty array: ANY false, ALL true. */
 static int any_all(mica_context *ctx, mica_value **argv, int all) {
-  pgarray a;
-  int r = get_array(ctx, argv[1], &a);
-  if (r) return r < 0 ? -2 : -1;
-  const char *op = (const char *)mica_value_text(argv[2]);
   pgvalue x0, x;
   to_pgvalue(argv[0], &x0);
   uint32_t elem = elem_type(argv[3]);
   if (!elem) elem = storage_elem(&x0);
+  int state;
+  elem_cache *c = cached_elems(ctx, argv, 1, elem, &state);
+  if (!c) return state < 0 ? -2 : -1;
+  const char *op = (const char *)mica_value_text(argv[2]);
   int decided = 0, unknown = 0, err = 0;
   pqbuf tmp;
   pqbuf_init(&tmp);
   char *scratch = NULL;
-  if (a.n > 0 && x0.type == MICA_NULL)
+  if (c->a.n > 0 && x0.type == MICA_NULL)
     unknown = 1;
-  else if (a.n > 0 && as_element(ctx, elem, &x0, &x, &tmp, &scratch))
+  else if (c->a.n > 0 && as_element(ctx, elem, &x0, &x, &tmp, &scratch))
     err = 1;
-  for (int i = 0; i < a.n && !err && !decided && x0.type != MICA_NULL; i++) {
-    int c;
-    if (a.e[i].is_null)
+  for (int i = 0; i < c->a.n && !err && !decided && x0.type != MICA_NULL; i++) {
+    if (c->v[i].type == MICA_NULL)
       unknown = 1;
-    else if (elem_cmp(ctx, elem, &x, &a.e[i], &c))
-      err = 1;
-    else if (op_holds(op, c) != all)
+    else if (op_holds(op, value_cmp(&x, &c->v[i])) != all)
       decided = 1;
   }
   free(scratch);
   pqbuf_free(&tmp);
-  pgarray_free(&a);
+  if (state == 2) elem_cache_free(c);
   if (err) return -2;
   if (decided) return !all;
   return unknown ? -1 : all;
