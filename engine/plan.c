@@ -610,9 +610,9 @@ static int make_array_call(Compiler *c, const char *name, int off, PExpr **args,
   const char *result = NULL;
   const char *arr = array_call_type(c, name, args, n, &result);
   c->array_hint = NULL;
-  if (!arr) return mica_set_error_at(c->db, MICA_ERROR, off, "cannot determine type of empty array", NULL);
+  if (!arr) return mica_set_error_at(c->db, MICA_ERROR, off, "%s", "cannot determine type of empty array");
   if (!strcasecmp(name, "pg_array") && is_array_type(elem_of(c, arr)))
-    return mica_set_error_at(c->db, MICA_ERROR, off, "multidimensional arrays are not supported", NULL);
+    return mica_set_error_at(c->db, MICA_ERROR, off, "%s", "multidimensional arrays are not supported");
   if (!(args[n] = text_const(c, arr))) return nomem(c);
   PExpr *e = pe_new(c, PX_FUNC);
   if (!e) return nomem(c);
