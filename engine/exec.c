@@ -7,7 +7,9 @@
  *                  or, for aggregates, every src row goes into its group (a RowSet keyed by the
  *                  GROUP BY values); at the end each group's captured columns and aggregate results
  *                  fill the aggregate slot, HAVING filters, and the result expressions are evaluated.
- *                  Groups come out in GROUP BY key order, as SQLite's do.
+ *                  Groups come out in GROUP BY key order, as SQLite's do. An aggregate call with
+ *                  ORDER BY (PostgreSQL's array_agg(x ORDER BY y)) keeps its group's argument rows and
+ *                  steps them sorted just before its final call.
  *   compound       UNION ALL concatenates; UNION / INTERSECT / EXCEPT work on row sets and come out
  *                  sorted by all columns (as SQLite's temp b-tree gives them).
  *   DISTINCT       a RowSet of the rows already returned.
@@ -875,20 +877,63 @@ static int make_row(Exec *x, SelectPlan *sel, int withkeys, Row **out) {
   return MICA_OK;
 }
 
-/* Aggregation: groups are buffered in a RowSet of [group keys..., group number]. */
+/* Aggregation: groups are buffered in a RowSet of [group keys..., group number]. An aggregate call with
+ * ORDER BY collects its group's [arguments..., sort keys...] rows in ordered[i]; they are sorted and
+ * stepped just before the group's final call. */
 typedef struct Group {
   Row *key;
   void **states;
   RowSet *dist;
   Value *cap;
+  RowList *ordered; /* [nagg], or NULL */
 } Group;
 
-static void free_groups(SelectPlan *sel, Group *g, int64_t n) {
+/* Calls the aggregate's final function on *state: its result goes to out (the caller's), and the
+ * function may release what the state points to. Returns the error, if any, as the statement's. */
+static int agg_final(Exec *x, AggCall *a, void **state, Value *out) {
+  struct mica_context ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.out = out;
+  ctx.func = a->func;
+  ctx.db = x->db;
+  ctx.agg_state = state;
+  ctx.coll = a->coll;
+  a->func->xfinal(&ctx);
+  int rc = MICA_OK;
+  if (ctx.is_error)
+    rc = mica_set_error(x->db, ctx.error_rc ? ctx.error_rc : MICA_ERROR, "%s",
+                        ctx.errmsg ? ctx.errmsg : "SQL logic error");
+  free(ctx.errmsg);
+  free(*state);
+  *state = NULL;
+  return rc;
+}
+
+/* Frees groups. A state that was stepped but never finalized (an error stopped the query) still gets
+ * its final call, with the result dropped, so that the function can free what it allocated (as SQLite
+ * finalizes aggregate contexts on reset). */
+static void free_groups(Exec *x, SelectPlan *sel, Group *g, int64_t n) {
   for (int64_t i = 0; i < n; i++) {
     if (g[i].states) {
-      for (int j = 0; j < sel->nagg; j++)
+      for (int j = 0; j < sel->nagg; j++) {
+        if (g[i].states[j] && sel->aggs[j].func->xfinal) {
+          Value out;
+          value_init(&out);
+          char *keep = x->db->errmsg ? strdup(x->db->errmsg) : NULL;
+          int keep_rc = x->db->errcode;
+          agg_final(x, &sel->aggs[j], &g[i].states[j], &out);
+          value_release(&out);
+          if (keep_rc) mica_set_error(x->db, keep_rc, "%s", keep ? keep : "out of memory");
+          free(keep);
+        }
         free(g[i].states[j]);
+      }
       free(g[i].states);
+    }
+    if (g[i].ordered) {
+      for (int j = 0; j < sel->nagg; j++)
+        rowlist_clear(&g[i].ordered[j]);
+      free(g[i].ordered);
     }
     if (g[i].dist) {
       for (int j = 0; j < sel->nagg; j++)
@@ -902,6 +947,28 @@ static void free_groups(SelectPlan *sel, Group *g, int64_t n) {
     }
   }
   free(g);
+}
+
+/* Calls the aggregate's step function on *state with n arguments. */
+static int agg_call_step(Exec *x, AggCall *a, void **state, int n, Value **argp) {
+  struct mica_context ctx;
+  Value out;
+  value_init(&out);
+  memset(&ctx, 0, sizeof ctx);
+  ctx.out = &out;
+  ctx.func = a->func;
+  ctx.db = x->db;
+  ctx.agg_state = state;
+  ctx.coll = a->coll;
+  ctx.now_ms = x->stmt ? x->stmt->now_ms : 0;
+  a->func->xstep(&ctx, n, argp);
+  value_release(&out);
+  int rc = MICA_OK;
+  if (ctx.is_error)
+    rc = mica_set_error(x->db, ctx.error_rc ? ctx.error_rc : MICA_ERROR, "%s",
+                        ctx.errmsg ? ctx.errmsg : "SQL logic error");
+  free(ctx.errmsg);
+  return rc;
 }
 
 static int agg_step(Exec *x, SelectPlan *sel, Group *g) {
@@ -946,25 +1013,20 @@ static int agg_step(Exec *x, SelectPlan *sel, Group *g) {
         }
       }
     }
-    if (rc == MICA_OK && !skip) {
-      struct mica_context ctx;
-      Value out;
-      value_init(&out);
-      memset(&ctx, 0, sizeof ctx);
-      ctx.out = &out;
-      ctx.func = a->func;
-      ctx.db = x->db;
-      ctx.agg_state = &g->states[i];
-      ctx.coll = a->coll;
-      ctx.now_ms = x->stmt ? x->stmt->now_ms : 0;
-      a->func->xstep(&ctx, n, argp);
-      value_release(&out);
-      if (ctx.is_error) {
-        rc = mica_set_error(x->db, ctx.error_rc ? ctx.error_rc : MICA_ERROR, "%s",
-                            ctx.errmsg ? ctx.errmsg : "SQL logic error");
-        free(ctx.errmsg);
-      }
+    if (rc == MICA_OK && !skip && a->norder > 0) {
+      /* ORDER BY in the call: keep [arguments, sort keys] for the final sort */
+      if (!g->ordered && !(g->ordered = calloc((size_t)sel->nagg, sizeof(RowList)))) rc = nomem(x);
+      Row *r = rc == MICA_OK ? row_new(n + a->norder) : NULL;
+      if (rc == MICA_OK && !r) rc = nomem(x);
+      for (int k = 0; k < n && rc == MICA_OK; k++)
+        rc = value_copy(&r->v[k], &args[k]);
+      for (int k = 0; k < a->norder && rc == MICA_OK; k++)
+        rc = expr_eval(x, a->order[k], &r->v[n + k]);
+      if (rc == MICA_OK) rc = rowlist_push(&g->ordered[i], r);
+      if (rc) row_free(r);
+      skip = 1;
     }
+    if (rc == MICA_OK && !skip) rc = agg_call_step(x, a, &g->states[i], n, argp);
     for (int k = 0; k < n; k++)
       value_release(&args[k]);
   }
@@ -983,6 +1045,21 @@ static int agg_step(Exec *x, SelectPlan *sel, Group *g) {
       return rc;
   }
   return MICA_OK;
+}
+
+/* Sorts an ordered aggregate's buffered rows by their keys and steps them (then frees them). */
+static int agg_step_ordered(Exec *x, AggCall *a, RowList *rows, void **state) {
+  int n = a->nargs > 8 ? 8 : a->nargs;
+  SortCtx sc = {.nkey = a->norder, .off = n, .desc = a->desc, .nulls_last = a->nulls, .coll = a->order_coll};
+  int rc = rows_sort(rows, &sc) ? nomem(x) : MICA_OK;
+  for (int64_t r = 0; r < rows->n && rc == MICA_OK; r++) {
+    Value *argp[8];
+    for (int k = 0; k < n; k++)
+      argp[k] = &rows->rows[r]->v[k];
+    rc = agg_call_step(x, a, state, n, argp);
+  }
+  rowlist_clear(rows);
+  return rc;
 }
 
 static int group_cmp_ctx_sort(SelectPlan *sel, Group *gs, int64_t n) {
@@ -1122,24 +1199,11 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
     }
     for (int i = 0; i < sel->nagg && rc == MICA_OK; i++) {
       AggCall *a = &sel->aggs[i];
-      struct mica_context ctx;
       Value *out = &as->cols[sel->ncapture + i];
       value_release(out);
       value_init(out);
-      memset(&ctx, 0, sizeof ctx);
-      ctx.out = out;
-      ctx.func = a->func;
-      ctx.db = x->db;
-      ctx.agg_state = &g->states[i];
-      ctx.coll = a->coll;
-      a->func->xfinal(&ctx);
-      if (ctx.is_error) {
-        rc = mica_set_error(x->db, ctx.error_rc ? ctx.error_rc : MICA_ERROR, "%s",
-                            ctx.errmsg ? ctx.errmsg : "SQL logic error");
-        free(ctx.errmsg);
-      }
-      free(g->states[i]);
-      g->states[i] = NULL;
+      if (a->norder > 0 && g->ordered) rc = agg_step_ordered(x, a, &g->ordered[i], &g->states[i]);
+      if (rc == MICA_OK) rc = agg_final(x, a, &g->states[i], out);
     }
     as->decoded = 1;
     as->nullrow = 0;
@@ -1159,7 +1223,7 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
   }
   for (int64_t gi = 0; gi < ngs; gi++)
     row_free(gs[gi].key);
-  free_groups(sel, gs, ngs);
+  free_groups(x, sel, gs, ngs);
   rowset_clear(&groups);
   free(gcolls);
   if (keybuf) {

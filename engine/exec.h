@@ -246,6 +246,12 @@ typedef struct AggCall {
   int distinct;
   PExpr *filter;
   const RecColl *coll;
+  /* ORDER BY inside the call: a group's argument rows are buffered and fed to xstep in this order */
+  int norder;
+  PExpr **order;
+  uint8_t *desc;
+  uint8_t *nulls; /* 0 default, 1 NULLS LAST, 2 NULLS FIRST */
+  const RecColl **order_coll;
 } AggCall;
 
 typedef struct WinCall {

@@ -15,6 +15,14 @@
  *   fall back to identifiers may be used as names wherever a name is expected (kw_reserved lists the
  *   ones that may not).
  *
+ * POSTGRESQL DIALECT (p->dialect == MICA_DIALECT_POSTGRES)
+ *   The same grammar plus PostgreSQL's forms, built as the same AST: x::type is a cast; [ and ] are
+ *   brackets, not quotes, so type names take array suffixes (int[], varchar(20)[]), ARRAY[a, b] is a
+ *   call pg_array(a, b), x[i] a call pg_subscript(x, i), and x op ANY|SOME|ALL (array) a call
+ *   pg_any(x, array, 'op') / pg_all(...) (= ANY (subquery) is IN, <> ALL (subquery) NOT IN); aggregate
+ *   calls take ORDER BY. CREATE TABLE text is stored in SQLite syntax through text edits (TextEdit,
+ *   ast.h): casts as CAST(x AS t), the array forms as those calls, varchar(20)[] as varchar[](20).
+ *
  * ERRORS AND MEMORY
  *   Every node goes into the statement's arena. A syntax error longjmps from the point of detection
  *   back to parse_statement, which frees the arena, so nothing leaks and no caller checks each step.
@@ -205,7 +213,9 @@ enum {
   T_LSHIFT,
   T_RSHIFT,
   T_BITNOT,
-  T_DCOLON, /* :: (PostgreSQL) */
+  T_DCOLON,   /* :: (PostgreSQL) */
+  T_LBRACKET, /* [ (PostgreSQL: subscripts, array types and constructors; SQLite: [quoted names]) */
+  T_RBRACKET, /* ] (PostgreSQL) */
   T_ILLEGAL,
 };
 
@@ -360,9 +370,16 @@ static int lex_next(const char *z, int n, int pos, int dialect, Token *t) {
     }
     break;
   }
+  case '[':
+  case ']':
+    if (dialect == MICA_DIALECT_POSTGRES) { /* PostgreSQL has no [quoted] names */
+      type = c == '[' ? T_LBRACKET : T_RBRACKET;
+      break;
+    }
+    if (c == ']') break;
+    /* fall through */
   case '"':
-  case '`':
-  case '[': {
+  case '`': {
     char close = c == '[' ? ']' : (char)c;
     for (;;) {
       if (i >= n || z[i] == 0) {
@@ -710,6 +727,21 @@ static void p_edit(Parser *p, int off, int end, const char *repl) {
   PUSH(p, p->edits, p->nedit, p->cap_edit, e);
 }
 
+/* Like p_edit, for an insertion that opens a wrapper around an expression starting at off whose
+ * parsing began when there were `mark` edits: it goes before the insertions made there since, which
+ * open the wrappers inside it (a[1]::int is stored as CAST(pg_subscript(a, 1) AS int)), and after
+ * those made before, which open wrappers around it. */
+static void p_edit_front(Parser *p, int mark, int off, int end, const char *repl) {
+  p_edit(p, off, end, repl);
+  int k = p->nedit - 1;
+  while (k > mark && p->edits[k - 1].off == off) {
+    TextEdit t = p->edits[k - 1];
+    p->edits[k - 1] = p->edits[k];
+    p->edits[k] = t;
+    k--;
+  }
+}
+
 /* Is the lookahead the identifier (not keyword, not quoted) w? */
 static int p_isword(Parser *p, const char *w) {
   return p->tok.type == T_ID && p->tok.len == (int)strlen(w) && !strncasecmp(p->z + p->tok.off, w, strlen(w));
@@ -864,7 +896,7 @@ static Expr *p_func_call(Parser *p, const char *name, int off) {
     do {
       PUSH(p, e->list, e->nlist, cap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
     } while (p_accept(p, T_COMMA));
-    if (p_iskw(p, KW_ORDER)) {
+    if (p_iskw(p, KW_ORDER) && p->dialect == MICA_DIALECT_POSTGRES) { /* SQLite 3.40 has none */
       p_advance(p);
       p_expectkw(p, KW_BY);
       e->order = p_order_list(p, &e->norder);
@@ -1059,6 +1091,28 @@ static Expr *p_primary(Parser *p) {
       return e;
     }
   }
+  /* PostgreSQL: ARRAY[a, b, ...], a call of pg_array (so stored) */
+  if (p->dialect == MICA_DIALECT_POSTGRES && tok_isword(p, &t, "array") && p_peek2(p).type == T_LBRACKET) {
+    p_advance(p);
+    Token lb = p->tok;
+    p_advance(p);
+    e = mk(p, EK_FUNC, t.off);
+    e->name = "pg_array";
+    int cap = 0;
+    if (!p_is(p, T_RBRACKET)) {
+      do {
+        PUSH(p, e->list, e->nlist, cap, p_expr(p)); // NOLINT(bugprone-sizeof-expression)
+      } while (p_accept(p, T_COMMA));
+    }
+    Token rb = p->tok;
+    p_expect(p, T_RBRACKET);
+    if (e->nlist > PARSE_MAX_FUNCTION_ARGS)
+      p_fail_rc(p, MICA_ERROR, t.off, "too many elements in %s", "ARRAY[]");
+    p_edit(p, t.off, lb.off + lb.len, "pg_array(");
+    p_edit(p, rb.off, rb.off + rb.len, ")");
+    e->end = p->prev_end;
+    return e;
+  }
   /* a name: column reference or function call */
   int quoted = 0;
   const char *n1 = p_name_ex(p, 0, &quoted);
@@ -1102,16 +1156,35 @@ static Expr *p_primary(Parser *p) {
   return e;
 }
 
-/* expr::type (PostgreSQL); start is where the operand's text begins. Stored as CAST(expr AS type). */
-static Expr *p_postfix_pg(Parser *p, Expr *e, int start) {
-  while (p->dialect == MICA_DIALECT_POSTGRES && p_is(p, T_DCOLON)) {
+/* expr::type and expr[subscript] (PostgreSQL); start is where the operand's text begins. Stored as
+ * CAST(expr AS type) and pg_subscript(expr, subscript); a subscript is a call of pg_subscript. */
+static Expr *p_postfix_pg(Parser *p, Expr *e, int start, int mark) {
+  while (p->dialect == MICA_DIALECT_POSTGRES && (p_is(p, T_DCOLON) || p_is(p, T_LBRACKET))) {
+    if (p_is(p, T_LBRACKET)) {
+      Token lb = p->tok;
+      p_advance(p);
+      Expr *idx = p_expr(p);
+      Token rb = p->tok;
+      p_expect(p, T_RBRACKET);
+      p_edit_front(p, mark, start, start, "pg_subscript(");
+      p_edit(p, lb.off, lb.off + lb.len, ", ");
+      p_edit(p, rb.off, rb.off + rb.len, ")");
+      Expr *f = mk(p, EK_FUNC, e->off);
+      f->name = "pg_subscript";
+      int cap = 0;
+      PUSH(p, f->list, f->nlist, cap, e);   // NOLINT(bugprone-sizeof-expression)
+      PUSH(p, f->list, f->nlist, cap, idx); // NOLINT(bugprone-sizeof-expression)
+      f->end = p->prev_end;
+      e = f;
+      continue;
+    }
     int dc = p->tok.off;
     p_advance(p);
     int ok = 0;
     const char *stored = NULL;
     const char *ty = p_type_name_pg(p, &ok, &stored, 0);
     if (!ok) p_syntax(p);
-    p_edit(p, start, start, "CAST(");
+    p_edit_front(p, mark, start, start, "CAST(");
     size_t n = strlen(stored) + 6;
     char *r = p_alloc(p, n);
     snprintf(r, n, " AS %s)", stored);
@@ -1149,8 +1222,8 @@ static Expr *p_unary(Parser *p) {
     p_leave(p);
     return e;
   }
-  int start = p->tok.off;
-  return p_postfix_pg(p, p_primary(p), start);
+  int start = p->tok.off, mark = p->nedit;
+  return p_postfix_pg(p, p_primary(p), start, mark);
 }
 
 static Expr *p_collate(Parser *p) {
@@ -1219,7 +1292,53 @@ static Expr *p_bit(Parser *p) {
   }
 }
 
+/* PostgreSQL: "lhs op ANY|SOME|ALL (array)" once op (at op_off) was consumed, a call pg_any(lhs, array,
+ * 'op') or pg_all(...); "= ANY (subquery)" is IN (subquery), "<> ALL (subquery)" NOT IN. NULL when the
+ * lookahead is not ANY/SOME/ALL and a parenthesis. */
+static Expr *p_any_all(Parser *p, Expr *lhs, int mark, const char *op, int op_off) {
+  if (p->dialect != MICA_DIALECT_POSTGRES || p_peek2(p).type != T_LP) return NULL;
+  int all = p_iskw(p, KW_ALL);
+  if (!all && !p_isword(p, "any") && !p_isword(p, "some")) return NULL;
+  p_advance(p);
+  Token lp = p->tok;
+  p_advance(p);
+  Expr *e;
+  if (p_starts_select(p)) {
+    int in = !all && !strcmp(op, "="), not_in = all && !strcmp(op, "<>");
+    if (!in && !not_in)
+      p_fail_rc(p, MICA_ERROR, op_off, "%s with a subquery is only supported as = ANY and <> ALL",
+                all ? "ALL" : "ANY");
+    e = mk2(p, EK_INSELECT, lhs, NULL);
+    e->sel = p_select(p);
+    p_expect(p, T_RP);
+    e->not = not_in;
+    p_edit(p, op_off, lp.off + lp.len, not_in ? "NOT IN (" : "IN (");
+  } else {
+    Expr *arr = p_expr(p);
+    Token rp = p->tok;
+    p_expect(p, T_RP);
+    e = mk(p, EK_FUNC, lhs->off);
+    e->name = all ? "pg_all" : "pg_any";
+    Expr *o = mk(p, EK_TEXT, op_off);
+    o->str = op;
+    o->nstr = (int)strlen(op);
+    int cap = 0;
+    PUSH(p, e->list, e->nlist, cap, lhs); // NOLINT(bugprone-sizeof-expression)
+    PUSH(p, e->list, e->nlist, cap, arr); // NOLINT(bugprone-sizeof-expression)
+    PUSH(p, e->list, e->nlist, cap, o);   // NOLINT(bugprone-sizeof-expression)
+    p_edit_front(p, mark, lhs->off, lhs->off, all ? "pg_all(" : "pg_any(");
+    p_edit(p, op_off, lp.off + lp.len, ", ");
+    size_t n = strlen(op) + 8;
+    char *r = p_alloc(p, n);
+    snprintf(r, n, ", '%s')", op);
+    p_edit(p, rp.off, rp.off + rp.len, r);
+  }
+  e->end = p->prev_end;
+  return e;
+}
+
 static Expr *p_cmp(Parser *p) {
+  int mark = p->nedit;
   Expr *e = p_bit(p);
   for (;;) {
     int op = p_is(p, T_LT)   ? AB_LT
@@ -1228,8 +1347,15 @@ static Expr *p_cmp(Parser *p) {
              : p_is(p, T_GE) ? AB_GE
                              : 0;
     if (!op) return e;
+    int op_off = p->tok.off;
     p_advance(p);
-    e = mkbin(p, op, e, p_bit(p));
+    Expr *aa = p_any_all(p, e, mark,
+                         op == AB_LT   ? "<"
+                         : op == AB_LE ? "<="
+                         : op == AB_GT ? ">"
+                                       : ">=",
+                         op_off);
+    e = aa ? aa : mkbin(p, op, e, p_bit(p));
   }
 }
 
@@ -1286,12 +1412,15 @@ static Expr *p_in_rhs(Parser *p, Expr *lhs, int negated) {
 /* The equality level: = == != <> IS [NOT] [DISTINCT FROM] [NOT] IN/LIKE/GLOB/REGEXP/MATCH/BETWEEN,
  * ISNULL, NOTNULL, NOT NULL. Left-associative. */
 static Expr *p_eq(Parser *p) {
+  int mark = p->nedit;
   Expr *e = p_cmp(p);
   for (;;) {
     if (p_is(p, T_EQ) || p_is(p, T_NE)) {
       int op = p_is(p, T_EQ) ? AB_EQ : AB_NE;
+      int op_off = p->tok.off;
       p_advance(p);
-      e = mkbin(p, op, e, p_cmp(p));
+      Expr *aa = p_any_all(p, e, mark, op == AB_EQ ? "=" : "<>", op_off);
+      e = aa ? aa : mkbin(p, op, e, p_cmp(p));
       continue;
     }
     if (p_iskw(p, KW_IS)) {
@@ -1409,7 +1538,20 @@ static Expr *p_expr(Parser *p) {
   return e;
 }
 
-/* A type name: one or more name words and an optional (n [, m]). Returns the text as written. */
+/* PostgreSQL: the array suffix of a type name, "[]" or "[N]", repeated; 1 if there was one. */
+static int p_array_suffix(Parser *p) {
+  int any = 0;
+  while (p->dialect == MICA_DIALECT_POSTGRES && p_is(p, T_LBRACKET)) {
+    p_advance(p);
+    if (p_is(p, T_INT)) p_advance(p);
+    p_expect(p, T_RBRACKET);
+    any = 1;
+  }
+  return any;
+}
+
+/* A type name: one or more name words and an optional (n [, m]), in the PostgreSQL dialect also an
+ * array suffix. Returns the text as written. */
 static const char *p_type_name(Parser *p, int *ok) {
   int start = p->tok.off;
   int any = 0;
@@ -1433,7 +1575,7 @@ static const char *p_type_name(Parser *p, int *ok) {
     }
     p_expect(p, T_RP);
   }
-  /* PostgreSQL: array suffix [] */
+  p_array_suffix(p);
   *ok = 1;
   return p_strndup(p, p->z + start, (size_t)(p->prev_end - start));
 }
@@ -1462,9 +1604,30 @@ static const char *p_type_name_one_word(Parser *p, int *ok) {
     }
     p_expect(p, T_RP);
   }
-  if (p_is(p, T_QID) && p->tok.len == 2) p_advance(p); /* [] */
+  p_array_suffix(p);
   *ok = 1;
   return p_strndup(p, p->z + start, (size_t)(p->prev_end - start));
+}
+
+/* An array type with a typmod before its brackets, "varchar(20)[]", in the order SQLite's grammar
+ * accepts, "varchar[](20)" (pgtypes reads both); other names are returned as they are. */
+static const char *p_array_type_stored(Parser *p, const char *ty) {
+  const char *lp = strchr(ty, '('), *lb = strchr(ty, '[');
+  if (!lp || !lb || lb < lp) return ty;
+  const char *rp = strchr(lp, ')');
+  if (!rp || rp > lb) return ty;
+  size_t n = strlen(ty) + 1;
+  char *out = p_alloc(p, n);
+  size_t k = (size_t)(lp - ty);
+  while (k > 0 && ty[k - 1] == ' ')
+    k--;
+  memcpy(out, ty, k);
+  memcpy(out + k, lb, strlen(lb));
+  k += strlen(lb);
+  memcpy(out + k, lp, (size_t)(rp - lp + 1));
+  k += (size_t)(rp - lp + 1);
+  out[k] = 0;
+  return out;
 }
 
 static const char *p_type_name_pg(Parser *p, int *ok, const char **stored, int record) {
@@ -1473,6 +1636,11 @@ static const char *p_type_name_pg(Parser *p, int *ok, const char **stored, int r
       record || p->dialect != MICA_DIALECT_POSTGRES ? p_type_name(p, ok) : p_type_name_one_word(p, ok);
   *stored = ty;
   if (!*ok || p->dialect != MICA_DIALECT_POSTGRES) return ty;
+  if (strchr(ty, '[')) {
+    *stored = p_array_type_stored(p, ty);
+    if (record && *stored != ty) p_edit(p, start, p->prev_end, *stored);
+    return ty;
+  }
   if (p_iskw(p, KW_WITH) || p_iskw(p, KW_WITHOUT)) {
     Token t2 = p_peek2(p);
     if (!tok_isword(p, &t2, "time")) return ty;
@@ -1485,9 +1653,11 @@ static const char *p_type_name_pg(Parser *p, int *ok, const char **stored, int r
     if (!is_ts && strncasecmp(ty, "time", 4)) p_syntax(p);
     /* keep a precision, e.g. timestamp(3) with time zone: timestamptz(3) */
     const char *prec = strchr(ty, '(');
-    size_t n = strlen(ty) + 8;
+    int arr = p_array_suffix(p);
+    size_t n = strlen(ty) + 10;
     char *st = p_alloc(p, n);
-    snprintf(st, n, "%s%s%s", is_ts ? "timestamp" : "time", with ? "tz" : "", prec ? prec : "");
+    snprintf(st, n, "%s%s%s%s", is_ts ? "timestamp" : "time", with ? "tz" : "", arr ? "[]" : "",
+             prec ? prec : "");
     *stored = st;
     if (record) p_edit(p, start, p->prev_end, st);
     return p_strndup(p, p->z + start, (size_t)(p->prev_end - start));

@@ -21,7 +21,15 @@
  *   are compiled in "after aggregation" mode: each aggregate call becomes an AggCall whose result is
  *   read from the aggregate slot, and each column reference to this level's FROM items becomes a
  *   captured column (copied from the last row of the group into the aggregate slot). Aggregate
- *   arguments, WHERE and GROUP BY are compiled over the FROM rows.
+ *   arguments, WHERE and GROUP BY are compiled over the FROM rows, and so is an aggregate call's own
+ *   ORDER BY (AggCall.order, PostgreSQL dialect).
+ *
+ * POSTGRESQL ARRAYS
+ *   The PostgreSQL dialect's array forms arrive as calls (parse.c); the functions live in pgwire. This
+ *   file gives the calls that read or write elements a hidden argument, the array's static type, from
+ *   which it also derives their result types and the types of parameters they meet; casts to array
+ *   types call pg_cast_array, values stored into array columns are normalised through it, and || with
+ *   an array operand is array_cat/array_append/array_prepend (see "PostgreSQL arrays" below).
  *
  * JOINS AND WHERE
  *   FROM items are joined left-deep by nested loops (OP_JOIN; LEFT, RIGHT and FULL joins NULL-extend).
@@ -113,6 +121,7 @@ typedef struct Compiler {
   int depth;
   struct Scope *trig_scope; /* a trigger body's NEW/OLD rows (reached only as new.x / old.x), or NULL */
   int select_stmt; /* compiling a SELECT statement: no table changes while it runs (automatic indexes) */
+  const char *array_hint; /* ARRAY[...] directly under a cast to an array type: that element type */
 } Compiler;
 
 typedef struct SrcItem {
@@ -124,7 +133,8 @@ typedef struct SrcItem {
   char *affs;
   const RecColl **colls;
   const char **types;
-  uint8_t *merged; /* column merged into an earlier item by USING/NATURAL */
+  const char **etypes; /* a subquery's columns: their static types (expr_type), or NULL */
+  uint8_t *merged;     /* column merged into an earlier item by USING/NATURAL */
   int jointype;
   int is_rowid_ok;
   int nvargs; /* a table-valued function's arguments (bound to the hidden columns in order) */
@@ -251,9 +261,11 @@ static const RecColl *find_coll(Compiler *c, const char *name, int *rc) {
 static int compile_select(Compiler *c, ANode *s, Scope *outer, SelectPlan **out, int want_cols);
 static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out);
 
+static int pg_array_call(Compiler *c, const char *name);
+
 static int is_agg_func(Compiler *c, const XExpr *x) {
   if (x->kind != XK_FUNC || x->over) return 0;
-  FuncDef *f = mica_find_function(c->db, x->name, x->star ? 0 : x->nlist, NULL);
+  FuncDef *f = mica_find_function(c->db, x->name, x->star ? 0 : x->nlist + pg_array_call(c, x->name), NULL);
   return f && f->xstep && !(f->flags & FUNC_WINDOW_ONLY);
 }
 
@@ -309,6 +321,9 @@ static int make_colref(Compiler *c, Scope *sc, Scope *s, int depth, SrcItem *fit
     e->coll = fitem->colls ? fitem->colls[fcol] : NULL;
     if (fitem->tab && fcol < fitem->tab->ncol)
       e->decl = fitem->types ? fitem->types[fcol] : fitem->tab->cols[fcol].type;
+    /* PostgreSQL: a subquery's column has the type of its expression (arrays, casts, functions) */
+    if (!fitem->tab && fitem->etypes && fcol < fitem->ncol && c->db->dialect == MICA_DIALECT_POSTGRES)
+      e->decl = fitem->etypes[fcol];
     if (fitem->tab && fitem->tab->ipk == fcol) e->col = -1;
   } else {
     e->aff = AFF_INTEGER;
@@ -480,6 +495,247 @@ static int compile_subquery(Compiler *c, Scope *sc, ANode *sel, XSelect *xsel, P
   return add_sub(c, e);
 }
 
+/* ------------------------------------------------------------------ PostgreSQL arrays
+ * Arrays are text in PostgreSQL's array form (pgwire/pgarray.h); the PostgreSQL dialect parses
+ * ARRAY[...], a[i] and x op ANY/ALL (a) into calls of pg_array, pg_subscript, pg_any and pg_all, and
+ * pgwire registers those with array_agg, array_append and the rest. The calls that read or write
+ * elements get a hidden last argument here: the static type of the array ("INTEGER[]", "varchar(20)[]";
+ * "" when unknown), from which the function knows how to read and print its elements. The type also
+ * gives the call's result type and the types of parameters it meets (x = ANY($1): $1 is x's array). */
+static const char *expr_type(const PExpr *e);
+
+static int pg_array_call(Compiler *c, const char *name) {
+  static const char *const names[] = {
+      "pg_array",     "pg_subscript",  "pg_any",         "pg_all",       "array_agg",
+      "array_append", "array_prepend", "array_position", "array_remove", NULL};
+  if (c->db->dialect != MICA_DIALECT_POSTGRES || !name) return 0;
+  for (int i = 0; names[i]; i++)
+    if (!strcasecmp(name, names[i])) return 1;
+  return 0;
+}
+
+static int is_array_type(const char *t) { return t && strchr(t, '[') != NULL; }
+
+/* t[] (arena), or NULL for NULL. */
+static const char *array_of(Compiler *c, const char *t) {
+  if (!t) return NULL;
+  size_t n = strlen(t);
+  char *z = arena_alloc(&c->p->arena, n + 3);
+  if (z) memcpy(z, t, n), memcpy(z + n, "[]", 3);
+  return z;
+}
+
+/* The element type of array type t: t without its last [...] group (arena); NULL for NULL. */
+static const char *elem_of(Compiler *c, const char *t) {
+  if (!t) return NULL;
+  const char *lb = strrchr(t, '[');
+  if (!lb) return t;
+  const char *rb = strchr(lb, ']');
+  size_t n = strlen(t), cut = rb ? (size_t)(rb - lb + 1) : n - (size_t)(lb - t);
+  char *z = arena_alloc(&c->p->arena, n + 1);
+  if (!z) return NULL;
+  size_t k = (size_t)(lb - t);
+  memcpy(z, t, k);
+  while (k && z[k - 1] == ' ')
+    k--;
+  memcpy(z + k, lb + cut, n - (size_t)(lb - t) - cut + 1);
+  return z;
+}
+
+static int type_class(const char *t);
+enum { TC_NONE, TC_INT, TC_BIGINT, TC_FLOAT, TC_NUMERIC, TC_TEXT, TC_BOOL };
+
+/* The element type PostgreSQL resolves for ARRAY[args]: string literals are of unknown type and take
+ * the others' type; numbers of several types promote (integer, bigint, numeric, double precision);
+ * otherwise the first known type. NULL when nothing tells (NULLs and string literals only). */
+static const char *array_elem_type(PExpr **args, int n) {
+  const char *first = NULL;
+  int all_numeric = 1, maxc = TC_NONE, same = 1, any_text_lit = 0;
+  for (int i = 0; i < n; i++) {
+    const PExpr *a = args[i];
+    if (a->op == PX_CONST && (a->val.type == VAL_NULL || (a->val.type == VAL_TEXT && !a->decl))) {
+      any_text_lit |= a->val.type == VAL_TEXT;
+      continue;
+    }
+    const char *t = expr_type(a);
+    if (!t) continue;
+    int tc = type_class(t);
+    if (!first)
+      first = t;
+    else if (strcasecmp(first, t))
+      same = 0;
+    if (tc != TC_INT && tc != TC_BIGINT && tc != TC_NUMERIC && tc != TC_FLOAT) all_numeric = 0;
+    if (tc > maxc) maxc = tc;
+  }
+  if (!first) return any_text_lit ? "TEXT" : NULL;
+  if (same || !all_numeric) return first;
+  return maxc == TC_FLOAT     ? "DOUBLE PRECISION"
+         : maxc == TC_NUMERIC ? "NUMERIC"
+         : maxc == TC_BIGINT  ? "BIGINT"
+                              : "INTEGER";
+}
+
+static PExpr *text_const(Compiler *c, const char *s) {
+  PExpr *e = pe_new(c, PX_CONST);
+  char *z = arena_strdup(&c->p->arena, s ? s : "");
+  if (!e || !z) return NULL;
+  value_set_text(&e->val, z, (int)strlen(z), VAL_STATIC);
+  return e;
+}
+
+/* The array type an array call works on, given its compiled arguments; notes parameter types. */
+static const char *array_call_type(Compiler *c, const char *name, PExpr **args, int n, const char **result) {
+  const char *arr = NULL;
+  if (!strcasecmp(name, "pg_array")) {
+    const char *el = c->array_hint ? c->array_hint : array_elem_type(args, n);
+    if (!el && n == 0) return NULL;
+    arr = array_of(c, el ? el : "TEXT");
+    *result = arr;
+    return arr;
+  }
+  if (!strcasecmp(name, "array_agg")) {
+    const char *t = n > 0 ? expr_type(args[0]) : NULL;
+    *result = arr = array_of(c, t);
+    return arr ? arr : "";
+  }
+  /* (array, subscript); (x, array, op); (array, x); (x, array) */
+  int ai = !strcasecmp(name, "pg_any") || !strcasecmp(name, "pg_all") || !strcasecmp(name, "array_prepend");
+  int xi = ai ? 0 : 1;
+  if (ai >= n) return "";
+  const char *at = expr_type(args[ai]);
+  if (is_array_type(at))
+    arr = at;
+  else if (strcasecmp(name, "pg_subscript") && xi < n && expr_type(args[xi]))
+    arr = array_of(c, expr_type(args[xi]));
+  if (!strcasecmp(name, "pg_subscript")) {
+    note_param_type(c, args[1], "INTEGER");
+    *result = elem_of(c, arr);
+  } else {
+    note_param_type(c, args[ai], arr);
+    if (xi < n) note_param_type(c, args[xi], elem_of(c, arr));
+    *result = !strcasecmp(name, "array_position")                          ? "INTEGER"
+              : !strcasecmp(name, "pg_any") || !strcasecmp(name, "pg_all") ? "BOOLEAN"
+                                                                           : arr;
+  }
+  return arr ? arr : "";
+}
+
+/* The call name(args[0..n), hidden type) of an array function; args has room for n + 1. */
+static int make_array_call(Compiler *c, const char *name, int off, PExpr **args, int n, PExpr **out) {
+  int exists = 0;
+  FuncDef *f = mica_find_function(c->db, name, n + 1, &exists);
+  if (!f) {
+    if (exists) return mica_set_error(c->db, MICA_ERROR, "wrong number of arguments to function %s()", name);
+    return mica_set_error_at(c->db, MICA_ERROR, off, "no such function: %s", name);
+  }
+  if (!f->xfunc) return mica_set_error(c->db, MICA_ERROR, "misuse of aggregate function %s()", name);
+  const char *result = NULL;
+  const char *arr = array_call_type(c, name, args, n, &result);
+  c->array_hint = NULL;
+  if (!arr) return mica_set_error_at(c->db, MICA_ERROR, off, "%s", "cannot determine type of empty array");
+  if (!strcasecmp(name, "pg_array") && is_array_type(elem_of(c, arr)))
+    return mica_set_error_at(c->db, MICA_ERROR, off, "%s", "multidimensional arrays are not supported");
+  if (!(args[n] = text_const(c, arr))) return nomem(c);
+  PExpr *e = pe_new(c, PX_FUNC);
+  if (!e) return nomem(c);
+  e->func = f;
+  e->nlist = n + 1;
+  e->list = args;
+  e->decl = result;
+  for (int i = 0; i < n && !e->coll; i++)
+    e->coll = args[i]->coll;
+  *out = e;
+  return MICA_OK;
+}
+
+/* A call of one of the array functions (pg_array_call) that is not an aggregate. */
+static int compile_array_call(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
+  int n = x->nlist;
+  const char *hint = c->array_hint;
+  c->array_hint = NULL; /* only for the ARRAY[...] right under the cast */
+  PExpr **args = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(n + 1));
+  if (!args) return nomem(c);
+  for (int i = 0; i < n; i++) {
+    int rc = compile_expr(c, sc, x->list[i], &args[i]);
+    if (rc) return rc;
+  }
+  c->array_hint = hint;
+  return make_array_call(c, x->name, x->off, args, n, out);
+}
+
+/* a || b when either is an array: array_cat, array_append or array_prepend (a string literal next to an
+ * array is an array, as PostgreSQL resolves the unknown literal). 0 with *out NULL when neither is. */
+static int array_concat(Compiler *c, PExpr *a, PExpr *b, int off, PExpr **out) {
+  *out = NULL;
+  int aa = is_array_type(expr_type(a)), ba = is_array_type(expr_type(b));
+  if (c->db->dialect != MICA_DIALECT_POSTGRES || (!aa && !ba)) return MICA_OK;
+  int alit = a->op == PX_CONST && a->val.type == VAL_TEXT,
+      blit = b->op == PX_CONST && b->val.type == VAL_TEXT;
+  PExpr **args = arena_alloc(&c->p->arena, sizeof(PExpr *) * 3);
+  if (!args) return nomem(c);
+  args[0] = a;
+  args[1] = b;
+  if ((aa || alit) && (ba || blit)) {
+    FuncDef *f = mica_find_function(c->db, "array_cat", 2, NULL);
+    PExpr *e = pe_new(c, PX_FUNC);
+    if (!f || !e)
+      return f ? nomem(c) : mica_set_error(c->db, MICA_ERROR, "no such function: %s", "array_cat");
+    e->func = f;
+    e->nlist = 2;
+    e->list = args;
+    e->decl = aa ? expr_type(a) : expr_type(b);
+    *out = e;
+    return MICA_OK;
+  }
+  return make_array_call(c, aa ? "array_append" : "array_prepend", off, args, 2, out);
+}
+
+/* CAST(a AS t[]) in the PostgreSQL dialect: pg_cast_array(a, 't[]') validates and normalises. */
+static int compile_array_cast(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
+  FuncDef *f = mica_find_function(c->db, "pg_cast_array", 2, NULL);
+  if (!f) return mica_set_error(c->db, MICA_ERROR, "no such function: %s", "pg_cast_array");
+  XExpr ax;
+  xv_expr(x->a, &ax, &c->p->arena);
+  if (ax.kind == XK_FUNC && ax.name && !strcasecmp(ax.name, "pg_array")) c->array_hint = elem_of(c, x->name);
+  PExpr *a;
+  int rc = compile_expr(c, sc, x->a, &a);
+  c->array_hint = NULL;
+  if (rc) return rc;
+  PExpr *e = pe_new(c, PX_FUNC);
+  PExpr **args = arena_alloc(&c->p->arena, sizeof(PExpr *) * 2);
+  if (!e || !args || !(args[1] = text_const(c, x->name))) return nomem(c);
+  args[0] = a;
+  e->func = f;
+  e->nlist = 2;
+  e->list = args;
+  e->decl = x->name;
+  note_param_type(c, a, x->name);
+  *out = e;
+  return MICA_OK;
+}
+
+/* A value stored into a column of array type coltype goes through pg_cast_array first (PostgreSQL's
+ * assignment cast: '{ 1 , 2 }' is stored as {1,2}, '{a}' into an int[] is an error), unless it is
+ * already an array of that type. Notes a parameter's type first. */
+static int assign_array(Compiler *c, PExpr **e, const char *coltype) {
+  note_param_type(c, *e, coltype);
+  const char *t = expr_type(*e);
+  if (c->db->dialect != MICA_DIALECT_POSTGRES || !is_array_type(coltype) || (t && !strcasecmp(t, coltype)))
+    return MICA_OK;
+  FuncDef *f = mica_find_function(c->db, "pg_cast_array", 2, NULL);
+  if (!f) return MICA_OK;
+  PExpr *w = pe_new(c, PX_FUNC);
+  PExpr **args = arena_alloc(&c->p->arena, sizeof(PExpr *) * 2);
+  if (!w || !args || !(args[1] = text_const(c, coltype))) return nomem(c);
+  args[0] = *e;
+  w->func = f;
+  w->nlist = 2;
+  w->list = args;
+  w->decl = coltype;
+  *e = w;
+  return MICA_OK;
+}
+
 static int compile_agg_call(Compiler *c, Scope *sc, const XExpr *x, PExpr **out) {
   if (!sc || !sc->sel || sc->agg_mode != 1) {
     if (sc && sc->agg_mode == 2)
@@ -488,7 +744,8 @@ static int compile_agg_call(Compiler *c, Scope *sc, const XExpr *x, PExpr **out)
   }
   SelectPlan *sel = sc->sel;
   int nargs = x->star ? 0 : x->nlist;
-  FuncDef *f = mica_find_function(c->db, x->name, nargs, NULL);
+  int hidden = pg_array_call(c, x->name);
+  FuncDef *f = mica_find_function(c->db, x->name, nargs + hidden, NULL);
   AggCall *aggs = arena_alloc(&c->p->arena, sizeof(AggCall) * (size_t)(sel->nagg + 1));
   if (!aggs) return nomem(c);
   if (sel->nagg) memcpy(aggs, sel->aggs, sizeof(AggCall) * (size_t)sel->nagg);
@@ -502,9 +759,38 @@ static int compile_agg_call(Compiler *c, Scope *sc, const XExpr *x, PExpr **out)
   int save = sc->agg_mode;
   sc->agg_mode = 2;
   int rc = compile_list(c, sc, nargs, x->list, &a->args);
+  if (rc == MICA_OK && hidden) { /* room for the hidden argument, filled below */
+    PExpr **l = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(nargs + 1));
+    if (!l) rc = nomem(c);
+    if (l && nargs) memcpy(l, a->args, sizeof(PExpr *) * (size_t)nargs);
+    a->args = l;
+  }
   if (rc == MICA_OK && x->filter) rc = compile_expr(c, sc, x->filter, &a->filter);
+  if (rc == MICA_OK && x->naorder > 0) {
+    a->norder = x->naorder;
+    a->order = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)a->norder);
+    a->desc = arena_alloc(&c->p->arena, (size_t)a->norder);
+    a->nulls = arena_alloc(&c->p->arena, (size_t)a->norder);
+    a->order_coll = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)a->norder);
+    if (!a->order || !a->desc || !a->nulls || !a->order_coll) rc = nomem(c);
+    for (int i = 0; i < a->norder && rc == MICA_OK; i++) {
+      rc = compile_expr(c, sc, x->aorder[i].expr, &a->order[i]);
+      if (rc) break;
+      a->desc[i] = (uint8_t)x->aorder[i].desc;
+      a->nulls[i] = (uint8_t)x->aorder[i].nulls;
+      a->order_coll[i] = a->order[i]->coll;
+    }
+  }
   sc->agg_mode = save;
   if (rc) return rc;
+  if (hidden) {
+    const char *result = NULL;
+    a->nargs = nargs + 1;
+    if (!(a->args[nargs] = text_const(c, array_call_type(c, x->name, a->args, nargs, &result))))
+      return nomem(c);
+    if (is_array_type(elem_of(c, result)))
+      return mica_set_error(c->db, MICA_ERROR, "multidimensional arrays are not supported");
+  }
   a->coll = nargs > 0 ? a->args[0]->coll : NULL;
   int idx = sel->nagg;
   sel->aggs = aggs;
@@ -659,6 +945,17 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
       e->nlist = 2;
       break;
     }
+    if (x.kind == XK_BINARY && x.binop == BO_CONCAT) {
+      rc = array_concat(c, a, b, x.off, &e);
+      if (rc || e) break;
+    }
+    if (x.kind == XK_BINARY && x.binop >= BO_EQ && x.binop <= BO_GE) {
+      /* an array compared with a string literal: the literal is read as that array ('{1, 2}' = {1,2}) */
+      int alit = a->op == PX_CONST && a->val.type == VAL_TEXT,
+          blit = b->op == PX_CONST && b->val.type == VAL_TEXT;
+      if (blit && (rc = assign_array(c, &b, expr_type(a)))) break;
+      if (alit && (rc = assign_array(c, &a, expr_type(b)))) break;
+    }
     e = pe_new(c, x.kind == XK_BINARY ? PX_BIN : x.kind == XK_AND ? PX_AND : x.kind == XK_OR ? PX_OR : PX_IS);
     if (!e) break;
     e->binop = x.binop;
@@ -799,6 +1096,10 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     break;
   }
   case XK_CAST: {
+    if (c->db->dialect == MICA_DIALECT_POSTGRES && is_array_type(x.name)) {
+      c->depth--;
+      return compile_array_cast(c, sc, &x, out);
+    }
     PExpr *a;
     if ((rc = compile_expr(c, sc, x.a, &a))) break;
     if (c->db->dialect == MICA_DIALECT_POSTGRES && x.name) {
@@ -866,13 +1167,21 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
       return compile_win_call(c, sc, &x, out);
     }
     if (is_agg_func(c, &x)) {
-      int nargs = x.star ? 0 : x.nlist;
+      int nargs = x.star ? 0 : x.nlist + pg_array_call(c, x.name);
       FuncDef *f = mica_find_function(c->db, x.name, nargs, NULL);
       /* min/max with several arguments are scalar */
       if (f && f->xstep) {
         c->depth--;
         return compile_agg_call(c, sc, &x, out);
       }
+    }
+    if (x.naorder > 0) {
+      rc = mica_set_error(c->db, MICA_ERROR, "ORDER BY may not be used with non-aggregate %s()", x.name);
+      break;
+    }
+    if (pg_array_call(c, x.name)) {
+      c->depth--;
+      return compile_array_call(c, sc, &x, out);
     }
     int exists = 0;
     int nargs = x.star ? 0 : x.nlist;
@@ -1054,12 +1363,14 @@ static int item_from_sub(Compiler *c, SrcItem *it, SelectPlan *sub, int ncols, c
   it->affs = arena_alloc(&c->p->arena, (size_t)n + 1);
   it->colls = arena_alloc(&c->p->arena, sizeof(RecColl *) * (size_t)(n + 1));
   it->types = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(n + 1));
-  if (!it->cols || !it->affs || !it->colls || !it->types) return nomem(c);
+  it->etypes = arena_alloc(&c->p->arena, sizeof(char *) * (size_t)(n + 1));
+  if (!it->cols || !it->affs || !it->colls || !it->types || !it->etypes) return nomem(c);
   for (int i = 0; i < n; i++) {
     it->cols[i] = i < ncols && cols ? cols[i] : sub->res_names[i];
     it->affs[i] = sub->res ? sub->res[i]->aff : 0;
     it->colls[i] = sub->res ? sub->res[i]->coll : NULL;
     it->types[i] = sub->res_types ? sub->res_types[i] : NULL;
+    it->etypes[i] = sub->res ? expr_type(sub->res[i]) : NULL;
   }
   Op *op = op_new(c, OP_ROWS);
   if (!op) return nomem(c);
@@ -1704,6 +2015,14 @@ static const char *pg_type_colname(Compiler *c, const char *t) {
 static const char *pg_expr_colname(Compiler *c, const XExpr *x, int depth) {
   switch (x->kind) {
   case XK_FUNC: {
+    /* the calls the parser makes of ARRAY[...], a[i] and ANY/ALL */
+    if (x->name && !strcmp(x->name, "pg_array")) return "array";
+    if (x->name && (!strcmp(x->name, "pg_any") || !strcmp(x->name, "pg_all"))) return "?column?";
+    if (x->name && !strcmp(x->name, "pg_subscript") && x->nlist > 0 && depth < 32) {
+      XExpr a;
+      xv_expr(x->list[0], &a, &c->p->arena);
+      return a.kind == XK_COLUMN ? a.name : pg_expr_colname(c, &a, depth + 1);
+    }
     char *z = arena_strdup(&c->p->arena, x->name ? x->name : "?column?");
     for (char *p = z; p && *p; p++)
       *p = (char)tolower((unsigned char)*p);
@@ -3223,7 +3542,7 @@ static int compile_upsert(Compiler *c, XStmt *xs, DmlPlan *d) {
     if (k < 0 && !isr) return mica_set_error(c->db, MICA_ERROR, "no such column: %s", u->set_cols[i]);
     d->up_setcol[i] = k;
     if ((rc = compile_expr(c, &sc, u->set_exprs[i], &d->up_setexpr[i]))) return rc;
-    note_param_type(c, d->up_setexpr[i], k >= 0 ? t->cols[k].type : "INTEGER");
+    if ((rc = assign_array(c, &d->up_setexpr[i], k >= 0 ? t->cols[k].type : "INTEGER"))) return rc;
   }
   if (u->where && (rc = compile_expr(c, &sc, u->where, &d->up_where))) return rc;
   return trigger_list_build(c->db, t, TE_UPDATE, u->nset, u->set_cols, d->onconf, &d->up_trig);
@@ -3277,8 +3596,9 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
         }
         rc = compile_list(c, &empty, vs.values_n[r], vs.values[r], &d->rows[r]);
         if (rc) return rc;
-        for (int i = 0; i < d->ncols; i++)
-          note_param_type(c, d->rows[r][i], d->colmap[i] >= 0 ? t->cols[d->colmap[i]].type : "INTEGER");
+        for (int i = 0; i < d->ncols && rc == MICA_OK; i++)
+          rc = assign_array(c, &d->rows[r][i], d->colmap[i] >= 0 ? t->cols[d->colmap[i]].type : "INTEGER");
+        if (rc) return rc;
       }
     } else {
       rc = compile_select(c, xs->sel, NULL, &d->sel, 0);
@@ -3343,7 +3663,7 @@ static int compile_update_delete(Compiler *c, XStmt *xs, DmlPlan *d) {
       if (k < 0 && !isr) return mica_set_error(c->db, MICA_ERROR, "no such column: %s", xs->set_cols[i]);
       d->setcol[i] = k == t->ipk && k >= 0 ? k : k;
       if ((rc = compile_expr(c, &sc, xs->set_exprs[i], &d->setexpr[i]))) return rc;
-      note_param_type(c, d->setexpr[i], k >= 0 ? t->cols[k].type : "INTEGER");
+      if ((rc = assign_array(c, &d->setexpr[i], k >= 0 ? t->cols[k].type : "INTEGER"))) return rc;
     }
     if ((rc = compile_defaults(c, t, d))) return rc;
     if ((rc = compile_checks(c, t, d))) return rc;
@@ -3453,7 +3773,6 @@ void plan_unprepare(mica_stmt *st) {
 
 /* ------------------------------------------------------------------ static result types */
 /* Type classes of declared types, for the arithmetic rule below. */
-enum { TC_NONE, TC_INT, TC_BIGINT, TC_FLOAT, TC_NUMERIC, TC_TEXT, TC_BOOL };
 
 static int type_class(const char *t) {
   if (!t) return TC_NONE;
@@ -3520,6 +3839,7 @@ static const char *func_type(const char *name, PExpr **args, int n) {
   for (size_t i = 0; i < sizeof firsts / sizeof firsts[0]; i++)
     if (!strcmp(name, firsts[i])) return first_arg_type(args, n);
   if (!strcmp(name, "random")) return "BIGINT";
+  if (!strcmp(name, "array_cat")) return first_arg_type(args, n);
   if (!strcmp(name, "date_trunc")) { /* the type of its timestamp: a date truncates as timestamptz */
     const char *t = n == 2 ? expr_type(args[1]) : NULL;
     return t && !strcasecmp(t, "timestamp") ? "TIMESTAMP" : "TIMESTAMPTZ";
@@ -3546,7 +3866,14 @@ static const char *func_type(const char *name, PExpr **args, int n) {
             {"current_setting", "TEXT"},
             {"set_config", "TEXT"},
             {"quote_nullable", "TEXT"},
-            {"string_agg", "TEXT"}};
+            {"string_agg", "TEXT"},
+            {"array_length", "INTEGER"},
+            {"array_lower", "INTEGER"},
+            {"array_upper", "INTEGER"},
+            {"array_ndims", "INTEGER"},
+            {"cardinality", "INTEGER"},
+            {"array_to_string", "TEXT"},
+            {"string_to_array", "TEXT[]"}};
   for (size_t i = 0; i < sizeof pg / sizeof pg[0]; i++)
     if (!strcmp(name, pg[i].name)) return pg[i].type;
   return NULL;
@@ -3590,6 +3917,9 @@ static const char *expr_type(const PExpr *e) {
     const SelectPlan *sel = e->sub;
     if (!sel || e->agg_idx < 0 || e->agg_idx >= sel->nagg || !sel->aggs[e->agg_idx].func) return NULL;
     const AggCall *ac = &sel->aggs[e->agg_idx];
+    if (!strcmp(ac->func->name, "array_agg") && ac->nargs == 2 && ac->args[1]->op == PX_CONST &&
+        ac->args[1]->val.type == VAL_TEXT && ac->args[1]->val.n > 0)
+      return ac->args[1]->val.z; /* the hidden array type (compile_agg_call) */
     return agg_type(ac->func->name, ac->nargs > 0 ? expr_type(ac->args[0]) : NULL);
   }
   case PX_FUNC:
@@ -5410,6 +5740,10 @@ static void xv_expr(ANode *node, XExpr *x, Arena *a) {
     x->fend = w->end;
     x->fstart_expr = w->start_expr;
     x->fend_expr = w->end_expr;
+  }
+  if (e->kind == EK_FUNC && e->norder > 0) {
+    x->naorder = e->norder;
+    x->aorder = xv_order(e->order, e->norder, a);
   }
   x->raise_type = e->raise_type;
   switch (e->kind) {

@@ -78,6 +78,8 @@ typedef struct XExpr {
   ANode **part;
   int nworder;
   struct XOrder *worder;
+  int naorder; /* ORDER BY inside an aggregate call's argument list */
+  struct XOrder *aorder;
   int frame_type;   /* 0 default, 1 ROWS, 2 RANGE, 3 GROUPS */
   int fstart, fend; /* 0 none, 1 UNBOUNDED PRECEDING, 2 n PRECEDING, 3 CURRENT ROW, 4 n FOLLOWING, 5 UNBOUNDED
                        FOLLOWING */

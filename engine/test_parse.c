@@ -8,13 +8,15 @@
 #include "mica.h"
 #include "parse.h"
 
+static int dialect = MICA_DIALECT_SQLITE;
+
 /* Parses one statement; returns it (caller frees) or NULL with the message in err. */
 static Stmt *parse1(const char *sql, char *err, size_t errcap, int *erroff) {
   Stmt *st = NULL;
   char *msg = NULL;
   const char *tail = NULL;
   int off = -1;
-  int rc = parse_statement(sql, -1, MICA_DIALECT_SQLITE, &st, &tail, &msg, &off);
+  int rc = parse_statement(sql, -1, dialect, &st, &tail, &msg, &off);
   if (err) {
     snprintf(err, errcap, "%s", rc == MICA_OK ? "" : msg ? msg : "(no message)");
   }
@@ -70,6 +72,28 @@ START_TEST(test_parse_expression_precedence) {
              "stmt 1 {SELECT -9223372036854775808 9.2233720368547758e+18}\n");
   check_dump("SELECT 0x10, 1e3, .5", "stmt 1 {SELECT 16 1000 0.5}\n");
   check_dump("SELECT 'it''s'", "stmt 1 {SELECT 'it's'}\n");
+}
+END_TEST
+
+/* PostgreSQL arrays: [ ] are brackets there, and the array forms become calls. */
+START_TEST(test_parse_postgres_array_syntax) {
+  dialect = MICA_DIALECT_POSTGRES;
+  check_dump("SELECT ARRAY[1, 2], ARRAY[]", "stmt 1 {SELECT (pg_array 1 2) (pg_array)}\n");
+  check_dump("SELECT a[1], (b)[i + 1]::text FROM t",
+             "stmt 1 {SELECT (pg_subscript a 1) (CAST text (pg_subscript b (+ i 1))) FROM t}\n");
+  check_dump("SELECT x = ANY(a), x <> ALL ('{1}'), x < SOME(b)",
+             "stmt 1 {SELECT (pg_any x a '=') (pg_all x '{1}' '<>') (pg_any x b '<')}\n");
+  check_dump("SELECT x = ANY(SELECT 1), x <> ALL (SELECT 2)",
+             "stmt 1 {SELECT (INSEL x {SELECT 1}) (NOTINSEL x {SELECT 2})}\n");
+  check_dump("SELECT '{1}'::int[], CAST(x AS varchar(3)[])",
+             "stmt 1 {SELECT (CAST int[] '{1}') (CAST varchar(3)[] x)}\n");
+  check_dump("SELECT array_agg(x ORDER BY y DESC, z)", "stmt 1 {SELECT (array_agg x)}\n");
+  check_error("SELECT x >= ALL (SELECT 1)", "ALL with a subquery is only supported as = ANY and <> ALL", 9);
+  check_error("SELECT [a] FROM t", "near \"[\": syntax error", 7);
+  check_error("SELECT a[1 FROM t", "near \"FROM\": syntax error", 11);
+  dialect = MICA_DIALECT_SQLITE;
+  check_dump("SELECT [a] FROM t", "stmt 1 {SELECT a FROM t}\n");
+  check_error("SELECT group_concat(x ORDER BY x)", "near \"ORDER\": syntax error", 22);
 }
 END_TEST
 
@@ -367,6 +391,7 @@ static Suite *parse_suite(void) {
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_parse_expression_precedence);
+  tcase_add_test(tc, test_parse_postgres_array_syntax);
   tcase_add_test(tc, test_parse_select_shapes);
   tcase_add_test(tc, test_parse_positions_and_params);
   tcase_add_test(tc, test_parse_ddl);

@@ -173,6 +173,118 @@ START_TEST(test_parameter_decltypes) {
 }
 END_TEST
 
+/* Stand-ins for the array functions pgwire registers: each returns its last (hidden type) argument. */
+static void last_arg(mica_context *ctx, int argc, mica_value **argv) {
+  mica_result_value(ctx, argv[argc - 1]);
+}
+static void last_arg_final(mica_context *ctx) { (void)ctx; }
+static void true_fn(mica_context *ctx, int argc, mica_value **argv) {
+  (void)argc;
+  (void)argv;
+  mica_result_int(ctx, 1);
+}
+
+/* PostgreSQL arrays in the planner: the hidden element-type argument, result types (what RowDescription
+ * announces), parameter types, and the stored CREATE TABLE text that sqlite3 must be able to read. */
+START_TEST(test_postgres_array_types) {
+  mica_db *db;
+  ck_assert_int_eq(mica_open(":memory:", 0, &db), MICA_OK);
+  ck_assert_int_eq(mica_db_config(db, MICA_DBCONFIG_DIALECT, MICA_DIALECT_POSTGRES), MICA_OK);
+  static const struct {
+    const char *name;
+    int nargs;
+  } fns[] = {{"pg_array", -1},     {"pg_subscript", 3}, {"pg_any", 4},        {"pg_all", 4},
+             {"pg_cast_array", 2}, {"array_append", 3}, {"array_prepend", 3}, {"array_position", 3},
+             {"array_length", 2},  {"array_cat", 2}};
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+    ck_assert_int_eq(mica_create_function(db, fns[i].name, fns[i].nargs, MICA_UTF8, NULL, last_arg, NULL,
+                                          NULL, NULL, NULL, NULL),
+                     MICA_OK);
+  ck_assert_int_eq(
+      mica_create_function(db, "pg_any", 4, MICA_UTF8, NULL, true_fn, NULL, NULL, NULL, NULL, NULL),
+      MICA_OK); /* for the CHECK */
+  ck_assert_int_eq(mica_create_function(db, "array_agg", 2, MICA_UTF8, NULL, NULL, last_arg, last_arg_final,
+                                        NULL, NULL, NULL),
+                   MICA_OK);
+  ck_assert_int_eq(mica_exec(db,
+                             "CREATE TABLE t(id int, a int4[], v varchar(10)[] DEFAULT ARRAY['x'], "
+                             "c int CHECK (c = ANY('{1,2}'::int[])), e int[] CHECK (e[1] > 0))",
+                             NULL, NULL, NULL),
+                   MICA_OK);
+  static const struct {
+    const char *sql;
+    const char *types[4];  /* result column types */
+    const char *values[4]; /* the hidden arguments seen by the stand-ins */
+  } cases[] = {
+      {"SELECT ARRAY[1, 2], ARRAY[1, 2.5], ARRAY['a', NULL], ARRAY[id, 3000000000] FROM t",
+       {"INTEGER[]", "NUMERIC[]", "TEXT[]", "BIGINT[]"},
+       {"INTEGER[]", "NUMERIC[]", "TEXT[]", "BIGINT[]"}},
+      {"SELECT a[1], v[2], id <> ALL(a), a || 5 FROM t",
+       {"int4", "varchar(10)", "BOOLEAN", "int4[]"},
+       {"int4[]", "varchar[](10)", "int4[]", "int4[]"}},
+      {"SELECT '{1}'::int[], ARRAY[]::text[], array_length(a, 1), array_cat(a, a) FROM t",
+       {"int[]", "text[]", "INTEGER", "int4[]"},
+       {"int[]", "text[]", NULL, NULL}},
+      {"SELECT x, y, z FROM (SELECT ARRAY[1] AS x, a AS y, 2 AS z FROM t UNION ALL SELECT NULL, NULL, 3) s",
+       {"INTEGER[]", "int4[]", "INTEGER"},
+       {"INTEGER[]", NULL, NULL}},
+      {"SELECT array_agg(id ORDER BY id DESC), 0 || a, array_position(a, 3) FROM t",
+       {"int[]", "int4[]", "INTEGER"},
+       {NULL, "int4[]", "int4[]"}},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    mica_stmt *st;
+    ck_assert_msg(mica_prepare(db, cases[k].sql, -1, &st, NULL) == MICA_OK, "%s: %s", cases[k].sql,
+                  mica_errmsg(db));
+    for (int i = 0; i < 4 && cases[k].types[i]; i++) {
+      const char *got = mica_column_exprtype(st, i);
+      ck_assert_msg(got && !strcasecmp(got, cases[k].types[i]), "%s: column %d is %s", cases[k].sql, i, got);
+    }
+    mica_finalize(st);
+  }
+  /* pg_array(..., 'INTEGER[]') etc.: the hidden argument comes back as the value */
+  ck_assert_int_eq(mica_exec(db, "INSERT INTO t VALUES (1, '{1}', '{x}', 1, '{1}')", NULL, NULL, NULL),
+                   MICA_OK);
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    mica_stmt *st;
+    ck_assert_int_eq(mica_prepare(db, cases[k].sql, -1, &st, NULL), MICA_OK);
+    ck_assert_int_eq(mica_step(st), MICA_ROW);
+    for (int i = 0; i < 4; i++) {
+      if (!cases[k].values[i]) continue;
+      const char *got = (const char *)mica_column_text(st, i);
+      ck_assert_msg(got && !strcasecmp(got, cases[k].values[i]), "%s: value %d is %s", cases[k].sql, i, got);
+    }
+    mica_finalize(st);
+  }
+  /* parameters meet the arrays' types */
+  mica_stmt *st;
+  ck_assert_int_eq(
+      mica_prepare(db, "SELECT id FROM t WHERE id = ANY($1) AND $2 <> ALL(a) AND a = $3", -1, &st, NULL),
+      MICA_OK);
+  ck_assert_str_eq(mica_bind_parameter_decltype(st, 1), "int[]");
+  ck_assert_str_eq(mica_bind_parameter_decltype(st, 2), "int4");
+  ck_assert_str_eq(mica_bind_parameter_decltype(st, 3), "int4[]");
+  mica_finalize(st);
+  ck_assert_int_eq(mica_prepare(db, "INSERT INTO t (v) VALUES ($1)", -1, &st, NULL), MICA_OK);
+  ck_assert_str_eq(mica_bind_parameter_decltype(st, 1), "varchar[](10)");
+  mica_finalize(st);
+  /* ARRAY[] needs a type; arrays of arrays are not supported */
+  ck_assert_int_eq(mica_prepare(db, "SELECT ARRAY[]", -1, &st, NULL), MICA_ERROR);
+  ck_assert_str_eq(mica_errmsg(db), "cannot determine type of empty array");
+  ck_assert_int_eq(mica_prepare(db, "SELECT ARRAY[a] FROM t", -1, &st, NULL), MICA_ERROR);
+  ck_assert_str_eq(mica_errmsg(db), "multidimensional arrays are not supported");
+  ck_assert_int_eq(mica_prepare(db, "SELECT length(id ORDER BY id) FROM t", -1, &st, NULL), MICA_ERROR);
+  /* the stored text is SQLite syntax */
+  ck_assert_int_eq(mica_prepare(db, "SELECT sql FROM sqlite_schema", -1, &st, NULL), MICA_OK);
+  ck_assert_int_eq(mica_step(st), MICA_ROW);
+  ck_assert_str_eq((const char *)mica_column_text(st, 0),
+                   "CREATE TABLE t(id int, a int4[], v varchar[](10) DEFAULT (pg_array('x')), c int CHECK "
+                   "(pg_any(c , CAST('{1,2}' AS int[]), '=')), e int[] CHECK (pg_subscript(e, 1) > 0))");
+  mica_finalize(st);
+  mica_close(db);
+}
+END_TEST
+
 /* WITH before INSERT, UPDATE and DELETE (regression: "no such table" for the CTE). */
 START_TEST(test_with_before_dml) {
   same_as_sqlite(
@@ -595,6 +707,7 @@ static Suite *sql_suite(void) {
   tcase_add_test(tc, test_select_constant_expressions);
   tcase_add_test(tc, test_with_before_dml);
   tcase_add_test(tc, test_parameter_decltypes);
+  tcase_add_test(tc, test_postgres_array_types);
   tcase_add_test(tc, test_limits_like_pattern_and_function_args);
   tcase_add_test(tc, test_table_insert_select_where_order);
   tcase_add_test(tc, test_group_by_having_distinct);

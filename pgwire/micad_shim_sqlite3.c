@@ -120,6 +120,10 @@ int mica_create_function(mica_db *db, const char *name, int nargs, int flags, vo
 void *mica_user_data(mica_context *ctx) { return ((shim_fn *)sqlite3_user_data(CX(ctx)))->userdata; }
 mica_db *mica_context_db_handle(mica_context *ctx) { return (mica_db *)sqlite3_context_db_handle(CX(ctx)); }
 void *mica_aggregate_context(mica_context *ctx, int n) { return sqlite3_aggregate_context(CX(ctx), n); }
+void *mica_get_auxdata(mica_context *ctx, int arg) { return sqlite3_get_auxdata(CX(ctx), arg); }
+void mica_set_auxdata(mica_context *ctx, int arg, void *data, mica_destructor destroy) {
+  sqlite3_set_auxdata(CX(ctx), arg, data, destroy);
+}
 void mica_result_null(mica_context *ctx) { sqlite3_result_null(CX(ctx)); }
 void mica_result_int(mica_context *ctx, int v) { sqlite3_result_int(CX(ctx), v); }
 void mica_result_int64(mica_context *ctx, mica_int64 v) { sqlite3_result_int64(CX(ctx), v); }
@@ -164,3 +168,4 @@ int mica_create_module(mica_db *db, const char *name, const mica_module *module,
   (void)destroy;
   return MICA_OK;
 }
+const void *mica_value_blob(mica_value *v) { return sqlite3_value_blob(VA(v)); }

@@ -603,6 +603,7 @@ int pgw_functions_register(pgw_session *s) {
   }
   int rc = pgw_date_functions_register(s);
   if (rc == MICA_OK) rc = pgw_srf_register(s);
+  if (rc == MICA_OK) rc = pgw_array_functions_register(s);
   if (rc != MICA_OK) return rc;
   return mica_create_function(s->db, "string_agg", 2, MICA_UTF8, s, NULL, string_agg_step, string_agg_final,
                               NULL, NULL, NULL);

@@ -9,6 +9,8 @@
  *   for timestamptz); interval: int64 microseconds, int32 days, int32 months;
  *   numeric: int16 ndigits, int16 weight, int16 sign (0 +, 0x4000 -, 0xC000 NaN), int16 dscale, then
  *   ndigits int16 base-10000 digits, the first having weight `weight`.
+ *   Arrays (int4[] 1007, text[] 1009, ...): the element type's array type; the value is stored as array
+ *   text, which is also its text form; pgarray.c converts it to and from the binary array format.
  * Dates are converted with the proleptic Gregorian day-count algorithm (days_from_civil).
  */
 #include "pgtypes.h"
@@ -22,6 +24,7 @@
 #include <strings.h>
 
 #include "mica.h"
+#include "pgarray.h"
 
 static const struct {
   const char *name;
@@ -85,6 +88,47 @@ static const struct {
     {"unknown", PGOID_UNKNOWN},
 };
 
+/* Element type <-> array type, with the array type's name as PostgreSQL's format_type spells it. */
+static const struct {
+  uint32_t elem, array;
+  const char *name;
+} array_types[] = {
+    {PGOID_BOOL, PGOID_BOOL_ARRAY, "boolean[]"},
+    {PGOID_BYTEA, PGOID_BYTEA_ARRAY, "bytea[]"},
+    {PGOID_NAME, PGOID_NAME_ARRAY, "name[]"},
+    {PGOID_INT2, PGOID_INT2_ARRAY, "smallint[]"},
+    {PGOID_INT4, PGOID_INT4_ARRAY, "integer[]"},
+    {PGOID_TEXT, PGOID_TEXT_ARRAY, "text[]"},
+    {PGOID_BPCHAR, PGOID_BPCHAR_ARRAY, "character[]"},
+    {PGOID_VARCHAR, PGOID_VARCHAR_ARRAY, "character varying[]"},
+    {PGOID_INT8, PGOID_INT8_ARRAY, "bigint[]"},
+    {PGOID_FLOAT4, PGOID_FLOAT4_ARRAY, "real[]"},
+    {PGOID_FLOAT8, PGOID_FLOAT8_ARRAY, "double precision[]"},
+    {PGOID_OID, PGOID_OID_ARRAY, "oid[]"},
+    {PGOID_TIMESTAMP, PGOID_TIMESTAMP_ARRAY, "timestamp without time zone[]"},
+    {PGOID_DATE, PGOID_DATE_ARRAY, "date[]"},
+    {PGOID_TIME, PGOID_TIME_ARRAY, "time without time zone[]"},
+    {PGOID_TIMESTAMPTZ, PGOID_TIMESTAMPTZ_ARRAY, "timestamp with time zone[]"},
+    {PGOID_INTERVAL, PGOID_INTERVAL_ARRAY, "interval[]"},
+    {PGOID_NUMERIC, PGOID_NUMERIC_ARRAY, "numeric[]"},
+    {PGOID_TIMETZ, PGOID_TIMETZ_ARRAY, "time with time zone[]"},
+    {PGOID_UUID, PGOID_UUID_ARRAY, "uuid[]"},
+    {PGOID_JSON, PGOID_JSON_ARRAY, "json[]"},
+    {PGOID_JSONB, PGOID_JSONB_ARRAY, "jsonb[]"},
+};
+
+uint32_t pgtypes_array_of(uint32_t elem_oid) {
+  for (size_t i = 0; i < sizeof array_types / sizeof array_types[0]; i++)
+    if (array_types[i].elem == elem_oid) return array_types[i].array;
+  return 0;
+}
+
+uint32_t pgtypes_elem_of(uint32_t array_oid) {
+  for (size_t i = 0; i < sizeof array_types / sizeof array_types[0]; i++)
+    if (array_types[i].array == array_oid) return array_types[i].elem;
+  return 0;
+}
+
 uint32_t pgtypes_oid_by_name(const char *name) {
   for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++)
     if (!strcasecmp(type_names[i].name, name)) return type_names[i].oid;
@@ -108,6 +152,8 @@ const char *pgtypes_name(uint32_t oid) {
   }
   for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++)
     if (type_names[i].oid == oid) return type_names[i].name;
+  for (size_t i = 0; i < sizeof array_types / sizeof array_types[0]; i++)
+    if (array_types[i].array == oid) return array_types[i].name;
   return NULL;
 }
 
@@ -135,12 +181,19 @@ int16_t pgtypes_typlen(uint32_t oid) {
 pgtype pgtypes_from_decltype(const char *decl) {
   pgtype t = {0, -1, -1};
   if (!decl || !*decl) return t;
-  /* Normalise: lower case, single spaces, typmod "(a,b)" split off, "[]" dropped. */
+  /* Normalise: lower case, single spaces, typmod "(a,b)" split off, "[]" / "[N]" noted and dropped. */
   char name[128] = {0};
   size_t n = 0;
-  int mods[2] = {-1, -1}, nmods = 0;
+  int mods[2] = {-1, -1}, nmods = 0, is_array = 0;
   const char *p = decl;
   while (*p && n < sizeof name - 1) {
+    if (*p == '[') {
+      is_array = 1;
+      while (*p && *p != ']')
+        p++;
+      if (*p) p++;
+      continue;
+    }
     if (*p == '(') {
       p++;
       while (*p && *p != ')') {
@@ -154,7 +207,6 @@ pgtype pgtypes_from_decltype(const char *decl) {
       if (*p == ')') p++;
       continue;
     }
-    if (*p == '[') break;
     if (isspace((unsigned char)*p)) {
       if (n && name[n - 1] != ' ') name[n++] = ' ';
       p++;
@@ -182,6 +234,11 @@ pgtype pgtypes_from_decltype(const char *decl) {
   t.typlen = pgtypes_typlen(t.oid);
   if ((t.oid == PGOID_VARCHAR || t.oid == PGOID_BPCHAR) && nmods >= 1) t.typmod = mods[0] + 4;
   if (t.oid == PGOID_NUMERIC && nmods >= 1) t.typmod = ((mods[0] << 16) | (nmods == 2 ? mods[1] : 0)) + 4;
+  if (is_array) {
+    uint32_t a = pgtypes_array_of(t.oid);
+    t.oid = a ? a : PGOID_TEXT_ARRAY;
+    t.typlen = -1;
+  }
   return t;
 }
 
@@ -855,6 +912,12 @@ int pgtypes_put_value_typmod(pqbuf *b, uint32_t oid, int32_t typmod, int format,
       return 0;
     }
   }
+  uint32_t elem = pgtypes_elem_of(oid);
+  if (elem && format == 1) {
+    if (v->type != MICA_TEXT) return -1;
+    return pgarray_put_binary(b, elem, v->p ? (const char *)v->p : "", v->n);
+  }
+  if (elem) oid = PGOID_TEXT; /* the stored text is the array's output form */
   if (format == 1) return put_binary(b, oid, v);
   char buf[64];
   size_t len;
@@ -915,6 +978,16 @@ int pgtypes_put_value_typmod(pqbuf *b, uint32_t oid, int32_t typmod, int format,
   }
   txt = value_text(v, buf, sizeof buf, &len);
   put_text_column(b, txt, len);
+  return 0;
+}
+
+int pgtypes_put_text(pqbuf *b, uint32_t oid, const pgvalue *v) {
+  /* the DataRow column's bytes, then its length word dropped */
+  size_t start = b->len;
+  pgtypes_put_value(b, oid, 0, v);
+  if (b->oom) return -1;
+  memmove(b->data + start, b->data + start + 4, b->len - start - 4);
+  b->len -= 4;
   return 0;
 }
 
@@ -995,6 +1068,37 @@ int pgtypes_decode_param(uint32_t oid, int format, const unsigned char *data, si
                          char **scratch, char *err, size_t errlen) {
   *scratch = NULL;
   memset(out, 0, sizeof *out);
+  uint32_t elem = pgtypes_elem_of(oid);
+  if (elem) {
+    pqbuf o;
+    pqbuf_init(&o);
+    int rc = format == 0 ? pgarray_normalise(&o, elem, (const char *)data, len, err, errlen)
+                         : pgarray_from_binary(&o, elem, data, len, err, errlen);
+    if (!rc && o.oom) rc = -1, snprintf(err, errlen, "out of memory");
+    if (rc) {
+      pqbuf_free(&o);
+      return -1;
+    }
+    *scratch = o.data;
+    out->type = MICA_TEXT;
+    out->p = (const unsigned char *)o.data;
+    out->n = o.len;
+    return 0;
+  }
+  if (format == 0 && oid == PGOID_INTERVAL) {
+    /* PostgreSQL's output form when the text reads as an interval; other spellings are kept */
+    int32_t mo, d;
+    int64_t us;
+    if (!parse_interval((const char *)data, len, &mo, &d, &us)) {
+      char *s = malloc(128);
+      if (!s) return snprintf(err, errlen, "out of memory"), -1;
+      *scratch = s;
+      out->type = MICA_TEXT;
+      out->p = (unsigned char *)s;
+      out->n = format_interval(mo, d, us, s);
+      return 0;
+    }
+  }
   if (format == 0) {
     if (oid == PGOID_BYTEA) {
       unsigned char *o = malloc(len + 1);

@@ -135,7 +135,12 @@ const char *pgw_sqlstate(int rc, const char *msg) {
   if (has(msg, "invalid input syntax for type timestamp") || has(msg, "invalid input syntax for type date") ||
       has(msg, "invalid input syntax for type time"))
     return "22007";
-  if (has(msg, "invalid input syntax for type")) return "22P02";
+  if (has(msg, "invalid input syntax for type") || has(msg, "malformed array literal")) return "22P02";
+  if (has(msg, "is out of range for type")) return "22003";
+  if (has(msg, "cannot determine type of empty array")) return "42P18";
+  if (has(msg, "are not supported") || has(msg, "is only supported as")) return "0A000";
+  if (has(msg, "cannot cast type")) return "42846";
+  if (has(msg, "ORDER BY may not be used with non-aggregate")) return "42809";
   if (has(msg, "not recognized for type") || has(msg, "channel name") || has(msg, "payload string too long"))
     return "22023";
   if (has(msg, "division by zero")) return "22012";

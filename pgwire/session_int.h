@@ -152,6 +152,9 @@ int pgdate_parse_interval(const char *z, int *months, int *days, int64_t *usec);
 int64_t pgdate_add_interval(int64_t usec, int months, int days, int64_t iusec);
 /* Set-returning functions (pgsrf.c): PostgreSQL's generate_series as a virtual-table module. */
 int pgw_srf_register(pgw_session *s);
+/* ARRAY[...], subscripts, ANY/ALL, array_agg and the array functions (pgarrayfn.c); called by
+ * pgw_functions_register. */
+int pgw_array_functions_register(pgw_session *s);
 /* Releases every advisory lock s holds (session end, pg_advisory_unlock_all). */
 void pgw_advisory_release_all(pgw_session *s);
 void pgw_send_ready(pgw_session *s);

@@ -212,10 +212,28 @@ held.execute("SELECT id FROM pyt ORDER BY id")
 c.commit()
 assert held.fetchmany(2) == [(1,), (2,)] and held.fetchall() == [(3,), (4,)], "WITH HOLD cursor after commit"
 held.close()
+# arrays: psycopg2 writes lists as ARRAY[...] literals and parses array results by their type OIDs
+import datetime, decimal
+cur.execute("DROP TABLE IF EXISTS pya")
+cur.execute("CREATE TABLE pya (id integer, ints int[], names text[], flags boolean[], fl float8[], "
+            "nums numeric[], days date[], ts timestamp[])")
+row = (1, [1, None, 3], ["a", "b c", None, "", 'q"\\', "NULL"], [True, False], [1.5, None],
+       [decimal.Decimal("1.50")], [datetime.date(2024, 2, 29)], [datetime.datetime(2024, 1, 2, 3, 4, 5)])
+cur.execute("INSERT INTO pya VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", row)
+cur.execute("SELECT * FROM pya")
+got = cur.fetchone()
+assert got == row, (got, row)
+cur.execute("SELECT id FROM pya WHERE id = ANY(%s) AND %s = ANY(names)", ([1, 2], "b c"))
+assert cur.fetchall() == [(1,)]
+cur.execute("SELECT array_agg(x ORDER BY x DESC), ARRAY['x', NULL], ints[3], %s::int[] "
+            "FROM (SELECT 1 AS x UNION ALL SELECT 2) s, pya GROUP BY ints", ([],))
+got = cur.fetchone()
+assert got == ([2, 1], ["x", None], 3, []), got
+c.rollback()
 print("psycopg2 ok")
 EOF
 )
-    [ "$out" = "psycopg2 ok" ] && ok "psycopg2 round trip, named cursors (also WITH HOLD)" || bad "psycopg2 round trip" "$out"
+    [ "$out" = "psycopg2 ok" ] && ok "psycopg2 round trip, named cursors (also WITH HOLD), arrays" || bad "psycopg2 round trip" "$out"
 else
     bad "psycopg2" "python3-psycopg2 is not installed (regress/install-deps.sh installs it)"
 fi

@@ -5,7 +5,7 @@ and psycopg_pool (python3-psycopg-pool) against micad.
 psycopg 3 binds parameters server-side (extended protocol) with the parameter types set by the
 driver, and chooses per value whether a parameter goes in text or binary (%s), or as told (%t text,
 %b binary); a cursor(binary=True) asks for binary results. So every type below goes through four
-paths: text and binary parameters, text and binary results. Also: the parameter statuses psycopg
+paths: text and binary parameters, text and binary results; so do arrays of them. Also: the parameter statuses psycopg
 reads at connect (server_version, encoding, DateStyle, IntervalStyle, TimeZone), client-side binding
 (ClientCursor, simple protocol), executemany and pipeline mode, prepared statements (prepare=True,
 DEALLOCATE when the cache overflows), transactions with savepoints, errors mapped to classes by
@@ -114,6 +114,48 @@ def types(c):
     c.rollback()
 
 
+ACOLS = ["id", "bo", "s", "i", "b", "r", "d", "n", "t", "v", "by", "dt", "ts", "tz", "iv", "u", "jb"]
+AROW = (1, [True, None, False], [1, -2], [1, None, 3], [2**40], [1.5], [0.25, None], [decimal.Decimal("1.50")],
+        ["a", "b c", None, "", 'q"\\', "NULL", "{x}"], ["v"], [b"\x00\xff", b""], [datetime.date(2024, 2, 29)],
+        [datetime.datetime(2024, 1, 2, 3, 4, 5, 6000)],
+        [datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)],
+        [datetime.timedelta(days=3, seconds=7200)], [uuid.UUID("12345678-1234-5678-1234-567812345678")],
+        [Jsonb({"b": [1, 2]})])
+AWANT = AROW[:16] + ([{"b": [1, 2]}],)
+AOIDS = [23, 1000, 1005, 1007, 1016, 1021, 1022, 1231, 1009, 1015, 1001, 1182, 1115, 1185, 1187, 2951, 3807]
+
+# One-dimensional arrays of most types (stored as PostgreSQL's array text), the same four paths.
+def arrays(c):
+    c.execute("DROP TABLE IF EXISTS p3a")
+    c.execute("CREATE TABLE p3a (id integer PRIMARY KEY, bo boolean[], s smallint[], i integer[], b bigint[], "
+              "r real[], d double precision[], n numeric[], t text[], v varchar(10)[], by bytea[], dt date[], "
+              "ts timestamp[], tz timestamptz[], iv interval[], u uuid[], jb jsonb[])")
+    c.commit()
+    for pfmt, label in (("%s", "auto"), ("%t", "text"), ("%b", "binary")):
+        c.execute("DELETE FROM p3a")
+        c.execute("INSERT INTO p3a VALUES (" + ", ".join([pfmt] * len(AROW)) + ")", AROW)
+        c.commit()
+        for binary in (False, True):
+            cur = c.cursor(binary=binary)
+            got = cur.execute("SELECT * FROM p3a").fetchone()
+            rfmt = "binary" if binary else "text"
+            if label == "auto":
+                oids = [d.type_code for d in cur.description]
+                check("array RowDescription OIDs (%s results)" % rfmt, oids == AOIDS, str(oids))
+            bad = ["%s: %r != %r" % (n, h, w) for n, h, w in zip(ACOLS, got, AWANT) if h != w]
+            check("arrays: %s parameters, %s results" % (label, rfmt), not bad, "; ".join(bad))
+    for binary in (False, True):
+        cur = c.cursor(binary=binary)
+        got = cur.execute("SELECT id FROM p3a WHERE id = ANY(%s) AND %s = ANY(t)", ([1, 5], "b c")).fetchall()
+        check("= ANY(list parameter) (%s results)" % ("binary" if binary else "text"), got == [(1,)], got)
+        got = cur.execute("SELECT ARRAY[i[1], i[3]], array_agg(x ORDER BY x DESC), ARRAY[]::text[] "
+                          "FROM p3a, (SELECT 1 AS x UNION ALL SELECT 2) s GROUP BY i").fetchone()
+        check("ARRAY[], subscripts, array_agg (%s results)" % ("binary" if binary else "text"), got == ([1, 3], [2, 1], []), got)
+    cc = psycopg.ClientCursor(c)
+    got = cc.execute("SELECT %s::int[], %s::text[], %s = ANY(%s)", ([1, None], ["a", "b"], 2, [1, 2])).fetchone()
+    check("ClientCursor: list literals", got == ([1, None], ["a", "b"], True), got)
+    c.rollback()
+
 def main(conninfo):
     c = psycopg.connect(conninfo)
     check("connect and SELECT 1", c.execute("SELECT 1").fetchone() == (1,))
@@ -133,6 +175,7 @@ def main(conninfo):
     c.rollback()
 
     guarded("type round trips", lambda: types(c))
+    guarded("array round trips", lambda: arrays(c))
 
     # Client-side binding: the simple protocol with literals psycopg quotes itself.
     cc = psycopg.ClientCursor(c)
@@ -413,6 +456,7 @@ def main(conninfo):
 
     c2.close()
     c.execute("DROP TABLE p3t")
+    c.execute("DROP TABLE p3a")
     c.execute("DROP TABLE p3k")
     c.execute("DROP TABLE IF EXISTS p3c")
     c.commit()

@@ -3,7 +3,7 @@
 // node-postgres sends every parameter in text with type 0 (the server infers it) except Buffers,
 // which go in binary; results come back in text unless a query asks for binary, and only some types
 // have binary parsers in pg-types (bool, int2/4/8, float4/8, numeric, text, timestamp(tz)). So this
-// checks every type's text form, those types in binary too, parameter type inference, named
+// checks every type's text form, those types in binary too, arrays, parameter type inference, named
 // prepared statements, rowMode 'array', multi-statement simple queries, transactions, errors by
 // SQLSTATE, cancel (a CancelRequest on a second connection) and statement_timeout, LISTEN/NOTIFY and
 // a Pool. COPY is not covered: it needs pg-copy-streams. Prints one line per check and ends with
@@ -85,6 +85,37 @@ async function types(c) {
     br.rows[0].n === 256, br.rows[0].n)
 }
 
+// Arrays: node-postgres sends a JavaScript array as array text with type 0 (the server infers the array
+// type from the column or from x = ANY($1)); pg-types parses the text of the array types it knows.
+async function arrays(c) {
+  await c.query('DROP TABLE IF EXISTS npa')
+  await c.query('CREATE TABLE npa (id int PRIMARY KEY, i int[], b bigint[], t text[], bo bool[], f float8[], ' +
+    'n numeric[], d date[], ts timestamptz[], u uuid[], by bytea[], jb jsonb[])')
+  const row = [1, [1, null, 3], ['1099511627776'], ['a', 'b c', null, '', 'NULL', 'q"\\', '{x}'], [true, false],
+    [1.5, null], ['1.50'], ['2024-02-29'], [new Date(Date.UTC(2024, 0, 2, 3, 4, 5))],
+    ['12345678-1234-5678-1234-567812345678'], [Buffer.from([0, 255])], ['{"a": 1}']]
+  await c.query('INSERT INTO npa VALUES (' + row.map((_, i) => '$' + (i + 1)).join(', ') + ')', row)
+  const res = await c.query('SELECT * FROM npa')
+  const oids = res.fields.map((f) => f.dataTypeID)
+  check('array RowDescription OIDs', same(oids, [23, 1007, 1016, 1009, 1000, 1022, 1231, 1182, 1185, 2951, 1001, 3807]),
+    oids)
+  const want = {
+    id: 1, i: [1, null, 3], b: ['1099511627776'], t: ['a', 'b c', null, '', 'NULL', 'q"\\', '{x}'], bo: [true, false],
+    f: [1.5, null], n: [1.5], d: [new Date(Date.UTC(2024, 1, 29))], ts: [new Date(Date.UTC(2024, 0, 2, 3, 4, 5))],
+    u: ['12345678-1234-5678-1234-567812345678'], by: [Buffer.from([0, 255])], jb: [{ a: 1 }],
+  }
+  for (const k of Object.keys(want)) check('array text result of ' + k, same(res.rows[0][k], want[k]), res.rows[0][k])
+  const any = await c.query('SELECT id FROM npa WHERE id = ANY($1) AND $2 = ANY(t)', [[1, 2], 'b c'])
+  check('id = ANY($1) with an array parameter', same(any.rows, [{ id: 1 }]), any.rows)
+  const expr = await c.query('SELECT ARRAY[1, NULL] AS a, i[3] AS s, array_agg(id ORDER BY id) AS g FROM npa GROUP BY i')
+  check('ARRAY[], subscript, array_agg', same(expr.rows, [{ a: [1, null], s: 3, g: [1] }]), expr.rows)
+  // binary: an int4[] whose binary form is all ASCII (see the note on binary results above)
+  const bin = await c.query({ text: 'SELECT ARRAY[4, 5] AS a, i[1] AS one FROM npa WHERE id = $1', values: [1],
+    binary: true })
+  check('int4[] result in binary', same(bin.rows, [{ a: [4, 5], one: 1 }]), bin.rows)
+  await c.query('DROP TABLE npa')
+}
+
 async function main() {
   const c = new pg.Client({ connectionString: url })
   await c.connect()
@@ -99,6 +130,11 @@ async function main() {
     await types(c)
   } catch (e) {
     check('type round trips', false, e.code + ' ' + e.message)
+  }
+  try {
+    await arrays(c)
+  } catch (e) {
+    check('array round trips', false, e.code + ' ' + e.message)
   }
 
   await c.query('DROP TABLE IF EXISTS npk')
