@@ -293,6 +293,8 @@ typedef struct ColDef {
   const char **check_names; /* CONSTRAINT name of each check, or NULL */
   int gen;                  /* generated column: 1 VIRTUAL, 2 STORED */
   Expr *gen_expr;
+  int gen_error; /* AS (...) after DEFAULT or another AS, or followed by a word other than VIRTUAL/STORED */
+  int gen_dflt;  /* DEFAULT after AS (...) */
   ForeignKey *fk;
   int off, end;
   int serial;             /* PostgreSQL serial type or identity column (stored as integer: the rowid) */

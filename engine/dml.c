@@ -2,12 +2,14 @@
  * dml.c: row-level writes (see dml.h).
  *
  * RECORDS
- *   A table row is stored as a record of all its columns in declaration order, with NULL in place of
- *   the INTEGER PRIMARY KEY column (its value is the rowid), as SQLite stores it. An index entry is a
+ *   A table row is stored as a record of its columns in declaration order, with NULL in place of
+ *   the INTEGER PRIMARY KEY column (its value is the rowid) and without its VIRTUAL generated
+ *   columns (STORED ones are stored like ordinary columns), as SQLite stores it. An index entry is a
  *   record of the indexed columns followed by the rowid.
  *
  * CONSTRAINT ORDER (as SQLite checks them)
- *   NOT NULL (each column in order) -> CHECK (in order) -> rowid/INTEGER PRIMARY KEY uniqueness ->
+ *   rowid chosen -> generated columns computed -> NOT NULL (each column in order) -> CHECK (in order)
+ *   -> rowid/INTEGER PRIMARY KEY uniqueness ->
  *   each UNIQUE index in schema order. With REPLACE, a conflicting row is deleted (with its index
  *   entries) and the check continues; with IGNORE the new row is skipped. A NULL in any key column
  *   never conflicts.
@@ -43,6 +45,25 @@ int dml_encode(Value *vals, int n, uint8_t **out, uint32_t *nout) {
   *out = b;
   *nout = (uint32_t)sz;
   return MICA_OK;
+}
+
+/* The record of a table row (see RECORDS). */
+static int encode_row(Table *t, Value *vals, uint8_t **out, uint32_t *nout) {
+  Value stackv[16];
+  Value *rv = t->ncol <= 16 ? stackv : malloc(sizeof(Value) * (size_t)t->ncol);
+  if (!rv) return MICA_NOMEM;
+  int n = 0;
+  for (int i = 0; i < t->ncol; i++) {
+    if (t->cols[i].gen == 1) continue;
+    if (i == t->ipk)
+      value_init(&rv[n]);
+    else
+      value_borrow(&rv[n], &vals[i]);
+    n++;
+  }
+  int rc = dml_encode(rv, n, out, nout);
+  if (rv != stackv) free(rv);
+  return rc;
 }
 
 int dml_writer_open(Exec *x, Table *t, TableWriter *w) {
@@ -169,22 +190,25 @@ int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found
     free(rv);
     return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
   }
-  for (int i = 0; i < t->ncol; i++) {
+  for (int i = 0, f = 0; i < t->ncol; i++) {
     value_release(&vals[i]);
     value_init(&vals[i]);
-    if (i < got) {
+    if (t->cols[i].gen == 1) continue; /* VIRTUAL: not in the record */
+    if (f < got) {
       Value tmp;
       value_init(&tmp);
-      value_from_rec(&tmp, &rv[i]);
+      value_from_rec(&tmp, &rv[f]);
       value_copy(&vals[i], &tmp);
     } else if (t->cols[i].dflt) {
       exec_default_value(x, t, i, &vals[i]);
       value_make_owned(&vals[i]);
     }
+    f++;
   }
   if (t->ipk >= 0) value_set_int(&vals[t->ipk], rowid);
   free(rv);
   *found = 1;
+  if (w->gen_read) return exec_gen_compute(x, w->gen_read, t, vals, rowid);
   return MICA_OK;
 }
 
@@ -323,6 +347,24 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
   mica_db *db = x->db;
   int rc = MICA_OK;
   *skipped = 0;
+  /* rowid: the INTEGER PRIMARY KEY value, else an explicit rowid, else the updated row's, else new */
+  int64_t rowid = 0;
+  Value *ipkv = t->ipk >= 0 ? &vals[t->ipk] : NULL;
+  Value *rv = ipkv && ipkv->type != VAL_NULL
+                  ? ipkv
+                  : (explicit_rowid && explicit_rowid->type != VAL_NULL ? explicit_rowid : NULL);
+  if (rv) {
+    value_apply_affinity(rv, AFF_INTEGER);
+    if (rv->type != VAL_INT) return mica_set_error(db, MICA_MISMATCH, "datatype mismatch");
+    rowid = rv->u.i;
+  } else if (updating_rowid) {
+    rowid = *updating_rowid;
+  } else {
+    rc = dml_new_rowid(x, w, &rowid);
+    if (rc) return rc;
+  }
+  if (ipkv) value_set_int(ipkv, rowid);
+  if (w->gen_write && (rc = exec_gen_compute(x, w->gen_write, t, vals, rowid))) return rc;
   /* NOT NULL */
   for (int i = 0; i < t->ncol; i++) {
     Column *c = &t->cols[i];
@@ -341,23 +383,6 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
     note_action(db, oc);
     return mica_set_error(db, MICA_CONSTRAINT_NOTNULL, "NOT NULL constraint failed: %s.%s", t->name, c->name);
   }
-  /* rowid: the INTEGER PRIMARY KEY value, else an explicit rowid, else the updated row's, else new */
-  int64_t rowid = 0;
-  Value *ipkv = t->ipk >= 0 ? &vals[t->ipk] : NULL;
-  Value *rv = ipkv && ipkv->type != VAL_NULL
-                  ? ipkv
-                  : (explicit_rowid && explicit_rowid->type != VAL_NULL ? explicit_rowid : NULL);
-  if (rv) {
-    value_apply_affinity(rv, AFF_INTEGER);
-    if (rv->type != VAL_INT) return mica_set_error(db, MICA_MISMATCH, "datatype mismatch");
-    rowid = rv->u.i;
-  } else if (updating_rowid) {
-    rowid = *updating_rowid;
-  } else {
-    rc = dml_new_rowid(x, w, &rowid);
-    if (rc) return rc;
-  }
-  if (ipkv) value_set_int(ipkv, rowid);
   /* CHECK */
   if (w->nchecks && w->row_slot >= 0) {
     Slot *s = &x->slots[w->row_slot];
@@ -439,16 +464,10 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
                             "UNIQUE constraint failed: %s", conflict_cols(t, ix, buf, sizeof buf));
     }
   }
-  /* write the row: the IPK column is stored as NULL */
-  Value saved;
-  if (ipkv) {
-    saved = *ipkv;
-    value_init(ipkv);
-  }
+  /* write the row: the IPK column is stored as NULL, VIRTUAL columns not at all */
   uint8_t *rec;
   uint32_t nrec;
-  rc = dml_encode(vals, t->ncol, &rec, &nrec);
-  if (ipkv) *ipkv = saved;
+  rc = encode_row(t, vals, &rec, &nrec);
   if (rc) return nomem(x);
   rc = btree_insert(w->cur, rowid, rec, nrec);
   free(rec);

@@ -3,7 +3,8 @@
  * builds): a TableWriter holds write cursors on a table and on every one of its indexes and keeps
  * them consistent, enforcing NOT NULL, CHECK, PRIMARY KEY and UNIQUE with SQLite's messages and
  * conflict resolution (ABORT/FAIL/ROLLBACK give an error, IGNORE skips the row, REPLACE deletes
- * the conflicting rows first).
+ * the conflicting rows first). Generated columns are computed when a row is written (all of them)
+ * and read (the VIRTUAL ones, which the record does not hold).
  */
 #ifndef MICA_DML_H
 #define MICA_DML_H
@@ -28,6 +29,9 @@ typedef struct TableWriter {
   /* DELETE triggers fired by REPLACE's deletes when recursive_triggers is on (trigger.h), or NULL;
    * set by the caller after dml_writer_open, borrowed */
   struct TrigList *replace_trig;
+  /* generated columns (exec.h), compiled by the caller's program, borrowed; NULL when the table has
+   * none: gen_read computes the VIRTUAL ones of a row read, gen_write every one of a row written */
+  const GenCols *gen_read, *gen_write;
 } TableWriter;
 
 int dml_writer_open(Exec *x, Table *t, TableWriter *w);
@@ -42,7 +46,8 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
                    int64_t *rowid_out, int *skipped, const int64_t *updating_rowid);
 /* Deletes the row rowid (whose column values are vals) and its index entries. */
 int dml_delete_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals);
-/* Loads row rowid into vals (t->ncol owned values); *found 0 if there is none. */
+/* Loads row rowid into vals (t->ncol owned values, VIRTUAL columns computed); *found 0 if there is
+ * none. */
 int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found);
 /* Allocates a new rowid (max+1, random when max is the largest). */
 int dml_new_rowid(Exec *x, TableWriter *w, int64_t *out);

@@ -2286,6 +2286,7 @@ static void p_column_def(Parser *p, ColDef *c) {
       PUSH(p, c->checks, c->ncheck, ccap, ck); // NOLINT(bugprone-sizeof-expression)
       PUSH(p, c->check_names, n2, cap2, cname);
     } else if (p_acceptkw(p, KW_DEFAULT)) {
+      if (c->gen) c->gen_dflt = 1;
       c->dflt = p_default(p, c);
     } else if (p_acceptkw(p, KW_COLLATE)) {
       int coff = p->tok.off;
@@ -2337,6 +2338,7 @@ static void p_column_def(Parser *p, ColDef *c) {
       }
       p_expectkw(p, KW_AS);
       p_expect(p, T_LP);
+      if (c->gen || c->dflt) c->gen_error = 1; /* SQLite: "error in generated column" */
       c->gen_expr = p_expr(p);
       p_expect(p, T_RP);
       c->gen = 1;
@@ -2345,6 +2347,9 @@ static void p_column_def(Parser *p, ColDef *c) {
         c->gen = 2;
       } else if (p_iskw(p, KW_VIRTUAL)) {
         p_advance(p);
+      } else if (p_is(p, T_ID)) {
+        p_advance(p);
+        c->gen_error = 1;
       }
     } else {
       if (cname) p_syntax(p);

@@ -188,6 +188,8 @@ typedef struct XColDef {
   ANode **checks;
   const char **check_names;
   int gen; /* generated: 1 virtual 2 stored */
+  ANode *gen_expr;
+  int gen_error, gen_dflt; /* see ColDef (ast.h) */
 } XColDef;
 
 typedef struct XTabCons {

@@ -141,23 +141,35 @@ static int parse_bool(const Value *v, int *out) {
   return 1;
 }
 
+/* A declared type as table_info shows it: SQLite spells the types STRICT tables accept (INT,
+ * INTEGER, REAL, TEXT, BLOB, ANY) in upper case whatever case they were written in. */
+static const char *std_type(const char *type) {
+  static const char *const std[] = {"INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"};
+  if (!type) return "";
+  for (size_t i = 0; i < sizeof std / sizeof std[0]; i++)
+    if (!strcasecmp(type, std[i])) return std[i];
+  return type;
+}
+
 /* ------------------------------------------------------------------ bodies */
 static int table_info(Exec *x, Table *t, int extended, RowList *out) {
   int rc = MICA_OK;
-  for (int i = 0; i < t->ncol && rc == MICA_OK; i++) {
+  for (int i = 0, cid = 0; i < t->ncol && rc == MICA_OK; i++) {
     Column *c = &t->cols[i];
-    if (c->hidden && !extended) continue;
+    /* hidden: 2 VIRTUAL, 3 STORED generated column (table_info leaves them out) */
+    int hidden = c->hidden ? c->hidden : c->gen == 1 ? 2 : c->gen == 2 ? 3 : 0;
+    if (hidden && !extended) continue;
     Row *r = mkrow(extended ? 7 : 6);
     if (!r) return MICA_NOMEM;
-    value_set_int(&r->v[0], i);
+    value_set_int(&r->v[0], cid++); /* table_info numbers the columns it shows */
     set_text(&r->v[1], c->name);
-    set_text(&r->v[2], c->type ? c->type : "");
+    set_text(&r->v[2], std_type(c->type));
     value_set_int(&r->v[3], c->notnull);
     char *d = schema_default_text(t, i);
     set_text(&r->v[4], d);
     free(d);
     value_set_int(&r->v[5], c->pk);
-    if (extended) value_set_int(&r->v[6], c->hidden);
+    if (extended) value_set_int(&r->v[6], hidden);
     rc = push(out, r);
   }
   (void)x;
@@ -282,7 +294,7 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
     if (!argtext) return MICA_OK;
     if (!strcasecmp(name, "table_info") || !strcasecmp(name, "table_xinfo")) {
       Table *t = schema_find_table(s, argtext);
-      return t ? table_info(x, t, name[5] == 'x', out) : MICA_OK;
+      return t ? table_info(x, t, name[6] == 'x', out) : MICA_OK;
     }
     if (!strcasecmp(name, "index_list")) {
       Table *t = schema_find_table(s, argtext);

@@ -27,7 +27,7 @@ static int name_eq(const char *a, const char *b) {
   return *a == *b;
 }
 
-static void table_free(Table *t) {
+void schema_table_free(Table *t) {
   if (!t) return;
   for (int i = 0; i < t->ncol; i++) {
     free(t->cols[i].name);
@@ -69,7 +69,7 @@ void schema_free(Schema *s) {
   Table *t = s->tables;
   while (t) {
     Table *n = t->next;
-    table_free(t);
+    schema_table_free(t);
     t = n;
   }
   Index *ix = s->indexes;
@@ -88,7 +88,7 @@ void schema_free(Schema *s) {
     free(tr);
     tr = n;
   }
-  table_free(s->master);
+  schema_table_free(s->master);
   free(s);
 }
 
@@ -145,7 +145,7 @@ static Table *master_table(void) {
   t->ipk = -1;
   t->cols = calloc(5, sizeof(Column));
   if (!t->name || !t->cols) {
-    table_free(t);
+    schema_table_free(t);
     return NULL;
   }
   for (int i = 0; i < 5; i++) {

@@ -33,8 +33,9 @@ typedef struct Column {
   int notnull_conflict; /* ON CONFLICT action of NOT NULL */
   int pk;               /* 1-based position in the primary key, 0 if not part of it */
   int hidden;
-  void *dflt; /* Expr * (ast.h) borrowed from the table's parse tree, or NULL */
-  int gen;    /* generated column: 1 virtual, 2 stored */
+  void *dflt;     /* Expr * (ast.h) borrowed from the table's parse tree, or NULL */
+  int gen;        /* generated column: 1 virtual, 2 stored */
+  void *gen_expr; /* its AS (...) expression (Expr *, borrowed like dflt) */
 } Column;
 
 struct Table {
@@ -101,6 +102,8 @@ int schema_ensure(mica_db *db);
 /* Drops the in-memory schema (it is reloaded by the next schema_ensure). */
 void schema_reset(mica_db *db);
 void schema_free(Schema *s);
+/* Frees a Table (its columns, checks, parse tree, name and text). */
+void schema_table_free(Table *t);
 
 Table *schema_find_table(Schema *s, const char *name);
 Index *schema_find_index(Schema *s, const char *name);
