@@ -273,6 +273,7 @@ typedef struct IndexedCol {
 /* REFERENCES clause. Actions: 0 none, 1 SET NULL, 2 SET DEFAULT, 3 CASCADE, 4 RESTRICT, 5 NO ACTION. */
 typedef struct ForeignKey {
   const char *table;
+  int table_off; /* the parent table name's offset */
   int ncols;
   const char **cols;
   int on_delete, on_update;

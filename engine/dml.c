@@ -20,6 +20,7 @@
 
 #include "dml.h"
 #include "ast.h"
+#include "fkey.h"
 #include "trigger.h"
 
 static int nomem(Exec *x) { return mica_set_error(x->db, MICA_NOMEM, "out of memory"); }
@@ -124,9 +125,7 @@ static void index_key(Table *t, Index *ix, int64_t rowid, Value *vals, Value *ke
   value_set_int(&keys[ix->ncol], rowid);
 }
 
-/* Looks for an entry of ix whose first ix->ncol fields equal keys[0..ncol). *conflict_rowid gets its
- * rowid. */
-static int index_find(Exec *x, Index *ix, BtCursor *c, Value *keys, int *found, int64_t *conflict_rowid) {
+int dml_index_find(Exec *x, Index *ix, BtCursor *c, Value *keys, int *found, int64_t *conflict_rowid) {
   *found = 0;
   uint8_t *rec;
   uint32_t nrec;
@@ -285,7 +284,7 @@ int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t
     if (!hasnull) {
       int found;
       int64_t other;
-      rc = index_find(x, ix, icur, keys, &found, &other);
+      rc = dml_index_find(x, ix, icur, keys, &found, &other);
       if (rc == MICA_OK && found && other != rowid) {
         char buf[512];
         rc = mica_set_error(x->db, ix->origin == 2 ? MICA_CONSTRAINT_PRIMARYKEY : MICA_CONSTRAINT_UNIQUE,
@@ -332,7 +331,10 @@ static int replace_delete(Exec *x, TableWriter *w, int64_t rowid) {
     }
     if (rc == MICA_OK) rc = dml_read_row(x, w, rowid, old, &found);
   }
+  /* under foreign keys, the deleted row's keys are checked and its actions run */
+  if (rc == MICA_OK && found) rc = fkey_check_old(x, w->fk_del, old, rowid);
   if (rc == MICA_OK && found) rc = dml_delete_row(x, w, rowid, old);
+  if (rc == MICA_OK && found) rc = fkey_actions(x, w->fk_del, old, rowid, NULL, 0);
   if (rc == MICA_OK && found && fire)
     rc = trigger_fire(x, w->replace_trig, TR_AFTER, NULL, 0, old, rowid, &ignored);
   for (int i = 0; i < t->ncol; i++)
@@ -444,7 +446,7 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
       if (keys[k].type == VAL_NULL) hasnull = 1;
     int found = 0;
     int64_t other = 0;
-    if (!hasnull) rc = index_find(x, ix, w->icur[i], keys, &found, &other);
+    if (!hasnull) rc = dml_index_find(x, ix, w->icur[i], keys, &found, &other);
     free(keys);
     if (rc) return rc;
     if (found && !(updating_rowid && other == *updating_rowid)) {
@@ -464,6 +466,8 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
                             "UNIQUE constraint failed: %s", conflict_cols(t, ix, buf, sizeof buf));
     }
   }
+  /* foreign keys, once the row passed the other constraints */
+  if ((rc = fkey_check_new(x, w->fk_new, vals, rowid))) return rc;
   /* write the row: the IPK column is stored as NULL, VIRTUAL columns not at all */
   uint8_t *rec;
   uint32_t nrec;
@@ -503,7 +507,7 @@ int dml_find_conflict(Exec *x, TableWriter *w, Value *vals, int64_t rowid, int c
     int hasnull = 0;
     for (int k = 0; k < ix->ncol; k++)
       if (keys[k].type == VAL_NULL) hasnull = 1;
-    rc = hasnull ? MICA_OK : index_find(x, ix, w->icur[i], keys, found, conflict_rowid);
+    rc = hasnull ? MICA_OK : dml_index_find(x, ix, w->icur[i], keys, found, conflict_rowid);
     free(keys);
     if (rc || *found) return rc;
   }

@@ -32,6 +32,10 @@ typedef struct TableWriter {
   /* generated columns (exec.h), compiled by the caller's program, borrowed; NULL when the table has
    * none: gen_read computes the VIRTUAL ones of a row read, gen_write every one of a row written */
   const GenCols *gen_read, *gen_write;
+  /* foreign keys (fkey.h), borrowed, set by the caller (NULL: none): fk_new is checked for a row
+   * written by dml_insert_row (after the other constraints, before the write); fk_del's checks and
+   * actions run for the rows REPLACE deletes */
+  struct FkPlan *fk_new, *fk_del;
 } TableWriter;
 
 int dml_writer_open(Exec *x, Table *t, TableWriter *w);
@@ -54,6 +58,10 @@ int dml_new_rowid(Exec *x, TableWriter *w, int64_t *out);
 /* Inserts one index entry for the row (used by CREATE INDEX). */
 int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals,
                      int check_unique);
+
+/* Looks for an entry of ix whose first ix->ncol fields equal keys[0..ncol) through cursor c (on ix).
+ * *conflict_rowid gets its rowid. */
+int dml_index_find(Exec *x, Index *ix, BtCursor *c, Value *keys, int *found, int64_t *conflict_rowid);
 
 /* Looks for an existing row that the row (vals, rowid) would conflict with: on the rowid (when
  * check_rowid) and on every UNIQUE index, or only on index `only` when set. */

@@ -395,6 +395,10 @@ void select_close(SelectPlan *sel);
 
 void prog_free(Prog *p);
 void prog_reset(Prog *p);
+/* Points slot s of p at the row vals (borrowed, as many values as the slot has columns) with rowid;
+ * vals NULL makes it all NULL. prog_slot_empty(p, s) drops the borrowed values. */
+void prog_slot_fill(Prog *p, int s, Value *vals, int64_t rowid);
+void prog_slot_empty(Prog *p, int s);
 
 /* Table row access shared with DML: decodes the current record of cur into slot s. */
 int exec_load_row(Exec *x, int slot, BtCursor *cur);

@@ -2125,13 +2125,24 @@ static int p_fk_action(Parser *p) {
   return 5;
 }
 
+/* A column name of a FOREIGN KEY's list: SQLite's grammar takes COLLATE and ASC/DESC there and
+ * then refuses them. */
+static const char *p_fk_col(Parser *p) {
+  Token t = p->tok;
+  const char *name = p_name(p);
+  if (p_iskw(p, KW_COLLATE) || p_iskw(p, KW_ASC) || p_iskw(p, KW_DESC))
+    p_fail_rc(p, MICA_ERROR, -1, "syntax error after column name \"%.*s\"", t.len, p->z + t.off);
+  return name;
+}
+
 static ForeignKey *p_fk_clause(Parser *p) {
   ForeignKey *fk = p_alloc(p, sizeof *fk);
+  fk->table_off = p->tok.off;
   fk->table = p_name(p);
   if (p_accept(p, T_LP)) {
     int cap = 0;
     do {
-      PUSH(p, fk->cols, fk->ncols, cap, p_name(p));
+      PUSH(p, fk->cols, fk->ncols, cap, p_fk_col(p));
     } while (p_accept(p, T_COMMA));
     p_expect(p, T_RP);
   }
@@ -2145,7 +2156,10 @@ static ForeignKey *p_fk_clause(Parser *p) {
       else
         p_syntax(p);
     } else if (p_acceptkw(p, KW_MATCH)) {
-      p_name(p);
+      if (p_iskw(p, KW_FULL))
+        p_advance(p); /* MATCH FULL / SIMPLE / PARTIAL: accepted and ignored, as SQLite does */
+      else
+        p_name(p);
     } else {
       break;
     }
@@ -2396,7 +2410,7 @@ static void p_table_constraint(Parser *p, TabCons *tc) {
     p_expect(p, T_LP);
     int cap = 0;
     do {
-      PUSH(p, tc->fk_cols, tc->ncol, cap, p_name(p));
+      PUSH(p, tc->fk_cols, tc->ncol, cap, p_fk_col(p));
     } while (p_accept(p, T_COMMA));
     p_expect(p, T_RP);
     p_expectkw(p, KW_REFERENCES);

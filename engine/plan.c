@@ -60,6 +60,7 @@
 #include "ddl.h"
 #include "dml.h"
 #include "exec.h"
+#include "fkey.h"
 #include "func.h"
 #include "ast.h"
 #include "parse.h"
@@ -1212,24 +1213,48 @@ static int check_add_column(Compiler *c, const XStmt *xs) {
   return MICA_OK;
 }
 
-/* CREATE TABLE: SQLite's errors about generated columns, which it reports when the statement is
- * prepared. The expressions are compiled against the table the statement describes. */
-static int check_create_gencols(Compiler *c, XStmt *xs) {
+/* A FOREIGN KEY table constraint over child columns cols[0..n): SQLite's errors. */
+static int check_fk_cons(mica_db *db, const XStmt *xs, const XFKey *fk, int n, const char **cols) {
+  if (fk->ncols && fk->ncols != n)
+    return mica_set_error(db, MICA_ERROR,
+                          "number of columns in foreign key does not match the number of columns in the "
+                          "referenced table");
+  for (int k = 0; k < n; k++) {
+    int found = 0;
+    for (int m = 0; m < xs->ncoldef && !found; m++)
+      found = name_eq(xs->coldefs[m].name, cols[k]);
+    if (!found)
+      return mica_set_error(db, MICA_ERROR, "unknown column \"%s\" in foreign key definition", cols[k]);
+  }
+  return MICA_OK;
+}
+
+/* CREATE TABLE: SQLite's errors about generated columns and foreign keys, which it reports when the
+ * statement is prepared. The generated columns' expressions are compiled against the table the
+ * statement describes. */
+static int check_create_table(Compiler *c, XStmt *xs) {
   mica_db *db = c->db;
-  int ngen = 0;
+  int ngen = 0, rc;
   for (int i = 0; i < xs->ncoldef; i++) {
     const XColDef *d = &xs->coldefs[i];
     if (d->gen_error) return mica_set_error(db, MICA_ERROR, "error in generated column \"%s\"", d->name);
     if (d->gen_dflt) return mica_set_error(db, MICA_ERROR, "cannot use DEFAULT on a generated column");
     if (d->gen && d->pk)
       return mica_set_error(db, MICA_ERROR, "generated columns cannot be part of the PRIMARY KEY");
+    if (d->fk && d->fk->ncols > 1)
+      return mica_set_error_at(db, MICA_ERROR, d->fk->table_off,
+                               "foreign key on %s should reference only one column of table %s", d->name,
+                               d->fk->table);
     ngen += d->gen != 0;
   }
-  for (int i = 0; i < xs->ntcons; i++)
-    for (int k = 0; xs->tcons[i].kind == 1 && k < xs->tcons[i].ncol; k++)
+  for (int i = 0; i < xs->ntcons; i++) {
+    const XTabCons *tc = &xs->tcons[i];
+    for (int k = 0; tc->kind == 1 && k < tc->ncol; k++)
       for (int m = 0; m < xs->ncoldef; m++)
-        if (xs->coldefs[m].gen && name_eq(xs->coldefs[m].name, xs->tcons[i].cols[k]))
+        if (xs->coldefs[m].gen && name_eq(xs->coldefs[m].name, tc->cols[k]))
           return mica_set_error(db, MICA_ERROR, "generated columns cannot be part of the PRIMARY KEY");
+    if (tc->kind == 4 && tc->fk && (rc = check_fk_cons(db, xs, tc->fk, tc->ncol, tc->cols))) return rc;
+  }
   if (!ngen) return MICA_OK;
   if (ngen == xs->ncoldef)
     return mica_set_error(db, MICA_ERROR, "must have at least one non-generated column");
@@ -1238,7 +1263,7 @@ static int check_create_gencols(Compiler *c, XStmt *xs) {
   t->sql = (char *)c->text; /* borrowed, like the parse tree: both belong to the statement */
   t->ast = (void *)c->st->ast;
   t->ipk = -1;
-  int rc = plan_build_table(db, t);
+  rc = plan_build_table(db, t);
   if (rc == MICA_OK) rc = gencols_check(db, t, GC_NO_ORDER);
   t->sql = NULL;
   t->ast = NULL;
@@ -2388,6 +2413,50 @@ static int unique_specs(const XStmt *xs, int ipk, UqSpec *out, int max) {
   return n;
 }
 
+/* Prepends to t->fkeys the FOREIGN KEY xf over child columns cols[0..n) (SQLite's order: the most
+ * recently declared first). A clause that does not fit (checked when the table was created) is
+ * left out. */
+static int add_fkey(Table *t, const XFKey *xf, int n, const int *cols) {
+  if (n < 1 || (xf->ncols && xf->ncols != n)) return MICA_OK;
+  FKey *fk = calloc(1, sizeof *fk);
+  if (!fk) return MICA_NOMEM;
+  fk->from = t;
+  fk->ncol = n;
+  fk->to = strdup(xf->table);
+  fk->from_cols = malloc(sizeof(int) * (size_t)n);
+  if (xf->ncols) fk->to_cols = calloc((size_t)n, sizeof(char *));
+  fk->on_delete = xf->on_delete;
+  fk->on_update = xf->on_update;
+  fk->deferred = xf->deferred;
+  fk->next = t->fkeys;
+  t->fkeys = fk;
+  if (!fk->to || !fk->from_cols || (xf->ncols && !fk->to_cols)) return MICA_NOMEM;
+  for (int i = 0; i < n; i++) {
+    fk->from_cols[i] = cols[i];
+    if (fk->to_cols && !(fk->to_cols[i] = strdup(xf->cols[i]))) return MICA_NOMEM;
+  }
+  return MICA_OK;
+}
+
+/* The foreign keys of t from its CREATE TABLE, column clauses first, in the order written. */
+static int build_fkeys(Table *t, const XStmt *xs) {
+  int rc = MICA_OK;
+  for (int i = 0; rc == MICA_OK && i < xs->ncoldef; i++)
+    if (xs->coldefs[i].fk) rc = add_fkey(t, xs->coldefs[i].fk, 1, &i);
+  for (int i = 0; rc == MICA_OK && i < xs->ntcons; i++) {
+    const XTabCons *tc = &xs->tcons[i];
+    if (tc->kind != 4 || !tc->fk || tc->ncol < 1) continue;
+    int *cols = malloc(sizeof(int) * (size_t)tc->ncol);
+    if (!cols) return MICA_NOMEM;
+    int ok = 1;
+    for (int k = 0; k < tc->ncol && ok; k++)
+      ok = (cols[k] = schema_column_index(t, tc->cols[k], NULL)) >= 0;
+    if (ok) rc = add_fkey(t, tc->fk, tc->ncol, cols);
+    free(cols);
+  }
+  return rc;
+}
+
 int plan_build_table(mica_db *db, Table *t) {
   Arena a = {0};
   XStmt xs;
@@ -2487,6 +2556,7 @@ int plan_build_table(mica_db *db, Table *t) {
       t->nchecks++;
     }
   }
+  if (rc == MICA_OK) rc = build_fkeys(t, &xs);
   /* unnamed CHECKs are reported by their text */
   for (int i = 0; rc == MICA_OK && i < t->nchecks; i++) {
     if (t->check_names[i] || !t->sql) continue;
@@ -2682,6 +2752,9 @@ typedef struct DmlPlan {
   /* generated columns of the target table over gen_slot (TableWriter.gen_read / gen_write) */
   int gen_slot;
   GenCols *gen_read, *gen_write;
+  /* foreign keys (fkey.h, with foreign_keys on): of the statement's event, of REPLACE's deletes and
+   * of UPSERT's DO UPDATE */
+  FkPlan *fk, *fk_del, *up_fk;
 } DmlPlan;
 
 static int compile_checks(Compiler *c, Table *t, DmlPlan *d) {
@@ -2865,6 +2938,24 @@ static int compile_dml_gencols(Compiler *c, Table *t, DmlPlan *d) {
   return d->gen_read ? MICA_OK : nomem(c);
 }
 
+/* Whether a write with conflict clause onconf may delete rows of t for REPLACE. */
+static int may_replace(const Table *t, int onconf) {
+  if (onconf == ONCONF_REPLACE) return 1;
+  for (const Index *ix = t->indexes; ix; ix = ix->next_in_table)
+    if (ix->unique && ix->onerror == ONCONF_REPLACE) return 1;
+  return 0;
+}
+
+/* An INSERT that writes one row outside triggers with no trigger, UPSERT or REPLACE to run (fkey.h's
+ * FKP_SINGLE). */
+static int single_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
+  if ((c->st && c->st->trig) || d->trig || xs->nupsert || may_replace(d->t, d->onconf)) return 0;
+  if (!xs->sel) return 1; /* DEFAULT VALUES */
+  XSelect vs;
+  return xv_select(xs->sel, &vs, &c->p->arena) == MICA_OK && vs.nvalues == 1 && !vs.cmp_op && !vs.norder &&
+         !vs.limit;
+}
+
 /* The table an INSERT/UPDATE/DELETE writes (d->t, d->onconf) and the triggers it fires (d->trig,
  * d->del_trig). A view is a target only when an INSTEAD OF trigger handles the event (d->view). */
 static Table *dml_target(Compiler *c, XStmt *xs, DmlPlan *d, int event, int *rc) {
@@ -2892,9 +2983,14 @@ static Table *dml_target(Compiler *c, XStmt *xs, DmlPlan *d, int event, int *rc)
   if (!t) return NULL;
   d->t = t;
   if ((*rc = compile_dml_gencols(c, t, d))) return NULL;
-  *rc = trigger_list_build(db, t, event, nset, xs->set_cols, d->onconf, &d->trig);
+  int drop = c->st && c->st->fk_drop; /* DROP TABLE's implicit DELETE fires no trigger */
+  if (!drop) *rc = trigger_list_build(db, t, event, nset, xs->set_cols, d->onconf, &d->trig);
   if (*rc == MICA_OK && event != TE_DELETE)
     *rc = trigger_list_build(db, t, TE_DELETE, 0, NULL, d->onconf, &d->del_trig);
+  int flags = drop ? FKP_DROP : event == TE_INSERT && single_insert(c, xs, d) ? FKP_SINGLE : 0;
+  if (*rc == MICA_OK) *rc = fkey_plan_build(db, t, event, nset, xs->set_cols, flags, &d->fk);
+  if (*rc == MICA_OK && event != TE_DELETE && may_replace(t, d->onconf))
+    *rc = fkey_plan_build(db, t, TE_DELETE, 0, NULL, 0, &d->fk_del);
   return *rc ? NULL : t;
 }
 
@@ -2977,7 +3073,8 @@ static int compile_upsert(Compiler *c, XStmt *xs, DmlPlan *d) {
     note_param_type(c, d->up_setexpr[i], k >= 0 ? t->cols[k].type : "INTEGER");
   }
   if (u->where && (rc = compile_expr(c, &sc, u->where, &d->up_where))) return rc;
-  return trigger_list_build(c->db, t, TE_UPDATE, u->nset, u->set_cols, d->onconf, &d->up_trig);
+  rc = trigger_list_build(c->db, t, TE_UPDATE, u->nset, u->set_cols, d->onconf, &d->up_trig);
+  return rc ? rc : fkey_plan_build(c->db, t, TE_UPDATE, u->nset, u->set_cols, 0, &d->up_fk);
 }
 
 static int fix_values_count_msg(Compiler *c, DmlPlan *d, int got) {
@@ -3151,6 +3248,10 @@ static void dml_free(void *p) {
   trigger_list_free(d->up_trig);
   trigger_list_free(d->del_trig);
   d->trig = d->up_trig = d->del_trig = NULL;
+  fkey_plan_free(d->fk);
+  fkey_plan_free(d->fk_del);
+  fkey_plan_free(d->up_fk);
+  d->fk = d->fk_del = d->up_fk = NULL;
 }
 
 void plan_unprepare(mica_stmt *st) {
@@ -3504,7 +3605,7 @@ int plan_prepare(mica_stmt *st) {
     }
     if (xs.kind == XS_CREATE_TABLE && xs.sel) rc = compile_select(&c, xs.sel, NULL, &d->sel, 1);
     if (xs.kind == XS_CREATE_TABLE && !xs.sel && rc == MICA_OK && !xs.explain)
-      rc = check_create_gencols(&c, &xs);
+      rc = check_create_table(&c, &xs);
     break;
   case XS_ALTER:
     st->readonly = 0;
@@ -3549,6 +3650,12 @@ int plan_prepare(mica_stmt *st) {
     char **names = NULL;
     int n = 0;
     int has_value = xs.pragma_has_value || xs.pragma_value || xs.pragma_ident;
+    if (!strcasecmp(xs.name, "foreign_key_check")) {
+      const char *arg = d->pragma_ident;
+      if (!arg && d->pragma_arg && d->pragma_arg->op == PX_CONST && d->pragma_arg->val.type == VAL_TEXT)
+        arg = d->pragma_arg->val.z;
+      if ((rc = fkey_pragma_check_prepare(db, arg))) break;
+    }
     rc = pragma_columns(xs.name, has_value, &names, &n);
     if (rc == MICA_OK) rc = set_columns(st, n, (const char **)names, NULL, NULL, NULL);
     for (int i = 0; i < n; i++)
@@ -3700,6 +3807,7 @@ static int prepare_writer(Exec *x, DmlPlan *d, TableWriter *w) {
   w->row_slot = d->row_slot;
   w->gen_read = d->gen_read;
   w->gen_write = d->gen_write;
+  w->fk_del = d->fk_del;
   return rc;
 }
 
@@ -3911,14 +4019,18 @@ static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *e
       int64_t outrowid = 0;
       int skipped = 0;
       if (rc == MICA_OK && !ign && !gone) {
-        rc = dml_delete_row(x, w, other, del);
+        rc = fkey_check_old(x, d->up_fk, old, other);
+        if (rc == MICA_OK) rc = dml_delete_row(x, w, other, del);
+        w->fk_new = d->up_fk;
         if (rc == MICA_OK)
           rc = dml_insert_row(x, w, nv, changes_rowid ? &newrowid : NULL, ONCONF_ABORT, &outrowid, &skipped,
                               changes_rowid ? NULL : &other);
+        w->fk_new = NULL;
         if (rc == MICA_OK) {
           x->db->stmt_changes++;
           rc = emit_returning(x, d, nv, outrowid, out);
         }
+        if (rc == MICA_OK) rc = fkey_actions(x, d->up_fk, old, other, nv, outrowid);
         if (rc == MICA_OK) rc = trigger_fire(x, d->up_trig, TR_AFTER, nv, outrowid, old, other, &ign);
       }
     }
@@ -3999,9 +4111,11 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
   }
   if (rc == MICA_OK && !done) {
     w->replace_trig = d->del_trig;
+    w->fk_new = d->fk;
     rc = dml_insert_row(x, w, vals, rowid.type != VAL_NULL ? &rowid : NULL, d->onconf, &newrowid, &skipped,
                         NULL);
     w->replace_trig = NULL;
+    w->fk_new = NULL;
   }
   if (rc == MICA_OK && !done && !skipped && t->autoinc && newrowid > d->seq) {
     d->seq = newrowid;
@@ -4218,7 +4332,8 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
     int found = 0;
     rc = dml_read_row(x, &w, rowid, old, &found);
     if (rc || !found) continue;
-    if (d->trig && (rc = recompute_set(x, d, old, rowid, r))) break;
+    /* triggers and foreign key actions may have changed the row since it was collected */
+    if ((d->trig || d->fk) && (rc = recompute_set(x, d, old, rowid, r))) break;
     Value *nv = &r->v[1];
     for (int k = 0; k < t->ncol; k++)
       if (k != t->ipk) value_apply_affinity(&nv[k], t->cols[k].aff);
@@ -4232,16 +4347,19 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
       if (rc || ign || gone) continue;
       del = cur;
     }
-    rc = dml_delete_row(x, &w, rowid, del);
+    rc = fkey_check_old(x, d->fk, old, rowid);
+    if (rc == MICA_OK) rc = dml_delete_row(x, &w, rowid, del);
     if (rc) break;
     int64_t outrowid = 0;
     int skipped = 0;
     int64_t keep = rowid;
     int changes_rowid = newrowid->type != VAL_NULL;
     w.replace_trig = d->del_trig;
+    w.fk_new = d->fk;
     rc = dml_insert_row(x, &w, nv, changes_rowid ? newrowid : NULL, d->onconf, &outrowid, &skipped,
                         changes_rowid ? NULL : &keep);
     w.replace_trig = NULL;
+    w.fk_new = NULL;
     if (rc != MICA_OK && x->db->err_action == ONCONF_FAIL) {
       /* OR FAIL keeps the rows already updated: the failing one goes back as it was */
       int sk2;
@@ -4258,6 +4376,7 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
       x->db->stmt_changes++;
       rc = emit_returning(x, d, nv, outrowid, out);
     }
+    if (rc == MICA_OK) rc = fkey_actions(x, d->fk, old, rowid, nv, outrowid);
     if (rc == MICA_OK && d->trig) {
       int ign = 0;
       rc = trigger_fire(x, d->trig, TR_AFTER, nv, outrowid, old, rowid, &ign);
@@ -4274,7 +4393,7 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
   if (d->view) return run_view_dml(x, d, out);
   Table *t = d->t;
   int rc;
-  if (!d->xs.where && !d->nret && !d->trig) {
+  if (!d->xs.where && !d->nret && !d->trig && !d->fk) {
     /* DELETE without WHERE: clear the table and its indexes */
     int64_t n = 0;
     rc = btree_clear_table(x->db->bt, t->root, &n);
@@ -4306,11 +4425,13 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
       if (rc || ign || gone) continue;
       del = cur;
     }
-    rc = dml_delete_row(x, &w, rowid, del);
+    rc = fkey_check_old(x, d->fk, old, rowid);
+    if (rc == MICA_OK) rc = dml_delete_row(x, &w, rowid, del);
     if (rc == MICA_OK) {
       x->db->stmt_changes++;
       rc = emit_returning(x, d, old, rowid, out);
     }
+    if (rc == MICA_OK) rc = fkey_actions(x, d->fk, old, rowid, NULL, 0);
     if (rc == MICA_OK && d->trig) {
       int ign = 0;
       rc = trigger_fire(x, d->trig, TR_AFTER, NULL, 0, old, rowid, &ign);
@@ -4688,6 +4809,10 @@ static int drop_table(Exec *x, DmlPlan *d, const char *tname) {
       return mica_set_error(db, MICA_ERROR, "use DROP VIEW to delete view %s", tname);
     if (!t->is_view && isview)
       return mica_set_error(db, MICA_ERROR, "use DROP TABLE to delete table %s", tname);
+    /* under foreign keys, the rows go first as DELETE FROM would delete them */
+    if ((rc = fkey_drop_table(x, t))) return rc;
+    t = schema_find_table(s, tname);
+    if (!t) return mica_set_error(db, MICA_INTERNAL, "table vanished");
     char *name = strdup(t->name);
     if (!name) return mica_set_error(db, MICA_NOMEM, "out of memory");
     for (Index *ix = t->indexes; ix && rc == MICA_OK; ix = ix->next_in_table)
@@ -5163,7 +5288,23 @@ static const char *indexed_col_name(const IndexedCol *ic) {
   return NULL;
 }
 
-static void xv_coldef(const ColDef *d, XColDef *t) {
+static const XFKey *xv_fk(const ForeignKey *fk, Arena *a) {
+  if (!fk) return NULL;
+  XFKey *x = arena_alloc(a, sizeof *x);
+  if (!x) return NULL;
+  x->table = fk->table;
+  x->table_off = fk->table_off;
+  x->ncols = fk->ncols;
+  x->cols = fk->cols;
+  x->on_delete = fk->on_delete;
+  x->on_update = fk->on_update;
+  x->deferred = fk->deferred;
+  return x;
+}
+
+static void xv_coldef(const ColDef *d, XColDef *t, Arena *a) {
+  t->fk = xv_fk(d->fk, a);
+  t->off = d->off;
   t->name = d->name;
   t->type = d->type;
   t->notnull = d->notnull;
@@ -5274,7 +5415,7 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   x->coldefs = arena_alloc(a, sizeof(XColDef) * (size_t)(s->ncoldef + 1));
   if (!x->coldefs || !x->returning) return MICA_NOMEM;
   for (int i = 0; i < s->ncoldef; i++)
-    xv_coldef(&s->coldefs[i], &x->coldefs[i]);
+    xv_coldef(&s->coldefs[i], &x->coldefs[i], a);
   x->ntcons = s->ntcons;
   x->tcons = arena_alloc(a, sizeof(XTabCons) * (size_t)(s->ntcons + 1));
   if (!x->tcons) return MICA_NOMEM;
@@ -5302,6 +5443,8 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
       }
     } else if (tc->kind == TC_FOREIGN_KEY) {
       t->cols = tc->fk_cols;
+      t->ncol = tc->ncol;
+      t->fk = xv_fk(tc->fk, a);
     }
   }
   x->without_rowid = s->without_rowid;
@@ -5337,7 +5480,7 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   x->cons_end = s->cons_end;
   if (s->add_col) {
     const ColDef *d = s->add_col;
-    xv_coldef(d, &x->add_col);
+    xv_coldef(d, &x->add_col, a);
     x->add_col_off = d->off;
     x->add_col_end = d->end;
   }

@@ -175,6 +175,15 @@ enum {
   XS_TRUNCATE,
 };
 
+/* A REFERENCES clause (ast.h ForeignKey). */
+typedef struct XFKey {
+  const char *table;
+  int table_off;
+  int ncols;
+  const char **cols; /* parent columns, or none */
+  int on_delete, on_update, deferred;
+} XFKey;
+
 typedef struct XColDef {
   const char *name;
   const char *type; /* as written or NULL */
@@ -190,6 +199,8 @@ typedef struct XColDef {
   int gen; /* generated: 1 virtual 2 stored */
   ANode *gen_expr;
   int gen_error, gen_dflt; /* see ColDef (ast.h) */
+  const XFKey *fk;         /* REFERENCES, or NULL */
+  int off;                 /* the column definition's text */
 } XColDef;
 
 typedef struct XTabCons {
@@ -203,6 +214,7 @@ typedef struct XTabCons {
   int autoinc;
   ANode *check;
   int check_off, check_end; /* the CHECK expression's text */
+  const XFKey *fk;          /* FOREIGN KEY (cols) REFERENCES ...: cols are the child columns */
 } XTabCons;
 
 typedef struct XUpsert {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fkey.h"
 #include "pragma.h"
 
 typedef struct PragmaDef {
@@ -37,6 +38,8 @@ static const PragmaDef pragmas[] = {
     {"journal_mode", "journal_mode", 0, 0},
     {"synchronous", "synchronous", 0, 0},
     {"foreign_keys", "foreign_keys", 0, 0},
+    {"defer_foreign_keys", "defer_foreign_keys", 0, 0},
+    {"foreign_key_check", "table,rowid,parent,fkid", 0, 0},
     {"integrity_check", "integrity_check", 0, 0},
     {"quick_check", "quick_check", 0, 0},
     {"wal_checkpoint", "busy,log,checkpointed", 0, 0},
@@ -63,7 +66,7 @@ int pragma_columns(const char *name, int has_value, char ***names, int *ncol) {
   /* a setting with a value reports nothing, except journal_mode, wal_checkpoint and busy_timeout */
   if (has_value && !p->needs_arg && strcasecmp(name, "journal_mode") && strcasecmp(name, "wal_checkpoint") &&
       strcasecmp(name, "busy_timeout") && strcasecmp(name, "integrity_check") &&
-      strcasecmp(name, "quick_check"))
+      strcasecmp(name, "quick_check") && strcasecmp(name, "foreign_key_check"))
     return MICA_OK;
   int n = 1;
   for (const char *c = p->cols; *c; c++)
@@ -304,7 +307,16 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
       Index *ix = schema_find_index(s, argtext);
       return ix ? index_info(x, ix, name[6] == 'x', out) : MICA_OK;
     }
-    return MICA_OK; /* foreign_key_list: no foreign keys are recorded yet */
+    if (!strcasecmp(name, "foreign_key_list")) {
+      Table *t = schema_find_table(s, argtext);
+      return t && !t->is_view ? fkey_pragma_list(x, t, out) : MICA_OK;
+    }
+    return MICA_OK;
+  }
+  if (!strcasecmp(name, "foreign_key_check")) {
+    Table *t = argtext ? schema_find_table(s, argtext) : NULL;
+    if (argtext && !t) return mica_set_error(db, MICA_ERROR, "no such table: %s", argtext);
+    return fkey_pragma_check(x, t, out);
   }
   if (!strcasecmp(name, "database_list")) {
     Row *r = mkrow(3);
@@ -361,13 +373,20 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
     return int_row(out, db->synchronous);
   }
   if (!strcasecmp(name, "foreign_keys") || !strcasecmp(name, "recursive_triggers") ||
-      !strcasecmp(name, "case_sensitive_like")) {
-    int *flag = !strcasecmp(name, "foreign_keys")         ? &db->foreign_keys
+      !strcasecmp(name, "case_sensitive_like") || !strcasecmp(name, "defer_foreign_keys")) {
+    int fk = !strcasecmp(name, "foreign_keys");
+    int *flag = fk                                        ? &db->foreign_keys
                 : !strcasecmp(name, "recursive_triggers") ? &db->recursive_triggers
+                : !strcasecmp(name, "defer_foreign_keys") ? &db->defer_foreign_keys
                                                           : &db->case_sensitive_like;
     if (arg) {
       int b;
-      if (parse_bool(arg, &b)) *flag = b;
+      /* foreign_keys cannot change inside a transaction (SQLite ignores it there) */
+      if (parse_bool(arg, &b) && *flag != b && !(fk && !db->autocommit)) {
+        *flag = b;
+        /* programs compiled before include or leave out foreign key work: recompile them */
+        if (fk || flag == &db->defer_foreign_keys) db->schema_gen++;
+      }
       return MICA_OK;
     }
     return int_row(out, *flag);

@@ -41,10 +41,31 @@ void schema_table_free(Table *t) {
       free(t->check_names[i]);
     free(t->check_names);
   }
+  while (t->fkeys) {
+    FKey *fk = t->fkeys;
+    t->fkeys = fk->next;
+    free(fk->to);
+    free(fk->from_cols);
+    for (int i = 0; fk->to_cols && i < fk->ncol; i++)
+      free(fk->to_cols[i]);
+    free(fk->to_cols);
+    schema_trigger_free(fk->act[0]);
+    schema_trigger_free(fk->act[1]);
+    free(fk);
+  }
   if (t->ast) ast_free(t->ast);
   free(t->name);
   free(t->sql);
   free(t);
+}
+
+void schema_trigger_free(Trigger *tr) {
+  if (!tr) return;
+  free(tr->name);
+  free(tr->table);
+  free(tr->sql);
+  if (tr->ast) ast_free(tr->ast);
+  free(tr);
 }
 
 static void index_free(Index *ix) {
@@ -81,11 +102,7 @@ void schema_free(Schema *s) {
   Trigger *tr = s->triggers;
   while (tr) {
     Trigger *n = tr->next;
-    free(tr->name);
-    free(tr->table);
-    free(tr->sql);
-    if (tr->ast) ast_free(tr->ast);
-    free(tr);
+    schema_trigger_free(tr);
     tr = n;
   }
   schema_table_free(s->master);
