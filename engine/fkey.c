@@ -41,6 +41,7 @@
  *   An ON UPDATE action has WHEN NOT (old.p IS new.p AND ...). RESTRICT is left out while
  *   defer_foreign_keys is on.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +86,32 @@ static int nomem(mica_db *db) { return mica_set_error(db, MICA_NOMEM, "out of me
 static int name_eq(const char *a, const char *b) { return a && b && !strcasecmp(a, b); }
 
 /* ------------------------------------------------------------------ counters */
-static void fk_count(mica_db *db, int deferred, int64_t n) {
+/* In the PostgreSQL dialect, the message of the violation counted last, in PostgreSQL's words (the
+ * constraint named as PostgreSQL names an unnamed one: table_columns_fkey). */
+static void note_violation(mica_db *db, const FKey *fk, int parent_side) {
+  char name[160];
+  size_t n = (size_t)snprintf(name, sizeof name, "%s", fk->from->name);
+  for (int i = 0; i < fk->ncol && n < sizeof name; i++)
+    n += (size_t)snprintf(name + n, sizeof name - n, "_%s", fk->from->cols[fk->from_cols[i]].name);
+  if (parent_side)
+    snprintf(db->fk_pg_msg, sizeof db->fk_pg_msg,
+             "update or delete on table \"%s\" violates foreign key constraint \"%s_fkey\" on table \"%s\"",
+             fk->to, name, fk->from->name);
+  else
+    snprintf(db->fk_pg_msg, sizeof db->fk_pg_msg,
+             "insert or update on table \"%s\" violates foreign key constraint \"%s_fkey\"", fk->from->name,
+             name);
+}
+
+int fkey_error(mica_db *db) {
+  if (db->dialect == MICA_DIALECT_POSTGRES && db->fk_pg_msg[0])
+    return mica_set_error(db, MICA_CONSTRAINT_FOREIGNKEY, "%s", db->fk_pg_msg);
+  return mica_set_error(db, MICA_CONSTRAINT_FOREIGNKEY, "FOREIGN KEY constraint failed");
+}
+
+static void fk_count(mica_db *db, const FKey *fk, int parent_side, int64_t n) {
+  int deferred = fk->deferred;
+  if (n > 0 && db->dialect == MICA_DIALECT_POSTGRES) note_violation(db, fk, parent_side);
   if (db->defer_foreign_keys)
     db->fk_deferred_imm += n;
   else if (deferred)
@@ -101,9 +127,7 @@ static int fk_is_zero(mica_db *db, int deferred) {
 }
 
 int fkey_check_deferred(mica_db *db) {
-  if (db->fk_deferred + db->fk_deferred_imm > 0)
-    return mica_set_error(db, MICA_CONSTRAINT_FOREIGNKEY, "FOREIGN KEY constraint failed");
-  return MICA_OK;
+  return db->fk_deferred + db->fk_deferred_imm > 0 ? fkey_error(db) : MICA_OK;
 }
 
 void fkey_txn_end(mica_db *db) {
@@ -337,7 +361,7 @@ static int lookup_parent(Exec *x, FkPlan *f, FkLookup *l, Value *vals, int64_t r
     if (vals[l->cols[i]].type == VAL_NULL) return MICA_OK;
   int found = 0;
   int rc = parent_exists(x, l, vals, rowid, incr > 0 && l->parent == f->t, &found);
-  if (rc == MICA_OK && !found) fk_count(db, fk->deferred, incr);
+  if (rc == MICA_OK && !found) fk_count(db, fk, 0, incr);
   return rc;
 }
 
@@ -360,7 +384,7 @@ static int scan_children(Exec *x, FkPlan *f, FkScan *s, Value *vals, int64_t row
   if (incr < 0 && fk_is_zero(db, s->fk->deferred)) return MICA_OK;
   ScanCount c = {.skip_self = incr > 0 && s->fk->from == f->t, .self = rowid};
   int rc = stmt_each(x, s->st, vals, rowid, count_row, &c);
-  if (rc == MICA_OK && c.n) fk_count(db, s->fk->deferred, incr * c.n);
+  if (rc == MICA_OK && c.n) fk_count(db, s->fk, 1, incr * c.n);
   return rc;
 }
 
@@ -719,8 +743,7 @@ int fkey_drop_table(Exec *x, Table *t) {
   }
   stmt_free(st);
   /* immediate violations stop the DROP before the schema changes */
-  if (rc == MICA_OK && !db->defer_foreign_keys && !fk_is_zero(db, 0))
-    rc = mica_set_error(db, MICA_CONSTRAINT_FOREIGNKEY, "FOREIGN KEY constraint failed");
+  if (rc == MICA_OK && !db->defer_foreign_keys && !fk_is_zero(db, 0)) rc = fkey_error(db);
   return rc;
 }
 
@@ -769,8 +792,8 @@ typedef struct CheckCtx {
   Exec *x;
   Table *t;
   int n;
-  FkLookup *l; /* [n], l[i].fk NULL when the key is skipped */
-  RowList *out;
+  FkLookup *l;  /* [n] */
+  RowList *out; /* the rows reported; NULL: the first violation is an error */
 } CheckCtx;
 
 static int check_row(void *arg, Row *r) {
@@ -787,6 +810,10 @@ static int check_row(void *arg, Row *r) {
     int rc = parent_exists(c->x, l, vals, rowid, 0, &found);
     if (rc) return rc;
     if (found) continue;
+    if (!c->out) {
+      if (c->x->db->dialect == MICA_DIALECT_POSTGRES) note_violation(c->x->db, l->fk, 0);
+      return fkey_error(c->x->db);
+    }
     Row *o = row_new(4);
     if (!o) return nomem(c->x->db);
     set_text(&o->v[0], c->t->name);
@@ -801,17 +828,18 @@ static int check_row(void *arg, Row *r) {
   return MICA_OK;
 }
 
-static int check_table(Exec *x, Table *t, RowList *out) {
+/* Checks the rows of t against its foreign keys (the first nmax of them: the most recent). */
+static int check_table(Exec *x, Table *t, int nmax, RowList *out) {
   mica_db *db = x->db;
   int n = 0;
-  for (FKey *fk = t->fkeys; fk; fk = fk->next)
+  for (FKey *fk = t->fkeys; fk && n < nmax; fk = fk->next)
     n++;
   if (!n || t->is_view) return MICA_OK;
   CheckCtx c = {.x = x, .t = t, .n = n, .out = out};
   c.l = calloc((size_t)n, sizeof(FkLookup));
   if (!c.l) return nomem(db);
   int rc = MICA_OK, i = 0;
-  for (FKey *fk = t->fkeys; fk && rc == MICA_OK; fk = fk->next, i++) {
+  for (FKey *fk = t->fkeys; fk && i < n && rc == MICA_OK; fk = fk->next, i++) {
     FkLookup *l = &c.l[i];
     l->fk = fk;
     l->cols = calloc((size_t)fk->ncol, sizeof(int));
@@ -871,8 +899,13 @@ int fkey_pragma_check_prepare(mica_db *db, const char *table) {
   return rc;
 }
 
+int fkey_check_added(Exec *x, Table *t) {
+  if (!x->db->foreign_keys || !t->fkeys) return MICA_OK;
+  return check_table(x, t, 1, NULL);
+}
+
 int fkey_pragma_check(Exec *x, Table *t, RowList *out) {
-  if (t) return check_table(x, t, out);
+  if (t) return check_table(x, t, INT32_MAX, out);
   /* every table, as SQLite's table hash lists them for small schemas: the newest first */
   int n = 0;
   for (Table *p = x->db->schema->tables; p; p = p->next)
@@ -884,7 +917,7 @@ int fkey_pragma_check(Exec *x, Table *t, RowList *out) {
     all[n++] = p;
   int rc = MICA_OK;
   for (int i = n - 1; i >= 0 && rc == MICA_OK; i--)
-    rc = check_table(x, all[i], out);
+    rc = check_table(x, all[i], INT32_MAX, out);
   free(all);
   return rc;
 }

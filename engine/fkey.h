@@ -54,10 +54,18 @@ int fkey_actions(Exec *x, FkPlan *f, Value *old, int64_t oldrowid, Value *nv, in
  * run, no trigger fires); immediate violations left fail the DROP ("FOREIGN KEY constraint failed"). */
 int fkey_drop_table(Exec *x, Table *t);
 
+/* ALTER TABLE ADD CONSTRAINT ... FOREIGN KEY (the PostgreSQL dialect): with foreign keys on, the rows
+ * already in t must satisfy its newest key ("FOREIGN KEY constraint failed"). */
+int fkey_check_added(Exec *x, Table *t);
+
 /* Transactions: the deferred violations left at COMMIT ("FOREIGN KEY constraint failed", the
  * transaction stays open), and the counts and defer_foreign_keys reset when the transaction ends. */
 int fkey_check_deferred(mica_db *db);
 void fkey_txn_end(mica_db *db);
+/* Sets the connection's error for violations left: "FOREIGN KEY constraint failed"
+ * (MICA_CONSTRAINT_FOREIGNKEY), in the PostgreSQL dialect PostgreSQL's message about the violation
+ * counted last. */
+int fkey_error(mica_db *db);
 
 /* PRAGMA foreign_key_list(t) and foreign_key_check[(t)] (t NULL: every table): rows as sqlite3's.
  * fkey_pragma_check_prepare reports the errors SQLite gives when foreign_key_check is prepared: no

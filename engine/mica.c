@@ -351,6 +351,14 @@ int mica_db_config(mica_db *db, int op, ...) {
       db->dialect = d;
     else
       rc = MICA_MISUSE;
+  } else if (op == MICA_DBCONFIG_ENABLE_FKEY) {
+    int on = va_arg(ap, int);
+    int *res = va_arg(ap, int *);
+    if (on >= 0 && (on != 0) != db->foreign_keys && db->autocommit) {
+      db->foreign_keys = on != 0;
+      db->schema_gen++; /* compiled programs include or leave out foreign key work: recompile */
+    }
+    if (res) *res = db->foreign_keys;
   } else {
     rc = MICA_ERROR;
   }
@@ -643,7 +651,7 @@ static int stmt_step(mica_stmt *st) {
       db->fk_stmt = 0;
       if (rc == MICA_OK) rc = plan_run(&x, &o->rows);
       if (rc == MICA_OK && db->fk_stmt > 0) {
-        rc = mica_set_error(db, MICA_CONSTRAINT_FOREIGNKEY, "FOREIGN KEY constraint failed");
+        rc = fkey_error(db);
         db->err_action = 0;               /* the statement is rolled back, whatever its conflict clause */
         db->total_changes -= db->changes; /* and its rows do not count */
         db->changes = 0;

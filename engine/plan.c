@@ -4895,6 +4895,12 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
         return mica_set_error(db, MICA_ERROR, "duplicate column name: %s", cd->name);
     if (cd->pk) return mica_set_error(db, MICA_ERROR, "Cannot add a PRIMARY KEY column");
     if (cd->unique) return mica_set_error(db, MICA_ERROR, "Cannot add a UNIQUE column");
+    if (db->foreign_keys && cd->fk && cd->dflt) {
+      XExpr dx;
+      xv_expr(cd->dflt, &dx, &x->prog->arena);
+      if (dx.kind != XK_NULL)
+        return mica_set_error(db, MICA_ERROR, "Cannot add a REFERENCES column with non-NULL default value");
+    }
     if (cd->gen == 2) {
       int eof = 1;
       BtCursor *cur;
@@ -4994,7 +5000,8 @@ static const char *qident(char *buf, size_t n, const char *name) {
  * key's columns also become NOT NULL (and must hold no NULL), a PRIMARY KEY/UNIQUE gets its
  * sqlite_autoindex_<table>_<n> index, filled (a duplicate fails the statement), a CHECK must hold for
  * every row. A primary key that would make an INTEGER column the rowid is refused (that needs the
- * table rebuilt). Foreign keys are recorded (they are checked when foreign keys are enforced). */
+ * table rebuilt). A foreign key is recorded, and when foreign keys are enforced the rows already there
+ * must satisfy it. */
 static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t) {
   XStmt *xs = &d->xs;
   mica_db *db = x->db;
@@ -5118,6 +5125,12 @@ static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t) {
     if (rc == MICA_OK) rc = ddl_schema_insert(x, "index", iname, tname, iroot, NULL);
   }
   if (rc == MICA_OK) rc = ddl_schema_changed(x);
+  if (rc == MICA_OK && tc->kind == 4 && db->foreign_keys) {
+    /* with foreign keys enforced, the rows already there must have their parents */
+    rc = schema_ensure(db);
+    Table *nt = rc == MICA_OK ? schema_find_table(db->schema, tname) : NULL;
+    if (nt) rc = fkey_check_added(x, nt);
+  }
   if (rc == MICA_OK && n_new > n_old) {
     rc = schema_ensure(db);
     Index *ix = rc == MICA_OK ? schema_find_index(db->schema, iname) : NULL;

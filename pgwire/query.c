@@ -124,6 +124,7 @@ const char *pgw_sqlstate(int rc, const char *msg) {
   if (has(msg, "no such index") || has(msg, "no such trigger")) return "42704";
   if (has(msg, "already exists")) return has(msg, "table") ? "42P07" : "42710";
   if (has(msg, "multiple primary keys")) return "42P16";
+  if (has(msg, "foreign key mismatch")) return "42830"; /* no unique constraint matching the keys */
   if (has(msg, "date/time field value out of range")) return "22008";
   if (has(msg, "invalid input syntax for type timestamp") || has(msg, "invalid input syntax for type date") ||
       has(msg, "invalid input syntax for type time"))
