@@ -52,6 +52,7 @@
 #include "fkey.h"
 #include "parse.h"
 #include "plan.h"
+#include "printf.h"
 #include "schema.h"
 #include "trigger.h"
 
@@ -139,46 +140,14 @@ void fkey_txn_end(mica_db *db) {
 }
 
 /* ------------------------------------------------------------------ text of internal statements */
-typedef struct Buf {
-  char *z;
-  size_t n, cap;
-  int oom;
-} Buf;
+/* "name", its double quotes doubled. */
+static void buf_ident(StrBuf *b, const char *name) { strbuf_appendf(b, "\"%w\"", name); }
 
-static void buf_add(Buf *b, const char *s, size_t n) {
-  if (b->oom) return;
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = (b->n + n + 1) * 2;
-    char *z = realloc(b->z, cap);
-    if (!z) {
-      b->oom = 1;
-      return;
-    }
-    b->z = z;
-    b->cap = cap;
-  }
-  memcpy(b->z + b->n, s, n);
-  b->n += n;
-  b->z[b->n] = 0;
-}
-
-static void buf_str(Buf *b, const char *s) { buf_add(b, s, strlen(s)); }
-
-/* "name" with its double quotes doubled. */
-static void buf_ident(Buf *b, const char *name) {
-  buf_add(b, "\"", 1);
-  for (const char *p = name; *p; p++) {
-    if (*p == '"')
-      buf_add(b, "\"\"", 2);
-    else
-      buf_add(b, p, 1);
-  }
-  buf_add(b, "\"", 1);
-}
+static void buf_str(StrBuf *b, const char *s) { strbuf_append(b, s, -1); }
 
 /* old."p1" = "c1" AND ... over the key columns. */
-static void buf_key_match(Buf *b, const Table *parent, const Table *child, const int *cols, const int *pcols,
-                          int n) {
+static void buf_key_match(StrBuf *b, const Table *parent, const Table *child, const int *cols,
+                          const int *pcols, int n) {
   for (int i = 0; i < n; i++) {
     buf_str(b, i ? " AND old." : "old.");
     buf_ident(b, parent->cols[pcols[i]].name);
@@ -456,7 +425,8 @@ static int action_trigger(mica_db *db, FKey *fk, Table *p, const int *cols, cons
   }
   Table *c = fk->from;
   int n = fk->ncol;
-  Buf b = {0};
+  StrBuf b;
+  strbuf_init(&b);
   buf_str(&b, update ? "CREATE TRIGGER \"\" AFTER UPDATE ON " : "CREATE TRIGGER \"\" AFTER DELETE ON ");
   buf_ident(&b, p->name);
   if (update) {
@@ -501,27 +471,25 @@ static int action_trigger(mica_db *db, FKey *fk, Table *p, const int *cols, cons
   buf_str(&b, " WHERE ");
   buf_key_match(&b, p, c, cols, pcols, n);
   buf_str(&b, "; END");
-  if (b.oom) {
-    free(b.z);
-    return nomem(db);
-  }
+  char *sql = strbuf_finish(&b);
+  if (!sql) return nomem(db);
   Stmt *ast = NULL;
   const char *tail;
   char *err = NULL;
   int off;
-  int rc = parse_statement(b.z, (int)b.n, MICA_DIALECT_SQLITE, &ast, &tail, &err, &off);
+  int rc = parse_statement(sql, (int)strlen(sql), MICA_DIALECT_SQLITE, &ast, &tail, &err, &off);
   Trigger *tr = rc == MICA_OK && ast ? calloc(1, sizeof *tr) : NULL;
   if (!tr) {
     rc =
         rc ? mica_set_error(db, MICA_INTERNAL, "internal foreign key action: %s", err ? err : "") : nomem(db);
     if (ast) ast_free(ast);
     free(err);
-    free(b.z);
+    free(sql);
     return rc;
   }
   tr->name = strdup("");
   tr->table = strdup(p->name);
-  tr->sql = b.z;
+  tr->sql = sql;
   tr->ast = ast;
   if (!tr->name || !tr->table) {
     schema_trigger_free(tr);
@@ -548,18 +516,16 @@ void fkey_plan_free(FkPlan *f) {
 
 /* The scan statement of the child rows of fk, a key of parent t (see CHILD ROWS). */
 static int scan_compile(FkPlan *f, FKey *fk, const int *cols, const int *pcols, mica_stmt **out) {
-  Buf b = {0};
+  StrBuf b;
+  strbuf_init(&b);
   buf_str(&b, "SELECT ");
   buf_str(&b, rowid_name(fk->from));
   buf_str(&b, " FROM ");
   buf_ident(&b, fk->from->name);
   buf_str(&b, " WHERE ");
   buf_key_match(&b, f->t, fk->from, cols, pcols, fk->ncol);
-  if (b.oom) {
-    free(b.z);
-    return nomem(f->db);
-  }
-  return stmt_compile(f->db, b.z, &f->ctx, 0, out);
+  char *sql = strbuf_finish(&b);
+  return sql ? stmt_compile(f->db, sql, &f->ctx, 0, out) : nomem(f->db);
 }
 
 static int plan_add_lookup(FkPlan *f, FKey *fk, Table *p, Index *idx, const int *cols, const int *pcols) {
@@ -728,11 +694,13 @@ static int drop_needs_delete(mica_db *db, Table *t) {
 int fkey_drop_table(Exec *x, Table *t) {
   mica_db *db = x->db;
   if (!db->foreign_keys || t->is_view || !drop_needs_delete(db, t)) return MICA_OK;
-  Buf b = {0};
+  StrBuf b;
+  strbuf_init(&b);
   buf_str(&b, "DELETE FROM ");
   buf_ident(&b, t->name);
   mica_stmt *st = NULL;
-  int rc = b.oom ? nomem(db) : stmt_compile(db, b.z, NULL, 1, &st);
+  char *sql = strbuf_finish(&b);
+  int rc = !sql ? nomem(db) : stmt_compile(db, sql, NULL, 1, &st);
   if (rc == MICA_OK) {
     st->now_ms = x->stmt ? x->stmt->now_ms : 0;
     Exec dx = {.db = db, .stmt = st, .prog = st->prog, .slots = st->prog->slots};
@@ -855,13 +823,15 @@ static int check_table(Exec *x, Table *t, int nmax, RowList *out) {
       rc = locate_key(db, l->parent, fk, &l->idx, l->cols, l->pcols, 1);
   }
   if (rc == MICA_OK) {
-    Buf b = {0};
+    StrBuf b;
+    strbuf_init(&b);
     buf_str(&b, "SELECT ");
     buf_str(&b, rowid_name(t));
     buf_str(&b, ", * FROM ");
     buf_ident(&b, t->name);
     mica_stmt *st = NULL;
-    rc = b.oom ? nomem(db) : stmt_compile(db, b.z, NULL, 0, &st);
+    char *sql = strbuf_finish(&b);
+    rc = !sql ? nomem(db) : stmt_compile(db, sql, NULL, 0, &st);
     if (rc == MICA_OK) rc = stmt_each(x, st, NULL, 0, check_row, &c);
     stmt_free(st);
   }

@@ -355,4 +355,17 @@ pragma foreign_key_check(p);
 pragma foreign_key_check("c");
 SQL
 
+compare "names that need quoting" <<'SQL'
+pragma foreign_keys = on;
+create table "pa""rent"("i d" integer primary key, "k""ey" text unique);
+create table "ch ild"("p id" references "pa""rent" on delete cascade, "k" references "pa""rent"("k""ey") on update cascade);
+insert into "pa""rent" values(1, 'a');
+insert into "ch ild" values(1, 'a');
+update "pa""rent" set "k""ey" = 'b';
+select * from "ch ild";
+insert into "ch ild" values(2, 'a');
+delete from "pa""rent";
+select count(*) from "ch ild";
+SQL
+
 finish
