@@ -275,6 +275,7 @@ typedef struct IndexedCol {
 /* REFERENCES clause. Actions: 0 none, 1 SET NULL, 2 SET DEFAULT, 3 CASCADE, 4 RESTRICT, 5 NO ACTION. */
 typedef struct ForeignKey {
   const char *table;
+  int table_off; /* the parent table name's offset */
   int ncols;
   const char **cols;
   int on_delete, on_update;
@@ -295,6 +296,8 @@ typedef struct ColDef {
   const char **check_names; /* CONSTRAINT name of each check, or NULL */
   int gen;                  /* generated column: 1 VIRTUAL, 2 STORED */
   Expr *gen_expr;
+  int gen_error; /* AS (...) after DEFAULT or another AS, or followed by a word other than VIRTUAL/STORED */
+  int gen_dflt;  /* DEFAULT after AS (...) */
   ForeignKey *fk;
   int off, end;
   int serial;             /* PostgreSQL serial type or identity column (stored as integer: the rowid) */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ddl.h"
+#include "fkey.h"
 #include "dml.h"
 
 static int bterr(Exec *x, int rc) {
@@ -145,7 +146,8 @@ static void savepoints_clear(mica_db *db) {
 int ddl_commit(Exec *x) {
   mica_db *db = x->db;
   if (db->autocommit) return mica_set_error(db, MICA_ERROR, "cannot commit - no transaction is active");
-  int rc = MICA_OK;
+  int rc = fkey_check_deferred(db); /* deferred foreign key violations: the transaction stays open */
+  if (rc) return rc;
   if (btree_txn_state(db->bt) == 2)
     rc = btree_commit(db->bt);
   else if (btree_txn_state(db->bt) == 1)
@@ -154,6 +156,7 @@ int ddl_commit(Exec *x) {
   db->autocommit = 1;
   db->txn_write = 0;
   savepoints_clear(db);
+  fkey_txn_end(db);
   return MICA_OK;
 }
 
@@ -165,6 +168,7 @@ int ddl_rollback(Exec *x) {
   db->txn_write = 0;
   savepoints_clear(db);
   schema_reset(db);
+  fkey_txn_end(db);
   return MICA_OK;
 }
 
@@ -179,6 +183,8 @@ int ddl_savepoint(Exec *x, const char *name) {
   }
   /* the statement savepoint of this SAVEPOINT statement itself is not open (txn control) */
   sp->idx = db->nsavepoint;
+  sp->fk_deferred = db->fk_deferred;
+  sp->fk_deferred_imm = db->fk_deferred_imm;
   rc = btree_savepoint(db->bt, BTREE_SAVEPOINT_BEGIN, sp->idx);
   if (rc) {
     free(sp->name);
@@ -213,9 +219,13 @@ int ddl_release(Exec *x, const char *name, int rollback) {
       db->savepoints = n;
     }
     db->nsavepoint = sp->idx + 1;
+    db->fk_deferred = sp->fk_deferred;
+    db->fk_deferred_imm = sp->fk_deferred_imm;
     schema_reset(db);
     return MICA_OK;
   }
+  /* releasing the outermost savepoint of a transaction it began commits it */
+  if (!sp->next && db->txn_from_savepoint && (rc = fkey_check_deferred(db))) return rc;
   rc = btree_savepoint(db->bt, BTREE_SAVEPOINT_RELEASE, sp->idx);
   if (rc) return bterr(x, rc);
   SavepointName *stop = sp->next;

@@ -2,19 +2,22 @@
  * dml.c: row-level writes (see dml.h).
  *
  * RECORDS
- *   A table row is stored as a record of all its columns in declaration order, with NULL in place of
- *   the INTEGER PRIMARY KEY column (its value is the rowid), as SQLite stores it. An index entry is a
+ *   A table row is stored as a record of its columns in declaration order, with NULL in place of
+ *   the INTEGER PRIMARY KEY column (its value is the rowid) and without its VIRTUAL generated
+ *   columns (STORED ones are stored like ordinary columns), as SQLite stores it. An index entry is a
  *   record of the indexed columns followed by the rowid. A WITHOUT ROWID table's row is the entry of
  *   its PRIMARY KEY index t->pk (the PK columns, then the others); its index entries end with the PK
  *   columns they lack (schema.h). Both are built by index_key from the Index's field list. SQLite
- *   stores the integral values of a REAL column as integers: they are read back as reals.
+ *   stores the integral values of a REAL column as integers: they are read back as reals. (A WITHOUT
+ *   ROWID table cannot have VIRTUAL generated columns here: CREATE TABLE refuses them.)
  *
  * CONSTRAINT ORDER (as SQLite checks them)
- *   NOT NULL (each column in order) -> CHECK (in order) -> rowid/INTEGER PRIMARY KEY uniqueness ->
- *   the UNIQUE indexes (and a WITHOUT ROWID table's PRIMARY KEY) in SQLite's list order: the most
- *   recently created first, except that those declared ON CONFLICT REPLACE come after all others.
- *   With REPLACE, a conflicting row is deleted (with its index entries) and the check continues; with
- *   IGNORE the new row is skipped. A NULL in any key column never conflicts.
+ *   rowid chosen -> generated columns computed -> NOT NULL (each column in order) -> CHECK (in order)
+ *   -> rowid/INTEGER PRIMARY KEY uniqueness -> the UNIQUE indexes (and a WITHOUT ROWID table's
+ *   PRIMARY KEY) in SQLite's list order: the most recently created first, except that those declared
+ *   ON CONFLICT REPLACE come after all others -> foreign keys. With REPLACE, a conflicting row is
+ *   deleted (with its index entries) and the check continues; with IGNORE the new row is skipped. A
+ *   NULL in any key column never conflicts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,7 @@
 
 #include "dml.h"
 #include "ast.h"
+#include "fkey.h"
 #include "trigger.h"
 
 static int nomem(Exec *x) { return mica_set_error(x->db, MICA_NOMEM, "out of memory"); }
@@ -67,6 +71,25 @@ static int build_checks(TableWriter *w) {
     w->chkcur[w->nchk++] = c;
   }
   return MICA_OK;
+}
+
+/* The record of a table row (see RECORDS). */
+static int encode_row(Table *t, Value *vals, uint8_t **out, uint32_t *nout) {
+  Value stackv[16];
+  Value *rv = t->ncol <= 16 ? stackv : malloc(sizeof(Value) * (size_t)t->ncol);
+  if (!rv) return MICA_NOMEM;
+  int n = 0;
+  for (int i = 0; i < t->ncol; i++) {
+    if (t->cols[i].gen == 1) continue;
+    if (i == t->ipk)
+      value_init(&rv[n]);
+    else
+      value_borrow(&rv[n], &vals[i]);
+    n++;
+  }
+  int rc = dml_encode(rv, n, out, nout);
+  if (rv != stackv) free(rv);
+  return rc;
 }
 
 int dml_writer_open(Exec *x, Table *t, TableWriter *w) {
@@ -219,7 +242,8 @@ static void index_key(Table *t, Index *ix, int64_t rowid, Value *vals, Value *ke
 }
 
 /* Looks for an entry of ix (through cursor c) whose first ix->ncol fields equal keys[0..ncol).
- * *conflict_rowid gets the row it names. */
+ * *conflict_rowid gets the row it names (a handle of w's WITHOUT ROWID table; w may be NULL for an
+ * index of a rowid table). */
 static int index_find(Exec *x, TableWriter *w, Index *ix, BtCursor *c, Value *keys, int *found,
                       int64_t *conflict_rowid) {
   *found = 0;
@@ -240,7 +264,7 @@ static int index_find(Exec *x, TableWriter *w, Index *ix, BtCursor *c, Value *ke
       k.default_rc = 0;
       if (record_compare_key(&k, d, n, &corrupt) == 0 && !corrupt) {
         RecValue rv;
-        if (w->t->pk) {
+        if (w && w->t->pk) {
           free(rec);
           rc = entry_handle(x, w, ix, d, n, conflict_rowid);
           *found = rc == MICA_OK;
@@ -256,6 +280,10 @@ static int index_find(Exec *x, TableWriter *w, Index *ix, BtCursor *c, Value *ke
   free(rec);
   if (rc) return bterr(x, rc);
   return MICA_OK;
+}
+
+int dml_index_find(Exec *x, Index *ix, BtCursor *c, Value *keys, int *found, int64_t *conflict_rowid) {
+  return index_find(x, NULL, ix, c, keys, found, conflict_rowid);
 }
 
 /* Deletes the entry of the tree under c equal to keys[0..nkeys) (a prefix naming one entry). */
@@ -282,21 +310,42 @@ int dml_decode_row(Exec *x, Table *t, const void *d, uint32_t n, int64_t rowid, 
     free(rv);
     return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
   }
-  for (int i = 0; i < nf; i++) {
-    int c = t->pk ? t->pk->cols[i] : i;
-    value_release(&vals[c]);
-    value_init(&vals[c]);
-    if (i < got) {
+  if (t->pk) {
+    for (int i = 0; i < nf; i++) {
+      int c = t->pk->cols[i];
+      value_release(&vals[c]);
+      value_init(&vals[c]);
+      if (i < got) {
+        Value tmp;
+        value_init(&tmp);
+        value_from_rec(&tmp, &rv[i]);
+        value_copy(&vals[c], &tmp);
+        /* SQLite stores a REAL column's integral values as integers */
+        if (rv[i].type == REC_INT && t->cols[c].aff == AFF_REAL) value_set_real(&vals[c], (double)rv[i].u.i);
+      } else if (t->cols[c].dflt) {
+        exec_default_value(x, t, c, &vals[c]);
+        value_make_owned(&vals[c]);
+      }
+    }
+    free(rv);
+    return MICA_OK;
+  }
+  for (int i = 0, f = 0; i < t->ncol; i++) {
+    value_release(&vals[i]);
+    value_init(&vals[i]);
+    if (t->cols[i].gen == 1) continue; /* VIRTUAL: not in the record */
+    if (f < got) {
       Value tmp;
       value_init(&tmp);
-      value_from_rec(&tmp, &rv[i]);
-      value_copy(&vals[c], &tmp);
+      value_from_rec(&tmp, &rv[f]);
+      value_copy(&vals[i], &tmp);
       /* SQLite stores a REAL column's integral values as integers */
-      if (rv[i].type == REC_INT && t->cols[c].aff == AFF_REAL) value_set_real(&vals[c], (double)rv[i].u.i);
-    } else if (t->cols[c].dflt) {
-      exec_default_value(x, t, c, &vals[c]);
-      value_make_owned(&vals[c]);
+      if (rv[f].type == REC_INT && t->cols[i].aff == AFF_REAL) value_set_real(&vals[i], (double)rv[f].u.i);
+    } else if (t->cols[i].dflt) {
+      exec_default_value(x, t, i, &vals[i]);
+      value_make_owned(&vals[i]);
     }
+    f++;
   }
   if (t->ipk >= 0) value_set_int(&vals[t->ipk], rowid);
   free(rv);
@@ -322,6 +371,7 @@ int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found
   if (rc) return bterr(x, rc);
   rc = dml_decode_row(x, t, d, n, rowid, vals);
   *found = rc == MICA_OK;
+  if (rc == MICA_OK && w->gen_read) rc = exec_gen_compute(x, w->gen_read, t, vals, rowid);
   return rc;
 }
 
@@ -469,7 +519,10 @@ static int replace_delete(Exec *x, TableWriter *w, int64_t rowid) {
     }
     if (rc == MICA_OK) rc = dml_read_row(x, w, rowid, old, &found);
   }
+  /* under foreign keys, the deleted row's keys are checked and its actions run */
+  if (rc == MICA_OK && found) rc = fkey_check_old(x, w->fk_del, old, rowid);
   if (rc == MICA_OK && found) rc = dml_delete_row(x, w, rowid, old);
+  if (rc == MICA_OK && found) rc = fkey_actions(x, w->fk_del, old, rowid, NULL, 0);
   if (rc == MICA_OK && found && fire)
     rc = trigger_fire(x, w->replace_trig, TR_AFTER, NULL, 0, old, rowid, &ignored);
   for (int i = 0; i < t->ncol; i++)
@@ -484,6 +537,27 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
   mica_db *db = x->db;
   int rc = MICA_OK;
   *skipped = 0;
+  /* rowid: the INTEGER PRIMARY KEY value, else an explicit rowid, else the updated row's, else new
+   * (none for a WITHOUT ROWID table) */
+  int64_t rowid = 0;
+  Value *ipkv = t->ipk >= 0 ? &vals[t->ipk] : NULL;
+  Value *rv = ipkv && ipkv->type != VAL_NULL
+                  ? ipkv
+                  : (explicit_rowid && explicit_rowid->type != VAL_NULL ? explicit_rowid : NULL);
+  if (t->pk) {
+    rowid = 0; /* WITHOUT ROWID: no rowid */
+  } else if (rv) {
+    value_apply_affinity(rv, AFF_INTEGER);
+    if (rv->type != VAL_INT) return mica_set_error(db, MICA_MISMATCH, "datatype mismatch");
+    rowid = rv->u.i;
+  } else if (updating_rowid) {
+    rowid = *updating_rowid;
+  } else {
+    rc = dml_new_rowid(x, w, &rowid);
+    if (rc) return rc;
+  }
+  if (ipkv) value_set_int(ipkv, rowid);
+  if (w->gen_write && (rc = exec_gen_compute(x, w->gen_write, t, vals, rowid))) return rc;
   /* NOT NULL */
   for (int i = 0; i < t->ncol; i++) {
     Column *c = &t->cols[i];
@@ -502,26 +576,6 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
     note_action(db, oc);
     return mica_set_error(db, MICA_CONSTRAINT_NOTNULL, "NOT NULL constraint failed: %s.%s", t->name, c->name);
   }
-  /* rowid: the INTEGER PRIMARY KEY value, else an explicit rowid, else the updated row's, else new
-   * (none for a WITHOUT ROWID table) */
-  int64_t rowid = 0;
-  Value *ipkv = t->ipk >= 0 ? &vals[t->ipk] : NULL;
-  Value *rv = ipkv && ipkv->type != VAL_NULL
-                  ? ipkv
-                  : (explicit_rowid && explicit_rowid->type != VAL_NULL ? explicit_rowid : NULL);
-  if (t->pk) {
-    rowid = 0;
-  } else if (rv) {
-    value_apply_affinity(rv, AFF_INTEGER);
-    if (rv->type != VAL_INT) return mica_set_error(db, MICA_MISMATCH, "datatype mismatch");
-    rowid = rv->u.i;
-  } else if (updating_rowid) {
-    rowid = *updating_rowid;
-  } else {
-    rc = dml_new_rowid(x, w, &rowid);
-    if (rc) return rc;
-  }
-  if (ipkv) value_set_int(ipkv, rowid);
   /* CHECK */
   if (w->nchecks && w->row_slot >= 0) {
     Slot *s = &x->slots[w->row_slot];
@@ -595,19 +649,16 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
                             "UNIQUE constraint failed: %s", conflict_cols(t, ix, buf, sizeof buf));
     }
   }
-  /* write the row: the IPK column is stored as NULL; a WITHOUT ROWID row is its PRIMARY KEY entry */
+  /* foreign keys, once the row passed the other constraints */
+  if ((rc = fkey_check_new(x, w->fk_new, vals, rowid))) return rc;
+  /* write the row: the IPK column is stored as NULL, VIRTUAL columns not at all; a WITHOUT ROWID row
+   * is its PRIMARY KEY entry */
   if (t->pk) {
     rc = entry_insert(x, t, t->pk, w->cur, 0, vals);
   } else {
-    Value saved;
-    if (ipkv) {
-      saved = *ipkv;
-      value_init(ipkv);
-    }
     uint8_t *rec;
     uint32_t nrec;
-    rc = dml_encode(vals, t->ncol, &rec, &nrec);
-    if (ipkv) *ipkv = saved;
+    rc = encode_row(t, vals, &rec, &nrec);
     if (rc) return nomem(x);
     rc = btree_insert(w->cur, rowid, rec, nrec);
     free(rec);

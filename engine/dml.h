@@ -3,7 +3,8 @@
  * builds): a TableWriter holds write cursors on a table and on every one of its indexes and keeps
  * them consistent, enforcing NOT NULL, CHECK, PRIMARY KEY and UNIQUE with SQLite's messages and
  * conflict resolution (ABORT/FAIL/ROLLBACK give an error, IGNORE skips the row, REPLACE deletes
- * the conflicting rows first).
+ * the conflicting rows first). Generated columns are computed when a row is written (all of them)
+ * and read (the VIRTUAL ones, which the record does not hold).
  *
  * ROW HANDLES
  *   Rows are named by an int64_t "rowid". For a WITHOUT ROWID table, which has no rowid, it is a
@@ -43,6 +44,13 @@ typedef struct TableWriter {
   /* DELETE triggers fired by REPLACE's deletes when recursive_triggers is on (trigger.h), or NULL;
    * set by the caller after dml_writer_open, borrowed */
   struct TrigList *replace_trig;
+  /* generated columns (exec.h), compiled by the caller's program, borrowed; NULL when the table has
+   * none: gen_read computes the VIRTUAL ones of a row read, gen_write every one of a row written */
+  const GenCols *gen_read, *gen_write;
+  /* foreign keys (fkey.h), borrowed, set by the caller (NULL: none): fk_new is checked for a row
+   * written by dml_insert_row (after the other constraints, before the write); fk_del's checks and
+   * actions run for the rows REPLACE deletes */
+  struct FkPlan *fk_new, *fk_del;
 } TableWriter;
 
 int dml_writer_open(Exec *x, Table *t, TableWriter *w);
@@ -57,7 +65,8 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
                    int64_t *rowid_out, int *skipped, const int64_t *updating_rowid);
 /* Deletes the row rowid (whose column values are vals) and its index entries. */
 int dml_delete_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals);
-/* Loads row rowid into vals (t->ncol owned values); *found 0 if there is none. */
+/* Loads row rowid into vals (t->ncol owned values, VIRTUAL columns computed); *found 0 if there is
+ * none. */
 int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found);
 /* Decodes a stored row of t (record d of n bytes; rowid for the INTEGER PRIMARY KEY) into vals
  * (t->ncol owned values). Fields missing from an old record (ADD COLUMN) get the column default. */
@@ -77,6 +86,10 @@ int dml_index_entry(Table *t, Index *ix, int64_t rowid, Value *vals, uint8_t **r
 /* Inserts one index entry for the row (used by CREATE INDEX). */
 int dml_index_insert(Exec *x, TableWriter *w, Index *ix, BtCursor *icur, int64_t rowid, Value *vals,
                      int check_unique);
+
+/* Looks for an entry of ix whose first ix->ncol fields equal keys[0..ncol) through cursor c (on ix).
+ * *conflict_rowid gets its rowid. An index of a rowid table only (fkey.c). */
+int dml_index_find(Exec *x, Index *ix, BtCursor *c, Value *keys, int *found, int64_t *conflict_rowid);
 
 /* Looks for an existing row that the row (vals, rowid) would conflict with: on the rowid (when
  * check_rowid) and on every UNIQUE index, or only on index `only` when set. */

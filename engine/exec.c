@@ -1907,6 +1907,25 @@ void prog_reset(Prog *p) {
   }
 }
 
+void prog_slot_fill(Prog *p, int s, Value *vals, int64_t rowid) {
+  if (s >= p->nslot) return;
+  Slot *sl = &p->slots[s];
+  for (int i = 0; i < sl->ncol; i++) {
+    value_release(&sl->cols[i]);
+    if (vals)
+      value_borrow(&sl->cols[i], &vals[i]);
+    else
+      value_init(&sl->cols[i]);
+  }
+  sl->rowid = rowid;
+  sl->decoded = 1;
+  sl->rec = NULL;
+  sl->nrec = 0;
+  sl->nullrow = 0;
+}
+
+void prog_slot_empty(Prog *p, int s) { prog_slot_fill(p, s, NULL, 0); }
+
 void prog_free(Prog *p) {
   if (!p) return;
   prog_reset(p);

@@ -75,6 +75,20 @@ int rowset_add(RowSet *s, Row *r, int *added);
 void rowset_clear(RowSet *s);
 
 /* ------------------------------------------------------------------ slots */
+typedef struct PExpr PExpr;
+
+/* The generated columns of a table compiled against one slot holding a row of it (plan.c): n columns
+ * col[i] with expression expr[i] and affinity aff[i], in an order where each expression reads only
+ * ordinary columns and generated columns computed before it. A read set holds the VIRTUAL columns
+ * only (STORED ones come from the record); a write set holds every generated column. */
+typedef struct GenCols {
+  int slot;
+  int n;
+  int *col;
+  PExpr **expr;
+  char *aff;
+} GenCols;
+
 typedef struct Slot {
   int ncol;
   Value *cols; /* [ncol] current values (may borrow from the cursor's record) */
@@ -89,6 +103,7 @@ typedef struct Slot {
    * of each of its norder fields; NULL when rec is the table's own record */
   const int *order;
   int norder;
+  const GenCols *gen; /* the table's VIRTUAL columns, computed when rec is decoded (NULL: none) */
 } Slot;
 
 /* ------------------------------------------------------------------ expressions */
@@ -142,7 +157,6 @@ enum {
 };
 
 typedef struct SelectPlan SelectPlan;
-typedef struct PExpr PExpr;
 struct PExpr {
   int op;
   int binop;
@@ -376,6 +390,11 @@ void expr_apply_cmp_affinity(Value *a, char affa, Value *b, char affb);
 
 /* Slot helpers. */
 Value *slot_col(Exec *x, int slot, int col, int *rc);
+/* Computes the generated columns g of one row. vals NULL: the row is slot g->slot's (decoded), and
+ * the results are stored in its columns. Else vals holds the row's t->ncol values (the INTEGER
+ * PRIMARY KEY column's value, if NULL, taken as rowid): slot g->slot shows them while the
+ * expressions run and each result (affinity applied, owned) replaces vals[col]. */
+int exec_gen_compute(Exec *x, const GenCols *g, Table *t, Value *vals, int64_t rowid);
 void slot_set_nullrow(Slot *s, int on);
 
 /* Operators. */
@@ -390,6 +409,10 @@ void select_close(SelectPlan *sel);
 
 void prog_free(Prog *p);
 void prog_reset(Prog *p);
+/* Points slot s of p at the row vals (borrowed, as many values as the slot has columns) with rowid;
+ * vals NULL makes it all NULL. prog_slot_empty(p, s) drops the borrowed values. */
+void prog_slot_fill(Prog *p, int s, Value *vals, int64_t rowid);
+void prog_slot_empty(Prog *p, int s);
 
 /* Table row access shared with DML: decodes the current record of cur into slot s. */
 int exec_load_row(Exec *x, int slot, BtCursor *cur);

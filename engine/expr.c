@@ -41,12 +41,16 @@ void value_borrow(Value *dst, const Value *src) {
   dst->ztext = NULL;
 }
 
+static int set_nomem(Exec *x);
+
 /* ------------------------------------------------------------------ slots */
 void slot_set_nullrow(Slot *s, int on) { s->nullrow = on; }
 
-/* Decodes a table row's record into the slot's columns. A WITHOUT ROWID table's record holds the
- * columns in t->pk's field order (schema.h; a PK column may appear twice, with two collations), a
- * covering index entry in s->order's. */
+/* Decodes s->rec into s->cols. A table's record holds its columns in order except the VIRTUAL
+ * generated ones, which are computed afterwards (s->gen); fields missing at the end (columns added by
+ * ALTER TABLE ADD COLUMN after the row was written) take their column's default. A WITHOUT ROWID
+ * table's record holds the columns in t->pk's field order (schema.h; a PK column may appear twice,
+ * with two collations), a covering index entry in s->order's. */
 static int slot_decode(Exec *x, Slot *s) {
   Table *t = s->tab;
   int n = s->ncol, got = 0;
@@ -64,24 +68,87 @@ static int slot_decode(Exec *x, Slot *s) {
     if (rv != stackbuf) free(rv);
     return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
   }
-  for (int i = 0; i < nf; i++) {
-    int c = order ? order[i] : i; /* a repeated PK column gets the same value twice */
-    value_release(&s->cols[c]);
-    if (i < got) {
-      value_from_rec(&s->cols[c], &rv[i]);
-      /* SQLite stores a REAL column's integral values as integers */
-      if (t && rv[i].type == REC_INT && t->cols[c].aff == AFF_REAL)
-        value_set_real(&s->cols[c], (double)rv[i].u.i);
-    } else {
-      value_init(&s->cols[c]);
-      /* a column added by ALTER TABLE ADD COLUMN after the row was written: its default */
-      if (t && c != t->ipk && t->cols[c].dflt) exec_default_value(x, t, c, &s->cols[c]);
+  if (order) {
+    for (int i = 0; i < nf; i++) {
+      int c = order[i]; /* a repeated PK column gets the same value twice */
+      value_release(&s->cols[c]);
+      if (i < got) {
+        value_from_rec(&s->cols[c], &rv[i]);
+        /* SQLite stores a REAL column's integral values as integers */
+        if (t && rv[i].type == REC_INT && t->cols[c].aff == AFF_REAL)
+          value_set_real(&s->cols[c], (double)rv[i].u.i);
+      } else {
+        value_init(&s->cols[c]);
+        /* a column added by ALTER TABLE ADD COLUMN after the row was written: its default */
+        if (t && c != t->ipk && t->cols[c].dflt) exec_default_value(x, t, c, &s->cols[c]);
+      }
     }
+  }
+  for (int i = 0, f = 0; !order && i < n; i++) {
+    value_release(&s->cols[i]);
+    value_init(&s->cols[i]);
+    if (t && i < t->ncol && t->cols[i].gen == 1) continue;
+    if (f < got) {
+      value_from_rec(&s->cols[i], &rv[f]);
+      /* SQLite stores a REAL column's integral values as integers */
+      if (t && i < t->ncol && rv[f].type == REC_INT && t->cols[i].aff == AFF_REAL)
+        value_set_real(&s->cols[i], (double)rv[f].u.i);
+    } else if (t && i < t->ncol && i != t->ipk && t->cols[i].dflt) {
+      exec_default_value(x, t, i, &s->cols[i]);
+    }
+    f++;
   }
   if (t && t->ipk >= 0 && t->ipk < n) value_set_int(&s->cols[t->ipk], s->rowid);
   if (rv != stackbuf) free(rv);
   s->decoded = 1;
+  if (s->gen) return exec_gen_compute(x, s->gen, t, NULL, s->rowid);
   return MICA_OK;
+}
+
+int exec_gen_compute(Exec *x, const GenCols *g, Table *t, Value *vals, int64_t rowid) {
+  if (!g->n) return MICA_OK;
+  Slot *s = &x->slots[g->slot];
+  if (vals) {
+    for (int i = 0; i < t->ncol && i < s->ncol; i++) {
+      value_release(&s->cols[i]);
+      value_borrow(&s->cols[i], &vals[i]);
+    }
+    if (t->ipk >= 0 && t->ipk < s->ncol && vals[t->ipk].type == VAL_NULL)
+      value_set_int(&s->cols[t->ipk], rowid);
+    s->rowid = rowid;
+    s->rec = NULL;
+    s->decoded = 1;
+    s->nullrow = 0;
+  }
+  int rc = MICA_OK;
+  for (int i = 0; i < g->n && rc == MICA_OK; i++) {
+    int col = g->col[i];
+    Value v;
+    value_init(&v);
+    rc = expr_eval(x, g->expr[i], &v);
+    if (rc == MICA_OK) rc = value_make_owned(&v);
+    if (rc == MICA_OK) {
+      value_apply_affinity(&v, g->aff[i]);
+      if (vals) {
+        value_release(&vals[col]);
+        vals[col] = v;
+        value_release(&s->cols[col]);
+        value_borrow(&s->cols[col], &vals[col]);
+      } else {
+        value_release(&s->cols[col]);
+        s->cols[col] = v;
+      }
+    } else {
+      value_release(&v);
+      if (rc == MICA_NOMEM) rc = set_nomem(x);
+    }
+  }
+  if (vals)
+    for (int i = 0; i < s->ncol; i++) {
+      value_release(&s->cols[i]);
+      value_init(&s->cols[i]);
+    }
+  return rc;
 }
 
 Value *slot_col(Exec *x, int slot, int col, int *rc) {

@@ -33,6 +33,7 @@
 
 #include "ddl.h"
 #include "exec.h"
+#include "fkey.h"
 #include "func.h"
 #include "mica_int.h"
 #include "ast.h"
@@ -353,6 +354,14 @@ int mica_db_config(mica_db *db, int op, ...) {
       db->dialect = d;
     else
       rc = MICA_MISUSE;
+  } else if (op == MICA_DBCONFIG_ENABLE_FKEY) {
+    int on = va_arg(ap, int);
+    int *res = va_arg(ap, int *);
+    if (on >= 0 && (on != 0) != db->foreign_keys && db->autocommit) {
+      db->foreign_keys = on != 0;
+      db->schema_gen++; /* compiled programs include or leave out foreign key work: recompile */
+    }
+    if (res) *res = db->foreign_keys;
   } else {
     rc = MICA_ERROR;
   }
@@ -417,7 +426,12 @@ static void txn_autocommit_end(mica_db *db, int failed, int *rcp) {
   int st = btree_txn_state(db->bt);
   if (st == 0) return;
   int rc;
-  if (failed || st == 1) {
+  if (!failed && st == 2 && (rc = fkey_check_deferred(db))) {
+    /* deferred foreign key violations left: the transaction fails */
+    btree_rollback(db->bt);
+    failed = 1;
+    if (rcp && (*rcp == MICA_DONE || *rcp == MICA_ROW || *rcp == MICA_OK)) *rcp = rc;
+  } else if (failed || st == 1) {
     rc = btree_rollback(db->bt);
   } else {
     rc = btree_commit(db->bt);
@@ -430,6 +444,7 @@ static void txn_autocommit_end(mica_db *db, int failed, int *rcp) {
   (void)rc;
   db->txn_write = 0;
   db->nsavepoint = 0;
+  fkey_txn_end(db);
   if (failed) schema_reset(db); /* a rolled-back DDL must not survive in memory */
 }
 
@@ -542,7 +557,11 @@ static void stmt_finish(mica_stmt *st, int failed, int *rcp) {
     btree_savepoint(db->bt, BTREE_SAVEPOINT_RELEASE, st->stmt_savepoint);
     db->nsavepoint = st->stmt_savepoint;
     st->stmt_savepoint = -1;
-    if (undo) schema_reset(db);
+    if (undo) {
+      schema_reset(db);
+      db->fk_deferred = st->fk_save_deferred; /* its foreign key counts go with its changes */
+      db->fk_deferred_imm = st->fk_save_deferred_imm;
+    }
   }
   db->nactive--;
   if (failed && db->err_action == 1 && !db->autocommit) { /* RAISE(ROLLBACK): the whole transaction */
@@ -622,13 +641,25 @@ static int stmt_step(mica_stmt *st) {
         return rc;
       }
       db->nsavepoint++;
+      st->fk_save_deferred = db->fk_deferred;
+      st->fk_save_deferred_imm = db->fk_deferred_imm;
     }
     if (st->prog->kind == PROG_SELECT) {
       rc = select_open(&x, st->prog->sel);
     } else {
       OutRows *o = calloc(1, sizeof *o);
       rc = o ? MICA_OK : mica_set_error(db, MICA_NOMEM, "out of memory");
+      /* immediate foreign key violations are counted per top-level statement (fkey.h) */
+      int64_t fk_outer = db->fk_stmt;
+      db->fk_stmt = 0;
       if (rc == MICA_OK) rc = plan_run(&x, &o->rows);
+      if (rc == MICA_OK && db->fk_stmt > 0) {
+        rc = fkey_error(db);
+        db->err_action = 0;               /* the statement is rolled back, whatever its conflict clause */
+        db->total_changes -= db->changes; /* and its rows do not count */
+        db->changes = 0;
+      }
+      db->fk_stmt = fk_outer;
       st->prog->out = o;
     }
     if (rc != MICA_OK) {

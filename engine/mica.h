@@ -139,6 +139,9 @@ int mica_close(mica_db *db);
 int mica_close_v2(mica_db *db);
 
 #define MICA_DBCONFIG_DIALECT 1001 /* int: MICA_DIALECT_* */
+/* int onoff (<0: unchanged), int *result (or NULL): foreign key enforcement, as PRAGMA foreign_keys
+ * (unchanged inside a transaction); SQLITE_DBCONFIG_ENABLE_FKEY's number and arguments */
+#define MICA_DBCONFIG_ENABLE_FKEY 1002
 #define MICA_DIALECT_SQLITE 0
 #define MICA_DIALECT_POSTGRES 1
 int mica_db_config(mica_db *db, int op, ...);

@@ -50,7 +50,8 @@ typedef struct CollDef {
 /* A named SQL savepoint (SAVEPOINT name) on the connection's stack. */
 typedef struct SavepointName {
   char *name;
-  int idx; /* btree savepoint index */
+  int idx;                              /* btree savepoint index */
+  int64_t fk_deferred, fk_deferred_imm; /* the deferred foreign key counts when it began (fkey.h) */
   struct SavepointName *next;
 } SavepointName;
 
@@ -92,6 +93,7 @@ struct mica_db {
 
   /* pragma state */
   int foreign_keys;
+  int defer_foreign_keys; /* PRAGMA defer_foreign_keys: off again when the transaction ends */
   int case_sensitive_like;
   int recursive_triggers;
   int synchronous;
@@ -108,6 +110,10 @@ struct mica_db {
   struct TrigFrame *trig_running;   /* triggers executing now, innermost first (trigger.c) */
   struct TrigFrame *trig_compiling; /* triggers being compiled now (trigger.c) */
   struct VtabRegistry *vtabs;       /* registered virtual-table modules (vtab.c), or NULL */
+  /* foreign key violations outstanding (fkey.h): deferred ones of the transaction, immediate ones
+   * deferred by defer_foreign_keys, and immediate ones of the running top-level statement */
+  int64_t fk_deferred, fk_deferred_imm, fk_stmt;
+  char fk_pg_msg[400]; /* PostgreSQL dialect: the message of the violation counted last (fkey.c) */
 };
 
 struct mica_stmt {
@@ -145,6 +151,11 @@ struct mica_stmt {
   int64_t now_ms;
   /* a trigger body statement (trigger.c): what NEW/OLD mean while compiling it, else NULL */
   const struct TrigCtx *trig;
+  /* the implicit DELETE of DROP TABLE under foreign keys (plan.c): fires no trigger, and a missing
+   * parent table or parent key index makes no error (fkey.h) */
+  int fk_drop;
+  /* the deferred foreign key counts when it started, restored if its changes are rolled back */
+  int64_t fk_save_deferred, fk_save_deferred_imm;
 };
 
 #define STMT_READY 0

@@ -2307,13 +2307,24 @@ static int p_fk_action(Parser *p) {
   return 5;
 }
 
+/* A column name of a FOREIGN KEY's list: SQLite's grammar takes COLLATE and ASC/DESC there and
+ * then refuses them. */
+static const char *p_fk_col(Parser *p) {
+  Token t = p->tok;
+  const char *name = p_name(p);
+  if (p_iskw(p, KW_COLLATE) || p_iskw(p, KW_ASC) || p_iskw(p, KW_DESC))
+    p_fail_rc(p, MICA_ERROR, -1, "syntax error after column name \"%.*s\"", t.len, p->z + t.off);
+  return name;
+}
+
 static ForeignKey *p_fk_clause(Parser *p) {
   ForeignKey *fk = p_alloc(p, sizeof *fk);
+  fk->table_off = p->tok.off;
   fk->table = p_name(p);
   if (p_accept(p, T_LP)) {
     int cap = 0;
     do {
-      PUSH(p, fk->cols, fk->ncols, cap, p_name(p));
+      PUSH(p, fk->cols, fk->ncols, cap, p_fk_col(p));
     } while (p_accept(p, T_COMMA));
     p_expect(p, T_RP);
   }
@@ -2327,7 +2338,10 @@ static ForeignKey *p_fk_clause(Parser *p) {
       else
         p_syntax(p);
     } else if (p_acceptkw(p, KW_MATCH)) {
-      p_name(p);
+      if (p_iskw(p, KW_FULL))
+        p_advance(p); /* MATCH FULL / SIMPLE / PARTIAL: accepted and ignored, as SQLite does */
+      else
+        p_name(p);
     } else {
       break;
     }
@@ -2468,6 +2482,7 @@ static void p_column_def(Parser *p, ColDef *c) {
       PUSH(p, c->checks, c->ncheck, ccap, ck); // NOLINT(bugprone-sizeof-expression)
       PUSH(p, c->check_names, n2, cap2, cname);
     } else if (p_acceptkw(p, KW_DEFAULT)) {
+      if (c->gen) c->gen_dflt = 1;
       c->dflt = p_default(p, c);
     } else if (p_acceptkw(p, KW_COLLATE)) {
       int coff = p->tok.off;
@@ -2519,6 +2534,7 @@ static void p_column_def(Parser *p, ColDef *c) {
       }
       p_expectkw(p, KW_AS);
       p_expect(p, T_LP);
+      if (c->gen || c->dflt) c->gen_error = 1; /* SQLite: "error in generated column" */
       c->gen_expr = p_expr(p);
       p_expect(p, T_RP);
       c->gen = 1;
@@ -2527,6 +2543,9 @@ static void p_column_def(Parser *p, ColDef *c) {
         c->gen = 2;
       } else if (p_iskw(p, KW_VIRTUAL)) {
         p_advance(p);
+      } else if (p_is(p, T_ID)) {
+        p_advance(p);
+        c->gen_error = 1;
       }
     } else {
       if (cname) p_syntax(p);
@@ -2573,7 +2592,7 @@ static void p_table_constraint(Parser *p, TabCons *tc) {
     p_expect(p, T_LP);
     int cap = 0;
     do {
-      PUSH(p, tc->fk_cols, tc->ncol, cap, p_name(p));
+      PUSH(p, tc->fk_cols, tc->ncol, cap, p_fk_col(p));
     } while (p_accept(p, T_COMMA));
     p_expect(p, T_RP);
     p_expectkw(p, KW_REFERENCES);

@@ -82,6 +82,7 @@
 #include "ddl.h"
 #include "dml.h"
 #include "exec.h"
+#include "fkey.h"
 #include "func.h"
 #include "ast.h"
 #include "parse.h"
@@ -122,6 +123,7 @@ typedef struct Compiler {
   struct Scope *trig_scope; /* a trigger body's NEW/OLD rows (reached only as new.x / old.x), or NULL */
   int select_stmt; /* compiling a SELECT statement: no table changes while it runs (automatic indexes) */
   const char *array_hint; /* ARRAY[...] directly under a cast to an array type: that element type */
+  int gen_ctx;            /* compiling a generated column's expression: SQLite's restrictions apply */
 } Compiler;
 
 typedef struct SrcItem {
@@ -875,6 +877,45 @@ static int has_window(Compiler *c, ANode *node) {
   return 0;
 }
 
+/* The date and time functions other than current_*: deterministic unless given 'now' or a modifier
+ * such as 'localtime' (SQLite checks those uses when they run). */
+static int is_date_func(const char *name) {
+  static const char *const names[] = {"date", "time", "datetime", "julianday", "unixepoch", "strftime"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (name_eq(name, names[i])) return 1;
+  return 0;
+}
+
+/* What a generated column's expression may not contain (SQLite's messages and positions). */
+static int gen_expr_check(Compiler *c, const XExpr *x) {
+  const char *what = NULL;
+  switch (x->kind) {
+  case XK_PARAM: what = "parameters prohibited in generated columns"; break;
+  case XK_SUBQUERY:
+  case XK_EXISTS: return mica_set_error(c->db, MICA_ERROR, "subqueries prohibited in generated columns");
+  case XK_INSELECT:
+  case XK_INTABLE: what = "subqueries prohibited in generated columns"; break;
+  case XK_COLUMN:
+    if (x->table) what = "the \".\" operator prohibited in generated columns";
+    break;
+  case XK_CURTIME: what = "non-deterministic functions prohibited in generated columns"; break;
+  case XK_FUNC: {
+    int nargs = x->star ? 0 : x->nlist;
+    FuncDef *f = mica_find_function(c->db, x->name, nargs, NULL);
+    if (!f) break;
+    if (x->over || (f->flags & FUNC_WINDOW_ONLY))
+      return mica_set_error_at(c->db, MICA_ERROR, x->off, "misuse of window function %s()", x->name);
+    if (f->xstep)
+      return mica_set_error_at(c->db, MICA_ERROR, x->off, "misuse of aggregate function %s()", x->name);
+    if (!(f->flags & MICA_DETERMINISTIC) && !is_date_func(x->name))
+      what = "non-deterministic functions prohibited in generated columns";
+    break;
+  }
+  default: break;
+  }
+  return what ? mica_set_error_at(c->db, MICA_ERROR, x->off, "%s", what) : MICA_OK;
+}
+
 static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
   XExpr x;
   int rc = MICA_OK;
@@ -887,6 +928,10 @@ static int compile_expr(Compiler *c, Scope *sc, ANode *node, PExpr **out) {
     return mica_set_error(c->db, MICA_ERROR, "Expression tree is too large (maximum depth 1000)");
   }
   xv_expr(node, &x, &c->p->arena);
+  if (c->gen_ctx && (rc = gen_expr_check(c, &x))) {
+    c->depth--;
+    return rc;
+  }
   PExpr *e = NULL;
   switch (x.kind) {
   case XK_NULL:
@@ -1381,6 +1426,212 @@ static int item_from_sub(Compiler *c, SrcItem *it, SelectPlan *sub, int ncols, c
   return MICA_OK;
 }
 
+/* ------------------------------------------------------------------ generated columns */
+static int table_item(Compiler *c, Table *t, const char *name, int slot, SrcItem *it);
+
+/* Marks in used[] (ncol entries) the columns of slot that e reads. */
+static void pexpr_cols(const PExpr *e, int slot, uint8_t *used, int ncol) {
+  if (!e) return;
+  if (e->op == PX_COL && e->slot == slot && e->col >= 0 && e->col < ncol) used[e->col] = 1;
+  pexpr_cols(e->a, slot, used, ncol);
+  pexpr_cols(e->b, slot, used, ncol);
+  pexpr_cols(e->c, slot, used, ncol);
+  for (int i = 0; i < e->nlist; i++)
+    pexpr_cols(e->list[i], slot, used, ncol);
+}
+
+enum { GC_ALL = 1, GC_NO_ORDER = 2 };
+
+/* Compiles the generated columns of t (the VIRTUAL ones only, unless GC_ALL) against slot, which
+ * holds a row of t (exec.h GenCols). The expressions see only t's columns, never the rowid, under
+ * SQLite's restrictions (gen_expr_check). The order is SQLite's: passes over the columns in
+ * declaration order, each computing the columns whose expressions read no column still to be
+ * computed, until nothing is left; a pass that computes nothing means a loop, reported on the last
+ * column it passed over ("generated column loop on ..."). GC_NO_ORDER checks the expressions only
+ * (CREATE TABLE, which accepts loops). *out is NULL when there is nothing to compute. */
+static int compile_gencols(Compiler *c, Table *t, int slot, int flags, GenCols **out) {
+  *out = NULL;
+  int n = 0, ncol = t->ncol;
+  for (int i = 0; i < ncol; i++)
+    if (t->cols[i].gen == 1 || (t->cols[i].gen && (flags & GC_ALL))) n++;
+  if (!n) return MICA_OK;
+  Arena *A = &c->p->arena;
+  GenCols *g = arena_alloc(A, sizeof *g);
+  int *cols = arena_alloc(A, sizeof(int) * (size_t)n);
+  PExpr **ex = arena_alloc(A, sizeof(PExpr *) * (size_t)n);
+  uint8_t *deps = arena_alloc(A, (size_t)n * (size_t)ncol);
+  uint8_t *avail = arena_alloc(A, (size_t)ncol);
+  uint8_t *done = arena_alloc(A, (size_t)n);
+  SrcItem it;
+  if (!g || !cols || !ex || !deps || !avail || !done) return nomem(c);
+  int rc = table_item(c, t, t->name, slot, &it);
+  if (rc) return rc;
+  it.is_rowid_ok = 0;
+  Scope sc = {.items = &it, .nitems = 1};
+  const char *save_text = c->text;
+  Scope *save_trig = c->trig_scope;
+  c->text = t->sql;
+  c->trig_scope = NULL;
+  c->gen_ctx = 1;
+  for (int i = 0, j = 0; i < ncol && rc == MICA_OK; i++) {
+    avail[i] = 1;
+    if (!(t->cols[i].gen == 1 || (t->cols[i].gen && (flags & GC_ALL)))) continue;
+    avail[i] = 0;
+    cols[j] = i;
+    rc = compile_expr(c, &sc, t->cols[i].gen_expr, &ex[j]);
+    if (rc == MICA_OK) pexpr_cols(ex[j], slot, deps + (size_t)j * (size_t)ncol, ncol);
+    j++;
+  }
+  c->gen_ctx = 0;
+  c->text = save_text;
+  c->trig_scope = save_trig;
+  if (rc || (flags & GC_NO_ORDER)) return rc;
+  g->slot = slot;
+  g->col = arena_alloc(A, sizeof(int) * (size_t)n);
+  g->expr = arena_alloc(A, sizeof(PExpr *) * (size_t)n);
+  g->aff = arena_alloc(A, (size_t)n);
+  if (!g->col || !g->expr || !g->aff) return nomem(c);
+  for (;;) {
+    int progress = 0, redo = -1;
+    for (int j = 0; j < n; j++) {
+      if (done[j]) continue;
+      int ready = 1;
+      for (int m = 0; m < ncol && ready; m++)
+        if (deps[(size_t)j * (size_t)ncol + (size_t)m] && !avail[m]) ready = 0;
+      if (!ready) {
+        redo = cols[j];
+        continue;
+      }
+      g->col[g->n] = cols[j];
+      g->expr[g->n] = ex[j];
+      g->aff[g->n] = t->cols[cols[j]].aff;
+      g->n++;
+      done[j] = 1;
+      avail[cols[j]] = 1;
+      progress = 1;
+    }
+    if (redo < 0) break;
+    if (!progress)
+      return mica_set_error(c->db, MICA_ERROR, "generated column loop on \"%s\"", t->cols[redo].name);
+  }
+  *out = g;
+  return MICA_OK;
+}
+
+/* Compiles the generated columns of t (compile_gencols flags) in a program of their own (*pp, the
+ * caller frees it with prog_free; slot 0 holds the row): for DDL, whose table is not known when the
+ * statement is compiled. */
+static int gencols_standalone(mica_db *db, Table *t, int flags, Prog **pp, GenCols **g) {
+  *g = NULL;
+  Prog *p = *pp = calloc(1, sizeof(Prog));
+  if (!p) return mica_set_error(db, MICA_NOMEM, "out of memory");
+  Compiler c = {.db = db, .p = p, .text = t->sql};
+  return new_slot(&c, t->ncol) < 0 ? nomem(&c) : compile_gencols(&c, t, 0, flags, g);
+}
+
+static int gencols_check(mica_db *db, Table *t, int flags) {
+  Prog *p;
+  GenCols *g;
+  int rc = gencols_standalone(db, t, GC_ALL | flags, &p, &g);
+  prog_free(p);
+  return rc;
+}
+
+/* ALTER TABLE ADD COLUMN: the errors SQLite reports when the statement is prepared (run_ddl2 checks
+ * again when it runs, against the schema of then). */
+static int check_add_column(Compiler *c, const XStmt *xs) {
+  Table *t = schema_find_table(c->db->schema, xs->name);
+  const XColDef *cd = &xs->add_col;
+  if (!t || t->is_view) return MICA_OK;
+  for (int i = 0; i < t->ncol; i++)
+    if (name_eq(t->cols[i].name, cd->name))
+      return mica_set_error(c->db, MICA_ERROR, "duplicate column name: %s", cd->name);
+  if (cd->gen && cd->pk)
+    return mica_set_error(c->db, MICA_ERROR, "generated columns cannot be part of the PRIMARY KEY");
+  if (cd->pk) return mica_set_error(c->db, MICA_ERROR, "Cannot add a PRIMARY KEY column");
+  if (cd->unique) return mica_set_error(c->db, MICA_ERROR, "Cannot add a UNIQUE column");
+  return MICA_OK;
+}
+
+/* A FOREIGN KEY table constraint over child columns cols[0..n): SQLite's errors. */
+static int check_fk_cons(mica_db *db, const XStmt *xs, const XFKey *fk, int n, const char **cols) {
+  if (fk->ncols && fk->ncols != n)
+    return mica_set_error(db, MICA_ERROR,
+                          "number of columns in foreign key does not match the number of columns in the "
+                          "referenced table");
+  for (int k = 0; k < n; k++) {
+    int found = 0;
+    for (int m = 0; m < xs->ncoldef && !found; m++)
+      found = name_eq(xs->coldefs[m].name, cols[k]);
+    if (!found)
+      return mica_set_error(db, MICA_ERROR, "unknown column \"%s\" in foreign key definition", cols[k]);
+  }
+  return MICA_OK;
+}
+
+/* CREATE TABLE: SQLite's errors about generated columns and foreign keys, which it reports when the
+ * statement is prepared. The generated columns' expressions are compiled against the table the
+ * statement describes. */
+static int check_create_table(Compiler *c, XStmt *xs) {
+  mica_db *db = c->db;
+  int ngen = 0, rc;
+  for (int i = 0; i < xs->ncoldef; i++) {
+    const XColDef *d = &xs->coldefs[i];
+    if (d->gen_error) return mica_set_error(db, MICA_ERROR, "error in generated column \"%s\"", d->name);
+    if (d->gen_dflt) return mica_set_error(db, MICA_ERROR, "cannot use DEFAULT on a generated column");
+    if (d->gen && d->pk)
+      return mica_set_error(db, MICA_ERROR, "generated columns cannot be part of the PRIMARY KEY");
+    if (d->fk && d->fk->ncols > 1)
+      return mica_set_error_at(db, MICA_ERROR, d->fk->table_off,
+                               "foreign key on %s should reference only one column of table %s", d->name,
+                               d->fk->table);
+    ngen += d->gen != 0;
+  }
+  for (int i = 0; i < xs->ntcons; i++) {
+    const XTabCons *tc = &xs->tcons[i];
+    for (int k = 0; tc->kind == 1 && k < tc->ncol; k++)
+      for (int m = 0; m < xs->ncoldef; m++)
+        if (xs->coldefs[m].gen && name_eq(xs->coldefs[m].name, tc->cols[k]))
+          return mica_set_error(db, MICA_ERROR, "generated columns cannot be part of the PRIMARY KEY");
+    if (tc->kind == 4 && tc->fk && (rc = check_fk_cons(db, xs, tc->fk, tc->ncol, tc->cols))) return rc;
+  }
+  if (!ngen) return MICA_OK;
+  if (ngen == xs->ncoldef)
+    return mica_set_error(db, MICA_ERROR, "must have at least one non-generated column");
+  Table *t = calloc(1, sizeof(Table));
+  if (!t) return nomem(c);
+  t->sql = (char *)c->text; /* borrowed, like the parse tree: both belong to the statement */
+  t->ast = (void *)c->st->ast;
+  t->ipk = -1;
+  rc = plan_build_table(db, t);
+  if (rc == MICA_OK) rc = gencols_check(db, t, GC_NO_ORDER);
+  t->sql = NULL;
+  t->ast = NULL;
+  schema_table_free(t);
+  return rc;
+}
+
+/* The VIRTUAL columns of a write set (in its order), for reading rows of the same slot. */
+static GenCols *gencols_virtual(Compiler *c, Table *t, const GenCols *all) {
+  if (!all) return NULL;
+  GenCols *g = arena_alloc(&c->p->arena, sizeof *g);
+  if (!g) return NULL;
+  *g = *all;
+  g->n = 0;
+  g->col = arena_alloc(&c->p->arena, sizeof(int) * (size_t)all->n);
+  g->expr = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)all->n);
+  g->aff = arena_alloc(&c->p->arena, (size_t)all->n);
+  if (!g->col || !g->expr || !g->aff) return NULL;
+  for (int i = 0; i < all->n; i++)
+    if (t->cols[all->col[i]].gen == 1) {
+      g->col[g->n] = all->col[i];
+      g->expr[g->n] = all->expr[i];
+      g->aff[g->n] = all->aff[i];
+      g->n++;
+    }
+  return g;
+}
+
 static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf) {
   int rc;
   it->name = f->alias ? f->alias : f->name;
@@ -1545,6 +1796,9 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
     return vtab_scan_init(c->db, &c->p->arena, op, t);
   }
   c->p->slots[it->slot].tab = t;
+  GenCols *gen = NULL;
+  if ((rc = compile_gencols(c, t, it->slot, 0, &gen))) return rc;
+  c->p->slots[it->slot].gen = gen;
   Op *op = op_new(c, OP_SCAN);
   if (!op) return nomem(c);
   op->slot = it->slot;
@@ -2948,6 +3202,31 @@ static int index_set_col(mica_db *db, Table *t, Index *ix, int k, int col, const
   return MICA_OK;
 }
 
+/* Prepends to t->fkeys the FOREIGN KEY xf over child columns cols[0..n) (SQLite's order: the most
+ * recently declared first). A clause that does not fit (checked when the table was created) is
+ * left out. */
+static int add_fkey(Table *t, const XFKey *xf, int n, const int *cols) {
+  if (n < 1 || (xf->ncols && xf->ncols != n)) return MICA_OK;
+  FKey *fk = calloc(1, sizeof *fk);
+  if (!fk) return MICA_NOMEM;
+  fk->from = t;
+  fk->ncol = n;
+  fk->to = strdup(xf->table);
+  fk->from_cols = malloc(sizeof(int) * (size_t)n);
+  if (xf->ncols) fk->to_cols = calloc((size_t)n, sizeof(char *));
+  fk->on_delete = xf->on_delete;
+  fk->on_update = xf->on_update;
+  fk->deferred = xf->deferred;
+  fk->next = t->fkeys;
+  t->fkeys = fk;
+  if (!fk->to || !fk->from_cols || (xf->ncols && !fk->to_cols)) return MICA_NOMEM;
+  for (int i = 0; i < n; i++) {
+    fk->from_cols[i] = cols[i];
+    if (fk->to_cols && !(fk->to_cols[i] = strdup(xf->cols[i]))) return MICA_NOMEM;
+  }
+  return MICA_OK;
+}
+
 /* A WITHOUT ROWID table's PRIMARY KEY index (schema.h): the key columns of the PRIMARY KEY
  * constraint (a column repeated with the same collation once), then every other column. */
 static int build_pk(mica_db *db, Table *t, const XStmt *xs) {
@@ -3012,6 +3291,25 @@ static int build_pk(mica_db *db, Table *t, const XStmt *xs) {
     ix->keyinfo.desc = ix->desc;
   }
   free(specs);
+  return rc;
+}
+
+/* The foreign keys of t from its CREATE TABLE, column clauses first, in the order written. */
+static int build_fkeys(Table *t, const XStmt *xs) {
+  int rc = MICA_OK;
+  for (int i = 0; rc == MICA_OK && i < xs->ncoldef; i++)
+    if (xs->coldefs[i].fk) rc = add_fkey(t, xs->coldefs[i].fk, 1, &i);
+  for (int i = 0; rc == MICA_OK && i < xs->ntcons; i++) {
+    const XTabCons *tc = &xs->tcons[i];
+    if (tc->kind != 4 || !tc->fk || tc->ncol < 1) continue;
+    int *cols = malloc(sizeof(int) * (size_t)tc->ncol);
+    if (!cols) return MICA_NOMEM;
+    int ok = 1;
+    for (int k = 0; k < tc->ncol && ok; k++)
+      ok = (cols[k] = schema_column_index(t, tc->cols[k], NULL)) >= 0;
+    if (ok) rc = add_fkey(t, tc->fk, tc->ncol, cols);
+    free(cols);
+  }
   return rc;
 }
 
@@ -3086,6 +3384,7 @@ int plan_build_table(mica_db *db, Table *t) {
     col->notnull_conflict = d->notnull_conflict;
     col->dflt = (void *)d->dflt;
     col->gen = d->gen;
+    col->gen_expr = (void *)d->gen_expr;
     if (d->collate) {
       col->coll_name = strdup(d->collate);
       col->coll = mica_find_collation(db, d->collate);
@@ -3116,6 +3415,7 @@ int plan_build_table(mica_db *db, Table *t) {
     }
   }
   if (rc == MICA_OK && t->without_rowid) rc = build_pk(db, t, &xs);
+  if (rc == MICA_OK) rc = build_fkeys(t, &xs);
   /* unnamed CHECKs are reported by their text */
   for (int i = 0; rc == MICA_OK && i < t->nchecks; i++) {
     if (t->check_names[i] || !t->sql) continue;
@@ -3271,6 +3571,12 @@ typedef struct DmlPlan {
   /* triggers (trigger.h): of the statement's event, of the UPSERT's DO UPDATE, of REPLACE's deletes */
   TrigList *trig, *up_trig, *del_trig;
   int view; /* the target is a view with INSTEAD OF triggers: nothing is written */
+  /* generated columns of the target table over gen_slot (TableWriter.gen_read / gen_write) */
+  int gen_slot;
+  GenCols *gen_read, *gen_write;
+  /* foreign keys (fkey.h, with foreign_keys on): of the statement's event, of REPLACE's deletes and
+   * of UPSERT's DO UPDATE */
+  FkPlan *fk, *fk_del, *up_fk;
 } DmlPlan;
 
 static int compile_checks(Compiler *c, Table *t, DmlPlan *d) {
@@ -3442,6 +3748,38 @@ static Table *writable_table(Compiler *c, const char *name, int *rc) {
   return *rc ? NULL : t;
 }
 
+/* The generated columns of t for rows written and read through a TableWriter (d->gen_*). */
+static int compile_dml_gencols(Compiler *c, Table *t, DmlPlan *d) {
+  int has = 0;
+  for (int i = 0; i < t->ncol; i++)
+    has |= t->cols[i].gen != 0;
+  if (!has) return MICA_OK;
+  d->gen_slot = new_slot(c, t->ncol);
+  if (d->gen_slot < 0) return nomem(c);
+  int rc = compile_gencols(c, t, d->gen_slot, GC_ALL, &d->gen_write);
+  if (rc) return rc;
+  d->gen_read = gencols_virtual(c, t, d->gen_write);
+  return d->gen_read ? MICA_OK : nomem(c);
+}
+
+/* Whether a write with conflict clause onconf may delete rows of t for REPLACE. */
+static int may_replace(const Table *t, int onconf) {
+  if (onconf == ONCONF_REPLACE) return 1;
+  for (const Index *ix = t->indexes; ix; ix = ix->next_in_table)
+    if (ix->unique && ix->onerror == ONCONF_REPLACE) return 1;
+  return 0;
+}
+
+/* An INSERT that writes one row outside triggers with no trigger, UPSERT or REPLACE to run (fkey.h's
+ * FKP_SINGLE). */
+static int single_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
+  if ((c->st && c->st->trig) || d->trig || xs->nupsert || may_replace(d->t, d->onconf)) return 0;
+  if (!xs->sel) return 1; /* DEFAULT VALUES */
+  XSelect vs;
+  return xv_select(xs->sel, &vs, &c->p->arena) == MICA_OK && vs.nvalues == 1 && !vs.cmp_op && !vs.norder &&
+         !vs.limit;
+}
+
 /* The table an INSERT/UPDATE/DELETE writes (d->t, d->onconf) and the triggers it fires (d->trig,
  * d->del_trig). A view is a target only when an INSTEAD OF trigger handles the event (d->view). */
 static Table *dml_target(Compiler *c, XStmt *xs, DmlPlan *d, int event, int *rc) {
@@ -3468,9 +3806,15 @@ static Table *dml_target(Compiler *c, XStmt *xs, DmlPlan *d, int event, int *rc)
   t = writable_table(c, xs->name, rc);
   if (!t) return NULL;
   d->t = t;
-  *rc = trigger_list_build(db, t, event, nset, xs->set_cols, d->onconf, &d->trig);
+  if ((*rc = compile_dml_gencols(c, t, d))) return NULL;
+  int drop = c->st && c->st->fk_drop; /* DROP TABLE's implicit DELETE fires no trigger */
+  if (!drop) *rc = trigger_list_build(db, t, event, nset, xs->set_cols, d->onconf, &d->trig);
   if (*rc == MICA_OK && event != TE_DELETE)
     *rc = trigger_list_build(db, t, TE_DELETE, 0, NULL, d->onconf, &d->del_trig);
+  int flags = drop ? FKP_DROP : event == TE_INSERT && single_insert(c, xs, d) ? FKP_SINGLE : 0;
+  if (*rc == MICA_OK) *rc = fkey_plan_build(db, t, event, nset, xs->set_cols, flags, &d->fk);
+  if (*rc == MICA_OK && event != TE_DELETE && may_replace(t, d->onconf))
+    *rc = fkey_plan_build(db, t, TE_DELETE, 0, NULL, 0, &d->fk_del);
   return *rc ? NULL : t;
 }
 
@@ -3491,6 +3835,12 @@ static int table_item(Compiler *c, Table *t, const char *name, int slot, SrcItem
     it->colls[i] = t->cols[i].coll;
   }
   return MICA_OK;
+}
+
+static int has_unique_index(const Table *t) {
+  for (const Index *ix = t->indexes; ix; ix = ix->next_in_table)
+    if (ix->unique) return 1;
+  return 0;
 }
 
 static int compile_upsert(Compiler *c, XStmt *xs, DmlPlan *d) {
@@ -3540,12 +3890,16 @@ static int compile_upsert(Compiler *c, XStmt *xs, DmlPlan *d) {
     int isr = 0;
     int k = schema_column_index(t, u->set_cols[i], &isr);
     if (k < 0 && !isr) return mica_set_error(c->db, MICA_ERROR, "no such column: %s", u->set_cols[i]);
+    /* SQLite compiles DO UPDATE only when some constraint can conflict: then it checks the SET list */
+    if (k >= 0 && t->cols[k].gen && (t->ipk >= 0 || has_unique_index(t)))
+      return mica_set_error(c->db, MICA_ERROR, "cannot UPDATE generated column \"%s\"", t->cols[k].name);
     d->up_setcol[i] = k;
     if ((rc = compile_expr(c, &sc, u->set_exprs[i], &d->up_setexpr[i]))) return rc;
     if ((rc = assign_array(c, &d->up_setexpr[i], k >= 0 ? t->cols[k].type : "INTEGER"))) return rc;
   }
   if (u->where && (rc = compile_expr(c, &sc, u->where, &d->up_where))) return rc;
-  return trigger_list_build(c->db, t, TE_UPDATE, u->nset, u->set_cols, d->onconf, &d->up_trig);
+  rc = trigger_list_build(c->db, t, TE_UPDATE, u->nset, u->set_cols, d->onconf, &d->up_trig);
+  return rc ? rc : fkey_plan_build(c->db, t, TE_UPDATE, u->nset, u->set_cols, 0, &d->up_fk);
 }
 
 static int fix_values_count_msg(Compiler *c, DmlPlan *d, int got) {
@@ -3568,14 +3922,18 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
       int k = schema_column_index(t, xs->cols[i], &isr);
       if (k < 0 && !isr)
         return mica_set_error(c->db, MICA_ERROR, "table %s has no column named %s", t->name, xs->cols[i]);
+      if (k >= 0 && t->cols[k].gen)
+        return mica_set_error(c->db, MICA_ERROR, "cannot INSERT into generated column \"%s\"",
+                              t->cols[k].name);
       d->colmap[i] = k;
     }
   } else if (!xs->default_values) {
+    /* every column but the generated ones (a virtual table's hidden columns only when named) */
     d->colmap = arena_alloc(&c->p->arena, sizeof(int) * (size_t)(t->ncol + 1));
     if (!d->colmap) return nomem(c);
     d->ncols = 0;
-    for (int i = 0; i < t->ncol; i++) /* a virtual table's hidden columns only when named */
-      if (!t->is_virtual || !t->cols[i].hidden) d->colmap[d->ncols++] = i;
+    for (int i = 0; i < t->ncol; i++)
+      if ((!t->is_virtual || !t->cols[i].hidden) && !t->cols[i].gen) d->colmap[d->ncols++] = i;
   }
   if (xs->sel) {
     XSelect vs;
@@ -3590,7 +3948,7 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
         if (vs.values_n[r] != d->ncols) {
           if (xs->ncols) return fix_values_count_msg(c, d, vs.values_n[r]);
           char buf[200];
-          snprintf(buf, sizeof buf, "table %s has %d columns but %d values were supplied", t->name, t->ncol,
+          snprintf(buf, sizeof buf, "table %s has %d columns but %d values were supplied", t->name, d->ncols,
                    vs.values_n[r]);
           return mica_set_error(c->db, MICA_ERROR, "%s", buf);
         }
@@ -3610,7 +3968,7 @@ static int compile_insert(Compiler *c, XStmt *xs, DmlPlan *d) {
         if (xs->ncols)
           snprintf(buf, sizeof buf, "%d values for %d columns", d->sel->nres, d->ncols);
         else
-          snprintf(buf, sizeof buf, "table %s has %d columns but %d values were supplied", t->name, t->ncol,
+          snprintf(buf, sizeof buf, "table %s has %d columns but %d values were supplied", t->name, d->ncols,
                    d->sel->nres);
         return mica_set_error(c->db, MICA_ERROR, "%s", buf);
       }
@@ -3661,7 +4019,9 @@ static int compile_update_delete(Compiler *c, XStmt *xs, DmlPlan *d) {
       int isr = 0;
       int k = schema_column_index(t, xs->set_cols[i], &isr);
       if (k < 0 && !isr) return mica_set_error(c->db, MICA_ERROR, "no such column: %s", xs->set_cols[i]);
-      d->setcol[i] = k == t->ipk && k >= 0 ? k : k;
+      if (k >= 0 && t->cols[k].gen)
+        return mica_set_error(c->db, MICA_ERROR, "cannot UPDATE generated column \"%s\"", t->cols[k].name);
+      d->setcol[i] = k;
       if ((rc = compile_expr(c, &sc, xs->set_exprs[i], &d->setexpr[i]))) return rc;
       if ((rc = assign_array(c, &d->setexpr[i], k >= 0 ? t->cols[k].type : "INTEGER"))) return rc;
     }
@@ -3722,6 +4082,10 @@ static int check_without_rowid(mica_db *db, const XStmt *xs) {
     return mica_set_error(db, MICA_ERROR, "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY");
   if (autoinc) return mica_set_error(db, MICA_ERROR, "AUTOINCREMENT not allowed on WITHOUT ROWID tables");
   if (!haspk) return mica_set_error(db, MICA_ERROR, "PRIMARY KEY missing on table %s", xs->name);
+  for (int i = 0; i < xs->ncoldef; i++)
+    if (xs->coldefs[i].gen == 1)
+      return mica_set_error(db, MICA_ERROR,
+                            "VIRTUAL generated columns in WITHOUT ROWID tables are not supported");
   return MICA_OK;
 }
 
@@ -3737,6 +4101,10 @@ static void dml_free(void *p) {
   trigger_list_free(d->up_trig);
   trigger_list_free(d->del_trig);
   d->trig = d->up_trig = d->del_trig = NULL;
+  fkey_plan_free(d->fk);
+  fkey_plan_free(d->fk_del);
+  fkey_plan_free(d->up_fk);
+  d->fk = d->fk_del = d->up_fk = NULL;
 }
 
 void plan_unprepare(mica_stmt *st) {
@@ -4098,6 +4466,8 @@ int plan_prepare(mica_stmt *st) {
       rc = compile_select(&c2, xs.sel, NULL, &vsel, 0);
     }
     if (xs.kind == XS_CREATE_TABLE && xs.sel) rc = compile_select(&c, xs.sel, NULL, &d->sel, 1);
+    if (xs.kind == XS_CREATE_TABLE && !xs.sel && rc == MICA_OK && !xs.explain)
+      rc = check_create_table(&c, &xs);
     if (rc == MICA_OK && xs.kind == XS_CREATE_TABLE && xs.without_rowid && !xs.explain &&
         !schema_find_table(db->schema, xs.name))
       rc = check_without_rowid(db, &xs);
@@ -4110,7 +4480,14 @@ int plan_prepare(mica_stmt *st) {
   case XS_ALTER:
     st->readonly = 0;
     p->kind = PROG_OTHER;
-    if (xs.alter_kind == 3 && xs.add_col_off >= 0 && xs.add_col_end > xs.add_col_off && c.text)
+    if (xs.alter_kind == 3 && (rc = check_add_column(&c, &xs))) break;
+    if (xs.alter_kind == 3 && xs.add_col.gen_error)
+      rc = mica_set_error(db, MICA_ERROR, "error in generated column \"%s\"", xs.add_col.name);
+    else if (xs.alter_kind == 3 && xs.add_col.gen_dflt)
+      rc = mica_set_error(db, MICA_ERROR, "cannot use DEFAULT on a generated column");
+    else if (xs.alter_kind == 3 && xs.add_col.gen && xs.add_col.pk)
+      rc = mica_set_error(db, MICA_ERROR, "generated columns cannot be part of the PRIMARY KEY");
+    else if (xs.alter_kind == 3 && xs.add_col_off >= 0 && xs.add_col_end > xs.add_col_off && c.text)
       d->sqltext =
           arena_strndup(&p->arena, c.text + xs.add_col_off, (size_t)(xs.add_col_end - xs.add_col_off));
     else if (xs.alter_kind == 5 && xs.cons_end > xs.cons_off && c.text)
@@ -4143,6 +4520,12 @@ int plan_prepare(mica_stmt *st) {
     char **names = NULL;
     int n = 0;
     int has_value = xs.pragma_has_value || xs.pragma_value || xs.pragma_ident;
+    if (!strcasecmp(xs.name, "foreign_key_check")) {
+      const char *arg = d->pragma_ident;
+      if (!arg && d->pragma_arg && d->pragma_arg->op == PX_CONST && d->pragma_arg->val.type == VAL_TEXT)
+        arg = d->pragma_arg->val.z;
+      if ((rc = fkey_pragma_check_prepare(db, arg))) break;
+    }
     rc = pragma_columns(xs.name, has_value, &names, &n);
     if (rc == MICA_OK) rc = set_columns(st, n, (const char **)names, NULL, NULL, NULL);
     for (int i = 0; i < n; i++)
@@ -4304,6 +4687,9 @@ static int prepare_writer(Exec *x, DmlPlan *d, TableWriter *w) {
   w->nchecks = d->nchecks;
   w->checks = d->checks;
   w->row_slot = d->row_slot;
+  w->gen_read = d->gen_read;
+  w->gen_write = d->gen_write;
+  w->fk_del = d->fk_del;
   return rc;
 }
 
@@ -4505,7 +4891,9 @@ static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *e
       Value *del = old;
       int ign = 0, gone = 0;
       if (trigger_list_has(d->up_trig, TR_BEFORE)) {
-        rc = trigger_fire(x, d->up_trig, TR_BEFORE, nv, rowid_of(&newrowid, other), old, other, &ign);
+        if (d->gen_write) rc = exec_gen_compute(x, d->gen_write, t, nv, rowid_of(&newrowid, other));
+        if (rc == MICA_OK)
+          rc = trigger_fire(x, d->up_trig, TR_BEFORE, nv, rowid_of(&newrowid, other), old, other, &ign);
         if (rc == MICA_OK && !ign) rc = reload_row(x, w, other, d->up_nset, d->up_setcol, nv, cur, &gone);
         del = cur;
       }
@@ -4513,14 +4901,18 @@ static int upsert_try(Exec *x, DmlPlan *d, TableWriter *w, Value *vals, Value *e
       int64_t outrowid = 0;
       int skipped = 0;
       if (rc == MICA_OK && !ign && !gone) {
-        rc = dml_delete_row(x, w, other, del);
+        rc = fkey_check_old(x, d->up_fk, old, other);
+        if (rc == MICA_OK) rc = dml_delete_row(x, w, other, del);
+        w->fk_new = d->up_fk;
         if (rc == MICA_OK)
           rc = dml_insert_row(x, w, nv, changes_rowid ? &newrowid : NULL, ONCONF_ABORT, &outrowid, &skipped,
                               changes_rowid ? NULL : &other);
+        w->fk_new = NULL;
         if (rc == MICA_OK) {
           x->db->stmt_changes++;
           rc = emit_returning(x, d, nv, outrowid, out);
         }
+        if (rc == MICA_OK) rc = fkey_actions(x, d->up_fk, old, other, nv, outrowid);
         if (rc == MICA_OK) rc = trigger_fire(x, d->up_trig, TR_AFTER, nv, outrowid, old, other, &ign);
       }
     }
@@ -4627,6 +5019,10 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
   }
   int64_t newrowid = 0;
   int skipped = 0, done = 0, ign = 0;
+  /* generated columns as BEFORE triggers and UPSERT's excluded see them (the rowid -1 when still to
+   * be chosen); dml_insert_row computes them again once the rowid is known */
+  if (rc == MICA_OK && d->gen_write)
+    rc = exec_gen_compute(x, d->gen_write, t, vals, rowid_of(t->ipk >= 0 ? &vals[t->ipk] : &rowid, -1));
   if (rc == MICA_OK && d->view) {
     rc = trigger_fire(x, d->trig, TR_INSTEAD_OF, vals, -1, NULL, 0, &ign);
     if (rc == MICA_OK && !ign) rc = emit_returning(x, d, vals, -1, out);
@@ -4654,9 +5050,11 @@ static int insert_one(Exec *x, DmlPlan *d, TableWriter *w, Value *src, int nsrc,
   }
   if (rc == MICA_OK && !done) {
     w->replace_trig = d->del_trig;
+    w->fk_new = d->fk;
     rc = dml_insert_row(x, w, vals, rowid.type != VAL_NULL ? &rowid : NULL, d->onconf, &newrowid, &skipped,
                         NULL);
     w->replace_trig = NULL;
+    w->fk_new = NULL;
   }
   if (rc == MICA_OK && !done && !skipped && t->autoinc && newrowid > d->seq) {
     d->seq = newrowid;
@@ -4918,7 +5316,8 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
     int found = 0;
     rc = dml_read_row(x, &w, rowid, old, &found);
     if (rc || !found) continue;
-    if (d->trig && (rc = recompute_set(x, d, old, rowid, r))) break;
+    /* triggers and foreign key actions may have changed the row since it was collected */
+    if ((d->trig || d->fk) && (rc = recompute_set(x, d, old, rowid, r))) break;
     Value *nv = &r->v[1];
     for (int k = 0; k < t->ncol; k++)
       if (k != t->ipk) value_apply_affinity(&nv[k], t->cols[k].aff);
@@ -4926,21 +5325,25 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
     Value *del = old;
     if (trigger_list_has(d->trig, TR_BEFORE)) {
       int ign = 0, gone = 0;
+      if (d->gen_write && (rc = exec_gen_compute(x, d->gen_write, t, nv, rowid_of(newrowid, rowid)))) break;
       rc = trigger_fire(x, d->trig, TR_BEFORE, nv, rowid_of(newrowid, rowid), old, rowid, &ign);
       if (rc == MICA_OK && !ign) rc = reload_row(x, &w, rowid, d->nset, d->setcol, nv, cur, &gone);
       if (rc || ign || gone) continue;
       del = cur;
     }
-    rc = dml_delete_row(x, &w, rowid, del);
+    rc = fkey_check_old(x, d->fk, old, rowid);
+    if (rc == MICA_OK) rc = dml_delete_row(x, &w, rowid, del);
     if (rc) break;
     int64_t outrowid = 0;
     int skipped = 0;
     int64_t keep = rowid;
     int changes_rowid = newrowid->type != VAL_NULL;
     w.replace_trig = d->del_trig;
+    w.fk_new = d->fk;
     rc = dml_insert_row(x, &w, nv, changes_rowid ? newrowid : NULL, d->onconf, &outrowid, &skipped,
                         changes_rowid ? NULL : &keep);
     w.replace_trig = NULL;
+    w.fk_new = NULL;
     if (rc != MICA_OK && x->db->err_action == ONCONF_FAIL) {
       /* OR FAIL keeps the rows already updated: the failing one goes back as it was */
       int sk2;
@@ -4957,6 +5360,7 @@ static int run_update(Exec *x, DmlPlan *d, RowList *out) {
       x->db->stmt_changes++;
       rc = emit_returning(x, d, nv, outrowid, out);
     }
+    if (rc == MICA_OK) rc = fkey_actions(x, d->fk, old, rowid, nv, outrowid);
     if (rc == MICA_OK && d->trig) {
       int ign = 0;
       rc = trigger_fire(x, d->trig, TR_AFTER, nv, outrowid, old, rowid, &ign);
@@ -4974,7 +5378,7 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
   if (d->t->is_virtual) return run_vtab_dml(x, d);
   Table *t = d->t;
   int rc;
-  if (!d->xs.where && !d->nret && !d->trig) {
+  if (!d->xs.where && !d->nret && !d->trig && !d->fk) {
     /* DELETE without WHERE: clear the table and its indexes */
     int64_t n = 0;
     rc = btree_clear_table(x->db->bt, t->root, &n);
@@ -5005,11 +5409,13 @@ static int run_delete(Exec *x, DmlPlan *d, RowList *out) {
       if (rc || ign || gone) continue;
       del = cur;
     }
-    rc = dml_delete_row(x, &w, rowid, del);
+    rc = fkey_check_old(x, d->fk, old, rowid);
+    if (rc == MICA_OK) rc = dml_delete_row(x, &w, rowid, del);
     if (rc == MICA_OK) {
       x->db->stmt_changes++;
       rc = emit_returning(x, d, old, rowid, out);
     }
+    if (rc == MICA_OK) rc = fkey_actions(x, d->fk, old, rowid, NULL, 0);
     if (rc == MICA_OK && d->trig) {
       int ign = 0;
       rc = trigger_fire(x, d->trig, TR_AFTER, NULL, 0, old, rowid, &ign);
@@ -5037,6 +5443,16 @@ static int populate_index(Exec *x, Index *ix) {
   Table *t = ix->table;
   TableWriter w;
   int rc = dml_writer_open(x, t, &w);
+  /* rows are read with their VIRTUAL columns computed, in a program of their own (gx) */
+  Prog *gp = NULL;
+  GenCols *g = NULL;
+  Exec gx = *x;
+  if (rc == MICA_OK) rc = gencols_standalone(x->db, t, 0, &gp, &g);
+  if (rc == MICA_OK && g) {
+    w.gen_read = g;
+    gx.prog = gp;
+    gx.slots = gp->slots;
+  }
   BtCursor *icur = NULL;
   if (rc == MICA_OK) {
     rc = btree_cursor_open(x->db->bt, ix->root, 1, &ix->keyinfo, &icur);
@@ -5068,9 +5484,10 @@ static int populate_index(Exec *x, Index *ix) {
     }
   for (int64_t i = 0; rc == MICA_OK && i < ids.n; i++) {
     int found;
-    rc = dml_read_row(x, &w, ids.rows[i]->v[0].u.i, vals, &found);
+    rc = dml_read_row(&gx, &w, ids.rows[i]->v[0].u.i, vals, &found);
     if (rc == MICA_OK && found) rc = dml_index_insert(x, &w, ix, icur, ids.rows[i]->v[0].u.i, vals, 1);
   }
+  prog_free(gp);
   rowlist_clear(&ids);
   if (vals) {
     for (int k = 0; k < t->ncol; k++)
@@ -5388,6 +5805,10 @@ static int drop_table(Exec *x, DmlPlan *d, const char *tname) {
     if (!t->is_view && isview)
       return mica_set_error(db, MICA_ERROR, "use DROP TABLE to delete table %s", tname);
     if (t->is_virtual) return vtab_drop_table(x, t);
+    /* under foreign keys, the rows go first as DELETE FROM would delete them */
+    if ((rc = fkey_drop_table(x, t))) return rc;
+    t = schema_find_table(s, tname);
+    if (!t) return mica_set_error(db, MICA_INTERNAL, "table vanished");
     char *name = strdup(t->name);
     if (!name) return mica_set_error(db, MICA_NOMEM, "out of memory");
     for (Index *ix = t->indexes; ix && rc == MICA_OK; ix = ix->next_in_table)
@@ -5474,6 +5895,23 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
         return mica_set_error(db, MICA_ERROR, "duplicate column name: %s", cd->name);
     if (cd->pk) return mica_set_error(db, MICA_ERROR, "Cannot add a PRIMARY KEY column");
     if (cd->unique) return mica_set_error(db, MICA_ERROR, "Cannot add a UNIQUE column");
+    if (db->foreign_keys && cd->fk && cd->dflt) {
+      XExpr dx;
+      xv_expr(cd->dflt, &dx, &x->prog->arena);
+      if (dx.kind != XK_NULL)
+        return mica_set_error(db, MICA_ERROR, "Cannot add a REFERENCES column with non-NULL default value");
+    }
+    if (cd->gen == 2) {
+      int eof = 1;
+      BtCursor *cur;
+      rc = btree_cursor_open(db->bt, t->root, 0, NULL, &cur);
+      if (rc == MICA_OK) {
+        rc = btree_first(cur, &eof);
+        btree_cursor_close(cur);
+      }
+      if (rc) return mica_set_error(db, rc, "%s", btree_errmsg(db->bt));
+      if (!eof) return mica_set_error(db, MICA_ERROR, "cannot add a STORED column");
+    }
     if (!d->sqltext || !t->sql) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE");
     /* the new definition goes after the last column's, before the table constraints */
     Arena a = {0};
@@ -5491,6 +5929,16 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
     char *tname = strdup(t->name);
     rc = tname ? ddl_schema_set_sql(x, "table", tname, sql) : mica_set_error(db, MICA_NOMEM, "out of memory");
     if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    if (rc == MICA_OK && cd->gen) rc = schema_ensure(db);
+    if (rc == MICA_OK && cd->gen) {
+      /* the new definition's generated columns must compile, as in SQLite */
+      Table *nt = schema_find_table(db->schema, tname);
+      if (nt && gencols_check(db, nt, 0)) {
+        char *msg = strdup(db->errmsg ? db->errmsg : "");
+        rc = mica_set_error(db, MICA_ERROR, "error in table %s after add column: %s", tname, msg ? msg : "");
+        free(msg);
+      }
+    }
     free(sql);
     free(tname);
     return rc;
@@ -5556,7 +6004,8 @@ static const char *qident(char *buf, size_t n, const char *name) {
  * key's columns also become NOT NULL (and must hold no NULL), a PRIMARY KEY/UNIQUE gets its
  * sqlite_autoindex_<table>_<n> index, filled (a duplicate fails the statement), a CHECK must hold for
  * every row. A primary key that would make an INTEGER column the rowid is refused (that needs the
- * table rebuilt). Foreign keys are recorded (they are checked when foreign keys are enforced). */
+ * table rebuilt). A foreign key is recorded, and when foreign keys are enforced the rows already there
+ * must satisfy it. */
 static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t) {
   XStmt *xs = &d->xs;
   mica_db *db = x->db;
@@ -5685,6 +6134,12 @@ static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t) {
     if (rc == MICA_OK) rc = ddl_schema_insert(x, "index", iname, tname, iroot, NULL);
   }
   if (rc == MICA_OK) rc = ddl_schema_changed(x);
+  if (rc == MICA_OK && tc->kind == 4 && db->foreign_keys) {
+    /* with foreign keys enforced, the rows already there must have their parents */
+    rc = schema_ensure(db);
+    Table *nt = rc == MICA_OK ? schema_find_table(db->schema, tname) : NULL;
+    if (nt) rc = fkey_check_added(x, nt);
+  }
   if (rc == MICA_OK && n_new > n_old) {
     rc = schema_ensure(db);
     Index *ix = rc == MICA_OK ? schema_find_index(db->schema, iname) : NULL;
@@ -5862,6 +6317,46 @@ static const char *indexed_col_name(const IndexedCol *ic) {
   return NULL;
 }
 
+static const XFKey *xv_fk(const ForeignKey *fk, Arena *a) {
+  if (!fk) return NULL;
+  XFKey *x = arena_alloc(a, sizeof *x);
+  if (!x) return NULL;
+  x->table = fk->table;
+  x->table_off = fk->table_off;
+  x->ncols = fk->ncols;
+  x->cols = fk->cols;
+  x->on_delete = fk->on_delete;
+  x->on_update = fk->on_update;
+  x->deferred = fk->deferred;
+  return x;
+}
+
+static void xv_coldef(const ColDef *d, XColDef *t, Arena *a) {
+  t->fk = xv_fk(d->fk, a);
+  t->off = d->off;
+  t->name = d->name;
+  t->type = d->type;
+  t->notnull = d->notnull;
+  t->notnull_conflict = d->notnull_conflict;
+  t->pk = d->pk;
+  t->pk_desc = d->pk_desc;
+  t->pk_conflict = d->pk_conflict;
+  t->autoinc = d->autoinc;
+  t->unique = d->unique;
+  t->unique_conflict = d->unique_conflict;
+  t->dflt = d->dflt;
+  t->dflt_off = d->dflt ? d->dflt_off : -1;
+  t->dflt_end = d->dflt ? d->dflt_end : -1;
+  t->collate = d->collate;
+  t->ncheck = d->ncheck;
+  t->checks = (ANode **)d->checks;
+  t->check_names = d->check_names;
+  t->gen = d->gen;
+  t->gen_expr = d->gen_expr;
+  t->gen_error = d->gen_error;
+  t->gen_dflt = d->gen_dflt;
+}
+
 static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   const Stmt *s = node;
   memset(x, 0, sizeof *x);
@@ -5954,28 +6449,8 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   x->ncoldef = s->ncoldef;
   x->coldefs = arena_alloc(a, sizeof(XColDef) * (size_t)(s->ncoldef + 1));
   if (!x->coldefs || !x->returning) return MICA_NOMEM;
-  for (int i = 0; i < s->ncoldef; i++) {
-    const ColDef *d = &s->coldefs[i];
-    XColDef *t = &x->coldefs[i];
-    t->name = d->name;
-    t->type = d->type;
-    t->notnull = d->notnull;
-    t->notnull_conflict = d->notnull_conflict;
-    t->pk = d->pk;
-    t->pk_desc = d->pk_desc;
-    t->pk_conflict = d->pk_conflict;
-    t->autoinc = d->autoinc;
-    t->unique = d->unique;
-    t->unique_conflict = d->unique_conflict;
-    t->dflt = d->dflt;
-    t->dflt_off = d->dflt ? d->dflt_off : -1;
-    t->dflt_end = d->dflt ? d->dflt_end : -1;
-    t->collate = d->collate;
-    t->ncheck = d->ncheck;
-    t->checks = (ANode **)d->checks;
-    t->check_names = d->check_names;
-    t->gen = d->gen;
-  }
+  for (int i = 0; i < s->ncoldef; i++)
+    xv_coldef(&s->coldefs[i], &x->coldefs[i], a);
   x->ntcons = s->ntcons;
   x->tcons = arena_alloc(a, sizeof(XTabCons) * (size_t)(s->ntcons + 1));
   if (!x->tcons) return MICA_NOMEM;
@@ -6003,6 +6478,8 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
       }
     } else if (tc->kind == TC_FOREIGN_KEY) {
       t->cols = tc->fk_cols;
+      t->ncol = tc->ncol;
+      t->fk = xv_fk(tc->fk, a);
     }
   }
   x->without_rowid = s->without_rowid;
@@ -6039,15 +6516,7 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   x->cons_end = s->cons_end;
   if (s->add_col) {
     const ColDef *d = s->add_col;
-    XColDef *t = &x->add_col;
-    t->name = d->name;
-    t->type = d->type;
-    t->notnull = d->notnull;
-    t->pk = d->pk;
-    t->unique = d->unique;
-    t->dflt = d->dflt;
-    t->collate = d->collate;
-    t->gen = d->gen;
+    xv_coldef(d, &x->add_col, a);
     x->add_col_off = d->off;
     x->add_col_end = d->end;
   }

@@ -181,6 +181,15 @@ enum {
   XS_CREATE_VTABLE, /* CREATE VIRTUAL TABLE name USING module(args) */
 };
 
+/* A REFERENCES clause (ast.h ForeignKey). */
+typedef struct XFKey {
+  const char *table;
+  int table_off;
+  int ncols;
+  const char **cols; /* parent columns, or none */
+  int on_delete, on_update, deferred;
+} XFKey;
+
 typedef struct XColDef {
   const char *name;
   const char *type; /* as written or NULL */
@@ -194,6 +203,10 @@ typedef struct XColDef {
   ANode **checks;
   const char **check_names;
   int gen; /* generated: 1 virtual 2 stored */
+  ANode *gen_expr;
+  int gen_error, gen_dflt; /* see ColDef (ast.h) */
+  const XFKey *fk;         /* REFERENCES, or NULL */
+  int off;                 /* the column definition's text */
 } XColDef;
 
 typedef struct XTabCons {
@@ -207,6 +220,7 @@ typedef struct XTabCons {
   int autoinc;
   ANode *check;
   int check_off, check_end; /* the CHECK expression's text */
+  const XFKey *fk;          /* FOREIGN KEY (cols) REFERENCES ...: cols are the child columns */
 } XTabCons;
 
 typedef struct XUpsert {

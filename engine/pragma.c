@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fkey.h"
 #include "pragma.h"
 #include "vtab.h"
 
@@ -49,6 +50,8 @@ static const PragmaDef pragmas[] = {
     {"journal_mode", "journal_mode", 0, 0, 2},
     {"synchronous", "synchronous", 0, 0, 2},
     {"foreign_keys", "foreign_keys", 0, 0, 0},
+    {"defer_foreign_keys", "defer_foreign_keys", 0, 0, 0},
+    {"foreign_key_check", "table,rowid,parent,fkid", 0, 0, -1},
     {"integrity_check", "integrity_check", 0, 0, 3},
     {"quick_check", "quick_check", 0, 0, 3},
     {"wal_checkpoint", "busy,log,checkpointed", 0, 0, -1},
@@ -75,7 +78,7 @@ int pragma_columns(const char *name, int has_value, char ***names, int *ncol) {
   /* a setting with a value reports nothing, except journal_mode, wal_checkpoint and busy_timeout */
   if (has_value && !p->needs_arg && strcasecmp(name, "journal_mode") && strcasecmp(name, "wal_checkpoint") &&
       strcasecmp(name, "busy_timeout") && strcasecmp(name, "integrity_check") &&
-      strcasecmp(name, "quick_check"))
+      strcasecmp(name, "quick_check") && strcasecmp(name, "foreign_key_check"))
     return MICA_OK;
   int n = 1;
   for (const char *c = p->cols; *c; c++)
@@ -176,12 +179,14 @@ static const char *std_type(const char *t) {
 
 static int table_info(Exec *x, Table *t, int extended, RowList *out) {
   int rc = MICA_OK;
-  for (int i = 0; i < t->ncol && rc == MICA_OK; i++) {
+  for (int i = 0, cid = 0; i < t->ncol && rc == MICA_OK; i++) {
     Column *c = &t->cols[i];
-    if (c->hidden && !extended) continue;
+    /* hidden: 2 VIRTUAL, 3 STORED generated column (table_info leaves them out) */
+    int hidden = c->hidden ? c->hidden : c->gen == 1 ? 2 : c->gen == 2 ? 3 : 0;
+    if (hidden && !extended) continue;
     Row *r = mkrow(extended ? 7 : 6);
     if (!r) return MICA_NOMEM;
-    value_set_int(&r->v[0], i);
+    value_set_int(&r->v[0], cid++); /* table_info numbers the columns it shows */
     set_text(&r->v[1], c->name);
     set_text(&r->v[2], std_type(c->type));
     value_set_int(&r->v[3], c->notnull);
@@ -189,7 +194,7 @@ static int table_info(Exec *x, Table *t, int extended, RowList *out) {
     set_text(&r->v[4], d);
     free(d);
     value_set_int(&r->v[5], c->pk);
-    if (extended) value_set_int(&r->v[6], c->hidden);
+    if (extended) value_set_int(&r->v[6], hidden);
     rc = push(out, r);
   }
   (void)x;
@@ -252,7 +257,9 @@ static int check_msg(RowList *out, int *left, const char *fmt, ...) {
 
 /* The rows of t against its indexes, with SQLite's messages: a NOT NULL column holding NULL, a row
  * whose entry an index lacks ("row N": the rowid, or the row's place in a WITHOUT ROWID table), an
- * index with another number of entries than the table has rows. quick_check skips the indexes. */
+ * index with another number of entries than the table has rows. quick_check skips the indexes.
+ * VIRTUAL generated columns are not computed here: their NOT NULL and the indexes on them are not
+ * checked. */
 static int check_contents(Exec *x, Table *t, int quick, int *left, RowList *out) {
   Index *ix[SCHEMA_MAX_INDEXES + 1];
   BtCursor *icur[SCHEMA_MAX_INDEXES + 1] = {0};
@@ -261,8 +268,8 @@ static int check_contents(Exec *x, Table *t, int quick, int *left, RowList *out)
   int n = schema_index_order(t, order, SCHEMA_MAX_INDEXES);
   for (int i = 0; i < n; i++) {
     int expr = 0;
-    for (int k = 0; k < order[i]->ncol; k++)
-      expr |= order[i]->cols[k] < -1;
+    for (int k = 0; k < order[i]->ncol; k++) /* (VIRTUAL columns are not computed here) */
+      expr |= order[i]->cols[k] < -1 || (order[i]->cols[k] >= 0 && t->cols[order[i]->cols[k]].gen == 1);
     if (order[i] != t->pk && !expr && !order[i]->where && !quick) ix[nix++] = order[i];
   }
   BtCursor *cur = NULL;
@@ -282,7 +289,7 @@ static int check_contents(Exec *x, Table *t, int quick, int *left, RowList *out)
     nrow++;
     if ((rc = btree_data(cur, &d, &nd)) || (rc = dml_decode_row(x, t, d, nd, rowid, vals))) break;
     for (int c = 0; c < t->ncol && rc == MICA_OK; c++)
-      if (t->cols[c].notnull && c != t->ipk && vals[c].type == VAL_NULL)
+      if (t->cols[c].notnull && c != t->ipk && t->cols[c].gen != 1 && vals[c].type == VAL_NULL)
         rc = check_msg(out, left, "NULL value in %s.%s", t->name, t->cols[c].name);
     for (int i = 0; i < nix && rc == MICA_OK; i++) {
       uint8_t *rec;
@@ -410,7 +417,16 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
       Index *ix = schema_find_index(s, argtext);
       return ix ? index_info(x, ix, name[6] == 'x', out) : MICA_OK;
     }
-    return MICA_OK; /* foreign_key_list: no foreign keys are recorded yet */
+    if (!strcasecmp(name, "foreign_key_list")) {
+      Table *t = schema_find_table(s, argtext);
+      return t && !t->is_view ? fkey_pragma_list(x, t, out) : MICA_OK;
+    }
+    return MICA_OK;
+  }
+  if (!strcasecmp(name, "foreign_key_check")) {
+    Table *t = argtext ? schema_find_table(s, argtext) : NULL;
+    if (argtext && !t) return mica_set_error(db, MICA_ERROR, "no such table: %s", argtext);
+    return fkey_pragma_check(x, t, out);
   }
   if (!strcasecmp(name, "database_list")) {
     Row *r = mkrow(3);
@@ -467,13 +483,20 @@ int pragma_run(Exec *x, const char *name, const Value *arg, RowList *out) {
     return int_row(out, db->synchronous);
   }
   if (!strcasecmp(name, "foreign_keys") || !strcasecmp(name, "recursive_triggers") ||
-      !strcasecmp(name, "case_sensitive_like")) {
-    int *flag = !strcasecmp(name, "foreign_keys")         ? &db->foreign_keys
+      !strcasecmp(name, "case_sensitive_like") || !strcasecmp(name, "defer_foreign_keys")) {
+    int fk = !strcasecmp(name, "foreign_keys");
+    int *flag = fk                                        ? &db->foreign_keys
                 : !strcasecmp(name, "recursive_triggers") ? &db->recursive_triggers
+                : !strcasecmp(name, "defer_foreign_keys") ? &db->defer_foreign_keys
                                                           : &db->case_sensitive_like;
     if (arg) {
       int b;
-      if (parse_bool(arg, &b)) *flag = b;
+      /* foreign_keys cannot change inside a transaction (SQLite ignores it there) */
+      if (parse_bool(arg, &b) && *flag != b && !(fk && !db->autocommit)) {
+        *flag = b;
+        /* programs compiled before include or leave out foreign key work: recompile them */
+        if (fk || flag == &db->defer_foreign_keys) db->schema_gen++;
+      }
       return MICA_OK;
     }
     return int_row(out, *flag);

@@ -30,6 +30,15 @@ static int name_eq(const char *a, const char *b) {
   return *a == *b;
 }
 
+void schema_trigger_free(Trigger *tr) {
+  if (!tr) return;
+  free(tr->name);
+  free(tr->table);
+  free(tr->sql);
+  if (tr->ast) ast_free(tr->ast);
+  free(tr);
+}
+
 static void index_free(Index *ix) {
   if (!ix) return;
   free(ix->name);
@@ -69,6 +78,18 @@ void schema_table_free(Table *t) {
       free(t->check_names[i]);
     free(t->check_names);
   }
+  while (t->fkeys) {
+    FKey *fk = t->fkeys;
+    t->fkeys = fk->next;
+    free(fk->to);
+    free(fk->from_cols);
+    for (int i = 0; fk->to_cols && i < fk->ncol; i++)
+      free(fk->to_cols[i]);
+    free(fk->to_cols);
+    schema_trigger_free(fk->act[0]);
+    schema_trigger_free(fk->act[1]);
+    free(fk);
+  }
   index_free(t->pk);
   if (t->ast) ast_free(t->ast);
   free(t->name);
@@ -93,11 +114,7 @@ void schema_free(Schema *s) {
   Trigger *tr = s->triggers;
   while (tr) {
     Trigger *n = tr->next;
-    free(tr->name);
-    free(tr->table);
-    free(tr->sql);
-    if (tr->ast) ast_free(tr->ast);
-    free(tr);
+    schema_trigger_free(tr);
     tr = n;
   }
   schema_table_free(s->master);

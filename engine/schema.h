@@ -37,6 +37,7 @@
 
 typedef struct Table Table;
 typedef struct Index Index;
+typedef struct FKey FKey;
 
 typedef struct Column {
   char *name;
@@ -48,8 +49,9 @@ typedef struct Column {
   int notnull_conflict; /* ON CONFLICT action of NOT NULL */
   int pk;               /* 1-based position in the primary key, 0 if not part of it */
   int hidden;
-  void *dflt; /* Expr * (ast.h) borrowed from the table's parse tree, or NULL */
-  int gen;    /* generated column: 1 virtual, 2 stored */
+  void *dflt;     /* Expr * (ast.h) borrowed from the table's parse tree, or NULL */
+  int gen;        /* generated column: 1 virtual, 2 stored */
+  void *gen_expr; /* its AS (...) expression (Expr *, borrowed like dflt) */
 } Column;
 
 struct Table {
@@ -73,7 +75,27 @@ struct Table {
   int nchecks;
   void **checks;      /* Expr * borrowed from ast */
   char **check_names; /* constraint names or NULL */
+  FKey *fkeys;        /* its FOREIGN KEY clauses (this table the child), owned */
   Table *next;
+};
+
+/* FOREIGN KEY actions, as the parser numbers them (ast.h ForeignKey). */
+enum { FK_NONE = 0, FK_SET_NULL, FK_SET_DEFAULT, FK_CASCADE, FK_RESTRICT, FK_NO_ACTION };
+
+/* A FOREIGN KEY (or column REFERENCES) clause. The list of a table is in SQLite's order: most
+ * recently declared first, which numbers them for PRAGMA foreign_key_list / foreign_key_check. */
+struct FKey {
+  Table *from; /* the child table */
+  char *to;    /* the parent table's name as written */
+  int ncol;
+  int *from_cols;         /* [ncol] child columns */
+  char **to_cols;         /* [ncol] parent columns as written, or NULL: the parent's PRIMARY KEY */
+  int on_delete;          /* FK_* */
+  int on_update;          /* FK_* */
+  int deferred;           /* DEFERRABLE INITIALLY DEFERRED */
+  struct Trigger *act[2]; /* its ON DELETE / ON UPDATE action as a trigger (fkey.c builds it on first
+                           * use; owned, freed with the table) */
+  FKey *next;
 };
 
 struct Index {
@@ -122,6 +144,9 @@ int schema_ensure(mica_db *db);
 /* Drops the in-memory schema (it is reloaded by the next schema_ensure). */
 void schema_reset(mica_db *db);
 void schema_free(Schema *s);
+/* Frees a Table (its columns, checks, foreign keys, parse tree, name and text). */
+void schema_table_free(Table *t);
+void schema_trigger_free(Trigger *tr);
 
 /* Frees a table object (and drops its virtual-table connection); schema_table_free_columns frees only
  * its columns (cols, ncol 0). */

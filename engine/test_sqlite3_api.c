@@ -259,6 +259,39 @@ START_TEST(test_errors_carry_codes_and_messages) {
 }
 END_TEST
 
+START_TEST(test_foreign_key_errors_carry_extended_codes) {
+  sqlite3 *db = open_memory();
+  exec_ok(db, "PRAGMA foreign_keys = ON");
+  exec_ok(db, "CREATE TABLE p(id INTEGER PRIMARY KEY)");
+  exec_ok(db, "CREATE TABLE c(pid REFERENCES p ON DELETE RESTRICT)");
+  exec_ok(db, "CREATE TABLE d(pid REFERENCES p DEFERRABLE INITIALLY DEFERRED)");
+  exec_ok(db, "INSERT INTO p VALUES(1)");
+  exec_ok(db, "INSERT INTO c VALUES(1)");
+  ck_assert_int_eq(sqlite3_extended_result_codes(db, 1), SQLITE_OK);
+  /* an immediate key: the statement fails */
+  ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO c VALUES(2)", NULL, NULL, NULL),
+                   SQLITE_CONSTRAINT_FOREIGNKEY);
+  ck_assert_str_eq(sqlite3_errmsg(db), "FOREIGN KEY constraint failed");
+  /* RESTRICT is a trigger raising the error */
+  ck_assert_int_eq(sqlite3_exec(db, "DELETE FROM p", NULL, NULL, NULL), SQLITE_CONSTRAINT_TRIGGER);
+  ck_assert_str_eq(sqlite3_errmsg(db), "FOREIGN KEY constraint failed");
+  /* a deferred key: COMMIT fails and the transaction stays open */
+  exec_ok(db, "BEGIN");
+  exec_ok(db, "INSERT INTO d VALUES(5)");
+  ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_CONSTRAINT_FOREIGNKEY);
+  ck_assert_int_eq(sqlite3_get_autocommit(db), 0);
+  exec_ok(db, "INSERT INTO p VALUES(5)");
+  exec_ok(db, "COMMIT");
+  ck_assert_int_eq(sqlite3_get_autocommit(db), 1);
+  ck_assert_str_eq(query_text(db, "SELECT group_concat(pid) FROM d"), "5");
+  /* in autocommit mode the statement's transaction is rolled back */
+  ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO d VALUES(6)", NULL, NULL, NULL),
+                   SQLITE_CONSTRAINT_FOREIGNKEY);
+  ck_assert_str_eq(query_text(db, "SELECT count(*) FROM d"), "1");
+  sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(test_reset_and_finalize_report_the_step_error) {
   sqlite3 *db = open_memory();
   exec_ok(db, "CREATE TABLE t(a UNIQUE); INSERT INTO t VALUES(1)");
@@ -701,6 +734,7 @@ static Suite *sqlite3_api_suite(void) {
   ADD(tc, test_bind_destructor_runs);
   ADD(tc, test_changes_rowid_and_autocommit);
   ADD(tc, test_errors_carry_codes_and_messages);
+  ADD(tc, test_foreign_key_errors_carry_extended_codes);
   ADD(tc, test_reset_and_finalize_report_the_step_error);
   ADD(tc, test_exec_callback_sees_rows_and_can_abort);
   ADD(tc, test_get_table_layout_and_free);

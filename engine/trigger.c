@@ -18,8 +18,15 @@
  *   Copies are compiled when the firing statement is prepared, except for a trigger reached again
  *   while it is being compiled (db->trig_compiling), whose copies are made when it first fires.
  *
+ * FOREIGN KEY ACTIONS
+ *   fkey.c makes each ON DELETE / ON UPDATE action of a foreign key a trigger of its own (an AFTER
+ *   trigger on the parent table whose body changes the child rows) and fires the actions of a row
+ *   through a list made by trigger_list_build_actions. They run with ABORT as their conflict action,
+ *   and, having no name in SQLite, fire again even when recursive_triggers is off.
+ *
  * FIRING (trigger_fire)
- *   - With recursive_triggers off, a trigger already running (db->trig_running) does not fire again.
+ *   - With recursive_triggers off, a trigger already running (db->trig_running) does not fire again
+ *     (foreign key actions excepted).
  *   - More than TRIGGER_MAX_DEPTH nested trigger programs: "too many levels of trigger recursion". The
  *     depth counts a program whose WHEN turns out false, as SQLite's does.
  *   - changes(): each body DML statement publishes its own count when it ends (plan_run), so a later
@@ -67,6 +74,7 @@ struct TrigList {
   TrigCtx ctx;
   int n;
   TrigEntry *e;
+  int actions; /* foreign key actions (trigger_list_build_actions): they fire even when running */
 };
 
 static int nomem(mica_db *db) { return mica_set_error(db, MICA_NOMEM, "out of memory"); }
@@ -140,6 +148,36 @@ static int name_in(const char *name, int n, const char *const *names) {
   return 0;
 }
 
+/* An empty list with room for n entries, for triggers on t firing on event. */
+static TrigList *list_new(mica_db *db, Table *t, int event, int onconf, int n) {
+  TrigList *l = calloc(1, sizeof *l);
+  if (!l || !(l->e = calloc((size_t)n, sizeof(TrigEntry)))) {
+    free(l);
+    return NULL;
+  }
+  l->db = db;
+  l->ctx.t = t;
+  l->ctx.has_new = event != TE_DELETE;
+  l->ctx.has_old = event != TE_INSERT;
+  l->ctx.onconf = onconf;
+  return l;
+}
+
+/* Compiles a copy of each entry's body (*out = l), or frees l on error. */
+static int list_compile(TrigList *l, TrigList **out) {
+  for (int i = 0; i < l->n; i++) {
+    if (on_stack(l->db->trig_compiling, l->e[i].tr)) continue; /* compiled when it fires */
+    TrigInst *in;
+    int rc = inst_compile(l, &l->e[i], &in);
+    if (rc) {
+      trigger_list_free(l);
+      return rc;
+    }
+  }
+  *out = l;
+  return MICA_OK;
+}
+
 int trigger_list_build(mica_db *db, Table *t, int event, int nset, const char *const *setcols, int onconf,
                        TrigList **out) {
   *out = NULL;
@@ -149,16 +187,8 @@ int trigger_list_build(mica_db *db, Table *t, int event, int nset, const char *c
   for (Trigger *tr = s->triggers; tr; tr = tr->next)
     n++;
   if (!n) return MICA_OK;
-  TrigList *l = calloc(1, sizeof *l);
-  if (!l || !(l->e = calloc((size_t)n, sizeof(TrigEntry)))) {
-    free(l);
-    return nomem(db);
-  }
-  l->db = db;
-  l->ctx.t = t;
-  l->ctx.has_new = event != TE_DELETE;
-  l->ctx.has_old = event != TE_INSERT;
-  l->ctx.onconf = onconf;
+  TrigList *l = list_new(db, t, event, onconf, n);
+  if (!l) return nomem(db);
   for (Trigger *tr = s->triggers; tr; tr = tr->next) {
     Stmt *a = tr->ast;
     if (!a || a->kind != SK_CREATE_TRIGGER || !tr->table || strcasecmp(tr->table, t->name)) continue;
@@ -183,17 +213,21 @@ int trigger_list_build(mica_db *db, Table *t, int event, int nset, const char *c
     l->e[i] = l->e[j];
     l->e[j] = tmp;
   }
-  for (int i = 0; i < l->n; i++) {
-    if (on_stack(db->trig_compiling, l->e[i].tr)) continue; /* compiled when it fires */
-    TrigInst *in;
-    int rc = inst_compile(l, &l->e[i], &in);
-    if (rc) {
-      trigger_list_free(l);
-      return rc;
-    }
+  return list_compile(l, out);
+}
+
+int trigger_list_build_actions(mica_db *db, Table *t, int event, Trigger *const *trs, int n, TrigList **out) {
+  *out = NULL;
+  if (n <= 0) return MICA_OK;
+  TrigList *l = list_new(db, t, event, ONCONF_ABORT, n);
+  if (!l) return nomem(db);
+  l->actions = 1;
+  for (int i = 0; i < n; i++) {
+    l->e[l->n].tr = trs[i];
+    l->e[l->n].time = TR_AFTER;
+    l->n++;
   }
-  *out = l;
-  return MICA_OK;
+  return list_compile(l, out);
 }
 
 void trigger_list_free(TrigList *l) {
@@ -217,41 +251,14 @@ int trigger_list_has(const TrigList *l, int time) {
   return 0;
 }
 
-/* Points slot s of p at the row vals (borrowed) with rowid; vals NULL leaves it all NULL. */
-static void slot_fill(Prog *p, int s, Value *vals, int64_t rowid) {
-  if (s >= p->nslot) return;
-  Slot *sl = &p->slots[s];
-  for (int i = 0; i < sl->ncol; i++) {
-    value_release(&sl->cols[i]);
-    if (vals)
-      value_borrow(&sl->cols[i], &vals[i]);
-    else
-      value_init(&sl->cols[i]);
-  }
-  sl->rowid = rowid;
-  sl->decoded = 1;
-  sl->rec = NULL;
-  sl->nrec = 0;
-  sl->nullrow = 0;
-}
-
-static void slot_empty(Prog *p, int s) {
-  if (s >= p->nslot) return;
-  Slot *sl = &p->slots[s];
-  for (int i = 0; i < sl->ncol; i++) {
-    value_release(&sl->cols[i]);
-    value_init(&sl->cols[i]);
-  }
-}
-
 /* Runs one body statement to completion. */
 static int run_stmt(Exec *outer, mica_stmt *st, int first, Value *newv, int64_t newrowid, Value *oldv,
                     int64_t oldrowid, int *skip) {
   Prog *p = st->prog;
   mica_db *db = st->db;
   st->now_ms = outer->stmt ? outer->stmt->now_ms : 0;
-  slot_fill(p, TRIG_NEW_SLOT, newv, newrowid);
-  slot_fill(p, TRIG_OLD_SLOT, oldv, oldrowid);
+  prog_slot_fill(p, TRIG_NEW_SLOT, newv, newrowid);
+  prog_slot_fill(p, TRIG_OLD_SLOT, oldv, oldrowid);
   Exec x = {.db = db, .stmt = st, .prog = p, .slots = p->slots};
   int rc = MICA_OK;
   if (first && p->trig_when) {
@@ -271,8 +278,8 @@ static int run_stmt(Exec *outer, mica_stmt *st, int first, Value *newv, int64_t 
       rowlist_clear(&rows);
     }
   }
-  slot_empty(p, TRIG_NEW_SLOT);
-  slot_empty(p, TRIG_OLD_SLOT);
+  prog_slot_empty(p, TRIG_NEW_SLOT);
+  prog_slot_empty(p, TRIG_OLD_SLOT);
   prog_reset(p);
   return rc;
 }
@@ -285,7 +292,7 @@ int trigger_fire(Exec *x, TrigList *l, int time, Value *newv, int64_t newrowid, 
   for (int i = 0; i < l->n; i++) {
     TrigEntry *e = &l->e[i];
     if (e->time != time) continue;
-    if (!db->recursive_triggers && on_stack(db->trig_running, e->tr)) continue;
+    if (!l->actions && !db->recursive_triggers && on_stack(db->trig_running, e->tr)) continue;
     if (db->trigger_depth >= TRIGGER_MAX_DEPTH)
       return mica_set_error(db, MICA_ERROR, "too many levels of trigger recursion");
     TrigInst *in = e->insts;

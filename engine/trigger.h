@@ -43,6 +43,10 @@ typedef struct TrigList TrigList;
  * firing statement's OR clause (0 for none). */
 int trigger_list_build(mica_db *db, Table *t, int event, int nset, const char *const *setcols, int onconf,
                        TrigList **out);
+/* The list of the foreign key action triggers trs[0..n) on t (fkey.c, borrowed like schema triggers)
+ * for event (TE_DELETE or TE_UPDATE): AFTER triggers, run with ABORT and fired even when
+ * recursive_triggers is off and they are running already. *out is NULL when n is 0. */
+int trigger_list_build_actions(mica_db *db, Table *t, int event, Trigger *const *trs, int n, TrigList **out);
 void trigger_list_free(TrigList *l);
 /* Whether l has a trigger of this time (TR_BEFORE, TR_AFTER, TR_INSTEAD_OF). l may be NULL. */
 int trigger_list_has(const TrigList *l, int time);

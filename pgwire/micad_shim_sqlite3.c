@@ -10,6 +10,7 @@
  * target adds engine/ with -iquote only (engine/sqlite3.h is Mica's own subset).
  */
 #include <sqlite3.h>
+#include <stdarg.h>
 
 #include "mica.h"
 
@@ -23,7 +24,15 @@ int mica_open(const char *path, int flags, mica_db **out) {
 }
 int mica_close(mica_db *db) { return sqlite3_close(DB(db)); }
 int mica_close_v2(mica_db *db) { return sqlite3_close_v2(DB(db)); }
-int mica_db_config(mica_db *db, int op, ...) { return MICA_OK; }
+int mica_db_config(mica_db *db, int op, ...) {
+  if (op != MICA_DBCONFIG_ENABLE_FKEY) return MICA_OK;
+  va_list ap;
+  va_start(ap, op);
+  int on = va_arg(ap, int);
+  int *res = va_arg(ap, int *);
+  va_end(ap);
+  return sqlite3_db_config(DB(db), SQLITE_DBCONFIG_ENABLE_FKEY, on, res);
+}
 int mica_busy_timeout(mica_db *db, int ms) { return sqlite3_busy_timeout(DB(db), ms); }
 void mica_interrupt(mica_db *db) { sqlite3_interrupt(DB(db)); }
 int mica_get_autocommit(mica_db *db) { return sqlite3_get_autocommit(DB(db)); }

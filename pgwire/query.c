@@ -131,6 +131,7 @@ const char *pgw_sqlstate(int rc, const char *msg) {
   if (has(msg, "multiple primary keys")) return "42P16";
   if (has(msg, "columns available but")) return "42P10"; /* invalid_column_reference */
   if (has(msg, "step size cannot equal zero")) return "22023";
+  if (has(msg, "foreign key mismatch")) return "42830"; /* no unique constraint matching the keys */
   if (has(msg, "date/time field value out of range")) return "22008";
   if (has(msg, "invalid input syntax for type timestamp") || has(msg, "invalid input syntax for type date") ||
       has(msg, "invalid input syntax for type time"))

@@ -690,6 +690,8 @@ static void open_database(pgw_session *s) {
     return;
   }
   mica_db_config(db, MICA_DBCONFIG_DIALECT, MICA_DIALECT_POSTGRES);
+  /* PostgreSQL always enforces foreign keys (SQLite's default is off) */
+  mica_db_config(db, MICA_DBCONFIG_ENABLE_FKEY, 1, (int *)NULL);
   pthread_mutex_lock(&s->srv->mu);
   s->db = db;
   pthread_mutex_unlock(&s->srv->mu);
