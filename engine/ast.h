@@ -263,6 +263,15 @@ typedef struct TextEdit {
   const char *repl;
 } TextEdit;
 
+/* Where a name came from (parse_statement with PARSE_NAME_POSITIONS, parse.h): every name the parser
+ * read (table, column, alias, ... each one a distinct string of the arena) and its token text[off,
+ * off + len), quotes included. ALTER TABLE's renames (alter.c) walk the tree and find each name's token
+ * here by its pointer. */
+typedef struct NamePos {
+  const char *name;
+  int off, len;
+} NamePos;
+
 /* A column of an index, a PRIMARY KEY/UNIQUE table constraint or an ON CONFLICT target. */
 typedef struct IndexedCol {
   Expr *expr; /* the column (EK_COLUMN) or expression */
@@ -354,6 +363,8 @@ struct Stmt {
   const char **names; /* every name, the first one also in `name` */
   int nedit;          /* rewrites of the text to store (PostgreSQL dialect), in text order */
   TextEdit *edits;
+  int nnamepos; /* PARSE_NAME_POSITIONS: the names read, in text order (top statement only) */
+  NamePos *namepos;
   int onconf; /* OE_*: INSERT OR x / REPLACE / UPDATE OR x */
 
   /* INSERT */
@@ -423,6 +434,8 @@ struct Stmt {
   int alter_kind;         /* AL_* */
   const char *new_name;   /* RENAME TO new / RENAME COLUMN old TO new */
   const char *column;     /* RENAME COLUMN old / DROP COLUMN name */
+  int column_off;         /* offset of the column's token */
+  int new_name_off;       /* offset of the new name's token */
   ColDef *add_col;        /* ADD COLUMN */
   int cons_off, cons_end; /* ADD [CONSTRAINT name] ...: the constraint's text (in tcons[0]) */
 

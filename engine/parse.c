@@ -235,6 +235,10 @@ typedef struct Parser {
   /* text edits for storing PostgreSQL-dialect DDL in SQLite syntax (TextEdit, ast.h) */
   TextEdit *edits;
   int nedit, cap_edit;
+  /* PARSE_NAME_POSITIONS: where each name string came from (NamePos, ast.h) */
+  int record_names;
+  NamePos *npos;
+  int nnpos, cap_npos;
   /* error */
   jmp_buf jb;
   char *err;
@@ -657,6 +661,22 @@ static char *p_dequote(Parser *p, const Token *t) {
   return p_strndup(p, s, (size_t)n);
 }
 
+/* Growable array in the arena (doubling; the old block is simply abandoned to the arena). */
+static void *p_grow(Parser *p, void *arr, int n, int *cap, size_t elem) {
+  if (n < *cap) return arr;
+  int nc = *cap ? *cap * 2 : 4;
+  void *na = p_alloc(p, elem * (size_t)nc);
+  if (arr && n) memcpy(na, arr, elem * (size_t)n);
+  *cap = nc;
+  return na;
+}
+
+#define PUSH(p, arr, n, cap, v)                                                                              \
+  do {                                                                                                       \
+    (arr) = p_grow((p), (arr), (n), &(cap), sizeof(*(arr)));                                                 \
+    (arr)[(n)++] = (v);                                                                                      \
+  } while (0)
+
 /* Whether the lookahead can be a name: an identifier, a quoted identifier, or a non-reserved keyword.
  * allow_string also accepts a 'string' (SQLite accepts strings as names in many places). */
 static int p_isname(Parser *p, int allow_string) {
@@ -670,6 +690,10 @@ static const char *p_name_ex(Parser *p, int allow_string, int *quoted) {
   if (quoted) *quoted = p->tok.type == T_QID && p->z[p->tok.off] == '"';
   p->last_name_off = p->tok.off;
   char *s = p_dequote(p, &p->tok);
+  if (p->record_names) {
+    NamePos np = {s, p->tok.off, p->tok.len};
+    PUSH(p, p->npos, p->nnpos, p->cap_npos, np);
+  }
   p_advance(p);
   return s;
 }
@@ -687,22 +711,6 @@ static const char *p_qualified(Parser *p, const char **schema) {
   *schema = NULL;
   return a;
 }
-
-/* Growable array in the arena (doubling; the old block is simply abandoned to the arena). */
-static void *p_grow(Parser *p, void *arr, int n, int *cap, size_t elem) {
-  if (n < *cap) return arr;
-  int nc = *cap ? *cap * 2 : 4;
-  void *na = p_alloc(p, elem * (size_t)nc);
-  if (arr && n) memcpy(na, arr, elem * (size_t)n);
-  *cap = nc;
-  return na;
-}
-
-#define PUSH(p, arr, n, cap, v)                                                                              \
-  do {                                                                                                       \
-    (arr) = p_grow((p), (arr), (n), &(cap), sizeof(*(arr)));                                                 \
-    (arr)[(n)++] = (v);                                                                                      \
-  } while (0)
 
 /* Records that text[off, end) is stored as repl (PostgreSQL dialect; see TextEdit). */
 static void p_edit(Parser *p, int off, int end, const char *repl) {
@@ -2759,12 +2767,15 @@ static void p_alter(Parser *p, Stmt *st) {
   if (p_acceptkw(p, KW_RENAME)) {
     if (p_acceptkw(p, KW_TO)) {
       st->alter_kind = AL_RENAME_TABLE;
+      st->new_name_off = p->tok.off;
       st->new_name = p_name(p);
     } else {
       p_acceptkw(p, KW_COLUMN);
       st->alter_kind = AL_RENAME_COLUMN;
+      st->column_off = p->tok.off;
       st->column = p_name(p);
       p_expectkw(p, KW_TO);
+      st->new_name_off = p->tok.off;
       st->new_name = p_name(p);
     }
   } else if (p_acceptkw(p, KW_ADD)) {
@@ -2775,6 +2786,7 @@ static void p_alter(Parser *p, Stmt *st) {
   } else if (p_acceptkw(p, KW_DROP)) {
     p_acceptkw(p, KW_COLUMN);
     st->alter_kind = AL_DROP_COLUMN;
+    st->column_off = p->tok.off;
     st->column = p_name(p);
   } else {
     p_syntax(p);
@@ -2999,6 +3011,8 @@ static int parse_run(Parser *p, Stmt **out) {
     st->edits = p->edits;
     st->nedit = p->nedit;
   }
+  st->namepos = p->npos;
+  st->nnamepos = p->nnpos;
   if (p->nparam > 0) {
     st->param_names = p_alloc(p, sizeof(char *) * (size_t)(p->nparam + 1));
     for (int i = 1; i <= p->nparam && i < p->cap_names; i++)
@@ -3018,6 +3032,8 @@ int parse_statement(const char *sql, int n, int dialect, Stmt **out, const char 
   if (!p) return MICA_NOMEM;
   p->z = sql;
   p->n = n;
+  p->record_names = (dialect & PARSE_NAME_POSITIONS) != 0;
+  dialect &= ~PARSE_NAME_POSITIONS;
   p->dialect = dialect;
   p->erroff = -1;
   p->pos = lex_next(sql, n, 0, dialect, &p->tok);

@@ -57,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alter.h"
 #include "ddl.h"
 #include "dml.h"
 #include "exec.h"
@@ -3250,8 +3251,13 @@ int plan_prepare(mica_stmt *st) {
           arena_strndup(&p->arena, c.text + xs.add_col_off, (size_t)(xs.add_col_end - xs.add_col_off));
     else if (xs.alter_kind == 5 && xs.cons_end > xs.cons_off && c.text)
       d->sqltext = arena_strndup(&p->arena, c.text + xs.cons_off, (size_t)(xs.cons_end - xs.cons_off));
-    else if (xs.alter_kind != 3)
+    if (xs.alter_kind >= AL_RENAME_TABLE && xs.alter_kind <= AL_DROP_COLUMN) {
+      /* SQLite reports these errors when the statement is prepared */
+      if (!xs.explain && !(xs.if_exists && !schema_find_table(db->schema, xs.name)))
+        rc = alter_check(db, st->ast, st->sql);
+    } else if (xs.alter_kind != AL_ADD_CONSTRAINT) {
       rc = mica_set_error(db, MICA_ERROR, "this ALTER TABLE form is not supported yet");
+    }
     break;
   case XS_BEGIN:
   case XS_COMMIT:
@@ -4472,28 +4478,12 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
     if ((!t || t == s->master) && xs->if_exists) return MICA_OK;
     if (!t || t == s->master) return mica_set_error(db, MICA_ERROR, "no such table: %s", xs->name);
     if (xs->alter_kind == 5) return alter_add_constraint(x, d, t);
-    if (t->is_view) return mica_set_error(db, MICA_ERROR, "Cannot add a column to a view");
-    XColDef *cd = &xs->add_col;
-    for (int i = 0; i < t->ncol; i++)
-      if (name_eq(t->cols[i].name, cd->name))
-        return mica_set_error(db, MICA_ERROR, "duplicate column name: %s", cd->name);
-    if (cd->pk) return mica_set_error(db, MICA_ERROR, "Cannot add a PRIMARY KEY column");
-    if (cd->unique) return mica_set_error(db, MICA_ERROR, "Cannot add a UNIQUE column");
-    if (!d->sqltext || !t->sql) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE");
-    const char *close = strrchr(t->sql, ')');
-    if (!close) return mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s)", t->name);
-    size_t head = (size_t)(close - t->sql);
-    while (head > 0 && isspace((unsigned char)t->sql[head - 1]))
-      head--;
-    size_t n = head + 2 + strlen(d->sqltext) + strlen(close) + 1;
-    char *sql = malloc(n);
-    if (!sql) return mica_set_error(db, MICA_NOMEM, "out of memory");
-    snprintf(sql, n, "%.*s, %s%s", (int)head, t->sql, d->sqltext, close);
-    char *tname = strdup(t->name);
-    rc = tname ? ddl_schema_set_sql(x, "table", tname, sql) : mica_set_error(db, MICA_NOMEM, "out of memory");
-    if (rc == MICA_OK) rc = ddl_schema_changed(x);
-    free(sql);
-    free(tname);
+    if (xs->alter_kind == AL_RENAME_TABLE || xs->alter_kind == AL_RENAME_COLUMN ||
+        xs->alter_kind == AL_DROP_COLUMN)
+      return alter_run(x, x->stmt->ast, x->stmt->sql);
+    if (!d->sqltext) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE");
+    rc = alter_check(db, x->stmt->ast, x->stmt->sql);
+    if (rc == MICA_OK) rc = alter_add_column(x, t, ((Stmt *)x->stmt->ast)->add_col, d->sqltext, x->stmt->sql);
     return rc;
   }
   case XS_REINDEX:
