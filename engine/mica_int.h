@@ -107,6 +107,7 @@ struct mica_db {
   int raise_ignore;                 /* RAISE(IGNORE) is unwinding to the trigger that raised it */
   struct TrigFrame *trig_running;   /* triggers executing now, innermost first (trigger.c) */
   struct TrigFrame *trig_compiling; /* triggers being compiled now (trigger.c) */
+  struct SeqSession *seq;           /* PostgreSQL sequences: currval/lastval state (sequence.c), or NULL */
 };
 
 struct mica_stmt {

@@ -68,6 +68,7 @@
 #include "plan_view.h"
 #include "pragma.h"
 #include "schema.h"
+#include "sequence.h"
 #include "trigger.h"
 
 /* Adapter (end of file). */
@@ -3259,6 +3260,10 @@ int plan_prepare(mica_stmt *st) {
       rc = mica_set_error(db, MICA_ERROR, "this ALTER TABLE form is not supported yet");
     }
     break;
+  case XS_SEQUENCE:
+    st->readonly = 0;
+    p->kind = PROG_OTHER;
+    break;
   case XS_BEGIN:
   case XS_COMMIT:
   case XS_ROLLBACK:
@@ -4303,6 +4308,11 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
                                "CREATE TABLE sqlite_sequence(name,seq)");
     }
     if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    /* PostgreSQL: the sequences of serial columns that are not the primary key */
+    if (rc == MICA_OK && db->dialect == MICA_DIALECT_POSTGRES && !xs->explain) {
+      rc = schema_ensure(db);
+      if (rc == MICA_OK) rc = seq_after_create_table(x, x->stmt->ast);
+    }
     return rc;
   }
   case XS_CREATE_INDEX: {
@@ -4375,6 +4385,8 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   case XS_TRUNCATE:
     for (int i = 0; i < xs->nnames && rc == MICA_OK; i++)
       rc = truncate_table(x, xs->names[i]);
+    for (int i = 0; i < xs->nnames && rc == MICA_OK && ((const Stmt *)x->stmt->ast)->restart_identity; i++)
+      rc = seq_restart_owned(x, xs->names[i]);
     return rc;
   case XS_DROP_INDEX:
     for (int i = 0; i < (xs->nnames ? xs->nnames : 1) && rc == MICA_OK; i++) {
@@ -4410,6 +4422,10 @@ static int drop_table(Exec *x, DmlPlan *d, const char *tname) {
     if (rc == MICA_OK && !t->is_view) rc = ddl_drop_tree(x, t->root);
     if (rc == MICA_OK) rc = ddl_schema_delete(x, 2, name, NULL);
     if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    if (rc == MICA_OK && db->dialect == MICA_DIALECT_POSTGRES) { /* its serial columns' sequences */
+      rc = schema_ensure(db);
+      if (rc == MICA_OK) rc = seq_drop_owned(x, name, NULL);
+    }
     free(name);
     return rc;
   }
@@ -4486,6 +4502,7 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
     if (rc == MICA_OK) rc = alter_add_column(x, t, ((Stmt *)x->stmt->ast)->add_col, d->sqltext, x->stmt->sql);
     return rc;
   }
+  case XS_SEQUENCE: return seq_ddl(x, x->stmt->ast);
   case XS_REINDEX:
   case XS_ANALYZE:
     for (int i = 0; i < xs->nnames; i++) /* PostgreSQL's ANALYZE t, ...: no statistics kept yet */
@@ -4846,7 +4863,11 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   memset(x, 0, sizeof *x);
   if (!s) return MICA_ERROR;
   x->kind = s->kind;
-  if (s->kind > SK_DETACH) x->kind = s->kind == SK_TRUNCATE ? XS_TRUNCATE : XS_OTHER;
+  if (s->kind > SK_DETACH)
+    x->kind = s->kind == SK_TRUNCATE ? XS_TRUNCATE
+              : s->kind == SK_CREATE_SEQUENCE || s->kind == SK_ALTER_SEQUENCE || s->kind == SK_DROP_SEQUENCE
+                  ? XS_SEQUENCE
+                  : XS_OTHER;
   x->nnames = s->nnames;
   x->names = s->names;
   x->nedit = s->nedit;

@@ -173,6 +173,7 @@ enum {
   XS_DETACH,
   XS_OTHER,
   XS_TRUNCATE,
+  XS_SEQUENCE, /* CREATE / ALTER / DROP SEQUENCE (sequence.c reads the parse tree) */
 };
 
 typedef struct XColDef {
