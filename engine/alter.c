@@ -776,7 +776,8 @@ int alter_rename_column_refs(Exec *x, const char *tab, const char *col, const ch
 /* ------------------------------------------------------------------------------------------------
  * DROP COLUMN.
  */
-int alter_rewrite_rows(Exec *x, Table *t, int (*fn)(void *ctx, Exec *x, Value *vals, int n), void *ctx) {
+int alter_rewrite_rows(Exec *x, Table *t, int (*fn)(void *ctx, Exec *x, Value *vals, int *n), void *ctx,
+                       int keep_ipk) {
   mica_db *db = x->db;
   TableWriter w;
   int rc = dml_writer_open(x, t, &w);
@@ -801,12 +802,13 @@ int alter_rewrite_rows(Exec *x, Table *t, int (*fn)(void *ctx, Exec *x, Value *v
     int found = 0;
     rc = dml_read_row(x, &w, rowid, vals, &found);
     if (rc == MICA_OK && found) {
-      if (t->ipk >= 0) value_set_null(&vals[t->ipk]); /* the rowid is not stored in the record */
-      rc = fn(ctx, x, vals, n);
+      if (t->ipk >= 0 && !keep_ipk) value_set_null(&vals[t->ipk]); /* the rowid is not stored in the record */
+      int nout = n;
+      rc = fn(ctx, x, vals, &nout);
       uint8_t *rec = NULL;
       uint32_t nrec = 0;
       int res = 0;
-      if (rc == MICA_OK) rc = dml_encode(vals, n, &rec, &nrec);
+      if (rc == MICA_OK) rc = dml_encode(vals, nout, &rec, &nrec);
       if (rc == MICA_OK) rc = btree_seek_rowid(w.cur, rowid, &res);
       if (rc == MICA_OK) rc = btree_insert(w.cur, rowid, rec, nrec);
       free(rec);
@@ -827,12 +829,13 @@ typedef struct DropCtx {
   int col;
 } DropCtx;
 
-static int drop_value(void *ctx, Exec *x, Value *vals, int n) {
+static int drop_value(void *ctx, Exec *x, Value *vals, int *n) {
   (void)x;
   int col = ((DropCtx *)ctx)->col;
   value_release(&vals[col]);
-  memmove(&vals[col], &vals[col + 1], sizeof(Value) * (size_t)(n - col - 1));
-  value_init(&vals[n - 1]);
+  memmove(&vals[col], &vals[col + 1], sizeof(Value) * (size_t)(*n - col - 1));
+  value_init(&vals[*n - 1]);
+  (*n)--;
   return MICA_OK;
 }
 
@@ -851,7 +854,10 @@ int alter_drop_column(Exec *x, Table *t, int col, const char *verb) {
     w.sql = r->sql;
     walk_stmt(&w, st, NULL);
     ast_free(st);
-    if (w.found && w.found_fk)
+    if (w.found && !verb)
+      rc = mica_set_error(db, MICA_ERROR,
+                          "cannot drop column %s of table %s because other objects depend on it", cname, tab);
+    else if (w.found && w.found_fk)
       rc = mica_set_error(db, MICA_ERROR,
                           "error in %s %s after %s: unknown column \"%s\" in foreign key definition", r->type,
                           r->name, verb, w.found);
@@ -881,7 +887,7 @@ int alter_drop_column(Exec *x, Table *t, int col, const char *verb) {
   if (rc == MICA_OK) rc = rows_store(x, &rs);
   if (rc == MICA_OK && !t->is_view) {
     DropCtx dc = {col};
-    rc = alter_rewrite_rows(x, t, drop_value, &dc);
+    rc = alter_rewrite_rows(x, t, drop_value, &dc, 0);
   }
   if (rc == MICA_OK) rc = ddl_schema_changed(x);
   rows_free(&rs);
@@ -943,7 +949,8 @@ int alter_add_column(Exec *x, Table *t, const void *coldef, const char *coltext,
       return mica_set_error(db, MICA_ERROR, "Cannot add a REFERENCES column with non-NULL default value");
     if (cd->notnull && !dflt)
       return mica_set_error(db, MICA_ERROR, "Cannot add a NOT NULL column with default value NULL");
-    if (!constant_default(dflt))
+    /* (the PostgreSQL dialect writes such a default into every row: alter_pg.c) */
+    if (!constant_default(dflt) && db->dialect != MICA_DIALECT_POSTGRES)
       return mica_set_error(db, MICA_ERROR, "Cannot add a column with non-constant default");
   } else if (!eof && cd->gen == 2) {
     return mica_set_error(db, MICA_ERROR, "cannot add a STORED column");
@@ -976,7 +983,11 @@ int alter_add_column(Exec *x, Table *t, const void *coldef, const char *coltext,
     } else {
       snprintf(pq, pn, "SELECT 1 FROM %s WHERE NOT (%.*s) LIMIT 1", q, ck->end - ck->off, sql + ck->off);
       rc = probe(db, pq, &found);
-      if (rc == MICA_OK && found)
+      if (rc == MICA_OK && found && db->dialect == MICA_DIALECT_POSTGRES)
+        rc = mica_set_error(db, MICA_CONSTRAINT_CHECK,
+                            "check constraint \"%s_%s_check\" of relation \"%s\" is violated by some row",
+                            tname, cd->name, tname);
+      else if (rc == MICA_OK && found)
         rc = mica_set_error(db, MICA_ERROR, "CHECK constraint failed"); /* SQLite: SQLITE_ERROR */
     }
     free(pq);

@@ -29,16 +29,23 @@ int alter_add_column(Exec *x, Table *t, const void *coldef, const char *coltext,
 int alter_rename_column_refs(Exec *x, const char *tab, const char *col, const char *repl, int bquote);
 
 /* Removes column col of table t: its definition from the CREATE TABLE text and its value from every
- * row. verb names the statement in the errors ("drop column"). */
+ * row. verb names the statement in the errors ("drop column"); NULL gives PostgreSQL's error (a view or
+ * trigger still uses the column). */
 int alter_drop_column(Exec *x, Table *t, int col, const char *verb);
 
 /* Renames table t to new_name in the stored schema (the table, its indexes, triggers, views and foreign
  * keys that refer to it, sqlite_sequence). */
 int alter_rename_table(Exec *x, Table *t, const char *new_name);
 
-/* Rewrites every row of t through fn: fn(ctx, vals, n) may change the n = t->ncol values in place
- * (owned values); the rows are written back under the same rowids. For changes of the stored form of
- * a column (PostgreSQL's ALTER COLUMN TYPE). */
-int alter_rewrite_rows(Exec *x, Table *t, int (*fn)(void *ctx, Exec *x, Value *vals, int n), void *ctx);
+/* Rewrites every row of t through fn: fn(ctx, vals, &n) may change the n = t->ncol values in place
+ * (owned values; it may lower n to write fewer); the rows are written back under the same rowids. The INTEGER
+ * PRIMARY KEY column is written as NULL (the rowid holds it), or with keep_ipk as its value (the column stops
+ * being the rowid alias). */
+int alter_rewrite_rows(Exec *x, Table *t, int (*fn)(void *ctx, Exec *x, Value *vals, int *n), void *ctx,
+                       int keep_ipk);
+
+/* ALTER TABLE in the PostgreSQL dialect (alter_pg.c): stmt is the Stmt * with its actions (alters);
+ * add_constraint runs an ADD CONSTRAINT action (the planner's). */
+int alter_pg_run(Exec *x, const void *stmt, const char *sql, int (*add_constraint)(Exec *x));
 
 #endif /* MICA_ALTER_H */

@@ -303,6 +303,24 @@ typedef struct ForeignKey {
   int deferred; /* DEFERRABLE INITIALLY DEFERRED */
 } ForeignKey;
 
+/* One clause of a column definition (its text, with its CONSTRAINT name if any). */
+enum {
+  CC_PRIMARY_KEY = 1,
+  CC_UNIQUE,
+  CC_CHECK,
+  CC_REFERENCES,
+  CC_NOT_NULL,
+  CC_DEFAULT,
+  CC_COLLATE,
+  CC_NULL,
+  CC_GENERATED
+};
+typedef struct ColCons {
+  int kind; /* CC_* */
+  int off, end;
+  const char *name;
+} ColCons;
+
 typedef struct ColDef {
   const char *name;
   const char *type; /* as written (words joined by single spaces, with "(n[,m])"), or NULL */
@@ -324,6 +342,8 @@ typedef struct ColDef {
   int dflt_kw_off;              /* DEFAULT clause: where its keyword starts (-1 none); it ends at dflt_end */
   int notnull_off, notnull_end; /* NOT NULL [ON CONFLICT x] clause, or 0, 0 */
   const char *stored_type;      /* PostgreSQL dialect: the type as stored (timestamptz, integer...) */
+  int ncons;                    /* the clauses after the type, in order */
+  ColCons *cons;
 } ColDef;
 
 enum { TC_PRIMARY_KEY = 1, TC_UNIQUE, TC_CHECK, TC_FOREIGN_KEY };

@@ -2264,9 +2264,12 @@ static void p_column_def(Parser *p, ColDef *c) {
        !strcasecmp(c->type, "smallserial") || !strcasecmp(c->type, "serial2")))
     c->serial = 1;
   int ccap = 0;
+  int conscap = 0;
   for (;;) {
     const char *cname = NULL;
+    int coff = p->tok.off;
     if (p_acceptkw(p, KW_CONSTRAINT)) cname = p_name(p);
+    Token kt = p->tok; /* the constraint's keyword */
     if (p_acceptkw(p, KW_PRIMARY)) {
       p_expectkw(p, KW_KEY);
       c->pk = 1;
@@ -2363,6 +2366,18 @@ static void p_column_def(Parser *p, ColDef *c) {
       if (cname) p_syntax(p);
       break;
     }
+    ColCons cc = {CC_GENERATED, coff, p->prev_end, cname};
+    if (kt.type == T_KW)
+      cc.kind = kt.kw == KW_PRIMARY      ? CC_PRIMARY_KEY
+                : kt.kw == KW_UNIQUE     ? CC_UNIQUE
+                : kt.kw == KW_CHECK      ? CC_CHECK
+                : kt.kw == KW_REFERENCES ? CC_REFERENCES
+                : kt.kw == KW_NOT        ? CC_NOT_NULL
+                : kt.kw == KW_DEFAULT    ? CC_DEFAULT
+                : kt.kw == KW_COLLATE    ? CC_COLLATE
+                : kt.kw == KW_NULL       ? CC_NULL
+                                         : CC_GENERATED;
+    PUSH(p, c->cons, c->ncons, conscap, cc);
   }
   c->end = p->prev_end;
 }

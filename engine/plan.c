@@ -2332,6 +2332,17 @@ int plan_build_index(mica_db *db, Index *ix) {
   return rc;
 }
 
+int plan_unique_count(Table *t) {
+  Arena a = {0};
+  XStmt xs;
+  int n = 0;
+  UqSpec *specs = calloc(64, sizeof(UqSpec));
+  if (specs && t->ast && xv_stmt(t->ast, &xs, &a) == MICA_OK) n = unique_specs(&xs, t->ipk, specs, 64);
+  free(specs);
+  arena_free(&a);
+  return n;
+}
+
 /* Creates the Index objects of the autoindexes (rows with NULL sql) of every table. */
 int plan_build_autoindexes(mica_db *db, Schema *s) {
   for (Index *ix = s->indexes; ix; ix = ix->next) {
@@ -3252,7 +3263,9 @@ int plan_prepare(mica_stmt *st) {
           arena_strndup(&p->arena, c.text + xs.add_col_off, (size_t)(xs.add_col_end - xs.add_col_off));
     else if (xs.alter_kind == 5 && xs.cons_end > xs.cons_off && c.text)
       d->sqltext = arena_strndup(&p->arena, c.text + xs.cons_off, (size_t)(xs.cons_end - xs.cons_off));
-    if (xs.alter_kind >= AL_RENAME_TABLE && xs.alter_kind <= AL_DROP_COLUMN) {
+    if (((const Stmt *)st->ast)->nalter > 0) {
+      /* PostgreSQL dialect: checked when it runs (alter_pg.c) */
+    } else if (xs.alter_kind >= AL_RENAME_TABLE && xs.alter_kind <= AL_DROP_COLUMN) {
       /* SQLite reports these errors when the statement is prepared */
       if (!xs.explain && !(xs.if_exists && !schema_find_table(db->schema, xs.name)))
         rc = alter_check(db, st->ast, st->sql);
@@ -4105,6 +4118,8 @@ static int populate_index(Exec *x, Index *ix) {
   return rc;
 }
 
+int plan_populate_index(Exec *x, Index *ix) { return populate_index(x, ix); }
+
 static int needs_quote(const char *z) {
   if (!*z || isdigit((unsigned char)*z)) return 1;
   for (const char *p = z; *p; p++)
@@ -4259,6 +4274,12 @@ static int drop_index(Exec *x, const char *iname, int if_exists);
 static int truncate_table(Exec *x, const char *tname);
 static int run_ddl2(Exec *x, DmlPlan *d, RowList *out);
 static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t);
+
+/* PostgreSQL's ADD [CONSTRAINT]: the table exists (alter_pg_run checked). */
+static int pg_add_constraint(Exec *x) {
+  DmlPlan *d = x->prog->dml;
+  return alter_add_constraint(x, d, schema_find_table(x->db->schema, d->xs.name));
+}
 
 static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   (void)out;
@@ -4490,6 +4511,8 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
     return rc;
   }
   case XS_ALTER: {
+    if (db->dialect == MICA_DIALECT_POSTGRES && ((const Stmt *)x->stmt->ast)->nalter > 0)
+      return alter_pg_run(x, x->stmt->ast, x->stmt->sql, pg_add_constraint);
     Table *t = schema_find_table(s, xs->name);
     if ((!t || t == s->master) && xs->if_exists) return MICA_OK;
     if (!t || t == s->master) return mica_set_error(db, MICA_ERROR, "no such table: %s", xs->name);

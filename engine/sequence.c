@@ -611,6 +611,8 @@ static void fn_lastval(mica_context *ctx, int argc, mica_value **argv) {
   (void)argv;
   mica_db *db = mica_context_db_handle(ctx);
   SeqEntry *e = db->seq && db->seq->last_name ? session_entry(db, db->seq->last_name, 0) : NULL;
+  Seq s;
+  if (e && seq_load(db, e->name, &s) == MICA_OK && !s.found) e = NULL; /* dropped since */
   if (!e || !e->has_currval) {
     mica_result_error(ctx, "lastval is not yet defined in this session", -1);
     return;

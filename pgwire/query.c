@@ -122,7 +122,7 @@ const char *pgw_sqlstate(int rc, const char *msg) {
   if (has(msg, "\" of relation \"") && has(msg, "already exists")) return "42701";
   if (has(msg, "relation \"") && has(msg, "already exists")) return "42P07";
   if (has(msg, "column \"") && has(msg, "does not exist")) return "42703";
-  if (has(msg, "constraint \"") && has(msg, "does not exist")) return "42704";
+  if ((has(msg, "constraint \"") || has(msg, "type \"")) && has(msg, "does not exist")) return "42704";
   if ((has(msg, "relation \"") || has(msg, "sequence \"")) && has(msg, "does not exist")) return "42P01";
   if (has(msg, "contains null values")) return "23502";
   if (has(msg, "nextval: reached m")) return "2200H";
