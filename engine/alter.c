@@ -667,6 +667,7 @@ int alter_rename_table(Exec *x, Table *t, const char *new_name) {
   if (!old || !qsp) {
     free(old);
     free(q);
+    free(qsp);
     return nomem(db);
   }
   sprintf(qsp, "%s ", q);
@@ -677,14 +678,25 @@ int alter_rename_table(Exec *x, Table *t, const char *new_name) {
   for (int i = 0; i < rs.n && rc == MICA_OK; i++) {
     SchemaRow *r = &rs.r[i];
     char *nn = NULL, *nt = NULL;
-    if (!strcmp(r->type, "table") && name_eq(r->name, old)) nn = strdup(new_name);
-    if (!strncmp(r->name, "sqlite_autoindex_", 17) && !strncasecmp(r->name + 17, old, olen) &&
-        r->name[17 + olen] == '_' && name_eq(r->tbl, old)) {
+    int want_name = 0;
+    if (!strcmp(r->type, "table") && name_eq(r->name, old)) {
+      want_name = 1;
+      nn = strdup(new_name);
+    } else if (!strncmp(r->name, "sqlite_autoindex_", 17) && !strncasecmp(r->name + 17, old, olen) &&
+               r->name[17 + olen] == '_' && name_eq(r->tbl, old)) {
       size_t n = 17 + strlen(new_name) + strlen(r->name + 17 + olen) + 1;
+      want_name = 1;
       nn = malloc(n);
       if (nn) snprintf(nn, n, "sqlite_autoindex_%s%s", new_name, r->name + 17 + olen);
     }
-    if (name_eq(r->tbl, old)) nt = strdup(new_name);
+    int want_tbl = name_eq(r->tbl, old);
+    if (want_tbl) nt = strdup(new_name);
+    if ((want_name && !nn) || (want_tbl && !nt)) {
+      free(nn);
+      free(nt);
+      rc = nomem(db);
+      break;
+    }
     if (nn) {
       free(r->name);
       r->name = nn;
@@ -782,18 +794,7 @@ int alter_rewrite_rows(Exec *x, Table *t, int (*fn)(void *ctx, Exec *x, Value *v
   TableWriter w;
   int rc = dml_writer_open(x, t, &w);
   RowList ids = {0};
-  int eof = 0;
-  if (rc == MICA_OK)
-    for (rc = btree_first(w.cur, &eof); rc == MICA_OK && !eof; rc = btree_next(w.cur, &eof)) {
-      Row *r = row_new(1);
-      if (!r) {
-        rc = MICA_NOMEM;
-        break;
-      }
-      value_set_int(&r->v[0], btree_rowid(w.cur));
-      if ((rc = rowlist_push(&ids, r))) row_free(r);
-    }
-  if (rc) rc = bterr(x, rc);
+  if (rc == MICA_OK && (rc = dml_rowids(&w, &ids))) rc = bterr(x, rc);
   int n = t->ncol;
   Value *vals = values_alloc((size_t)n + 1);
   if (!vals && rc == MICA_OK) rc = nomem(db);
@@ -832,6 +833,7 @@ typedef struct DropCtx {
 static int drop_value(void *ctx, Exec *x, Value *vals, int *n) {
   (void)x;
   int col = ((DropCtx *)ctx)->col;
+  if (!vals || col < 0 || col >= *n) return MICA_OK;
   value_release(&vals[col]);
   memmove(&vals[col], &vals[col + 1], sizeof(Value) * (size_t)(*n - col - 1));
   value_init(&vals[*n - 1]);

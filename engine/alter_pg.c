@@ -60,17 +60,6 @@ static int plain_ident(const char *z) {
   return 1;
 }
 
-static void put_ident(char *buf, size_t n, const char *name) {
-  size_t o = 0;
-  buf[o++] = '"';
-  for (const char *p = name; *p && o + 3 < n; p++) {
-    if (*p == '"') buf[o++] = '"';
-    buf[o++] = *p;
-  }
-  buf[o++] = '"';
-  buf[o] = 0;
-}
-
 /* The text sql[off, end) with the statement's PostgreSQL-to-SQLite edits applied (malloc'd). */
 static char *edited_span(const Stmt *st, const char *sql, int off, int end) {
   size_t cap = (size_t)(end - off) + 1;
@@ -468,8 +457,8 @@ static int column_clause(Exec *x, Table *t, const AlterCmd *c, const Stmt *ast, 
   case AL_SET_NOT_NULL: {
     if (have || t->cols[col].pk) break;
     int found = 0;
-    put_ident(q1, sizeof q1, t->name);
-    put_ident(q2, sizeof q2, t->cols[col].name);
+    plan_qident(q1, sizeof q1, t->name);
+    plan_qident(q2, sizeof q2, t->cols[col].name);
     snprintf(probe_sql, sizeof probe_sql, "SELECT 1 FROM %s WHERE %s IS NULL LIMIT 1", q1, q2);
     rc = probe(db, probe_sql, &found);
     if (rc == MICA_OK && found)
@@ -555,8 +544,8 @@ static int set_type(Exec *x, Table *t, const AlterCmd *c, const char *sql) {
   /* every value converted as PostgreSQL would (the rowid needs nothing) */
   if (rc == MICA_OK && !ipk) {
     char q1[600], q2[600];
-    put_ident(q1, sizeof q1, tname);
-    put_ident(q2, sizeof q2, cname);
+    plan_qident(q1, sizeof q1, tname);
+    plan_qident(q2, sizeof q2, cname);
     const char *using = c->expr ? sql + c->expr_off : q2;
     int ulen = c->expr ? c->expr_end - c->expr_off : (int)strlen(q2);
     size_t n = strlen(q1) + strlen(q2) + (size_t)ulen + strlen(c->type) + 64;
@@ -627,7 +616,7 @@ static int run_action(Exec *x, Table *t, const Stmt *st, const AlterCmd *c, cons
     int found = 0;
     if (cd->notnull && !cd->dflt) {
       char q1[600], probe_sql[700];
-      put_ident(q1, sizeof q1, t->name);
+      plan_qident(q1, sizeof q1, t->name);
       snprintf(probe_sql, sizeof probe_sql, "SELECT 1 FROM %s LIMIT 1", q1);
       rc = probe(db, probe_sql, &found);
       if (rc) return rc;
@@ -637,8 +626,8 @@ static int run_action(Exec *x, Table *t, const Stmt *st, const AlterCmd *c, cons
     }
     char *text = edited_span(st, sql, cd->off, cd->end);
     char q1[600], q2[600];
-    put_ident(q1, sizeof q1, t->name);
-    put_ident(q2, sizeof q2, cd->name);
+    plan_qident(q1, sizeof q1, t->name);
+    plan_qident(q2, sizeof q2, cd->name);
     rc = text ? alter_add_column(x, t, cd, text, sql) : nomem(db);
     free(text);
     /* a default that is not a literal (now(), nextval(...)) is computed for the rows already there,
@@ -682,7 +671,7 @@ int alter_pg_run(Exec *x, const void *stmt, const char *sql, int (*add_constrain
                                                    : run_action(x, t, st, &st->alters[0], sql);
   /* several actions: each as its own ALTER TABLE, nested in this statement */
   char qt[600];
-  put_ident(qt, sizeof qt, t->name);
+  plan_qident(qt, sizeof qt, t->name);
   int rc = MICA_OK;
   for (int i = 0; i < st->nalter && rc == MICA_OK; i++) {
     const AlterCmd *c = &st->alters[i];

@@ -44,6 +44,9 @@ int dml_insert_row(Exec *x, TableWriter *w, Value *vals, Value *explicit_rowid, 
 int dml_delete_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals);
 /* Loads row rowid into vals (t->ncol owned values); *found 0 if there is none. */
 int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found);
+/* Appends the rowid of every row of w's table to ids (one-value Rows), in rowid order: a table is
+ * rewritten or an index filled from these, since writing moves the cursor. Returns a btree code. */
+int dml_rowids(TableWriter *w, RowList *ids);
 /* Allocates a new rowid (max+1, random when max is the largest). */
 int dml_new_rowid(Exec *x, TableWriter *w, int64_t *out);
 /* Inserts one index entry for the row (used by CREATE INDEX). */

@@ -2681,7 +2681,7 @@ static void p_create_vtable(Parser *p, Stmt *st) {
   }
 }
 
-static void p_create_sequence(Parser *p, Stmt *st);
+static void p_sequence(Parser *p, Stmt *st, int alter);
 
 static void p_create(Parser *p, Stmt *st) {
   p_expectkw(p, KW_CREATE);
@@ -2692,7 +2692,7 @@ static void p_create(Parser *p, Stmt *st) {
   if (p_acceptkw(p, KW_TABLE)) {
     p_create_table(p, st);
   } else if (p->dialect == MICA_DIALECT_POSTGRES && !st->temp && p_isword(p, "sequence")) {
-    p_create_sequence(p, st);
+    p_sequence(p, st, 0);
   } else if (!st->temp && p_acceptkw(p, KW_UNIQUE)) {
     st->unique = 1;
     p_expectkw(p, KW_INDEX);
@@ -2889,24 +2889,18 @@ static void p_seq_opts(Parser *p, SeqOpts *o, int alter) {
   }
 }
 
-/* CREATE SEQUENCE [IF NOT EXISTS] name options (after CREATE). */
-static void p_create_sequence(Parser *p, Stmt *st) {
+/* CREATE SEQUENCE [IF NOT EXISTS] name options, ALTER SEQUENCE [IF EXISTS] name options (after CREATE
+ * or ALTER). */
+static void p_sequence(Parser *p, Stmt *st, int alter) {
   p_advance(p);
-  st->kind = SK_CREATE_SEQUENCE;
-  p_if_not_exists(p, st);
+  st->kind = alter ? SK_ALTER_SEQUENCE : SK_CREATE_SEQUENCE;
+  if (alter)
+    p_if_exists(p, st);
+  else
+    p_if_not_exists(p, st);
   st->name = p_qualified(p, &st->schema);
   st->seq = p_alloc(p, sizeof(SeqOpts));
-  p_seq_opts(p, st->seq, 0);
-}
-
-/* ALTER SEQUENCE [IF EXISTS] name options (after ALTER). */
-static void p_alter_sequence(Parser *p, Stmt *st) {
-  p_advance(p);
-  st->kind = SK_ALTER_SEQUENCE;
-  p_if_exists(p, st);
-  st->name = p_qualified(p, &st->schema);
-  st->seq = p_alloc(p, sizeof(SeqOpts));
-  p_seq_opts(p, st->seq, 1);
+  p_seq_opts(p, st->seq, alter);
 }
 
 /* One action of ALTER TABLE in the PostgreSQL dialect. */
@@ -3036,7 +3030,7 @@ static void p_alter(Parser *p, Stmt *st) {
   st->kind = SK_ALTER;
   p_expectkw(p, KW_ALTER);
   if (p->dialect == MICA_DIALECT_POSTGRES && p_isword(p, "sequence")) {
-    p_alter_sequence(p, st);
+    p_sequence(p, st, 1);
     return;
   }
   p_expectkw(p, KW_TABLE);

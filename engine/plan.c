@@ -4091,17 +4091,7 @@ static int populate_index(Exec *x, Index *ix) {
   if (!vals && rc == MICA_OK) rc = mica_set_error(x->db, MICA_NOMEM, "out of memory");
   /* collect rowids first: reading through w.cur while inserting into another tree is fine */
   RowList ids = {0};
-  int eof = 0;
-  if (rc == MICA_OK)
-    for (rc = btree_first(w.cur, &eof); rc == MICA_OK && !eof; rc = btree_next(w.cur, &eof)) {
-      Row *r = row_new(1);
-      if (!r) {
-        rc = MICA_NOMEM;
-        break;
-      }
-      value_set_int(&r->v[0], btree_rowid(w.cur));
-      if ((rc = rowlist_push(&ids, r))) row_free(r);
-    }
+  if (rc == MICA_OK) rc = dml_rowids(&w, &ids);
   for (int64_t i = 0; rc == MICA_OK && i < ids.n; i++) {
     int found;
     rc = dml_read_row(x, &w, ids.rows[i]->v[0].u.i, vals, &found);
@@ -4568,8 +4558,7 @@ static int probe_row(mica_db *db, const char *sql, int *found) {
   return rc == MICA_ROW || rc == MICA_DONE ? MICA_OK : rc2 ? rc2 : rc;
 }
 
-/* "name" with embedded quotes doubled, into buf. */
-static const char *qident(char *buf, size_t n, const char *name) {
+const char *plan_qident(char *buf, size_t n, const char *name) {
   size_t o = 0;
   buf[o++] = '"';
   for (const char *p = name; *p && o + 3 < n; p++) {
@@ -4657,8 +4646,8 @@ static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t) {
   /* the rows already there must satisfy it */
   for (int i = 0; i < ncols && tc->kind == 1 && rc == MICA_OK; i++) {
     int found;
-    snprintf(probe, sizeof probe, "SELECT 1 FROM %s WHERE %s IS NULL LIMIT 1", qident(q1, sizeof q1, tname),
-             qident(q2, sizeof q2, t->cols[cols[i]].name));
+    snprintf(probe, sizeof probe, "SELECT 1 FROM %s WHERE %s IS NULL LIMIT 1",
+             plan_qident(q1, sizeof q1, tname), plan_qident(q2, sizeof q2, t->cols[cols[i]].name));
     rc = probe_row(db, probe, &found);
     if (rc == MICA_OK && found)
       rc = mica_set_error(db, MICA_CONSTRAINT_NOTNULL,
@@ -4672,8 +4661,8 @@ static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t) {
     if (eo < 0 || ee > (int)strlen(text)) {
       rc = mica_set_error(db, MICA_INTERNAL, "CHECK text out of range");
     } else {
-      snprintf(probe, sizeof probe, "SELECT 1 FROM %s WHERE NOT (%.*s) LIMIT 1", qident(q1, sizeof q1, tname),
-               ee - eo, text + eo);
+      snprintf(probe, sizeof probe, "SELECT 1 FROM %s WHERE NOT (%.*s) LIMIT 1",
+               plan_qident(q1, sizeof q1, tname), ee - eo, text + eo);
       rc = probe_row(db, probe, &found);
       if (rc == MICA_OK && found)
         rc = mica_set_error(db, MICA_CONSTRAINT_CHECK, "CHECK constraint failed: %s (violated by some row)",

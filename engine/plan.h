@@ -23,6 +23,8 @@ int plan_build_autoindexes(mica_db *db, Schema *s);
 int plan_unique_count(Table *t);
 /* Fills index ix from the rows of its table (a UNIQUE index fails on a duplicate). */
 int plan_populate_index(Exec *x, Index *ix);
+/* "name" with embedded quotes doubled, into buf (n bytes; a longer name is cut); returns buf. */
+const char *plan_qident(char *buf, size_t n, const char *name);
 
 /* Runs a non-SELECT program to completion; result rows (PRAGMA output, RETURNING) are appended to
  * out, each an owned Row of st->ncol values. */

@@ -527,6 +527,15 @@ static int load_arg(mica_context *ctx, mica_value *arg, Seq *s, char *name, size
   return MICA_OK;
 }
 
+/* The sequence named by argv[0] into *s; non-zero when the result is already set (NULL for a NULL
+ * argument, or an error). */
+static int seq_arg(mica_context *ctx, int argc, mica_value **argv, Seq *s) {
+  for (int i = 0; i < argc; i++)
+    if (mica_value_type(argv[i]) == MICA_NULL) return 1;
+  char name[256];
+  return load_arg(ctx, argv[0], s, name, sizeof name) != MICA_OK;
+}
+
 static void note_value(mica_db *db, const char *name, int64_t v, int64_t gen, int mark) {
   SeqEntry *e = session_entry(db, name, 1);
   if (!e) return;
@@ -547,12 +556,9 @@ static void note_value(mica_db *db, const char *name, int64_t v, int64_t gen, in
 }
 
 static void fn_nextval(mica_context *ctx, int argc, mica_value **argv) {
-  (void)argc;
   mica_db *db = mica_context_db_handle(ctx);
-  if (mica_value_type(argv[0]) == MICA_NULL) return;
   Seq s;
-  char name[256];
-  if (load_arg(ctx, argv[0], &s, name, sizeof name)) return;
+  if (seq_arg(ctx, argc, argv, &s)) return;
   /* continue after what this session handed out, even if its transaction rolled back */
   SeqEntry *e = session_entry(db, s.name, 0);
   if (e && e->has_mark && e->mark_gen == s.gen &&
@@ -590,12 +596,9 @@ static void fn_nextval(mica_context *ctx, int argc, mica_value **argv) {
 }
 
 static void fn_currval(mica_context *ctx, int argc, mica_value **argv) {
-  (void)argc;
   mica_db *db = mica_context_db_handle(ctx);
-  if (mica_value_type(argv[0]) == MICA_NULL) return;
   Seq s;
-  char name[256];
-  if (load_arg(ctx, argv[0], &s, name, sizeof name)) return;
+  if (seq_arg(ctx, argc, argv, &s)) return;
   SeqEntry *e = session_entry(db, s.name, 0);
   if (!e || !e->has_currval) {
     char msg[400];
@@ -622,11 +625,8 @@ static void fn_lastval(mica_context *ctx, int argc, mica_value **argv) {
 
 static void fn_setval(mica_context *ctx, int argc, mica_value **argv) {
   mica_db *db = mica_context_db_handle(ctx);
-  for (int i = 0; i < argc; i++)
-    if (mica_value_type(argv[i]) == MICA_NULL) return;
   Seq s;
-  char name[256];
-  if (load_arg(ctx, argv[0], &s, name, sizeof name)) return;
+  if (seq_arg(ctx, argc, argv, &s)) return;
   int64_t v = mica_value_int64(argv[1]);
   int called = argc > 2 ? mica_value_int64(argv[2]) != 0 : 1;
   if (v < s.minv || v > s.maxv) {
