@@ -108,6 +108,7 @@ struct mica_db {
   struct TrigFrame *trig_running;   /* triggers executing now, innermost first (trigger.c) */
   struct TrigFrame *trig_compiling; /* triggers being compiled now (trigger.c) */
   struct VtabRegistry *vtabs;       /* registered virtual-table modules (vtab.c), or NULL */
+  struct SeqSession *seq;           /* PostgreSQL sequences: currval/lastval state (sequence.c), or NULL */
 };
 
 struct mica_stmt {
