@@ -253,8 +253,23 @@ enum {
   SK_ATTACH,
   SK_DETACH,
   SK_CREATE_VTABLE,
-  SK_TRUNCATE, /* PostgreSQL dialect: TRUNCATE [TABLE] name, ... */
+  SK_TRUNCATE,        /* PostgreSQL dialect: TRUNCATE [TABLE] name, ... */
+  SK_CREATE_SEQUENCE, /* PostgreSQL dialect: CREATE SEQUENCE [IF NOT EXISTS] name options (seq) */
+  SK_ALTER_SEQUENCE,  /* PostgreSQL dialect: ALTER SEQUENCE [IF EXISTS] name options (seq) */
+  SK_DROP_SEQUENCE,   /* PostgreSQL dialect: DROP SEQUENCE [IF EXISTS] name, ... (names) */
 };
+
+/* CREATE / ALTER SEQUENCE options (PostgreSQL dialect); has_* tell which were given. */
+typedef struct SeqOpts {
+  const char *type; /* AS type, or NULL */
+  int has_increment, has_min, no_min, has_max, no_max, has_start, has_restart, has_cache;
+  int64_t increment, minv, maxv, start, cache;
+  int restart_with; /* RESTART WITH n (else RESTART: back to START) */
+  int64_t restart;
+  int cycle;                           /* -1 not given, 0 NO CYCLE, 1 CYCLE */
+  const char *owned_table, *owned_col; /* OWNED BY table.column */
+  int owned_none;                      /* OWNED BY NONE */
+} SeqOpts;
 
 /* A change to a statement's text made when it is stored in sqlite_schema: the PostgreSQL dialect's
  * CREATE TABLE keeps its text but with the PostgreSQL-only parts rewritten into SQLite syntax
@@ -264,6 +279,15 @@ typedef struct TextEdit {
   int off, end;
   const char *repl;
 } TextEdit;
+
+/* Where a name came from (parse_statement with PARSE_NAME_POSITIONS, parse.h): every name the parser
+ * read (table, column, alias, ... each one a distinct string of the arena) and its token text[off,
+ * off + len), quotes included. ALTER TABLE's renames (alter.c) walk the tree and find each name's token
+ * here by its pointer. */
+typedef struct NamePos {
+  const char *name;
+  int off, len;
+} NamePos;
 
 /* A column of an index, a PRIMARY KEY/UNIQUE table constraint or an ON CONFLICT target. */
 typedef struct IndexedCol {
@@ -281,6 +305,24 @@ typedef struct ForeignKey {
   int on_delete, on_update;
   int deferred; /* DEFERRABLE INITIALLY DEFERRED */
 } ForeignKey;
+
+/* One clause of a column definition (its text, with its CONSTRAINT name if any). */
+enum {
+  CC_PRIMARY_KEY = 1,
+  CC_UNIQUE,
+  CC_CHECK,
+  CC_REFERENCES,
+  CC_NOT_NULL,
+  CC_DEFAULT,
+  CC_COLLATE,
+  CC_NULL,
+  CC_GENERATED
+};
+typedef struct ColCons {
+  int kind; /* CC_* */
+  int off, end;
+  const char *name;
+} ColCons;
 
 typedef struct ColDef {
   const char *name;
@@ -300,8 +342,13 @@ typedef struct ColDef {
   int gen_dflt;  /* DEFAULT after AS (...) */
   ForeignKey *fk;
   int off, end;
-  int serial;             /* PostgreSQL serial type or identity column (stored as integer: the rowid) */
-  int type_off, type_end; /* the type name's text */
+  int serial;                   /* PostgreSQL serial type or identity column (type: as written) */
+  int type_off, type_end;       /* the type name's text */
+  int dflt_kw_off;              /* DEFAULT clause: where its keyword starts (-1 none); it ends at dflt_end */
+  int notnull_off, notnull_end; /* NOT NULL [ON CONFLICT x] clause, or 0, 0 */
+  const char *stored_type;      /* PostgreSQL dialect: the type as stored (timestamptz, integer...) */
+  int ncons;                    /* the clauses after the type, in order */
+  ColCons *cons;
 } ColDef;
 
 enum { TC_PRIMARY_KEY = 1, TC_UNIQUE, TC_CHECK, TC_FOREIGN_KEY };
@@ -317,6 +364,7 @@ typedef struct TabCons {
   Expr *check;
   int check_off, check_end; /* CHECK (expr): the expression's text */
   ForeignKey *fk;
+  int off, end; /* the constraint's text */
 } TabCons;
 
 /* UPDATE SET clause: one column, or (a, b) = row value. */
@@ -338,7 +386,34 @@ typedef struct Upsert {
 
 enum { TR_BEFORE = 0, TR_AFTER = 1, TR_INSTEAD_OF = 2 };
 enum { TE_DELETE = 1, TE_INSERT = 2, TE_UPDATE = 3 };
-enum { AL_RENAME_TABLE = 1, AL_RENAME_COLUMN, AL_ADD_COLUMN, AL_DROP_COLUMN, AL_ADD_CONSTRAINT };
+enum {
+  AL_RENAME_TABLE = 1,
+  AL_RENAME_COLUMN,
+  AL_ADD_COLUMN,
+  AL_DROP_COLUMN,
+  AL_ADD_CONSTRAINT,
+  /* PostgreSQL dialect */
+  AL_SET_TYPE,       /* ALTER [COLUMN] c [SET DATA] TYPE type [USING expr] */
+  AL_SET_DEFAULT,    /* ALTER [COLUMN] c SET DEFAULT expr */
+  AL_DROP_DEFAULT,   /* ALTER [COLUMN] c DROP DEFAULT */
+  AL_SET_NOT_NULL,   /* ALTER [COLUMN] c SET NOT NULL */
+  AL_DROP_NOT_NULL,  /* ALTER [COLUMN] c DROP NOT NULL */
+  AL_DROP_CONSTRAINT /* DROP CONSTRAINT [IF EXISTS] name */
+};
+
+/* One action of a PostgreSQL ALTER TABLE (several are separated by commas). */
+typedef struct AlterCmd {
+  int kind;             /* AL_* */
+  int off, end;         /* the action's text */
+  const char *column;   /* the column acted on; DROP CONSTRAINT: the constraint */
+  const char *new_name; /* RENAME */
+  int if_exists, if_not_exists;
+  ColDef *col;                    /* ADD COLUMN */
+  TabCons *cons;                  /* ADD constraint */
+  const char *type, *stored_type; /* SET TYPE: as written, as stored */
+  Expr *expr;                     /* SET DEFAULT / USING expression */
+  int expr_off, expr_end;
+} AlterCmd;
 
 struct Stmt {
   AstArena *arena;          /* owns every node of this statement */
@@ -355,10 +430,13 @@ struct Stmt {
   const char *alias; /* INSERT INTO t AS alias; UPDATE/DELETE t AS alias */
   const char *table; /* CREATE INDEX / CREATE TRIGGER: ON table */
   int if_not_exists, if_exists, temp, unique;
-  int nnames;         /* PostgreSQL dialect: DROP TABLE / TRUNCATE / VACUUM / ANALYZE name, ...: */
-  const char **names; /* every name, the first one also in `name` */
-  int nedit;          /* rewrites of the text to store (PostgreSQL dialect), in text order */
+  int restart_identity; /* TRUNCATE ... RESTART IDENTITY */
+  int nnames;           /* PostgreSQL dialect: DROP TABLE / TRUNCATE / VACUUM / ANALYZE name, ...: */
+  const char **names;   /* every name, the first one also in `name` */
+  int nedit;            /* rewrites of the text to store (PostgreSQL dialect), in text order */
   TextEdit *edits;
+  int nnamepos; /* PARSE_NAME_POSITIONS: the names read, in text order (top statement only) */
+  NamePos *namepos;
   int onconf; /* OE_*: INSERT OR x / REPLACE / UPDATE OR x */
 
   /* INSERT */
@@ -430,8 +508,15 @@ struct Stmt {
   int alter_kind;         /* AL_* */
   const char *new_name;   /* RENAME TO new / RENAME COLUMN old TO new */
   const char *column;     /* RENAME COLUMN old / DROP COLUMN name */
+  int column_off;         /* offset of the column's token */
+  int new_name_off;       /* offset of the new name's token */
   ColDef *add_col;        /* ADD COLUMN */
   int cons_off, cons_end; /* ADD [CONSTRAINT name] ...: the constraint's text (in tcons[0]) */
+  int nalter;             /* PostgreSQL dialect: the actions, in order (the fields above: the first) */
+  AlterCmd *alters;
+
+  /* CREATE / ALTER SEQUENCE */
+  SeqOpts *seq;
 
   /* ATTACH expr AS expr / DETACH name; VACUUM [schema] INTO expr */
   Expr *expr1, *expr2;

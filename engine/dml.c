@@ -692,3 +692,17 @@ int dml_find_conflict(Exec *x, TableWriter *w, Value *vals, int64_t rowid, int c
   }
   return MICA_OK;
 }
+
+int dml_rowids(TableWriter *w, RowList *ids) {
+  int eof = 0, rc;
+  for (rc = btree_first(w->cur, &eof); rc == MICA_OK && !eof; rc = btree_next(w->cur, &eof)) {
+    Row *r = row_new(1);
+    if (!r) return MICA_NOMEM;
+    value_set_int(&r->v[0], btree_rowid(w->cur));
+    if ((rc = rowlist_push(ids, r))) {
+      row_free(r);
+      return rc;
+    }
+  }
+  return rc;
+}

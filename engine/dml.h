@@ -71,6 +71,9 @@ int dml_read_row(Exec *x, TableWriter *w, int64_t rowid, Value *vals, int *found
 /* Decodes a stored row of t (record d of n bytes; rowid for the INTEGER PRIMARY KEY) into vals
  * (t->ncol owned values). Fields missing from an old record (ADD COLUMN) get the column default. */
 int dml_decode_row(Exec *x, Table *t, const void *d, uint32_t n, int64_t rowid, Value *vals);
+/* Appends the rowid of every row of w's table to ids (one-value Rows), in rowid order: a table is
+ * rewritten or an index filled from these, since writing moves the cursor. Returns a btree code. */
+int dml_rowids(TableWriter *w, RowList *ids);
 /* Allocates a new rowid (max+1, random when max is the largest). */
 int dml_new_rowid(Exec *x, TableWriter *w, int64_t *out);
 /* How the rows named by a and b are ordered in the table: by rowid, or by PRIMARY KEY (<0, 0, >0). */

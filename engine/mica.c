@@ -42,6 +42,7 @@
 #include "printf.h"
 #include "schema.h"
 #include "vtab.h"
+#include "sequence.h"
 
 /* ------------------------------------------------------------------ errors */
 static char *vfmt(const char *fmt, va_list ap) {
@@ -322,6 +323,7 @@ static void db_free(mica_db *db) {
   }
   if (db->schema) schema_free(db->schema);
   vtab_registry_free(db); /* after the schema: its tables hold module references */
+  seq_session_free(db);
   free(db->filename);
   free(db->errmsg);
   free(db);
@@ -350,9 +352,10 @@ int mica_db_config(mica_db *db, int op, ...) {
   int rc = MICA_OK;
   if (op == MICA_DBCONFIG_DIALECT) {
     int d = va_arg(ap, int);
-    if (d == MICA_DIALECT_SQLITE || d == MICA_DIALECT_POSTGRES)
+    if (d == MICA_DIALECT_SQLITE || d == MICA_DIALECT_POSTGRES) {
       db->dialect = d;
-    else
+      if (d == MICA_DIALECT_POSTGRES) rc = seq_register_functions(db); /* nextval, currval, ... */
+    } else
       rc = MICA_MISUSE;
   } else if (op == MICA_DBCONFIG_ENABLE_FKEY) {
     int on = va_arg(ap, int);

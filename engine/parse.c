@@ -245,6 +245,10 @@ typedef struct Parser {
   /* text edits for storing PostgreSQL-dialect DDL in SQLite syntax (TextEdit, ast.h) */
   TextEdit *edits;
   int nedit, cap_edit;
+  /* PARSE_NAME_POSITIONS: where each name string came from (NamePos, ast.h) */
+  int record_names;
+  NamePos *npos;
+  int nnpos, cap_npos;
   /* error */
   jmp_buf jb;
   char *err;
@@ -674,6 +678,22 @@ static char *p_dequote(Parser *p, const Token *t) {
   return p_strndup(p, s, (size_t)n);
 }
 
+/* Growable array in the arena (doubling; the old block is simply abandoned to the arena). */
+static void *p_grow(Parser *p, void *arr, int n, int *cap, size_t elem) {
+  if (n < *cap) return arr;
+  int nc = *cap ? *cap * 2 : 4;
+  void *na = p_alloc(p, elem * (size_t)nc);
+  if (arr && n) memcpy(na, arr, elem * (size_t)n);
+  *cap = nc;
+  return na;
+}
+
+#define PUSH(p, arr, n, cap, v)                                                                              \
+  do {                                                                                                       \
+    (arr) = p_grow((p), (arr), (n), &(cap), sizeof(*(arr)));                                                 \
+    (arr)[(n)++] = (v);                                                                                      \
+  } while (0)
+
 /* Whether the lookahead can be a name: an identifier, a quoted identifier, or a non-reserved keyword.
  * allow_string also accepts a 'string' (SQLite accepts strings as names in many places). */
 static int p_isname(Parser *p, int allow_string) {
@@ -687,6 +707,10 @@ static const char *p_name_ex(Parser *p, int allow_string, int *quoted) {
   if (quoted) *quoted = p->tok.type == T_QID && p->z[p->tok.off] == '"';
   p->last_name_off = p->tok.off;
   char *s = p_dequote(p, &p->tok);
+  if (p->record_names) {
+    NamePos np = {s, p->tok.off, p->tok.len};
+    PUSH(p, p->npos, p->nnpos, p->cap_npos, np);
+  }
   p_advance(p);
   return s;
 }
@@ -704,22 +728,6 @@ static const char *p_qualified(Parser *p, const char **schema) {
   *schema = NULL;
   return a;
 }
-
-/* Growable array in the arena (doubling; the old block is simply abandoned to the arena). */
-static void *p_grow(Parser *p, void *arr, int n, int *cap, size_t elem) {
-  if (n < *cap) return arr;
-  int nc = *cap ? *cap * 2 : 4;
-  void *na = p_alloc(p, elem * (size_t)nc);
-  if (arr && n) memcpy(na, arr, elem * (size_t)n);
-  *cap = nc;
-  return na;
-}
-
-#define PUSH(p, arr, n, cap, v)                                                                              \
-  do {                                                                                                       \
-    (arr) = p_grow((p), (arr), (n), &(cap), sizeof(*(arr)));                                                 \
-    (arr)[(n)++] = (v);                                                                                      \
-  } while (0)
 
 /* Records that text[off, end) is stored as repl (PostgreSQL dialect; see TextEdit). */
 static void p_edit(Parser *p, int off, int end, const char *repl) {
@@ -2442,6 +2450,7 @@ static void p_column_def(Parser *p, ColDef *c) {
   const char *stored_type;
   int type_off = p->tok.off;
   c->type = p_type_name_pg(p, &ok, &stored_type, 1);
+  c->stored_type = stored_type;
   c->type_off = type_off;
   c->type_end = p->prev_end;
   /* PostgreSQL serial types: integer columns numbered automatically (stored as integer: the rowid) */
@@ -2451,9 +2460,12 @@ static void p_column_def(Parser *p, ColDef *c) {
        !strcasecmp(c->type, "smallserial") || !strcasecmp(c->type, "serial2")))
     c->serial = 1;
   int ccap = 0;
+  int conscap = 0;
   for (;;) {
     const char *cname = NULL;
+    int coff = p->tok.off;
     if (p_acceptkw(p, KW_CONSTRAINT)) cname = p_name(p);
+    Token kt = p->tok; /* the constraint's keyword */
     if (p_acceptkw(p, KW_PRIMARY)) {
       p_expectkw(p, KW_KEY);
       c->pk = 1;
@@ -2464,10 +2476,12 @@ static void p_column_def(Parser *p, ColDef *c) {
       c->pk_conflict = p_opt_conflict(p);
       if (p_acceptkw(p, KW_AUTOINCREMENT)) c->autoinc = 1;
     } else if (p_iskw(p, KW_NOT)) {
+      c->notnull_off = p->tok.off;
       p_advance(p);
       p_expectkw(p, KW_NULL);
       c->notnull = 1;
       c->notnull_conflict = p_opt_conflict(p);
+      c->notnull_end = p->prev_end;
     } else if (p_acceptkw(p, KW_NULL)) {
       p_opt_conflict(p);
     } else if (p_acceptkw(p, KW_UNIQUE)) {
@@ -2481,7 +2495,9 @@ static void p_column_def(Parser *p, ColDef *c) {
       int cap2 = ccap;
       PUSH(p, c->checks, c->ncheck, ccap, ck); // NOLINT(bugprone-sizeof-expression)
       PUSH(p, c->check_names, n2, cap2, cname);
-    } else if (p_acceptkw(p, KW_DEFAULT)) {
+    } else if (p_iskw(p, KW_DEFAULT)) {
+      c->dflt_kw_off = p->tok.off;
+      p_advance(p);
       if (c->gen) c->gen_dflt = 1;
       c->dflt = p_default(p, c);
     } else if (p_acceptkw(p, KW_COLLATE)) {
@@ -2551,6 +2567,18 @@ static void p_column_def(Parser *p, ColDef *c) {
       if (cname) p_syntax(p);
       break;
     }
+    ColCons cc = {CC_GENERATED, coff, p->prev_end, cname};
+    if (kt.type == T_KW)
+      cc.kind = kt.kw == KW_PRIMARY      ? CC_PRIMARY_KEY
+                : kt.kw == KW_UNIQUE     ? CC_UNIQUE
+                : kt.kw == KW_CHECK      ? CC_CHECK
+                : kt.kw == KW_REFERENCES ? CC_REFERENCES
+                : kt.kw == KW_NOT        ? CC_NOT_NULL
+                : kt.kw == KW_DEFAULT    ? CC_DEFAULT
+                : kt.kw == KW_COLLATE    ? CC_COLLATE
+                : kt.kw == KW_NULL       ? CC_NULL
+                                         : CC_GENERATED;
+    PUSH(p, c->cons, c->ncons, conscap, cc);
   }
   c->end = p->prev_end;
 }
@@ -2656,11 +2684,32 @@ static void p_create_table_pg(Parser *p, Stmt *st) {
           tc->cols[0].expr->kind == EK_COLUMN && !strcasecmp(tc->cols[0].expr->name, c->name))
         pk = 1;
     }
-    if (!pk)
-      p_fail_rc(p, MICA_ERROR, c->off,
-                "serial or identity column \"%s\" must be the table's primary key (sequences are not "
-                "supported yet)",
-                c->name);
+    if (!pk) {
+      /* numbered by the sequence <table>_<column>_seq (created with the table, owned by the column) */
+      const char *ty = !strncasecmp(c->type, "big", 3) || !strcasecmp(c->type, "serial8")     ? "bigint"
+                       : !strncasecmp(c->type, "small", 5) || !strcasecmp(c->type, "serial2") ? "smallint"
+                                                                                              : "integer";
+      if (!strcasecmp(c->type, "serial") || !strcasecmp(c->type, "serial4") ||
+          !strcasecmp(c->type, "bigserial") || !strcasecmp(c->type, "serial8") ||
+          !strcasecmp(c->type, "smallserial") || !strcasecmp(c->type, "serial2")) {
+        c->type = ty;
+        p_edit(p, c->type_off, c->type_end, ty);
+      }
+      if (c->dflt)
+        p_fail_rc(p, MICA_ERROR, c->off,
+                  "multiple default values specified for column \"%s\" of table \"%s\"", c->name, st->name);
+      size_t n = 2 * (strlen(st->name) + strlen(c->name)) + 64;
+      char *d = p_alloc(p, n), *seqname = p_alloc(p, n);
+      snprintf(seqname, n, "%s_%s_seq", st->name, c->name);
+      size_t o = (size_t)snprintf(d, n, "%s DEFAULT (nextval('", c->notnull ? "" : " NOT NULL");
+      for (const char *q = seqname; *q && o + 8 < n; q++) { /* a string literal: quotes doubled */
+        if (*q == '\'') d[o++] = '\'';
+        d[o++] = *q;
+      }
+      snprintf(d + o, n - o, "'))");
+      p_edit(p, c->end, c->end, d);
+      continue;
+    }
     c->type = "integer";
     if (c->type_end > c->type_off)
       p_edit(p, c->type_off, c->type_end, "integer");
@@ -2692,7 +2741,9 @@ static void p_create_table(Parser *p, Stmt *st) {
   }
   while (p_is_tcons_start(p)) {
     TabCons tc = {0};
+    tc.off = p->tok.off;
     p_table_constraint(p, &tc);
+    tc.end = p->prev_end;
     PUSH(p, st->tcons, st->ntcons, tcap, tc);
     p_accept(p, T_COMMA);
   }
@@ -2832,6 +2883,8 @@ static void p_create_vtable(Parser *p, Stmt *st) {
   }
 }
 
+static void p_sequence(Parser *p, Stmt *st, int alter);
+
 static void p_create(Parser *p, Stmt *st) {
   p_expectkw(p, KW_CREATE);
   if (p_acceptkw(p, KW_TEMP) || p_acceptkw(p, KW_TEMPORARY)) st->temp = 1;
@@ -2840,6 +2893,8 @@ static void p_create(Parser *p, Stmt *st) {
     p_advance(p); /* every table is logged (WAL) in Mica */
   if (p_acceptkw(p, KW_TABLE)) {
     p_create_table(p, st);
+  } else if (p->dialect == MICA_DIALECT_POSTGRES && !st->temp && p_isword(p, "sequence")) {
+    p_sequence(p, st, 0);
   } else if (!st->temp && p_acceptkw(p, KW_UNIQUE)) {
     st->unique = 1;
     p_expectkw(p, KW_INDEX);
@@ -2868,7 +2923,10 @@ static void p_drop(Parser *p, Stmt *st) {
     st->kind = SK_DROP_VIEW;
   else if (p_acceptkw(p, KW_TRIGGER))
     st->kind = SK_DROP_TRIGGER;
-  else
+  else if (p->dialect == MICA_DIALECT_POSTGRES && p_isword(p, "sequence")) {
+    p_advance(p);
+    st->kind = SK_DROP_SEQUENCE;
+  } else
     p_syntax(p);
   p_if_exists(p, st);
   st->name = p_qualified(p, &st->schema);
@@ -2911,6 +2969,7 @@ static void p_truncate_pg(Parser *p, Stmt *st) {
   p_acceptkw(p, KW_TABLE);
   p_table_list_pg(p, st, 0);
   if (p_isword(p, "restart") || p_isword(p, "continue")) {
+    st->restart_identity = p_isword(p, "restart");
     p_advance(p);
     if (!p_isword(p, "identity")) p_syntax(p);
     p_advance(p);
@@ -2934,9 +2993,248 @@ static void p_maintenance_pg(Parser *p, Stmt *st) {
   if (p_isname(p, 0)) p_table_list_pg(p, st, 1);
 }
 
+/* ------------------------------------------------------------------------------------------------
+ * PostgreSQL: sequences and ALTER TABLE actions.
+ */
+/* [+|-]integer (sequence options). */
+static int64_t p_seq_int(Parser *p) {
+  int neg = 0, off = p->tok.off;
+  if (p_is(p, T_MINUS) || p_is(p, T_PLUS)) {
+    neg = p_is(p, T_MINUS);
+    p_advance(p);
+  }
+  if (!p_is(p, T_INT)) p_syntax(p);
+  errno = 0;
+  char *txt = p_strndup(p, p->z + p->tok.off, (size_t)p->tok.len);
+  unsigned long long v = strtoull(txt, NULL, 10);
+  p_advance(p);
+  if (errno || v > (unsigned long long)INT64_MAX + (unsigned long long)neg)
+    p_fail_rc(p, MICA_ERROR, off, "value \"%s%s\" is out of range for type bigint", neg ? "-" : "", txt);
+  return neg ? (int64_t)(0 - v) : (int64_t)v;
+}
+
+/* CREATE / ALTER SEQUENCE options, in any order. */
+static void p_seq_opts(Parser *p, SeqOpts *o, int alter) {
+  o->cycle = -1;
+  for (;;) {
+    if (p_iskw(p, KW_AS)) {
+      p_advance(p);
+      o->type = p_name(p);
+    } else if (p_isword(p, "increment")) {
+      p_advance(p);
+      p_acceptkw(p, KW_BY);
+      o->has_increment = 1;
+      o->increment = p_seq_int(p);
+    } else if (p_isword(p, "minvalue")) {
+      p_advance(p);
+      o->has_min = 1;
+      o->no_min = 0;
+      o->minv = p_seq_int(p);
+    } else if (p_isword(p, "maxvalue")) {
+      p_advance(p);
+      o->has_max = 1;
+      o->no_max = 0;
+      o->maxv = p_seq_int(p);
+    } else if (p_iskw(p, KW_NO)) {
+      p_advance(p);
+      if (p_isword(p, "minvalue")) {
+        o->has_min = 1;
+        o->no_min = 1;
+      } else if (p_isword(p, "maxvalue")) {
+        o->has_max = 1;
+        o->no_max = 1;
+      } else if (p_isword(p, "cycle")) {
+        o->cycle = 0;
+      } else {
+        p_syntax(p);
+      }
+      p_advance(p);
+    } else if (p_isword(p, "start")) {
+      p_advance(p);
+      p_acceptkw(p, KW_WITH);
+      o->has_start = 1;
+      o->start = p_seq_int(p);
+    } else if (alter && p_isword(p, "restart")) {
+      p_advance(p);
+      o->has_restart = 1;
+      if (p_acceptkw(p, KW_WITH) || p_is(p, T_INT) || p_is(p, T_MINUS) || p_is(p, T_PLUS)) {
+        o->restart_with = 1;
+        o->restart = p_seq_int(p);
+      }
+    } else if (p_isword(p, "cache")) {
+      p_advance(p);
+      o->has_cache = 1;
+      o->cache = p_seq_int(p);
+    } else if (p_isword(p, "cycle")) {
+      p_advance(p);
+      o->cycle = 1;
+    } else if (p_isword(p, "owned")) {
+      p_advance(p);
+      p_expectkw(p, KW_BY);
+      if (p_isword(p, "none")) {
+        p_advance(p);
+        o->owned_none = 1;
+        o->owned_table = o->owned_col = NULL;
+      } else {
+        o->owned_none = 0;
+        o->owned_table = p_name(p);
+        p_expect(p, T_DOT);
+        o->owned_col = p_name(p);
+        if (p_accept(p, T_DOT)) { /* schema.table.column */
+          o->owned_table = o->owned_col;
+          o->owned_col = p_name(p);
+        }
+      }
+    } else {
+      break;
+    }
+  }
+}
+
+/* CREATE SEQUENCE [IF NOT EXISTS] name options, ALTER SEQUENCE [IF EXISTS] name options (after CREATE
+ * or ALTER). */
+static void p_sequence(Parser *p, Stmt *st, int alter) {
+  p_advance(p);
+  st->kind = alter ? SK_ALTER_SEQUENCE : SK_CREATE_SEQUENCE;
+  if (alter)
+    p_if_exists(p, st);
+  else
+    p_if_not_exists(p, st);
+  st->name = p_qualified(p, &st->schema);
+  st->seq = p_alloc(p, sizeof(SeqOpts));
+  p_seq_opts(p, st->seq, alter);
+}
+
+/* One action of ALTER TABLE in the PostgreSQL dialect. */
+static void p_alter_action_pg(Parser *p, Stmt *st, AlterCmd *c) {
+  c->off = p->tok.off;
+  if (p_acceptkw(p, KW_ADD)) {
+    if (p_is_tcons_start(p)) {
+      c->kind = AL_ADD_CONSTRAINT;
+      c->cons = p_alloc(p, sizeof(TabCons));
+      c->cons->off = p->tok.off;
+      p_table_constraint(p, c->cons);
+      c->cons->end = p->prev_end;
+      if (p_isword(p, "not")) p_syntax(p);
+    } else {
+      p_acceptkw(p, KW_COLUMN);
+      if (p_iskw(p, KW_IF)) {
+        p_advance(p);
+        p_expectkw(p, KW_NOT);
+        p_expectkw(p, KW_EXISTS);
+        c->if_not_exists = 1;
+      }
+      c->kind = AL_ADD_COLUMN;
+      c->col = p_alloc(p, sizeof(ColDef));
+      p_column_def(p, c->col);
+    }
+  } else if (p_acceptkw(p, KW_DROP)) {
+    int cons = p_acceptkw(p, KW_CONSTRAINT);
+    if (!cons) p_acceptkw(p, KW_COLUMN);
+    c->kind = cons ? AL_DROP_CONSTRAINT : AL_DROP_COLUMN;
+    if (p_iskw(p, KW_IF)) {
+      p_advance(p);
+      p_expectkw(p, KW_EXISTS);
+      c->if_exists = 1;
+    }
+    c->column = p_name(p);
+    if (!p_acceptkw(p, KW_CASCADE)) p_acceptkw(p, KW_RESTRICT);
+  } else if (p_acceptkw(p, KW_ALTER)) {
+    p_acceptkw(p, KW_COLUMN);
+    c->column = p_name(p);
+    if (p_iskw(p, KW_SET) && p_peek2(p).type == T_KW && p_peek2(p).kw == KW_DEFAULT) {
+      p_advance(p);
+      p_advance(p);
+      ColDef tmp = {0};
+      c->kind = AL_SET_DEFAULT;
+      c->expr = p_default(p, &tmp);
+      c->expr_off = tmp.dflt_off;
+      c->expr_end = tmp.dflt_end;
+    } else if (p_iskw(p, KW_SET) && p_peek2(p).type == T_KW && p_peek2(p).kw == KW_NOT) {
+      p_advance(p);
+      p_advance(p);
+      p_expectkw(p, KW_NULL);
+      c->kind = AL_SET_NOT_NULL;
+    } else if (p_acceptkw(p, KW_DROP)) {
+      if (p_acceptkw(p, KW_DEFAULT)) {
+        c->kind = AL_DROP_DEFAULT;
+      } else {
+        p_expectkw(p, KW_NOT);
+        p_expectkw(p, KW_NULL);
+        c->kind = AL_DROP_NOT_NULL;
+      }
+    } else {
+      if (p_acceptkw(p, KW_SET)) {
+        if (!p_isword(p, "data")) p_syntax(p);
+        p_advance(p);
+      }
+      if (!p_isword(p, "type")) p_syntax(p);
+      p_advance(p);
+      int ok = 0;
+      const char *stored = NULL;
+      c->kind = AL_SET_TYPE;
+      c->type = p_type_name_pg(p, &ok, &stored, 0);
+      if (!ok) p_syntax(p);
+      c->stored_type = stored;
+      if (p_acceptkw(p, KW_COLLATE)) p_name(p);
+      if (p_acceptkw(p, KW_USING)) {
+        c->expr_off = p->tok.off;
+        c->expr = p_expr(p);
+        c->expr_end = p->prev_end;
+      }
+    }
+  } else if (p_acceptkw(p, KW_RENAME)) {
+    if (p_acceptkw(p, KW_TO)) {
+      c->kind = AL_RENAME_TABLE;
+      c->new_name = p_name(p);
+    } else {
+      if (p_iskw(p, KW_CONSTRAINT)) p_syntax(p);
+      p_acceptkw(p, KW_COLUMN);
+      c->kind = AL_RENAME_COLUMN;
+      st->column_off = p->tok.off;
+      c->column = p_name(p);
+      p_expectkw(p, KW_TO);
+      st->new_name_off = p->tok.off;
+      c->new_name = p_name(p);
+    }
+  } else {
+    p_syntax(p);
+  }
+  c->end = p->prev_end;
+}
+
+/* ALTER TABLE [IF EXISTS] [ONLY] name action [, action ...] (after the name). RENAME stands alone. */
+static void p_alter_table_pg(Parser *p, Stmt *st) {
+  int cap = 0;
+  do {
+    AlterCmd c = {0};
+    p_alter_action_pg(p, st, &c);
+    PUSH(p, st->alters, st->nalter, cap, c);
+  } while (p_accept(p, T_COMMA));
+  for (int i = 0; i < st->nalter && st->nalter > 1; i++)
+    if (st->alters[i].kind == AL_RENAME_TABLE || st->alters[i].kind == AL_RENAME_COLUMN)
+      p_fail_rc(p, MICA_ERROR, st->alters[i].off, "syntax error at or near \"RENAME\"");
+  /* the first action also in the statement's own fields */
+  const AlterCmd *a = &st->alters[0];
+  st->alter_kind = a->kind;
+  st->column = a->column;
+  st->new_name = a->new_name;
+  st->add_col = a->col;
+  if (a->cons) {
+    st->tcons = a->cons;
+    st->ntcons = 1;
+    st->cons_off = a->cons->off;
+    st->cons_end = a->cons->end;
+  }
+}
+
 static void p_alter(Parser *p, Stmt *st) {
   st->kind = SK_ALTER;
   p_expectkw(p, KW_ALTER);
+  if (p->dialect == MICA_DIALECT_POSTGRES && p_isword(p, "sequence")) {
+    p_sequence(p, st, 1);
+    return;
+  }
   p_expectkw(p, KW_TABLE);
   if (p->dialect == MICA_DIALECT_POSTGRES) {
     p_if_exists(p, st);
@@ -2944,6 +3242,10 @@ static void p_alter(Parser *p, Stmt *st) {
   }
   st->name = p_qualified(p, &st->schema);
   st->name_off = p->last_name_off;
+  if (p->dialect == MICA_DIALECT_POSTGRES) {
+    p_alter_table_pg(p, st);
+    return;
+  }
   if (p->dialect == MICA_DIALECT_POSTGRES && p_iskw(p, KW_ADD) && p_peek2(p).type == T_KW &&
       (p_peek2(p).kw == KW_CONSTRAINT || p_peek2(p).kw == KW_PRIMARY || p_peek2(p).kw == KW_UNIQUE ||
        p_peek2(p).kw == KW_CHECK || p_peek2(p).kw == KW_FOREIGN)) {
@@ -2961,12 +3263,15 @@ static void p_alter(Parser *p, Stmt *st) {
   if (p_acceptkw(p, KW_RENAME)) {
     if (p_acceptkw(p, KW_TO)) {
       st->alter_kind = AL_RENAME_TABLE;
+      st->new_name_off = p->tok.off;
       st->new_name = p_name(p);
     } else {
       p_acceptkw(p, KW_COLUMN);
       st->alter_kind = AL_RENAME_COLUMN;
+      st->column_off = p->tok.off;
       st->column = p_name(p);
       p_expectkw(p, KW_TO);
+      st->new_name_off = p->tok.off;
       st->new_name = p_name(p);
     }
   } else if (p_acceptkw(p, KW_ADD)) {
@@ -2977,6 +3282,7 @@ static void p_alter(Parser *p, Stmt *st) {
   } else if (p_acceptkw(p, KW_DROP)) {
     p_acceptkw(p, KW_COLUMN);
     st->alter_kind = AL_DROP_COLUMN;
+    st->column_off = p->tok.off;
     st->column = p_name(p);
   } else {
     p_syntax(p);
@@ -3201,6 +3507,8 @@ static int parse_run(Parser *p, Stmt **out) {
     st->edits = p->edits;
     st->nedit = p->nedit;
   }
+  st->namepos = p->npos;
+  st->nnamepos = p->nnpos;
   if (p->nparam > 0) {
     st->param_names = p_alloc(p, sizeof(char *) * (size_t)(p->nparam + 1));
     for (int i = 1; i <= p->nparam && i < p->cap_names; i++)
@@ -3220,6 +3528,8 @@ int parse_statement(const char *sql, int n, int dialect, Stmt **out, const char 
   if (!p) return MICA_NOMEM;
   p->z = sql;
   p->n = n;
+  p->record_names = (dialect & PARSE_NAME_POSITIONS) != 0;
+  dialect &= ~PARSE_NAME_POSITIONS;
   p->dialect = dialect;
   p->erroff = -1;
   p->pos = lex_next(sql, n, 0, dialect, &p->tok);

@@ -26,6 +26,9 @@
 #define PARSE_MAX_COLUMNS 2000
 #define PARSE_MAX_FUNCTION_ARGS 127 /* SQLITE_MAX_FUNCTION_ARG: "too many arguments on function f" */
 
+/* Or'ed into parse_statement's dialect: record every name's token (Stmt.namepos, ast.h). */
+#define PARSE_NAME_POSITIONS 0x100
+
 int parse_statement(const char *sql, int n, int dialect, Stmt **out, const char **tail, char **errmsg,
                     int *erroffset);
 

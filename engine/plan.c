@@ -79,6 +79,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alter.h"
 #include "ddl.h"
 #include "dml.h"
 #include "exec.h"
@@ -90,6 +91,7 @@
 #include "plan_view.h"
 #include "pragma.h"
 #include "schema.h"
+#include "sequence.h"
 #include "trigger.h"
 #include "vtab.h"
 
@@ -3470,6 +3472,17 @@ int plan_build_index(mica_db *db, Index *ix) {
   return rc;
 }
 
+int plan_unique_count(Table *t) {
+  Arena a = {0};
+  XStmt xs;
+  int n = 0;
+  UqSpec *specs = calloc(64, sizeof(UqSpec));
+  if (specs && t->ast && xv_stmt(t->ast, &xs, &a) == MICA_OK) n = unique_specs(&xs, specs, 64);
+  free(specs);
+  arena_free(&a);
+  return n;
+}
+
 /* Creates the Index objects of the autoindexes (rows with NULL sql) of every table. */
 int plan_build_autoindexes(mica_db *db, Schema *s) {
   int rc = MICA_OK;
@@ -4492,8 +4505,19 @@ int plan_prepare(mica_stmt *st) {
           arena_strndup(&p->arena, c.text + xs.add_col_off, (size_t)(xs.add_col_end - xs.add_col_off));
     else if (xs.alter_kind == 5 && xs.cons_end > xs.cons_off && c.text)
       d->sqltext = arena_strndup(&p->arena, c.text + xs.cons_off, (size_t)(xs.cons_end - xs.cons_off));
-    else if (xs.alter_kind != 3)
+    if (((const Stmt *)st->ast)->nalter > 0) {
+      /* PostgreSQL dialect: checked when it runs (alter_pg.c) */
+    } else if (xs.alter_kind >= AL_RENAME_TABLE && xs.alter_kind <= AL_DROP_COLUMN) {
+      /* SQLite reports these errors when the statement is prepared */
+      if (!xs.explain && !(xs.if_exists && !schema_find_table(db->schema, xs.name)))
+        rc = alter_check(db, st->ast, st->sql);
+    } else if (xs.alter_kind != AL_ADD_CONSTRAINT) {
       rc = mica_set_error(db, MICA_ERROR, "this ALTER TABLE form is not supported yet");
+    }
+    break;
+  case XS_SEQUENCE:
+    st->readonly = 0;
+    p->kind = PROG_OTHER;
     break;
   case XS_BEGIN:
   case XS_COMMIT:
@@ -5499,6 +5523,8 @@ static int populate_index(Exec *x, Index *ix) {
   return rc;
 }
 
+int plan_populate_index(Exec *x, Index *ix) { return populate_index(x, ix); }
+
 static int needs_quote(const char *z) {
   if (!*z || isdigit((unsigned char)*z)) return 1;
   for (const char *p = z; *p; p++)
@@ -5654,6 +5680,12 @@ static int truncate_table(Exec *x, const char *tname);
 static int run_ddl2(Exec *x, DmlPlan *d, RowList *out);
 static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t);
 
+/* PostgreSQL's ADD [CONSTRAINT]: the table exists (alter_pg_run checked). */
+static int pg_add_constraint(Exec *x) {
+  DmlPlan *d = x->prog->dml;
+  return alter_add_constraint(x, d, schema_find_table(x->db->schema, d->xs.name));
+}
+
 static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   (void)out;
   XStmt *xs = &d->xs;
@@ -5703,6 +5735,11 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
                                "CREATE TABLE sqlite_sequence(name,seq)");
     }
     if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    /* PostgreSQL: the sequences of serial columns that are not the primary key */
+    if (rc == MICA_OK && db->dialect == MICA_DIALECT_POSTGRES && !xs->explain) {
+      rc = schema_ensure(db);
+      if (rc == MICA_OK) rc = seq_after_create_table(x, x->stmt->ast);
+    }
     return rc;
   }
   case XS_CREATE_INDEX: {
@@ -5776,6 +5813,8 @@ static int run_ddl(Exec *x, DmlPlan *d, RowList *out) {
   case XS_TRUNCATE:
     for (int i = 0; i < xs->nnames && rc == MICA_OK; i++)
       rc = truncate_table(x, xs->names[i]);
+    for (int i = 0; i < xs->nnames && rc == MICA_OK && ((const Stmt *)x->stmt->ast)->restart_identity; i++)
+      rc = seq_restart_owned(x, xs->names[i]);
     return rc;
   case XS_DROP_INDEX:
     for (int i = 0; i < (xs->nnames ? xs->nnames : 1) && rc == MICA_OK; i++) {
@@ -5816,6 +5855,10 @@ static int drop_table(Exec *x, DmlPlan *d, const char *tname) {
     if (rc == MICA_OK && !t->is_view) rc = ddl_drop_tree(x, t->root);
     if (rc == MICA_OK) rc = ddl_schema_delete(x, 2, name, NULL);
     if (rc == MICA_OK) rc = ddl_schema_changed(x);
+    if (rc == MICA_OK && db->dialect == MICA_DIALECT_POSTGRES) { /* its serial columns' sequences */
+      rc = schema_ensure(db);
+      if (rc == MICA_OK) rc = seq_drop_owned(x, name, NULL);
+    }
     free(name);
     return rc;
   }
@@ -5883,66 +5926,35 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
     return rc;
   }
   case XS_ALTER: {
+    if (db->dialect == MICA_DIALECT_POSTGRES && ((const Stmt *)x->stmt->ast)->nalter > 0)
+      return alter_pg_run(x, x->stmt->ast, x->stmt->sql, pg_add_constraint);
     Table *t = schema_find_table(s, xs->name);
     if ((!t || t == s->master) && xs->if_exists) return MICA_OK;
     if (!t || t == s->master) return mica_set_error(db, MICA_ERROR, "no such table: %s", xs->name);
     if (xs->alter_kind == 5) return alter_add_constraint(x, d, t);
-    if (t->is_view) return mica_set_error(db, MICA_ERROR, "Cannot add a column to a view");
-    if (t->is_virtual) return mica_set_error(db, MICA_ERROR, "virtual tables may not be altered");
-    XColDef *cd = &xs->add_col;
-    for (int i = 0; i < t->ncol; i++)
-      if (name_eq(t->cols[i].name, cd->name))
-        return mica_set_error(db, MICA_ERROR, "duplicate column name: %s", cd->name);
-    if (cd->pk) return mica_set_error(db, MICA_ERROR, "Cannot add a PRIMARY KEY column");
-    if (cd->unique) return mica_set_error(db, MICA_ERROR, "Cannot add a UNIQUE column");
-    if (db->foreign_keys && cd->fk && cd->dflt) {
-      XExpr dx;
-      xv_expr(cd->dflt, &dx, &x->prog->arena);
-      if (dx.kind != XK_NULL)
-        return mica_set_error(db, MICA_ERROR, "Cannot add a REFERENCES column with non-NULL default value");
-    }
-    if (cd->gen == 2) {
-      int eof = 1;
-      BtCursor *cur;
-      rc = btree_cursor_open(db->bt, t->root, 0, NULL, &cur);
-      if (rc == MICA_OK) {
-        rc = btree_first(cur, &eof);
-        btree_cursor_close(cur);
-      }
-      if (rc) return mica_set_error(db, rc, "%s", btree_errmsg(db->bt));
-      if (!eof) return mica_set_error(db, MICA_ERROR, "cannot add a STORED column");
-    }
-    if (!d->sqltext || !t->sql) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE");
-    /* the new definition goes after the last column's, before the table constraints */
-    Arena a = {0};
-    XStmt ts;
-    size_t head = 0;
-    if (t->ast && xv_stmt(t->ast, &ts, &a) == MICA_OK && ts.kind == XS_CREATE_TABLE && ts.cols_end > 0)
-      head = (size_t)ts.cols_end;
-    arena_free(&a);
-    if (!head || head >= strlen(t->sql))
-      return mica_set_error(db, MICA_CORRUPT, "malformed database schema (%s)", t->name);
-    size_t n = strlen(t->sql) + 2 + strlen(d->sqltext) + 1;
-    char *sql = malloc(n);
-    if (!sql) return mica_set_error(db, MICA_NOMEM, "out of memory");
-    snprintf(sql, n, "%.*s, %s%s", (int)head, t->sql, d->sqltext, t->sql + head);
-    char *tname = strdup(t->name);
-    rc = tname ? ddl_schema_set_sql(x, "table", tname, sql) : mica_set_error(db, MICA_NOMEM, "out of memory");
-    if (rc == MICA_OK) rc = ddl_schema_changed(x);
-    if (rc == MICA_OK && cd->gen) rc = schema_ensure(db);
-    if (rc == MICA_OK && cd->gen) {
+    if (xs->alter_kind == AL_RENAME_TABLE || xs->alter_kind == AL_RENAME_COLUMN ||
+        xs->alter_kind == AL_DROP_COLUMN)
+      return alter_run(x, x->stmt->ast, x->stmt->sql);
+    if (!d->sqltext) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE");
+    rc = alter_check(db, x->stmt->ast, x->stmt->sql);
+    const ColDef *acd = ((Stmt *)x->stmt->ast)->add_col;
+    if (rc == MICA_OK) rc = alter_add_column(x, t, acd, d->sqltext, x->stmt->sql);
+    if (rc == MICA_OK && acd->gen) {
       /* the new definition's generated columns must compile, as in SQLite */
-      Table *nt = schema_find_table(db->schema, tname);
+      char *tname = strdup(t->name);
+      if (!tname) return mica_set_error(db, MICA_NOMEM, "out of memory");
+      rc = schema_ensure(db);
+      Table *nt = rc == MICA_OK ? schema_find_table(db->schema, tname) : NULL;
       if (nt && gencols_check(db, nt, 0)) {
         char *msg = strdup(db->errmsg ? db->errmsg : "");
         rc = mica_set_error(db, MICA_ERROR, "error in table %s after add column: %s", tname, msg ? msg : "");
         free(msg);
       }
+      free(tname);
     }
-    free(sql);
-    free(tname);
     return rc;
   }
+  case XS_SEQUENCE: return seq_ddl(x, x->stmt->ast);
   case XS_REINDEX:
   case XS_ANALYZE:
     for (int i = 0; i < xs->nnames; i++) /* PostgreSQL's ANALYZE t, ...: no statistics kept yet */
@@ -5985,8 +5997,7 @@ static int probe_row(mica_db *db, const char *sql, int *found) {
   return rc == MICA_ROW || rc == MICA_DONE ? MICA_OK : rc2 ? rc2 : rc;
 }
 
-/* "name" with embedded quotes doubled, into buf. */
-static const char *qident(char *buf, size_t n, const char *name) {
+const char *plan_qident(char *buf, size_t n, const char *name) {
   size_t o = 0;
   buf[o++] = '"';
   for (const char *p = name; *p && o + 3 < n; p++) {
@@ -6075,8 +6086,8 @@ static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t) {
   /* the rows already there must satisfy it */
   for (int i = 0; i < ncols && tc->kind == 1 && rc == MICA_OK; i++) {
     int found;
-    snprintf(probe, sizeof probe, "SELECT 1 FROM %s WHERE %s IS NULL LIMIT 1", qident(q1, sizeof q1, tname),
-             qident(q2, sizeof q2, t->cols[cols[i]].name));
+    snprintf(probe, sizeof probe, "SELECT 1 FROM %s WHERE %s IS NULL LIMIT 1",
+             plan_qident(q1, sizeof q1, tname), plan_qident(q2, sizeof q2, t->cols[cols[i]].name));
     rc = probe_row(db, probe, &found);
     if (rc == MICA_OK && found)
       rc = mica_set_error(db, MICA_CONSTRAINT_NOTNULL,
@@ -6090,8 +6101,8 @@ static int alter_add_constraint(Exec *x, DmlPlan *d, Table *t) {
     if (eo < 0 || ee > (int)strlen(text)) {
       rc = mica_set_error(db, MICA_INTERNAL, "CHECK text out of range");
     } else {
-      snprintf(probe, sizeof probe, "SELECT 1 FROM %s WHERE NOT (%.*s) LIMIT 1", qident(q1, sizeof q1, tname),
-               ee - eo, text + eo);
+      snprintf(probe, sizeof probe, "SELECT 1 FROM %s WHERE NOT (%.*s) LIMIT 1",
+               plan_qident(q1, sizeof q1, tname), ee - eo, text + eo);
       rc = probe_row(db, probe, &found);
       if (rc == MICA_OK && found)
         rc = mica_set_error(db, MICA_CONSTRAINT_CHECK, "CHECK constraint failed: %s (violated by some row)",
@@ -6365,7 +6376,9 @@ static int xv_stmt(ANode *node, XStmt *x, Arena *a) {
   if (s->kind > SK_DETACH)
     x->kind = s->kind == SK_TRUNCATE        ? XS_TRUNCATE
               : s->kind == SK_CREATE_VTABLE ? XS_CREATE_VTABLE
-                                            : XS_OTHER;
+              : s->kind == SK_CREATE_SEQUENCE || s->kind == SK_ALTER_SEQUENCE || s->kind == SK_DROP_SEQUENCE
+                  ? XS_SEQUENCE
+                  : XS_OTHER;
   x->module = s->module;
   x->nmodule_args = s->nmodule_args;
   x->module_args = s->module_args;

@@ -18,6 +18,13 @@ void plan_unprepare(mica_stmt *st);
 int plan_build_table(mica_db *db, Table *t);
 int plan_build_index(mica_db *db, Index *ix);
 int plan_build_autoindexes(mica_db *db, Schema *s);
+/* How many sqlite_autoindex_<table>_<n> indexes t's definition needs (its PRIMARY KEY / UNIQUE
+ * constraints, SQLite's numbering). */
+int plan_unique_count(Table *t);
+/* Fills index ix from the rows of its table (a UNIQUE index fails on a duplicate). */
+int plan_populate_index(Exec *x, Index *ix);
+/* "name" with embedded quotes doubled, into buf (n bytes; a longer name is cut); returns buf. */
+const char *plan_qident(char *buf, size_t n, const char *name);
 
 /* Runs a non-SELECT program to completion; result rows (PRAGMA output, RETURNING) are appended to
  * out, each an owned Row of st->ncol values. */

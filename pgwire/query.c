@@ -123,6 +123,26 @@ const char *pgw_sqlstate(int rc, const char *msg) {
   if (has(msg, "syntax error") || has(msg, "incomplete input") || has(msg, "unrecognized token"))
     return "42601";
   if (has(msg, "no such table") || has(msg, "no such view")) return "42P01";
+  /* PostgreSQL's own messages (sequences, ALTER TABLE in the PostgreSQL dialect) */
+  if (has(msg, "\" of relation \"") && has(msg, "already exists")) return "42701";
+  if (has(msg, "relation \"") && has(msg, "already exists")) return "42P07";
+  if (has(msg, "column \"") && has(msg, "does not exist")) return "42703";
+  if ((has(msg, "constraint \"") || has(msg, "type \"")) && has(msg, "does not exist")) return "42704";
+  if ((has(msg, "relation \"") || has(msg, "sequence \"")) && has(msg, "does not exist")) return "42P01";
+  if (has(msg, "contains null values")) return "23502";
+  if (has(msg, "nextval: reached m")) return "2200H";
+  if (has(msg, "is not yet defined in this session")) return "55000";
+  if (has(msg, "is out of bounds for sequence")) return "22003";
+  if (has(msg, "INCREMENT must not be zero") || has(msg, "must be less than MAXVALUE") ||
+      has(msg, "cannot be less than MINVALUE") || has(msg, "cannot be greater than MAXVALUE") ||
+      has(msg, "for sequence data type") || has(msg, "sequence type must be") ||
+      has(msg, "must be greater than zero"))
+    return "22023";
+  if (has(msg, "cannot be cast automatically")) return "42804";
+  if (has(msg, "because other objects depend on it")) return "2BP01";
+  if (has(msg, "is in a primary key")) return "42P16";
+  if (has(msg, "multiple default values specified")) return "42601";
+  if (has(msg, "is violated by some row")) return "23514";
   if (has(msg, "no such column")) return "42703";
   if (has(msg, "no such function") || has(msg, "wrong number of arguments")) return "42883";
   if (has(msg, "ambiguous column")) return "42702";
