@@ -84,6 +84,7 @@ typedef struct Slot {
   const void *rec;
   uint32_t nrec;
   int decoded;
+  uint64_t colmask; /* planner: table columns the statement reads (bit i: column i, bit 63: any >= 63) */
 } Slot;
 
 /* ------------------------------------------------------------------ expressions */
@@ -199,6 +200,20 @@ struct Op {
   const RecColl *autocoll;
   int autopartial; /* other terms filter this table alone (EXPLAIN QUERY PLAN says PARTIAL) */
   int left_join;   /* the right side of a LEFT JOIN (EXPLAIN QUERY PLAN says LEFT-JOIN) */
+  int covering;    /* idx holds every column the statement reads: rows come from the index alone */
+  int reverse;     /* scan in descending key (or rowid) order */
+  int rowid_range; /* no idx: lo/hi bound the rowid */
+  int minmax;      /* planned for min()/max() (EXPLAIN QUERY PLAN says SEARCH) */
+  /* IN: the values of in_expr (PX_INLIST, or an uncorrelated PX_INSUB) feed key column neq - 1 of idx
+   * (or the rowid when rowid_eq), one search per distinct value, in key order (reversed when reverse) */
+  PExpr *in_expr;
+  int in_key; /* the key position of idx the values feed */
+  char in_aff;
+  const RecColl *in_coll;
+  /* MULTI-INDEX OR: each of the nor scans (over the same slot) contributes the rows it finds that
+   * an earlier one did not (by rowid) */
+  Op **or_scans;
+  int nor;
   /* OP_FILTER / OP_JOIN */
   Op *left, *right;
   PExpr *pred;
@@ -228,6 +243,13 @@ struct Op {
   uint32_t nhirec;
   int scan_done;
   int64_t ae_pos, ae_end; /* automatic index: the matching rows[ae_pos..ae_end) of rows */
+  int64_t in_pos;         /* IN: the next of the values in rows (one-column Rows, sorted, distinct) */
+  uint8_t *lorec;         /* reverse index scans: the key below which the scan ends */
+  uint32_t nlorec;
+  int lo_default;
+  int64_t rid_lo, rid_hi; /* rowid range scans: the inclusive bounds in force */
+  int or_cur;             /* MULTI-INDEX OR: the scan being read */
+  RowSet or_seen;         /* rowids already returned */
 };
 
 /* ------------------------------------------------------------------ SELECT */
@@ -284,6 +306,12 @@ struct SelectPlan {
   const RecColl **order_coll;
   const RecColl **res_coll;
   PExpr *limit, *offset;
+  /* what the chosen scans deliver (plan.c, ACCESS PATHS) */
+  int order_sat;    /* leading ORDER BY terms already in order: all of them, no sort (else a stable sort) */
+  int group_sat;    /* GROUP BY groups arrive one after the other in their output order: no group sort */
+  int distinct_sat; /* DISTINCT needs no temporary b-tree (EXPLAIN QUERY PLAN only) */
+  int minmax_stop;  /* a single min()/max() read in index order: the first non-NULL argument decides */
+  int order_grp;    /* an aggregate's ORDER BY repeats its GROUP BY (EXPLAIN QUERY PLAN shows no sort) */
   /* compound */
   int cmp_op;
   SelectPlan *left, *right; /* left is itself possibly compound */

@@ -55,6 +55,7 @@ static void index_free(Index *ix) {
   free(ix->exprs);
   free(ix->desc);
   free(ix->colls);
+  free(ix->stat);
   if (ix->coll_names) {
     for (int i = 0; i < ix->ncol; i++)
       free(ix->coll_names[i]);

@@ -55,6 +55,8 @@ struct Table {
   void **checks;      /* Expr * borrowed from ast */
   char **check_names; /* constraint names or NULL */
   Table *next;
+
+  int64_t stat_nrow; /* rows according to sqlite_stat1, 0 when unknown (plan_cost.h) */
 };
 
 struct Index {
@@ -76,6 +78,8 @@ struct Index {
   void *ast;   /* Stmt * of CREATE INDEX, owned (NULL for autoindexes) */
   Index *next_in_table;
   Index *next;
+
+  int64_t *stat; /* sqlite_stat1 numbers [ncol + 1] (owned), or NULL: plan_cost.h */
 };
 
 typedef struct Trigger {
