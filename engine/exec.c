@@ -371,6 +371,12 @@ int op_open(Exec *x, Op *op) {
   case OP_SINGLE: return MICA_OK;
   case OP_SCAN:
     x->slots[op->slot].nullrow = 0;
+    if (op->nor) {
+      op->or_cur = 0;
+      rowset_clear(&op->or_seen);
+      rowset_init(&op->or_seen, 1, NULL);
+      return op_open(x, op->or_scans[0]);
+    }
     rc = btree_cursor_open(x->db->bt, op->tab->root, 0, NULL, &op->cur);
     if (rc) {
       op->cur = NULL;
@@ -435,6 +441,8 @@ static int index_start(Exec *x, Op *op, const Value *inval) {
     if (op->in_expr && k == op->in_key) {
       rc = value_copy(&vals[k], inval);
       if (rc == MICA_OK && op->keyaff[k]) value_apply_affinity(&vals[k], op->keyaff[k]);
+    } else if ((op->eq_is >> k) & 1) {
+      value_init(&vals[k]); /* IS NULL */
     } else {
       rc = key_value(x, op->eq[k], op->keyaff[k], &vals[k]);
     }
@@ -862,8 +870,34 @@ static int rowid_eq_next(Exec *x, Op *op) {
   }
 }
 
+/* MULTI-INDEX OR: the rows of each search in turn, each rowid once. */
+static int or_next(Exec *x, Op *op) {
+  for (;;) {
+    if (op->or_cur >= op->nor) return MICA_DONE;
+    Op *sub = op->or_scans[op->or_cur];
+    int rc = op_next(x, sub);
+    if (rc == MICA_ROW) {
+      Row *k = row_new(1);
+      int added = 0;
+      if (!k) return nomem(x);
+      value_set_int(&k->v[0], x->slots[op->slot].rowid);
+      if (rowset_add(&op->or_seen, k, &added)) {
+        row_free(k);
+        return nomem(x);
+      }
+      if (added) return MICA_ROW;
+      row_free(k);
+      continue;
+    }
+    if (rc != MICA_DONE) return rc;
+    op_close(sub);
+    if (++op->or_cur < op->nor && (rc = op_open(x, op->or_scans[op->or_cur]))) return rc;
+  }
+}
+
 static int scan_next(Exec *x, Op *op) {
   int rc, eof = 0;
+  if (op->nor) return or_next(x, op);
   if (op->idx) return index_next(x, op);
   if (op->autocol >= 0) return auto_next(x, op);
   if (op->rowid_eq) return rowid_eq_next(x, op);
@@ -998,6 +1032,9 @@ void op_close(Op *op) {
     free(op->hirec);
     free(op->lorec);
     op->eqrec = op->hirec = op->lorec = NULL;
+    for (int i = 0; i < op->nor; i++)
+      op_close(op->or_scans[i]);
+    rowset_clear(&op->or_seen);
     break;
   case OP_FILTER: op_close(op->left); break;
   case OP_JOIN:

@@ -186,6 +186,7 @@ struct Op {
   int rowid_eq;   /* look up one rowid: key[0] */
   Index *idx;     /* index scan */
   int neq;        /* equality prefix length on idx */
+  uint64_t eq_is; /* positions of the prefix that are "IS NULL" (a NULL key value matches NULLs) */
   PExpr **eq;     /* [neq] */
   PExpr *lo, *hi; /* range on the next column, or on the rowid when idx is NULL */
   int lo_incl, hi_incl;

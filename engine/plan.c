@@ -1280,14 +1280,99 @@ typedef struct Cons {
   PExpr *other;
   PExpr *term; /* the WHERE/ON term it comes from */
   const RecColl *coll;
-  LogEst nin; /* CO_IN: the number of values */
+  LogEst nin;     /* CO_IN: the number of values */
+  PExpr *in_expr; /* CO_IN: the values (PX_INLIST / PX_INSUB); term when NULL */
+  int is_null;    /* BO_EQ from "col IS NULL": other is a NULL that matches NULLs */
 } Cons;
 
 #define MAX_CONS 64
 
+static const RecColl nocase_coll = {record_coll_nocase, NULL};
+
+/* A text constant for a LIKE bound. */
+static PExpr *text_const(Compiler *c, const char *z, int n) {
+  PExpr *e = pe_new(c, PX_CONST);
+  char *d = arena_strndup(&c->p->arena, z, (size_t)n);
+  if (!e || !d) return NULL;
+  value_set_text(&e->val, d, n, VAL_STATIC);
+  e->aff = 0;
+  return e;
+}
+
+/* The LIKE optimisation: "col LIKE 'abc%'" (or GLOB 'abc*') on a TEXT column is also
+ * "col >= 'abc' AND col < 'abd'" under BINARY (GLOB, case-sensitive LIKE) or NOCASE (LIKE); the
+ * pattern must be a literal without ESCAPE that does not start with a wildcard. Adds the two bounds. */
+static int like_cons(Compiler *c, SrcItem *it, PExpr *t, Cons *out) {
+  PExpr *col = t->a, *pat = t->b;
+  if (t->not || t->c || !col || col->op != PX_COL || col->slot != it->slot || col->col < 0) return 0;
+  if (!it->tab || col->col >= it->tab->ncol || it->tab->cols[col->col].aff != AFF_TEXT) return 0;
+  if (!pat || pat->op != PX_CONST || pat->val.type != VAL_TEXT) return 0;
+  const char *z = pat->val.z;
+  int n = 0, nocase = !t->glob && !c->db->case_sensitive_like;
+  while (n < pat->val.n && z[n] &&
+         (t->glob ? z[n] != '*' && z[n] != '?' && z[n] != '[' : z[n] != '%' && z[n] != '_'))
+    n++;
+  if (n == 0 || (unsigned char)z[n - 1] >= 0x7f) return 0;
+  char buf[256];
+  if (n >= (int)sizeof buf) return 0;
+  for (int i = 0; i < n; i++)
+    buf[i] = nocase ? (char)tolower((unsigned char)z[i]) : z[i];
+  PExpr *lo = text_const(c, buf, n);
+  buf[n - 1]++;
+  PExpr *hi = text_const(c, buf, n);
+  if (!lo || !hi) return 0;
+  const RecColl *coll = nocase ? &nocase_coll : NULL;
+  out[0] = (Cons){.col = col->col, .op = BO_GE, .other = lo, .term = t, .coll = coll};
+  out[1] = (Cons){.col = col->col, .op = BO_LT, .other = hi, .term = t, .coll = coll};
+  return 2;
+}
+
+/* The disjuncts of an OR tree (more than max: the count only). */
+static int split_or(PExpr *e, PExpr **out, int n, int max) {
+  if (e && e->op == PX_OR) return split_or(e->b, out, split_or(e->a, out, n, max), max);
+  if (n < max) out[n] = e;
+  return n + 1;
+}
+
+/* The conjuncts of an AND tree (more than max: the count only). */
+static int split_and_into(PExpr *e, PExpr **out, int n, int max) {
+  if (e && e->op == PX_AND) return split_and_into(e->b, out, split_and_into(e->a, out, n, max), max);
+  if (n < max) out[n] = e;
+  return n + 1;
+}
+
+#define MAX_OR 16
+
+/* "col = x OR col = y ..." on one column of it is "col IN (x, y, ...)": sets *out and returns 1. */
+static int or_as_in(Compiler *c, SrcItem *it, PExpr *t, uint64_t avail, Cons *out) {
+  PExpr *d[MAX_OR];
+  int nd = split_or(t, d, 0, MAX_OR);
+  if (nd > MAX_OR) return 0;
+  PExpr *inl = pe_new(c, PX_INLIST);
+  PExpr **list = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)nd);
+  if (!inl || !list) return 0;
+  int col0 = 0;
+  for (int i = 0; i < nd; i++) {
+    int col, op;
+    PExpr *other;
+    if (!usable_term(d[i], it, avail, &col, &other, &op) || op != BO_EQ) return 0;
+    if (i && (col != col0 || !coll_same(d[i]->coll, d[0]->coll))) return 0;
+    if (col >= 0 && it->tab && !aff_compatible(it->tab->cols[col].aff, other->aff)) return 0;
+    col0 = col;
+    list[i] = other;
+  }
+  inl->list = list;
+  inl->nlist = nd;
+  inl->coll = d[0]->coll;
+  *out = (Cons){.col = col0, .op = CO_IN, .term = t, .coll = d[0]->coll, .nin = logest((uint64_t)nd)};
+  out->in_expr = inl;
+  return 1;
+}
+
 /* The constraints the terms put on item it when the slots in avail are readable. BETWEEN gives a
- * lower and an upper bound; IN a list of values (or an uncorrelated subquery). */
-static int collect_cons(SrcItem *it, PExpr **terms, int nterms, uint64_t avail, Cons *out) {
+ * lower and an upper bound, LIKE with a literal prefix too; IN a list of values (or an uncorrelated
+ * subquery). */
+static int collect_cons(Compiler *c, SrcItem *it, PExpr **terms, int nterms, uint64_t avail, Cons *out) {
   int n = 0;
   for (int i = 0; i < nterms && n < MAX_CONS - 1; i++) {
     PExpr *t = terms[i];
@@ -1297,8 +1382,18 @@ static int collect_cons(SrcItem *it, PExpr **terms, int nterms, uint64_t avail, 
       out[n++] = (Cons){.col = col, .op = op, .other = other, .term = t, .coll = t->coll};
       continue;
     }
+    if (t && t->op == PX_OR) {
+      n += or_as_in(c, it, t, avail, out + n);
+      continue;
+    }
     if (!t || t->not || !t->a || t->a->op != PX_COL || t->a->slot != it->slot) continue;
-    if (t->op == PX_BETWEEN && reads_only(t->b, avail) && reads_only(t->c, avail)) {
+    if (t->op == PX_ISNULL) {
+      PExpr *nul = pe_new(c, PX_CONST);
+      if (nul)
+        out[n++] = (Cons){.col = t->a->col, .op = BO_EQ, .other = nul, .term = t, .coll = NULL, .is_null = 1};
+    } else if (t->op == PX_LIKE) {
+      n += like_cons(c, it, t, out + n);
+    } else if (t->op == PX_BETWEEN && reads_only(t->b, avail) && reads_only(t->c, avail)) {
       out[n++] = (Cons){.col = t->a->col, .op = BO_GE, .other = t->b, .term = t, .coll = t->coll};
       out[n++] = (Cons){.col = t->a->col, .op = BO_LE, .other = t->c, .term = t, .coll = t->coll};
     } else if (t->op == PX_INLIST && t->nlist > 0) {
@@ -1313,7 +1408,7 @@ static int collect_cons(SrcItem *it, PExpr **terms, int nterms, uint64_t avail, 
                           .coll = t->coll,
                           .nin = logest((uint64_t)t->nlist)};
     } else if (t->op == PX_INSUB && !t->correlated && t->sub && t->sub->nres == 1 &&
-               reads_only(t->a, avail)) {
+               aff_compatible(t->a->aff, t->sub->res[0]->aff)) {
       out[n++] = (Cons){.col = t->a->col, .op = CO_IN, .term = t, .coll = t->coll, .nin = 46};
     }
   }
@@ -1334,7 +1429,7 @@ typedef struct OrderReq {
   int64_t limit; /* a constant LIMIT, else -1 */
 } OrderReq;
 
-enum { AP_SCAN = 0, AP_ROWID_EQ, AP_ROWID_RANGE, AP_INDEX, AP_AUTO };
+enum { AP_SCAN = 0, AP_ROWID_EQ, AP_ROWID_RANGE, AP_INDEX, AP_AUTO, AP_OR };
 
 typedef struct AccessPath {
   int kind;
@@ -1346,12 +1441,15 @@ typedef struct AccessPath {
   PExpr *lo, *hi;
   int lo_incl, hi_incl;
   int covering, reverse, onerow;
-  int nsat;    /* leading terms of the OrderReq delivered in order */
-  int sortidx; /* 0, or which index (1 the rowid) might give the wanted order: paths of different
-                  sort indexes are not pruned against each other */
+  uint64_t eq_is; /* key positions whose equality is "IS NULL" */
+  int nsat;       /* leading terms of the OrderReq delivered in order */
+  int sortidx;    /* 0, or which index (1 the rowid) might give the wanted order: paths of different
+                     sort indexes are not pruned against each other */
   int autocol;
   PExpr *autoeq;
   int autopartial;
+  struct AccessPath *subs; /* AP_OR: one path per disjunct (arena) */
+  int nsub;
   PExpr *used[66]; /* terms the path consumes */
   int nused;
   LogEst run, nout, setup;
@@ -1651,7 +1749,7 @@ static void best_path(const PlanItem *pi, AccessPath *best) {
   SrcItem *it = pi->it;
   Table *t = it->tab;
   Cons cs[MAX_CONS];
-  int ncs = collect_cons(it, pi->terms, pi->nterms, pi->avail, cs);
+  int ncs = collect_cons(pi->c, it, pi->terms, pi->nterms, pi->avail, cs);
   LogEst rsize = cost_table_rows(t);
   CandSet cands;
   cands.n = 0;
@@ -1674,11 +1772,11 @@ static void best_path(const PlanItem *pi, AccessPath *best) {
     p.autocol = -1;
     for (int i = 0; i < ncs && !p.eq[0] && !p.in; i++) {
       if (cs[i].col != -1) continue;
-      if (pass == 0 && cs[i].op == BO_EQ) {
+      if (pass == 0 && cs[i].op == BO_EQ && !cs[i].is_null) {
         p.eq[0] = cs[i].other;
         path_use(&p, cs[i].term);
       } else if (pass == 0 && cs[i].op == CO_IN) {
-        p.in = cs[i].term;
+        p.in = cs[i].in_expr ? cs[i].in_expr : cs[i].term;
         p.inpos = 0;
         path_use(&p, cs[i].term);
         p.nout = cs[i].nin;
@@ -1730,16 +1828,17 @@ static void best_path(const PlanItem *pi, AccessPath *best) {
         const Cons *k2 = &cs[i];
         if (k2->col != kc || (k2->op != BO_EQ && (k2->op != CO_IN || p.in))) continue;
         if (k2->op == BO_EQ && !aff_compatible(t->cols[kc].aff, k2->other->aff)) continue;
-        if (!coll_same(k2->coll, icoll)) continue;
+        if (!k2->is_null && !coll_same(k2->coll, icoll)) continue;
         found = k2;
       }
       if (!found) break;
       if (found->op == CO_IN) {
-        p.in = found->term;
+        p.in = found->in_expr ? found->in_expr : found->term;
         p.inpos = k;
         p.eq[p.neq++] = NULL;
         nin = found->nin;
       } else {
+        if (found->is_null) p.eq_is |= UINT64_C(1) << p.neq;
         p.eq[p.neq++] = found->other;
       }
       path_use(&p, found->term);
@@ -1770,6 +1869,50 @@ static void best_path(const PlanItem *pi, AccessPath *best) {
     index_cost(it, ix, p.covering, rsize, &p, nin);
     p.nout = output_adjust(it, pi->terms, pi->nterms, pi->avail, &p, p.nout, rsize);
     p.nsat = path_order(pi->ob, it, &p, cs, ncs);
+    consider(pi, &p, &cands);
+  }
+  /* MULTI-INDEX OR: every disjunct of an OR term searched by an index (or the rowid) */
+  for (int ti = 0; ti < pi->nterms && !it->indexed_by && !it->not_indexed; ti++) {
+    PExpr *t = pi->terms[ti];
+    uint64_t m = 0;
+    if (!t || t->op != PX_OR || !expr_slots(t, &m) || !((m >> it->slot) & 1) ||
+        (m & ~(pi->avail | UINT64_C(1) << it->slot)))
+      continue;
+    int as_in = 0;
+    for (int i = 0; i < ncs && !as_in; i++)
+      as_in = cs[i].term == t && cs[i].op == CO_IN;
+    PExpr *d[MAX_OR];
+    int nd = split_or(t, d, 0, MAX_OR);
+    if (as_in || nd > MAX_OR) continue;
+    AccessPath *subs = arena_alloc(&pi->c->p->arena, sizeof(AccessPath) * (size_t)nd);
+    if (!subs) break;
+    int ok = 1;
+    for (int i = 0; i < nd && ok; i++) {
+      PExpr *dt[16];
+      int ndt = split_and_into(d[i], dt, 0, 16);
+      PlanItem sp = *pi;
+      sp.terms = dt;
+      sp.nterms = ndt > 16 ? 16 : ndt;
+      sp.ob = NULL;
+      sp.auto_ok = 0;
+      sp.nrow_outer = 0;
+      best_path(&sp, &subs[i]);
+      ok = subs[i].kind == AP_INDEX || subs[i].kind == AP_ROWID_EQ || subs[i].kind == AP_ROWID_RANGE;
+      if (ok && subs[i].kind == AP_INDEX && subs[i].neq == 0 && !subs[i].lo && !subs[i].hi) ok = 0;
+    }
+    if (!ok) continue;
+    memset(&p, 0, sizeof p);
+    p.kind = AP_OR;
+    p.inpos = -1;
+    p.autocol = -1;
+    p.subs = subs;
+    p.nsub = nd;
+    for (int i = 0; i < nd; i++) {
+      p.run = i ? logest_add(p.run, subs[i].run) : subs[i].run;
+      p.nout = i ? logest_add(p.nout, subs[i].nout) : subs[i].nout;
+    }
+    path_use(&p, t);
+    p.nout = output_adjust(it, pi->terms, pi->nterms, pi->avail, &p, p.nout, rsize);
     consider(pi, &p, &cands);
   }
   /* an automatic index on a join column */
@@ -1826,6 +1969,7 @@ static int path_apply(Compiler *c, SrcItem *it, const AccessPath *p, Op *leaf) {
     Index *ix = p->idx;
     leaf->idx = ix;
     leaf->neq = p->neq;
+    leaf->eq_is = p->eq_is;
     leaf->covering = p->covering;
     leaf->eq = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(p->neq + 1));
     leaf->keyaff = arena_alloc(&c->p->arena, (size_t)p->neq + 2);
@@ -1848,6 +1992,20 @@ static int path_apply(Compiler *c, SrcItem *it, const AccessPath *p, Op *leaf) {
     leaf->autocoll = t->cols[p->autocol].coll;
     if (leaf->autocoll && leaf->autocoll->cmp == record_coll_binary) leaf->autocoll = NULL;
     leaf->autopartial = p->autopartial;
+    break;
+  case AP_OR:
+    leaf->or_scans = arena_alloc(&c->p->arena, sizeof(Op *) * (size_t)p->nsub);
+    if (!leaf->or_scans) return nomem(c);
+    for (int i = 0; i < p->nsub; i++) {
+      Op *sub = op_new(c, OP_SCAN);
+      if (!sub) return nomem(c);
+      sub->slot = leaf->slot;
+      sub->tab = leaf->tab;
+      int rc = path_apply(c, it, &p->subs[i], sub);
+      if (rc) return rc;
+      leaf->or_scans[i] = sub;
+    }
+    leaf->nor = p->nsub;
     break;
   default: break;
   }
@@ -4006,17 +4164,57 @@ int plan_prepare(mica_stmt *st) {
   return MICA_OK;
 }
 
-/* One EXPLAIN QUERY PLAN row at the top level. */
-static int eqp_line(RowList *out, int *id, const char *text) {
+/* One EXPLAIN QUERY PLAN row under parent; *rowid gets its id. */
+static int eqp_row(RowList *out, int *id, int parent, const char *text, int *rowid) {
   Row *r = row_new(4);
   if (!r) return MICA_NOMEM;
+  if (rowid) *rowid = *id;
   value_set_int(&r->v[0], (*id)++);
-  value_set_int(&r->v[1], 0);
+  value_set_int(&r->v[1], parent);
   value_set_int(&r->v[2], 0);
   value_set_text_copy(&r->v[3], text, (int)strlen(text));
   int rc = rowlist_push(out, r);
   if (rc) row_free(r);
   return rc;
+}
+
+/* SQLite's words for a scan's access path. */
+static void eqp_scan_text(const Op *op, char *buf, size_t nbuf) {
+  if (op->kind == OP_ROWS)
+    snprintf(buf, nbuf, "SCAN (subquery)");
+  else if (op->rowid_eq)
+    snprintf(buf, nbuf, "SEARCH %s USING INTEGER PRIMARY KEY (rowid=?)", op->tab->name);
+  else if (op->rowid_range)
+    snprintf(buf, nbuf, "SEARCH %s USING INTEGER PRIMARY KEY (%s%s%s)", op->tab->name,
+             op->lo ? "rowid>?" : "", op->lo && op->hi ? " AND " : "", op->hi ? "rowid<?" : "");
+  else if (op->idx && op->neq == 0 && !op->lo && !op->hi)
+    snprintf(buf, nbuf, "%s %s USING %sINDEX %s", op->minmax ? "SEARCH" : "SCAN", op->tab->name,
+             op->covering ? "COVERING " : "", op->idx->name);
+  else if (op->idx) {
+    char cond[200];
+    size_t n = 0;
+    cond[0] = 0;
+    for (int k = 0; k < op->neq || (k == op->neq && (op->lo || op->hi)); k++) {
+      int kc = op->idx->cols[k];
+      const char *cn = kc >= 0 && kc < op->tab->ncol ? op->tab->cols[kc].name : kc == -2 ? "<expr>" : "rowid";
+      if (k < op->neq)
+        n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s=?", k ? " AND " : "", cn);
+      else {
+        if (op->lo) n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s>?", k ? " AND " : "", cn);
+        if (op->hi)
+          n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s<?", k || op->lo ? " AND " : "", cn);
+        break;
+      }
+      if (n >= sizeof cond) break;
+    }
+    snprintf(buf, nbuf, "SEARCH %s USING %sINDEX %s (%s)", op->tab->name, op->covering ? "COVERING " : "",
+             op->idx->name, cond);
+  } else if (op->autocol >= 0)
+    snprintf(buf, nbuf, "SEARCH %s USING AUTOMATIC %sCOVERING INDEX (%s=?)", op->tab->name,
+             op->autopartial ? "PARTIAL " : "", op->tab->cols[op->autocol].name);
+  else
+    snprintf(buf, nbuf, "%s %s", op->minmax ? "SEARCH" : "SCAN", op->tab->name);
+  if (op->left_join && op->kind == OP_SCAN) strncat(buf, " LEFT-JOIN", nbuf - strlen(buf) - 1);
 }
 
 /* EXPLAIN QUERY PLAN rows from the operator tree. */
@@ -4028,51 +4226,23 @@ static int eqp_op(Op *op, RowList *out, int *id) {
   case OP_JOIN: rc = eqp_op(op->left, out, id); return rc ? rc : eqp_op(op->right, out, id);
   case OP_SCAN:
   case OP_ROWS: {
-    Row *r = row_new(4);
-    if (!r) return MICA_NOMEM;
     char buf[300];
-    if (op->kind == OP_ROWS)
-      snprintf(buf, sizeof buf, "SCAN (subquery)");
-    else if (op->rowid_eq)
-      snprintf(buf, sizeof buf, "SEARCH %s USING INTEGER PRIMARY KEY (rowid=?)", op->tab->name);
-    else if (op->rowid_range)
-      snprintf(buf, sizeof buf, "SEARCH %s USING INTEGER PRIMARY KEY (%s%s%s)", op->tab->name,
-               op->lo ? "rowid>?" : "", op->lo && op->hi ? " AND " : "", op->hi ? "rowid<?" : "");
-    else if (op->idx && op->neq == 0 && !op->lo && !op->hi)
-      snprintf(buf, sizeof buf, "%s %s USING %sINDEX %s", op->minmax ? "SEARCH" : "SCAN", op->tab->name,
-               op->covering ? "COVERING " : "", op->idx->name);
-    else if (op->idx) {
-      char cond[200];
-      size_t n = 0;
-      cond[0] = 0;
-      for (int k = 0; k < op->neq || (k == op->neq && (op->lo || op->hi)); k++) {
-        int kc = op->idx->cols[k];
-        const char *cn = kc >= 0 && kc < op->tab->ncol ? op->tab->cols[kc].name : "rowid";
-        if (k < op->neq)
-          n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s=?", k ? " AND " : "", cn);
-        else {
-          if (op->lo) n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s>?", k ? " AND " : "", cn);
-          if (op->hi)
-            n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s<?", k || op->lo ? " AND " : "", cn);
-          break;
+    if (op->kind == OP_SCAN && op->nor) {
+      /* MULTI-INDEX OR, then INDEX n with each search under it */
+      int top, mid;
+      rc = eqp_row(out, id, 0, "MULTI-INDEX OR", &top);
+      for (int i = 0; i < op->nor && rc == MICA_OK; i++) {
+        snprintf(buf, sizeof buf, "INDEX %d", i + 1);
+        rc = eqp_row(out, id, top, buf, &mid);
+        if (rc == MICA_OK) {
+          eqp_scan_text(op->or_scans[i], buf, sizeof buf);
+          rc = eqp_row(out, id, mid, buf, NULL);
         }
-        if (n >= sizeof cond) break;
       }
-      snprintf(buf, sizeof buf, "SEARCH %s USING %sINDEX %s (%s)", op->tab->name,
-               op->covering ? "COVERING " : "", op->idx->name, cond);
-    } else if (op->autocol >= 0)
-      snprintf(buf, sizeof buf, "SEARCH %s USING AUTOMATIC %sCOVERING INDEX (%s=?)", op->tab->name,
-               op->autopartial ? "PARTIAL " : "", op->tab->cols[op->autocol].name);
-    else
-      snprintf(buf, sizeof buf, "%s %s", op->minmax ? "SEARCH" : "SCAN", op->tab->name);
-    if (op->left_join && op->kind == OP_SCAN) strncat(buf, " LEFT-JOIN", sizeof buf - strlen(buf) - 1);
-    value_set_int(&r->v[0], (*id)++);
-    value_set_int(&r->v[1], 0);
-    value_set_int(&r->v[2], 0);
-    value_set_text_copy(&r->v[3], buf, (int)strlen(buf));
-    rc = rowlist_push(out, r);
-    if (rc) row_free(r);
-    return rc;
+      return rc;
+    }
+    eqp_scan_text(op, buf, sizeof buf);
+    return eqp_row(out, id, 0, buf, NULL);
   }
   default: return MICA_OK;
   }
@@ -4085,13 +4255,13 @@ static int eqp_select(SelectPlan *sel, RowList *out, int *id) {
   }
   int rc = eqp_op(sel->src, out, id);
   if (rc == MICA_OK && sel->is_agg && sel->ngroup && !sel->group_sat)
-    rc = eqp_line(out, id, "USE TEMP B-TREE FOR GROUP BY");
+    rc = eqp_row(out, id, 0, "USE TEMP B-TREE FOR GROUP BY", NULL);
   if (rc == MICA_OK && !sel->is_agg && sel->distinct && !sel->distinct_sat)
-    rc = eqp_line(out, id, "USE TEMP B-TREE FOR DISTINCT");
+    rc = eqp_row(out, id, 0, "USE TEMP B-TREE FOR DISTINCT", NULL);
   if (rc == MICA_OK && sel->norder && !sel->order_grp && sel->order_sat < sel->norder)
-    rc = eqp_line(out, id,
-                  sel->order_sat ? "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY"
-                                 : "USE TEMP B-TREE FOR ORDER BY");
+    rc = eqp_row(
+        out, id, 0,
+        sel->order_sat ? "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY" : "USE TEMP B-TREE FOR ORDER BY", NULL);
   return rc;
 }
 

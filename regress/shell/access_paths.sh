@@ -78,6 +78,44 @@ select c from t where a in (2, 3) and b = 'y';
 select c from t where a in (1, 3) order by a desc;
 SQL
 
+compare "OR terms: one column as IN, several indexes as MULTI-INDEX OR" <<'SQL'
+create table t(a integer, b integer, c integer);
+create index ta on t(a);
+create index tb on t(b);
+insert into t values(1, 10, 100), (2, 20, 200), (3, 30, 300), (1, 20, 400), (null, 10, 500), (3, null, 600);
+select c from t where a = 3 or a = 1;
+select c from t where a = 1 or b = 20;
+select c from t where b = 20 or a = 1;
+select c from t where (a = 1 or b = 20) and c > 100;
+select c from t where a > 2 or b < 15;
+select c from t where a = 1 or c = 300;
+select c from t where a = 1 or (b = 30 and c = 300) or b is null;
+select c from t where a = 1 or b = 20 order by a;
+explain query plan select * from t where a = 1 or b = 20;
+SQL
+
+compare "the LIKE prefix under the collation it needs" <<'SQL'
+create table t(a text, b text collate nocase, c integer);
+create index ta on t(a);
+create index tb on t(b);
+create index tc on t(c);
+insert into t values('apple', 'Apple', 1), ('banana', 'BANANA', 2), ('apricot', 'apricot', 3),
+  ('Apex', 'APEX', 4), ('ap', 'ap', 5), ('aq', 'Aq', 6), ('zz', 'Zebra', 7), ('z_', 'z[', 8), (null, null, 9);
+select b from t where b like 'ap%';
+select b from t where b like 'AP%';
+select b from t where b like 'z%';
+select a from t where a like 'ap%';
+select a from t where a glob 'ap*';
+select a from t where a glob 'Ap*';
+select b from t where b like 'ap';
+select c from t where c like '1%';
+pragma case_sensitive_like = on;
+select a from t where a like 'ap%';
+select a from t where a like 'Ap%';
+pragma case_sensitive_like = off;
+explain query plan select * from t where b like 'ap%';
+SQL
+
 compare "join order by cost" <<'SQL'
 create table p(id integer primary key, name text);
 create table c(id integer primary key, pid integer, v integer);
