@@ -13,7 +13,9 @@
  *   compound       UNION ALL concatenates; UNION / INTERSECT / EXCEPT work on row sets and come out
  *                  sorted by all columns (as SQLite's temp b-tree gives them).
  *   DISTINCT       a RowSet of the rows already returned.
- *   ORDER BY       everything is buffered and sorted by a stable merge sort (NULLs first ascending).
+ *   ORDER BY       everything is buffered and sorted by a stable merge sort (NULLs first ascending),
+ *                  unless the scans deliver the rows in order already (SelectPlan.order_sat): then
+ *                  they stream.
  *   LIMIT/OFFSET   evaluated at open; a negative LIMIT means none.
  *   Without ORDER BY, aggregates or compounds, rows stream straight from the operators, so EXISTS and
  *   LIMIT stop early. OP_VTAB (a virtual table's cursor) is run by vtab.c's vtab_op_open/next/close.
@@ -372,20 +374,6 @@ static void set_nullrows(Exec *x, Op *op, int on) {
     x->slots[op->rslots[i]].nullrow = on;
 }
 
-/* Converts v to an integer rowid if it is one exactly; returns 0 if no rowid can match. */
-static int value_to_rowid(Value *v, int64_t *out) {
-  value_apply_affinity(v, AFF_INTEGER);
-  if (v->type == VAL_INT) {
-    *out = v->u.i;
-    return 1;
-  }
-  if (v->type == VAL_REAL && v->u.r >= -9.2e18 && v->u.r <= 9.2e18 && (double)(int64_t)v->u.r == v->u.r) {
-    *out = (int64_t)v->u.r;
-    return 1;
-  }
-  return 0;
-}
-
 int op_open(Exec *x, Op *op) {
   int rc = MICA_OK;
   op->state = 0;
@@ -395,6 +383,12 @@ int op_open(Exec *x, Op *op) {
   case OP_SINGLE: return MICA_OK;
   case OP_SCAN:
     x->slots[op->slot].nullrow = 0;
+    if (op->nor) {
+      op->or_cur = 0;
+      rowset_clear(&op->or_seen);
+      rowset_init(&op->or_seen, 1, NULL);
+      return op_open(x, op->or_scans[0]);
+    }
     rc = btree_cursor_open(x->db->bt, op->tab->root, 0, op->tab->pk ? &op->tab->pk->keyinfo : NULL, &op->cur);
     if (rc) {
       op->cur = NULL;
@@ -437,26 +431,38 @@ int op_open(Exec *x, Op *op) {
   return MICA_OK;
 }
 
-/* Positions an index scan: evaluates the equality values and bounds (with the key columns'
- * affinity), encodes the search keys and seeks. Returns MICA_DONE when no row can match. */
-static int index_start(Exec *x, Op *op) {
+/* Evaluates a key value for an index search with the key column's affinity; MICA_DONE when it is
+ * NULL (nothing can match). */
+static int key_value(Exec *x, PExpr *e, char aff, Value *out) {
+  int rc = expr_eval(x, e, out);
+  if (rc == MICA_OK) rc = value_make_owned(out);
+  if (rc == MICA_OK && out->type == VAL_NULL) rc = MICA_DONE;
+  if (rc == MICA_OK && aff) value_apply_affinity(out, aff);
+  return rc;
+}
+
+/* Positions an index scan: evaluates the equality values (the IN position takes inval) and bounds
+ * (with the key columns' affinity), encodes the search keys and seeks: forward to the first entry in
+ * range, or for a reverse scan to the last one. Returns MICA_DONE when no row can match. */
+static int index_start(Exec *x, Op *op, const Value *inval) {
   int n = op->neq + 1;
   Value vals[65];
   int rc = MICA_OK;
   for (int k = 0; k < n; k++)
     value_init(&vals[k]);
   for (int k = 0; k < op->neq && rc == MICA_OK; k++) {
-    rc = expr_eval(x, op->eq[k], &vals[k]);
-    if (rc == MICA_OK) rc = value_make_owned(&vals[k]);
-    if (rc == MICA_OK && vals[k].type == VAL_NULL) rc = MICA_DONE;
-    if (rc == MICA_OK && op->keyaff[k]) value_apply_affinity(&vals[k], op->keyaff[k]);
+    if (op->in_expr && k == op->in_key) {
+      rc = value_copy(&vals[k], inval);
+      if (rc == MICA_OK && op->keyaff[k]) value_apply_affinity(&vals[k], op->keyaff[k]);
+    } else if ((op->eq_is >> k) & 1) {
+      value_init(&vals[k]); /* IS NULL */
+    } else {
+      rc = key_value(x, op->eq[k], op->keyaff[k], &vals[k]);
+    }
   }
   /* the upper key: prefix + hi */
   if (rc == MICA_OK && op->hi) {
-    rc = expr_eval(x, op->hi, &vals[op->neq]);
-    if (rc == MICA_OK) rc = value_make_owned(&vals[op->neq]);
-    if (rc == MICA_OK && vals[op->neq].type == VAL_NULL) rc = MICA_DONE;
-    if (rc == MICA_OK && op->keyaff[op->neq]) value_apply_affinity(&vals[op->neq], op->keyaff[op->neq]);
+    rc = key_value(x, op->hi, op->keyaff[op->neq], &vals[op->neq]);
     if (rc == MICA_OK && dml_encode(vals, op->neq + 1, &op->hirec, &op->nhirec)) rc = nomem(x);
   }
   /* the lower key: prefix [+ lo]; without lo but with hi, start after the NULLs */
@@ -466,10 +472,7 @@ static int index_start(Exec *x, Op *op) {
     value_release(&vals[op->neq]);
     value_init(&vals[op->neq]);
     if (op->lo) {
-      rc = expr_eval(x, op->lo, &vals[op->neq]);
-      if (rc == MICA_OK) rc = value_make_owned(&vals[op->neq]);
-      if (rc == MICA_OK && vals[op->neq].type == VAL_NULL) rc = MICA_DONE;
-      if (rc == MICA_OK && op->keyaff[op->neq]) value_apply_affinity(&vals[op->neq], op->keyaff[op->neq]);
+      rc = key_value(x, op->lo, op->keyaff[op->neq], &vals[op->neq]);
       low_rc = op->lo_incl ? -1 : 1;
     } else {
       low_rc = 1; /* after every NULL */
@@ -480,7 +483,7 @@ static int index_start(Exec *x, Op *op) {
   uint8_t *lowrec = NULL;
   uint32_t nlowrec = 0;
   if (rc == MICA_OK && dml_encode(vals, nlow, &lowrec, &nlowrec)) rc = nomem(x);
-  if (rc == MICA_OK) {
+  if (rc == MICA_OK && !op->reverse) {
     UnpackedKey k = {.keyinfo = &op->idx->keyinfo, .rec = lowrec, .nrec = nlowrec, .default_rc = low_rc};
     int res, eof = 0;
     rc = btree_seek_key(op->icur, &k, &res);
@@ -490,6 +493,25 @@ static int index_start(Exec *x, Op *op) {
       rc = btree_next(op->icur, &eof);
       if (rc) rc = bt_error(x, rc);
     }
+  } else if (rc == MICA_OK) {
+    /* reverse: from the last entry at or below the upper key, down to the lower key */
+    free(op->lorec);
+    op->lorec = lowrec;
+    op->nlorec = nlowrec;
+    op->lo_default = low_rc;
+    lowrec = NULL;
+    int res = 0, eof = 0;
+    if (op->neq == 0 && !op->hi) {
+      rc = btree_last(op->icur, &eof);
+    } else {
+      UnpackedKey k = {.keyinfo = &op->idx->keyinfo,
+                       .rec = op->hi ? op->hirec : op->eqrec,
+                       .nrec = op->hi ? op->nhirec : op->neqrec,
+                       .default_rc = op->hi && !op->hi_incl ? -1 : 1};
+      rc = btree_seek_key(op->icur, &k, &res);
+      if (rc == MICA_OK && !btree_eof(op->icur) && res > 0) rc = btree_prev(op->icur, &eof);
+    }
+    if (rc) rc = bt_error(x, rc);
   }
   free(lowrec);
   for (int k = 0; k < n; k++)
@@ -500,6 +522,13 @@ static int index_start(Exec *x, Op *op) {
 /* The index entry under icur is still in range: returns 1, 0 past the end, or -1 on corruption. */
 static int index_in_range(Op *op, const void *d, uint32_t n) {
   int corrupt = 0;
+  if (op->reverse) {
+    if (!op->lorec) return 1;
+    UnpackedKey k = {
+        .keyinfo = &op->idx->keyinfo, .rec = op->lorec, .nrec = op->nlorec, .default_rc = op->lo_default};
+    int c = record_compare_key(&k, d, n, &corrupt);
+    return corrupt ? -1 : c <= 0;
+  }
   if (op->neq) {
     UnpackedKey k = {.keyinfo = &op->idx->keyinfo, .rec = op->eqrec, .nrec = op->neqrec, .default_rc = 0};
     if (record_compare_key(&k, d, n, &corrupt) != 0) return corrupt ? -1 : 0;
@@ -539,41 +568,154 @@ static int index_row(Exec *x, Op *op, const void *d, uint32_t n, int *found) {
   return MICA_OK;
 }
 
+/* A covering index scan: the slot's columns come from the index entry (the others stay NULL; the
+ * statement does not read them). */
+static int load_index_row(Exec *x, Op *op, const void *d, uint32_t n) {
+  Slot *s = &x->slots[op->slot];
+  Index *ix = op->idx;
+  RecValue rv[65];
+  int got = 0;
+  if (record_decode(d, n, rv, ix->ncol + 1, &got) != MICA_OK || got != ix->ncol + 1 ||
+      rv[ix->ncol].type != REC_INT)
+    return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
+  for (int i = 0; i < s->ncol; i++) {
+    value_release(&s->cols[i]);
+    value_init(&s->cols[i]);
+  }
+  for (int k = 0; k < ix->ncol; k++) {
+    int kc = ix->cols[k];
+    if (kc >= 0 && kc < s->ncol) value_from_rec(&s->cols[kc], &rv[k]);
+  }
+  s->rowid = rv[ix->ncol].u.i;
+  if (op->tab->ipk >= 0 && op->tab->ipk < s->ncol) value_set_int(&s->cols[op->tab->ipk], s->rowid);
+  s->rec = NULL;
+  s->nrec = 0;
+  s->decoded = 1;
+  s->nullrow = 0;
+  return MICA_OK;
+}
+
+/* IN: the distinct values of op->in_expr with the key's affinity, sorted under its collation, into
+ * op->rows (one-column Rows); NULLs match nothing and are left out. */
+static int in_values(Exec *x, Op *op) {
+  PExpr *e = op->in_expr;
+  int rc = MICA_OK;
+  rowlist_clear(&op->rows);
+  op->in_pos = 0;
+  if (e->op == PX_INLIST) {
+    for (int i = 0; i < e->nlist && rc == MICA_OK; i++) {
+      Row *r = row_new(1);
+      if (!r) return nomem(x);
+      rc = expr_eval(x, e->list[i], &r->v[0]);
+      if (rc == MICA_OK) rc = value_make_owned(&r->v[0]);
+      if (rc == MICA_OK && r->v[0].type != VAL_NULL) {
+        if (op->in_aff) value_apply_affinity(&r->v[0], op->in_aff);
+        if (rowlist_push(&op->rows, r))
+          rc = nomem(x);
+        else
+          r = NULL;
+      }
+      row_free(r);
+    }
+  } else {
+    SelectPlan *sub = e->sub;
+    rc = select_open(x, sub);
+    while (rc == MICA_OK && (rc = select_next(x, sub)) == MICA_ROW) {
+      rc = MICA_OK;
+      if (sub->cur->v[0].type == VAL_NULL) continue;
+      Row *r = row_new(1);
+      if (!r) {
+        rc = nomem(x);
+        break;
+      }
+      rc = value_copy(&r->v[0], &sub->cur->v[0]);
+      if (rc == MICA_OK && op->in_aff) value_apply_affinity(&r->v[0], op->in_aff);
+      if (rc == MICA_OK && rowlist_push(&op->rows, r)) rc = nomem(x);
+      if (rc) row_free(r);
+    }
+    select_close(sub);
+    if (rc == MICA_DONE) rc = MICA_OK;
+  }
+  if (rc) return rc;
+  const RecColl *coll = op->in_coll;
+  SortCtx c = {.nkey = 1, .off = 0, .coll = &coll};
+  if (rows_sort(&op->rows, &c)) return nomem(x);
+  int64_t w = 0;
+  for (int64_t i = 0; i < op->rows.n; i++) {
+    if (w && value_compare(&op->rows.rows[w - 1]->v[0], &op->rows.rows[i]->v[0], coll) == 0) {
+      row_free(op->rows.rows[i]);
+      continue;
+    }
+    op->rows.rows[w++] = op->rows.rows[i];
+  }
+  op->rows.n = w;
+  return MICA_OK;
+}
+
+/* The IN value the next search uses (in key order, reversed for a reverse scan), or NULL when done. */
+static const Value *in_next_value(Op *op) {
+  if (op->in_pos >= op->rows.n) return NULL;
+  int64_t i = op->reverse ? op->rows.n - 1 - op->in_pos : op->in_pos;
+  op->in_pos++;
+  return &op->rows.rows[i]->v[0];
+}
+
 static int index_next(Exec *x, Op *op) {
   int rc, eof = 0;
   if (op->state == 0) {
     op->state = 1;
-    free(op->eqrec);
-    free(op->hirec);
-    op->eqrec = op->hirec = NULL;
-    rc = index_start(x, op);
-    if (rc) return rc;
+    if (op->in_expr && (rc = in_values(x, op))) return rc;
+    op->state = 2; /* start the (next) search */
   } else {
-    rc = btree_next(op->icur, &eof);
+    rc = op->reverse ? btree_prev(op->icur, &eof) : btree_next(op->icur, &eof);
     if (rc) return bt_error(x, rc);
   }
   for (;;) {
-    if (btree_eof(op->icur)) return MICA_DONE;
-    const void *d;
-    uint32_t n;
-    rc = btree_data(op->icur, &d, &n);
-    if (rc) return bt_error(x, rc);
-    int in = index_in_range(op, d, n);
-    if (in < 0) return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
-    if (!in) return MICA_DONE;
+    if (op->state == 2) {
+      const Value *inval = NULL;
+      if (op->in_expr && !(inval = in_next_value(op))) return MICA_DONE;
+      op->state = 1;
+      free(op->eqrec);
+      free(op->hirec);
+      op->eqrec = op->hirec = NULL;
+      rc = index_start(x, op, inval);
+      if (rc == MICA_DONE && op->in_expr) {
+        op->state = 2;
+        continue;
+      }
+      if (rc) return rc;
+    }
+    int in = 0;
+    const void *d = NULL;
+    uint32_t n = 0;
+    if (!btree_eof(op->icur)) {
+      rc = btree_data(op->icur, &d, &n);
+      if (rc) return bt_error(x, rc);
+      in = index_in_range(op, d, n);
+      if (in < 0) return mica_set_error(x->db, MICA_CORRUPT, "database disk image is malformed");
+    }
+    if (!in) {
+      if (!op->in_expr) return MICA_DONE;
+      op->state = 2;
+      continue;
+    }
     if (op->idx == op->tab->pk) return exec_load_row(x, op->slot, op->icur) ?: MICA_ROW; /* the row itself */
-    if (op->covering) {
+    if (op->covering && op->tab->pk) { /* WITHOUT ROWID: the entry holds every column */
       if ((rc = exec_load_row(x, op->slot, op->icur))) return rc;
       x->slots[op->slot].order = op->idx->cols;
       x->slots[op->slot].norder = op->idx->nfull;
       return MICA_ROW;
+    }
+    if (op->covering) {
+      rc = load_index_row(x, op, d, n);
+      return rc ? rc : MICA_ROW;
     }
     int found = 0;
     rc = index_row(x, op, d, n, &found);
     if (rc) return rc;
     if (found) return exec_load_row(x, op->slot, op->cur) ?: MICA_ROW;
     /* an index entry without its row: skip it */
-    rc = btree_next(op->icur, &eof);
+    rc = op->reverse ? btree_prev(op->icur, &eof) : btree_next(op->icur, &eof);
     if (rc) return bt_error(x, rc);
   }
 }
@@ -654,37 +796,161 @@ static int auto_next(Exec *x, Op *op) {
   return MICA_ROW;
 }
 
-static int scan_next(Exec *x, Op *op) {
-  int rc, eof = 0;
-  Slot *s = &x->slots[op->slot];
-  if (op->idx) return index_next(x, op);
-  if (op->autocol >= 0) return auto_next(x, op);
-  if (op->rowid_eq) {
-    if (op->state) return MICA_DONE;
+/* Converts v to an integer rowid if it is one exactly; returns 0 if no rowid can match. */
+static int value_to_rowid(Value *v, int64_t *out) {
+  value_apply_affinity(v, AFF_INTEGER);
+  if (v->type == VAL_INT) {
+    *out = v->u.i;
+    return 1;
+  }
+  if (v->type == VAL_REAL && v->u.r >= -9.2e18 && v->u.r <= 9.2e18 && (double)(int64_t)v->u.r == v->u.r) {
+    *out = (int64_t)v->u.r;
+    return 1;
+  }
+  return 0;
+}
+
+/* A bound of a rowid range, widened to an inclusive integer (the term still filters the rows):
+ * returns 0 when no row can match (NULL), 1 with *out set, 2 when it bounds nothing (text, huge). */
+static int rowid_bound(Exec *x, PExpr *e, int upper, int64_t *out, int *rc) {
+  Value v;
+  value_init(&v);
+  *rc = expr_eval(x, e, &v);
+  if (*rc) return 0;
+  int r = 2;
+  value_apply_affinity(&v, AFF_NUMERIC);
+  if (v.type == VAL_NULL)
+    r = 0;
+  else if (v.type == VAL_INT) {
+    *out = v.u.i;
+    r = 1;
+  } else if (v.type == VAL_REAL && v.u.r > -9.2e18 && v.u.r < 9.2e18) {
+    double f = (double)(int64_t)v.u.r;
+    *out = (int64_t)v.u.r + (upper && f < v.u.r ? 1 : 0) - (!upper && f > v.u.r ? 1 : 0);
+    r = 1;
+  }
+  value_release(&v);
+  return r;
+}
+
+/* A rowid range scan (either direction) between rid_lo and rid_hi. */
+static int rowid_range_next(Exec *x, Op *op) {
+  int rc, eof = 0, res;
+  if (op->state == 0) {
     op->state = 1;
+    op->rid_lo = INT64_MIN;
+    op->rid_hi = INT64_MAX;
+    int64_t b;
+    int k;
+    if (op->lo) {
+      k = rowid_bound(x, op->lo, 0, &b, &rc);
+      if (rc) return rc;
+      if (k == 0) return MICA_DONE;
+      if (k == 1) op->rid_lo = b;
+    }
+    if (op->hi) {
+      k = rowid_bound(x, op->hi, 1, &b, &rc);
+      if (rc) return rc;
+      if (k == 0) return MICA_DONE;
+      if (k == 1) op->rid_hi = b;
+    }
+    if (!op->reverse) {
+      rc = op->rid_lo == INT64_MIN ? btree_first(op->cur, &eof) : btree_seek_rowid(op->cur, op->rid_lo, &res);
+      if (rc == MICA_OK && op->rid_lo != INT64_MIN && !btree_eof(op->cur) && res < 0)
+        rc = btree_next(op->cur, &eof);
+    } else {
+      rc = op->rid_hi == INT64_MAX ? btree_last(op->cur, &eof) : btree_seek_rowid(op->cur, op->rid_hi, &res);
+      if (rc == MICA_OK && op->rid_hi != INT64_MAX && !btree_eof(op->cur) && res > 0)
+        rc = btree_prev(op->cur, &eof);
+    }
+  } else {
+    rc = op->reverse ? btree_prev(op->cur, &eof) : btree_next(op->cur, &eof);
+  }
+  if (rc) return bt_error(x, rc);
+  if (btree_eof(op->cur)) return MICA_DONE;
+  int64_t rowid = btree_rowid(op->cur);
+  if (rowid < op->rid_lo || rowid > op->rid_hi) return MICA_DONE;
+  rc = exec_load_row(x, op->slot, op->cur);
+  return rc ? rc : MICA_ROW;
+}
+
+/* Rowid lookups: one value, or each IN value in order. */
+static int rowid_eq_next(Exec *x, Op *op) {
+  int rc;
+  if (op->state == 0) {
+    op->state = 1;
+    if (op->in_expr && (rc = in_values(x, op))) return rc;
+    op->in_pos = 0;
+  } else if (!op->in_expr) {
+    return MICA_DONE;
+  }
+  for (;;) {
     Value v;
     value_init(&v);
-    rc = expr_eval(x, op->eq[0], &v);
-    if (rc) return rc;
+    if (op->in_expr) {
+      const Value *iv = in_next_value(op);
+      if (!iv) return MICA_DONE;
+      rc = value_copy(&v, iv);
+    } else {
+      rc = expr_eval(x, op->eq[0], &v);
+    }
+    if (rc) {
+      value_release(&v);
+      return rc;
+    }
     int64_t rowid;
     int ok = v.type != VAL_NULL && value_to_rowid(&v, &rowid);
     value_release(&v);
-    if (!ok) return MICA_DONE;
-    int res;
-    rc = btree_seek_rowid(op->cur, rowid, &res);
-    if (rc) return bt_error(x, rc);
-    if (res != 0 || btree_eof(op->cur)) return MICA_DONE;
-    return exec_load_row(x, op->slot, op->cur) ?: MICA_ROW;
+    if (ok) {
+      int res;
+      rc = btree_seek_rowid(op->cur, rowid, &res);
+      if (rc) return bt_error(x, rc);
+      if (res == 0 && !btree_eof(op->cur)) return exec_load_row(x, op->slot, op->cur) ?: MICA_ROW;
+    }
+    if (!op->in_expr) return MICA_DONE;
   }
+}
+
+/* MULTI-INDEX OR: the rows of each search in turn, each rowid once. */
+static int or_next(Exec *x, Op *op) {
+  for (;;) {
+    if (op->or_cur >= op->nor) return MICA_DONE;
+    Op *sub = op->or_scans[op->or_cur];
+    int rc = op_next(x, sub);
+    if (rc == MICA_ROW) {
+      Row *k = row_new(1);
+      int added = 0;
+      if (!k) return nomem(x);
+      value_set_int(&k->v[0], x->slots[op->slot].rowid);
+      if (rowset_add(&op->or_seen, k, &added)) {
+        row_free(k);
+        return nomem(x);
+      }
+      if (added) return MICA_ROW;
+      row_free(k);
+      continue;
+    }
+    if (rc != MICA_DONE) return rc;
+    op_close(sub);
+    if (++op->or_cur < op->nor && (rc = op_open(x, op->or_scans[op->or_cur]))) return rc;
+  }
+}
+
+static int scan_next(Exec *x, Op *op) {
+  int rc, eof = 0;
+  if (op->nor) return or_next(x, op);
+  if (op->idx) return index_next(x, op);
+  if (op->autocol >= 0) return auto_next(x, op);
+  if (op->rowid_eq) return rowid_eq_next(x, op);
+  if (op->rowid_range) return rowid_range_next(x, op);
   if (op->state == 0) {
-    rc = btree_first(op->cur, &eof);
+    rc = op->reverse ? btree_last(op->cur, &eof) : btree_first(op->cur, &eof);
     op->state = 1;
   } else {
-    rc = btree_next(op->cur, &eof);
+    rc = op->reverse ? btree_prev(op->cur, &eof) : btree_next(op->cur, &eof);
   }
   if (rc) return bt_error(x, rc);
   if (eof) return MICA_DONE;
-  (void)s;
   rc = exec_load_row(x, op->slot, op->cur);
   return rc ? rc : MICA_ROW;
 }
@@ -816,7 +1082,11 @@ void op_close(Op *op) {
     op->cur = op->icur = NULL;
     free(op->eqrec);
     free(op->hirec);
-    op->eqrec = op->hirec = NULL;
+    free(op->lorec);
+    op->eqrec = op->hirec = op->lorec = NULL;
+    for (int i = 0; i < op->nor; i++)
+      op_close(op->or_scans[i]);
+    rowset_clear(&op->or_seen);
     break;
   case OP_FILTER: op_close(op->left); break;
   case OP_JOIN:
@@ -1174,6 +1444,15 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
       }
     }
     rc = agg_step(x, sel, g);
+    if (rc == MICA_OK && sel->minmax_stop) {
+      /* min()/max() by index: the first row with a non-NULL argument holds the answer */
+      Value v;
+      value_init(&v);
+      rc = expr_eval(x, sel->aggs[0].args[0], &v);
+      int found = rc == MICA_OK && v.type != VAL_NULL;
+      value_release(&v);
+      if (found) break;
+    }
   }
   op_close(sel->src);
   if (rc == MICA_DONE) rc = MICA_OK;
@@ -1189,7 +1468,8 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
       if (!gs[0].key || !gs[0].states || !gs[0].cap) rc = nomem(x);
     }
   }
-  if (rc == MICA_OK && sel->ngroup) rc = group_cmp_ctx_sort(sel, gs, ngs);
+  /* groups are output in key order: they arrived that way when the scan delivers them in order */
+  if (rc == MICA_OK && sel->ngroup && !sel->group_sat) rc = group_cmp_ctx_sort(sel, gs, ngs);
   Slot *as = &x->slots[sel->agg_slot];
   for (int64_t gi = 0; gi < ngs && rc == MICA_OK; gi++) {
     Group *g = &gs[gi];
@@ -1213,7 +1493,7 @@ static int run_aggregate(Exec *x, SelectPlan *sel, RowList *outrows, int withkey
       if (rc) break;
       if (t != 1) continue;
     }
-    Row *r;
+    Row *r = NULL;
     rc = make_row(x, sel, withkeys, &r);
     if (rc == MICA_OK && (rc = rowlist_push(outrows, r))) row_free(r);
   }
@@ -1740,6 +2020,8 @@ int select_open(Exec *x, SelectPlan *sel) {
   sel->nskip = off < 0 ? 0 : off;
   if (sel->distinct) rowset_init(&sel->seen, sel->nres, sel->res_coll);
   int sorting = sel->norder > 0;
+  /* rows the scans deliver in ORDER BY order need no sort (and stream, so LIMIT stops early) */
+  int presorted = !sel->cmp_op && !sel->nwin && !sel->is_agg && sel->order_sat >= sel->norder;
   if (sel->cmp_op == CMP_RECURSIVE) {
     rc = rec_start(x, sel);
     sel->state = SEL_RECURSIVE;
@@ -1777,7 +2059,7 @@ int select_open(Exec *x, SelectPlan *sel) {
       if (rows_sort(&sel->buf, &c)) rc = nomem(x);
     }
     sel->state = SEL_BUFFER;
-  } else if (sorting) {
+  } else if (sorting && !presorted) {
     rc = op_open(x, sel->src);
     while (rc == MICA_OK && (rc = op_next(x, sel->src)) == MICA_ROW) {
       Row *r = NULL;

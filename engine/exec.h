@@ -104,6 +104,7 @@ typedef struct Slot {
   const int *order;
   int norder;
   const GenCols *gen; /* the table's VIRTUAL columns, computed when rec is decoded (NULL: none) */
+  uint64_t colmask;   /* planner: table columns the statement reads (bit i: column i, bit 63: any >= 63) */
 } Slot;
 
 /* ------------------------------------------------------------------ expressions */
@@ -205,11 +206,11 @@ struct Op {
   int rowid_eq;   /* look up one rowid: key[0] */
   Index *idx;     /* index scan */
   int neq;        /* equality prefix length on idx */
+  uint64_t eq_is; /* positions of the prefix that are "IS NULL" (a NULL key value matches NULLs) */
   PExpr **eq;     /* [neq] */
   PExpr *lo, *hi; /* range on the next column, or on the rowid when idx is NULL */
   int lo_incl, hi_incl;
   char *keyaff; /* affinity applied to each key value (neq + 1 for the range column) */
-  int covering; /* idx holds every column (WITHOUT ROWID): rows are read from its entries */
   /* automatic index (SELECT statements only): with no index usable, a term "col = expr" where expr
    * reads earlier slots makes the first scan copy the table's rows into `rows` sorted by col (each
    * Row: key, rowid, record blob; built once per statement execution, freed by prog_reset); every
@@ -220,6 +221,21 @@ struct Op {
   const RecColl *autocoll;
   int autopartial; /* other terms filter this table alone (EXPLAIN QUERY PLAN says PARTIAL) */
   int left_join;   /* the right side of a LEFT JOIN (EXPLAIN QUERY PLAN says LEFT-JOIN) */
+  int covering;    /* idx holds every column the statement reads: rows come from the index alone (a
+                    * WITHOUT ROWID table's index: every column, read through Slot.order) */
+  int reverse;     /* scan in descending key (or rowid) order */
+  int rowid_range; /* no idx: lo/hi bound the rowid */
+  int minmax;      /* planned for min()/max() (EXPLAIN QUERY PLAN says SEARCH) */
+  /* IN: the values of in_expr (PX_INLIST, or an uncorrelated PX_INSUB) feed key column neq - 1 of idx
+   * (or the rowid when rowid_eq), one search per distinct value, in key order (reversed when reverse) */
+  PExpr *in_expr;
+  int in_key; /* the key position of idx the values feed */
+  char in_aff;
+  const RecColl *in_coll;
+  /* MULTI-INDEX OR: each of the nor scans (over the same slot) contributes the rows it finds that
+   * an earlier one did not (by rowid) */
+  Op **or_scans;
+  int nor;
   /* OP_FILTER / OP_JOIN */
   Op *left, *right;
   PExpr *pred;
@@ -250,6 +266,13 @@ struct Op {
   int scan_done;
   int64_t ae_pos, ae_end; /* automatic index: the matching rows[ae_pos..ae_end) of rows */
   struct VtabScan *vscan; /* OP_VTAB: plan and cursor (vtab.h) */
+  int64_t in_pos;         /* IN: the next of the values in rows (one-column Rows, sorted, distinct) */
+  uint8_t *lorec;         /* reverse index scans: the key below which the scan ends */
+  uint32_t nlorec;
+  int lo_default;
+  int64_t rid_lo, rid_hi; /* rowid range scans: the inclusive bounds in force */
+  int or_cur;             /* MULTI-INDEX OR: the scan being read */
+  RowSet or_seen;         /* rowids already returned */
 };
 
 /* ------------------------------------------------------------------ SELECT */
@@ -312,6 +335,12 @@ struct SelectPlan {
   const RecColl **order_coll;
   const RecColl **res_coll;
   PExpr *limit, *offset;
+  /* what the chosen scans deliver (plan.c, ACCESS PATHS) */
+  int order_sat;    /* leading ORDER BY terms already in order: all of them, no sort (else a stable sort) */
+  int group_sat;    /* GROUP BY groups arrive one after the other in their output order: no group sort */
+  int distinct_sat; /* DISTINCT needs no temporary b-tree (EXPLAIN QUERY PLAN only) */
+  int minmax_stop;  /* a single min()/max() read in index order: the first non-NULL argument decides */
+  int order_grp;    /* an aggregate's ORDER BY repeats its GROUP BY (EXPLAIN QUERY PLAN shows no sort) */
   /* compound */
   int cmp_op;
   SelectPlan *left, *right; /* left is itself possibly compound */

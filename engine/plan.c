@@ -34,24 +34,41 @@
  * JOINS AND WHERE
  *   FROM items are joined left-deep by nested loops (OP_JOIN; LEFT, RIGHT and FULL joins NULL-extend).
  *   WHERE (and inner-join ON) conditions are split at AND and each term is evaluated at the first
- *   join level where every slot it reads is available (never below a RIGHT/FULL join).
+ *   join level where every slot it reads is available (never below a RIGHT/FULL join). The join is
+ *   planned (plan_from) after the whole SELECT is compiled, so that the columns it reads are known.
  *
- * ACCESS PATHS (choose_access)
- *   A term "rowid = expr" (or INTEGER PRIMARY KEY), where expr reads only earlier items, makes the
- *   scan a rowid lookup. Otherwise the index with the longest equality prefix ("col = expr"), plus a
- *   range ("col > / >= / < / <= expr", BETWEEN) on the next column, is searched. An index is only
- *   used when the comparison happens in the index's order: compatible affinity (datatype3 4.2) and
- *   the same collation. Terms always stay as filters too, so an index only narrows what is read.
- *   A WITHOUT ROWID table (schema.h) has no rowid: its PRIMARY KEY is searched like an index (first,
- *   so it wins ties), and its indexes can also be searched on their trailing PRIMARY KEY columns. An
- *   index holding every column of such a table is read instead of the table (covering), and a full
- *   scan of a SELECT reads the first such index in SQLite's list order (schema_index_order), as
- *   SQLite's equal-cost plans do. EXPLAIN QUERY PLAN prints the chosen paths in SQLite's words.
+ * ACCESS PATHS (best_path, plan_from)
+ *   The planner follows SQLite 3.40's cost model (plan_cost.h: LogEst arithmetic, row widths, default
+ *   or sqlite_stat1 row estimates) so that it makes SQLite's choices. For each FROM item it collects
+ *   the usable constraints ("col op expr" where expr reads only slots of outer loops or queries,
+ *   BETWEEN as two bounds, IN lists and uncorrelated IN subqueries) and costs the candidates: the full
+ *   table scan, a rowid lookup (or IN) or rowid range, every index with its longest equality/IN prefix
+ *   plus a range on the next column, full index scans that might give the wanted order or that are
+ *   narrower than the table and cover the statement, and (joins in SELECT statements) an automatic
+ *   index. An index is only used when the comparison happens in its order: compatible affinity
+ *   (datatype3 4.2) and the same collation. A path that needs no more outer tables and costs no more
+ *   for no more rows than another with the same "sort index" removes it; among the rest the cheapest,
+ *   counting the sort it leaves, wins (ties: fewer rows, then cheaper unsorted). Terms always stay as
+ *   filters, so a path only narrows what is read and its bounds need only be conservative.
+ *   The wanted order of the outermost loop is the GROUP BY (contiguous groups, any term order), the
+ *   argument of a lone min()/max() (then the first non-NULL value ends the scan), the ORDER BY (a
+ *   leading run of its terms; the rest is sorted: "RIGHT PART"), or DISTINCT's columns. Index order
+ *   skips columns fixed by equality, then follows the key columns and the rowid, forward or reverse.
+ *   A covering index (Slot.colmask: every column read is in the index) is scanned without table
+ *   lookups. With only inner joins of tables, every loop order of up to MAX_REORDER items is costed
+ *   and the cheapest taken (CROSS JOIN keeps the written order). EXPLAIN QUERY PLAN prints the chosen
+ *   paths in SQLite's words.
+ *   A WITHOUT ROWID table (schema.h) has no rowid: no rowid paths; its PRIMARY KEY is a candidate like
+ *   an index (considered first, so it wins ties, and read without a second lookup); an index holding
+ *   every column the statement reads is covering through Slot.order. A full scan of such a table in a
+ *   SELECT reads the first index holding every column in SQLite's list order (schema_index_order), as
+ *   SQLite's equal-cost plans do.
  *
  * VIRTUAL TABLES (vtab.h)
  *   A FROM item naming a virtual table (or an eponymous module: a table-valued function call) is an
  *   OP_VTAB scan. Its arguments become "hidden column = argument" join terms (vtab_arg_terms); if one
- *   reads a later FROM item of an inner join, vtab_join_order moves the call after it. plan_vtab offers
+ *   reads a later FROM item of an inner join, vtab_join_order moves the call after it (a join with a
+ *   virtual table keeps that order: it is not reordered by cost). plan_vtab offers
  *   the scan's join-level terms to the module's best_index and drops the terms it guarantees (omit);
  *   a lone virtual table may take over ORDER BY (vtab_order_terms). In the PostgreSQL dialect a
  *   set-returning function call in the select list (find_srf) becomes such a scan joined after the
@@ -88,6 +105,7 @@
 #include "ast.h"
 #include "parse.h"
 #include "plan.h"
+#include "plan_cost.h"
 #include "plan_view.h"
 #include "pragma.h"
 #include "schema.h"
@@ -143,6 +161,8 @@ typedef struct SrcItem {
   int is_rowid_ok;
   int nvargs; /* a table-valued function's arguments (bound to the hidden columns in order) */
   ANode **vargs;
+  const char *indexed_by; /* INDEXED BY: only this index */
+  int not_indexed;        /* NOT INDEXED: no index */
 } SrcItem;
 
 typedef struct AggCtx AggCtx;
@@ -311,6 +331,13 @@ static void note_param_type(Compiler *c, const PExpr *p, const char *decl) {
   if (st->param_decl && !st->param_decl[p->param - 1]) st->param_decl[p->param - 1] = strdup(decl);
 }
 
+/* Records that the statement reads column col of slot (for covering indexes; the rowid is in every
+ * index, so col < 0 needs nothing). */
+static void note_col_use(Compiler *c, int slot, int col) {
+  if (slot >= 0 && slot < c->p->nslot && col >= 0)
+    c->p->slots[slot].colmask |= UINT64_C(1) << (col < 63 ? col : 63);
+}
+
 static int make_colref(Compiler *c, Scope *sc, Scope *s, int depth, SrcItem *fitem, int fcol, PExpr **out) {
   int fslot = fitem->slot;
   if (depth > 0)
@@ -320,6 +347,7 @@ static int make_colref(Compiler *c, Scope *sc, Scope *s, int depth, SrcItem *fit
   if (!e) return nomem(c);
   e->slot = fslot;
   e->col = fcol;
+  note_col_use(c, fslot, fcol);
   if (fcol >= 0) {
     e->aff = fitem->affs ? fitem->affs[fcol] : 0;
     e->coll = fitem->colls ? fitem->colls[fcol] : NULL;
@@ -1766,6 +1794,14 @@ static int compile_from_item(Compiler *c, const XFrom *f, SrcItem *it, Op **leaf
   }
   it->tab = t;
   it->is_rowid_ok = !t->without_rowid;
+  it->indexed_by = f->indexed_by;
+  it->not_indexed = f->not_indexed;
+  if (f->indexed_by) {
+    Index *ix = t->indexes;
+    while (ix && !name_eq(ix->name, f->indexed_by))
+      ix = ix->next_in_table;
+    if (!ix) return mica_set_error(c->db, MICA_ERROR, "no such index: %s", f->indexed_by);
+  }
   it->ncol = t->ncol;
   it->slot = new_slot(c, t->ncol);
   if (it->slot < 0) return nomem(c);
@@ -1869,10 +1905,24 @@ static int apply_col_aliases(Compiler *c, const XFrom *f, SrcItem *it) {
   return MICA_OK;
 }
 
-/* Makes the scan of item use a rowid lookup when some term allows it. */
-/* Is `col <op> other` usable on an index of it's table? other must read only earlier slots, and the
- * comparison must happen in the index's order (affinity and collation). */
-static int usable_term(PExpr *t, SrcItem *it, int *col, PExpr **other, int *op) {
+/* ------------------------------------------------------------------ access paths */
+/* Two collations compare alike (NULL and BINARY are the same). */
+static int coll_same(const RecColl *a, const RecColl *b) {
+  if (a && (!a->cmp || a->cmp == record_coll_binary)) a = NULL;
+  if (b && (!b->cmp || b->cmp == record_coll_binary)) b = NULL;
+  if (!a || !b) return a == b;
+  return a->cmp == b->cmp && a->arg == b->arg;
+}
+
+/* Does e read only slots in avail (and nothing unknown)? */
+static int reads_only(const PExpr *e, uint64_t avail) {
+  uint64_t mask = 0;
+  return expr_slots(e, &mask) && (mask & ~avail) == 0;
+}
+
+/* Is `col <op> other` usable to search it's table, with other reading only slots in avail? *col is the
+ * column (-1 the rowid), *op the operator as seen from the column. */
+static int usable_term(PExpr *t, SrcItem *it, uint64_t avail, int *col, PExpr **other, int *op) {
   if (!t || t->op != PX_BIN || t->binop < BO_EQ || t->binop > BO_GE || t->binop == BO_NE) return 0;
   PExpr *cl = NULL, *ot = NULL;
   int flip = 0;
@@ -1884,11 +1934,7 @@ static int usable_term(PExpr *t, SrcItem *it, int *col, PExpr **other, int *op) 
     ot = t->a;
     flip = 1;
   }
-  if (!cl) return 0;
-  uint64_t mask = 0;
-  if (!expr_slots(ot, &mask)) return 0;
-  for (int s = 0; s < 64; s++)
-    if ((mask >> s) & 1 && s >= it->slot) return 0;
+  if (!cl || !reads_only(ot, avail)) return 0;
   int o = t->binop;
   if (flip) o = o == BO_LT ? BO_GT : o == BO_LE ? BO_GE : o == BO_GT ? BO_LT : o == BO_GE ? BO_LE : o;
   *col = cl->col;
@@ -1905,40 +1951,425 @@ static int aff_compatible(char colaff, char otheraff) {
   return otheraff == 0 || otheraff == AFF_NONE;
 }
 
-/* With no index usable, a SELECT statement's scan driven by a join term "col = expr" (expr reads
- * earlier slots) gets an automatic index on col, under the same affinity and collation rules as a
- * real index (the term stays a filter). */
-static void choose_auto_index(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int nterms) {
-  if (!c->select_stmt) return;
-  Table *t = it->tab;
-  for (int i = 0; i < nterms; i++) {
+/* A constraint usable by an access path of one FROM item: "col op other", or "col IN (...)". */
+enum { CO_IN = 100 };
+typedef struct Cons {
+  int col; /* column of the item; -1 the rowid */
+  int op;  /* BO_EQ, BO_LT, BO_LE, BO_GT, BO_GE or CO_IN */
+  PExpr *other;
+  PExpr *term; /* the WHERE/ON term it comes from */
+  const RecColl *coll;
+  LogEst nin;     /* CO_IN: the number of values */
+  PExpr *in_expr; /* CO_IN: the values (PX_INLIST / PX_INSUB); term when NULL */
+  int is_null;    /* BO_EQ from "col IS NULL": other is a NULL that matches NULLs */
+} Cons;
+
+#define MAX_CONS 64
+
+static const RecColl nocase_coll = {record_coll_nocase, NULL};
+
+/* A text constant for a LIKE bound. */
+static PExpr *text_constn(Compiler *c, const char *z, int n) {
+  PExpr *e = pe_new(c, PX_CONST);
+  char *d = arena_strndup(&c->p->arena, z, (size_t)n);
+  if (!e || !d) return NULL;
+  value_set_text(&e->val, d, n, VAL_STATIC);
+  e->aff = 0;
+  return e;
+}
+
+/* The LIKE optimisation: "col LIKE 'abc%'" (or GLOB 'abc*') on a TEXT column is also
+ * "col >= 'abc' AND col < 'abd'" under BINARY (GLOB, case-sensitive LIKE) or NOCASE (LIKE); the
+ * pattern must be a literal without ESCAPE that does not start with a wildcard. Adds the two bounds. */
+static int like_cons(Compiler *c, SrcItem *it, PExpr *t, Cons *out) {
+  PExpr *col = t->a, *pat = t->b;
+  if (t->not || t->c || !col || col->op != PX_COL || col->slot != it->slot || col->col < 0) return 0;
+  if (!it->tab || col->col >= it->tab->ncol || it->tab->cols[col->col].aff != AFF_TEXT) return 0;
+  if (!pat || pat->op != PX_CONST || pat->val.type != VAL_TEXT) return 0;
+  const char *z = pat->val.z;
+  int n = 0, nocase = !t->glob && !c->db->case_sensitive_like;
+  while (n < pat->val.n && z[n] &&
+         (t->glob ? z[n] != '*' && z[n] != '?' && z[n] != '[' : z[n] != '%' && z[n] != '_'))
+    n++;
+  if (n == 0 || (unsigned char)z[n - 1] >= 0x7f) return 0;
+  char buf[256];
+  if (n >= (int)sizeof buf) return 0;
+  for (int i = 0; i < n; i++)
+    buf[i] = nocase ? (char)tolower((unsigned char)z[i]) : z[i];
+  PExpr *lo = text_constn(c, buf, n);
+  buf[n - 1]++;
+  PExpr *hi = text_constn(c, buf, n);
+  if (!lo || !hi) return 0;
+  const RecColl *coll = nocase ? &nocase_coll : NULL;
+  out[0] = (Cons){.col = col->col, .op = BO_GE, .other = lo, .term = t, .coll = coll};
+  out[1] = (Cons){.col = col->col, .op = BO_LT, .other = hi, .term = t, .coll = coll};
+  return 2;
+}
+
+/* The disjuncts of an OR tree (more than max: the count only). */
+static int split_or(PExpr *e, PExpr **out, int n, int max) {
+  if (e && e->op == PX_OR) return split_or(e->b, out, split_or(e->a, out, n, max), max);
+  if (n < max) out[n] = e;
+  return n + 1;
+}
+
+/* The conjuncts of an AND tree (more than max: the count only). */
+static int split_and_into(PExpr *e, PExpr **out, int n, int max) {
+  if (e && e->op == PX_AND) return split_and_into(e->b, out, split_and_into(e->a, out, n, max), max);
+  if (n < max) out[n] = e;
+  return n + 1;
+}
+
+#define MAX_OR 16
+
+/* "col = x OR col = y ..." on one column of it is "col IN (x, y, ...)": sets *out and returns 1. */
+static int or_as_in(Compiler *c, SrcItem *it, PExpr *t, uint64_t avail, Cons *out) {
+  PExpr *d[MAX_OR];
+  int nd = split_or(t, d, 0, MAX_OR);
+  if (nd > MAX_OR) return 0;
+  PExpr *inl = pe_new(c, PX_INLIST);
+  PExpr **list = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)nd);
+  if (!inl || !list) return 0;
+  int col0 = 0;
+  for (int i = 0; i < nd; i++) {
     int col, op;
     PExpr *other;
-    uint64_t mask = 0;
-    if (!usable_term(terms[i], it, &col, &other, &op) || op != BO_EQ || col < 0 || col == t->ipk) continue;
-    if (!expr_slots(other, &mask) || mask == 0) continue;
-    if (!aff_compatible(t->cols[col].aff, other->aff)) continue;
-    const RecColl *cc = terms[i]->coll;
-    const RecColl *tc = t->cols[col].coll;
-    if (cc && cc->cmp == record_coll_binary) cc = NULL;
-    if (tc && tc->cmp == record_coll_binary) tc = NULL;
-    if ((cc ? cc->cmp : NULL) != (tc ? tc->cmp : NULL)) continue;
-    leaf->autocol = col;
-    leaf->autoeq = other;
-    leaf->autoaff = t->cols[col].aff;
-    leaf->autocoll = tc;
-    for (int k = 0; k < nterms; k++) {
-      uint64_t m = 0;
-      if (k != i && expr_slots(terms[k], &m) && it->slot < 64 && m == (UINT64_C(1) << it->slot))
-        leaf->autopartial = 1;
+    if (!usable_term(d[i], it, avail, &col, &other, &op) || op != BO_EQ) return 0;
+    if (i && (col != col0 || !coll_same(d[i]->coll, d[0]->coll))) return 0;
+    if (col >= 0 && it->tab && !aff_compatible(it->tab->cols[col].aff, other->aff)) return 0;
+    col0 = col;
+    list[i] = other;
+  }
+  inl->list = list;
+  inl->nlist = nd;
+  inl->coll = d[0]->coll;
+  *out = (Cons){.col = col0, .op = CO_IN, .term = t, .coll = d[0]->coll, .nin = logest((uint64_t)nd)};
+  out->in_expr = inl;
+  return 1;
+}
+
+/* The constraints the terms put on item it when the slots in avail are readable. BETWEEN gives a
+ * lower and an upper bound, LIKE with a literal prefix too; IN a list of values (or an uncorrelated
+ * subquery). */
+static int collect_cons(Compiler *c, SrcItem *it, PExpr **terms, int nterms, uint64_t avail, Cons *out) {
+  int n = 0;
+  for (int i = 0; i < nterms && n < MAX_CONS - 1; i++) {
+    PExpr *t = terms[i];
+    int col, op;
+    PExpr *other;
+    if (usable_term(t, it, avail, &col, &other, &op)) {
+      out[n++] = (Cons){.col = col, .op = op, .other = other, .term = t, .coll = t->coll};
+      continue;
     }
+    if (t && t->op == PX_OR) {
+      n += or_as_in(c, it, t, avail, out + n);
+      continue;
+    }
+    if (!t || t->not || !t->a || t->a->op != PX_COL || t->a->slot != it->slot) continue;
+    if (t->op == PX_ISNULL) {
+      PExpr *nul = pe_new(c, PX_CONST);
+      if (nul)
+        out[n++] = (Cons){.col = t->a->col, .op = BO_EQ, .other = nul, .term = t, .coll = NULL, .is_null = 1};
+    } else if (t->op == PX_LIKE) {
+      n += like_cons(c, it, t, out + n);
+    } else if (t->op == PX_BETWEEN && reads_only(t->b, avail) && reads_only(t->c, avail)) {
+      out[n++] = (Cons){.col = t->a->col, .op = BO_GE, .other = t->b, .term = t, .coll = t->coll};
+      out[n++] = (Cons){.col = t->a->col, .op = BO_LE, .other = t->c, .term = t, .coll = t->coll};
+    } else if (t->op == PX_INLIST && t->nlist > 0) {
+      int ok = 1;
+      for (int k = 0; k < t->nlist && ok; k++)
+        ok = reads_only(t->list[k], avail) && aff_compatible(t->a->aff, t->list[k]->aff);
+      if (ok)
+        out[n++] = (Cons){.col = t->a->col,
+                          .op = t->nlist == 1 ? BO_EQ : CO_IN,
+                          .other = t->nlist == 1 ? t->list[0] : NULL,
+                          .term = t,
+                          .coll = t->coll,
+                          .nin = logest((uint64_t)t->nlist)};
+    } else if (t->op == PX_INSUB && !t->correlated && t->sub && t->sub->nres == 1 &&
+               aff_compatible(t->a->aff, t->sub->res[0]->aff)) {
+      out[n++] = (Cons){.col = t->a->col, .op = CO_IN, .term = t, .coll = t->coll, .nin = 46};
+    }
+  }
+  return n;
+}
+
+/* An ordering the scans may deliver so that a sort is saved: ORDER BY terms, GROUP BY terms or the
+ * DISTINCT result columns (any_order: contiguous groups are enough, in any term order and direction),
+ * or the argument of a lone min()/max(). */
+typedef struct OrderReq {
+  int n;
+  PExpr **e;
+  const uint8_t *desc;  /* or NULL: ascending */
+  const uint8_t *nulls; /* or NULL */
+  const RecColl **coll; /* or NULL: each term's own */
+  int any_order;
+  int distinct;  /* the sort would be DISTINCT's */
+  int64_t limit; /* a constant LIMIT, else -1 */
+} OrderReq;
+
+enum { AP_SCAN = 0, AP_ROWID_EQ, AP_ROWID_RANGE, AP_INDEX, AP_AUTO, AP_OR };
+
+typedef struct AccessPath {
+  int kind;
+  Index *idx;
+  int neq;
+  PExpr *eq[64];
+  int inpos; /* key position fed by an IN constraint, or -1 */
+  PExpr *in;
+  PExpr *lo, *hi;
+  int lo_incl, hi_incl;
+  int covering, reverse, onerow;
+  uint64_t eq_is; /* key positions whose equality is "IS NULL" */
+  int nsat;       /* leading terms of the OrderReq delivered in order */
+  int sortidx;    /* 0, or which index (1 the rowid) might give the wanted order: paths of different
+                     sort indexes are not pruned against each other */
+  int autocol;
+  PExpr *autoeq;
+  int autopartial;
+  struct AccessPath *subs; /* AP_OR: one path per disjunct (arena) */
+  int nsub;
+  PExpr *used[66]; /* terms the path consumes */
+  int nused;
+  LogEst run, nout, setup;
+} AccessPath;
+
+/* Does ORDER BY term i name key column kc (-1: the rowid) of it under collation kcoll? */
+static int order_term_is_col(const OrderReq *ob, int i, SrcItem *it, int kc, const RecColl *kcoll) {
+  const PExpr *e = ob->e[i];
+  if (!e || e->op != PX_COL || e->slot != it->slot) return 0;
+  int ec = e->col;
+  if (it->tab && ec >= 0 && ec == it->tab->ipk) ec = -1;
+  if (it->tab && kc >= 0 && kc == it->tab->ipk) kc = -1;
+  if (ec != kc) return 0;
+  if (kc < 0) return 1;
+  const RecColl *c = ob->coll ? ob->coll[i] : e->coll;
+  return coll_same(c, kcoll);
+}
+
+static int cons_eq_on(const Cons *cs, int ncs, int col, const RecColl *coll) {
+  for (int i = 0; i < ncs; i++)
+    if (cs[i].op == BO_EQ && cs[i].col == col && coll_same(cs[i].coll, coll)) return 1;
+  return 0;
+}
+
+/* How many leading terms of ob the path delivers in order (for any_order: all or none); sets
+ * p->reverse when that needs a descending scan. Key positions below p->neq other than an IN one are
+ * single values. */
+static int path_order(const OrderReq *ob, SrcItem *it, AccessPath *p, const Cons *cs, int ncs) {
+  if (!ob || ob->n == 0) return 0;
+  Table *t = it->tab;
+  Index *ix = p->idx;
+  int nkey = ix ? ix->ncol : 0; /* key columns before the rowid */
+  int pos = 0, dir = -1, sat = 0;
+  uint64_t done = 0;
+  int total = p->onerow;
+  for (int i = 0; i < ob->n && i < 64; i++) {
+    if (total) {
+      if (!reads_only(ob->e[i], UINT64_C(1) << it->slot)) break;
+      sat++;
+      done |= UINT64_C(1) << i;
+      continue;
+    }
+    if (ob->nulls && ob->nulls[i] && (ob->nulls[i] == 1) != (ob->desc && ob->desc[i])) break;
+    /* a column constrained to one value is in order */
+    const PExpr *e = ob->e[i];
+    if (e && e->op == PX_COL && e->slot == it->slot &&
+        cons_eq_on(cs, ncs, e->col, ob->coll ? ob->coll[i] : e->coll)) {
+      sat++;
+      done |= UINT64_C(1) << i;
+      continue;
+    }
+    if (ob->any_order) break;
+    /* the next key column (skipping the single-valued prefix) */
+    while (pos < nkey && pos < p->neq && pos != p->inpos)
+      pos++;
+    int kc = pos < nkey ? ix->cols[pos] : -1;
+    if (pos < nkey && kc == -2) break;
+    const RecColl *kcoll = ix && pos < nkey ? &ix->colls[pos] : NULL;
+    if (!order_term_is_col(ob, i, it, kc, kcoll)) break;
+    int d = (ob->desc && ob->desc[i]) ^ (ix && pos < nkey && ix->desc[pos]);
+    if (dir >= 0 && d != dir) break;
+    dir = d;
+    sat++;
+    done |= UINT64_C(1) << i;
+    if (pos >= nkey) total = 1; /* the rowid: every row has its own place */
+    pos++;
+  }
+  if (ob->any_order && ob->n <= 64) {
+    /* groups are contiguous when the key columns from the prefix on cover the remaining terms */
+    int need = 0;
+    for (int i = 0; i < ob->n; i++)
+      if (!((done >> i) & 1)) need++;
+    for (pos = 0; need > 0 && pos <= nkey; pos++) {
+      if (pos < p->neq && pos != p->inpos) continue;
+      int kc = pos < nkey ? ix->cols[pos] : -1;
+      if (kc == -2) break;
+      const RecColl *kcoll = ix && pos < nkey ? &ix->colls[pos] : NULL;
+      int hit = 0;
+      for (int i = 0; i < ob->n; i++)
+        if (!((done >> i) & 1) && order_term_is_col(ob, i, it, kc, kcoll)) {
+          done |= UINT64_C(1) << i;
+          need--;
+          hit = 1;
+        }
+      if (!hit) break;
+    }
+    (void)t;
+    return need == 0 ? ob->n : 0;
+  }
+  p->reverse = dir == 1;
+  return sat;
+}
+
+/* SQLite's estimate of the rows a loop produces after the terms it does not use filter them: each
+ * such term on this item takes a little, an equality a lot more (but at most once). */
+static LogEst output_adjust(SrcItem *it, PExpr **terms, int nterms, uint64_t avail, const AccessPath *p,
+                            LogEst nout, LogEst nrow) {
+  LogEst reduce = 0;
+  uint64_t self = it->slot < 64 ? UINT64_C(1) << it->slot : 0;
+  for (int i = 0; i < nterms; i++) {
+    uint64_t m = 0;
+    if (!expr_slots(terms[i], &m) || !(m & self) || (m & ~(avail | self))) continue;
+    int used = 0;
+    for (int k = 0; k < p->nused && !used; k++)
+      used = p->used[k] == terms[i];
+    if (used) continue;
+    nout--;
+    PExpr *t = terms[i];
+    if (t->op == PX_BIN && t->binop == BO_EQ) {
+      PExpr *r = t->b;
+      LogEst k = 20;
+      if (r && r->op == PX_CONST && r->val.type == VAL_INT && r->val.u.i >= -1 && r->val.u.i <= 1) k = 10;
+      if (k > reduce) reduce = k;
+    }
+  }
+  if (nout > nrow - reduce) nout = nrow - reduce;
+  return nout;
+}
+
+static void path_use(AccessPath *p, PExpr *term) {
+  for (int k = 0; k < p->nused; k++)
+    if (p->used[k] == term) return;
+  if (p->nused < 66) p->used[p->nused++] = term;
+}
+
+/* Can the index give every column the statement reads from it? */
+static int index_covers(Compiler *c, SrcItem *it, Index *ix) {
+  Table *t = it->tab;
+  uint64_t need = c->p->slots[it->slot].colmask;
+  if ((need >> 63) & 1) return 0;
+  for (int i = 0; i < t->ncol; i++)
+    if (t->cols[i].gen && ((need >> i) & 1)) return 0;
+  int nk = t->pk ? ix->nfull : ix->ncol; /* a WITHOUT ROWID table's entries end with its PK columns */
+  for (int k = 0; k < nk; k++)
+    if (ix->cols[k] >= 0 && ix->cols[k] < 63) need &= ~(UINT64_C(1) << ix->cols[k]);
+  if (t->ipk >= 0 && t->ipk < 63) need &= ~(UINT64_C(1) << t->ipk);
+  return need == 0;
+}
+
+typedef struct PlanItem {
+  Compiler *c;
+  SrcItem *it;
+  PExpr **terms;
+  int nterms;
+  uint64_t avail;     /* slots readable before this loop */
+  const OrderReq *ob; /* ordering wanted from this loop (the outermost), or NULL */
+  int cover_ok;       /* covering indexes allowed (a SELECT whose column use is known) */
+  int auto_ok;        /* automatic indexes allowed */
+  LogEst nrow_outer;  /* rows of the loops outside this one */
+} PlanItem;
+
+/* Sorting nrow rows of which the first nsat terms of ob are in order already. */
+static LogEst sort_cost(const OrderReq *ob, int nsat, LogEst nrow) {
+  LogEst scale = logest((uint64_t)((ob->n - nsat) * 100 / ob->n)) - 66;
+  LogEst sort = nrow + scale + 16;
+  if (ob->limit >= 0 && logest((uint64_t)ob->limit) < nrow)
+    nrow = logest((uint64_t)ob->limit);
+  else if (ob->distinct && nrow > 10)
+    nrow -= 10;
+  return sort + logest_log(nrow);
+}
+
+/* The cost of a path including the sort it leaves for ob: SQLite's path comparison. */
+static LogEst path_total(const PlanItem *pi, const AccessPath *p) {
+  LogEst cost = p->run + pi->nrow_outer;
+  if (p->setup) cost = logest_add(p->setup, cost);
+  const OrderReq *ob = pi->ob;
+  if (!ob || ob->n == 0 || p->nsat >= ob->n) return cost;
+  return logest_add(cost, sort_cost(ob, p->nsat, p->nout)) + 3;
+}
+
+/* The candidate paths of one item, pruned as SQLite prunes its loops: a path that needs no more
+ * outer tables than another and costs no more to set up and run, for no more rows, makes the other
+ * one pointless whatever order either delivers. */
+#define MAX_CAND 16
+typedef struct CandSet {
+  AccessPath c[MAX_CAND];
+  int n;
+} CandSet;
+
+static uint64_t path_prereq(const AccessPath *p, SrcItem *it) {
+  uint64_t m = 0;
+  for (int k = 0; k < p->nused; k++)
+    expr_slots(p->used[k], &m);
+  return it->slot < 64 ? m & ~(UINT64_C(1) << it->slot) : m;
+}
+
+static void consider(const PlanItem *pi, AccessPath *p, CandSet *cs) {
+  uint64_t pre = path_prereq(p, pi->it);
+  for (int i = 0; i < cs->n; i++) {
+    AccessPath *q = &cs->c[i];
+    if (q->sortidx != p->sortidx) continue;
+    uint64_t qpre = path_prereq(q, pi->it);
+    if ((qpre & pre) == qpre && q->setup <= p->setup && q->run <= p->run && q->nout <= p->nout) return;
+  }
+  int w = 0, placed = -1;
+  for (int i = 0; i < cs->n; i++) {
+    AccessPath *q = &cs->c[i];
+    uint64_t qpre = path_prereq(q, pi->it);
+    if (q->sortidx == p->sortidx && (qpre & pre) == pre && q->run >= p->run && q->nout >= p->nout) {
+      if (placed < 0) {
+        placed = w;
+        cs->c[w++] = *p;
+      }
+      continue;
+    }
+    if (w != i) cs->c[w] = *q;
+    w++;
+  }
+  cs->n = w;
+  if (placed >= 0) return;
+  if (cs->n == MAX_CAND) {
+    /* full: forget the most expensive */
+    int worst = 0;
+    for (int i = 1; i < cs->n; i++)
+      if (path_total(pi, &cs->c[i]) > path_total(pi, &cs->c[worst])) worst = i;
+    if (path_total(pi, p) >= path_total(pi, &cs->c[worst])) return;
+    cs->c[worst] = *p;
     return;
+  }
+  cs->c[cs->n++] = *p;
+}
+
+/* The cheapest candidate including the sort it leaves (the first of equals). */
+static void pick_best(const PlanItem *pi, const CandSet *cs, AccessPath *best) {
+  best->kind = -1;
+  LogEst bestcost = 0;
+  for (int i = 0; i < cs->n; i++) {
+    const AccessPath *q = &cs->c[i];
+    LogEst t = path_total(pi, q);
+    if (best->kind < 0 || t < bestcost ||
+        (t == bestcost && (q->nout < best->nout || (q->nout == best->nout && q->run < best->run)))) {
+      *best = cs->c[i];
+      bestcost = t;
+    }
   }
 }
 
 /* Does every column of t appear in ix's entries? (Only a WITHOUT ROWID table's index can hold them
  * all; it is read instead of the table, and EXPLAIN QUERY PLAN says COVERING INDEX.) */
-static int index_covers(const Index *ix, const Table *t) {
+static int index_holds_all(const Index *ix, const Table *t) {
   for (int c = 0; c < t->ncol; c++) {
     int in = 0;
     for (int i = 0; i < ix->nfull && !in; i++)
@@ -1948,116 +2379,669 @@ static int index_covers(const Index *ix, const Table *t) {
   return 1;
 }
 
-/* Chooses the access path of a scan: a rowid lookup, else the index with the longest equality prefix
- * (plus a range on the next column), else a full scan. Terms stay as filters, so an index only narrows
- * the rows read. */
-static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int nterms) {
-  if (leaf->kind != OP_SCAN || !it->tab) return;
-  Table *t = it->tab;
-  for (int i = 0; i < nterms; i++) {
-    int col, op;
-    PExpr *other;
-    if (!usable_term(terms[i], it, &col, &other, &op) || op != BO_EQ) continue;
-    if (col != -1) continue;
-    leaf->rowid_eq = 1;
-    leaf->eq = arena_alloc(&c->p->arena, sizeof(PExpr *));
-    if (!leaf->eq) return;
-    leaf->eq[0] = other;
-    return;
+/* The cost of reading nout rows through an index (or the table's rowid tree when ix is NULL). */
+static void index_cost(SrcItem *it, Index *ix, int covering, LogEst rsize, AccessPath *p, LogEst nin) {
+  LogEst tw = cost_table_width(it->tab);
+  LogEst iw = ix ? cost_index_width(ix) : tw;
+  LogEst costidx = p->nout + 1 + (tw > 0 ? 15 * iw / tw : 15);
+  p->run = logest_add(logest_log(rsize), costidx);
+  if (ix && !covering) p->run = logest_add(p->run, p->nout + 16);
+  p->run += nin;
+  p->nout += nin;
+}
+
+/* Range constraints on column col (collation coll, affinity aff) narrow a path: lo/hi. */
+static int path_range(AccessPath *p, const Cons *cs, int ncs, int col, char aff, const RecColl *coll) {
+  int n = 0;
+  for (int i = 0; i < ncs; i++) {
+    const Cons *k = &cs[i];
+    if (k->col != col || k->op == BO_EQ || k->op == CO_IN) continue;
+    if (col >= 0 && !aff_compatible(aff, k->other->aff)) continue;
+    if (col >= 0 && !coll_same(k->coll, coll)) continue;
+    if ((k->op == BO_GT || k->op == BO_GE) && !p->lo) {
+      p->lo = k->other;
+      p->lo_incl = k->op == BO_GE;
+      path_use(p, k->term);
+      n++;
+    } else if ((k->op == BO_LT || k->op == BO_LE) && !p->hi) {
+      p->hi = k->other;
+      p->hi_incl = k->op == BO_LE;
+      path_use(p, k->term);
+      n++;
+    }
   }
-  Index *best = NULL;
-  int best_neq = 0, best_range = 0;
-  PExpr *beq[64], *blo = NULL, *bhi = NULL;
-  int blo_incl = 0, bhi_incl = 0;
-  /* a WITHOUT ROWID table's PRIMARY KEY first (it wins ties: no second lookup); an index entry's
-   * trailing PRIMARY KEY columns can be searched too, as SQLite does */
-  for (Index *ix = t->pk ? t->pk : t->indexes; ix; ix = ix == t->pk ? t->indexes : ix->next_in_table) {
-    int nsearch = ix == t->pk ? ix->ncol : ix->nfull;
-    if (ix->where || nsearch > 64) continue;
-    PExpr *eq[64];
-    int neq = 0;
-    PExpr *lo = NULL, *hi = NULL;
-    int lo_incl = 0, hi_incl = 0;
-    for (int k = 0; k < nsearch; k++) {
+  return n;
+}
+
+static LogEst range_rows(LogEst nout, int nbounds) {
+  LogEst nn = nout - 20 * nbounds;
+  nout -= nbounds;
+  if (nn < 10) nn = 10;
+  return nn < nout ? nn : nout;
+}
+
+/* Might a scan of index ix (NULL: the rowid) give some of the wanted order? */
+static int might_help_order(const OrderReq *ob, SrcItem *it, Index *ix) {
+  if (!ob) return 0;
+  for (int i = 0; i < ob->n; i++) {
+    if (!ix) {
+      if (order_term_is_col(ob, i, it, -1, NULL)) return 1;
+      continue;
+    }
+    for (int k = 0; k < ix->ncol; k++)
+      if (order_term_is_col(ob, i, it, ix->cols[k], &ix->colls[k])) return 1;
+  }
+  return 0;
+}
+
+/* The cheapest way to read item pi->it (SQLite 3.40's cost model, plan_cost.h): a full scan, a rowid
+ * lookup or range, an index search (equality prefix, IN, range), a full scan of an index that
+ * gives the wanted order or covers the statement, or an automatic index. */
+static void best_path(const PlanItem *pi, AccessPath *best) {
+  SrcItem *it = pi->it;
+  Table *t = it->tab;
+  Cons cs[MAX_CONS];
+  int ncs = collect_cons(pi->c, it, pi->terms, pi->nterms, pi->avail, cs);
+  LogEst rsize = cost_table_rows(t);
+  CandSet cands;
+  cands.n = 0;
+  AccessPath p;
+  /* the full table scan (in rowid order) */
+  memset(&p, 0, sizeof p);
+  p.kind = AP_SCAN;
+  p.inpos = -1;
+  p.autocol = -1;
+  p.run = rsize + 16;
+  p.nout = output_adjust(it, pi->terms, pi->nterms, pi->avail, &p, rsize, rsize);
+  p.nsat = path_order(pi->ob, it, &p, cs, ncs);
+  int rowid_sort = might_help_order(pi->ob, it, NULL);
+  p.sortidx = rowid_sort;
+  if (!it->indexed_by) consider(pi, &p, &cands);
+  /* the rowid: equality, IN, range */
+  for (int pass = 0; pass < 2 && !t->pk; pass++) { /* (a WITHOUT ROWID table has no rowid) */
+    memset(&p, 0, sizeof p);
+    p.inpos = -1;
+    p.autocol = -1;
+    for (int i = 0; i < ncs && !p.eq[0] && !p.in; i++) {
+      if (cs[i].col != -1) continue;
+      if (pass == 0 && cs[i].op == BO_EQ && !cs[i].is_null) {
+        p.eq[0] = cs[i].other;
+        path_use(&p, cs[i].term);
+      } else if (pass == 0 && cs[i].op == CO_IN) {
+        p.in = cs[i].in_expr ? cs[i].in_expr : cs[i].term;
+        p.inpos = 0;
+        path_use(&p, cs[i].term);
+        p.nout = cs[i].nin;
+      }
+    }
+    LogEst nin = p.in ? p.nout : 0;
+    if (pass == 0 && (p.eq[0] || p.in)) {
+      p.kind = AP_ROWID_EQ;
+      p.onerow = !p.in;
+      p.nout = 0;
+    } else if (pass == 1) {
+      int nb = path_range(&p, cs, ncs, -1, AFF_INTEGER, NULL);
+      if (!nb) continue;
+      p.kind = AP_ROWID_RANGE;
+      p.nout = range_rows(rsize, nb);
+    } else {
+      continue;
+    }
+    if (it->indexed_by) continue;
+    index_cost(it, NULL, 1, rsize, &p, nin);
+    p.nout = output_adjust(it, pi->terms, pi->nterms, pi->avail, &p, p.nout, rsize);
+    p.nsat = path_order(pi->ob, it, &p, cs, ncs);
+    p.sortidx = rowid_sort;
+    consider(pi, &p, &cands);
+  }
+  /* indexes, the most recently created first */
+  Index *ixs[256];
+  int nix = 0;
+  for (Index *ix = t->indexes; ix && nix < 255; ix = ix->next_in_table)
+    ixs[nix++] = ix;
+  if (t->pk) ixs[nix++] = t->pk; /* WITHOUT ROWID: the PRIMARY KEY, considered first (wins ties) */
+  for (int xi = nix - 1; xi >= 0 && !it->not_indexed; xi--) {
+    Index *ix = ixs[xi];
+    if (ix->where || ix->ncol > 63) continue;
+    if (it->indexed_by && !name_eq(it->indexed_by, ix->name)) continue;
+    LogEst est[65];
+    cost_index_rows(ix, est);
+    memset(&p, 0, sizeof p);
+    p.kind = AP_INDEX;
+    p.idx = ix;
+    p.inpos = -1;
+    p.autocol = -1;
+    LogEst nin = 0;
+    for (int k = 0; k < ix->ncol; k++) {
       int kc = ix->cols[k];
       if (kc < 0 || kc == t->ipk) break;
-      PExpr *found = NULL;
-      for (int i = 0; i < nterms && !found; i++) {
-        int col, op;
-        PExpr *other;
-        if (!usable_term(terms[i], it, &col, &other, &op) || col != kc) continue;
-        if (!aff_compatible(t->cols[kc].aff, other->aff)) continue;
-        const RecColl *cc = terms[i]->coll;
-        const RecColl *ic = ix->colls[k].cmp ? &ix->colls[k] : NULL;
-        if ((cc ? cc->cmp : NULL) != (ic ? ic->cmp : NULL) && !(cc == NULL && ic == NULL)) continue;
-        if (op == BO_EQ)
-          found = other;
-        else if (!ix->desc[k]) {
-          if ((op == BO_GT || op == BO_GE) && !lo) {
-            lo = other;
-            lo_incl = op == BO_GE;
-          } else if ((op == BO_LT || op == BO_LE) && !hi) {
-            hi = other;
-            hi_incl = op == BO_LE;
-          }
-        }
+      const RecColl *icoll = &ix->colls[k];
+      const Cons *found = NULL;
+      for (int i = 0; i < ncs && !found; i++) {
+        const Cons *k2 = &cs[i];
+        if (k2->col != kc || (k2->op != BO_EQ && (k2->op != CO_IN || p.in))) continue;
+        if (k2->op == BO_EQ && !aff_compatible(t->cols[kc].aff, k2->other->aff)) continue;
+        if (!k2->is_null && !coll_same(k2->coll, icoll)) continue;
+        found = k2;
       }
       if (!found) break;
-      eq[neq++] = found;
-      lo = hi = NULL;
+      if (found->op == CO_IN) {
+        p.in = found->in_expr ? found->in_expr : found->term;
+        p.inpos = k;
+        p.eq[p.neq++] = NULL;
+        nin = found->nin;
+      } else {
+        if (found->is_null) p.eq_is |= UINT64_C(1) << p.neq;
+        p.eq[p.neq++] = found->other;
+      }
+      path_use(&p, found->term);
     }
-    int range = (lo || hi) ? 1 : 0;
-    int score = neq * 4 + range * 2 + (ix->unique && neq == ix->ncol);
-    int bscore = best_neq * 4 + best_range * 2 + (best && best->unique && best_neq == best->ncol);
-    if ((neq || range) && (!best || score > bscore)) {
-      best = ix;
-      best_neq = neq;
-      best_range = range;
-      memcpy(beq, eq, sizeof(PExpr *) * (size_t)neq);
-      blo = lo;
-      bhi = hi;
-      blo_incl = lo_incl;
-      bhi_incl = hi_incl;
+    int nb = 0;
+    if (p.neq < ix->ncol && ix->cols[p.neq] >= 0 && !ix->desc[p.neq]) {
+      int kc = ix->cols[p.neq];
+      nb = path_range(&p, cs, ncs, kc, t->cols[kc].aff, &ix->colls[p.neq]);
+    }
+    p.covering = ix == t->pk || (pi->cover_ok && index_covers(pi->c, it, ix));
+    p.onerow = ix->unique && p.neq == ix->ncol && !p.in;
+    int helps = might_help_order(pi->ob, it, ix);
+    p.sortidx = helps ? xi + 2 : 0;
+    if (p.neq == 0 && nb == 0) {
+      /* a full scan of the index: for its order, or because it is narrower than the table */
+      p.nsat = path_order(pi->ob, it, &p, cs, ncs);
+      int narrower = cost_index_width(ix) < cost_table_width(t);
+      if (!helps && !it->indexed_by && !(p.covering && narrower)) continue;
+      LogEst tw = cost_table_width(t);
+      p.run = rsize + 1 + (tw > 0 ? 15 * cost_index_width(ix) / tw : 15);
+      if (!p.covering) p.run = logest_add(p.run, rsize + 16);
+      p.nout = output_adjust(it, pi->terms, pi->nterms, pi->avail, &p, rsize, rsize);
+      consider(pi, &p, &cands);
+      continue;
+    }
+    p.nout = rsize + est[p.neq] - est[0];
+    if (nb) p.nout = range_rows(p.nout, nb);
+    index_cost(it, ix, p.covering, rsize, &p, nin);
+    p.nout = output_adjust(it, pi->terms, pi->nterms, pi->avail, &p, p.nout, rsize);
+    p.nsat = path_order(pi->ob, it, &p, cs, ncs);
+    consider(pi, &p, &cands);
+  }
+  /* MULTI-INDEX OR: every disjunct of an OR term searched by an index (or the rowid) */
+  for (int ti = 0; ti < pi->nterms && !it->indexed_by && !it->not_indexed; ti++) {
+    PExpr *t = pi->terms[ti];
+    uint64_t m = 0;
+    if (!t || t->op != PX_OR || !expr_slots(t, &m) || !((m >> it->slot) & 1) ||
+        (m & ~(pi->avail | UINT64_C(1) << it->slot)))
+      continue;
+    int as_in = 0;
+    for (int i = 0; i < ncs && !as_in; i++)
+      as_in = cs[i].term == t && cs[i].op == CO_IN;
+    PExpr *d[MAX_OR];
+    int nd = split_or(t, d, 0, MAX_OR);
+    if (as_in || nd > MAX_OR) continue;
+    AccessPath *subs = arena_alloc(&pi->c->p->arena, sizeof(AccessPath) * (size_t)nd);
+    if (!subs) break;
+    int ok = 1;
+    for (int i = 0; i < nd && ok; i++) {
+      PExpr *dt[16];
+      int ndt = split_and_into(d[i], dt, 0, 16);
+      PlanItem sp = *pi;
+      sp.terms = dt;
+      sp.nterms = ndt > 16 ? 16 : ndt;
+      sp.ob = NULL;
+      sp.auto_ok = 0;
+      sp.nrow_outer = 0;
+      best_path(&sp, &subs[i]);
+      ok = subs[i].kind == AP_INDEX || subs[i].kind == AP_ROWID_EQ || subs[i].kind == AP_ROWID_RANGE;
+      if (ok && subs[i].kind == AP_INDEX && subs[i].neq == 0 && !subs[i].lo && !subs[i].hi) ok = 0;
+    }
+    if (!ok) continue;
+    memset(&p, 0, sizeof p);
+    p.kind = AP_OR;
+    p.inpos = -1;
+    p.autocol = -1;
+    p.subs = subs;
+    p.nsub = nd;
+    for (int i = 0; i < nd; i++) {
+      p.run = i ? logest_add(p.run, subs[i].run) : subs[i].run;
+      p.nout = i ? logest_add(p.nout, subs[i].nout) : subs[i].nout;
+    }
+    path_use(&p, t);
+    p.nout = output_adjust(it, pi->terms, pi->nterms, pi->avail, &p, p.nout, rsize);
+    consider(pi, &p, &cands);
+  }
+  /* an automatic index on a join column */
+  if (pi->auto_ok && !it->indexed_by && !it->not_indexed) {
+    for (int i = 0; i < ncs; i++) {
+      const Cons *k = &cs[i];
+      uint64_t m = 0;
+      if (k->op != BO_EQ || k->col < 0 || k->col == t->ipk) continue;
+      if (!expr_slots(k->other, &m) || m == 0) continue;
+      if (!aff_compatible(t->cols[k->col].aff, k->other->aff)) continue;
+      if (!coll_same(k->coll, t->cols[k->col].coll)) continue;
+      memset(&p, 0, sizeof p);
+      p.kind = AP_AUTO;
+      p.inpos = -1;
+      p.autocol = k->col;
+      p.autoeq = k->other;
+      path_use(&p, k->term);
+      for (int j = 0; j < pi->nterms; j++) {
+        uint64_t mj = 0;
+        if (pi->terms[j] != k->term && expr_slots(pi->terms[j], &mj) && it->slot < 64 &&
+            mj == (UINT64_C(1) << it->slot))
+          p.autopartial = 1;
+      }
+      p.setup = logest_log(rsize) + rsize + 28;
+      p.nout = 43;
+      p.run = logest_add(logest_log(rsize), p.nout);
+      p.nout = output_adjust(it, pi->terms, pi->nterms, pi->avail, &p, p.nout, rsize);
+      consider(pi, &p, &cands);
+      break;
     }
   }
-  if (!best) {
-    choose_auto_index(c, it, leaf, terms, nterms);
-    if (leaf->autocol < 0 && t->pk && c->select_stmt) {
-      /* a full scan of a WITHOUT ROWID table reads the first index holding every column, in SQLite's
-       * list order (the PRIMARY KEY counts as one): one as wide as the table costs the same, and
-       * SQLite keeps the first of equal plans */
-      Index *order[65];
-      int n = schema_index_order(t, order, 64);
-      for (int i = 0; i < n && !best; i++)
-        if (order[i] == t->pk || (index_covers(order[i], t) && order[i]->nfull <= t->pk->nfull))
-          best = order[i];
-      if (best && best != t->pk) {
-        leaf->idx = best;
-        leaf->covering = 1;
-        leaf->keyaff = arena_alloc(&c->p->arena, 2);
-        if (!leaf->keyaff) leaf->idx = NULL;
+  pick_best(pi, &cands, best);
+}
+
+/* A full scan of a WITHOUT ROWID table in a SELECT reads the first index holding every column, in
+ * SQLite's list order (the PRIMARY KEY counts as one): one as wide as the table costs the same, and
+ * SQLite keeps the first of equal plans. */
+static int wr_full_scan(Compiler *c, SrcItem *it, Op *leaf) {
+  Table *t = it->tab;
+  if (!t || !t->pk || !c->select_stmt || leaf->kind != OP_SCAN) return MICA_OK;
+  Index *order[65], *best = NULL;
+  int n = schema_index_order(t, order, 64);
+  for (int i = 0; i < n && !best; i++)
+    if (order[i] == t->pk || (index_holds_all(order[i], t) && order[i]->nfull <= t->pk->nfull))
+      best = order[i];
+  if (!best || best == t->pk) return MICA_OK;
+  leaf->idx = best;
+  leaf->covering = 1;
+  leaf->keyaff = arena_alloc(&c->p->arena, 2);
+  if (!leaf->keyaff) return nomem(c);
+  return MICA_OK;
+}
+
+/* Puts path p on the scan operator leaf. */
+static int path_apply(Compiler *c, SrcItem *it, const AccessPath *p, Op *leaf) {
+  Table *t = it->tab;
+  leaf->reverse = p->reverse;
+  switch (p->kind) {
+  case AP_ROWID_EQ:
+    leaf->rowid_eq = 1;
+    leaf->eq = arena_alloc(&c->p->arena, sizeof(PExpr *));
+    if (!leaf->eq) return nomem(c);
+    leaf->eq[0] = p->eq[0];
+    break;
+  case AP_ROWID_RANGE:
+    leaf->rowid_range = 1;
+    leaf->lo = p->lo;
+    leaf->hi = p->hi;
+    leaf->lo_incl = p->lo_incl;
+    leaf->hi_incl = p->hi_incl;
+    break;
+  case AP_INDEX: {
+    Index *ix = p->idx;
+    leaf->idx = ix;
+    leaf->neq = p->neq;
+    leaf->eq_is = p->eq_is;
+    leaf->covering = p->covering;
+    leaf->eq = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(p->neq + 1));
+    leaf->keyaff = arena_alloc(&c->p->arena, (size_t)p->neq + 2);
+    if (!leaf->eq || !leaf->keyaff) return nomem(c);
+    memcpy(leaf->eq, p->eq, sizeof(PExpr *) * (size_t)p->neq);
+    for (int k = 0; k <= p->neq && k < ix->ncol; k++) {
+      int kc = ix->cols[k];
+      leaf->keyaff[k] = kc >= 0 ? t->cols[kc].aff : 0;
+    }
+    leaf->lo = p->lo;
+    leaf->hi = p->hi;
+    leaf->lo_incl = p->lo_incl;
+    leaf->hi_incl = p->hi_incl;
+    break;
+  }
+  case AP_AUTO:
+    leaf->autocol = p->autocol;
+    leaf->autoeq = p->autoeq;
+    leaf->autoaff = t->cols[p->autocol].aff;
+    leaf->autocoll = t->cols[p->autocol].coll;
+    if (leaf->autocoll && leaf->autocoll->cmp == record_coll_binary) leaf->autocoll = NULL;
+    leaf->autopartial = p->autopartial;
+    break;
+  case AP_OR:
+    leaf->or_scans = arena_alloc(&c->p->arena, sizeof(Op *) * (size_t)p->nsub);
+    if (!leaf->or_scans) return nomem(c);
+    for (int i = 0; i < p->nsub; i++) {
+      Op *sub = op_new(c, OP_SCAN);
+      if (!sub) return nomem(c);
+      sub->slot = leaf->slot;
+      sub->tab = leaf->tab;
+      int rc = path_apply(c, it, &p->subs[i], sub);
+      if (rc) return rc;
+      leaf->or_scans[i] = sub;
+    }
+    leaf->nor = p->nsub;
+    break;
+  default: break;
+  }
+  if (p->in) {
+    PExpr *in = p->in;
+    leaf->in_expr = in;
+    int kc = p->kind == AP_INDEX ? p->idx->cols[p->inpos] : -1;
+    leaf->in_aff = kc >= 0 ? t->cols[kc].aff : AFF_INTEGER;
+    leaf->in_coll = kc >= 0 ? &p->idx->colls[p->inpos] : NULL;
+    if (leaf->in_coll && (!leaf->in_coll->cmp || leaf->in_coll->cmp == record_coll_binary))
+      leaf->in_coll = NULL;
+    if (p->kind == AP_INDEX) leaf->in_key = p->inpos;
+  }
+  return MICA_OK;
+}
+
+/* The access path of a scan outside SELECT planning (UPDATE/DELETE): no covering index, no order, no
+ * automatic index; the terms may read the slots before the item's. */
+static void choose_access(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int nterms) {
+  if (leaf->kind != OP_SCAN || !it->tab) return;
+  PlanItem pi = {.c = c, .it = it, .terms = terms, .nterms = nterms};
+  pi.avail = it->slot < 64 ? (UINT64_C(1) << it->slot) - 1 : 0;
+  AccessPath p;
+  best_path(&pi, &p);
+  if (p.kind >= 0) path_apply(c, it, &p, leaf);
+}
+
+/* Puts a filter by pred (if any) on top of *src. */
+static int add_filter(Compiler *c, Op **src, PExpr *pred) {
+  if (!pred) return MICA_OK;
+  Op *f = op_new(c, OP_FILTER);
+  if (!f) return nomem(c);
+  f->left = *src;
+  f->pred = pred;
+  *src = f;
+  return MICA_OK;
+}
+
+/* Is the aggregate query's ORDER BY term e (compiled after aggregation) the GROUP BY term g? */
+static int order_is_group(const SelectPlan *sel, const PExpr *e, const PExpr *g) {
+  if (!e || !g || e->op != PX_COL || g->op != PX_COL) return 0;
+  if (e->slot != sel->agg_slot || e->col < 0 || e->col >= sel->ncapture) return 0;
+  return sel->cap_slot[e->col] == g->slot && sel->cap_col[e->col] == g->col;
+}
+
+/* Is the single aggregate of sel a min() or max() of a column (min/max by index)? 1 min, 2 max. */
+static int minmax_query(const SelectPlan *sel) {
+  if (!sel->is_agg || sel->ngroup || sel->nagg != 1 || sel->nwin) return 0;
+  const AggCall *a = &sel->aggs[0];
+  if (!a->func || a->nargs != 1 || a->filter || !a->args[0] || a->args[0]->op != PX_COL) return 0;
+  if (!strcmp(a->func->name, "min")) return 1;
+  if (!strcmp(a->func->name, "max")) return 2;
+  return 0;
+}
+
+#define MAX_REORDER 6
+
+/* Plans the FROM items of sel (ACCESS PATHS) and builds the join tree in *out: the loop order (by
+ * cost, when only inner joins are involved), each item's access path, each term at the first loop
+ * where it can be evaluated, and what the outermost loop's order saves (sel->order_sat, group_sat,
+ * distinct_sat, minmax_stop). */
+static int vtab_join_order(Compiler *c, SrcItem *items, int n, PExpr **terms, int nterms, PExpr **onpred,
+                           int *ord);
+static int plan_vtab(Compiler *c, SrcItem *it, Op *leaf, PExpr **terms, int nterms, const VtabOrder *order,
+                     int norder, int *consumed);
+
+static int plan_from(Compiler *c, SelectPlan *sel, SrcItem *items, Op **leaves, int n, PExpr **terms,
+                     int nterms, PExpr **onpred, int last_rf, int64_t limit, const VtabOrder *vorder,
+                     int nvorder, int *vorder_consumed, Op **out) {
+  Arena *A = &c->p->arena;
+  int rc;
+  Op *src;
+  if (n == 0) {
+    src = op_new(c, OP_SINGLE);
+    if (!src) return nomem(c);
+    PExpr *all = NULL;
+    for (int i = 0; i < nterms; i++)
+      all = and_of(c, all, terms[i]);
+    if ((rc = add_filter(c, &src, all))) return rc;
+    *out = src;
+    return MICA_OK;
+  }
+  /* the ordering the outermost loop could deliver */
+  OrderReq ob = {.limit = limit};
+  int mm = minmax_query(sel);
+  PExpr *mmarg = NULL;
+  uint8_t mmdesc = mm == 2;
+  if (sel->is_agg && sel->ngroup) {
+    ob.n = sel->ngroup;
+    ob.e = sel->group;
+    ob.any_order = 1;
+  } else if (mm && n == 1) {
+    mmarg = sel->aggs[0].args[0];
+    ob.n = 1;
+    ob.e = &mmarg;
+    ob.desc = &mmdesc;
+    ob.coll = &sel->aggs[0].coll;
+  } else if (!sel->is_agg && !sel->nwin && sel->norder) {
+    ob.n = sel->norder;
+    ob.e = sel->order;
+    ob.desc = sel->desc;
+    ob.nulls = sel->nulls_last;
+    ob.coll = sel->order_coll;
+  } else if (!sel->is_agg && !sel->nwin && sel->distinct) {
+    ob.n = sel->nres;
+    ob.e = sel->res;
+    ob.coll = sel->res_coll;
+    ob.any_order = 1;
+    ob.distinct = 1;
+  }
+  if (ob.n > 64) ob.n = 0;
+  /* slots of this select's items; everything else (outer queries) is readable anywhere */
+  uint64_t itemmask = 0;
+  int all_tables = 1, reorder = n > 1 && n <= MAX_REORDER && last_rf == 0;
+  for (int i = 0; i < n; i++) {
+    if (items[i].slot >= 64) return mica_set_error(c->db, MICA_ERROR, "too many FROM items");
+    itemmask |= UINT64_C(1) << items[i].slot;
+    if (!items[i].tab || leaves[i]->kind != OP_SCAN) all_tables = 0;
+    if (i > 0 && items[i].jointype != XJ_INNER) reorder = 0;
+  }
+  if (!all_tables) reorder = 0;
+  /* the written order, except that a table-valued function moves after the items its arguments read */
+  int *ord = arena_alloc(A, sizeof(int) * (size_t)(n + 1));
+  if (!ord) return nomem(c);
+  if ((rc = vtab_join_order(c, items, n, terms, nterms, onpred, ord))) return rc;
+  /* the loop order: the cheapest permutation, else as written */
+  int order[MAX_REORDER + 1], best_order[MAX_REORDER + 1];
+  for (int i = 0; i < n && i <= MAX_REORDER; i++)
+    order[i] = best_order[i] = i;
+  if (reorder) {
+    LogEst best_cost = 0;
+    int have = 0;
+    for (;;) {
+      LogEst cost = 0, nrow = 0;
+      uint64_t avail = ~itemmask;
+      AccessPath p0;
+      p0.nsat = 0;
+      for (int j = 0; j < n; j++) {
+        SrcItem *it = &items[order[j]];
+        PlanItem pi = {.c = c,
+                       .it = it,
+                       .terms = terms,
+                       .nterms = nterms,
+                       .avail = avail,
+                       .ob = j == 0 && ob.n ? &ob : NULL,
+                       .cover_ok = 1,
+                       .auto_ok = c->select_stmt && j > 0,
+                       .nrow_outer = nrow};
+        AccessPath p;
+        best_path(&pi, &p);
+        LogEst run = p.run + nrow;
+        if (p.setup) run = logest_add(p.setup, run);
+        cost = j == 0 ? run : logest_add(cost, run);
+        nrow += p.nout;
+        if (j == 0) p0 = p;
+        avail |= UINT64_C(1) << it->slot;
+      }
+      if (ob.n && p0.nsat < ob.n) cost = logest_add(cost, sort_cost(&ob, p0.nsat, nrow)) + 3;
+      if (!have || cost < best_cost) {
+        have = 1;
+        best_cost = cost;
+        memcpy(best_order, order, sizeof(int) * (size_t)n);
+      }
+      /* next permutation (lexicographic) */
+      int k = n - 2;
+      while (k >= 0 && order[k] > order[k + 1])
+        k--;
+      if (k < 0) break;
+      int l = n - 1;
+      while (order[l] < order[k])
+        l--;
+      int tmp = order[k];
+      order[k] = order[l];
+      order[l] = tmp;
+      for (int a = k + 1, b = n - 1; a < b; a++, b--) {
+        tmp = order[a];
+        order[a] = order[b];
+        order[b] = tmp;
       }
     }
-    return;
   }
-  leaf->idx = best;
-  leaf->covering = best != t->pk && t->pk && index_covers(best, t);
-  leaf->neq = best_neq;
-  leaf->eq = arena_alloc(&c->p->arena, sizeof(PExpr *) * (size_t)(best_neq + 1));
-  leaf->keyaff = arena_alloc(&c->p->arena, (size_t)best_neq + 2);
-  if (!leaf->eq || !leaf->keyaff) {
-    leaf->idx = NULL;
-    return;
+  /* each term at the first loop (in the chosen order) where every slot it reads is available */
+  int *pos_of = arena_alloc(A, sizeof(int) * (size_t)(n + 1));
+  int *level = arena_alloc(A, sizeof(int) * (size_t)(nterms + 1));
+  if (!pos_of || !level) return nomem(c);
+  for (int j = 0; j < n; j++)
+    pos_of[reorder ? best_order[j] : ord[j]] = j;
+  for (int t = 0; t < nterms; t++) {
+    uint64_t mask = 0;
+    int lv = 0;
+    if (!expr_slots(terms[t], &mask))
+      lv = n - 1;
+    else
+      for (int i = 0; i < n; i++)
+        if ((mask >> items[i].slot) & 1 && pos_of[i] > lv) lv = pos_of[i];
+    if (lv < last_rf) lv = last_rf;
+    level[t] = lv;
   }
-  memcpy(leaf->eq, beq, sizeof(PExpr *) * (size_t)best_neq);
-  for (int k = 0; k <= best_neq && k < best->nfull; k++) {
-    int kc = best->cols[k];
-    leaf->keyaff[k] = kc >= 0 ? t->cols[kc].aff : 0;
+  src = NULL;
+  uint64_t avail = ~itemmask;
+  AccessPath first;
+  memset(&first, 0, sizeof first);
+  first.kind = -1;
+  LogEst nrow_outer = 0;
+  for (int j = 0; j < n; j++) {
+    int i = reorder ? best_order[j] : ord[j];
+    SrcItem *it = &items[i];
+    PExpr **lt = arena_alloc(A, sizeof(PExpr *) * (size_t)(nterms + 1));
+    int nlt = 0;
+    if (!lt) return nomem(c);
+    for (int t = 0; t < nterms; t++)
+      if (level[t] == j) lt[nlt++] = terms[t];
+    if (leaves[i]->kind == OP_VTAB) {
+      if ((it->jointype == XJ_RIGHT || it->jointype == XJ_FULL) && j > 0) {
+        /* the right side is also scanned on its own for its unmatched rows: no lookup driven by the left */
+        if ((rc = plan_vtab(c, it, leaves[i], NULL, 0, NULL, 0, NULL))) return rc;
+      } else if (it->jointype == XJ_LEFT && j > 0) {
+        leaves[i]->left_join = 1;
+        PExpr **ot = NULL;
+        int no = 0, co = 0;
+        if ((rc = split_and(c, onpred[i], &ot, &no, &co))) return rc;
+        /* terms the table guarantees leave the ON */
+        if ((rc = plan_vtab(c, it, leaves[i], ot, no, NULL, 0, NULL))) return rc;
+        onpred[i] = NULL;
+        for (int t = 0; t < no; t++)
+          onpred[i] = ot[t] ? and_of(c, onpred[i], ot[t]) : onpred[i];
+      } else if ((rc = plan_vtab(c, it, leaves[i], lt, nlt, vorder, nvorder, vorder_consumed))) {
+        return rc;
+      }
+    }
+    PExpr *lpred = NULL; /* after plan_vtab, which removes the terms a virtual table guarantees */
+    for (int t = 0; t < nlt; t++)
+      if (lt[t]) lpred = and_of(c, lpred, lt[t]);
+    if (leaves[i]->kind == OP_SCAN && it->tab) {
+      PlanItem pi = {.c = c,
+                     .it = it,
+                     .avail = avail,
+                     .cover_ok = 1,
+                     .auto_ok = c->select_stmt && j > 0,
+                     .nrow_outer = nrow_outer};
+      AccessPath p;
+      memset(&p, 0, sizeof p);
+      p.kind = -1;
+      if ((it->jointype == XJ_RIGHT || it->jointype == XJ_FULL) && j > 0) {
+        /* the right side is also scanned on its own for its unmatched rows: no lookup driven by the left */
+      } else if (it->jointype == XJ_LEFT && j > 0) {
+        leaves[i]->left_join = 1;
+        PExpr **ot = NULL;
+        int no = 0, co = 0;
+        if ((rc = split_and(c, onpred[i], &ot, &no, &co))) return rc;
+        pi.terms = ot;
+        pi.nterms = no;
+      } else {
+        pi.terms = lt;
+        pi.nterms = nlt;
+        pi.ob = j == 0 && ob.n ? &ob : NULL;
+      }
+      if (pi.terms || pi.ob) best_path(&pi, &p);
+      if (p.kind >= 0 && (rc = path_apply(c, it, &p, leaves[i]))) return rc;
+      if ((p.kind < 0 || p.kind == AP_SCAN) && (rc = wr_full_scan(c, it, leaves[i]))) return rc;
+      if (j == 0) first = p;
+      if (p.kind >= 0) nrow_outer += p.nout;
+    } else if (leaves[i]->kind == OP_SCAN) {
+      choose_access(c, it, leaves[i], lt, nlt);
+    }
+    avail |= UINT64_C(1) << it->slot;
+    if (j == 0) {
+      src = leaves[i];
+      if ((rc = add_filter(c, &src, lpred))) return rc;
+      continue;
+    }
+    Op *jn = op_new(c, OP_JOIN);
+    if (!jn) return nomem(c);
+    jn->left = src;
+    jn->right = leaves[i];
+    jn->rslots = arena_alloc(A, sizeof(int));
+    if (!jn->rslots) return nomem(c);
+    jn->rslots[0] = it->slot;
+    jn->nrslots = 1;
+    if (it->jointype != XJ_INNER && it->jointype != XJ_CROSS) {
+      jn->outer = it->jointype == XJ_LEFT || it->jointype == XJ_FULL;
+      jn->right_outer = it->jointype == XJ_RIGHT || it->jointype == XJ_FULL;
+      if (jn->right_outer) {
+        /* the slots of everything joined so far (NULL for an unmatched right row) */
+        jn->lslots = arena_alloc(A, sizeof(int) * (size_t)(j + 1));
+        if (!jn->lslots) return nomem(c);
+        for (int k = 0; k < j; k++)
+          jn->lslots[jn->nlslots++] = items[reorder ? best_order[k] : ord[k]].slot;
+      }
+      jn->pred = onpred[i];
+      src = jn;
+      if ((rc = add_filter(c, &src, lpred))) return rc;
+    } else {
+      jn->pred = lpred;
+      src = jn;
+    }
   }
-  leaf->lo = blo;
-  leaf->hi = bhi;
-  leaf->lo_incl = blo_incl;
-  leaf->hi_incl = bhi_incl;
+  /* what the outermost loop's order saves */
+  int nsat = first.kind >= 0 ? first.nsat : 0;
+  if (ob.n && nsat) {
+    if (sel->is_agg && sel->ngroup)
+      sel->group_sat = nsat == ob.n;
+    else if (mmarg) {
+      sel->minmax_stop = 1;
+    } else if (ob.distinct)
+      sel->distinct_sat = nsat == ob.n;
+    else
+      sel->order_sat = nsat;
+  }
+  if (mmarg) leaves[0]->minmax = 1;
+  /* an aggregate's ORDER BY that repeats its GROUP BY needs no sort of its own in SQLite's plan */
+  if (sel->is_agg && sel->ngroup && sel->norder == sel->ngroup) {
+    int same = 1;
+    for (int i = 0; i < sel->norder && same; i++)
+      same = order_is_group(sel, sel->order[i], sel->group[i]);
+    if (same) {
+      int asc = 1;
+      for (int i = 0; i < sel->norder; i++)
+        if (sel->desc[i] || sel->nulls_last[i] == 1) asc = 0;
+      if (!sel->group_sat || asc) sel->order_grp = 1;
+    }
+  }
+  *out = src;
+  return MICA_OK;
 }
 
 /* ------------------------------------------------------------------ virtual tables (vtab.h) */
@@ -2425,6 +3409,8 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       it->merged[rk] = 1;
       PExpr *l = pe_new(c, PX_COL), *r = pe_new(c, PX_COL), *eq = pe_new(c, PX_BIN);
       if (!l || !r || !eq) return nomem(c);
+      note_col_use(c, items[lj].slot, lk);
+      note_col_use(c, it->slot, rk);
       l->slot = items[lj].slot;
       l->col = items[lj].tab && items[lj].tab->ipk == lk ? -1 : lk;
       l->aff = items[lj].affs[lk];
@@ -2477,127 +3463,12 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
     if (rc) return rc;
     if ((rc = split_and(c, w, &terms, &nterms, &capterms))) return rc;
   }
-  /* build the join tree */
-  Op *src;
+  /* a lone virtual table may return the rows in ORDER BY order (plan_vtab, in plan_from) */
   int vorder_consumed = 0;
-  if (n == 0) {
-    src = op_new(c, OP_SINGLE);
-    if (!src) return nomem(c);
-    PExpr *all = NULL;
-    for (int i = 0; i < nterms; i++)
-      all = and_of(c, all, terms[i]);
-    if (all) {
-      Op *f = op_new(c, OP_FILTER);
-      if (!f) return nomem(c);
-      f->left = src;
-      f->pred = all;
-      src = f;
-    }
-  } else {
-    /* the join order: the FROM order, unless a table-valued function's argument reads a later item */
-    int *ord = arena_alloc(A, sizeof(int) * (size_t)(n + 1));
-    int *posof = arena_alloc(A, sizeof(int) * (size_t)(n + 1));
-    int *level = arena_alloc(A, sizeof(int) * (size_t)(nterms + 1));
-    if (!ord || !posof || !level) return nomem(c);
-    if ((rc = vtab_join_order(c, items, n, terms, nterms, onpred, ord))) return rc;
-    for (int p = 0; p < n; p++)
-      posof[ord[p]] = p;
-    for (int t = 0; t < nterms; t++) {
-      uint64_t mask = 0;
-      int lv = 0;
-      if (!expr_slots(terms[t], &mask))
-        lv = n - 1;
-      else
-        for (int i = 0; i < n; i++)
-          if (items[i].slot < 64 && (mask >> items[i].slot) & 1 && posof[i] > lv) lv = posof[i];
-      /* a term must not move before a LEFT JOIN whose right side it reads; lv already covers it */
-      if (lv < last_rf) lv = last_rf;
-      level[t] = lv;
-    }
-    /* ORDER BY a lone virtual table's columns may be done by the table */
-    VtabOrder *vorder = NULL;
-    int nvorder = n == 1 && leaves[0]->kind == OP_VTAB && !is_agg && !xs->distinct
-                      ? vtab_order_terms(c, xs, &items[0], &vorder)
-                      : 0;
-    src = NULL;
-    for (int p = 0; p < n; p++) {
-      int i = ord[p];
-      PExpr **lt = arena_alloc(A, sizeof(PExpr *) * (size_t)(nterms + 1));
-      int nlt = 0;
-      if (!lt) return nomem(c);
-      for (int t = 0; t < nterms; t++)
-        if (level[t] == p) lt[nlt++] = terms[t];
-      if ((items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL) && p > 0) {
-        /* the right side is also scanned on its own for its unmatched rows: no lookup driven by the left */
-        if (leaves[i]->kind == OP_VTAB && (rc = plan_vtab(c, &items[i], leaves[i], NULL, 0, NULL, 0, NULL)))
-          return rc;
-      } else if (items[i].jointype == XJ_LEFT && p > 0) {
-        leaves[i]->left_join = 1;
-        PExpr **ot = NULL;
-        int no = 0, co = 0;
-        if ((rc = split_and(c, onpred[i], &ot, &no, &co))) return rc;
-        if (leaves[i]->kind == OP_VTAB) {
-          /* terms the table guarantees leave the ON */
-          if ((rc = plan_vtab(c, &items[i], leaves[i], ot, no, NULL, 0, NULL))) return rc;
-          onpred[i] = NULL;
-          for (int t = 0; t < no; t++)
-            onpred[i] = ot[t] ? and_of(c, onpred[i], ot[t]) : onpred[i];
-        }
-        choose_access(c, &items[i], leaves[i], ot, no);
-      } else {
-        if (leaves[i]->kind == OP_VTAB &&
-            (rc = plan_vtab(c, &items[i], leaves[i], lt, nlt, vorder, nvorder, &vorder_consumed)))
-          return rc;
-        choose_access(c, &items[i], leaves[i], lt, nlt);
-      }
-      PExpr *lpred = NULL; /* after plan_vtab, which removes the terms a virtual table guarantees */
-      for (int t = 0; t < nlt; t++)
-        if (lt[t]) lpred = and_of(c, lpred, lt[t]);
-      if (p == 0) {
-        src = leaves[i];
-        if (lpred) {
-          Op *f = op_new(c, OP_FILTER);
-          if (!f) return nomem(c);
-          f->left = src;
-          f->pred = lpred;
-          src = f;
-        }
-        continue;
-      }
-      Op *j = op_new(c, OP_JOIN);
-      if (!j) return nomem(c);
-      j->left = src;
-      j->right = leaves[i];
-      j->rslots = arena_alloc(A, sizeof(int));
-      if (!j->rslots) return nomem(c);
-      j->rslots[0] = items[i].slot;
-      j->nrslots = 1;
-      if (items[i].jointype != XJ_INNER) {
-        j->outer = items[i].jointype == XJ_LEFT || items[i].jointype == XJ_FULL;
-        j->right_outer = items[i].jointype == XJ_RIGHT || items[i].jointype == XJ_FULL;
-        if (j->right_outer) {
-          /* the slots of everything joined so far (NULL for an unmatched right row) */
-          j->lslots = arena_alloc(A, sizeof(int) * (size_t)(p + 1));
-          if (!j->lslots) return nomem(c);
-          for (int k = 0; k < p; k++)
-            j->lslots[j->nlslots++] = items[ord[k]].slot;
-        }
-        j->pred = onpred[i];
-        src = j;
-        if (lpred) {
-          Op *f = op_new(c, OP_FILTER);
-          if (!f) return nomem(c);
-          f->left = src;
-          f->pred = lpred;
-          src = f;
-        }
-      } else {
-        j->pred = lpred;
-        src = j;
-      }
-    }
-  }
-  sel->src = src;
+  VtabOrder *vorder = NULL;
+  int nvorder = n == 1 && leaves[0]->kind == OP_VTAB && !is_agg && !xs->distinct
+                    ? vtab_order_terms(c, xs, &items[0], &vorder)
+                    : 0;
   sel->is_agg = is_agg;
   int is_win = 0;
   for (int i = 0; i < xs->nres && !is_win; i++)
@@ -2803,8 +3674,18 @@ static int compile_simple_select(Compiler *c, XSelect *xs, Scope *outer, SelectP
       sel->order_coll[i] = has_coll ? explicit_coll : oe->coll;
     }
   }
-  if (vorder_consumed) sel->norder = 0; /* the virtual table returns the rows in ORDER BY order */
   sel->distinct = xs->distinct;
+  /* the join: loop order and access paths, now that every column use is known */
+  int64_t limit = -1;
+  if (xs->limit) {
+    XExpr lx;
+    xv_expr(xs->limit, &lx, A);
+    if (lx.kind == XK_INT) limit = lx.lit.u.i;
+  }
+  if ((rc = plan_from(c, sel, items, leaves, n, terms, nterms, onpred, last_rf, limit, vorder, nvorder,
+                      &vorder_consumed, &sel->src)))
+    return rc;
+  if (vorder_consumed) sel->norder = 0; /* the virtual table returns the rows in ORDER BY order */
   /* size the aggregate slot now that captures and aggregates are known */
   if (is_agg || is_win) {
     Slot *as = &c->p->slots[sel->agg_slot];
@@ -4571,6 +5452,68 @@ int plan_prepare(mica_stmt *st) {
   return MICA_OK;
 }
 
+/* One EXPLAIN QUERY PLAN row under parent; *rowid gets its id. */
+static int eqp_row(RowList *out, int *id, int parent, const char *text, int *rowid) {
+  Row *r = row_new(4);
+  if (!r) return MICA_NOMEM;
+  if (rowid) *rowid = *id;
+  value_set_int(&r->v[0], (*id)++);
+  value_set_int(&r->v[1], parent);
+  value_set_int(&r->v[2], 0);
+  value_set_text_copy(&r->v[3], text, (int)strlen(text));
+  int rc = rowlist_push(out, r);
+  if (rc) row_free(r);
+  return rc;
+}
+
+/* SQLite's words for a scan's access path. */
+static void eqp_scan_text(const Op *op, char *buf, size_t nbuf) {
+  if (op->kind == OP_ROWS)
+    snprintf(buf, nbuf, "SCAN (subquery)");
+  else if (op->kind == OP_VTAB) {
+    char vb[200];
+    vtab_eqp(op, vb, sizeof vb);
+    snprintf(buf, nbuf, "SCAN %s %s", op->tab->name, vb);
+  } else if (op->rowid_eq)
+    snprintf(buf, nbuf, "SEARCH %s USING INTEGER PRIMARY KEY (rowid=?)", op->tab->name);
+  else if (op->rowid_range)
+    snprintf(buf, nbuf, "SEARCH %s USING INTEGER PRIMARY KEY (%s%s%s)", op->tab->name,
+             op->lo ? "rowid>?" : "", op->lo && op->hi ? " AND " : "", op->hi ? "rowid<?" : "");
+  else if (op->idx && op->idx == op->tab->pk && op->neq == 0 && !op->lo && !op->hi)
+    snprintf(buf, nbuf, "%s %s", op->minmax ? "SEARCH" : "SCAN", op->tab->name);
+  else if (op->idx && op->neq == 0 && !op->lo && !op->hi)
+    snprintf(buf, nbuf, "%s %s USING %sINDEX %s", op->minmax ? "SEARCH" : "SCAN", op->tab->name,
+             op->covering ? "COVERING " : "", op->idx->name);
+  else if (op->idx) {
+    char cond[200];
+    size_t n = 0;
+    cond[0] = 0;
+    for (int k = 0; k < op->neq || (k == op->neq && (op->lo || op->hi)); k++) {
+      int kc = op->idx->cols[k];
+      const char *cn = kc >= 0 && kc < op->tab->ncol ? op->tab->cols[kc].name : kc == -2 ? "<expr>" : "rowid";
+      if (k < op->neq)
+        n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s=?", k ? " AND " : "", cn);
+      else {
+        if (op->lo) n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s>?", k ? " AND " : "", cn);
+        if (op->hi)
+          n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s<?", k || op->lo ? " AND " : "", cn);
+        break;
+      }
+      if (n >= sizeof cond) break;
+    }
+    if (op->idx == op->tab->pk) /* a WITHOUT ROWID table's PRIMARY KEY */
+      snprintf(buf, nbuf, "SEARCH %s USING PRIMARY KEY (%s)", op->tab->name, cond);
+    else
+      snprintf(buf, nbuf, "SEARCH %s USING %sINDEX %s (%s)", op->tab->name, op->covering ? "COVERING " : "",
+               op->idx->name, cond);
+  } else if (op->autocol >= 0)
+    snprintf(buf, nbuf, "SEARCH %s USING AUTOMATIC %sCOVERING INDEX (%s=?)", op->tab->name,
+             op->autopartial ? "PARTIAL " : "", op->tab->cols[op->autocol].name);
+  else
+    snprintf(buf, nbuf, "%s %s", op->minmax ? "SEARCH" : "SCAN", op->tab->name);
+  if (op->left_join && op->kind == OP_SCAN) strncat(buf, " LEFT-JOIN", nbuf - strlen(buf) - 1);
+}
+
 /* EXPLAIN QUERY PLAN rows from the operator tree. */
 static int eqp_op(Op *op, RowList *out, int *id) {
   if (!op) return MICA_OK;
@@ -4581,55 +5524,23 @@ static int eqp_op(Op *op, RowList *out, int *id) {
   case OP_SCAN:
   case OP_VTAB:
   case OP_ROWS: {
-    Row *r = row_new(4);
-    if (!r) return MICA_NOMEM;
     char buf[300];
-    if (op->kind == OP_ROWS)
-      snprintf(buf, sizeof buf, "SCAN (subquery)");
-    else if (op->kind == OP_VTAB) {
-      char vb[200];
-      vtab_eqp(op, vb, sizeof vb);
-      snprintf(buf, sizeof buf, "SCAN %s %s", op->tab->name, vb);
-    } else if (op->rowid_eq)
-      snprintf(buf, sizeof buf, "SEARCH %s USING INTEGER PRIMARY KEY (rowid=?)", op->tab->name);
-    else if (op->idx) {
-      char cond[200];
-      size_t n = 0;
-      cond[0] = 0;
-      for (int k = 0; k < op->neq || (k == op->neq && (op->lo || op->hi)); k++) {
-        int kc = op->idx->cols[k];
-        const char *cn = kc >= 0 && kc < op->tab->ncol ? op->tab->cols[kc].name : "rowid";
-        if (k < op->neq)
-          n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s=?", k ? " AND " : "", cn);
-        else {
-          if (op->lo) n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s>?", k ? " AND " : "", cn);
-          if (op->hi)
-            n += (size_t)snprintf(cond + n, sizeof cond - n, "%s%s<?", k || op->lo ? " AND " : "", cn);
-          break;
+    if (op->kind == OP_SCAN && op->nor) {
+      /* MULTI-INDEX OR, then INDEX n with each search under it */
+      int top, mid;
+      rc = eqp_row(out, id, 0, "MULTI-INDEX OR", &top);
+      for (int i = 0; i < op->nor && rc == MICA_OK; i++) {
+        snprintf(buf, sizeof buf, "INDEX %d", i + 1);
+        rc = eqp_row(out, id, top, buf, &mid);
+        if (rc == MICA_OK) {
+          eqp_scan_text(op->or_scans[i], buf, sizeof buf);
+          rc = eqp_row(out, id, mid, buf, NULL);
         }
-        if (n >= sizeof cond) break;
       }
-      if (op->idx == op->tab->pk)
-        snprintf(buf, sizeof buf, "SEARCH %s USING PRIMARY KEY (%s)", op->tab->name, cond);
-      else if (!op->neq && !op->lo && !op->hi)
-        snprintf(buf, sizeof buf, "SCAN %s USING %sINDEX %s", op->tab->name, op->covering ? "COVERING " : "",
-                 op->idx->name);
-      else
-        snprintf(buf, sizeof buf, "SEARCH %s USING %sINDEX %s (%s)", op->tab->name,
-                 op->covering ? "COVERING " : "", op->idx->name, cond);
-    } else if (op->autocol >= 0)
-      snprintf(buf, sizeof buf, "SEARCH %s USING AUTOMATIC %sCOVERING INDEX (%s=?)", op->tab->name,
-               op->autopartial ? "PARTIAL " : "", op->tab->cols[op->autocol].name);
-    else
-      snprintf(buf, sizeof buf, "SCAN %s", op->tab->name);
-    if (op->left_join && op->kind == OP_SCAN) strncat(buf, " LEFT-JOIN", sizeof buf - strlen(buf) - 1);
-    value_set_int(&r->v[0], (*id)++);
-    value_set_int(&r->v[1], 0);
-    value_set_int(&r->v[2], 0);
-    value_set_text_copy(&r->v[3], buf, (int)strlen(buf));
-    rc = rowlist_push(out, r);
-    if (rc) row_free(r);
-    return rc;
+      return rc;
+    }
+    eqp_scan_text(op, buf, sizeof buf);
+    return eqp_row(out, id, 0, buf, NULL);
   }
   default: return MICA_OK;
   }
@@ -4641,16 +5552,14 @@ static int eqp_select(SelectPlan *sel, RowList *out, int *id) {
     return rc ? rc : eqp_select(sel->right, out, id);
   }
   int rc = eqp_op(sel->src, out, id);
-  if (rc == MICA_OK && sel->norder) {
-    Row *r = row_new(4);
-    if (!r) return MICA_NOMEM;
-    value_set_int(&r->v[0], (*id)++);
-    value_set_int(&r->v[1], 0);
-    value_set_int(&r->v[2], 0);
-    value_set_text_copy(&r->v[3], "USE TEMP B-TREE FOR ORDER BY", 28);
-    rc = rowlist_push(out, r);
-    if (rc) row_free(r);
-  }
+  if (rc == MICA_OK && sel->is_agg && sel->ngroup && !sel->group_sat)
+    rc = eqp_row(out, id, 0, "USE TEMP B-TREE FOR GROUP BY", NULL);
+  if (rc == MICA_OK && !sel->is_agg && sel->distinct && !sel->distinct_sat)
+    rc = eqp_row(out, id, 0, "USE TEMP B-TREE FOR DISTINCT", NULL);
+  if (rc == MICA_OK && sel->norder && !sel->order_grp && sel->order_sat < sel->norder)
+    rc = eqp_row(
+        out, id, 0,
+        sel->order_sat ? "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY" : "USE TEMP B-TREE FOR ORDER BY", NULL);
   return rc;
 }
 
@@ -6292,7 +7201,7 @@ static int xv_select(ANode *node, XSelect *x, Arena *a) {
     t->ncolalias = f->ncolalias;
     t->colalias = f->colalias;
     t->args = (ANode **)f->args;
-    t->jointype = f->jointype == JT_CROSS ? XJ_INNER : f->jointype;
+    t->jointype = f->jointype; /* JT_* and XJ_* agree; CROSS keeps the written join order */
     t->natural = f->natural;
     t->on = f->on;
     t->nusing = f->nusing;

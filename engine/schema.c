@@ -48,6 +48,7 @@ static void index_free(Index *ix) {
   free(ix->desc);
   free(ix->colls);
   free(ix->pkpos);
+  free(ix->stat);
   if (ix->coll_names) {
     for (int i = 0; i < ix->nfull; i++)
       free(ix->coll_names[i]);

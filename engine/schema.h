@@ -77,6 +77,8 @@ struct Table {
   char **check_names; /* constraint names or NULL */
   FKey *fkeys;        /* its FOREIGN KEY clauses (this table the child), owned */
   Table *next;
+
+  int64_t stat_nrow; /* rows according to sqlite_stat1, 0 when unknown (plan_cost.h) */
 };
 
 /* FOREIGN KEY actions, as the parser numbers them (ast.h ForeignKey). */
@@ -119,6 +121,8 @@ struct Index {
   void *ast;   /* Stmt * of CREATE INDEX, owned (NULL for autoindexes) */
   Index *next_in_table;
   Index *next;
+
+  int64_t *stat; /* sqlite_stat1 numbers [ncol + 1] (owned), or NULL: plan_cost.h */
 };
 
 typedef struct Trigger {
