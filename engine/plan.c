@@ -1569,7 +1569,7 @@ static int gencols_check(mica_db *db, Table *t, int flags) {
 
 /* ALTER TABLE ADD COLUMN: the errors SQLite reports when the statement is prepared (run_ddl2 checks
  * again when it runs, against the schema of then). */
-static int check_add_column(Compiler *c, const XStmt *xs) {
+static int check_add_column(Compiler *c, const XStmt *xs) { /* (PostgreSQL dialect: alter_pg.c checks) */
   Table *t = schema_find_table(c->db->schema, xs->name);
   const XColDef *cd = &xs->add_col;
   if (!t || t->is_view) return MICA_OK;
@@ -5374,7 +5374,7 @@ int plan_prepare(mica_stmt *st) {
   case XS_ALTER:
     st->readonly = 0;
     p->kind = PROG_OTHER;
-    if (xs.alter_kind == 3 && (rc = check_add_column(&c, &xs))) break;
+    if (xs.alter_kind == 3 && db->dialect != MICA_DIALECT_POSTGRES && (rc = check_add_column(&c, &xs))) break;
     if (xs.alter_kind == 3 && xs.add_col.gen_error)
       rc = mica_set_error(db, MICA_ERROR, "error in generated column \"%s\"", xs.add_col.name);
     else if (xs.alter_kind == 3 && xs.add_col.gen_dflt)
@@ -5386,8 +5386,8 @@ int plan_prepare(mica_stmt *st) {
           arena_strndup(&p->arena, c.text + xs.add_col_off, (size_t)(xs.add_col_end - xs.add_col_off));
     else if (xs.alter_kind == 5 && xs.cons_end > xs.cons_off && c.text)
       d->sqltext = arena_strndup(&p->arena, c.text + xs.cons_off, (size_t)(xs.cons_end - xs.cons_off));
-    if (((const Stmt *)st->ast)->nalter > 0) {
-      /* PostgreSQL dialect: checked when it runs (alter_pg.c) */
+    if (rc || ((const Stmt *)st->ast)->nalter > 0) {
+      /* an error above, or the PostgreSQL dialect: checked when it runs (alter_pg.c) */
     } else if (xs.alter_kind >= AL_RENAME_TABLE && xs.alter_kind <= AL_DROP_COLUMN) {
       /* SQLite reports these errors when the statement is prepared */
       if (!xs.explain && !(xs.if_exists && !schema_find_table(db->schema, xs.name)))
@@ -6847,11 +6847,11 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
     if (!d->sqltext) return mica_set_error(db, MICA_ERROR, "malformed ALTER TABLE");
     rc = alter_check(db, x->stmt->ast, x->stmt->sql);
     const ColDef *acd = ((Stmt *)x->stmt->ast)->add_col;
+    char *tname = strdup(t->name); /* t goes with the schema the ADD COLUMN changes */
+    if (!tname) return mica_set_error(db, MICA_NOMEM, "out of memory");
     if (rc == MICA_OK) rc = alter_add_column(x, t, acd, d->sqltext, x->stmt->sql);
     if (rc == MICA_OK && acd->gen) {
       /* the new definition's generated columns must compile, as in SQLite */
-      char *tname = strdup(t->name);
-      if (!tname) return mica_set_error(db, MICA_NOMEM, "out of memory");
       rc = schema_ensure(db);
       Table *nt = rc == MICA_OK ? schema_find_table(db->schema, tname) : NULL;
       if (nt && gencols_check(db, nt, 0)) {
@@ -6859,8 +6859,8 @@ static int run_ddl2(Exec *x, DmlPlan *d, RowList *out) {
         rc = mica_set_error(db, MICA_ERROR, "error in table %s after add column: %s", tname, msg ? msg : "");
         free(msg);
       }
-      free(tname);
     }
+    free(tname);
     return rc;
   }
   case XS_SEQUENCE: return seq_ddl(x, x->stmt->ast);
