@@ -584,7 +584,11 @@ static int load_index_row(Exec *x, Op *op, const void *d, uint32_t n) {
   }
   for (int k = 0; k < ix->ncol; k++) {
     int kc = ix->cols[k];
-    if (kc >= 0 && kc < s->ncol) value_from_rec(&s->cols[kc], &rv[k]);
+    if (kc < 0 || kc >= s->ncol) continue;
+    value_from_rec(&s->cols[kc], &rv[k]);
+    /* SQLite stores a REAL column's integral values as integers, in index entries too */
+    if (rv[k].type == REC_INT && kc < op->tab->ncol && op->tab->cols[kc].aff == AFF_REAL)
+      value_set_real(&s->cols[kc], (double)rv[k].u.i);
   }
   s->rowid = rv[ix->ncol].u.i;
   if (op->tab->ipk >= 0 && op->tab->ipk < s->ncol) value_set_int(&s->cols[op->tab->ipk], s->rowid);

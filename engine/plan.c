@@ -2545,6 +2545,7 @@ static void best_path(const PlanItem *pi, AccessPath *best) {
     p.onerow = ix->unique && p.neq == ix->ncol && !p.in;
     int helps = might_help_order(pi->ob, it, ix);
     p.sortidx = helps ? xi + 2 : 0;
+    if (ix == t->pk && p.neq == 0 && nb == 0 && !helps) continue; /* the table scan itself */
     if (p.neq == 0 && nb == 0) {
       /* a full scan of the index: for its order, or because it is narrower than the table */
       p.nsat = path_order(pi->ob, it, &p, cs, ncs);

@@ -116,6 +116,15 @@ pragma case_sensitive_like = off;
 explain query plan select * from t where b like 'ap%';
 SQL
 
+compare "a covering index reads REAL columns back as reals (integral values are stored as integers)" <<'SQL'
+create table t(r real, n integer, s text);
+create index tr on t(r, n);
+insert into t values(8911.0, 1, 'a'), (2.5, 2, 'b'), (-3, 3, 'c'), (null, 4, 'd');
+select r, typeof(r), n from t where r > -10;
+select r, n from t order by r desc;
+select max(r), min(r) from t;
+SQL
+
 compare "join order by cost" <<'SQL'
 create table p(id integer primary key, name text);
 create table c(id integer primary key, pid integer, v integer);
