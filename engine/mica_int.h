@@ -113,8 +113,8 @@ struct mica_db {
   /* foreign key violations outstanding (fkey.h): deferred ones of the transaction, immediate ones
    * deferred by defer_foreign_keys, and immediate ones of the running top-level statement */
   int64_t fk_deferred, fk_deferred_imm, fk_stmt;
-  char fk_pg_msg[400]; /* PostgreSQL dialect: the message of the violation counted last (fkey.c) */
-  struct SeqSession *seq;           /* PostgreSQL sequences: currval/lastval state (sequence.c), or NULL */
+  char fk_pg_msg[400];    /* PostgreSQL dialect: the message of the violation counted last (fkey.c) */
+  struct SeqSession *seq; /* PostgreSQL sequences: currval/lastval state (sequence.c), or NULL */
 };
 
 struct mica_stmt {

@@ -179,7 +179,7 @@ enum {
   XS_OTHER,
   XS_TRUNCATE,
   XS_CREATE_VTABLE, /* CREATE VIRTUAL TABLE name USING module(args) */
-  XS_SEQUENCE, /* CREATE / ALTER / DROP SEQUENCE (sequence.c reads the parse tree) */
+  XS_SEQUENCE,      /* CREATE / ALTER / DROP SEQUENCE (sequence.c reads the parse tree) */
 };
 
 /* A REFERENCES clause (ast.h ForeignKey). */
